@@ -1,0 +1,64 @@
+"""Audit events, preferences, users and number sequences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, BigId, UTCDateTime, utcnow
+from app.models.item import _in
+
+
+class AuditEvent(Base):
+    """One per posting or change: who, what, when, on which workstation."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_document", "document"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str | None] = mapped_column(String(120))
+    # Written once when the posting commits (NULL only while it is still open); the
+    # database refuses any other change to an event.
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+class Preference(Base):
+    """Plant-wide preferences (seed 001's names in snake_case). Absent keys take the default."""
+
+    __tablename__ = "preference"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+ROLES = ("admin", "supervisor", "operator", "picker", "viewer")
+
+
+class AppUser(Base):
+    """A registered user and their role. While no user is registered, everyone is an admin
+    (a single-person workstation); once one is, unregistered users are refused."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Document number sequences (work orders, ...), incremented inside the posting."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

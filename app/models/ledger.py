@@ -1,0 +1,99 @@
+"""The inventory ledger (append-only) and the per item and location balance kept beside it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.audit import AuditEvent
+from app.models.base import Base, BigId, UTCDateTime, utcnow
+from app.models.item import Item, Location, _in
+from app.models.quantity import ZERO, Fixed
+
+
+class LedgerReason(StrEnum):
+    ADJUSTMENT = "adjustment"
+    ISSUE = "issue"
+    BACKFLUSH = "backflush"
+    COMPLETION = "completion"
+    REVERSAL = "reversal"
+
+
+LEDGER_REASONS = tuple(r.value for r in LedgerReason)
+
+
+class LedgerEntry(Base):
+    """One stock movement. Rows are never updated or deleted (database triggers refuse it);
+    a mistake is corrected by a reversing row. On hand is the sum of `quantity`."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost"),
+        CheckConstraint(_in("reason", LEDGER_REASONS), name="reason"),
+        # Covering index: one item's on hand, and the grouped sums of `shopfloor check`.
+        Index("ix_ledger_entry_item_location_qty", "item_id", "location_id", "quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    unit_cost: Mapped[Decimal] = mapped_column(Fixed)
+    reason: Mapped[str] = mapped_column(String(16))
+    # The source document in words (a work order number, "adjustment", an import file).
+    source_ref: Mapped[str] = mapped_column(String(120))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    work_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_order_line.id"), index=True
+    )
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), index=True)
+    memo: Mapped[str | None] = mapped_column(String(200))
+    posted_by: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[AuditEvent] = relationship()
+    item: Mapped[Item] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
+
+
+class StockBalance(Base):
+    """Running totals per item and location, updated in the same transaction as the ledger
+    and the commitments; `shopfloor check` proves them against their sources.
+
+    on_hand   = sum of the ledger
+    committed = sum of the open work order lines' commitments
+    demand    = sum of the open work order lines' remaining need (required - issued)
+    on_order  = sum of the active work orders' remaining quantity to build
+    Backordered is demand - committed, because no line commits more than it needs.
+    """
+
+    __tablename__ = "stock_balance"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand"),
+        CheckConstraint("committed >= 0", name="committed"),
+        CheckConstraint("committed <= on_hand", name="committed_le_on_hand"),
+        CheckConstraint("committed <= demand", name="committed_le_demand"),
+        CheckConstraint("demand >= 0", name="demand"),
+        CheckConstraint("on_order >= 0", name="on_order"),
+    )
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    on_hand: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    committed: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    demand: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    on_order: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.committed
+
+    @property
+    def backordered(self) -> Decimal:
+        return self.demand - self.committed

@@ -1,0 +1,245 @@
+"""Work orders, their component lines, the close variance and the status state machine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.errors import IllegalTransition
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.bom import BomRevision
+from app.models.item import Item, Location, _in
+from app.models.quantity import ZERO, Fixed, fmt
+
+
+class WOStatus(StrEnum):
+    FIRM_PLANNED = "firm_planned"
+    OPEN_PLANNED = "open_planned"
+    RELEASED = "released"
+    IN_PROCESS = "in_process"
+    BUILT = "built"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    WOStatus.FIRM_PLANNED: "Planned (Firm)",
+    WOStatus.OPEN_PLANNED: "Planned (Open)",
+    WOStatus.RELEASED: "Released",
+    WOStatus.IN_PROCESS: "In Process",
+    WOStatus.BUILT: "Built",
+    WOStatus.CLOSED: "Closed",
+    WOStatus.CANCELLED: "Cancelled",
+}
+
+WO_STATUSES = tuple(s.value for s in WOStatus)
+PLANNED = frozenset({WOStatus.FIRM_PLANNED, WOStatus.OPEN_PLANNED})
+# Released work orders and later, until closed: they demand components and hold commitments.
+OPEN_DEMAND = frozenset({WOStatus.RELEASED, WOStatus.IN_PROCESS, WOStatus.BUILT})
+# Everything not closed or cancelled: supply on order, and work for the shortage report.
+ACTIVE = PLANNED | OPEN_DEMAND
+INITIAL = PLANNED | {WOStatus.RELEASED}
+
+
+class WOAction(StrEnum):
+    RELEASE = "release"
+    ISSUE = "issue"
+    COMPLETE = "complete"
+    BUILD = "build"
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+# Which statuses each action may start from. The resulting status is decided by the posting
+# (a completion ends in_process or built); LEGAL_EDGES lists every status change there is.
+ACTION_FROM: dict[WOAction, frozenset[WOStatus]] = {
+    WOAction.RELEASE: PLANNED,
+    WOAction.ISSUE: OPEN_DEMAND,
+    WOAction.COMPLETE: OPEN_DEMAND,
+    WOAction.BUILD: OPEN_DEMAND,
+    WOAction.CLOSE: frozenset({WOStatus.IN_PROCESS, WOStatus.BUILT}),
+    WOAction.CANCEL: PLANNED | {WOStatus.RELEASED},
+}
+
+S = WOStatus
+LEGAL_EDGES: frozenset[tuple[WOStatus, WOStatus]] = frozenset(
+    {
+        (S.FIRM_PLANNED, S.RELEASED),
+        (S.OPEN_PLANNED, S.RELEASED),
+        (S.FIRM_PLANNED, S.CANCELLED),
+        (S.OPEN_PLANNED, S.CANCELLED),
+        (S.RELEASED, S.CANCELLED),
+        (S.RELEASED, S.IN_PROCESS),
+        (S.RELEASED, S.BUILT),
+        (S.IN_PROCESS, S.BUILT),
+        (S.IN_PROCESS, S.CLOSED),
+        (S.BUILT, S.CLOSED),
+    }
+)
+
+_HINTS: dict[tuple[WOAction, WOStatus], str] = {
+    (WOAction.CLOSE, S.RELEASED): "nothing has been issued or built; cancel it instead",
+    (WOAction.CLOSE, S.FIRM_PLANNED): "a planned work order is cancelled, not closed",
+    (WOAction.CLOSE, S.OPEN_PLANNED): "a planned work order is cancelled, not closed",
+    (WOAction.CANCEL, S.IN_PROCESS): "stock has already moved; close it instead",
+    (WOAction.CANCEL, S.BUILT): "stock has already moved; close it instead",
+    (WOAction.ISSUE, S.FIRM_PLANNED): "release it first",
+    (WOAction.ISSUE, S.OPEN_PLANNED): "release it first",
+    (WOAction.COMPLETE, S.FIRM_PLANNED): "release it first",
+    (WOAction.COMPLETE, S.OPEN_PLANNED): "release it first",
+    (WOAction.BUILD, S.FIRM_PLANNED): "release it first",
+    (WOAction.BUILD, S.OPEN_PLANNED): "release it first",
+}
+
+
+class WorkOrder(Base):
+    __tablename__ = "work_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", WO_STATUSES), name="status"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("built >= 0", name="built"),
+        CheckConstraint("priority >= 1", name="priority"),
+        Index("ix_work_order_status_item", "status", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    built: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    status: Mapped[str] = mapped_column(String(16))
+    bom_revision_id: Mapped[int] = mapped_column(ForeignKey("bom_revision.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    # Empty for production work orders; the sales order reference for special orders.
+    created_from: Mapped[str | None] = mapped_column(String(64))
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
+    bom_revision: Mapped[BomRevision] = relationship()
+    lines: Mapped[list[WorkOrderLine]] = relationship(
+        back_populates="work_order", order_by="WorkOrderLine.line_no", cascade="all"
+    )
+    variances: Mapped[list[WorkOrderVariance]] = relationship(
+        order_by="WorkOrderVariance.id", cascade="all"
+    )
+
+    @property
+    def state(self) -> WOStatus:
+        return WOStatus(self.status)
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quantity still to be built (never negative)."""
+        return max(ZERO, self.quantity - self.built)
+
+    def can(self, action: WOAction) -> bool:
+        return self.state in ACTION_FROM[action]
+
+    def require(self, action: WOAction) -> None:
+        """Refuse an action the current status does not allow, naming that status."""
+        if self.can(action):
+            return
+        hint = _HINTS.get((action, self.state))
+        extra = f"; {hint}" if hint else ""
+        raise IllegalTransition(
+            f"cannot {action.value} {self.number}: it is {self.state.label}{extra}"
+        )
+
+    def move_to(self, status: WOStatus) -> None:
+        """Change status along a legal edge only (staying put is always allowed)."""
+        if status == self.state:
+            return
+        if (self.state, status) not in LEGAL_EDGES:
+            raise IllegalTransition(
+                f"{self.number} cannot go from {self.state.label} to {status.label}"
+            )
+        self.status = status.value
+
+    def status_after_production(self) -> WOStatus:
+        """In process until the built quantity reaches the work order quantity."""
+        return WOStatus.BUILT if self.built >= self.quantity else WOStatus.IN_PROCESS
+
+    def describe_progress(self) -> str:
+        return f"{fmt(self.built)} of {fmt(self.quantity)} built"
+
+
+class WorkOrderLine(Base):
+    """A component line copied from the BOM revision at creation.
+
+    `issued` is everything consumed for the line, by hand or by backflush; `committed` is
+    on-hand stock reserved for the line and not yet consumed.
+    """
+
+    __tablename__ = "work_order_line"
+    __table_args__ = (
+        UniqueConstraint("work_order_id", "component_id", name="work_order_component"),
+        CheckConstraint("required > 0", name="required"),
+        CheckConstraint("quantity_per > 0", name="quantity_per"),
+        CheckConstraint("committed >= 0", name="committed"),
+        CheckConstraint("issued >= 0", name="issued"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    component_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    quantity_per: Mapped[Decimal] = mapped_column(Fixed)
+    required: Mapped[Decimal] = mapped_column(Fixed)
+    committed: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    issued: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    backflush: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
+    component: Mapped[Item] = relationship(lazy="joined")
+
+    @property
+    def need(self) -> Decimal:
+        """What the line still has to consume to reach its requirement."""
+        return max(ZERO, self.required - self.issued)
+
+    @property
+    def uncommitted_need(self) -> Decimal:
+        return max(ZERO, self.need - self.committed)
+
+
+class WorkOrderVariance(Base):
+    """Per-component variance frozen at close: actual consumed vs expected for the built
+    quantity, in quantity and at the standard cost of the day."""
+
+    __tablename__ = "work_order_variance"
+    __table_args__ = (UniqueConstraint("work_order_id", "component_id", name="wo_component"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    expected: Mapped[Decimal] = mapped_column(Fixed)
+    actual: Mapped[Decimal] = mapped_column(Fixed)
+    variance: Mapped[Decimal] = mapped_column(Fixed)
+    unit_cost: Mapped[Decimal] = mapped_column(Fixed)
+    cost_variance: Mapped[Decimal] = mapped_column(Fixed)
+
+    component: Mapped[Item] = relationship(lazy="joined")

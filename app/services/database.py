@@ -1,0 +1,178 @@
+"""Engine, sessions and schema versions for SQLite (one workstation) and PostgreSQL (a plant).
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout; write transactions start
+with BEGIN IMMEDIATE so two writers never deadlock on a lock upgrade. The schema is created
+and upgraded only by Alembic migrations; every other command checks the version first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import SchemaError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+    has_tables: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+class Database:
+    """One database: where it is, its engine and its session factory."""
+
+    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine: Engine = create_engine(self.url, echo=echo)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.session_factory = sessionmaker(self.engine, autoflush=False, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Database({self.describe()!r})"
+
+    def describe(self) -> str:
+        """Where the database is, in words, without a password."""
+        if self.is_sqlite:
+            return str(self.sqlite_path)
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or not self.url.database or self.url.database == ":memory:":
+            return None
+        return Path(self.url.database)
+
+    def session(self, *, write: bool = False) -> Session:
+        session = self.session_factory()
+        if write and self.is_sqlite:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- schema -------------------------------------------------------------------------
+
+    def alembic_config(self, connection: Connection | None = None) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def head_revision(self) -> str:
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def schema_state(self) -> SchemaState:
+        head = self.head_revision()
+        path = self.sqlite_path
+        if path is not None and not path.exists():
+            return SchemaState(current=None, head=head, has_tables=False)
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            has_tables = bool(inspect(conn).get_table_names())
+        return SchemaState(current=current, head=head, has_tables=has_tables)
+
+    def require_current_schema(self) -> None:
+        """Refuse to work on a database that is missing, uninitialised, older or newer."""
+        state = self.schema_state()
+        if state.up_to_date:
+            return
+        where = self.describe()
+        if state.current is None:
+            if state.has_tables:
+                raise SchemaError(f"{where} is not a Shopfloor database")
+            raise SchemaError(f"{where} is not initialised: run `shopfloor init` first")
+        script = ScriptDirectory.from_config(self.alembic_config())
+        known = {rev.revision for rev in script.walk_revisions()}
+        if state.current not in known:
+            raise SchemaError(
+                f"{where} was written by a newer Shopfloor (schema {state.current}); "
+                "update this program"
+            )
+        raise SchemaError(
+            f"{where} has schema {state.current} but this Shopfloor needs {state.head}: "
+            "run `shopfloor init` to upgrade it (a backup copy is made first)"
+        )
+
+    def upgrade(self) -> Path | None:
+        """Create or upgrade the schema to head. An existing SQLite file is copied first;
+        returns the backup path (None when nothing needed backing up)."""
+        state = self.schema_state()
+        if state.current is None and state.has_tables:
+            raise SchemaError(f"{self.describe()} is not a Shopfloor database")
+        if state.current is not None and state.current not in {
+            rev.revision
+            for rev in ScriptDirectory.from_config(self.alembic_config()).walk_revisions()
+        }:
+            raise SchemaError(
+                f"{self.describe()} was written by a newer Shopfloor (schema {state.current})"
+            )
+        if state.up_to_date:
+            return None
+        backup = None
+        path = self.sqlite_path
+        if path is not None and state.current is not None:
+            backup = backup_sqlite(path, tag=state.current)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with self.engine.begin() as conn:
+            command.upgrade(self.alembic_config(conn), "head")
+        return backup
+
+
+def backup_sqlite(path: Path, tag: str) -> Path:
+    """A consistent copy of a live SQLite database (WAL included) beside the original."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{tag}.{stamp}.bak")
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below); pysqlite's own transaction handling is off.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,284 @@
+"""Imports of items, BOM lines and stock from CSV or XLSX (read with pandas, as text).
+
+Every row is validated before anything is written; one bad row imports nothing, and the
+error names each bad row (spreadsheet numbering: the header is row 1) and why. A good file
+is imported in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from app.errors import BomCycle, ImportRejected, RowError, ShopfloorError, ValidationError
+from app.models import Item, Location
+from app.models.quantity import fmt, parse_decimal, parse_quantity
+from app.services import boms, inventory
+from app.services.items import apply_item_spec, has_history, item_spec, parse_flag
+from app.services.permissions import Permission
+from app.services.uow import Transaction, UnitOfWork
+
+ITEM_COLUMNS = ("sku", "name", "type", "uom", "cost", "build_point", "preferred_stock", "drop_ship")
+ITEM_REQUIRED = ("sku", "name", "type")
+BOM_COLUMNS = ("assembly", "component", "quantity", "backflush")
+BOM_REQUIRED = ("assembly", "component", "quantity")
+STOCK_COLUMNS = ("sku", "location", "quantity", "unit_cost")
+STOCK_REQUIRED = ("sku", "quantity")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    source: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    event_id: int | None = None
+
+
+Row = tuple[int, dict[str, str]]  # (spreadsheet row number, values by column)
+
+
+def read_rows(
+    path: str | Path, columns: Sequence[str], required: Sequence[str]
+) -> tuple[str, list[Row]]:
+    """Read a CSV or XLSX file as text (never as floats) into numbered rows."""
+    p = Path(path)
+    name = p.name
+    if not p.is_file():
+        raise ValidationError(f"{path}: no such file")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(p, dtype=str, keep_default_na=False, na_filter=False)
+        elif suffix in (".csv", ".txt"):
+            frame = pd.read_csv(
+                p, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
+            )
+        else:
+            raise ValidationError(f"{name}: not a .csv or .xlsx file")
+    except ShopfloorError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise ImportRejected(name, [RowError(1, "the file is empty")]) from None
+    except Exception as exc:  # a file pandas cannot read is refused, not a crash
+        raise ValidationError(f"{name}: cannot be read ({exc})") from None
+    header = [str(c).strip().lower() for c in frame.columns]
+    problems = []
+    unknown = [c for c in header if c not in columns]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown)}; expected {', '.join(columns)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        problems.append("a column appears twice")
+    if problems:
+        raise ImportRejected(name, [RowError(1, "; ".join(problems))])
+    rows: list[Row] = []
+    for index, values in enumerate(frame.itertuples(index=False, name=None)):
+        record = {col: str(v).strip() for col, v in zip(header, values, strict=True)}
+        if not any(record.values()):
+            continue  # blank spreadsheet rows are not data
+        rows.append((index + 2, record))
+    if not rows:
+        raise ImportRejected(name, [RowError(2, "the file has no data rows")])
+    return name, rows
+
+
+def _run_rows(rows: list[Row], check: object) -> list[RowError]:
+    errors = []
+    for number, record in rows:
+        try:
+            check(number, record)  # type: ignore[operator]
+        except ShopfloorError as exc:
+            errors.append(RowError(number, exc.message))
+    return errors
+
+
+# --- items --------------------------------------------------------------------------------
+
+
+def import_items(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    source, rows = read_rows(path, ITEM_COLUMNS, ITEM_REQUIRED)
+    with uow.transaction("import.items", source) as tx:
+        tx.authorize(Permission.IMPORT)
+        specs = []
+        first_row: dict[str, int] = {}
+        existing = {
+            i.sku: i
+            for i in tx.session.scalars(
+                select(Item).where(Item.sku.in_({r["sku"] for _n, r in rows}))
+            )
+        }
+
+        def check(number: int, r: dict[str, str]) -> None:
+            spec = item_spec(
+                sku=r.get("sku"),
+                name=r.get("name"),
+                item_type=r.get("type"),
+                uom=r.get("uom"),
+                standard_cost=r.get("cost"),
+                build_point=r.get("build_point"),
+                preferred_stock=r.get("preferred_stock"),
+                drop_ship=r.get("drop_ship"),
+            )
+            if spec.sku in first_row:
+                raise ValidationError(f"sku {spec.sku} is already on row {first_row[spec.sku]}")
+            first_row[spec.sku] = number
+            old = existing.get(spec.sku)
+            if old is not None and old.item_type != spec.item_type.value and has_history(tx, old):
+                raise ValidationError(
+                    f"{spec.sku}: type cannot change from {old.item_type} to "
+                    f"{spec.item_type.value}; the item already has stock, a BOM or work orders"
+                )
+            specs.append(spec)
+
+        errors = _run_rows(rows, check)
+        if errors:
+            raise ImportRejected(source, errors)
+        for spec in specs:
+            apply_item_spec(tx, spec, existing.get(spec.sku))
+        created = sum(1 for s in specs if s.sku not in existing)
+        tx.note(rows=len(rows), created=created, updated=len(specs) - created)
+        tx.commit()
+        return ImportResult(
+            "items", source, len(rows), created, len(specs) - created, event_id=_event_id(tx)
+        )
+
+
+# --- BOMs ---------------------------------------------------------------------------------
+
+
+def import_boms(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    """Each assembly's rows become a new, active revision of its BOM."""
+    source, rows = read_rows(path, BOM_COLUMNS, BOM_REQUIRED)
+    with uow.transaction("import.boms", source) as tx:
+        tx.authorize(Permission.IMPORT)
+        skus = {r["assembly"] for _n, r in rows} | {r["component"] for _n, r in rows}
+        items = {i.sku: i for i in tx.session.scalars(select(Item).where(Item.sku.in_(skus)))}
+        groups: dict[str, list[tuple[Item, Decimal, bool]]] = defaultdict(list)
+        first_row: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}
+
+        def known(sku: str, role: str) -> Item:
+            if not sku:
+                raise ValidationError(f"{role} is empty")
+            item = items.get(sku)
+            if item is None:
+                raise ValidationError(f"unknown {role} sku {sku!r}")
+            return item
+
+        def check(number: int, r: dict[str, str]) -> None:
+            assembly = known(r["assembly"], "assembly")
+            boms.check_assembly(assembly)
+            component = known(r["component"], "component")
+            if component.id == assembly.id:
+                raise ValidationError(f"{assembly.sku} cannot be a component of itself")
+            boms.check_component(assembly, component)
+            qty = parse_quantity(r["quantity"], f"quantity of {component.sku}")
+            backflush = parse_flag(r.get("backflush"), "backflush", True)
+            key = (assembly.sku, component.sku)
+            if key in seen:
+                raise ValidationError(
+                    f"{component.sku} is already on {assembly.sku}'s BOM at row {seen[key]}"
+                )
+            seen[key] = number
+            first_row.setdefault(assembly.sku, number)
+            groups[assembly.sku].append((component, qty, backflush))
+
+        errors = _run_rows(rows, check)
+        if not errors:
+            try:
+                boms.refuse_cycles(
+                    tx.session,
+                    {items[a].id: [c.id for c, _q, _b in lines] for a, lines in groups.items()},
+                )
+            except BomCycle as exc:
+                at = min((first_row[s] for s in exc.cycle if s in first_row), default=2)
+                errors.append(RowError(at, exc.message))
+        if errors:
+            raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
+        for assembly_sku, lines in groups.items():
+            boms.create_revision(tx, items[assembly_sku], lines, memo=f"import {source}")
+        tx.note(rows=len(rows), assemblies=len(groups))
+        tx.commit()
+        return ImportResult("boms", source, len(rows), created=len(groups), event_id=_event_id(tx))
+
+
+# --- stock --------------------------------------------------------------------------------
+
+
+def import_stock(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    """Stock rows posted as inventory adjustments; an empty location is the default one; a
+    negative quantity is a write-off and may not take on hand below zero."""
+    source, rows = read_rows(path, STOCK_COLUMNS, STOCK_REQUIRED)
+    with uow.transaction("import.stock", source) as tx:
+        tx.authorize(Permission.IMPORT)
+        items = {
+            i.sku: i
+            for i in tx.session.scalars(
+                select(Item).where(Item.sku.in_({r["sku"] for _n, r in rows}))
+            )
+        }
+        locations = {loc.code: loc for loc in tx.session.scalars(select(Location))}
+        default = next((loc for loc in locations.values() if loc.is_default), None)
+        running: dict[tuple[int, int], Decimal] = {}
+        postings: list[tuple[int, Item, Location, Decimal, Decimal | None]] = []
+
+        def check(number: int, r: dict[str, str]) -> None:
+            sku = r["sku"]
+            if not sku:
+                raise ValidationError("sku is empty")
+            item = items.get(sku)
+            if item is None:
+                raise ValidationError(f"unknown sku {sku!r}")
+            if not item.type.stocked:
+                raise ValidationError(f"{sku} is a {item.item_type} item and carries no stock")
+            code = r.get("location", "")
+            loc = locations.get(code) if code else default
+            if loc is None:
+                raise ValidationError(
+                    f"unknown location {code!r}" if code else "no default location"
+                )
+            qty = parse_decimal(r["quantity"], field="quantity", non_zero=True)
+            cost_text = r.get("unit_cost", "")
+            cost = (
+                parse_decimal(cost_text, field="unit_cost", non_negative=True)
+                if cost_text
+                else None
+            )
+            pair = (item.id, loc.id)
+            if pair not in running:
+                running[pair] = tx.stock.balance(item.id, loc.id).on_hand
+            after = running[pair] + qty
+            if after < 0:
+                raise ValidationError(
+                    f"writing off {fmt(-qty)} {sku} would take on hand at {loc.code} below zero "
+                    f"(on hand {fmt(running[pair])})"
+                )
+            running[pair] = after
+            postings.append((number, item, loc, qty, cost))
+
+        errors = _run_rows(rows, check)
+        if errors:
+            raise ImportRejected(source, errors)
+        for number, item, loc, qty, cost in postings:
+            inventory.adjust_in_transaction(
+                tx, item, loc, qty, unit_cost=cost, source=f"import {source} row {number}"
+            )
+        tx.note(rows=len(rows))
+        tx.commit()
+        return ImportResult(
+            "stock", source, len(rows), created=len(postings), event_id=_event_id(tx)
+        )
+
+
+def _event_id(tx: Transaction) -> int | None:
+    return tx.event.id if tx.event is not None else None

@@ -1,0 +1,252 @@
+"""Items and locations: validation, creation, update and read models."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+
+from app.errors import AlreadyExists, ValidationError
+from app.models import (
+    BomRevision,
+    Item,
+    ItemType,
+    LedgerEntry,
+    Location,
+    WorkOrder,
+    WorkOrderLine,
+)
+from app.models.quantity import ZERO, parse_decimal
+from app.services.boms import BomInfo, active_revision, bom_info
+from app.services.lookup import item_by_sku
+from app.services.permissions import Permission
+from app.services.uow import Transaction, UnitOfWork
+
+_SKU_RE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """A validated item as typed in or imported."""
+
+    sku: str
+    name: str
+    item_type: ItemType
+    uom: str = "ea"
+    standard_cost: Decimal = ZERO
+    build_point: Decimal | None = None
+    preferred_stock: Decimal | None = None
+    drop_ship: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    sku: str
+    name: str
+    type: str
+    uom: str
+    standard_cost: Decimal
+    build_point: Decimal | None
+    preferred_stock: Decimal | None
+    drop_ship: bool
+    active: bool
+
+
+@dataclass(frozen=True)
+class LocationInfo:
+    code: str
+    name: str
+    is_default: bool
+
+
+def item_info(item: Item) -> ItemInfo:
+    return ItemInfo(
+        sku=item.sku,
+        name=item.name,
+        type=item.item_type,
+        uom=item.uom,
+        standard_cost=item.standard_cost,
+        build_point=item.build_point,
+        preferred_stock=item.preferred_stock,
+        drop_ship=item.drop_ship,
+        active=item.active,
+    )
+
+
+def parse_flag(value: object, field: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text == "":
+        return default
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(f"{field} must be true or false, not {value!r}")
+
+
+def check_sku(sku: object) -> str:
+    text = "" if sku is None else str(sku).strip()
+    if not text:
+        raise ValidationError("sku is empty")
+    if not _SKU_RE.match(text):
+        raise ValidationError(
+            f"sku {text!r} must be 1 to 64 characters without spaces or control characters"
+        )
+    return text
+
+
+def item_spec(
+    *,
+    sku: object,
+    name: object,
+    item_type: object,
+    uom: object = None,
+    standard_cost: object = None,
+    build_point: object = None,
+    preferred_stock: object = None,
+    drop_ship: object = None,
+    active: object = None,
+) -> ItemSpec:
+    """Validate raw values (text from a form or a file) into an ItemSpec, or refuse."""
+    sku_text = check_sku(sku)
+    name_text = "" if name is None else str(name).strip()
+    if not name_text:
+        raise ValidationError(f"{sku_text}: name is empty")
+    if len(name_text) > 200:
+        raise ValidationError(f"{sku_text}: name is longer than 200 characters")
+    type_text = "" if item_type is None else str(item_type).strip().lower().replace("-", "_")
+    try:
+        kind = ItemType(type_text)
+    except ValueError:
+        raise ValidationError(
+            f"{sku_text}: type {item_type!r} is not one of {', '.join(t.value for t in ItemType)}"
+        ) from None
+    uom_text = "ea" if uom is None or not str(uom).strip() else str(uom).strip()
+    if len(uom_text) > 16:
+        raise ValidationError(f"{sku_text}: unit of measure is longer than 16 characters")
+
+    def optional(value: object, field: str) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_decimal(value, field=f"{sku_text}: {field}", non_negative=True)
+
+    cost = optional(standard_cost, "cost") or ZERO
+    bp = optional(build_point, "build point")
+    ps = optional(preferred_stock, "preferred stock")
+    if (bp is not None or ps is not None) and not kind.stocked:
+        raise ValidationError(f"{sku_text}: a {kind.value} item has no build point or stock level")
+    if bp is not None and ps is not None and ps < bp:
+        raise ValidationError(f"{sku_text}: preferred stock level is below the build point")
+    return ItemSpec(
+        sku=sku_text,
+        name=name_text,
+        item_type=kind,
+        uom=uom_text,
+        standard_cost=cost,
+        build_point=bp,
+        preferred_stock=ps,
+        drop_ship=parse_flag(drop_ship, f"{sku_text}: drop_ship", False),
+        active=parse_flag(active, f"{sku_text}: active", True),
+    )
+
+
+def has_history(tx: Transaction, item: Item) -> bool:
+    """Whether an item has stock movements, a BOM, or work orders (its type is then fixed)."""
+    session = tx.session
+    return bool(
+        session.scalar(select(exists().where(LedgerEntry.item_id == item.id)))
+        or session.scalar(select(exists().where(BomRevision.assembly_id == item.id)))
+        or session.scalar(select(exists().where(WorkOrder.item_id == item.id)))
+        or session.scalar(select(exists().where(WorkOrderLine.component_id == item.id)))
+    )
+
+
+def apply_item_spec(tx: Transaction, spec: ItemSpec, existing: Item | None) -> Item:
+    """Create the item, or update an existing one (its type only while it has no history)."""
+    if existing is None:
+        item = Item(sku=spec.sku)
+        tx.session.add(item)
+    else:
+        item = existing
+        if item.item_type != spec.item_type.value and has_history(tx, item):
+            raise ValidationError(
+                f"{spec.sku}: type cannot change from {item.item_type} to "
+                f"{spec.item_type.value} because the item already has stock, a BOM or work orders"
+            )
+    item.name = spec.name
+    item.item_type = spec.item_type.value
+    item.uom = spec.uom
+    item.standard_cost = spec.standard_cost
+    item.build_point = spec.build_point
+    item.preferred_stock = spec.preferred_stock
+    item.drop_ship = spec.drop_ship
+    item.active = spec.active
+    return item
+
+
+def save_item(uow: UnitOfWork, spec: ItemSpec) -> ItemInfo:
+    """Create or update one item."""
+    with uow.transaction("item.save", spec.sku) as tx:
+        tx.authorize(Permission.EDIT_ITEMS)
+        existing = tx.session.scalar(select(Item).where(Item.sku == spec.sku))
+        item = apply_item_spec(tx, spec, existing)
+        tx.note(created=existing is None)
+        tx.commit()
+        return item_info(item)
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: ItemInfo
+    bom: BomInfo | None
+
+
+def show_item(uow: UnitOfWork, sku: str) -> ItemDetail:
+    """An item and its active BOM (if it has one)."""
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        item = item_by_sku(tx.session, sku)
+        rev = active_revision(tx.session, item.id)
+        return ItemDetail(item_info(item), bom_info(rev) if rev is not None else None)
+
+
+def list_items(uow: UnitOfWork, *, item_type: str | None = None) -> list[ItemInfo]:
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        stmt = select(Item).order_by(Item.sku)
+        if item_type:
+            stmt = stmt.where(Item.item_type == item_type)
+        return [item_info(i) for i in tx.session.scalars(stmt)]
+
+
+# --- locations ----------------------------------------------------------------------------
+
+
+def list_locations(uow: UnitOfWork) -> list[LocationInfo]:
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        rows = tx.session.scalars(select(Location).order_by(Location.code))
+        return [LocationInfo(r.code, r.name, r.is_default) for r in rows]
+
+
+def add_location(uow: UnitOfWork, code: str, name: str) -> LocationInfo:
+    code = (code or "").strip()
+    if not code or len(code) > 32 or not _SKU_RE.match(code):
+        raise ValidationError("location code must be 1 to 32 characters without spaces")
+    name = (name or "").strip() or code
+    with uow.transaction("location.add", code) as tx:
+        tx.authorize(Permission.EDIT_ITEMS)
+        if tx.session.scalar(select(exists().where(Location.code == code))):
+            raise AlreadyExists(f"location {code!r} already exists")
+        tx.session.add(Location(code=code, name=name, is_default=False))
+        tx.commit()
+        return LocationInfo(code, name, False)

@@ -1,0 +1,46 @@
+"""Finding records by the names people use: skus, location codes, work order numbers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.models import Item, Location, WorkOrder
+
+
+def item_by_sku(session: Session, sku: str) -> Item:
+    """Exact, case-preserving match (surrounding whitespace from a scanner is ignored)."""
+    text = (sku or "").strip()
+    item = session.scalar(select(Item).where(Item.sku == text))
+    if item is None:
+        raise NotFound(f"unknown sku {text!r}")
+    return item
+
+
+def location_by_code(session: Session, code: str | None = None) -> Location:
+    """A location by code; no code means the default location."""
+    if code is None or not code.strip():
+        loc = session.scalar(select(Location).where(Location.is_default.is_(True)))
+        if loc is None:
+            raise NotFound("no default location is set")
+        return loc
+    loc = session.scalar(select(Location).where(Location.code == code.strip()))
+    if loc is None:
+        raise NotFound(f"unknown location {code.strip()!r}")
+    return loc
+
+
+def normalize_wo_number(number: str) -> str:
+    return (number or "").strip().upper()
+
+
+def work_order_by_number(session: Session, number: str, *, lock: bool = False) -> WorkOrder:
+    text = normalize_wo_number(number)
+    stmt = select(WorkOrder).where(WorkOrder.number == text)
+    if lock:
+        stmt = stmt.with_for_update(of=WorkOrder)
+    wo = session.scalar(stmt)
+    if wo is None:
+        raise NotFound(f"unknown work order {text!r}")
+    return wo

@@ -1,0 +1,698 @@
+"""Work orders: create, release, issue components, complete, build, close, cancel.
+
+Each use case is one transaction with one audit event. The quantities on a line:
+  required  = quantity per x work order quantity (copied from the BOM revision at creation)
+  issued    = everything consumed for the line, by hand or by backflush
+  committed = on-hand stock reserved for the line and not yet consumed
+Backflush brings a line's consumption up to quantity per x total completed, net of what was
+already issued; it never consumes the same quantity twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.errors import (
+    CommitmentLimit,
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    OverageNotAllowed,
+    ValidationError,
+)
+from app.models import (
+    Counter,
+    Item,
+    ItemType,
+    LedgerReason,
+    Location,
+    StockBalance,
+    WOAction,
+    WorkOrder,
+    WorkOrderLine,
+    WorkOrderVariance,
+    WOStatus,
+    utcnow,
+)
+from app.models.quantity import QUANTUM, ZERO, fmt, parse_quantity, round_quantity
+from app.models.work_order import ACTIVE, INITIAL, OPEN_DEMAND
+from app.services import commitment
+from app.services.boms import active_revision
+from app.services.lookup import item_by_sku, location_by_code, work_order_by_number
+from app.services.permissions import Permission
+from app.services.uow import Transaction, UnitOfWork
+
+WO_PREFIX = "WO-"
+
+
+# --- read models --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkOrderLineInfo:
+    line_no: int
+    sku: str
+    name: str
+    uom: str
+    quantity_per: Decimal
+    required: Decimal
+    committed: Decimal
+    issued: Decimal
+    backordered: Decimal
+    backflush: bool
+
+
+@dataclass(frozen=True)
+class VarianceInfo:
+    sku: str
+    name: str
+    expected: Decimal
+    actual: Decimal
+    variance: Decimal
+    unit_cost: Decimal
+    cost_variance: Decimal
+
+
+@dataclass(frozen=True)
+class WorkOrderInfo:
+    number: str
+    item: str
+    item_name: str
+    quantity: Decimal
+    built: Decimal
+    status: str
+    status_label: str
+    due: date | None
+    priority: int
+    location: str
+    created_from: str | None
+    bom_revision: str
+    memo: str | None
+    created_at: datetime
+    created_by: str
+    lines: list[WorkOrderLineInfo]
+    variance: list[VarianceInfo]
+    variance_total: Decimal | None
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class WorkOrderSummary:
+    number: str
+    item: str
+    item_name: str
+    quantity: Decimal
+    built: Decimal
+    status: str
+    due: date | None
+    priority: int
+    location: str
+    created_from: str | None
+
+
+def work_order_info(wo: WorkOrder) -> WorkOrderInfo:
+    open_demand = wo.state in OPEN_DEMAND
+    lines = [
+        WorkOrderLineInfo(
+            line_no=ln.line_no,
+            sku=ln.component.sku,
+            name=ln.component.name,
+            uom=ln.component.uom,
+            quantity_per=ln.quantity_per,
+            required=ln.required,
+            committed=ln.committed,
+            issued=ln.issued,
+            backordered=ln.uncommitted_need if open_demand else ZERO,
+            backflush=ln.backflush,
+        )
+        for ln in wo.lines
+    ]
+    variance = [
+        VarianceInfo(
+            sku=v.component.sku,
+            name=v.component.name,
+            expected=v.expected,
+            actual=v.actual,
+            variance=v.variance,
+            unit_cost=v.unit_cost,
+            cost_variance=v.cost_variance,
+        )
+        for v in wo.variances
+    ]
+    return WorkOrderInfo(
+        number=wo.number,
+        item=wo.item.sku,
+        item_name=wo.item.name,
+        quantity=wo.quantity,
+        built=wo.built,
+        status=wo.status,
+        status_label=wo.state.label,
+        due=wo.due_date,
+        priority=wo.priority,
+        location=wo.location.code,
+        created_from=wo.created_from,
+        bom_revision=wo.bom_revision.revision,
+        memo=wo.memo,
+        created_at=wo.created_at,
+        created_by=wo.created_by,
+        lines=lines,
+        variance=variance,
+        variance_total=sum((v.cost_variance for v in variance), ZERO) if variance else None,
+        actions=[a.value for a in WOAction if wo.can(a)],
+    )
+
+
+# --- input parsing ------------------------------------------------------------------------
+
+
+def parse_due(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"due date {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_priority(value: object) -> int:
+    if value is None or value == "":
+        return 5
+    try:
+        prio = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"priority {value!r} is not a whole number") from None
+    if prio < 1:
+        raise ValidationError(f"priority must be 1 (most urgent) or more, got {prio}")
+    return prio
+
+
+def parse_status(value: object | None, default: str) -> WOStatus:
+    text = default if value is None or value == "" else str(value).strip().lower()
+    try:
+        status = WOStatus(text)
+    except ValueError:
+        status = None
+    if status not in INITIAL:
+        allowed = " | ".join(s.value for s in WOStatus if s in INITIAL)
+        raise ValidationError(f"a new work order is {allowed}, not {value!r}")
+    return status
+
+
+def parse_components(
+    components: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> list[tuple[str, Decimal]]:
+    pairs = list(components.items()) if isinstance(components, Mapping) else list(components)
+    if not pairs:
+        raise ValidationError("no components given")
+    out: list[tuple[str, Decimal]] = []
+    seen: set[str] = set()
+    for sku, qty in pairs:
+        key = (sku or "").strip()
+        if key in seen:
+            raise ValidationError(f"component {key} is given twice")
+        seen.add(key)
+        out.append((key, parse_quantity(qty, f"quantity of {key}")))
+    return out
+
+
+# --- numbering ----------------------------------------------------------------------------
+
+
+def next_number(tx: Transaction, name: str = "work_order") -> int:
+    """The next value of a document sequence, inside the posting's transaction."""
+    insert = pg_insert if tx.is_postgresql else sqlite_insert
+    stmt = (
+        insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    return int(tx.session.execute(stmt).scalar_one())
+
+
+def format_wo_number(n: int) -> str:
+    return f"{WO_PREFIX}{n:06d}"
+
+
+# --- creation and status changes ----------------------------------------------------------
+
+
+def create_in_transaction(
+    tx: Transaction,
+    item: Item,
+    quantity: Decimal,
+    *,
+    status: WOStatus,
+    location: Location,
+    due: date | None = None,
+    priority: int = 5,
+    created_from: str | None = None,
+    memo: str | None = None,
+) -> WorkOrder:
+    """Create a work order inside an open posting (also used by the creation queue)."""
+    if item.type != ItemType.ASSEMBLY:
+        raise ValidationError(
+            f"{item.sku} is a {item.item_type} item; work orders build assembly items"
+        )
+    if not item.active:
+        raise ValidationError(f"{item.sku} is inactive")
+    rev = active_revision(tx.session, item.id)
+    if rev is None or not rev.lines:
+        raise NotFound(f"{item.sku} has no active BOM")
+    wo = WorkOrder(
+        number=format_wo_number(next_number(tx)),
+        item=item,
+        quantity=quantity,
+        built=ZERO,
+        status=status.value,
+        bom_revision=rev,
+        location=location,
+        due_date=due,
+        priority=priority,
+        created_from=(created_from or "").strip() or None,
+        memo=(memo or "").strip() or None,
+        created_by=tx.actor.user,
+    )
+    for bl in rev.lines:
+        required = round_quantity(bl.quantity_per * quantity)
+        if required <= 0:
+            raise ValidationError(
+                f"quantity {fmt(quantity)} is too small: {bl.component.sku} would need "
+                f"{fmt(bl.quantity_per * quantity)}, below {QUANTUM}"
+            )
+        wo.lines.append(
+            WorkOrderLine(
+                line_no=bl.line_no,
+                component=bl.component,
+                quantity_per=bl.quantity_per,
+                required=required,
+                committed=ZERO,
+                issued=ZERO,
+                backflush=bl.backflush,
+            )
+        )
+    tx.session.add(wo)
+    tx.flush()
+    bals = tx.stock.balances(
+        [(item.id, location.id), *((ln.component_id, location.id) for ln in wo.lines)]
+    )
+    bals[(item.id, location.id)].on_order += quantity
+    if status == WOStatus.RELEASED:
+        wo.released_at = utcnow()
+        commitment.open_demand(tx, wo)
+        commitment.commit_lines(tx, wo)
+    return wo
+
+
+def create_work_order(
+    uow: UnitOfWork,
+    item_sku: str,
+    quantity: object,
+    *,
+    status: str | None = None,
+    due: object = None,
+    priority: object = None,
+    location: str | None = None,
+    created_from: str | None = None,
+    memo: str | None = None,
+) -> WorkOrderInfo:
+    qty = parse_quantity(quantity)
+    due_date = parse_due(due)
+    prio = parse_priority(priority)
+    with uow.transaction("wo.create") as tx:
+        tx.authorize(Permission.PLAN)
+        item = item_by_sku(tx.session, item_sku)
+        st = parse_status(status, tx.prefs.default_work_order_status)
+        loc = location_by_code(tx.session, location)
+        wo = create_in_transaction(
+            tx,
+            item,
+            qty,
+            status=st,
+            location=loc,
+            due=due_date,
+            priority=prio,
+            created_from=created_from,
+            memo=memo,
+        )
+        tx.set_document(wo.number)
+        tx.note(item=item.sku, quantity=qty, status=st.value)
+        tx.commit()
+        return work_order_info(wo)
+
+
+def _load(tx: Transaction, number: str) -> WorkOrder:
+    wo = work_order_by_number(tx.session, number, lock=tx.write)
+    if tx.write:
+        tx.set_document(wo.number)
+    return wo
+
+
+def release_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
+    """Planned -> released: the lines become demand and commit what is available."""
+    with uow.transaction("wo.release") as tx:
+        tx.authorize(Permission.PLAN)
+        wo = _load(tx, number)
+        wo.require(WOAction.RELEASE)
+        wo.move_to(WOStatus.RELEASED)
+        wo.released_at = utcnow()
+        commitment.open_demand(tx, wo)
+        commitment.commit_lines(tx, wo)
+        tx.note(committed={ln.component.sku: ln.committed for ln in wo.lines})
+        tx.commit()
+        return work_order_info(wo)
+
+
+def cancel_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
+    """Cancel before any stock has moved; what was committed is released."""
+    with uow.transaction("wo.cancel") as tx:
+        tx.authorize(Permission.PLAN)
+        wo = _load(tx, number)
+        wo.require(WOAction.CANCEL)
+        if wo.built > 0 or any(ln.issued > 0 for ln in wo.lines):
+            raise IllegalTransition(f"cannot cancel {wo.number}: stock has already moved")
+        if wo.state in OPEN_DEMAND:
+            commitment.close_demand(tx, wo)
+        fg = tx.stock.balance(wo.item_id, wo.location_id)
+        fg.on_order -= wo.remaining
+        wo.move_to(WOStatus.CANCELLED)
+        wo.closed_at = utcnow()
+        tx.commit()
+        return work_order_info(wo)
+
+
+def close_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
+    """Freeze the work order, record the variance per component, release commitments."""
+    with uow.transaction("wo.close") as tx:
+        tx.authorize(Permission.PLAN)
+        wo = _load(tx, number)
+        wo.require(WOAction.CLOSE)
+        total = ZERO
+        for ln in wo.lines:
+            expected = round_quantity(ln.quantity_per * wo.built)
+            variance = ln.issued - expected
+            cost = ln.component.standard_cost
+            cost_variance = round_quantity(variance * cost)
+            total += cost_variance
+            wo.variances.append(
+                WorkOrderVariance(
+                    component=ln.component,
+                    expected=expected,
+                    actual=ln.issued,
+                    variance=variance,
+                    unit_cost=cost,
+                    cost_variance=cost_variance,
+                )
+            )
+        commitment.close_demand(tx, wo)
+        fg = tx.stock.balance(wo.item_id, wo.location_id)
+        fg.on_order -= wo.remaining
+        wo.move_to(WOStatus.CLOSED)
+        wo.closed_at = utcnow()
+        tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total)
+        tx.commit()
+        return work_order_info(wo)
+
+
+# --- consumption --------------------------------------------------------------------------
+
+
+def _check_consumption(
+    tx: Transaction, wo: WorkOrder, line: WorkOrderLine, qty: Decimal, bal: StockBalance
+) -> None:
+    """Refuse consumption the stock or `manufacturing_issue_based_on_commitment` forbids."""
+    sku = line.component.sku
+    mode = tx.prefs.manufacturing_issue_based_on_commitment
+    if qty > bal.on_hand:
+        raise InsufficientStock(
+            f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(bal.on_hand)} on hand "
+            f"at {wo.location.code}"
+        )
+    if mode == "limit_to_committed" and qty > line.committed:
+        raise CommitmentLimit(
+            f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(line.committed)} is committed "
+            "to it (manufacturing issue is limited to committed stock)"
+        )
+    if mode == "allow_uncommitted":
+        usable = line.committed + max(ZERO, bal.available)
+        if qty > usable:
+            raise InsufficientStock(
+                f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(line.committed)} is "
+                f"committed to it and {fmt(max(ZERO, bal.available))} is uncommitted; the rest "
+                "is committed to other orders"
+            )
+
+
+def _consume(
+    tx: Transaction,
+    wo: WorkOrder,
+    line: WorkOrderLine,
+    qty: Decimal,
+    reason: LedgerReason,
+    bal: StockBalance,
+) -> None:
+    """Consume `qty` for a line: its own commitment first, then the ledger."""
+    from_commitment = min(line.committed, qty)
+    need_before = line.need
+    line.committed -= from_commitment
+    bal.committed -= from_commitment
+    bal.demand -= min(qty, need_before)
+    line.issued += qty
+    # Consumption that ignores commitment may take stock committed to other orders.
+    commitment.make_room(tx, line.component_id, wo.location_id, qty)
+    tx.stock.post(
+        line.component,
+        wo.location_id,
+        -qty,
+        reason,
+        wo.number,
+        work_order=wo,
+        line=line,
+    )
+
+
+def issue_components(
+    uow: UnitOfWork,
+    number: str,
+    components: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> WorkOrderInfo:
+    """Issue given quantities of given components to a work order (moves it in process)."""
+    wanted = parse_components(components)
+    with uow.transaction("wo.issue") as tx:
+        tx.authorize(Permission.PRODUCE)
+        wo = _load(tx, number)
+        wo.require(WOAction.ISSUE)
+        by_sku = {ln.component.sku: ln for ln in wo.lines}
+        plan: list[tuple[WorkOrderLine, Decimal]] = []
+        for sku, qty in wanted:
+            line = by_sku.get(sku)
+            if line is None:
+                raise NotFound(f"{sku!r} is not a component of {wo.number}")
+            if line.issued + qty > line.required and not (
+                tx.prefs.allow_overage_on_work_order_transactions
+            ):
+                raise OverageNotAllowed(
+                    f"{wo.number}: issuing {fmt(qty)} {sku} would make {fmt(line.issued + qty)} "
+                    f"of {fmt(line.required)} required; overage on work order transactions "
+                    "is not allowed"
+                )
+            plan.append((line, qty))
+        bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln, _ in plan])
+        for line, qty in plan:
+            _check_consumption(tx, wo, line, qty, bals[(line.component_id, wo.location_id)])
+        for line, qty in plan:
+            _consume(
+                tx, wo, line, qty, LedgerReason.ISSUE, bals[(line.component_id, wo.location_id)]
+            )
+        if wo.state == WOStatus.RELEASED:
+            wo.move_to(WOStatus.IN_PROCESS)
+        tx.note(issued={ln.component.sku: q for ln, q in plan})
+        tx.commit()
+        return work_order_info(wo)
+
+
+def _produce(
+    tx: Transaction,
+    wo: WorkOrder,
+    qty: Decimal,
+    *,
+    action: WOAction,
+    backflush_all: bool,
+    backflush_flagged: bool,
+    overage_allowed: bool,
+    overage_pref: str,
+) -> dict[str, Decimal]:
+    """Report `qty` finished: consume components as asked, receive the assembly."""
+    wo.require(action)
+    remaining = wo.remaining
+    if qty > remaining and not overage_allowed:
+        if remaining == 0:
+            raise OverageNotAllowed(
+                f"{wo.number} is already fully built ({wo.describe_progress()}); "
+                f"{overage_pref} is off"
+            )
+        raise OverageNotAllowed(
+            f"cannot {action.value} {fmt(qty)} on {wo.number}: only {fmt(remaining)} remain "
+            f"({wo.describe_progress()}); {overage_pref} is off"
+        )
+    new_built = wo.built + qty
+    plan: list[tuple[WorkOrderLine, Decimal]] = []
+    if backflush_all or backflush_flagged:
+        for ln in wo.lines:
+            if backflush_all or ln.backflush:
+                # Bring the line up to quantity per x total completed, net of earlier issues.
+                take = round_quantity(ln.quantity_per * new_built) - ln.issued
+                if take > 0:
+                    plan.append((ln, take))
+    fg_pair = (wo.item_id, wo.location_id)
+    bals = tx.stock.balances([fg_pair, *((ln.component_id, wo.location_id) for ln, _ in plan)])
+    for ln, take in plan:
+        _check_consumption(tx, wo, ln, take, bals[(ln.component_id, wo.location_id)])
+    for ln, take in plan:
+        _consume(tx, wo, ln, take, LedgerReason.BACKFLUSH, bals[(ln.component_id, wo.location_id)])
+    tx.stock.post(wo.item, wo.location_id, qty, LedgerReason.COMPLETION, wo.number, work_order=wo)
+    bals[fg_pair].on_order -= min(qty, remaining)
+    wo.built = new_built
+    wo.move_to(wo.status_after_production())
+    return {ln.component.sku: take for ln, take in plan}
+
+
+def complete_work_order(
+    uow: UnitOfWork, number: str, quantity: object, *, backflush: bool = False
+) -> WorkOrderInfo:
+    """Report completed assemblies; with backflush also consume the backflush-flagged lines
+    in work order proportion, net of what was issued by hand."""
+    qty = parse_quantity(quantity)
+    with uow.transaction("wo.complete") as tx:
+        tx.authorize(Permission.PRODUCE)
+        wo = _load(tx, number)
+        consumed = _produce(
+            tx,
+            wo,
+            qty,
+            action=WOAction.COMPLETE,
+            backflush_all=False,
+            backflush_flagged=backflush,
+            overage_allowed=tx.prefs.allow_overage_on_work_order_transactions,
+            overage_pref="overage on work order transactions",
+        )
+        tx.note(quantity=qty, backflush=backflush, consumed=consumed)
+        tx.commit()
+        return work_order_info(wo)
+
+
+def post_assembly_build(uow: UnitOfWork, number: str, quantity: object) -> WorkOrderInfo:
+    """Assembly build: finished goods in and every component line out, in one posting."""
+    qty = parse_quantity(quantity)
+    with uow.transaction("wo.build") as tx:
+        tx.authorize(Permission.PRODUCE)
+        wo = _load(tx, number)
+        consumed = _produce(
+            tx,
+            wo,
+            qty,
+            action=WOAction.BUILD,
+            backflush_all=True,
+            backflush_flagged=True,
+            overage_allowed=tx.prefs.allow_overage_on_assembly_builds,
+            overage_pref="overage on assembly builds",
+        )
+        tx.note(quantity=qty, consumed=consumed)
+        tx.commit()
+        return work_order_info(wo)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def get_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        return work_order_info(_load(tx, number))
+
+
+def list_work_orders(
+    uow: UnitOfWork,
+    *,
+    status: str | Iterable[str] | None = None,
+    item: str | None = None,
+    limit: int | None = None,
+) -> list[WorkOrderSummary]:
+    statuses: list[str] = []
+    if status:
+        for s in [status] if isinstance(status, str) else status:
+            try:
+                statuses.append(WOStatus(s.strip().lower()).value)
+            except ValueError:
+                raise ValidationError(
+                    f"unknown status {s!r}; one of {', '.join(x.value for x in WOStatus)}"
+                ) from None
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        stmt = (
+            select(
+                WorkOrder.number,
+                Item.sku,
+                Item.name,
+                WorkOrder.quantity,
+                WorkOrder.built,
+                WorkOrder.status,
+                WorkOrder.due_date,
+                WorkOrder.priority,
+                Location.code,
+                WorkOrder.created_from,
+            )
+            .join(Item, Item.id == WorkOrder.item_id)
+            .join(Location, Location.id == WorkOrder.location_id)
+            .order_by(WorkOrder.number)
+        )
+        if statuses:
+            stmt = stmt.where(WorkOrder.status.in_(statuses))
+        if item:
+            stmt = stmt.where(Item.sku == item.strip())
+        if limit:
+            stmt = stmt.limit(limit)
+        return [
+            WorkOrderSummary(
+                number=number,
+                item=sku,
+                item_name=name,
+                quantity=quantity,
+                built=built,
+                status=st,
+                due=due,
+                priority=prio,
+                location=loc,
+                created_from=created_from,
+            )
+            for number, sku, name, quantity, built, st, due, prio, loc, created_from in (
+                tx.session.execute(stmt)
+            )
+        ]
+
+
+def late_work_orders(uow: UnitOfWork, today: date | None = None) -> list[WorkOrderSummary]:
+    """Active work orders past their due date, most overdue first."""
+    today = today or date.today()
+    rows = list_work_orders(uow, status=[s.value for s in ACTIVE])
+    late = [r for r in rows if r.due is not None and r.due < today]
+    return sorted(late, key=lambda r: (r.due, r.priority, r.number))
+
+
+def count_by_status(uow: UnitOfWork) -> dict[str, int]:
+    with uow.query() as tx:
+        tx.authorize(Permission.READ)
+        rows = tx.session.execute(select(WorkOrder.status, func.count()).group_by(WorkOrder.status))
+        counts = dict(rows.all())
+        return {s.value: counts.get(s.value, 0) for s in WOStatus}
