@@ -37,10 +37,12 @@ class StockBook:
     def balances(self, pairs: Iterable[Pair]) -> dict[Pair, StockBalance]:
         """Balances for the pairs, created at zero where missing, locked for this transaction
         (row locks on PostgreSQL; SQLite already holds the write lock)."""
+        pairs = list(pairs)
         wanted = set(pairs) - self._balances.keys()
         if wanted:
-            session = self.tx.session
-            if self.tx.write:
+            self._load(wanted)
+            missing = wanted - self._balances.keys()
+            if missing and self.tx.write:
                 rows = [
                     {
                         "item_id": i,
@@ -50,21 +52,24 @@ class StockBook:
                         "demand": ZERO,
                         "on_order": ZERO,
                     }
-                    for i, loc in wanted
+                    for i, loc in sorted(missing)
                 ]
                 insert = pg_insert if self.tx.is_postgresql else sqlite_insert
-                # Whatever else is pending must reach the database before the lookup below.
-                session.flush()
-                session.execute(insert(StockBalance).on_conflict_do_nothing(), rows)
-            for chunk in _chunks(sorted(wanted), 400):
-                stmt = select(StockBalance).where(
-                    tuple_(StockBalance.item_id, StockBalance.location_id).in_(chunk)
-                )
-                if self.tx.write:
-                    stmt = stmt.with_for_update()
-                for bal in session.scalars(stmt):
-                    self._balances[(bal.item_id, bal.location_id)] = bal
+                self.tx.session.flush()  # new items or locations must exist first
+                # A concurrent posting may create the same rows: whoever is second does nothing.
+                self.tx.session.execute(insert(StockBalance).on_conflict_do_nothing(), rows)
+                self._load(missing)
         return {p: self._balances[p] for p in pairs if p in self._balances}
+
+    def _load(self, pairs: set[Pair]) -> None:
+        for chunk in _chunks(sorted(pairs), 400):
+            stmt = select(StockBalance).where(
+                tuple_(StockBalance.item_id, StockBalance.location_id).in_(chunk)
+            )
+            if self.tx.write:
+                stmt = stmt.with_for_update()
+            for bal in self.tx.session.scalars(stmt):
+                self._balances[(bal.item_id, bal.location_id)] = bal
 
     def balance(self, item_id: int, location_id: int) -> StockBalance:
         pair = (item_id, location_id)

@@ -1,0 +1,1 @@
+"""Printed documents (ReportLab PDFs with python-barcode barcodes), built from plain data."""

@@ -1,0 +1,922 @@
+"""Generate a large plant straight into a fresh database with SQLAlchemy Core bulk inserts.
+
+The plant is a simulated history: items and multi-level BOMs, then work orders in time order,
+each with the stock movements its status implies (hand issues, assembly builds, completions
+with backflush, closes with variance), purchase receipts whenever stock runs out, and at the
+end a cycle count and shipments that leave a realistic mix of plentiful and short items. The
+balances and commitments written last are computed from the same simulation, so
+`shopfloor check` finds nothing to report.
+
+Quantities are handled as integer millionths throughout (the stored form of `Fixed`), and the
+inserts go through column-only `table()` constructs so no per-value conversion runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, TableClause, bindparam, column, select, table, update
+
+from app.models import Base, Location
+from app.services.database import Database
+
+UNIT = 10**6  # millionths in one unit
+LEVELS = 4
+LEVEL_SHARE = (0.45, 0.30, 0.17, 0.08)  # assemblies per BOM level
+WO_LEVEL_WEIGHT = (0.60, 0.25, 0.10, 0.05)  # how often each level is built
+WO_QUANTITY = ((5, 100), (2, 50), (1, 20), (1, 10))
+ACTIVE_WINDOW = 0.10  # the most recent share of work orders, where the active ones are
+ACTIVE_IN_WINDOW = 0.70
+ACTIVE_MIX = (
+    ("firm_planned", 12),
+    ("open_planned", 12),
+    ("released", 38),
+    ("in_process", 22),
+    ("built", 16),
+)
+OPEN_DEMAND = ("released", "in_process", "built")
+ACTIVE = ("firm_planned", "open_planned", *OPEN_DEMAND)
+CONSUMPTION_SHARE = 0.85  # of the ledger: work order movements; the rest is receipts etc.
+SHORT_SHARE = 0.15  # items with open demand that end up short
+QTY_PER = (
+    ("1", 30),
+    ("2", 20),
+    ("3", 8),
+    ("4", 8),
+    ("5", 4),
+    ("6", 4),
+    ("8", 3),
+    ("10", 3),
+    ("12", 2),
+    ("0.5", 5),
+    ("0.25", 4),
+    ("1.5", 3),
+    ("2.5", 2),
+    ("0.125", 2),
+)
+NOUNS = (
+    "Bolt",
+    "Nut",
+    "Washer",
+    "Bracket",
+    "Bearing",
+    "Spring",
+    "Gasket",
+    "Seal",
+    "Clip",
+    "Panel",
+    "Cable",
+    "Connector",
+    "Housing",
+    "Shaft",
+    "Sleeve",
+    "Pin",
+    "Resistor",
+    "Capacitor",
+    "Label",
+    "Tube",
+)
+PLANNERS = ("planner1", "planner2", "supervisor")
+OPERATORS = ("op01", "op02", "op03", "op04", "op05", "op06")
+STATIONS = ("office", "line-1", "line-2", "line-3", "dock")
+
+
+@dataclass(frozen=True)
+class PlantSpec:
+    items: int = 10_000
+    assemblies: int = 1_000
+    work_orders: int = 100_000
+    ledger_rows: int = 1_000_000
+    min_lines: int = 10
+    max_lines: int = 50
+    seed: int = 20261121
+    chunk_orders: int = 2_500
+    history_days: int = 730
+
+    def scaled(self, factor: float) -> PlantSpec:
+        if factor == 1:
+            return self
+        return PlantSpec(
+            items=max(120, round(self.items * factor)),
+            assemblies=max(12, round(self.assemblies * factor)),
+            work_orders=max(200, round(self.work_orders * factor)),
+            ledger_rows=max(5_000, round(self.ledger_rows * factor)),
+            min_lines=self.min_lines,
+            max_lines=self.max_lines,
+            seed=self.seed,
+            chunk_orders=self.chunk_orders,
+            history_days=self.history_days,
+        )
+
+
+@dataclass
+class Rev:
+    id: int
+    assembly: int
+    name: str
+    active: bool
+    created: datetime
+    # (component item id, quantity per in millionths, backflush)
+    lines: list[tuple[int, int, bool]]
+
+
+@dataclass
+class Assembly:
+    item: int
+    level: int
+    active: Rev
+    old: Rev | None = None  # the previous revision, used by work orders created before `active`
+
+    def revision_at(self, when: datetime) -> Rev:
+        if self.old is not None and when < self.active.created:
+            return self.old
+        return self.active
+
+
+@dataclass(slots=True)
+class PlannedOrder:
+    id: int
+    assembly: Assembly
+    rev: Rev
+    quantity: int  # whole units
+    status: str
+    built: int  # whole units
+    template: str  # "build", "issue_complete" or "issue_only"
+    created: datetime
+    rows: int  # ledger rows its movements take
+
+
+@dataclass
+class PlantManifest:
+    """What was generated, for the measurements and the report."""
+
+    path: str
+    spec: dict[str, Any]
+    counts: dict[str, int] = field(default_factory=dict)
+    work_orders_by_status: dict[str, int] = field(default_factory=dict)
+    wide_assemblies: dict[str, list[str]] = field(default_factory=dict)
+    top_level_assemblies: list[str] = field(default_factory=list)
+    raw_skus_sample: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    generation_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    tracemalloc_peak_mb: float | None = None
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (ru_maxrss is in KiB on Linux)."""
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
+
+
+def _lite(name: str) -> TableClause:
+    """A column-only view of a mapped table: values go to the driver unconverted."""
+    real = Base.metadata.tables[name]
+    return table(name, *(column(c.name) for c in real.columns))
+
+
+def _ts(value: datetime) -> str:
+    """SQLAlchemy's SQLite storage form of a naive-UTC timestamp."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _millionths(text: str) -> int:
+    return int(Decimal(text) * UNIT)
+
+
+def _round_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half away from zero, like ROUND_HALF_UP on Decimal."""
+    sign = -1 if numerator < 0 else 1
+    return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
+
+
+def _ceil_units(millionths: int) -> int:
+    return -(-millionths // UNIT) * UNIT
+
+
+class _Rows:
+    """Rows waiting for the next chunk insert, in foreign-key order."""
+
+    ORDER = (
+        "audit_event",
+        "work_order",
+        "work_order_line",
+        "ledger_entry",
+        "work_order_variance",
+    )
+
+    def __init__(self) -> None:
+        self.tables = {name: _lite(name) for name in self.ORDER}
+        self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in self.ORDER}
+        self.inserted: dict[str, int] = dict.fromkeys(self.ORDER, 0)
+
+    def add(self, name: str, row: dict[str, Any]) -> None:
+        self.pending[name].append(row)
+
+    def flush(self, conn: Connection) -> None:
+        for name in self.ORDER:
+            rows = self.pending[name]
+            if rows:
+                conn.execute(self.tables[name].insert(), rows)
+                self.inserted[name] += len(rows)
+                self.pending[name] = []
+
+
+class PlantGenerator:
+    def __init__(self, spec: PlantSpec, database: Database) -> None:
+        self.spec = spec
+        self.db = database
+        self.rng = random.Random(spec.seed)
+        self.now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        self.start = self.now - timedelta(days=spec.history_days)
+        self.location_id = 0
+        n_raw = spec.items - spec.assemblies
+        if n_raw < spec.max_lines:
+            raise ValueError("too few raw items for the widest BOM")
+        self.raw_ids = list(range(1, n_raw + 1))
+        self.sku: dict[int, str] = {}
+        self.cost: dict[int, int] = {}
+        self.level_of: dict[int, int] = {}
+        self.assemblies: dict[int, Assembly] = {}
+        self.by_level: dict[int, list[Assembly]] = {lv: [] for lv in range(1, LEVELS + 1)}
+        self.revs: list[Rev] = []
+        self.on_hand: dict[int, int] = {}
+        self.rows = _Rows()
+        self.event_id = 0
+        self.ledger_id = 0
+        self.line_id = 0
+        self.lot_factor = 8.0
+        self.receipts = 0
+        self.consumption_rows = 0
+        # Open demand lines: (released at, wo id, line id, component, need)
+        self.open_lines: list[tuple[datetime, int, int, int, int]] = []
+        self.on_order: dict[int, int] = {}
+
+    # --- events and ledger rows -----------------------------------------------------------
+
+    def _event(self, at: datetime, user: str, action: str, document: str, **details: Any) -> int:
+        self.event_id += 1
+        self.rows.add(
+            "audit_event",
+            {
+                "id": self.event_id,
+                "at": _ts(at),
+                "username": user,
+                "workstation": self.rng.choice(STATIONS),
+                "action": action,
+                "document": document,
+                "details": json.dumps(details, sort_keys=True),
+            },
+        )
+        return self.event_id
+
+    def _ledger(
+        self,
+        event: int,
+        at: datetime,
+        user: str,
+        item: int,
+        quantity: int,
+        reason: str,
+        source: str,
+        wo_id: int | None = None,
+        line_id: int | None = None,
+        memo: str | None = None,
+    ) -> None:
+        self.ledger_id += 1
+        self.on_hand[item] = self.on_hand.get(item, 0) + quantity
+        self.rows.add(
+            "ledger_entry",
+            {
+                "id": self.ledger_id,
+                "event_id": event,
+                "item_id": item,
+                "location_id": self.location_id,
+                "quantity": quantity,
+                "unit_cost": self.cost[item],
+                "reason": reason,
+                "source_ref": source,
+                "work_order_id": wo_id,
+                "work_order_line_id": line_id,
+                "reverses_id": None,
+                "memo": memo,
+                "posted_by": user,
+                "posted_at": _ts(at),
+            },
+        )
+
+    def _receive_for(self, needs: Sequence[tuple[int, int]], at: datetime) -> None:
+        """Purchase receipts (or transfers in, for subassemblies) ahead of a posting that
+        would otherwise take stock below zero; lots cover several future uses."""
+        wanted: dict[int, int] = {}
+        for item, qty in needs:
+            wanted[item] = wanted.get(item, 0) + qty
+        for item, qty in wanted.items():
+            have = self.on_hand.get(item, 0)
+            if have >= qty:
+                continue
+            lot = qty * self.rng.uniform(0.5, 1.5) * self.lot_factor
+            receipt = _ceil_units(qty - have + int(lot))
+            when = at - timedelta(hours=self.rng.uniform(2, 72))
+            source = f"PO-{self.rng.randrange(10**5, 10**6)}"
+            ev = self._event(when, "receiving", "stock.adjust", self.sku[item], receipt=source)
+            self._ledger(ev, when, "receiving", item, receipt, "adjustment", source)
+            self.receipts += 1
+
+    # --- items and BOMs -------------------------------------------------------------------
+
+    def _make_items(self, conn: Connection) -> None:
+        spec, rng = self.spec, self.rng
+        rows: list[dict[str, Any]] = []
+        created = _ts(self.start - timedelta(days=30))
+        for item in self.raw_ids:
+            self.sku[item] = f"RM-{item:05d}"
+            cents = round(math.exp(rng.uniform(math.log(5), math.log(25_000))))
+            self.cost[item] = cents * 10_000
+            self.level_of[item] = 0
+        counts = [max(1, round(spec.assemblies * share)) for share in LEVEL_SHARE]
+        counts[0] += spec.assemblies - sum(counts)
+        next_id = len(self.raw_ids) + 1
+        for level, count in enumerate(counts, start=1):
+            for n in range(1, count + 1):
+                self.sku[next_id] = f"ASM{level}-{n:04d}"
+                self.level_of[next_id] = level
+                next_id += 1
+        for item, sku in self.sku.items():
+            level = self.level_of[item]
+            noun = NOUNS[item % len(NOUNS)]
+            build_point = preferred = None
+            if level and rng.random() < 0.6:
+                build_point = rng.randint(1, 20) * UNIT
+                preferred = build_point * rng.randint(2, 4)
+            rows.append(
+                {
+                    "id": item,
+                    "sku": sku,
+                    "name": f"{noun} {sku}" if not level else f"Level {level} assembly {sku}",
+                    "item_type": "assembly" if level else "inventory",
+                    "uom": "ea",
+                    "standard_cost": self.cost.get(item, 0),
+                    "build_point": build_point,
+                    "preferred_stock": preferred,
+                    "drop_ship": False,
+                    "active": True,
+                    "created_at": created,
+                }
+            )
+        conn.execute(_lite("item").insert(), rows)
+
+    def _line_range(self, level: int) -> tuple[int, int]:
+        lo, hi = self.spec.min_lines, self.spec.max_lines
+        span = hi - lo
+        return {
+            1: (lo, lo + span // 4),
+            2: (lo, lo + span // 2),
+            3: (lo + span // 8, hi - span // 8),
+            4: (lo + span // 4, hi),
+        }[level]
+
+    def _make_boms(self, conn: Connection) -> None:
+        rng = self.rng
+        popularity = self.raw_ids[:]
+        rng.shuffle(popularity)
+        cum: list[float] = []
+        total = 0.0
+        for rank in range(len(popularity)):
+            total += 1 / (rank + 20) ** 0.9
+            cum.append(total)
+        qty_values = [_millionths(q) for q, _w in QTY_PER]
+        qty_weights = [w for _q, w in QTY_PER]
+
+        def raw_components(n: int) -> list[int]:
+            chosen: dict[int, None] = {}
+            while len(chosen) < n:
+                for item in rng.choices(popularity, cum_weights=cum, k=n - len(chosen)):
+                    chosen[item] = None
+            return list(chosen)
+
+        assemblies_by_level: dict[int, list[int]] = {lv: [] for lv in range(1, LEVELS + 1)}
+        for item, level in self.level_of.items():
+            if level:
+                assemblies_by_level[level].append(item)
+        wide_per_level = max(1, self.spec.assemblies // 100)
+        rev_id = 0
+        for level in range(1, LEVELS + 1):
+            members = assemblies_by_level[level]
+            wide = set(members[:wide_per_level]) if level >= 2 else set()
+            for item in members:
+                lo, hi = self._line_range(level)
+                n_lines = (
+                    self.spec.max_lines if item in wide else round(rng.triangular(lo, hi, lo))
+                )
+                subs: list[int] = []
+                if level >= 2:
+                    subs.append(rng.choice(assemblies_by_level[level - 1]))
+                    if rng.random() < 0.5:
+                        extra = rng.choice(assemblies_by_level[rng.randint(1, level - 1)])
+                        if extra not in subs:
+                            subs.append(extra)
+                raws = raw_components(n_lines - len(subs))
+                lines: list[tuple[int, int, bool]] = [
+                    (c, rng.choices(qty_values, qty_weights)[0], rng.random() < 0.92) for c in raws
+                ]
+                for sub in subs:
+                    lines.insert(
+                        rng.randrange(len(lines) + 1), (sub, rng.randint(1, 4) * UNIT, True)
+                    )
+                rolled = sum(qp * self.cost[c] // UNIT for c, qp, _b in lines)
+                labour = rng.randint(500, 20_000) * 10_000
+                self.cost[item] = (rolled + labour) // 10_000 * 10_000
+                old = None
+                if rng.random() < 0.15:
+                    rev_id += 1
+                    old_lines = [
+                        (c, qp + UNIT if i == 0 else qp, b) for i, (c, qp, b) in enumerate(lines)
+                    ]
+                    old = Rev(rev_id, item, "1", False, self.start - timedelta(days=20), old_lines)
+                rev_id += 1
+                switch = self.start + timedelta(days=self.spec.history_days * rng.uniform(0.2, 0.7))
+                active = Rev(
+                    rev_id,
+                    item,
+                    "2" if old else "1",
+                    True,
+                    switch if old else self.start - timedelta(days=20),
+                    lines,
+                )
+                asm = Assembly(item, level, active, old)
+                self.assemblies[item] = asm
+                self.by_level[level].append(asm)
+                self.revs.extend(r for r in (old, active) if r is not None)
+        items = _lite("item")
+        conn.execute(
+            update(items)
+            .where(items.c.id == bindparam("b_id"))
+            .values(standard_cost=bindparam("b_cost")),
+            [{"b_id": a, "b_cost": self.cost[a]} for a in self.assemblies],
+        )
+        conn.execute(
+            _lite("bom_revision").insert(),
+            [
+                {
+                    "id": r.id,
+                    "assembly_id": r.assembly,
+                    "revision": r.name,
+                    "active": r.active,
+                    "memo": None,
+                    "created_at": _ts(r.created),
+                    "created_by": "engineering",
+                }
+                for r in self.revs
+            ],
+        )
+        conn.execute(
+            _lite("bom_line").insert(),
+            [
+                {
+                    "revision_id": r.id,
+                    "line_no": n,
+                    "component_id": c,
+                    "quantity_per": qp,
+                    "backflush": b,
+                }
+                for r in self.revs
+                for n, (c, qp, b) in enumerate(r.lines, start=1)
+            ],
+        )
+
+    # --- work order plan ------------------------------------------------------------------
+
+    def _plan(self) -> list[PlannedOrder]:
+        """Assembly, quantity, status and movement template of every work order, sized so the
+        movements and receipts fit the ledger budget."""
+        spec, rng = self.spec, self.rng
+        span = (self.now - timedelta(hours=6) - self.start).total_seconds()
+        window_start = int(spec.work_orders * (1 - ACTIVE_WINDOW))
+        statuses, weights = zip(*ACTIVE_MIX, strict=True)
+        plans: list[PlannedOrder] = []
+        for n in range(spec.work_orders):
+            level = rng.choices(range(1, LEVELS + 1), WO_LEVEL_WEIGHT)[0]
+            asm = rng.choice(self.by_level[level])
+            qlo, qhi = WO_QUANTITY[level - 1]
+            quantity = rng.randint(qlo, qhi)
+            created = self.start + timedelta(seconds=span * (n + rng.random()) / spec.work_orders)
+            rev = asm.revision_at(created)
+            status = "historical"
+            if n >= window_start and rng.random() < ACTIVE_IN_WINDOW:
+                status = rng.choices(statuses, weights)[0]
+            plan = PlannedOrder(n + 1, asm, rev, quantity, status, 0, "none", created, 0)
+            self._shape(plan)
+            plans.append(plan)
+        # Historical orders: closed while the ledger budget allows, the rest cancelled.
+        active_rows = sum(p.rows for p in plans if p.status != "historical")
+        historical = [p for p in plans if p.status == "historical"]
+        budget = CONSUMPTION_SHARE * spec.ledger_rows - active_rows - spec.items
+        if_closed = {p.id: len(p.rev.lines) + 1 for p in historical}
+        share = min(0.9, budget / max(1, sum(if_closed.values())))
+        used = 0
+        for p in historical:
+            if rng.random() < share and used + if_closed[p.id] <= budget:
+                p.status = "closed"
+                self._shape(p)
+                used += p.rows
+            else:
+                p.status = "cancelled"
+                self._shape(p)
+        self.consumption_rows = used + active_rows
+        room = spec.ledger_rows - self.consumption_rows - spec.items
+        # A receipt covers the shortfall plus a lot of about lot_factor uses.
+        self.lot_factor = max(1.0, self.consumption_rows / max(1.0, 0.8 * room) - 1)
+        return plans
+
+    def _shape(self, plan: PlannedOrder) -> None:
+        """Pick built quantity and movement template for the plan's status."""
+        rng = self.rng
+        q = plan.quantity
+        n_lines = len(plan.rev.lines)
+        has_manual = any(not b for _c, _q, b in plan.rev.lines)
+        plan.built, plan.template, plan.rows = 0, "none", 0
+        if plan.status in ("closed", "built"):
+            plan.built = q
+            if plan.status == "closed" and q > 1 and rng.random() < 0.10:
+                plan.built = max(1, min(q - 1, int(q * rng.uniform(0.5, 0.95))))
+            plan.template = "issue_complete" if has_manual and rng.random() < 0.2 else "build"
+            plan.rows = n_lines + 1
+        elif plan.status == "in_process":
+            if q > 1 and rng.random() < 0.6:
+                plan.built = max(1, min(q - 1, int(q * rng.uniform(0.1, 0.9))))
+            if plan.built:
+                plan.template = "issue_complete" if has_manual else "build"
+                plan.rows = n_lines + 1
+            else:
+                plan.template = "issue_only"
+                manual = sum(1 for _c, _q, b in plan.rev.lines if not b)
+                plan.rows = manual if manual else min(3, n_lines)
+
+    # --- history --------------------------------------------------------------------------
+
+    def _write_orders(self, conn: Connection, plans: list[PlannedOrder]) -> None:
+        chunk = self.spec.chunk_orders
+        for start in range(0, len(plans), chunk):
+            with conn.begin():
+                for plan in plans[start : start + chunk]:
+                    self._write_order(plan)
+                self.rows.flush(conn)
+
+    def _write_order(self, plan: PlannedOrder) -> None:
+        rng = self.rng
+        number = f"WO-{plan.id:06d}"
+        planner = rng.choice(PLANNERS)
+        operator = rng.choice(OPERATORS)
+        q_m = plan.quantity * UNIT
+        built_m = plan.built * UNIT
+        t = plan.created
+        due = (t + timedelta(days=rng.randint(5, 30))).date()
+        priority = rng.choices(range(1, 10), (3, 6, 10, 14, 30, 14, 10, 8, 5))[0]
+        created_from = f"SO-{rng.randrange(10**5, 10**6)}" if rng.random() < 0.3 else None
+        status = plan.status
+        released_at: datetime | None = None
+        if (
+            status in OPEN_DEMAND
+            or status == "closed"
+            or (status == "cancelled" and rng.random() < 0.5)
+        ):
+            released_at = t + timedelta(hours=rng.uniform(0, 30))
+        self._event(t, planner, "wo.create", number, item=self.sku[plan.assembly.item])
+
+        lines = plan.rev.lines
+        line_ids = list(range(self.line_id + 1, self.line_id + 1 + len(lines)))
+        self.line_id += len(lines)
+        issued = [0] * len(lines)
+        required = [qp * plan.quantity for _c, qp, _b in lines]
+        moment = (released_at or t) + timedelta(hours=rng.uniform(2, 48))
+
+        def consume(take: Sequence[tuple[int, int]], action: str, reason: str) -> None:
+            nonlocal moment
+            self._receive_for([(lines[i][0], q) for i, q in take], moment)
+            ev = self._event(moment, operator, action, number)
+            for i, q in take:
+                issued[i] += q
+                self._ledger(
+                    ev, moment, operator, lines[i][0], -q, reason, number, plan.id, line_ids[i]
+                )
+            moment += timedelta(hours=rng.uniform(1, 24))
+
+        def produce(all_lines: bool) -> None:
+            take = [
+                (i, lines[i][1] * plan.built - issued[i])
+                for i in range(len(lines))
+                if (all_lines or lines[i][2]) and lines[i][1] * plan.built > issued[i]
+            ]
+            self._receive_for([(lines[i][0], q) for i, q in take], moment)
+            ev = self._event(moment, operator, "wo.build" if all_lines else "wo.complete", number)
+            for i, q in take:
+                issued[i] += q
+                self._ledger(
+                    ev,
+                    moment,
+                    operator,
+                    lines[i][0],
+                    -q,
+                    "backflush",
+                    number,
+                    plan.id,
+                    line_ids[i],
+                )
+            self._ledger(
+                ev, moment, operator, plan.assembly.item, built_m, "completion", number, plan.id
+            )
+
+        if plan.template == "build":
+            produce(all_lines=True)
+        elif plan.template == "issue_complete":
+            manual = [(i, required[i]) for i in range(len(lines)) if not lines[i][2]]
+            if manual:
+                consume(manual, "wo.issue", "issue")
+            produce(all_lines=False)
+        elif plan.template == "issue_only":
+            manual = [(i, required[i]) for i in range(len(lines)) if not lines[i][2]]
+            if not manual:
+                manual = [(i, max(1, required[i] // 2)) for i in range(min(3, len(lines)))]
+            consume(manual, "wo.issue", "issue")
+
+        closed_at: datetime | None = None
+        if status == "closed":
+            closed_at = moment + timedelta(hours=rng.uniform(1, 48))
+            self._event(closed_at, planner, "wo.close", number)
+            for i, (comp, qp, _b) in enumerate(lines):
+                expected = qp * plan.built
+                variance = issued[i] - expected
+                self.rows.add(
+                    "work_order_variance",
+                    {
+                        "work_order_id": plan.id,
+                        "component_id": comp,
+                        "expected": expected,
+                        "actual": issued[i],
+                        "variance": variance,
+                        "unit_cost": self.cost[comp],
+                        "cost_variance": _round_half_up(variance * self.cost[comp], UNIT),
+                    },
+                )
+        elif status == "cancelled":
+            closed_at = (released_at or t) + timedelta(hours=rng.uniform(1, 96))
+            self._event(closed_at, planner, "wo.cancel", number)
+
+        if status in ACTIVE:
+            remaining = max(0, q_m - built_m)
+            if remaining:
+                item = plan.assembly.item
+                self.on_order[item] = self.on_order.get(item, 0) + remaining
+        if status in OPEN_DEMAND:
+            assert released_at is not None
+            for i, (comp, _qp, _b) in enumerate(lines):
+                need = required[i] - issued[i]
+                if need > 0:
+                    self.open_lines.append((released_at, plan.id, line_ids[i], comp, need))
+
+        self.rows.add(
+            "work_order",
+            {
+                "id": plan.id,
+                "number": number,
+                "item_id": plan.assembly.item,
+                "quantity": q_m,
+                "built": built_m,
+                "status": status,
+                "bom_revision_id": plan.rev.id,
+                "location_id": self.location_id,
+                "due_date": due.isoformat(),
+                "priority": priority,
+                "created_from": created_from,
+                "memo": None,
+                "created_at": _ts(t),
+                "created_by": planner,
+                "released_at": _ts(released_at) if released_at else None,
+                "closed_at": _ts(closed_at) if closed_at else None,
+            },
+        )
+        for i, (comp, qp, backflush) in enumerate(lines):
+            self.rows.add(
+                "work_order_line",
+                {
+                    "id": line_ids[i],
+                    "work_order_id": plan.id,
+                    "line_no": i + 1,
+                    "component_id": comp,
+                    "quantity_per": qp,
+                    "required": required[i],
+                    "committed": 0,
+                    "issued": issued[i],
+                    "backflush": backflush,
+                },
+            )
+
+    # --- the end of history: receipts, cycle count, shipments, balances -------------------
+
+    def _finish(self, conn: Connection) -> dict[str, int]:
+        rng = self.rng
+        demand: dict[int, int] = {}
+        for _at, _wo, _line, comp, need in self.open_lines:
+            demand[comp] = demand.get(comp, 0) + need
+        targets: dict[int, int] = {}
+        for item, need in demand.items():
+            if rng.random() < SHORT_SHARE:
+                targets[item] = int(need * rng.uniform(0.1, 0.9)) // UNIT * UNIT
+            else:
+                targets[item] = _ceil_units(int(need * rng.uniform(1.1, 3.0)))
+                targets[item] += rng.randint(0, 20) * UNIT
+        for item in self.assemblies:
+            if item not in targets and self.on_hand.get(item, 0) > 0:
+                targets[item] = int(self.on_hand[item] * rng.uniform(0.05, 0.4)) // UNIT * UNIT
+        written = self.rows.inserted["ledger_entry"] + len(self.rows.pending["ledger_entry"])
+        filler = self.spec.ledger_rows - written - len(targets)
+        if filler < 0:
+            raise RuntimeError(
+                f"the ledger budget of {self.spec.ledger_rows} rows is exceeded by "
+                f"{-filler}: fewer closed work orders or larger receipt lots are needed"
+            )
+        # Recent purchase receipts, then the cycle count and the shipments.
+        raw = self.raw_ids
+        recent = self.now - timedelta(days=30)
+        with conn.begin():
+            for n in range(filler):
+                item = rng.choice(raw)
+                when = recent + timedelta(seconds=n * 30 * 86_400 / max(1, filler))
+                source = f"PO-{rng.randrange(10**5, 10**6)}"
+                ev = self._event(when, "receiving", "stock.adjust", self.sku[item], receipt=source)
+                self._ledger(
+                    ev, when, "receiving", item, rng.randint(1, 50) * UNIT, "adjustment", source
+                )
+                if len(self.rows.pending["ledger_entry"]) >= 50_000:
+                    self.rows.flush(conn)
+            count_at = self.now - timedelta(hours=3)
+            count_event = self._event(
+                count_at, "supervisor", "import.stock", "cycle-count.csv", rows=len(targets)
+            )
+            shipments = 0
+            for item, target in sorted(targets.items()):
+                have = self.on_hand.get(item, 0)
+                if target == have:
+                    target += UNIT
+                delta = target - have
+                if item in self.assemblies and item not in demand:
+                    when = count_at - timedelta(hours=rng.uniform(1, 48))
+                    source = f"SHIP-{rng.randrange(10**5, 10**6)}"
+                    ev = self._event(when, "shipping", "stock.adjust", self.sku[item])
+                    self._ledger(ev, when, "shipping", item, delta, "adjustment", source)
+                    shipments += 1
+                else:
+                    self._ledger(
+                        count_event,
+                        count_at,
+                        "supervisor",
+                        item,
+                        delta,
+                        "adjustment",
+                        "import cycle-count.csv",
+                    )
+            self.rows.flush(conn)
+
+        # Commitment as handed out at release time, oldest release first.
+        committed: dict[int, int] = {}
+        pool = dict(self.on_hand)
+        changes: list[dict[str, int]] = []
+        for _at, _wo, line_id, comp, need in sorted(self.open_lines):
+            take = min(need, pool.get(comp, 0))
+            if take > 0:
+                pool[comp] -= take
+                committed[comp] = committed.get(comp, 0) + take
+                changes.append({"b_id": line_id, "b_committed": take})
+        lines = _lite("work_order_line")
+        with conn.begin():
+            if changes:
+                conn.execute(
+                    update(lines)
+                    .where(lines.c.id == bindparam("b_id"))
+                    .values(committed=bindparam("b_committed")),
+                    changes,
+                )
+            conn.execute(
+                _lite("stock_balance").insert(),
+                [
+                    {
+                        "item_id": item,
+                        "location_id": self.location_id,
+                        "on_hand": self.on_hand.get(item, 0),
+                        "committed": committed.get(item, 0),
+                        "demand": demand.get(item, 0),
+                        "on_order": self.on_order.get(item, 0),
+                    }
+                    for item in sorted(self.sku)
+                ],
+            )
+            conn.execute(
+                _lite("counter").insert(), [{"name": "work_order", "value": self.spec.work_orders}]
+            )
+        return {
+            "filler_receipts": filler,
+            "cycle_count_rows": len(targets) - shipments,
+            "shipments": shipments,
+            "committed_lines": len(changes),
+            "short_items": sum(1 for i, d in demand.items() if self.on_hand.get(i, 0) < d),
+        }
+
+    # --- driver ---------------------------------------------------------------------------
+
+    def run(self) -> PlantManifest:
+        started = time.perf_counter()
+        manifest = PlantManifest(path=self.db.describe(), spec=asdict(self.spec))
+        marks: dict[str, float] = {}
+
+        def mark(name: str, since: float) -> float:
+            now = time.perf_counter()
+            marks[name] = round(now - since, 3)
+            return now
+
+        self.db.upgrade()
+        t = mark("schema", started)
+        with self.db.engine.connect() as conn:
+            with conn.begin():
+                loc = conn.execute(
+                    select(Location.id).where(Location.is_default.is_(True))
+                ).scalar_one()
+                self.location_id = int(loc)
+                self._make_items(conn)
+                self._make_boms(conn)
+            t = mark("items_and_boms", t)
+            plans = self._plan()
+            t = mark("plan", t)
+            by_status: dict[str, int] = {}
+            for p in plans:
+                by_status[p.status] = by_status.get(p.status, 0) + 1
+            self._write_orders(conn, plans)
+            t = mark("work_orders_and_ledger", t)
+            del plans
+            finish = self._finish(conn)
+            t = mark("finish", t)
+            conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            )
+            mark("checkpoint", t)
+        manifest.generation_seconds = round(time.perf_counter() - started, 3)
+        manifest.timings = marks
+        manifest.work_orders_by_status = dict(sorted(by_status.items()))
+        manifest.counts = {
+            "items": len(self.sku),
+            "raw_items": len(self.raw_ids),
+            "assemblies": len(self.assemblies),
+            "bom_revisions": len(self.revs),
+            "bom_lines": sum(len(r.lines) for r in self.revs),
+            "work_orders": self.rows.inserted["work_order"],
+            "work_order_lines": self.rows.inserted["work_order_line"],
+            "open_demand_lines": len(self.open_lines),
+            "ledger_rows": self.rows.inserted["ledger_entry"],
+            "audit_events": self.rows.inserted["audit_event"],
+            "variance_rows": self.rows.inserted["work_order_variance"],
+            "receipts_in_history": self.receipts,
+            **finish,
+        }
+        for level in range(1, LEVELS + 1):
+            manifest.counts[f"assemblies_level_{level}"] = len(self.by_level[level])
+        manifest.wide_assemblies = {
+            str(level): [
+                self.sku[a.item]
+                for a in self.by_level[level]
+                if len(a.active.lines) == self.spec.max_lines
+            ]
+            for level in range(2, LEVELS + 1)
+        }
+        manifest.top_level_assemblies = [self.sku[a.item] for a in self.by_level[LEVELS]]
+        manifest.raw_skus_sample = [self.sku[i] for i in self.rng.sample(self.raw_ids, 50)]
+        manifest.peak_rss_mb = round(peak_rss_mb(), 1)
+        return manifest
+
+
+def generate(path: str, spec: PlantSpec, *, trace_memory: bool = False) -> dict[str, Any]:
+    """Generate the plant into a new SQLite file; returns the manifest as a dict."""
+    if trace_memory:
+        import tracemalloc
+
+        tracemalloc.start()
+    database = Database(f"sqlite:///{path}")
+    try:
+        manifest = PlantGenerator(spec, database).run()
+    finally:
+        database.dispose()
+    if trace_memory:
+        import tracemalloc
+
+        manifest.tracemalloc_peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    return asdict(manifest)

@@ -1,0 +1,81 @@
+"""`shopfloor check` finds every kind of drift between the stored figures and their sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from app.services import work_orders
+from app.services.check import check_database
+from app.services.database import Database
+from app.services.uow import Actor, UnitOfWork
+from tests.plant import Plant
+
+
+@pytest.fixture
+def unchecked(sqlite_database: Database) -> Iterator[Plant]:
+    """A plant whose database the test corrupts on purpose (no check at teardown)."""
+    plant = Plant(UnitOfWork(sqlite_database, Actor("tester", "bench")))
+    plant.item("PIN")
+    plant.item("CLIP", "assembly")
+    plant.bom("CLIP", {"PIN": 2})
+    plant.stock("PIN", 20)
+    number = plant.wo("CLIP", 4)
+    work_orders.issue_components(plant.uow, number, {"PIN": "3"})
+    yield plant
+
+
+def corrupt(plant: Plant, sql: str) -> list[str]:
+    with plant.uow.database.engine.begin() as conn:
+        conn.execute(text(sql))
+    report = check_database(plant.uow)
+    assert not report.ok
+    return report.problems
+
+
+def test_a_healthy_database_is_ok(unchecked: Plant) -> None:
+    report = check_database(unchecked.uow)
+    assert report.ok and report.problems == []
+    assert report.checked["ledger_rows"] == 2
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "UPDATE stock_balance SET on_hand = on_hand + 1000000 "
+            "WHERE item_id = (SELECT id FROM item WHERE sku = 'PIN')",
+            "PIN@MAIN: on hand 18 but the ledger sums to 17",
+        ),
+        (
+            "UPDATE work_order_line SET committed = committed - 1000000",
+            "balance commits 5 but the open work order lines commit 4",
+        ),
+        (
+            "UPDATE work_order_line SET issued = issued + 1000000, committed = 0",
+            "issued 4 but the ledger consumed 3",
+        ),
+        (
+            "UPDATE stock_balance SET on_order = 0 "
+            "WHERE item_id = (SELECT id FROM item WHERE sku = 'CLIP')",
+            "balance on order 0 but the active work orders have 4 to build",
+        ),
+        ("UPDATE work_order SET status = 'released'", "Released but stock has moved"),
+        ("UPDATE work_order SET built = 4000000", "built 4 but the ledger received 0"),
+        ("UPDATE bom_revision SET active = 0", "0 active BOM revisions"),
+    ],
+)
+def test_drift_is_reported(unchecked: Plant, sql: str, expected: str) -> None:
+    problems = corrupt(unchecked, sql)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_cycle_slipped_into_the_tables_is_reported(unchecked: Plant) -> None:
+    problems = corrupt(
+        unchecked,
+        "INSERT INTO bom_line (revision_id, line_no, component_id, quantity_per, backflush) "
+        "SELECT id, 9, assembly_id, 1000000, 1 FROM bom_revision",
+    )
+    assert "BOM cycle: CLIP → CLIP" in problems

@@ -1,0 +1,843 @@
+"""Property-based tests of the manufacturing engine.
+
+A hypothesis state machine drives random sequences of work order postings, stock adjustments,
+commitment re-runs and preference changes against a real SQLite file, and after every step
+proves the database against the ledger and against an independent model of on hand, issued,
+built, status and commitment. Refused requests are legal outcomes, but the model predicts
+which requests are refused and why, and a refused request must leave everything as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from app.errors import (
+    CommitmentLimit,
+    IllegalTransition,
+    InsufficientStock,
+    OverageNotAllowed,
+    ShopfloorError,
+)
+from app.models import (
+    AuditEvent,
+    Counter,
+    Item,
+    LedgerEntry,
+    Location,
+    Preference,
+    StockBalance,
+    WorkOrder,
+    WorkOrderLine,
+)
+from app.models.quantity import round_quantity
+from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
+from app.models.work_order import WOAction as Act
+from app.models.work_order import WOStatus as S
+from app.services import admin, commitment, inventory, work_orders
+from app.services.check import check_database
+from app.services.uow import UnitOfWork
+from tests.plant import Plant
+from tests.properties_support import (
+    ACTOR,
+    ORDERINGS,
+    PROFILE,
+    D,
+    build_template,
+    copied_database,
+    fresh_plant,
+    hand_out,
+    order_key,
+)
+
+ZERO = Decimal(0)
+T = TypeVar("T")
+Pair = tuple[str, str]  # (sku, location code)
+LineKey = tuple[str, str]  # (work order number, component sku)
+
+LOCATIONS = ("MAIN", "EAST")
+COMPONENTS = ("C1", "C2", "C3")
+# assembly -> [(component, quantity per, backflush flag)]; S is a subassembly of A.
+BOMS: dict[str, list[tuple[str, Decimal, bool]]] = {
+    "S": [("C1", D("0.5"), True), ("C2", D("2"), True)],
+    "A": [("S", D("1"), True), ("C3", D("2.5"), False), ("C1", D("1"), True)],
+    "B": [("C2", D("1.5"), True), ("C3", D("0.5"), True)],
+}
+ASSEMBLIES = ("S", "A", "B")
+STOCKED = COMPONENTS + ASSEMBLIES
+
+ORDERING = "item_commitment_ordering"
+COMMIT_AFTER = "perform_item_commitment_after_transaction_entry"
+ISSUE_MODE = "manufacturing_issue_based_on_commitment"
+BUILD_OVERAGE = "allow_overage_on_assembly_builds"
+WO_OVERAGE = "allow_overage_on_work_order_transactions"
+DEFAULT_STATUS = "default_work_order_status"
+PREF_CHOICES: dict[str, tuple[str, ...]] = {
+    ORDERING: ORDERINGS,
+    COMMIT_AFTER: ("true", "false"),
+    ISSUE_MODE: ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
+    BUILD_OVERAGE: ("true", "false"),
+    WO_OVERAGE: ("true", "false"),
+    DEFAULT_STATUS: ("firm_planned", "open_planned", "released"),
+}
+PREF_DEFAULTS = {
+    ORDERING: "expected_ship_date",
+    COMMIT_AFTER: "false",
+    ISSUE_MODE: "allow_uncommitted",
+    BUILD_OVERAGE: "false",
+    WO_OVERAGE: "false",
+    DEFAULT_STATUS: "firm_planned",
+}
+
+
+def quantities(*values: str) -> st.SearchStrategy[Decimal]:
+    return st.sampled_from([D(v) for v in values])
+
+
+wo_quantities = quantities("0.5", "1", "2", "3")
+# Issues and completions: a fixed amount, or what is left (REST), or a little more (OVER).
+REST, OVER = "rest", "over"
+issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
+produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
+receipts = quantities("2.5", "4", "10", "20")
+adjustments = quantities("0.5", "2.5", "4", "10", "-0.5", "-1", "-2.5")
+due_dates = st.one_of(st.none(), st.sampled_from([date(2031, 3, d) for d in (1, 2, 3)]))
+priorities = st.integers(1, 3)
+pref_changes = st.sampled_from([(k, v) for k, choices in PREF_CHOICES.items() for v in choices])
+
+
+def populate(plant: Plant) -> None:
+    from app.services import items
+
+    items.add_location(plant.uow, "EAST", "East store")
+    for n, sku in enumerate(COMPONENTS, start=1):
+        plant.item(sku, cost=str(n))
+    for sku in ("S", "B", "A"):
+        plant.item(sku, "assembly", cost="10")
+        plant.bom(
+            sku,
+            {c: str(q) for c, q, _ in BOMS[sku]},
+            no_backflush=tuple(c for c, _, flag in BOMS[sku] if not flag),
+        )
+
+
+@pytest.fixture(scope="module")
+def plant_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("plant") / "plant.db"
+    return build_template(sqlite_template, target, populate)
+
+
+# --- snapshots of the database --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    on_hand: Decimal
+    committed: Decimal
+    demand: Decimal
+    on_order: Decimal
+
+
+@dataclass(frozen=True)
+class LineSnap:
+    sku: str
+    quantity_per: Decimal
+    required: Decimal
+    committed: Decimal
+    issued: Decimal
+    backflush: bool
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.required - self.issued)
+
+
+@dataclass(frozen=True)
+class WOSnap:
+    status: S
+    item: str
+    quantity: Decimal
+    built: Decimal
+    location: str
+    lines: tuple[LineSnap, ...]
+
+    def line(self, sku: str) -> LineSnap:
+        return next(ln for ln in self.lines if ln.sku == sku)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ledger_rows: int
+    audit_events: int
+    counters: dict[str, int]
+    prefs: dict[str, str]
+    balances: dict[Pair, Balance]
+    work_orders: dict[str, WOSnap]
+
+    def balance(self, pair: Pair) -> Balance:
+        return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
+
+    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap]]:
+        return {
+            (number, ln.sku): ((ln.sku, wo.location), ln)
+            for number, wo in self.work_orders.items()
+            if wo.status in OPEN_DEMAND
+            for ln in wo.lines
+        }
+
+
+def take_snapshot(uow: UnitOfWork) -> Snapshot:
+    with uow.query() as tx:
+        s = tx.session
+        skus = {i: sku for i, sku in s.execute(select(Item.id, Item.sku))}
+        locs = {i: code for i, code in s.execute(select(Location.id, Location.code))}
+        balances = {
+            (skus[b.item_id], locs[b.location_id]): Balance(
+                b.on_hand, b.committed, b.demand, b.on_order
+            )
+            for b in s.scalars(select(StockBalance))
+        }
+        lines: dict[int, list[LineSnap]] = defaultdict(list)
+        for ln in s.scalars(select(WorkOrderLine).order_by(WorkOrderLine.line_no)):
+            lines[ln.work_order_id].append(
+                LineSnap(
+                    skus[ln.component_id],
+                    ln.quantity_per,
+                    ln.required,
+                    ln.committed,
+                    ln.issued,
+                    ln.backflush,
+                )
+            )
+        wos = {
+            wo.number: WOSnap(
+                S(wo.status),
+                skus[wo.item_id],
+                wo.quantity,
+                wo.built,
+                locs[wo.location_id],
+                tuple(lines[wo.id]),
+            )
+            for wo in s.scalars(select(WorkOrder))
+        }
+        return Snapshot(
+            ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+            audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            counters={n: v for n, v in s.execute(select(Counter.name, Counter.value))},
+            prefs={k: v for k, v in s.execute(select(Preference.key, Preference.value))},
+            balances=balances,
+            work_orders=wos,
+        )
+
+
+# --- the independent model ------------------------------------------------------------------
+
+
+@dataclass
+class ModelLine:
+    sku: str
+    quantity_per: Decimal
+    required: Decimal
+    backflush: bool
+    issued: Decimal = ZERO
+    overage_allowed: bool = False
+
+
+@dataclass
+class ModelWO:
+    number: str
+    item: str
+    quantity: Decimal
+    location: str
+    due: date | None
+    priority: int
+    seq: int
+    status: S
+    built: Decimal = ZERO
+    lines: list[ModelLine] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(ZERO, self.quantity - self.built)
+
+    def line(self, sku: str) -> ModelLine:
+        return next(ln for ln in self.lines if ln.sku == sku)
+
+
+Refusal = type[ShopfloorError] | None
+
+
+def resolve(amount: str, left: Decimal) -> Decimal:
+    """A quantity to request: fixed, what is left, or half a unit past it."""
+    if amount == REST:
+        return left if left > 0 else D("0.5")
+    if amount == OVER:
+        return max(left, ZERO) + D("0.5")
+    return D(amount)
+
+
+class ShopfloorMachine(RuleBasedStateMachine):
+    template: ClassVar[Path]
+
+    work_orders = Bundle("work_orders")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._db_context = copied_database(self.template)
+        self.uow = UnitOfWork(self._db_context.__enter__(), ACTOR)
+        self.prefs: dict[str, str] = dict(PREF_DEFAULTS)
+        self.on_hand: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+        self.model: dict[str, ModelWO] = {}
+        self.seen_status: dict[str, S] = {}
+        self.before = take_snapshot(self.uow)
+
+    def teardown(self) -> None:
+        self._db_context.__exit__(None, None, None)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def observe(self) -> None:
+        self.before = take_snapshot(self.uow)
+
+    def attempt(self, label: str, call: Callable[[], T], expected: Refusal) -> T | None:
+        """Run a request; the model has predicted whether (and why) it is refused."""
+        event(f"{label}: {'accepted' if expected is None else expected.__name__}")
+        try:
+            result = call()
+        except ShopfloorError as exc:
+            assert expected is not None, f"refused although the model accepts it: {exc}"
+            assert type(exc) is expected, (
+                f"refused with {type(exc).__name__} ({exc}), expected {expected.__name__}"
+            )
+            assert take_snapshot(self.uow) == self.before, f"refused ({exc}) but changed data"
+            return None
+        assert expected is None, f"accepted although the model expects {expected.__name__}"
+        return result
+
+    def pref_on(self, key: str) -> bool:
+        return self.prefs[key] == "true"
+
+    def key_of(self, number: str) -> tuple[object, ...]:
+        wo = self.model[number]
+        return order_key(self.prefs[ORDERING], wo.due, wo.priority, wo.seq)
+
+    def available_before(self, pair: Pair) -> Decimal:
+        bal = self.before.balance(pair)
+        return bal.on_hand - bal.committed
+
+    def consumption_refusal(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]]) -> Refusal:
+        """What `manufacturing_issue_based_on_commitment` and the stock on hand refuse."""
+        mode = self.prefs[ISSUE_MODE]
+        snap = self.before.work_orders[wo.number]
+        for line, qty in plan:
+            pair = (line.sku, wo.location)
+            committed = snap.line(line.sku).committed
+            if qty > self.on_hand[pair]:
+                return InsufficientStock
+            if mode == "limit_to_committed" and qty > committed:
+                return CommitmentLimit
+            if mode == "allow_uncommitted" and qty > committed + max(
+                ZERO, self.available_before(pair)
+            ):
+                return InsufficientStock
+        return None
+
+    def consume(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]], overage: bool) -> None:
+        for line, qty in plan:
+            line.issued += qty
+            self.on_hand[(line.sku, wo.location)] -= qty
+            if line.issued > line.required:
+                assert overage, f"{wo.number} {line.sku}: over-issued without an overage pref"
+                line.overage_allowed = True
+
+    def check_commitments(
+        self,
+        after: Snapshot,
+        *,
+        acting: dict[LineKey, Decimal] | None = None,
+        consumed: frozenset[Pair] = frozenset(),
+        supply: frozenset[Pair] = frozenset(),
+    ) -> None:
+        """Every open line's commitment after a posting, from the state before it.
+
+        `acting` gives the commitment of the acting work order's lines after the posting's own
+        effect; other lines start from what they had. Stock leaving a pair (`consumed`) takes
+        commitment from the lines last in preference order first, so that committed never
+        exceeds on hand. New supply (`supply`) goes to the waiting lines in preference order
+        when commit-after-entry is on, and nowhere otherwise.
+        """
+        acting = acting or {}
+        base: dict[LineKey, Decimal] = {}
+        by_pair: dict[Pair, list[LineKey]] = defaultdict(list)
+        lines = after.open_lines()
+        for lk, (pair, _ln) in lines.items():
+            if lk in acting:
+                base[lk] = acting[lk]
+            else:
+                wo = self.before.work_orders.get(lk[0])
+                assert wo is not None and wo.status in OPEN_DEMAND, lk
+                base[lk] = wo.line(lk[1]).committed
+            by_pair[pair].append(lk)
+        expected = dict(base)
+        for pair, keys in by_pair.items():
+            keys.sort(key=lambda lk: self.key_of(lk[0]))
+            on_hand = after.balance(pair).on_hand
+            if pair in consumed:
+                excess = sum((expected[k] for k in keys), ZERO) - on_hand
+                for k in reversed(keys):
+                    if excess <= 0:
+                        break
+                    give = min(expected[k], excess)
+                    expected[k] -= give
+                    excess -= give
+            if pair in supply and self.pref_on(COMMIT_AFTER):
+                pool = on_hand - sum((expected[k] for k in keys), ZERO)
+                waiting = [k for k in keys if lines[k][1].need > expected[k]]
+                gifts = hand_out(pool, [lines[k][1].need - expected[k] for k in waiting])
+                for k, gift in zip(waiting, gifts, strict=True):
+                    expected[k] += gift
+        actual = {lk: ln.committed for lk, (_pair, ln) in lines.items()}
+        wrong = {lk: (expected[lk], actual[lk]) for lk in lines if expected[lk] != actual[lk]}
+        assert not wrong, f"commitment (expected, actual) per line: {wrong}"
+
+    def released_commitments(self, number: str) -> dict[LineKey, Decimal]:
+        """At release each line commits what is available, up to what it needs."""
+        wo = self.model[number]
+        return {
+            (number, ln.sku): min(
+                ln.required, max(ZERO, self.available_before((ln.sku, wo.location)))
+            )
+            for ln in wo.lines
+        }
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @initialize(
+        prefs=st.fixed_dictionaries({k: st.sampled_from(v) for k, v in PREF_CHOICES.items()}),
+        stock=st.dictionaries(
+            st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS)),
+            receipts,
+            min_size=2,
+            max_size=8,
+        ),
+    )
+    def start(self, prefs: dict[str, str], stock: dict[Pair, Decimal]) -> None:
+        for key, value in prefs.items():
+            if value != self.prefs[key]:
+                self.set_pref(key, value)
+        for (sku, loc), qty in stock.items():
+            self.adjust(sku, loc, qty)
+
+    @initialize(
+        target=work_orders,
+        orders=st.lists(
+            st.tuples(
+                st.sampled_from(ASSEMBLIES),
+                wo_quantities,
+                st.sampled_from(LOCATIONS),
+                due_dates,
+                priorities,
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+    )
+    def first_orders(
+        self, orders: list[tuple[str, Decimal, str, date | None, int]]
+    ) -> MultipleResults[str]:
+        return multiple(
+            *(
+                self.create_order(item, qty, "released", location, due, priority)
+                for item, qty, location, due, priority in orders
+            )
+        )
+
+    @rule(change=pref_changes)
+    def change_pref(self, change: tuple[str, str]) -> None:
+        self.set_pref(*change)
+
+    def set_pref(self, key: str, value: str) -> None:
+        self.observe()
+        shown = self.attempt("pref", lambda: admin.set_preference(self.uow, key, value), None)
+        self.prefs[key] = value
+        assert shown == self.prefs
+        self.check_commitments(take_snapshot(self.uow))
+
+    @rule(
+        target=work_orders,
+        item=st.sampled_from(ASSEMBLIES),
+        qty=wo_quantities,
+        status=st.sampled_from([None, "firm_planned", "open_planned", "released", "released"]),
+        location=st.sampled_from(LOCATIONS),
+        due=due_dates,
+        priority=priorities,
+    )
+    def create(
+        self,
+        item: str,
+        qty: Decimal,
+        status: str | None,
+        location: str,
+        due: date | None,
+        priority: int,
+    ) -> str:
+        return self.create_order(item, qty, status, location, due, priority)
+
+    def create_order(
+        self,
+        item: str,
+        qty: Decimal,
+        status: str | None,
+        location: str,
+        due: date | None,
+        priority: int,
+    ) -> str:
+        self.observe()
+        info = self.attempt(
+            "create",
+            lambda: work_orders.create_work_order(
+                self.uow,
+                item,
+                str(qty),
+                status=status,
+                due=due,
+                priority=priority,
+                location=location,
+            ),
+            None,
+        )
+        assert info is not None
+        wo = ModelWO(
+            number=info.number,
+            item=item,
+            quantity=qty,
+            location=location,
+            due=due,
+            priority=priority,
+            seq=len(self.model),
+            status=S(status or self.prefs[DEFAULT_STATUS]),
+            lines=[
+                ModelLine(sku, per, round_quantity(per * qty), flag)
+                for sku, per, flag in BOMS[item]
+            ],
+        )
+        self.model[wo.number] = wo
+        assert S(info.status) == wo.status
+        assert [(ln.sku, ln.required, ln.issued) for ln in info.lines] == [
+            (ln.sku, ln.required, ZERO) for ln in wo.lines
+        ]
+        acting = self.released_commitments(wo.number) if wo.status == S.RELEASED else {}
+        self.check_commitments(take_snapshot(self.uow), acting=acting)
+        return wo.number
+
+    @rule(wo=work_orders)
+    def release(self, wo: str) -> None:
+        self.observe()
+        m = self.model[wo]
+        ok = m.status in ACTION_FROM[Act.RELEASE]
+        done = self.attempt(
+            "release",
+            lambda: work_orders.release_work_order(self.uow, wo),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        m.status = S.RELEASED
+        self.check_commitments(take_snapshot(self.uow), acting=self.released_commitments(wo))
+
+    def finish(self, wo: str, action: Act, status: S) -> None:
+        self.observe()
+        m = self.model[wo]
+        ok = m.status in ACTION_FROM[action]
+        was_open = m.status in OPEN_DEMAND
+        call = (
+            work_orders.cancel_work_order
+            if action == Act.CANCEL
+            else (work_orders.close_work_order)
+        )
+        done = self.attempt(
+            action.value, lambda: call(self.uow, wo), None if ok else IllegalTransition
+        )
+        if done is None:
+            return
+        m.status = status
+        freed = frozenset(
+            (ln.sku, m.location)
+            for ln in self.before.work_orders[wo].lines
+            if was_open and ln.committed > 0
+        )
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+        if action == Act.CLOSE:
+            variance = {v.sku: (v.expected, v.actual, v.variance) for v in done.variance}
+            expected = {}
+            for ln in m.lines:
+                exp = round_quantity(ln.quantity_per * m.built)
+                expected[ln.sku] = (exp, ln.issued, ln.issued - exp)
+            assert variance == expected
+
+    @rule(wo=work_orders, close=st.booleans())
+    def cancel_or_close(self, wo: str, close: bool) -> None:
+        if close:
+            self.finish(wo, Act.CLOSE, S.CLOSED)
+        else:
+            self.finish(wo, Act.CANCEL, S.CANCELLED)
+
+    @rule(
+        wo=work_orders,
+        picks=st.lists(
+            st.tuples(st.integers(0, 2), issue_amounts),
+            min_size=1,
+            max_size=2,
+            unique_by=lambda p: p[0],
+        ),
+    )
+    def issue(self, wo: str, picks: list[tuple[int, str]]) -> None:
+        self.observe()
+        m = self.model[wo]
+        wanted: dict[str, Decimal] = {}
+        for index, amount in picks:
+            line = m.lines[index % len(m.lines)]
+            wanted.setdefault(line.sku, resolve(amount, line.required - line.issued))
+        plan = [(m.line(sku), qty) for sku, qty in wanted.items()]
+        overage = self.pref_on(WO_OVERAGE)
+        expected: Refusal = None
+        if m.status not in ACTION_FROM[Act.ISSUE]:
+            expected = IllegalTransition
+        elif any(ln.issued + qty > ln.required for ln, qty in plan) and not overage:
+            expected = OverageNotAllowed
+        else:
+            expected = self.consumption_refusal(m, plan)
+        done = self.attempt(
+            "issue",
+            lambda: work_orders.issue_components(
+                self.uow, wo, {s: str(q) for s, q in wanted.items()}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        self.consume(m, plan, overage)
+        if m.status == S.RELEASED:
+            m.status = S.IN_PROCESS
+        self.check_consumption(wo, plan, supply=frozenset())
+
+    def check_consumption(
+        self, wo: str, plan: list[tuple[ModelLine, Decimal]], supply: frozenset[Pair]
+    ) -> None:
+        m = self.model[wo]
+        before = self.before.work_orders[wo]
+        acting = {(wo, ln.sku): ln.committed for ln in before.lines}
+        for line, qty in plan:
+            c = before.line(line.sku).committed
+            acting[(wo, line.sku)] = c - min(c, qty)
+        consumed = frozenset((ln.sku, m.location) for ln, _ in plan)
+        self.check_commitments(
+            take_snapshot(self.uow), acting=acting, consumed=consumed, supply=supply
+        )
+
+    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool) -> None:
+        self.observe()
+        m = self.model[wo]
+        every_line = action == Act.BUILD
+        pref = BUILD_OVERAGE if every_line else WO_OVERAGE
+        overage = self.pref_on(pref)
+        new_built = m.built + qty
+        plan = [
+            (ln, round_quantity(ln.quantity_per * new_built) - ln.issued)
+            for ln in m.lines
+            if every_line or (backflush and ln.backflush)
+        ]
+        plan = [(ln, take) for ln, take in plan if take > 0]
+        expected: Refusal = None
+        if m.status not in ACTION_FROM[action]:
+            expected = IllegalTransition
+        elif qty > m.remaining and not overage:
+            expected = OverageNotAllowed
+        else:
+            expected = self.consumption_refusal(m, plan)
+
+        def call() -> work_orders.WorkOrderInfo:
+            if every_line:
+                return work_orders.post_assembly_build(self.uow, wo, str(qty))
+            return work_orders.complete_work_order(self.uow, wo, str(qty), backflush=backflush)
+
+        done = self.attempt(f"{action.value} backflush={backflush}", call, expected)
+        if done is None:
+            return
+        issued_before = {ln.sku: ln.issued for ln in m.lines}
+        self.consume(m, plan, overage)
+        self.on_hand[(m.item, m.location)] += qty
+        m.built = new_built
+        m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
+        covered = {ln.sku for ln in m.lines if every_line or (backflush and ln.backflush)}
+        for ln in m.lines:
+            target = round_quantity(ln.quantity_per * m.built)
+            if ln.sku in covered:
+                # Brought up to quantity per x total built, never consumed twice.
+                assert ln.issued == max(issued_before[ln.sku], target)
+                if m.built == m.quantity and issued_before[ln.sku] <= ln.required:
+                    assert ln.issued == ln.required
+            else:
+                assert ln.issued == issued_before[ln.sku]
+        assert (done.built, S(done.status)) == (m.built, m.status)
+        self.check_consumption(wo, plan, supply=frozenset({(m.item, m.location)}))
+
+    @rule(
+        wo=work_orders,
+        amount=produce_amounts,
+        how=st.sampled_from(["complete", "complete with backflush", "build"]),
+    )
+    def complete_or_build(self, wo: str, amount: str, how: str) -> None:
+        m = self.model[wo]
+        qty = resolve(amount, m.quantity - m.built)
+        if how == "build":
+            self.produce(wo, qty, Act.BUILD, backflush=True)
+        else:
+            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"))
+
+    @rule(change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments))
+    def adjust_stock(self, change: tuple[str, str, Decimal]) -> None:
+        self.adjust(*change)
+
+    def adjust(self, sku: str, location: str, qty: Decimal) -> None:
+        self.observe()
+        pair = (sku, location)
+        expected = InsufficientStock if self.on_hand[pair] + qty < 0 else None
+        done = self.attempt(
+            "adjust in" if qty > 0 else "adjust out",
+            lambda: inventory.adjust_stock(self.uow, sku, str(qty), location=location),
+            expected,
+        )
+        if done is None:
+            return
+        self.on_hand[pair] += qty
+        assert done.position.on_hand == self.on_hand[pair]
+        after = take_snapshot(self.uow)
+        if qty > 0:
+            self.check_commitments(after, supply=frozenset({pair}))
+        else:
+            self.check_commitments(after, consumed=frozenset({pair}))
+
+    def has_open_demand(self) -> bool:
+        return any(wo.status in OPEN_DEMAND for wo in self.model.values())
+
+    @precondition(has_open_demand)
+    @rule(ordering=st.sampled_from([None, *ORDERINGS]))
+    def rerun(self, ordering: str | None) -> None:
+        if ordering is not None and ordering != self.prefs[ORDERING]:
+            self.set_pref(ORDERING, ordering)
+        self.observe()
+        self.attempt("commit", lambda: commitment.rerun(self.uow), None)
+        after = take_snapshot(self.uow)
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap]]] = defaultdict(list)
+        for lk, (pair, ln) in after.open_lines().items():
+            by_pair[pair].append((lk, ln))
+        for pair, entries in by_pair.items():
+            entries.sort(key=lambda e: self.key_of(e[0][0]))
+            shares = hand_out(after.balance(pair).on_hand, [ln.need for _, ln in entries])
+            got = [ln.committed for _, ln in entries]
+            assert got == shares, f"{pair}: committed {got}, by {self.prefs[ORDERING]} {shares}"
+
+    # --- after every step -----------------------------------------------------------------
+
+    @invariant()
+    def consistent(self) -> None:
+        report = check_database(self.uow)
+        assert report.ok, report.problems
+        snap = take_snapshot(self.uow)
+        for pair in set(snap.balances) | set(self.on_hand):
+            bal = snap.balance(pair)
+            assert bal.on_hand == self.on_hand[pair], (pair, bal.on_hand, self.on_hand[pair])
+            assert bal.on_hand >= 0, pair
+            assert bal.committed <= bal.on_hand, pair
+        for pos in inventory.stock_summary(self.uow):
+            total = sum((q for (sku, _), q in self.on_hand.items() if sku == pos.sku), ZERO)
+            assert pos.on_hand == total, pos
+            assert ZERO <= pos.committed <= pos.on_hand, pos
+            assert pos.available == pos.on_hand - pos.committed, pos
+        assert set(snap.work_orders) == set(self.model)
+        for number, m in self.model.items():
+            wo = snap.work_orders[number]
+            previous = self.seen_status.get(number)
+            if previous is not None and previous != wo.status:
+                assert (previous, wo.status) in LEGAL_EDGES, (number, previous, wo.status)
+            self.seen_status[number] = wo.status
+            assert (wo.status, wo.built) == (m.status, m.built), number
+            if wo.status in PLANNED:
+                assert all(ln.committed == 0 for ln in wo.lines), number
+            for ln in wo.lines:
+                ml = m.line(ln.sku)
+                assert (ln.required, ln.issued) == (ml.required, ml.issued), (number, ln.sku)
+                assert ZERO <= ln.committed <= ln.need, (number, ln)
+                if not ml.overage_allowed:
+                    assert ln.committed + ln.issued <= ln.required, (number, ln)
+
+
+def test_work_order_state_machine(plant_template: Path) -> None:
+    class Machine(ShopfloorMachine):
+        template = plant_template
+
+    run_state_machine_as_test(Machine, settings=settings(PROFILE))
+
+
+# --- decimal exactness ----------------------------------------------------------------------
+
+
+@settings(PROFILE, max_examples=15)
+@given(
+    step=st.sampled_from(["0.1", "0.01", "0.3", "0.000001", "0.333333", "2.5"]),
+    times=st.integers(1, 12),
+    backflush=st.booleans(),
+)
+def test_repeated_issues_are_exact(
+    plant_template: Path, step: str, times: int, backflush: bool
+) -> None:
+    qty = D(step)
+    total = qty * times
+    with fresh_plant(plant_template) as plant:
+        plant.pref(WO_OVERAGE, "true")
+        plant.stock("C1", str(total + 1))
+        plant.stock("C2", "100")
+        number = plant.wo("S", "1")
+        for _ in range(times):
+            work_orders.issue_components(plant.uow, number, {"C1": step})
+        assert plant.line(number, "C1").issued == total
+        assert plant.on_hand("C1") == 1
+        work_orders.complete_work_order(plant.uow, number, "1", backflush=backflush)
+        line = plant.line(number, "C1")
+        assert line.issued == (max(total, D("0.5")) if backflush else total)
+        assert plant.on_hand("C1") == total + 1 - line.issued
+
+
+def test_issuing_a_tenth_ten_times_is_exactly_one(plant_template: Path) -> None:
+    with fresh_plant(plant_template) as plant:
+        plant.stock("C1", "1")
+        plant.stock("C2", "4")
+        number = plant.wo("S", "2")
+        for _ in range(10):
+            work_orders.issue_components(plant.uow, number, {"C1": "0.1"})
+        line = plant.line(number, "C1")
+        assert (line.issued, line.required, line.committed) == (1, 1, 0)
+        assert plant.on_hand("C1") == 0
+        assert sum((row.quantity for row in inventory.ledger_history(plant.uow, "C1")), ZERO) == 0
