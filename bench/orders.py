@@ -1,0 +1,222 @@
+"""The fixed order workload: create + release, build with backflush, close, then read the
+position of every item, for N orders, each posting its own transaction through the services.
+
+The plant (components, single-level BOMs, opening stock) comes from a fixed seed and is set
+up through the import services; the final stock is verified exactly against an independent
+Decimal computation, and `shopfloor check` must pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.services import admin, imports, inventory, work_orders
+from app.services.check import check_database
+from app.services.database import Database
+from app.services.uow import Actor, UnitOfWork
+from bench.plant import peak_rss_mb
+
+ACTOR = Actor(user="bench", workstation="bench")
+QTY_PER = ("1", "1", "1", "2", "2", "3", "4", "0.5", "0.25", "1.5")
+PHASES = ("create_release", "build", "close", "positions")
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    components: int = 200
+    assemblies: int = 20
+    bom_lines: int = 10
+    orders: int = 100
+    qty: str = "2"
+    seed: int = 1121
+    commit_after_entry: bool = False
+
+
+@dataclass(frozen=True)
+class WorkloadPlant:
+    components: list[str]
+    assemblies: list[str]
+    boms: dict[str, list[tuple[str, Decimal]]]
+    orders: list[str]  # the assembly of each order, in order
+    opening: dict[str, Decimal]
+
+
+def design(spec: WorkloadSpec) -> WorkloadPlant:
+    """Components, random BOMs, the order sequence and the opening stock, from the seed."""
+    if spec.bom_lines > spec.components:
+        raise ValueError("a BOM cannot have more lines than there are components")
+    rng = random.Random(spec.seed)
+    components = [f"C-{n:04d}" for n in range(1, spec.components + 1)]
+    assemblies = [f"A-{n:03d}" for n in range(1, spec.assemblies + 1)]
+    boms = {
+        a: [(c, Decimal(rng.choice(QTY_PER))) for c in rng.sample(components, spec.bom_lines)]
+        for a in assemblies
+    }
+    orders = [rng.choice(assemblies) for _ in range(spec.orders)]
+    qty = Decimal(spec.qty)
+    needed = {c: Decimal(0) for c in components}
+    for a in orders:
+        for c, per in boms[a]:
+            needed[c] += per * qty
+    opening = {c: needed[c] + rng.randint(1, 50) for c in components}
+    return WorkloadPlant(components, assemblies, boms, orders, opening)
+
+
+def expected_on_hand(plant: WorkloadPlant, qty: Decimal) -> dict[str, Decimal]:
+    """What every item must hold once every order is built in full and closed."""
+    out = dict(plant.opening)
+    for a in plant.assemblies:
+        out[a] = Decimal(0)
+    for a in plant.orders:
+        out[a] += qty
+        for c, per in plant.boms[a]:
+            out[c] -= per * qty
+    return out
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def set_up(uow: UnitOfWork, plant: WorkloadPlant, workdir: Path) -> None:
+    rng = random.Random(len(plant.components))
+    item_rows = [
+        [c, f"Component {c}", "inventory", "ea", f"{rng.randint(10, 5000) / 100:.2f}"]
+        for c in plant.components
+    ] + [[a, f"Assembly {a}", "assembly", "ea", "0"] for a in plant.assemblies]
+    imports.import_items(
+        uow,
+        _write_csv(workdir / "items.csv", ["sku", "name", "type", "uom", "cost"], item_rows),
+    )
+    bom_rows = [[a, c, str(per)] for a, lines in plant.boms.items() for c, per in lines]
+    imports.import_boms(
+        uow, _write_csv(workdir / "boms.csv", ["assembly", "component", "quantity"], bom_rows)
+    )
+    stock_rows = [[c, "", str(q)] for c, q in plant.opening.items()]
+    imports.import_stock(
+        uow, _write_csv(workdir / "stock.csv", ["sku", "location", "quantity"], stock_rows)
+    )
+
+
+def run_workload(path: str, spec: WorkloadSpec, workdir: str) -> dict[str, Any]:
+    """Run the workload on a new database at `path`; returns timings and verification."""
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    uow = UnitOfWork(database, ACTOR)
+    plant = design(spec)
+    qty = Decimal(spec.qty)
+    try:
+        if spec.commit_after_entry:
+            admin.set_preference(uow, "perform_item_commitment_after_transaction_entry", "true")
+        set_up(uow, plant, Path(workdir))
+        skus = plant.components + plant.assemblies
+        seconds: dict[str, float] = {}
+        per_call: dict[str, list[float]] = {p: [] for p in PHASES[:3]}
+
+        def phase(name: str, calls: list[Any]) -> list[Any]:
+            results = []
+            start = time.perf_counter()
+            for call in calls:
+                t = time.perf_counter()
+                results.append(call())
+                if name in per_call:
+                    per_call[name].append((time.perf_counter() - t) * 1000)
+            seconds[name] = time.perf_counter() - start
+            return results
+
+        numbers = [
+            info.number
+            for info in phase(
+                "create_release",
+                [
+                    lambda a=a: work_orders.create_work_order(uow, a, qty, status="released")
+                    for a in plant.orders
+                ],
+            )
+        ]
+        phase("build", [lambda w=w: work_orders.post_assembly_build(uow, w, qty) for w in numbers])
+        phase("close", [lambda w=w: work_orders.close_work_order(uow, w) for w in numbers])
+        positions = phase("positions", [lambda s=s: inventory.stock_position(uow, s) for s in skus])
+
+        problems = verify(uow, plant, qty, positions)
+        start = time.perf_counter()
+        report = check_database(uow)
+        check_seconds = time.perf_counter() - start
+        counts = work_orders.count_by_status(uow)
+    finally:
+        database.dispose()
+    n = spec.orders
+    total = sum(seconds.values())
+    return {
+        "spec": asdict(spec),
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        "orders_per_second": {k: round(n / v, 1) for k, v in seconds.items()},
+        "ms_per_order": {k: round(v * 1000 / n, 3) for k, v in seconds.items()},
+        "end_to_end_seconds": round(total, 4),
+        "end_to_end_orders_per_second": round(n / total, 1),
+        "end_to_end_ms_per_order": round(total * 1000 / n, 3),
+        "ms_per_order_first_last_tenth": {
+            name: _first_last_tenth(values) for name, values in per_call.items()
+        },
+        "verified": not problems,
+        "verify_problems": problems[:20],
+        "check_ok": report.ok,
+        "check_problems": report.problems[:20],
+        "check_seconds": round(check_seconds, 3),
+        "closed": counts.get("closed", 0),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def _first_last_tenth(values: list[float]) -> dict[str, float]:
+    """Mean call time over the first and the last tenth of a phase: flat cost keeps them equal."""
+    k = max(1, len(values) // 10)
+    return {
+        "first": round(sum(values[:k]) / k, 3),
+        "last": round(sum(values[-k:]) / k, 3),
+    }
+
+
+def verify(
+    uow: UnitOfWork,
+    plant: WorkloadPlant,
+    qty: Decimal,
+    positions: list[inventory.StockPosition],
+) -> list[str]:
+    """Compare every item's position with the independent expectation (exact decimals)."""
+    expected = expected_on_hand(plant, qty)
+    problems: list[str] = []
+    seen = set()
+    for pos in positions:
+        seen.add(pos.sku)
+        want = expected[pos.sku]
+        if pos.on_hand != want:
+            problems.append(f"{pos.sku}: on hand {pos.on_hand}, expected {want}")
+        if pos.committed != 0:
+            problems.append(f"{pos.sku}: committed {pos.committed}, expected 0")
+        if pos.available != want:
+            problems.append(f"{pos.sku}: available {pos.available}, expected {want}")
+        if pos.on_order != 0 or pos.backordered != 0:
+            problems.append(f"{pos.sku}: on order {pos.on_order}, backordered {pos.backordered}")
+    missing = set(expected) - seen
+    problems.extend(f"{sku}: no position" for sku in sorted(missing))
+    summary = {p.sku: p.on_hand for p in inventory.stock_summary(uow)}
+    problems.extend(
+        f"{sku}: stock summary says {summary.get(sku)}, expected {want}"
+        for sku, want in expected.items()
+        if summary.get(sku) != want
+    )
+    closed = work_orders.count_by_status(uow).get("closed", 0)
+    if closed != len(plant.orders):
+        problems.append(f"{closed} work orders closed, expected {len(plant.orders)}")
+    return problems
