@@ -13,11 +13,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.services.check import check_database  # noqa: E402
-from app.services.database import Database  # noqa: E402
-from app.services.uow import Actor, UnitOfWork  # noqa: E402
-from tests import pgserver  # noqa: E402
-from tests.plant import Plant  # noqa: E402
+from app.services.check import check_database
+from app.services.database import Database
+from app.services.uow import Actor, UnitOfWork
+from tests import pgserver
+from tests.plant import Plant
 
 REQUIRE_PG = os.environ.get("SHOPFLOOR_REQUIRE_PG") == "1"
 _counter = itertools.count()
@@ -84,9 +84,7 @@ def sqlite_database(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]
 
 
 @pytest.fixture
-def pg_database(
-    pg_server: pgserver.PgServer | None, pg_template: str | None
-) -> Iterator[Database]:
+def pg_database(pg_server: pgserver.PgServer | None, pg_template: str | None) -> Iterator[Database]:
     if pg_server is None or pg_template is None:
         pytest.skip("PostgreSQL is not installed here (CI installs it)")
     name = f"sf_test_{os.getpid()}_{next(_counter)}"
@@ -97,7 +95,17 @@ def pg_database(
     _pg_admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests using `database` run on SQLite and PostgreSQL; `@pytest.mark.sqlite_only` is for
+    refusals decided before the database is written, where a second run proves nothing new."""
+    if "database" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("sqlite_only") is None:
+            backends.append("postgresql")
+        metafunc.parametrize("database", backends, indirect=True)
+
+
+@pytest.fixture
 def database(request: pytest.FixtureRequest) -> Database:
     """The same test on a SQLite file and on a PostgreSQL server."""
     name = "sqlite_database" if request.param == "sqlite" else "pg_database"

@@ -431,7 +431,7 @@ def test_variance_is_frozen_at_close(widget: Plant) -> None:
 @pytest.mark.parametrize("status", ["firm_planned", "open_planned"])
 def test_close_a_planned_work_order_is_refused(widget: Plant, status: str) -> None:
     number = widget.wo("WIDGET", 1, status=status)
-    with pytest.raises(IllegalTransition, match="it is Planned .*cancelled, not closed"):
+    with pytest.raises(IllegalTransition, match=r"it is Planned .*cancelled, not closed"):
         work_orders.close_work_order(widget.uow, number)
 
 

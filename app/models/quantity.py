@@ -52,10 +52,10 @@ def parse_decimal(
         raise InvalidQuantity(f"{field} {value!r} is not a number")
     if not d.is_finite():
         raise InvalidQuantity(f"{field} {value!r} is not a finite number")
-    if d != d.quantize(QUANTUM, rounding=ROUND_HALF_UP):
-        raise InvalidQuantity(f"{field} {value!r} has more than {SCALE} decimal places")
     if abs(d) >= MAX_MAGNITUDE:
         raise InvalidQuantity(f"{field} {value!r} is too large")
+    if d != d.quantize(QUANTUM, rounding=ROUND_HALF_UP):
+        raise InvalidQuantity(f"{field} {value!r} has more than {SCALE} decimal places")
     if positive and d <= 0:
         raise InvalidQuantity(f"{field} must be greater than zero, got {fmt(d)}")
     if non_negative and d < 0:

@@ -20,7 +20,7 @@ from app.errors import BomCycle, ImportRejected, RowError, ShopfloorError, Valid
 from app.models import Item, Location
 from app.models.quantity import fmt, parse_decimal, parse_quantity
 from app.services import boms, inventory
-from app.services.items import apply_item_spec, has_history, item_spec, parse_flag
+from app.services.items import apply_item_spec, check_type_change, item_spec, parse_flag
 from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 
@@ -45,33 +45,56 @@ class ImportResult:
 Row = tuple[int, dict[str, str]]  # (spreadsheet row number, values by column)
 
 
+MAX_FIELDS = 64
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # empty, or NaN
+        return ""
+    return str(value).strip()
+
+
 def read_rows(
     path: str | Path, columns: Sequence[str], required: Sequence[str]
 ) -> tuple[str, list[Row]]:
-    """Read a CSV or XLSX file as text (never as floats) into numbered rows."""
+    """Read a CSV or XLSX file as text (never as floats) into rows numbered as a spreadsheet
+    shows them (the header is row 1; blank lines keep their numbers)."""
     p = Path(path)
     name = p.name
     if not p.is_file():
         raise ValidationError(f"{path}: no such file")
     suffix = p.suffix.lower()
+    # No header inference: every line is read as plain fields, so a short row, a row with
+    # extra fields or a trailing comma is seen as it is, never shifted into another column.
+    options = {
+        "header": None,
+        "names": list(range(MAX_FIELDS)),
+        "dtype": str,
+        "keep_default_na": False,
+        "na_filter": False,
+    }
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(p, dtype=str, keep_default_na=False, na_filter=False)
+            frame = pd.read_excel(p, **options)
         elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-            )
+            frame = pd.read_csv(p, encoding="utf-8-sig", skip_blank_lines=False, **options)
         else:
             raise ValidationError(f"{name}: not a .csv or .xlsx file")
     except ShopfloorError:
         raise
     except pd.errors.EmptyDataError:
         raise ImportRejected(name, [RowError(1, "the file is empty")]) from None
+    except pd.errors.ParserError as exc:
+        raise ValidationError(f"{name}: cannot be read ({exc})") from None
     except Exception as exc:  # a file pandas cannot read is refused, not a crash
         raise ValidationError(f"{name}: cannot be read ({exc})") from None
-    header = [str(c).strip().lower() for c in frame.columns]
+    lines = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
+    if not lines or not any(lines[0]):
+        raise ImportRejected(name, [RowError(1, "the file is empty")])
+    width = max(i for i, v in enumerate(lines[0]) if v) + 1
+    header = [v.lower() for v in lines[0][:width]]
     problems = []
-    unknown = [c for c in header if c not in columns]
+    unknown = [c or "(blank)" for c in header if c not in columns]
     if unknown:
         problems.append(f"unknown column(s) {', '.join(unknown)}; expected {', '.join(columns)}")
     missing = [c for c in required if c not in header]
@@ -82,11 +105,16 @@ def read_rows(
     if problems:
         raise ImportRejected(name, [RowError(1, "; ".join(problems))])
     rows: list[Row] = []
-    for index, values in enumerate(frame.itertuples(index=False, name=None)):
-        record = {col: str(v).strip() for col, v in zip(header, values, strict=True)}
-        if not any(record.values()):
-            continue  # blank spreadsheet rows are not data
-        rows.append((index + 2, record))
+    extra: list[RowError] = []
+    for index, values in enumerate(lines[1:], start=2):
+        if any(values[width:]):
+            extra.append(RowError(index, f"more values than the {width} columns"))
+            continue
+        record = dict(zip(header, values[:width], strict=True))
+        if any(record.values()):  # blank spreadsheet rows are not data
+            rows.append((index, record))
+    if extra:
+        raise ImportRejected(name, extra)
     if not rows:
         raise ImportRejected(name, [RowError(2, "the file has no data rows")])
     return name, rows
@@ -133,11 +161,8 @@ def import_items(uow: UnitOfWork, path: str | Path) -> ImportResult:
                 raise ValidationError(f"sku {spec.sku} is already on row {first_row[spec.sku]}")
             first_row[spec.sku] = number
             old = existing.get(spec.sku)
-            if old is not None and old.item_type != spec.item_type.value and has_history(tx, old):
-                raise ValidationError(
-                    f"{spec.sku}: type cannot change from {old.item_type} to "
-                    f"{spec.item_type.value}; the item already has stock, a BOM or work orders"
-                )
+            if old is not None:
+                check_type_change(tx, old, spec.item_type)
             specs.append(spec)
 
         errors = _run_rows(rows, check)

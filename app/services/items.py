@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from app.errors import AlreadyExists, ValidationError
 from app.models import (
+    BomLine,
     BomRevision,
     Item,
     ItemType,
@@ -160,14 +161,25 @@ def item_spec(
 
 
 def has_history(tx: Transaction, item: Item) -> bool:
-    """Whether an item has stock movements, a BOM, or work orders (its type is then fixed)."""
+    """Whether an item has stock movements, is on or has a BOM, or has work orders (its type
+    is then fixed: a BOM or a work order line must not end up with an item it cannot use)."""
     session = tx.session
     return bool(
         session.scalar(select(exists().where(LedgerEntry.item_id == item.id)))
         or session.scalar(select(exists().where(BomRevision.assembly_id == item.id)))
+        or session.scalar(select(exists().where(BomLine.component_id == item.id)))
         or session.scalar(select(exists().where(WorkOrder.item_id == item.id)))
         or session.scalar(select(exists().where(WorkOrderLine.component_id == item.id)))
     )
+
+
+def check_type_change(tx: Transaction, item: Item, new_type: ItemType) -> None:
+    """An item's type may change only while it has no history."""
+    if item.item_type != new_type.value and has_history(tx, item):
+        raise ValidationError(
+            f"{item.sku}: type cannot change from {item.item_type} to {new_type.value} "
+            "because the item already has stock, BOMs or work orders"
+        )
 
 
 def apply_item_spec(tx: Transaction, spec: ItemSpec, existing: Item | None) -> Item:
@@ -177,11 +189,7 @@ def apply_item_spec(tx: Transaction, spec: ItemSpec, existing: Item | None) -> I
         tx.session.add(item)
     else:
         item = existing
-        if item.item_type != spec.item_type.value and has_history(tx, item):
-            raise ValidationError(
-                f"{spec.sku}: type cannot change from {item.item_type} to "
-                f"{spec.item_type.value} because the item already has stock, a BOM or work orders"
-            )
+        check_type_change(tx, item, spec.item_type)
     item.name = spec.name
     item.item_type = spec.item_type.value
     item.uom = spec.uom
