@@ -690,8 +690,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def printable(text: str) -> str:
+    """One line with control characters (a scanner's ESC, BEL, ...) shown escaped."""
+    out = []
+    for ch in " ".join(text.split()):
+        out.append(ch.encode("unicode_escape").decode("ascii") if not ch.isprintable() else ch)
+    return "".join(out)
+
+
 def _fail(status: int, code: str, message: str, want_json: bool) -> int:
-    one_line = " ".join(message.split())
+    one_line = printable(message)
     print(f"shopfloor: {one_line}", file=sys.stderr)
     if want_json:
         print(json.dumps({"error": {"code": code, "message": one_line}}, ensure_ascii=False))

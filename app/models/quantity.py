@@ -21,8 +21,12 @@ SCALE = 6
 QUANTUM = Decimal(1).scaleb(-SCALE)
 ZERO = Decimal(0)
 _FACTOR = 10**SCALE
-# Largest magnitude that fits a signed 64-bit integer in millionths, kept round.
-MAX_MAGNITUDE = Decimal(10) ** 12
+# Largest quantity or amount anyone may type in. Stored values are millionths in a signed
+# 64-bit integer (up to about 9.2e12), so computed figures (a line's requirement, a sum of
+# many postings) have room above this.
+MAX_MAGNITUDE = Decimal(10) ** 9
+# Largest computed figure the services accept for one record.
+MAX_STORED = Decimal(10) ** 12
 
 
 def parse_decimal(
@@ -100,7 +104,10 @@ class Fixed(TypeDecorator[Decimal]):
         scaled = d.scaleb(SCALE)
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{d} has more than {SCALE} decimal places")
-        return int(scaled)
+        stored = int(scaled)
+        if not -(2**63) <= stored < 2**63:
+            raise ValueError(f"{d} is too large to store")
+        return stored
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:

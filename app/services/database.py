@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import SchemaError
@@ -89,11 +90,22 @@ class Database:
     def schema_state(self) -> SchemaState:
         head = self.head_revision()
         path = self.sqlite_path
-        if path is not None and not path.exists():
-            return SchemaState(current=None, head=head, has_tables=False)
-        with self.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-            has_tables = bool(inspect(conn).get_table_names())
+        if path is not None:
+            # Look before connecting: connecting would turn an empty file into a WAL database.
+            if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+                return SchemaState(current=None, head=head, has_tables=False)
+            if not _looks_like_sqlite(path):
+                raise SchemaError(f"{path} is not a Shopfloor database (not a SQLite file)")
+        try:
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                has_tables = bool(inspect(conn).get_table_names())
+        except OperationalError as exc:
+            raise SchemaError(f"cannot open {self.describe()}: {exc.orig}") from None
+        except DatabaseError as exc:
+            raise SchemaError(
+                f"{self.describe()} is not a Shopfloor database ({exc.orig})"
+            ) from None
         return SchemaState(current=current, head=head, has_tables=has_tables)
 
     def require_current_schema(self) -> None:
@@ -142,6 +154,13 @@ class Database:
         with self.engine.begin() as conn:
             command.upgrade(self.alembic_config(conn), "head")
         return backup
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    if path.is_dir():
+        return False
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
 
 
 def backup_sqlite(path: Path, tag: str) -> Path:

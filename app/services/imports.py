@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 
 from app.errors import BomCycle, ImportRejected, RowError, ShopfloorError, ValidationError
@@ -64,9 +64,11 @@ def read_rows(
     if not p.is_file():
         raise ValidationError(f"{path}: no such file")
     suffix = p.suffix.lower()
+    import pandas as pd  # imported on first use: it doubles the start-up time of every command
+
     # No header inference: every line is read as plain fields, so a short row, a row with
     # extra fields or a trailing comma is seen as it is, never shifted into another column.
-    options = {
+    options: dict[str, Any] = {
         "header": None,
         "names": list(range(MAX_FIELDS)),
         "dtype": str,

@@ -41,7 +41,14 @@ from app.models import (
     WOStatus,
     utcnow,
 )
-from app.models.quantity import QUANTUM, ZERO, fmt, parse_quantity, round_quantity
+from app.models.quantity import (
+    MAX_STORED,
+    QUANTUM,
+    ZERO,
+    fmt,
+    parse_quantity,
+    round_quantity,
+)
 from app.models.work_order import ACTIVE, INITIAL, OPEN_DEMAND
 from app.services import commitment
 from app.services.boms import active_revision
@@ -50,6 +57,7 @@ from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 
 WO_PREFIX = "WO-"
+MAX_PRIORITY = 999
 
 
 # --- read models --------------------------------------------------------------------------
@@ -192,8 +200,10 @@ def parse_priority(value: object) -> int:
         prio = int(str(value).strip())
     except ValueError:
         raise ValidationError(f"priority {value!r} is not a whole number") from None
-    if prio < 1:
-        raise ValidationError(f"priority must be 1 (most urgent) or more, got {prio}")
+    if not 1 <= prio <= MAX_PRIORITY:
+        raise ValidationError(
+            f"priority must be a whole number from 1 (most urgent) to {MAX_PRIORITY}, got {prio}"
+        )
     return prio
 
 
@@ -220,9 +230,9 @@ def parse_components(
     for sku, qty in pairs:
         key = (sku or "").strip()
         if key in seen:
-            raise ValidationError(f"component {key} is given twice")
+            raise ValidationError(f"component {key!r} is given twice")
         seen.add(key)
-        out.append((key, parse_quantity(qty, f"quantity of {key}")))
+        out.append((key, parse_quantity(qty, f"quantity of {key!r}")))
     return out
 
 
@@ -286,6 +296,11 @@ def create_in_transaction(
     )
     for bl in rev.lines:
         required = round_quantity(bl.quantity_per * quantity)
+        if required >= MAX_STORED:
+            raise ValidationError(
+                f"quantity {fmt(quantity)} is too large: {bl.component.sku} would need "
+                f"{fmt(required)}"
+            )
         if required <= 0:
             raise ValidationError(
                 f"quantity {fmt(quantity)} is too small: {bl.component.sku} would need "
