@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -537,20 +538,28 @@ def issue_components(
         return work_order_info(wo)
 
 
+class Backflush(StrEnum):
+    NONE = "none"  # finished goods only
+    FLAGGED = "flagged"  # completion with backflush: the backflush-flagged lines
+    ALL = "all"  # assembly build: every line
+
+
+def _overage_preference(tx: Transaction, action: WOAction) -> tuple[bool, str]:
+    if action == WOAction.BUILD:
+        return tx.prefs.allow_overage_on_assembly_builds, "overage on assembly builds"
+    return (
+        tx.prefs.allow_overage_on_work_order_transactions,
+        "overage on work order transactions",
+    )
+
+
 def _produce(
-    tx: Transaction,
-    wo: WorkOrder,
-    qty: Decimal,
-    *,
-    action: WOAction,
-    backflush_all: bool,
-    backflush_flagged: bool,
-    overage_allowed: bool,
-    overage_pref: str,
+    tx: Transaction, wo: WorkOrder, qty: Decimal, action: WOAction, backflush: Backflush
 ) -> dict[str, Decimal]:
     """Report `qty` finished: consume components as asked, receive the assembly."""
     wo.require(action)
     remaining = wo.remaining
+    overage_allowed, overage_pref = _overage_preference(tx, action)
     if qty > remaining and not overage_allowed:
         if remaining == 0:
             raise OverageNotAllowed(
@@ -563,13 +572,12 @@ def _produce(
         )
     new_built = wo.built + qty
     plan: list[tuple[WorkOrderLine, Decimal]] = []
-    if backflush_all or backflush_flagged:
-        for ln in wo.lines:
-            if backflush_all or ln.backflush:
-                # Bring the line up to quantity per x total completed, net of earlier issues.
-                take = round_quantity(ln.quantity_per * new_built) - ln.issued
-                if take > 0:
-                    plan.append((ln, take))
+    for ln in wo.lines:
+        if backflush == Backflush.ALL or (backflush == Backflush.FLAGGED and ln.backflush):
+            # Bring the line up to quantity per x total completed, net of earlier issues.
+            take = round_quantity(ln.quantity_per * new_built) - ln.issued
+            if take > 0:
+                plan.append((ln, take))
     fg_pair = (wo.item_id, wo.location_id)
     bals = tx.stock.balances([fg_pair, *((ln.component_id, wo.location_id) for ln, _ in plan)])
     for ln, take in plan:
@@ -583,49 +591,31 @@ def _produce(
     return {ln.component.sku: take for ln, take in plan}
 
 
+def _report_production(
+    uow: UnitOfWork, number: str, quantity: object, action: WOAction, backflush: Backflush
+) -> WorkOrderInfo:
+    qty = parse_quantity(quantity)
+    with uow.transaction(f"wo.{action.value}") as tx:
+        tx.authorize(Permission.PRODUCE)
+        wo = _load(tx, number)
+        consumed = _produce(tx, wo, qty, action, backflush)
+        tx.note(quantity=qty, backflush=backflush.value, consumed=consumed)
+        tx.commit()
+        return work_order_info(wo)
+
+
 def complete_work_order(
     uow: UnitOfWork, number: str, quantity: object, *, backflush: bool = False
 ) -> WorkOrderInfo:
     """Report completed assemblies; with backflush also consume the backflush-flagged lines
     in work order proportion, net of what was issued by hand."""
-    qty = parse_quantity(quantity)
-    with uow.transaction("wo.complete") as tx:
-        tx.authorize(Permission.PRODUCE)
-        wo = _load(tx, number)
-        consumed = _produce(
-            tx,
-            wo,
-            qty,
-            action=WOAction.COMPLETE,
-            backflush_all=False,
-            backflush_flagged=backflush,
-            overage_allowed=tx.prefs.allow_overage_on_work_order_transactions,
-            overage_pref="overage on work order transactions",
-        )
-        tx.note(quantity=qty, backflush=backflush, consumed=consumed)
-        tx.commit()
-        return work_order_info(wo)
+    mode = Backflush.FLAGGED if backflush else Backflush.NONE
+    return _report_production(uow, number, quantity, WOAction.COMPLETE, mode)
 
 
 def post_assembly_build(uow: UnitOfWork, number: str, quantity: object) -> WorkOrderInfo:
     """Assembly build: finished goods in and every component line out, in one posting."""
-    qty = parse_quantity(quantity)
-    with uow.transaction("wo.build") as tx:
-        tx.authorize(Permission.PRODUCE)
-        wo = _load(tx, number)
-        consumed = _produce(
-            tx,
-            wo,
-            qty,
-            action=WOAction.BUILD,
-            backflush_all=True,
-            backflush_flagged=True,
-            overage_allowed=tx.prefs.allow_overage_on_assembly_builds,
-            overage_pref="overage on assembly builds",
-        )
-        tx.note(quantity=qty, consumed=consumed)
-        tx.commit()
-        return work_order_info(wo)
+    return _report_production(uow, number, quantity, WOAction.BUILD, Backflush.ALL)
 
 
 # --- queries ------------------------------------------------------------------------------
