@@ -78,8 +78,20 @@ def start() -> PgServer | None:
         runner = ["runuser", "-u", "postgres", "--"]
     data = root / "data"
     subprocess.run(
-        [*runner, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-         "--no-sync", "-E", "UTF8", "--locale=C"],
+        [
+            *runner,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
         check=True,
         capture_output=True,
     )
@@ -89,8 +101,18 @@ def start() -> PgServer | None:
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     subprocess.run(
-        [*runner, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
-         "-o", options, "start"],
+        [
+            *runner,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(root / "log"),
+            "-o",
+            options,
+            "start",
+        ],
         check=True,
         capture_output=True,
     )

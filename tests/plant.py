@@ -66,7 +66,11 @@ class Plant:
 
     def wo(self, item: str, quantity: str | int, status: str = "released", **kw: object) -> str:
         return work_orders.create_work_order(
-            self.uow, item, str(quantity), status=status, **kw  # type: ignore[arg-type]
+            self.uow,
+            item,
+            str(quantity),
+            status=status,
+            **kw,  # type: ignore[arg-type]
         ).number
 
     def pref(self, key: str, value: str) -> None:

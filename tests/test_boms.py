@@ -107,8 +107,9 @@ def test_kits_may_list_non_inventory_members_but_not_kits(plant: Plant) -> None:
 
 def test_inactive_component_refused(plant: Plant) -> None:
     plant.item("OLD")
-    items.save_item(plant.uow, items.item_spec(sku="OLD", name="Old", item_type="inventory",
-                                               active=False))
+    items.save_item(
+        plant.uow, items.item_spec(sku="OLD", name="Old", item_type="inventory", active=False)
+    )
     plant.item("NEW", "assembly")
     with pytest.raises(ValidationError, match="inactive"):
         plant.bom("NEW", {"OLD": 1})

@@ -90,7 +90,7 @@ def test_fixed_type_refuses_floats_and_excess_places() -> None:
         col.process_bind_param(D("0.0000001"), None)  # type: ignore[arg-type]
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=6, allow_nan=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False))
 def test_fixed_round_trip(value: Decimal) -> None:
     col = Fixed()
     stored = col.process_bind_param(value, None)  # type: ignore[arg-type]
