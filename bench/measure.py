@@ -10,10 +10,12 @@ import csv
 import random
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -23,8 +25,10 @@ from app.services.check import check_database
 from app.services.database import Database
 from app.services.uow import Actor, UnitOfWork
 from bench.plant import peak_rss_mb
-from bench.stats import repeat, time_calls
+from bench.profiling import profiled
 
+T = TypeVar("T")
+R = TypeVar("R")
 ACTOR = Actor(user="bench", workstation="bench")
 BENCH_WO_QUANTITY = Decimal(2)
 
@@ -50,21 +54,29 @@ def open_uow(path: str) -> tuple[Database, UnitOfWork]:
 
 
 def run_check(path: str) -> dict[str, Any]:
-    """`shopfloor check` over the whole database, timed, in a process of its own."""
+    """`shopfloor check` over the whole database, timed, in a process of its own; then
+    SQLite's own proof that every foreign key (ledger row -> audit event, ...) resolves."""
     database, uow = open_uow(path)
     try:
         start = time.perf_counter()
         report = check_database(uow)
         seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        with database.engine.connect() as conn:
+            violations = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        fk_seconds = time.perf_counter() - start
     finally:
         database.dispose()
     return {
-        "ok": report.ok,
-        "problems": len(report.problems),
-        "first_problems": report.problems[:20],
+        "ok": report.ok and not violations,
+        "problems": len(report.problems) + len(violations),
+        "first_problems": report.problems[:20]
+        + [f"foreign key: {tuple(v)}" for v in violations[:20]],
         "checked": report.checked,
         "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "foreign_key_violations": len(violations),
+        "foreign_key_check_seconds": round(fk_seconds, 3),
     }
 
 
@@ -80,69 +92,112 @@ def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal]) -> None
     imports.import_stock(uow, path)
 
 
+class Sampler:
+    """Runs calls one after another, recording wall and CPU milliseconds per call (after
+    the warm-up calls), optionally under the profiler."""
+
+    def __init__(self, warmup: int, profile_dir: str | None) -> None:
+        self.warmup = warmup
+        self.profile_dir = profile_dir
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.peak_rss_after: dict[str, float] = {}
+
+    def run(
+        self,
+        key: str,
+        calls: Sequence[Callable[[], T]],
+        keep: Callable[[T], R],
+        warmup: int | None = None,
+    ) -> list[R]:
+        """Returns `keep(result)` of every call; the results themselves are dropped at once,
+        so the process's peak memory is the application's, not the samples'."""
+        skip = self.warmup if warmup is None else warmup
+        kept = [keep(call()) for call in calls[:skip]]
+        wall = self.wall.setdefault(key, [])
+        cpu = self.cpu.setdefault(key, [])
+        with profiled(self.profile_dir, key):
+            for call in calls[skip:]:
+                w0, c0 = time.perf_counter(), time.process_time()
+                result = call()
+                cpu.append((time.process_time() - c0) * 1000)
+                wall.append((time.perf_counter() - w0) * 1000)
+                kept.append(keep(result))
+                del result
+        self.peak_rss_after[key] = round(peak_rss_mb(), 1)
+        return kept
+
+
+def _none(_result: object) -> None:
+    return None
+
+
+def _bench_needs(
+    boms_by_sku: dict[str, boms.BomInfo | None], skus: Sequence[str]
+) -> dict[str, Decimal]:
+    """Component stock for building each listed assembly once at the bench quantity, plus
+    one more of each for the issues."""
+    needs: dict[str, Decimal] = {}
+    for sku in skus:
+        bom = boms_by_sku[sku]
+        assert bom is not None
+        for ln in bom.lines:
+            extra = ln.quantity_per * (BENCH_WO_QUANTITY + 1)
+            needs[ln.sku] = needs.get(ln.sku, Decimal(0)) + extra
+    return needs
+
+
 def measure_plant(
-    path: str, manifest: dict[str, Any], repeats: Repeats, workdir: str
+    path: str,
+    manifest: dict[str, Any],
+    repeats: Repeats,
+    workdir: str,
+    profile_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Time every use case the benchmark names; returns samples in milliseconds."""
+    """Time every use case the benchmark names, each call through its service function."""
     rng = random.Random(7)
     database, uow = open_uow(path)
-    samples: dict[str, list[float]] = {}
+    sampler = Sampler(repeats.warmup, profile_dir)
     info: dict[str, Any] = {}
     try:
         with database.engine.connect() as conn:
             all_skus = list(conn.execute(select(Item.sku)).scalars())
+        warm = repeats.warmup
 
         # --- reads --------------------------------------------------------------------
-        picks = [rng.choice(all_skus) for _ in range(repeats.stock_query + repeats.warmup)]
-        time_calls([lambda s=s: inventory.stock_position(uow, s) for s in picks[: repeats.warmup]])
-        samples["stock_position"] = time_calls(
-            [lambda s=s: inventory.stock_position(uow, s) for s in picks[repeats.warmup :]]
+        picks = [rng.choice(all_skus) for _ in range(warm + repeats.stock_query)]
+        sampler.run(
+            "stock_position", [partial(inventory.stock_position, uow, s) for s in picks], _none
         )
 
-        summary_rows: list[int] = []
-
-        def summary() -> None:
-            summary_rows.append(len(inventory.stock_summary(uow)))
-
-        samples["stock_summary"] = repeat(summary, repeats.summary, repeats.warmup)
-        info["stock_summary_rows"] = summary_rows[-1]
+        summaries = sampler.run(
+            "stock_summary", [partial(inventory.stock_summary, uow)] * (warm + repeats.summary), len
+        )
+        info["stock_summary_rows"] = summaries[-1]
 
         tops: list[str] = manifest["top_level_assemblies"]
-        explosion_rows: list[int] = []
-        explosion_levels: list[int] = []
-
-        def explode(sku: str) -> None:
-            result = boms.explode(uow, sku, "1")
-            explosion_rows.append(len(result.components))
-            explosion_levels.append(max(r.level for r in result.components))
-
-        time_calls([lambda s=s: explode(s) for s in tops[: repeats.warmup]])
-        explosion_rows.clear()
-        explosion_levels.clear()
-        samples["explode"] = time_calls(
-            [lambda s=tops[i % len(tops)]: explode(s) for i in range(repeats.explosion)]
+        explode_skus = [tops[i % len(tops)] for i in range(warm + repeats.explosion)]
+        explosions = sampler.run(
+            "explode",
+            [partial(boms.explode, uow, s) for s in explode_skus],
+            lambda e: (len(e.components), max(r.level for r in e.components)),
         )
+        sizes = [rows for rows, _levels in explosions[warm:]]
         info["explosion_rows"] = {
-            "min": min(explosion_rows),
-            "median": statistics.median(explosion_rows),
-            "max": max(explosion_rows),
+            "min": min(sizes),
+            "median": statistics.median(sizes),
+            "max": max(sizes),
         }
-        info["explosion_levels"] = max(explosion_levels)
+        info["explosion_levels"] = max(levels for _rows, levels in explosions)
 
-        shortage_lines: list[int] = []
+        shortages = sampler.run(
+            "shortages_all", [partial(planning.shortages_all, uow)] * repeats.heavy, len, warmup=0
+        )
+        info["shortage_lines"] = shortages[-1]
 
-        def shortages() -> None:
-            shortage_lines.append(len(planning.shortages_all(uow)))
-
-        samples["shortages_all"] = repeat(shortages, repeats.heavy, warmup=0)
-        info["shortage_lines"] = shortage_lines[-1]
-
-        reruns: list[dict[str, int]] = []
-
-        def rerun() -> None:
-            reruns.append(asdict(commitment.rerun(uow)))
-
-        samples["commitment_rerun"] = repeat(rerun, repeats.heavy, warmup=0)
+        reruns = sampler.run(
+            "commitment_rerun", [partial(commitment.rerun, uow)] * repeats.heavy, asdict, warmup=0
+        )
         info["rerun_first"] = reruns[0]
         info["rerun_last"] = reruns[-1]
 
@@ -151,59 +206,48 @@ def measure_plant(
         if not wide:
             raise RuntimeError("the plant has no 50-line assemblies")
         bom_of = {sku: items.show_item(uow, sku).bom for sku in wide}
-        line_counts = {sku: len(b.lines) for sku, b in bom_of.items() if b is not None}
-        info["bench_bom_lines"] = sorted(set(line_counts.values()))
-        n = repeats.postings + repeats.warmup
+        info["bench_bom_lines"] = sorted({len(b.lines) for b in bom_of.values() if b})
+        n = warm + repeats.postings
         release_skus = [wide[i % len(wide)] for i in range(n)]
         build_skus = [wide[(i + 1) % len(wide)] for i in range(n)]
-        needs: dict[str, Decimal] = {}
-        for sku in release_skus + build_skus:
-            bom = bom_of[sku]
-            assert bom is not None
-            for ln in bom.lines:
-                needs[ln.sku] = needs.get(ln.sku, Decimal(0)) + ln.quantity_per * (
-                    BENCH_WO_QUANTITY + 1
-                )
-        _stock_up(uow, Path(workdir), needs)
+        _stock_up(uow, Path(workdir), _bench_needs(bom_of, release_skus + build_skus))
 
-        def create(sku: str, status: str, out: list[str]) -> None:
-            out.append(
-                work_orders.create_work_order(uow, sku, BENCH_WO_QUANTITY, status=status).number
-            )
+        def create(sku: str, status: str) -> str:
+            return work_orders.create_work_order(uow, sku, BENCH_WO_QUANTITY, status=status).number
 
-        planned: list[str] = []
-        samples["create_planned"] = time_calls(
-            [lambda s=s: create(s, "firm_planned", planned) for s in release_skus]
-        )[repeats.warmup :]
-        samples["release"] = time_calls(
-            [lambda w=w: work_orders.release_work_order(uow, w) for w in planned]
-        )[repeats.warmup :]
+        planned = sampler.run(
+            "create_planned", [partial(create, s, "firm_planned") for s in release_skus], str
+        )
+        sampler.run(
+            "release", [partial(work_orders.release_work_order, uow, w) for w in planned], _none
+        )
 
-        def issue_one(number: str) -> None:
-            wo = work_orders.get_work_order(uow, number)
-            line = wo.lines[len(wo.lines) // 2]
-            start = time.perf_counter()
-            work_orders.issue_components(uow, number, {line.sku: line.quantity_per})
-            issue_ms.append((time.perf_counter() - start) * 1000)
-
-        issue_ms: list[float] = []
+        issues = []
         for number in planned:
-            issue_one(number)
-        samples["issue_one_line"] = issue_ms[repeats.warmup :]
+            lines = work_orders.get_work_order(uow, number).lines
+            line = lines[len(lines) // 2]
+            issues.append(
+                partial(work_orders.issue_components, uow, number, {line.sku: line.quantity_per})
+            )
+        sampler.run("issue_one_line", issues, _none)
 
-        released: list[str] = []
-        samples["create_released"] = time_calls(
-            [lambda s=s: create(s, "released", released) for s in build_skus]
-        )[repeats.warmup :]
-        samples["build"] = time_calls(
-            [
-                lambda w=w: work_orders.post_assembly_build(uow, w, BENCH_WO_QUANTITY)
-                for w in released
-            ]
-        )[repeats.warmup :]
-        samples["close"] = time_calls(
-            [lambda w=w: work_orders.close_work_order(uow, w) for w in released]
-        )[repeats.warmup :]
+        released = sampler.run(
+            "create_released", [partial(create, s, "released") for s in build_skus], str
+        )
+        sampler.run(
+            "build",
+            [partial(work_orders.post_assembly_build, uow, w, BENCH_WO_QUANTITY) for w in released],
+            _none,
+        )
+        sampler.run(
+            "close", [partial(work_orders.close_work_order, uow, w) for w in released], _none
+        )
     finally:
         database.dispose()
-    return {"samples": samples, "info": info, "peak_rss_mb": round(peak_rss_mb(), 1)}
+    return {
+        "samples": sampler.wall,
+        "cpu_samples": sampler.cpu,
+        "info": info,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb_after": sampler.peak_rss_after,
+    }

@@ -11,17 +11,22 @@ from __future__ import annotations
 import csv
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.services import admin, imports, inventory, work_orders
 from app.services.check import check_database
 from app.services.database import Database
 from app.services.uow import Actor, UnitOfWork
 from bench.plant import peak_rss_mb
+from bench.profiling import profiled
 
+T = TypeVar("T")
+R = TypeVar("R")
 ACTOR = Actor(user="bench", workstation="bench")
 QTY_PER = ("1", "1", "1", "2", "2", "3", "4", "0.5", "0.25", "1.5")
 PHASES = ("create_release", "build", "close", "positions")
@@ -34,6 +39,7 @@ class WorkloadSpec:
     bom_lines: int = 10
     orders: int = 100
     qty: str = "2"
+    warmup_orders: int = 10  # run through every phase first, untimed
     seed: int = 1121
     commit_after_entry: bool = False
 
@@ -43,7 +49,7 @@ class WorkloadPlant:
     components: list[str]
     assemblies: list[str]
     boms: dict[str, list[tuple[str, Decimal]]]
-    orders: list[str]  # the assembly of each order, in order
+    orders: list[str]  # the assembly of each order, warm-up orders first
     opening: dict[str, Decimal]
 
 
@@ -58,7 +64,7 @@ def design(spec: WorkloadSpec) -> WorkloadPlant:
         a: [(c, Decimal(rng.choice(QTY_PER))) for c in rng.sample(components, spec.bom_lines)]
         for a in assemblies
     }
-    orders = [rng.choice(assemblies) for _ in range(spec.orders)]
+    orders = [rng.choice(assemblies) for _ in range(spec.warmup_orders + spec.orders)]
     qty = Decimal(spec.qty)
     needed = {c: Decimal(0) for c in components}
     for a in orders:
@@ -108,7 +114,9 @@ def set_up(uow: UnitOfWork, plant: WorkloadPlant, workdir: Path) -> None:
     )
 
 
-def run_workload(path: str, spec: WorkloadSpec, workdir: str) -> dict[str, Any]:
+def run_workload(
+    path: str, spec: WorkloadSpec, workdir: str, profile_dir: str | None = None
+) -> dict[str, Any]:
     """Run the workload on a new database at `path`; returns timings and verification."""
     database = Database(f"sqlite:///{path}")
     database.upgrade()
@@ -120,33 +128,46 @@ def run_workload(path: str, spec: WorkloadSpec, workdir: str) -> dict[str, Any]:
             admin.set_preference(uow, "perform_item_commitment_after_transaction_entry", "true")
         set_up(uow, plant, Path(workdir))
         skus = plant.components + plant.assemblies
+        warmup, timed = plant.orders[: spec.warmup_orders], plant.orders[spec.warmup_orders :]
+        for a in warmup:
+            number = work_orders.create_work_order(uow, a, qty, status="released").number
+            work_orders.post_assembly_build(uow, number, qty)
+            work_orders.close_work_order(uow, number)
+        for s in skus[:10]:
+            inventory.stock_position(uow, s)
         seconds: dict[str, float] = {}
-        per_call: dict[str, list[float]] = {p: [] for p in PHASES[:3]}
+        cpu_seconds: dict[str, float] = {}
+        per_call: dict[str, list[float]] = {}
 
-        def phase(name: str, calls: list[Any]) -> list[Any]:
-            results = []
-            start = time.perf_counter()
-            for call in calls:
-                t = time.perf_counter()
-                results.append(call())
-                if name in per_call:
-                    per_call[name].append((time.perf_counter() - t) * 1000)
-            seconds[name] = time.perf_counter() - start
-            return results
+        def phase(name: str, calls: list[Callable[[], T]], keep: Callable[[T], R]) -> list[R]:
+            """Time the calls; only `keep(result)` of each is held on to, so the workload's
+            memory (and the garbage collector's work) does not grow with the answers."""
+            kept = []
+            times = per_call.setdefault(name, [])
+            with profiled(profile_dir, f"orders-{spec.orders}-{name}"):
+                start, cpu_start = time.perf_counter(), time.process_time()
+                for call in calls:
+                    t = time.perf_counter()
+                    result = call()
+                    times.append((time.perf_counter() - t) * 1000)
+                    kept.append(keep(result))
+                    del result
+                seconds[name] = time.perf_counter() - start
+                cpu_seconds[name] = time.process_time() - cpu_start
+            return kept
 
-        numbers = [
-            info.number
-            for info in phase(
-                "create_release",
-                [
-                    lambda a=a: work_orders.create_work_order(uow, a, qty, status="released")
-                    for a in plant.orders
-                ],
-            )
-        ]
-        phase("build", [lambda w=w: work_orders.post_assembly_build(uow, w, qty) for w in numbers])
-        phase("close", [lambda w=w: work_orders.close_work_order(uow, w) for w in numbers])
-        positions = phase("positions", [lambda s=s: inventory.stock_position(uow, s) for s in skus])
+        numbers = phase(
+            "create_release",
+            [partial(work_orders.create_work_order, uow, a, qty, status="released") for a in timed],
+            _number,
+        )
+        phase(
+            "build", [partial(work_orders.post_assembly_build, uow, w, qty) for w in numbers], _none
+        )
+        phase("close", [partial(work_orders.close_work_order, uow, w) for w in numbers], _none)
+        positions = phase(
+            "positions", [partial(inventory.stock_position, uow, s) for s in skus], _same
+        )
 
         problems = verify(uow, plant, qty, positions)
         start = time.perf_counter()
@@ -160,11 +181,13 @@ def run_workload(path: str, spec: WorkloadSpec, workdir: str) -> dict[str, Any]:
     return {
         "spec": asdict(spec),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        "cpu_seconds": {k: round(v, 4) for k, v in cpu_seconds.items()},
         "orders_per_second": {k: round(n / v, 1) for k, v in seconds.items()},
         "ms_per_order": {k: round(v * 1000 / n, 3) for k, v in seconds.items()},
         "end_to_end_seconds": round(total, 4),
         "end_to_end_orders_per_second": round(n / total, 1),
         "end_to_end_ms_per_order": round(total * 1000 / n, 3),
+        "end_to_end_cpu_ms_per_order": round(sum(cpu_seconds.values()) * 1000 / n, 3),
         "ms_per_order_first_last_tenth": {
             name: _first_last_tenth(values) for name, values in per_call.items()
         },
@@ -176,6 +199,18 @@ def run_workload(path: str, spec: WorkloadSpec, workdir: str) -> dict[str, Any]:
         "closed": counts.get("closed", 0),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+
+
+def _number(info: work_orders.WorkOrderInfo) -> str:
+    return info.number
+
+
+def _none(_result: object) -> None:
+    return None
+
+
+def _same(position: inventory.StockPosition) -> inventory.StockPosition:
+    return position
 
 
 def _first_last_tenth(values: list[float]) -> dict[str, float]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,22 +16,6 @@ def percentile(values: Iterable[float], pct: float) -> float:
         raise ValueError("no samples")
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def time_calls(calls: Iterable[Callable[[], Any]]) -> list[float]:
-    """Run each call once and return its wall time in milliseconds."""
-    out = []
-    for call in calls:
-        start = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def repeat(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    return time_calls([fn] * repeats)
 
 
 @dataclass(frozen=True)
@@ -47,6 +30,7 @@ class Figure:
     target: float | None = None
     higher_is_better: bool = False
     note: str = ""
+    cpu: float | None = None  # median CPU time of this process, same unit
 
     @property
     def passed(self) -> bool | None:
@@ -73,6 +57,7 @@ class Figure:
             "n": self.n,
             "median": round(self.median, 3),
             "p95": None if self.p95 is None else round(self.p95, 3),
+            "cpu_median": None if self.cpu is None else round(self.cpu, 3),
             "target": self.target,
             "higher_is_better": self.higher_is_better,
             "result": self.verdict,
@@ -81,7 +66,11 @@ class Figure:
 
 
 def timing_figure(
-    name: str, samples_ms: list[float], target_ms: float | None, note: str = ""
+    name: str,
+    samples_ms: list[float],
+    target_ms: float | None,
+    note: str = "",
+    cpu_ms: list[float] | None = None,
 ) -> Figure:
     return Figure(
         name=name,
@@ -91,6 +80,7 @@ def timing_figure(
         n=len(samples_ms),
         target=target_ms,
         note=note,
+        cpu=statistics.median(cpu_ms) if cpu_ms else None,
     )
 
 
@@ -103,13 +93,14 @@ def _num(value: float) -> str:
 
 
 def render_table(figures: list[Figure], title: str) -> str:
-    header = ("figure", "n", "median", "p95", "target", "result", "note")
+    header = ("figure", "n", "median", "p95", "cpu", "target", "result", "note")
     rows = [
         (
             f.name,
             str(f.n),
             f"{_num(f.median)} {f.unit}",
             "" if f.p95 is None else f"{_num(f.p95)} {f.unit}",
+            "" if f.cpu is None else f"{_num(f.cpu)} {f.unit}",
             f.target_text(),
             f.verdict,
             f.note,
@@ -117,7 +108,7 @@ def render_table(figures: list[Figure], title: str) -> str:
         for f in figures
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    right = {1, 2, 3}
+    right = {1, 2, 3, 4}
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
