@@ -27,7 +27,7 @@ settings.register_profile(
     "shopfloor-properties",
     deadline=None,
     max_examples=25,
-    stateful_step_count=30,
+    stateful_step_count=40,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
