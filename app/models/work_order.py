@@ -109,43 +109,14 @@ _HINTS: dict[tuple[WOAction, WOStatus], str] = {
 }
 
 
-class WorkOrder(Base):
-    __tablename__ = "work_order"
-    __table_args__ = (
-        CheckConstraint(_in("status", WO_STATUSES), name="status"),
-        CheckConstraint("quantity > 0", name="quantity"),
-        CheckConstraint("built >= 0", name="built"),
-        CheckConstraint("priority >= 1", name="priority"),
-        Index("ix_work_order_status_item", "status", "item_id"),
-    )
+class WorkOrderRules:
+    """The rules of one work order's status, shared by the mapped row and the in-memory
+    record the postings work on. Needs `number`, `status`, `quantity` and `built`."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
-    quantity: Mapped[Decimal] = mapped_column(Fixed)
-    built: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
-    status: Mapped[str] = mapped_column(String(16))
-    bom_revision_id: Mapped[int] = mapped_column(ForeignKey("bom_revision.id"))
-    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
-    due_date: Mapped[date | None] = mapped_column(Date)
-    priority: Mapped[int] = mapped_column(Integer, default=5)
-    # Empty for production work orders; the sales order reference for special orders.
-    created_from: Mapped[str | None] = mapped_column(String(64))
-    memo: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    item: Mapped[Item] = relationship(lazy="joined")
-    location: Mapped[Location] = relationship(lazy="joined")
-    bom_revision: Mapped[BomRevision] = relationship()
-    lines: Mapped[list[WorkOrderLine]] = relationship(
-        back_populates="work_order", order_by="WorkOrderLine.line_no", cascade="all"
-    )
-    variances: Mapped[list[WorkOrderVariance]] = relationship(
-        order_by="WorkOrderVariance.id", cascade="all"
-    )
+    number: str
+    status: str
+    quantity: Decimal
+    built: Decimal
 
     @property
     def state(self) -> WOStatus:
@@ -185,6 +156,45 @@ class WorkOrder(Base):
 
     def describe_progress(self) -> str:
         return f"{fmt(self.built)} of {fmt(self.quantity)} built"
+
+
+class WorkOrder(WorkOrderRules, Base):
+    __tablename__ = "work_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", WO_STATUSES), name="status"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("built >= 0", name="built"),
+        CheckConstraint("priority >= 1", name="priority"),
+        Index("ix_work_order_status_item", "status", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    built: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    status: Mapped[str] = mapped_column(String(16))
+    bom_revision_id: Mapped[int] = mapped_column(ForeignKey("bom_revision.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    # Empty for production work orders; the sales order reference for special orders.
+    created_from: Mapped[str | None] = mapped_column(String(64))
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
+    bom_revision: Mapped[BomRevision] = relationship()
+    lines: Mapped[list[WorkOrderLine]] = relationship(
+        back_populates="work_order", order_by="WorkOrderLine.line_no", cascade="all"
+    )
+    variances: Mapped[list[WorkOrderVariance]] = relationship(
+        order_by="WorkOrderVariance.id", cascade="all"
+    )
 
 
 class WorkOrderLine(Base):

@@ -13,19 +13,19 @@ Rules kept here and nowhere else:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, select, tuple_, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Table, bindparam, select, update
 
 from app.models import OPEN_DEMAND, StockBalance, WorkOrder, WorkOrderLine
 from app.models.quantity import SCALE, ZERO, millionths
 from app.services.permissions import Permission
 from app.services.uow import UnitOfWork
+from app.services.wo_records import LineState, WorkOrderRecord
 
 if TYPE_CHECKING:
     from app.services.uow import Transaction
@@ -50,14 +50,9 @@ def ordering_key(
     raise ValueError(f"unknown commitment ordering {ordering!r}")
 
 
-def _line_key(ordering: str) -> Callable[[WorkOrderLine], tuple[Any, ...]]:
+def _line_key(ordering: str) -> Callable[[LineState], tuple[Any, ...]]:
     key = ordering_key(ordering)
-
-    def line_key(line: WorkOrderLine) -> tuple[Any, ...]:
-        wo = line.work_order
-        return key(wo.due_date, wo.priority, wo.created_at, wo.id)
-
-    return line_key
+    return lambda line: key(*line.sort)
 
 
 def allocate(pool: Decimal, needs: Sequence[Decimal]) -> list[Decimal]:
@@ -70,30 +65,13 @@ def allocate(pool: Decimal, needs: Sequence[Decimal]) -> list[Decimal]:
     return out
 
 
-def _open_lines(tx: Transaction, pairs: Iterable[Pair]) -> dict[Pair, list[WorkOrderLine]]:
-    """Open-demand work order lines per (component, location), as ORM objects."""
-    tx.flush()
-    found: dict[Pair, list[WorkOrderLine]] = defaultdict(list)
-    pairs = sorted(set(pairs))
-    for start in range(0, len(pairs), 400):
-        chunk = pairs[start : start + 400]
-        stmt = (
-            select(WorkOrderLine)
-            .join(WorkOrderLine.work_order)
-            .where(
-                WorkOrder.status.in_(_OPEN),
-                tuple_(WorkOrderLine.component_id, WorkOrder.location_id).in_(chunk),
-            )
-            .options(contains_eager(WorkOrderLine.work_order))
-        )
-        for line in tx.session.scalars(stmt).unique():
-            found[(line.component_id, line.work_order.location_id)].append(line)
-    return found
+def _pairs(wo: WorkOrderRecord) -> list[Pair]:
+    return [(ln.component_id, wo.location_id) for ln in wo.lines]
 
 
-def commit_lines(tx: Transaction, wo: WorkOrder) -> None:
+def commit_lines(tx: Transaction, wo: WorkOrderRecord) -> None:
     """At release: commit what is available to each line, up to what it needs."""
-    bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln in wo.lines])
+    bals = tx.stock.balances(_pairs(wo))
     for line in wo.lines:
         bal = bals[(line.component_id, wo.location_id)]
         take = min(line.uncommitted_need, max(ZERO, bal.available))
@@ -102,16 +80,16 @@ def commit_lines(tx: Transaction, wo: WorkOrder) -> None:
             bal.committed += take
 
 
-def open_demand(tx: Transaction, wo: WorkOrder) -> None:
+def open_demand(tx: Transaction, wo: WorkOrderRecord) -> None:
     """A work order becomes open demand: its lines' needs count in the balances."""
-    bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln in wo.lines])
+    bals = tx.stock.balances(_pairs(wo))
     for line in wo.lines:
         bals[(line.component_id, wo.location_id)].demand += line.need
 
 
-def close_demand(tx: Transaction, wo: WorkOrder) -> None:
+def close_demand(tx: Transaction, wo: WorkOrderRecord) -> None:
     """Closing or cancelling: release what is still committed and drop the remaining need."""
-    bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln in wo.lines])
+    bals = tx.stock.balances(_pairs(wo))
     for line in wo.lines:
         bal = bals[(line.component_id, wo.location_id)]
         if line.committed > 0:
@@ -125,14 +103,13 @@ def commit_new_supply(tx: Transaction, pairs: Sequence[Pair]) -> None:
     """Commit-after-entry: available stock goes to waiting lines in preference order."""
     key = _line_key(tx.prefs.item_commitment_ordering)
     bals = tx.stock.balances(pairs)
-    lines_by_pair = _open_lines(tx, [p for p in pairs if p in bals])
+    lines_by_pair = tx.orders.open_lines(p for p in pairs if bals[p].available > 0)
     committed = 0
     for pair, lines in lines_by_pair.items():
         bal = bals[pair]
         waiting = sorted((ln for ln in lines if ln.uncommitted_need > 0), key=key)
-        pool = bal.available
         for line, take in zip(
-            waiting, allocate(pool, [ln.uncommitted_need for ln in waiting]), strict=True
+            waiting, allocate(bal.available, [ln.uncommitted_need for ln in waiting]), strict=True
         ):
             if take > 0:
                 line.committed += take
@@ -143,14 +120,14 @@ def commit_new_supply(tx: Transaction, pairs: Sequence[Pair]) -> None:
 
 
 def make_room(tx: Transaction, item_id: int, location_id: int, leaving: Decimal) -> None:
-    """Before `leaving` uncommitted-or-not stock leaves a location, give up commitments so
-    that committed never exceeds what will be on hand: last in preference order first."""
+    """Before `leaving` stock leaves a location, give up commitments so that committed never
+    exceeds what will be on hand: last in preference order first."""
     bal = tx.stock.balance(item_id, location_id)
     excess = bal.committed - (bal.on_hand - leaving)
     if excess <= 0:
         return
     key = _line_key(tx.prefs.item_commitment_ordering)
-    lines = _open_lines(tx, [(item_id, location_id)]).get((item_id, location_id), [])
+    lines = tx.orders.open_lines([(item_id, location_id)]).get((item_id, location_id), [])
     for line in sorted((ln for ln in lines if ln.committed > 0), key=key, reverse=True):
         give = min(line.committed, excess)
         line.committed -= give

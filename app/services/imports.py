@@ -308,4 +308,4 @@ def import_stock(uow: UnitOfWork, path: str | Path) -> ImportResult:
 
 
 def _event_id(tx: Transaction) -> int | None:
-    return tx.event.id if tx.event is not None else None
+    return tx.event_id

@@ -132,13 +132,13 @@ def adjust_in_transaction(
     unit_cost: Decimal | None,
     source: str,
     memo: str | None = None,
-) -> LedgerEntry:
+) -> None:
     """Post an inventory adjustment inside an open posting. A write-off may not take on hand
     below zero; commitments it eats into are given up, least urgent order first."""
     _require_stocked(item)
     if quantity < 0:
         commitment.make_room(tx, item.id, location.id, -quantity)
-    return tx.stock.post(
+    tx.stock.post(
         item,
         location.id,
         quantity,
@@ -172,8 +172,8 @@ def adjust_stock(
         adjust_in_transaction(tx, item, loc, qty, unit_cost=cost, source="adjustment", memo=memo)
         tx.note(location=loc.code, quantity=qty)
         tx.commit()
-        assert tx.event is not None
-        event_id, sku_text, loc_code = tx.event.id, item.sku, loc.code
+        assert tx.event_id is not None
+        event_id, sku_text, loc_code = tx.event_id, item.sku, loc.code
     return AdjustmentResult(event_id, stock_position(uow, sku_text, loc_code))
 
 
@@ -206,13 +206,13 @@ def reverse_adjustment(uow: UnitOfWork, event_id: int, memo: str | None = None) 
                 LedgerReason.REVERSAL,
                 f"reversal of event {event_id}",
                 unit_cost=e.unit_cost,
-                reverses=e,
+                reverses_id=e.id,
                 memo=memo,
             )
         tx.note(reverses=event_id, rows=len(entries))
         tx.commit()
-        assert tx.event is not None
-        return tx.event.id
+        assert tx.event_id is not None
+        return tx.event_id
 
 
 def ledger_history(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import Item, Location, WorkOrder
+from app.models import Item, Location
 
 
 def item_by_sku(session: Session, sku: str) -> Item:
@@ -33,14 +33,3 @@ def location_by_code(session: Session, code: str | None = None) -> Location:
 
 def normalize_wo_number(number: str) -> str:
     return (number or "").strip().upper()
-
-
-def work_order_by_number(session: Session, number: str, *, lock: bool = False) -> WorkOrder:
-    text = normalize_wo_number(number)
-    stmt = select(WorkOrder).where(WorkOrder.number == text)
-    if lock:
-        stmt = stmt.with_for_update(of=WorkOrder)
-    wo = session.scalar(stmt)
-    if wo is None:
-        raise NotFound(f"unknown work order {text!r}")
-    return wo

@@ -20,7 +20,7 @@ from app.models import (
     WOStatus,
 )
 from app.models.quantity import ZERO, Fixed
-from app.services.lookup import item_by_sku, location_by_code, work_order_by_number
+from app.services.lookup import item_by_sku, location_by_code
 from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 from app.services.work_orders import WorkOrderInfo, create_in_transaction, work_order_info
@@ -56,7 +56,7 @@ def shortages_for_work_order(uow: UnitOfWork, number: str) -> list[ShortageLine]
     shortage shows before anyone starts."""
     with uow.query() as tx:
         tx.authorize(Permission.READ)
-        wo = work_order_by_number(tx.session, number)
+        wo = tx.orders.load(number)
         if wo.state not in ACTIVE:
             return []
         bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln in wo.lines])
@@ -65,15 +65,14 @@ def shortages_for_work_order(uow: UnitOfWork, number: str) -> list[ShortageLine]
             need = ln.need
             if need <= 0:
                 continue
-            bal = bals.get((ln.component_id, wo.location_id))
-            free = max(ZERO, bal.available) if bal is not None else ZERO
+            free = max(ZERO, bals[(ln.component_id, wo.location_id)].available)
             available = ln.committed + free
             if need > available:
                 out.append(
                     ShortageLine(
-                        sku=ln.component.sku,
-                        name=ln.component.name,
-                        location=wo.location.code,
+                        sku=ln.item.sku,
+                        name=ln.item.name,
+                        location=wo.location_code,
                         required=need,
                         available=available,
                         short=need - available,

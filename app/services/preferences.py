@@ -115,7 +115,10 @@ def validate(key: str, value: str) -> str:
     return text
 
 
+_SELECT_PREFERENCES = select(Preference.__table__.c.key, Preference.__table__.c.value)
+
+
 def load_preferences(session: Session) -> Preferences:
-    stored = dict(session.execute(select(Preference.key, Preference.value)).all())
+    stored = dict(session.execute(_SELECT_PREFERENCES).all())
     values = {spec.key: _typed(spec, stored.get(spec.key, spec.default)) for spec in SPECS}
     return Preferences(**values)

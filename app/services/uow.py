@@ -14,17 +14,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import config
 from app.errors import PermissionDenied, ShopfloorError
-from app.models import AppUser, AuditEvent
+from app.models import AppUser, AuditEvent, utcnow
 from app.services.database import Database
 from app.services.permissions import Permission, allowed
 from app.services.preferences import Preferences, load_preferences
+
+_USERS = cast(Table, AppUser.__table__)
+_MINE = _USERS.c.username == bindparam("username")
+_SELECT_ROLE = select(
+    select(func.count()).select_from(_USERS).scalar_subquery(),
+    select(_USERS.c.role).where(_MINE).scalar_subquery(),
+    select(_USERS.c.active).where(_MINE).scalar_subquery(),
+)
+_EVENTS = cast(Table, AuditEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 @dataclass(frozen=True)
@@ -69,22 +79,20 @@ class Transaction:
         self.write = write
         self.session: Session = uow.database.session(write=write)
         self.details: dict[str, Any] = {}
-        self.event: AuditEvent | None = None
+        self.action = action
+        self.document = document
+        self.event_id: int | None = None  # known once the posting has committed
         self._prefs: Preferences | None = None
         self._role: str | None = None
         self._committed = False
         if write:
             assert action is not None
-            self.event = AuditEvent(
-                username=self.actor.user,
-                workstation=self.actor.workstation,
-                action=action,
-                document=document,
-            )
-            self.session.add(self.event)
-        from app.services.stock import StockBook  # the book needs the transaction type
+        # The books need the transaction type, so they are imported here.
+        from app.services.stock import StockBook
+        from app.services.wo_records import WorkOrderBook
 
         self.stock = StockBook(self)
+        self.orders = WorkOrderBook(self)
 
     @property
     def is_postgresql(self) -> bool:
@@ -114,17 +122,18 @@ class Transaction:
     def role(self) -> str:
         """The actor's role: 'admin' while no user is registered (a single-person install)."""
         if self._role is None:
-            user = self.session.get(AppUser, self.actor.user)
-            if user is not None:
-                if not user.active:
+            registered, role, active = self.session.execute(
+                _SELECT_ROLE, {"username": self.actor.user}
+            ).one()
+            if role is not None:
+                if not active:
                     raise PermissionDenied(f"user {self.actor.user!r} is deactivated")
-                self._role = user.role
+                self._role = str(role)
+            elif registered:
+                raise PermissionDenied(
+                    f"user {self.actor.user!r} is not registered on this database"
+                )
             else:
-                registered = self.session.scalar(select(func.count()).select_from(AppUser))
-                if registered:
-                    raise PermissionDenied(
-                        f"user {self.actor.user!r} is not registered on this database"
-                    )
                 self._role = "admin"
         return self._role
 
@@ -136,8 +145,7 @@ class Transaction:
     # --- audit and commit --------------------------------------------------------------
 
     def set_document(self, document: str) -> None:
-        assert self.event is not None
-        self.event.document = document
+        self.document = document
 
     def note(self, **details: Any) -> None:
         """Add details to this posting's audit event."""
@@ -147,10 +155,24 @@ class Transaction:
         self.session.flush()
 
     def commit(self) -> None:
+        """Write the posting: commitment of new supply, the audit event, the ledger rows and
+        every changed balance, line and work order; then commit, all or nothing."""
         if not self.write:
             raise ShopfloorError("a read-only transaction cannot commit")
-        assert self.event is not None
         self.stock.settle()
-        self.event.details = json.dumps(self.details, default=str, sort_keys=True)
+        self.session.flush()
+        self.event_id = self.session.execute(
+            _INSERT_EVENT,
+            {
+                "at": utcnow(),
+                "username": self.actor.user,
+                "workstation": self.actor.workstation,
+                "action": self.action,
+                "document": (self.document or "")[:120] or None,
+                "details": json.dumps(self.details, default=str, sort_keys=True),
+            },
+        ).scalar_one()
+        self.stock.write(self.event_id)
+        self.orders.write()
         self.session.commit()
         self._committed = True

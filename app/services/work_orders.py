@@ -34,11 +34,8 @@ from app.models import (
     ItemType,
     LedgerReason,
     Location,
-    StockBalance,
     WOAction,
     WorkOrder,
-    WorkOrderLine,
-    WorkOrderVariance,
     WOStatus,
     utcnow,
 )
@@ -53,9 +50,11 @@ from app.models.quantity import (
 from app.models.work_order import ACTIVE, INITIAL, OPEN_DEMAND
 from app.services import commitment
 from app.services.boms import active_revision
-from app.services.lookup import item_by_sku, location_by_code, work_order_by_number
+from app.services.lookup import item_by_sku, location_by_code
 from app.services.permissions import Permission
+from app.services.stock import Balance
 from app.services.uow import Transaction, UnitOfWork
+from app.services.wo_records import ItemRef, LineState, VarianceRecord, WorkOrderRecord
 
 WO_PREFIX = "WO-"
 MAX_PRIORITY = 999
@@ -126,14 +125,14 @@ class WorkOrderSummary:
     created_from: str | None
 
 
-def work_order_info(wo: WorkOrder) -> WorkOrderInfo:
+def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
     open_demand = wo.state in OPEN_DEMAND
     lines = [
         WorkOrderLineInfo(
             line_no=ln.line_no,
-            sku=ln.component.sku,
-            name=ln.component.name,
-            uom=ln.component.uom,
+            sku=ln.item.sku,
+            name=ln.item.name,
+            uom=ln.item.uom,
             quantity_per=ln.quantity_per,
             required=ln.required,
             committed=ln.committed,
@@ -153,7 +152,7 @@ def work_order_info(wo: WorkOrder) -> WorkOrderInfo:
             unit_cost=v.unit_cost,
             cost_variance=v.cost_variance,
         )
-        for v in wo.variances
+        for v in [*wo.variances, *wo.new_variances]
     ]
     return WorkOrderInfo(
         number=wo.number,
@@ -165,9 +164,9 @@ def work_order_info(wo: WorkOrder) -> WorkOrderInfo:
         status_label=wo.state.label,
         due=wo.due_date,
         priority=wo.priority,
-        location=wo.location.code,
+        location=wo.location_code,
         created_from=wo.created_from,
-        bom_revision=wo.bom_revision.revision,
+        bom_revision=wo.bom_revision,
         memo=wo.memo,
         created_at=wo.created_at,
         created_by=wo.created_by,
@@ -270,7 +269,7 @@ def create_in_transaction(
     priority: int = 5,
     created_from: str | None = None,
     memo: str | None = None,
-) -> WorkOrder:
+) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     if item.type != ItemType.ASSEMBLY:
         raise ValidationError(
@@ -281,20 +280,7 @@ def create_in_transaction(
     rev = active_revision(tx.session, item.id)
     if rev is None or not rev.lines:
         raise NotFound(f"{item.sku} has no active BOM")
-    wo = WorkOrder(
-        number=format_wo_number(next_number(tx)),
-        item=item,
-        quantity=quantity,
-        built=ZERO,
-        status=status.value,
-        bom_revision=rev,
-        location=location,
-        due_date=due,
-        priority=priority,
-        created_from=(created_from or "").strip() or None,
-        memo=(memo or "").strip() or None,
-        created_by=tx.actor.user,
-    )
+    lines = []
     for bl in rev.lines:
         required = round_quantity(bl.quantity_per * quantity)
         if required >= MAX_STORED:
@@ -307,28 +293,37 @@ def create_in_transaction(
                 f"quantity {fmt(quantity)} is too small: {bl.component.sku} would need "
                 f"{fmt(bl.quantity_per * quantity)}, below {QUANTUM}"
             )
-        wo.lines.append(
-            WorkOrderLine(
-                line_no=bl.line_no,
-                component=bl.component,
-                quantity_per=bl.quantity_per,
-                required=required,
-                committed=ZERO,
-                issued=ZERO,
-                backflush=bl.backflush,
-            )
+        lines.append(
+            (bl.line_no, ItemRef.of(bl.component), bl.quantity_per, required, bl.backflush)
         )
-    tx.session.add(wo)
-    tx.flush()
-    bals = tx.stock.balances(
-        [(item.id, location.id), *((ln.component_id, location.id) for ln in wo.lines)]
+    released = status == WOStatus.RELEASED
+    wo = tx.orders.create(
+        number=format_wo_number(next_number(tx)),
+        item=ItemRef.of(item),
+        quantity=quantity,
+        status=status.value,
+        location_id=location.id,
+        location_code=location.code,
+        bom_revision_id=rev.id,
+        bom_revision=rev.revision,
+        due=due,
+        priority=priority,
+        created_from=(created_from or "").strip() or None,
+        memo=(memo or "").strip() or None,
+        lines=lines,
+        released=released,
     )
+    bals = tx.stock.balances([(item.id, location.id), *commitment_pairs(wo)])
     bals[(item.id, location.id)].on_order += quantity
-    if status == WOStatus.RELEASED:
-        wo.released_at = utcnow()
+    if released:
         commitment.open_demand(tx, wo)
         commitment.commit_lines(tx, wo)
+    tx.orders.insert_lines(wo)
     return wo
+
+
+def commitment_pairs(wo: WorkOrderRecord) -> list[tuple[int, int]]:
+    return [(ln.component_id, wo.location_id) for ln in wo.lines]
 
 
 def create_work_order(
@@ -368,8 +363,8 @@ def create_work_order(
         return work_order_info(wo)
 
 
-def _load(tx: Transaction, number: str) -> WorkOrder:
-    wo = work_order_by_number(tx.session, number, lock=tx.write)
+def _load(tx: Transaction, number: str, *, variances: bool = False) -> WorkOrderRecord:
+    wo = tx.orders.load(number, lock=tx.write, variances=variances)
     if tx.write:
         tx.set_document(wo.number)
     return wo
@@ -385,7 +380,7 @@ def release_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
         wo.released_at = utcnow()
         commitment.open_demand(tx, wo)
         commitment.commit_lines(tx, wo)
-        tx.note(committed={ln.component.sku: ln.committed for ln in wo.lines})
+        tx.note(committed={ln.sku: ln.committed for ln in wo.lines})
         tx.commit()
         return work_order_info(wo)
 
@@ -400,7 +395,7 @@ def cancel_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
             raise IllegalTransition(f"cannot cancel {wo.number}: stock has already moved")
         if wo.state in OPEN_DEMAND:
             commitment.close_demand(tx, wo)
-        fg = tx.stock.balance(wo.item_id, wo.location_id)
+        fg = tx.stock.balance(wo.item.id, wo.location_id)
         fg.on_order -= wo.remaining
         wo.move_to(WOStatus.CANCELLED)
         wo.closed_at = utcnow()
@@ -418,12 +413,12 @@ def close_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
         for ln in wo.lines:
             expected = round_quantity(ln.quantity_per * wo.built)
             variance = ln.issued - expected
-            cost = ln.component.standard_cost
+            cost = ln.item.standard_cost
             cost_variance = round_quantity(variance * cost)
             total += cost_variance
-            wo.variances.append(
-                WorkOrderVariance(
-                    component=ln.component,
+            wo.new_variances.append(
+                VarianceRecord(
+                    component=ln.item,
                     expected=expected,
                     actual=ln.issued,
                     variance=variance,
@@ -432,7 +427,7 @@ def close_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
                 )
             )
         commitment.close_demand(tx, wo)
-        fg = tx.stock.balance(wo.item_id, wo.location_id)
+        fg = tx.stock.balance(wo.item.id, wo.location_id)
         fg.on_order -= wo.remaining
         wo.move_to(WOStatus.CLOSED)
         wo.closed_at = utcnow()
@@ -445,15 +440,15 @@ def close_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
 
 
 def _check_consumption(
-    tx: Transaction, wo: WorkOrder, line: WorkOrderLine, qty: Decimal, bal: StockBalance
+    tx: Transaction, wo: WorkOrderRecord, line: LineState, qty: Decimal, bal: Balance
 ) -> None:
     """Refuse consumption the stock or `manufacturing_issue_based_on_commitment` forbids."""
-    sku = line.component.sku
+    sku = line.sku
     mode = tx.prefs.manufacturing_issue_based_on_commitment
     if qty > bal.on_hand:
         raise InsufficientStock(
             f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(bal.on_hand)} on hand "
-            f"at {wo.location.code}"
+            f"at {wo.location_code}"
         )
     if mode == "limit_to_committed" and qty > line.committed:
         raise CommitmentLimit(
@@ -472,11 +467,11 @@ def _check_consumption(
 
 def _consume(
     tx: Transaction,
-    wo: WorkOrder,
-    line: WorkOrderLine,
+    wo: WorkOrderRecord,
+    line: LineState,
     qty: Decimal,
     reason: LedgerReason,
-    bal: StockBalance,
+    bal: Balance,
 ) -> None:
     """Consume `qty` for a line: its own commitment first, then the ledger."""
     from_commitment = min(line.committed, qty)
@@ -488,13 +483,13 @@ def _consume(
     # Consumption that ignores commitment may take stock committed to other orders.
     commitment.make_room(tx, line.component_id, wo.location_id, qty)
     tx.stock.post(
-        line.component,
+        line.item,
         wo.location_id,
         -qty,
         reason,
         wo.number,
-        work_order=wo,
-        line=line,
+        work_order_id=wo.id,
+        line_id=line.id,
     )
 
 
@@ -509,8 +504,8 @@ def issue_components(
         tx.authorize(Permission.PRODUCE)
         wo = _load(tx, number)
         wo.require(WOAction.ISSUE)
-        by_sku = {ln.component.sku: ln for ln in wo.lines}
-        plan: list[tuple[WorkOrderLine, Decimal]] = []
+        by_sku = {ln.sku: ln for ln in wo.lines}
+        plan: list[tuple[LineState, Decimal]] = []
         for sku, qty in wanted:
             line = by_sku.get(sku)
             if line is None:
@@ -533,7 +528,7 @@ def issue_components(
             )
         if wo.state == WOStatus.RELEASED:
             wo.move_to(WOStatus.IN_PROCESS)
-        tx.note(issued={ln.component.sku: q for ln, q in plan})
+        tx.note(issued={ln.sku: q for ln, q in plan})
         tx.commit()
         return work_order_info(wo)
 
@@ -554,7 +549,7 @@ def _overage_preference(tx: Transaction, action: WOAction) -> tuple[bool, str]:
 
 
 def _produce(
-    tx: Transaction, wo: WorkOrder, qty: Decimal, action: WOAction, backflush: Backflush
+    tx: Transaction, wo: WorkOrderRecord, qty: Decimal, action: WOAction, backflush: Backflush
 ) -> dict[str, Decimal]:
     """Report `qty` finished: consume components as asked, receive the assembly."""
     wo.require(action)
@@ -571,24 +566,26 @@ def _produce(
             f"({wo.describe_progress()}); {overage_pref} is off"
         )
     new_built = wo.built + qty
-    plan: list[tuple[WorkOrderLine, Decimal]] = []
+    plan: list[tuple[LineState, Decimal]] = []
     for ln in wo.lines:
         if backflush == Backflush.ALL or (backflush == Backflush.FLAGGED and ln.backflush):
             # Bring the line up to quantity per x total completed, net of earlier issues.
             take = round_quantity(ln.quantity_per * new_built) - ln.issued
             if take > 0:
                 plan.append((ln, take))
-    fg_pair = (wo.item_id, wo.location_id)
+    fg_pair = (wo.item.id, wo.location_id)
     bals = tx.stock.balances([fg_pair, *((ln.component_id, wo.location_id) for ln, _ in plan)])
     for ln, take in plan:
         _check_consumption(tx, wo, ln, take, bals[(ln.component_id, wo.location_id)])
     for ln, take in plan:
         _consume(tx, wo, ln, take, LedgerReason.BACKFLUSH, bals[(ln.component_id, wo.location_id)])
-    tx.stock.post(wo.item, wo.location_id, qty, LedgerReason.COMPLETION, wo.number, work_order=wo)
+    tx.stock.post(
+        wo.item, wo.location_id, qty, LedgerReason.COMPLETION, wo.number, work_order_id=wo.id
+    )
     bals[fg_pair].on_order -= min(qty, remaining)
     wo.built = new_built
     wo.move_to(wo.status_after_production())
-    return {ln.component.sku: take for ln, take in plan}
+    return {ln.sku: take for ln, take in plan}
 
 
 def _report_production(
@@ -624,7 +621,7 @@ def post_assembly_build(uow: UnitOfWork, number: str, quantity: object) -> WorkO
 def get_work_order(uow: UnitOfWork, number: str) -> WorkOrderInfo:
     with uow.query() as tx:
         tx.authorize(Permission.READ)
-        return work_order_info(_load(tx, number))
+        return work_order_info(_load(tx, number, variances=True))
 
 
 def list_work_orders(
