@@ -7,7 +7,6 @@ issued and built from the work order's ledger rows. Any difference is a problem.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -116,36 +115,42 @@ def run_checks(tx: Transaction) -> CheckReport:
         report.problem(f"{sku}: ledger rows for an item that carries no stock")
 
     # Committed and demand = the open work order lines; lines never commit past their need.
-    committed: dict[Pair, int] = defaultdict(int)
-    demand: dict[Pair, int] = defaultdict(int)
-    open_values = {st.value for st in OPEN_DEMAND}
-    line_rows = s.execute(
-        select(
-            WorkOrder.number,
-            WorkOrder.status,
-            WorkOrder.location_id,
-            WorkOrderLine.id,
-            WorkOrderLine.component_id,
-            millionths(WorkOrderLine.required),
-            millionths(WorkOrderLine.issued),
-            millionths(WorkOrderLine.committed),
-        ).join(WorkOrder, WorkOrder.id == WorkOrderLine.work_order_id)
-    ).all()
-    report.checked["work_order_lines"] = len(line_rows)
-    issued_by_line: dict[int, int] = {}
-    for number, status, loc_id, line_id, comp_id, required, issued, line_committed in line_rows:
-        issued_by_line[line_id] = issued
-        pair = (comp_id, loc_id)
-        need = max(0, required - issued)
+    # Every comparison over work order lines runs in the database and returns only the
+    # lines at fault: a plant has millions of them.
+    wol, wo = WorkOrderLine, WorkOrder
+    required, issued, committed_col = (
+        millionths(wol.required),
+        millionths(wol.issued),
+        millionths(wol.committed),
+    )
+    need = case((required > issued, required - issued), else_=0)
+    open_values = [st.value for st in OPEN_DEMAND]
+    report.checked["work_order_lines"] = int(s.scalar(select(func.count()).select_from(wol)) or 0)
+    committed: dict[Pair, int] = {}
+    demand: dict[Pair, int] = {}
+    for comp_id, loc_id, sum_committed, sum_need in s.execute(
+        select(wol.component_id, wo.location_id, func.sum(committed_col), func.sum(need))
+        .join(wo, wo.id == wol.work_order_id)
+        .where(wo.status.in_(open_values))
+        .group_by(wol.component_id, wo.location_id)
+    ):
+        committed[(comp_id, loc_id)] = int(sum_committed)
+        demand[(comp_id, loc_id)] = int(sum_need)
+    for number, status, comp_id, line_committed, line_need in s.execute(
+        select(wo.number, wo.status, wol.component_id, committed_col, need)
+        .join(wo, wo.id == wol.work_order_id)
+        .where(
+            ((wo.status.in_(open_values)) & (committed_col > need))
+            | ((wo.status.not_in(open_values)) & (committed_col != 0))
+        )
+        .order_by(wo.number)
+    ):
         if status in open_values:
-            committed[pair] += line_committed
-            demand[pair] += need
-            if line_committed > need:
-                report.problem(
-                    f"{number} {skus[comp_id]}: committed {_d(line_committed)} exceeds what the "
-                    f"line still needs ({_d(need)})"
-                )
-        elif line_committed:
+            report.problem(
+                f"{number} {skus[comp_id]}: committed {_d(line_committed)} exceeds what the "
+                f"line still needs ({_d(line_need)})"
+            )
+        else:
             report.problem(
                 f"{number} ({status}) {skus[comp_id]}: still commits {_d(line_committed)}"
             )
@@ -163,16 +168,19 @@ def run_checks(tx: Transaction) -> CheckReport:
             )
 
     # On order = what the active work orders still have to build.
-    on_order: dict[Pair, int] = defaultdict(int)
-    active_values = [st.value for st in ACTIVE]
-    for item_id, loc_id, remaining in s.execute(
-        select(
-            WorkOrder.item_id,
-            WorkOrder.location_id,
-            millionths(WorkOrder.quantity) - millionths(WorkOrder.built),
-        ).where(WorkOrder.status.in_(active_values))
-    ):
-        on_order[(item_id, loc_id)] += max(0, remaining)
+    remaining = millionths(wo.quantity) - millionths(wo.built)
+    on_order = {
+        (item_id, loc_id): int(total)
+        for item_id, loc_id, total in s.execute(
+            select(
+                wo.item_id,
+                wo.location_id,
+                func.sum(case((remaining > 0, remaining), else_=0)),
+            )
+            .where(wo.status.in_([st.value for st in ACTIVE]))
+            .group_by(wo.item_id, wo.location_id)
+        )
+    }
     for pair in sorted(set(on_order) | set(balances)):
         b_on_order = balances.get(pair, (0, 0, 0, 0))[3]
         if on_order.get(pair, 0) != b_on_order:
@@ -182,61 +190,78 @@ def run_checks(tx: Transaction) -> CheckReport:
             )
 
     # Issued and built = the work order's own ledger rows.
-    consumed = dict(
-        s.execute(
-            select(LedgerEntry.work_order_line_id, -func.sum(millionths(LedgerEntry.quantity)))
-            .where(
-                LedgerEntry.work_order_line_id.is_not(None),
-                LedgerEntry.reason.in_((LedgerReason.ISSUE.value, LedgerReason.BACKFLUSH.value)),
-            )
-            .group_by(LedgerEntry.work_order_line_id)
-        ).all()
-    )
-    line_names = {row[3]: (row[0], skus[row[4]]) for row in line_rows}
-    for line_id, issued in issued_by_line.items():
-        if consumed.get(line_id, 0) != issued:
-            number, sku = line_names[line_id]
-            report.problem(
-                f"{number} {sku}: issued {_d(issued)} but the ledger consumed "
-                f"{_d(consumed.get(line_id, 0))}"
-            )
-    completed = dict(
-        s.execute(
-            select(LedgerEntry.work_order_id, func.sum(millionths(LedgerEntry.quantity)))
-            .where(LedgerEntry.reason == LedgerReason.COMPLETION.value)
-            .group_by(LedgerEntry.work_order_id)
-        ).all()
-    )
-    moved: set[str] = {line_names[i][0] for i, v in issued_by_line.items() if v}
-    wo_rows = s.execute(
+    le = LedgerEntry
+    consumed = (
         select(
-            WorkOrder.id,
-            WorkOrder.number,
-            WorkOrder.status,
-            millionths(WorkOrder.quantity),
-            millionths(WorkOrder.built),
+            le.work_order_line_id.label("line_id"), (-func.sum(millionths(le.quantity))).label("q")
         )
-    ).all()
-    report.checked["work_orders"] = len(wo_rows)
-    for wo_id, number, status, quantity, built in wo_rows:
-        if completed.get(wo_id, 0) != built:
-            report.problem(
-                f"{number}: built {_d(built)} but the ledger received {_d(completed.get(wo_id, 0))}"
-            )
+        .where(
+            le.work_order_line_id.is_not(None),
+            le.reason.in_((LedgerReason.ISSUE.value, LedgerReason.BACKFLUSH.value)),
+        )
+        .group_by(le.work_order_line_id)
+        .subquery()
+    )
+    ledger_consumed = func.coalesce(consumed.c.q, 0)
+    for number, comp_id, line_issued, by_ledger in s.execute(
+        select(wo.number, wol.component_id, issued, ledger_consumed)
+        .join(wo, wo.id == wol.work_order_id)
+        .outerjoin(consumed, consumed.c.line_id == wol.id)
+        .where(ledger_consumed != issued)
+        .order_by(wo.number)
+    ):
+        report.problem(
+            f"{number} {skus[comp_id]}: issued {_d(line_issued)} but the ledger consumed "
+            f"{_d(by_ledger)}"
+        )
+    received = (
+        select(le.work_order_id.label("wo_id"), func.sum(millionths(le.quantity)).label("q"))
+        .where(le.reason == LedgerReason.COMPLETION.value)
+        .group_by(le.work_order_id)
+        .subquery()
+    )
+    ledger_received = func.coalesce(received.c.q, 0)
+    built = millionths(wo.built)
+    for number, wo_built, by_ledger in s.execute(
+        select(wo.number, built, ledger_received)
+        .outerjoin(received, received.c.wo_id == wo.id)
+        .where(ledger_received != built)
+        .order_by(wo.number)
+    ):
+        report.problem(f"{number}: built {_d(wo_built)} but the ledger received {_d(by_ledger)}")
+
+    report.checked["work_orders"] = int(s.scalar(select(func.count()).select_from(wo)) or 0)
+    quantity = millionths(wo.quantity)
+    issued_any = (
+        select(wol.id).where(wol.work_order_id == wo.id, millionths(wol.issued) > 0).exists()
+    )
+    moved = (built > 0) | issued_any
+    unmoved_statuses = [
+        WOStatus.FIRM_PLANNED.value,
+        WOStatus.OPEN_PLANNED.value,
+        WOStatus.RELEASED.value,
+        WOStatus.CANCELLED.value,
+    ]
+    for number, status, wo_quantity, wo_built in s.execute(
+        select(wo.number, wo.status, quantity, built)
+        .where(
+            ((wo.status == WOStatus.BUILT.value) & (built < quantity))
+            | ((wo.status == WOStatus.IN_PROCESS.value) & ((built >= quantity) | ~moved))
+            | (wo.status.in_(unmoved_statuses) & moved)
+        )
+        .order_by(wo.number)
+    ):
         st = WOStatus(status)
-        stock_moved = built > 0 or number in moved
-        if st == WOStatus.BUILT and built < quantity:
-            report.problem(f"{number}: built status with only {_d(built)} of {_d(quantity)}")
-        if st == WOStatus.IN_PROCESS and built >= quantity:
-            report.problem(f"{number}: in process although {_d(built)} of {_d(quantity)} built")
-        if (
-            st
-            in (WOStatus.FIRM_PLANNED, WOStatus.OPEN_PLANNED, WOStatus.RELEASED, WOStatus.CANCELLED)
-            and stock_moved
-        ):
-            report.problem(f"{number}: {st.label} but stock has moved for it")
-        if st == WOStatus.IN_PROCESS and not stock_moved:
+        if st == WOStatus.BUILT:
+            report.problem(f"{number}: built status with only {_d(wo_built)} of {_d(wo_quantity)}")
+        elif st == WOStatus.IN_PROCESS and wo_built >= wo_quantity:
+            report.problem(
+                f"{number}: in process although {_d(wo_built)} of {_d(wo_quantity)} built"
+            )
+        elif st == WOStatus.IN_PROCESS:
             report.problem(f"{number}: in process but nothing has moved")
+        else:
+            report.problem(f"{number}: {st.label} but stock has moved for it")
 
     # BOMs: every assembly with revisions has exactly one active; no cycles.
     for assembly_id, active in s.execute(

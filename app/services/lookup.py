@@ -2,11 +2,82 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import Item, Location
+from app.models import Item, ItemType, Location
+
+_ITEM = cast(Table, Item.__table__)
+_LOCATION = cast(Table, Location.__table__)
+ITEM_COLUMNS = (
+    _ITEM.c.id,
+    _ITEM.c.sku,
+    _ITEM.c.name,
+    _ITEM.c.uom,
+    _ITEM.c.item_type,
+    _ITEM.c.standard_cost,
+    _ITEM.c.active,
+)
+_ITEM_BY_SKU = select(*ITEM_COLUMNS).where(_ITEM.c.sku == bindparam("sku"))
+_LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code).where(
+    _LOCATION.c.code == bindparam("code")
+)
+_DEFAULT_LOCATION = select(_LOCATION.c.id, _LOCATION.c.code).where(_LOCATION.c.is_default)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as plain data, for postings and read models."""
+
+    id: int
+    sku: str
+    name: str
+    uom: str
+    item_type: str
+    standard_cost: Decimal
+    active: bool
+
+    @property
+    def type(self) -> ItemType:
+        return ItemType(self.item_type)
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    id: int
+    code: str
+
+
+def item_ref(row: Any, offset: int = 0) -> ItemRef:
+    """An ItemRef from a row holding ITEM_COLUMNS from `offset` on."""
+    return ItemRef(*row[offset : offset + len(ITEM_COLUMNS)])
+
+
+def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
+    """Like item_by_sku, as plain data (one light query)."""
+    text = (sku or "").strip()
+    row = session.execute(_ITEM_BY_SKU, {"sku": text}).first()
+    if row is None:
+        raise NotFound(f"unknown sku {text!r}")
+    return item_ref(row)
+
+
+def location_ref(session: Session, code: str | None = None) -> LocationRef:
+    """Like location_by_code, as plain data: no code means the default location."""
+    if code is None or not code.strip():
+        row = session.execute(_DEFAULT_LOCATION).first()
+        if row is None:
+            raise NotFound("no default location is set")
+    else:
+        row = session.execute(_LOCATION_BY_CODE, {"code": code.strip()}).first()
+        if row is None:
+            raise NotFound(f"unknown location {code.strip()!r}")
+    return LocationRef(*row)
 
 
 def item_by_sku(session: Session, sku: str) -> Item:

@@ -20,7 +20,7 @@ from app.models import (
     WOStatus,
 )
 from app.models.quantity import ZERO, Fixed
-from app.services.lookup import item_by_sku, location_by_code
+from app.services.lookup import item_by_sku, item_ref_by_sku, location_ref
 from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 from app.services.work_orders import WorkOrderInfo, create_in_transaction, work_order_info
@@ -218,10 +218,10 @@ def accept_suggestions(uow: UnitOfWork, skus: Iterable[str] | None = None) -> li
                 item_by_sku(tx.session, sku)  # unknown skus are refused, not skipped
         suggestions = _suggestions(tx, wanted)
         status = WOStatus(tx.prefs.default_work_order_status)
-        loc = location_by_code(tx.session, None)
+        loc = location_ref(tx.session, None)
         created = []
         for s in suggestions:
-            item = item_by_sku(tx.session, s.sku)
+            item = item_ref_by_sku(tx.session, s.sku)
             created.append(
                 create_in_transaction(
                     tx, item, s.quantity, status=status, location=loc, memo="creation queue"

@@ -8,12 +8,12 @@ commits. Nothing else writes either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,9 +36,11 @@ _SELECT_BALANCES = select(
     _BALANCES.c.demand,
     _BALANCES.c.on_order,
 )
-_PAIRS: BindParameter[Any] = bindparam("pairs", expanding=True)
+# One location and many items: the primary key (item_id, location_id) answers it directly,
+# where a row-value IN over (item, location) pairs would scan the table on SQLite.
 _SELECT_SOME = _SELECT_BALANCES.where(
-    tuple_(_BALANCES.c.item_id, _BALANCES.c.location_id).in_(_PAIRS)
+    _BALANCES.c.location_id == bindparam("location"),
+    _BALANCES.c.item_id.in_(bindparam("items", expanding=True)),
 )
 _SELECT_SOME_FOR_UPDATE = _SELECT_SOME.with_for_update()
 _UPDATE_BALANCE = (
@@ -55,6 +57,17 @@ _UPDATE_BALANCE = (
     )
 )
 _INSERT_LEDGER = insert(_LEDGER)
+
+
+def by_location(pairs: Iterable[Pair], chunk: int = 500) -> Iterator[tuple[int, list[int]]]:
+    """(location, item ids) groups of at most `chunk` items, in a stable order (row locks
+    are always taken in the same order, so two postings cannot deadlock on them)."""
+    grouped: dict[int, list[int]] = {}
+    for item_id, location_id in sorted(set(pairs), key=lambda p: (p[1], p[0])):
+        grouped.setdefault(location_id, []).append(item_id)
+    for location_id, item_ids in grouped.items():
+        for start in range(0, len(item_ids), chunk):
+            yield location_id, item_ids[start : start + chunk]
 
 
 class StockItem(Protocol):
@@ -134,11 +147,9 @@ class StockBook:
         return {p: self._balances[p] for p in pairs}
 
     def _load(self, pairs: set[Pair]) -> None:
-        ordered = sorted(pairs)
-        for start in range(0, len(ordered), 400):
-            chunk = ordered[start : start + 400]
-            stmt = _SELECT_SOME_FOR_UPDATE if self.tx.write else _SELECT_SOME
-            rows = self.tx.session.execute(stmt, {"pairs": chunk})
+        stmt = _SELECT_SOME_FOR_UPDATE if self.tx.write else _SELECT_SOME
+        for location_id, item_ids in by_location(pairs):
+            rows = self.tx.session.execute(stmt, {"location": location_id, "items": item_ids})
             for item_id, loc_id, on_hand, committed, demand, on_order in rows:
                 values = (on_hand, committed, demand, on_order)
                 self._balances[(item_id, loc_id)] = Balance(item_id, loc_id, *values, saved=values)

@@ -16,14 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from app.errors import NotFound
 from app.models import (
     OPEN_DEMAND,
     BomRevision,
     Item,
-    ItemType,
     Location,
     WorkOrder,
     WorkOrderLine,
@@ -32,7 +31,9 @@ from app.models import (
 )
 from app.models.quantity import ZERO
 from app.models.work_order import WorkOrderRules
-from app.services.lookup import normalize_wo_number
+from app.services.lookup import ITEM_COLUMNS as _ITEM_COLUMNS
+from app.services.lookup import ItemRef, item_ref, normalize_wo_number
+from app.services.stock import by_location
 
 if TYPE_CHECKING:
     from app.services.uow import Transaction
@@ -48,15 +49,6 @@ _LOC = cast(Table, Location.__table__)
 _REV = cast(Table, BomRevision.__table__)
 _OPEN = [s.value for s in OPEN_DEMAND]
 
-_ITEM_COLUMNS = (
-    _ITEM.c.id,
-    _ITEM.c.sku,
-    _ITEM.c.name,
-    _ITEM.c.uom,
-    _ITEM.c.item_type,
-    _ITEM.c.standard_cost,
-    _ITEM.c.active,
-)
 _SELECT_WO = (
     select(
         _WO.c.id,
@@ -127,8 +119,9 @@ _SELECT_OPEN_LINES_OF = select(
     _WO.c.created_at,
 ).join(_WO, _WO.c.id == _LINE.c.work_order_id)
 _SELECT_OPEN_LINES = _SELECT_OPEN_LINES_OF.where(
+    _LINE.c.component_id.in_(bindparam("items", expanding=True)),
+    _WO.c.location_id == bindparam("location"),
     _WO.c.status.in_(_OPEN),
-    tuple_(_LINE.c.component_id, _WO.c.location_id).in_(bindparam("pairs", expanding=True)),
 )
 _UPDATE_LINE = (
     update(_LINE)
@@ -154,33 +147,6 @@ _SELECT_LINE_IDS = select(_LINE.c.line_no, _LINE.c.id).where(
     _LINE.c.work_order_id == bindparam("wo_id")
 )
 _INSERT_VARIANCES = insert(_VARIANCE)
-
-
-@dataclass(frozen=True)
-class ItemRef:
-    id: int
-    sku: str
-    name: str
-    uom: str
-    item_type: str
-    standard_cost: Decimal
-    active: bool
-
-    @property
-    def type(self) -> ItemType:
-        return ItemType(self.item_type)
-
-    @classmethod
-    def of(cls, item: Item) -> ItemRef:
-        return cls(
-            item.id,
-            item.sku,
-            item.name,
-            item.uom,
-            item.item_type,
-            item.standard_cost,
-            item.active,
-        )
 
 
 @dataclass(eq=False)
@@ -265,7 +231,7 @@ class WorkOrderRecord(WorkOrderRules):
 
 
 def _item(row: Any, offset: int) -> ItemRef:
-    return ItemRef(*row[offset : offset + 7])
+    return item_ref(row, offset)
 
 
 class WorkOrderBook:
@@ -348,10 +314,10 @@ class WorkOrderBook:
     def open_lines(self, pairs: Iterable[Pair]) -> dict[Pair, list[LineState]]:
         """Open-demand lines (released, in process, built) per (component, location)."""
         found: dict[Pair, list[LineState]] = defaultdict(list)
-        ordered = sorted(set(pairs))
-        for start in range(0, len(ordered), 400):
-            chunk = ordered[start : start + 400]
-            for r in self.tx.session.execute(_SELECT_OPEN_LINES, {"pairs": chunk}):
+        wanted = set(pairs)
+        for location_id, item_ids in by_location(wanted):
+            params = {"items": item_ids, "location": location_id}
+            for r in self.tx.session.execute(_SELECT_OPEN_LINES, params):
                 line = self.lines.get(r[0])
                 if line is None:
                     line = LineState(
@@ -372,7 +338,6 @@ class WorkOrderBook:
                 found[(line.component_id, line.location_id)].append(line)
         # Work orders this transaction has released, closed or cancelled: their status in
         # the database is not written yet, so the one in memory decides.
-        wanted = set(ordered)
         for wo in self.orders.values():
             is_open = wo.state in OPEN_DEMAND
             for line in wo.lines:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,6 +30,8 @@ from app.errors import (
     ValidationError,
 )
 from app.models import (
+    BomLine,
+    BomRevision,
     Counter,
     Item,
     ItemType,
@@ -49,12 +52,36 @@ from app.models.quantity import (
 )
 from app.models.work_order import ACTIVE, INITIAL, OPEN_DEMAND
 from app.services import commitment
-from app.services.boms import active_revision
-from app.services.lookup import item_by_sku, location_by_code
+from app.services.lookup import (
+    ITEM_COLUMNS,
+    ItemRef,
+    LocationRef,
+    item_ref,
+    item_ref_by_sku,
+    location_ref,
+)
 from app.services.permissions import Permission
 from app.services.stock import Balance
 from app.services.uow import Transaction, UnitOfWork
-from app.services.wo_records import ItemRef, LineState, VarianceRecord, WorkOrderRecord
+from app.services.wo_records import LineState, VarianceRecord, WorkOrderRecord
+
+_REV = cast(Table, BomRevision.__table__)
+_BOM_LINE = cast(Table, BomLine.__table__)
+_ITEM = cast(Table, Item.__table__)
+_ACTIVE_BOM_LINES = (
+    select(
+        _REV.c.id,
+        _REV.c.revision,
+        _BOM_LINE.c.line_no,
+        _BOM_LINE.c.quantity_per,
+        _BOM_LINE.c.backflush,
+        *ITEM_COLUMNS,
+    )
+    .join(_BOM_LINE, _BOM_LINE.c.revision_id == _REV.c.id)
+    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
+    .where(_REV.c.assembly_id == bindparam("assembly"), _REV.c.active)
+    .order_by(_BOM_LINE.c.line_no)
+)
 
 WO_PREFIX = "WO-"
 MAX_PRIORITY = 999
@@ -239,16 +266,25 @@ def parse_components(
 # --- numbering ----------------------------------------------------------------------------
 
 
+_COUNTER = cast(Table, Counter.__table__)
+
+
+def _next_value(insert: Any) -> Any:
+    return (
+        insert(_COUNTER)
+        .values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": _COUNTER.c.value + 1})
+        .returning(_COUNTER.c.value)
+    )
+
+
+_NEXT_VALUE = {"sqlite": _next_value(sqlite_insert), "postgresql": _next_value(pg_insert)}
+
+
 def next_number(tx: Transaction, name: str = "work_order") -> int:
     """The next value of a document sequence, inside the posting's transaction."""
-    insert = pg_insert if tx.is_postgresql else sqlite_insert
-    stmt = (
-        insert(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
-    return int(tx.session.execute(stmt).scalar_one())
+    stmt = _NEXT_VALUE["postgresql" if tx.is_postgresql else "sqlite"]
+    return int(tx.session.execute(stmt, {"name": name}).scalar_one())
 
 
 def format_wo_number(n: int) -> str:
@@ -260,11 +296,11 @@ def format_wo_number(n: int) -> str:
 
 def create_in_transaction(
     tx: Transaction,
-    item: Item,
+    item: ItemRef,
     quantity: Decimal,
     *,
     status: WOStatus,
-    location: Location,
+    location: LocationRef,
     due: date | None = None,
     priority: int = 5,
     created_from: str | None = None,
@@ -277,35 +313,34 @@ def create_in_transaction(
         )
     if not item.active:
         raise ValidationError(f"{item.sku} is inactive")
-    rev = active_revision(tx.session, item.id)
-    if rev is None or not rev.lines:
+    bom = tx.session.execute(_ACTIVE_BOM_LINES, {"assembly": item.id}).all()
+    if not bom:
         raise NotFound(f"{item.sku} has no active BOM")
+    rev_id, rev_name = bom[0][0], bom[0][1]
     lines = []
-    for bl in rev.lines:
-        required = round_quantity(bl.quantity_per * quantity)
+    for _rev_id, _rev, line_no, per, backflush, *component_row in bom:
+        component = item_ref(component_row)
+        required = round_quantity(per * quantity)
         if required >= MAX_STORED:
             raise ValidationError(
-                f"quantity {fmt(quantity)} is too large: {bl.component.sku} would need "
-                f"{fmt(required)}"
+                f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
             )
         if required <= 0:
             raise ValidationError(
-                f"quantity {fmt(quantity)} is too small: {bl.component.sku} would need "
-                f"{fmt(bl.quantity_per * quantity)}, below {QUANTUM}"
+                f"quantity {fmt(quantity)} is too small: {component.sku} would need "
+                f"{fmt(per * quantity)}, below {QUANTUM}"
             )
-        lines.append(
-            (bl.line_no, ItemRef.of(bl.component), bl.quantity_per, required, bl.backflush)
-        )
+        lines.append((line_no, component, per, required, backflush))
     released = status == WOStatus.RELEASED
     wo = tx.orders.create(
         number=format_wo_number(next_number(tx)),
-        item=ItemRef.of(item),
+        item=item,
         quantity=quantity,
         status=status.value,
         location_id=location.id,
         location_code=location.code,
-        bom_revision_id=rev.id,
-        bom_revision=rev.revision,
+        bom_revision_id=rev_id,
+        bom_revision=rev_name,
         due=due,
         priority=priority,
         created_from=(created_from or "").strip() or None,
@@ -343,9 +378,9 @@ def create_work_order(
     prio = parse_priority(priority)
     with uow.transaction("wo.create") as tx:
         tx.authorize(Permission.PLAN)
-        item = item_by_sku(tx.session, item_sku)
+        item = item_ref_by_sku(tx.session, item_sku)
         st = parse_status(status, tx.prefs.default_work_order_status)
-        loc = location_by_code(tx.session, location)
+        loc = location_ref(tx.session, location)
         wo = create_in_transaction(
             tx,
             item,
