@@ -12,7 +12,14 @@ from app.errors import NotFound, ValidationError
 from app.models import Item, LedgerEntry, LedgerReason, Location, StockBalance
 from app.models.quantity import ZERO, parse_decimal
 from app.services import commitment
-from app.services.lookup import item_by_sku, location_by_code
+from app.services.lookup import (
+    ItemRef,
+    LocationRef,
+    item_by_sku,
+    item_ref_by_sku,
+    location_by_code,
+    location_ref,
+)
 from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 
@@ -52,19 +59,22 @@ class AdjustmentResult:
     position: StockPosition
 
 
-def _require_stocked(item: Item) -> None:
+def _require_stocked(item: Item | ItemRef) -> None:
     if not item.type.stocked:
         raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
 
 
 def _position(
-    item: Item, location: str | None, sums: tuple[Decimal, Decimal, Decimal, Decimal] | None
+    item: tuple[str, str, str],
+    location: str | None,
+    sums: tuple[Decimal, Decimal, Decimal, Decimal] | None,
 ) -> StockPosition:
+    """A position from (sku, name, uom) and the summed balances (None: never had stock)."""
     on_hand, committed, demand, on_order = sums or (ZERO, ZERO, ZERO, ZERO)
     return StockPosition(
-        sku=item.sku,
-        name=item.name,
-        uom=item.uom,
+        sku=item[0],
+        name=item[1],
+        uom=item[2],
         location=location,
         on_hand=on_hand,
         committed=committed,
@@ -82,22 +92,22 @@ _SUMS = (
 )
 
 
-def position_in(tx: Transaction, item: Item, location: Location | None) -> StockPosition:
+def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
     stmt = select(*_SUMS).where(StockBalance.item_id == item.id)
     if location is not None:
         stmt = stmt.where(StockBalance.location_id == location.id)
     row = tx.session.execute(stmt).one()
     sums = None if row[0] is None else (row[0], row[1], row[2], row[3])
-    return _position(item, location.code if location else None, sums)
+    return _position((item.sku, item.name, item.uom), location.code if location else None, sums)
 
 
 def stock_position(uow: UnitOfWork, sku: str, location: str | None = None) -> StockPosition:
     """On hand, committed, available, on order and backordered for one item."""
     with uow.query() as tx:
         tx.authorize(Permission.READ)
-        item = item_by_sku(tx.session, sku)
+        item = item_ref_by_sku(tx.session, sku)
         _require_stocked(item)
-        loc = location_by_code(tx.session, location) if location else None
+        loc = location_ref(tx.session, location) if location else None
         return position_in(tx, item, loc)
 
 
@@ -105,22 +115,26 @@ def stock_summary(uow: UnitOfWork, location: str | None = None) -> list[StockPos
     """The position of every stocked item, by sku."""
     with uow.query() as tx:
         tx.authorize(Permission.READ)
-        loc = location_by_code(tx.session, location) if location else None
+        loc = location_ref(tx.session, location) if location else None
         sums = select(StockBalance.item_id, *_SUMS).group_by(StockBalance.item_id)
         if loc is not None:
             sums = sums.where(StockBalance.location_id == loc.id)
         sub = sums.subquery()
         rows = tx.session.execute(
-            select(Item, *list(sub.c)[1:])
+            select(Item.sku, Item.name, Item.uom, *list(sub.c)[1:])
             .outerjoin(sub, sub.c.item_id == Item.id)
             .where(Item.item_type.in_(("inventory", "assembly")))
             .order_by(Item.sku)
         )
-        out = []
-        for item, on_hand, committed, demand, on_order in rows:
-            sums_row = None if on_hand is None else (on_hand, committed, demand, on_order)
-            out.append(_position(item, loc.code if loc else None, sums_row))
-        return out
+        code = loc.code if loc else None
+        return [
+            _position(
+                (sku, name, uom),
+                code,
+                None if on_hand is None else (on_hand, committed, demand, on_order),
+            )
+            for sku, name, uom, on_hand, committed, demand, on_order in rows
+        ]
 
 
 def adjust_in_transaction(
