@@ -50,7 +50,11 @@ if [ ! -x .venv/bin/python ]; then
         "$PYTHON" -m venv .venv
     fi
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 if [ -n "$EXTRAS" ]; then TARGET=".[$EXTRAS]"; else TARGET="."; fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$TARGET"
+# Installed already for these extras, and pyproject.toml unchanged since? Then nothing to do.
+STAMP=".venv/.installed-${EXTRAS:-base}"
+if [ ! "$STAMP" -nt pyproject.toml ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$TARGET"
+    touch "$STAMP"
+fi
 echo "ready: .venv/bin/shopfloor"
