@@ -65,13 +65,14 @@ def allocate(pool: Decimal, needs: Sequence[Decimal]) -> list[Decimal]:
     return out
 
 
-def _pairs(wo: WorkOrderRecord) -> list[Pair]:
+def component_pairs(wo: WorkOrderRecord) -> list[Pair]:
+    """(component, location) of every line: the balances a work order touches."""
     return [(ln.component_id, wo.location_id) for ln in wo.lines]
 
 
 def commit_lines(tx: Transaction, wo: WorkOrderRecord) -> None:
     """At release: commit what is available to each line, up to what it needs."""
-    bals = tx.stock.balances(_pairs(wo))
+    bals = tx.stock.balances(component_pairs(wo))
     for line in wo.lines:
         bal = bals[(line.component_id, wo.location_id)]
         take = min(line.uncommitted_need, max(ZERO, bal.available))
@@ -82,14 +83,14 @@ def commit_lines(tx: Transaction, wo: WorkOrderRecord) -> None:
 
 def open_demand(tx: Transaction, wo: WorkOrderRecord) -> None:
     """A work order becomes open demand: its lines' needs count in the balances."""
-    bals = tx.stock.balances(_pairs(wo))
+    bals = tx.stock.balances(component_pairs(wo))
     for line in wo.lines:
         bals[(line.component_id, wo.location_id)].demand += line.need
 
 
 def close_demand(tx: Transaction, wo: WorkOrderRecord) -> None:
     """Closing or cancelling: release what is still committed and drop the remaining need."""
-    bals = tx.stock.balances(_pairs(wo))
+    bals = tx.stock.balances(component_pairs(wo))
     for line in wo.lines:
         bal = bals[(line.component_id, wo.location_id)]
         if line.committed > 0:

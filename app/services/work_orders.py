@@ -348,17 +348,13 @@ def create_in_transaction(
         lines=lines,
         released=released,
     )
-    bals = tx.stock.balances([(item.id, location.id), *commitment_pairs(wo)])
+    bals = tx.stock.balances([(item.id, location.id), *commitment.component_pairs(wo)])
     bals[(item.id, location.id)].on_order += quantity
     if released:
         commitment.open_demand(tx, wo)
         commitment.commit_lines(tx, wo)
     tx.orders.insert_lines(wo)
     return wo
-
-
-def commitment_pairs(wo: WorkOrderRecord) -> list[tuple[int, int]]:
-    return [(ln.component_id, wo.location_id) for ln in wo.lines]
 
 
 def create_work_order(
@@ -528,6 +524,20 @@ def _consume(
     )
 
 
+def _consume_all(
+    tx: Transaction,
+    wo: WorkOrderRecord,
+    plan: list[tuple[LineState, Decimal]],
+    reason: LedgerReason,
+) -> None:
+    """Check every line of the plan first, then consume: a refusal changes nothing."""
+    bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln, _ in plan])
+    for line, qty in plan:
+        _check_consumption(tx, wo, line, qty, bals[(line.component_id, wo.location_id)])
+    for line, qty in plan:
+        _consume(tx, wo, line, qty, reason, bals[(line.component_id, wo.location_id)])
+
+
 def issue_components(
     uow: UnitOfWork,
     number: str,
@@ -554,13 +564,7 @@ def issue_components(
                     "is not allowed"
                 )
             plan.append((line, qty))
-        bals = tx.stock.balances([(ln.component_id, wo.location_id) for ln, _ in plan])
-        for line, qty in plan:
-            _check_consumption(tx, wo, line, qty, bals[(line.component_id, wo.location_id)])
-        for line, qty in plan:
-            _consume(
-                tx, wo, line, qty, LedgerReason.ISSUE, bals[(line.component_id, wo.location_id)]
-            )
+        _consume_all(tx, wo, plan, LedgerReason.ISSUE)
         if wo.state == WOStatus.RELEASED:
             wo.move_to(WOStatus.IN_PROCESS)
         tx.note(issued={ln.sku: q for ln, q in plan})
@@ -608,16 +612,14 @@ def _produce(
             take = round_quantity(ln.quantity_per * new_built) - ln.issued
             if take > 0:
                 plan.append((ln, take))
-    fg_pair = (wo.item.id, wo.location_id)
-    bals = tx.stock.balances([fg_pair, *((ln.component_id, wo.location_id) for ln, _ in plan)])
-    for ln, take in plan:
-        _check_consumption(tx, wo, ln, take, bals[(ln.component_id, wo.location_id)])
-    for ln, take in plan:
-        _consume(tx, wo, ln, take, LedgerReason.BACKFLUSH, bals[(ln.component_id, wo.location_id)])
+    fg = tx.stock.balances([(wo.item.id, wo.location_id), *commitment.component_pairs(wo)])[
+        (wo.item.id, wo.location_id)
+    ]
+    _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
     tx.stock.post(
         wo.item, wo.location_id, qty, LedgerReason.COMPLETION, wo.number, work_order_id=wo.id
     )
-    bals[fg_pair].on_order -= min(qty, remaining)
+    fg.on_order -= min(qty, remaining)
     wo.built = new_built
     wo.move_to(wo.status_after_production())
     return {ln.sku: take for ln, take in plan}
