@@ -2,7 +2,7 @@
 
 Every quantity and every amount is a `Decimal` with at most `SCALE` places. The database
 stores them as integers in millionths, so sums are integer sums on SQLite and PostgreSQL
-alike (SQLite has no decimal type; its REAL sums drift).
+alike (SQLite has no decimal type; its approximate-number sums drift).
 """
 
 from __future__ import annotations
