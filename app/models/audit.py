@@ -23,9 +23,7 @@ class AuditEvent(Base):
     workstation: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(40))
     document: Mapped[str | None] = mapped_column(String(120))
-    # Written once when the posting commits (NULL only while it is still open); the
-    # database refuses any other change to an event.
-    details: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
 
 
 class Preference(Base):

@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.audit import AuditEvent
 from app.models.base import Base, BigId, UTCDateTime, utcnow
 from app.models.item import Item, Location, _in
 from app.models.quantity import ZERO, Fixed
@@ -57,7 +56,6 @@ class LedgerEntry(Base):
     posted_by: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    event: Mapped[AuditEvent] = relationship()
     item: Mapped[Item] = relationship(lazy="joined")
     location: Mapped[Location] = relationship(lazy="joined")
 

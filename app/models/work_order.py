@@ -226,15 +226,6 @@ class WorkOrderLine(Base):
     work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
     component: Mapped[Item] = relationship(lazy="joined")
 
-    @property
-    def need(self) -> Decimal:
-        """What the line still has to consume to reach its requirement."""
-        return max(ZERO, self.required - self.issued)
-
-    @property
-    def uncommitted_need(self) -> Decimal:
-        return max(ZERO, self.need - self.committed)
-
 
 class WorkOrderVariance(Base):
     """Per-component variance frozen at close: actual consumed vs expected for the built

@@ -155,7 +155,6 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
     key = ordering_key(tx.prefs.item_commitment_ordering)
     wol, wo = WorkOrderLine, WorkOrder
     session = tx.session
-    tx.flush()
 
     balance_rows = session.execute(
         select(

@@ -22,6 +22,7 @@ from app.models.quantity import fmt, parse_decimal, parse_quantity
 from app.services import boms, inventory
 from app.services.items import apply_item_spec, check_type_change, item_spec, parse_flag
 from app.services.permissions import Permission
+from app.services.stock import require_stocked
 from app.services.uow import Transaction, UnitOfWork
 
 ITEM_COLUMNS = ("sku", "name", "type", "uom", "cost", "build_point", "preferred_stock", "drop_ship")
@@ -266,8 +267,7 @@ def import_stock(uow: UnitOfWork, path: str | Path) -> ImportResult:
             item = items.get(sku)
             if item is None:
                 raise ValidationError(f"unknown sku {sku!r}")
-            if not item.type.stocked:
-                raise ValidationError(f"{sku} is a {item.item_type} item and carries no stock")
+            require_stocked(item)
             code = r.get("location", "")
             loc = locations.get(code) if code else default
             if loc is None:
@@ -298,7 +298,7 @@ def import_stock(uow: UnitOfWork, path: str | Path) -> ImportResult:
             raise ImportRejected(source, errors)
         for number, item, loc, qty, cost in postings:
             inventory.adjust_in_transaction(
-                tx, item, loc, qty, unit_cost=cost, source=f"import {source} row {number}"
+                tx, item, loc.id, qty, unit_cost=cost, source=f"import {source} row {number}"
             )
         tx.note(rows=len(rows))
         tx.commit()

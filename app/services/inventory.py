@@ -9,18 +9,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.errors import NotFound, ValidationError
-from app.models import Item, LedgerEntry, LedgerReason, Location, StockBalance
+from app.models import Item, LedgerEntry, LedgerReason, StockBalance
 from app.models.quantity import ZERO, parse_decimal
 from app.services import commitment
 from app.services.lookup import (
     ItemRef,
     LocationRef,
-    item_by_sku,
     item_ref_by_sku,
-    location_by_code,
     location_ref,
 )
 from app.services.permissions import Permission
+from app.services.stock import StockItem, require_stocked
 from app.services.uow import Transaction, UnitOfWork
 
 
@@ -57,11 +56,6 @@ class LedgerRow:
 class AdjustmentResult:
     event_id: int
     position: StockPosition
-
-
-def _require_stocked(item: Item | ItemRef) -> None:
-    if not item.type.stocked:
-        raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
 
 
 def _position(
@@ -106,7 +100,7 @@ def stock_position(uow: UnitOfWork, sku: str, location: str | None = None) -> St
     with uow.query() as tx:
         tx.authorize(Permission.READ)
         item = item_ref_by_sku(tx.session, sku)
-        _require_stocked(item)
+        require_stocked(item)
         loc = location_ref(tx.session, location) if location else None
         return position_in(tx, item, loc)
 
@@ -139,8 +133,8 @@ def stock_summary(uow: UnitOfWork, location: str | None = None) -> list[StockPos
 
 def adjust_in_transaction(
     tx: Transaction,
-    item: Item,
-    location: Location,
+    item: StockItem,
+    location_id: int,
     quantity: Decimal,
     *,
     unit_cost: Decimal | None,
@@ -149,12 +143,12 @@ def adjust_in_transaction(
 ) -> None:
     """Post an inventory adjustment inside an open posting. A write-off may not take on hand
     below zero; commitments it eats into are given up, least urgent order first."""
-    _require_stocked(item)
+    require_stocked(item)
     if quantity < 0:
-        commitment.make_room(tx, item.id, location.id, -quantity)
+        commitment.make_room(tx, item.id, location_id, -quantity)
     tx.stock.post(
         item,
-        location.id,
+        location_id,
         quantity,
         LedgerReason.ADJUSTMENT,
         source,
@@ -180,10 +174,10 @@ def adjust_stock(
     )
     with uow.transaction("stock.adjust", sku) as tx:
         tx.authorize(Permission.ADJUST_STOCK)
-        item = item_by_sku(tx.session, sku)
-        loc = location_by_code(tx.session, location)
+        item = item_ref_by_sku(tx.session, sku)
+        loc = location_ref(tx.session, location)
         tx.set_document(item.sku)
-        adjust_in_transaction(tx, item, loc, qty, unit_cost=cost, source="adjustment", memo=memo)
+        adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=memo)
         tx.note(location=loc.code, quantity=qty)
         tx.commit()
         assert tx.event_id is not None
@@ -235,7 +229,7 @@ def ledger_history(
     """The latest ledger rows of an item, newest first."""
     with uow.query() as tx:
         tx.authorize(Permission.READ)
-        item = item_by_sku(tx.session, sku)
+        item = item_ref_by_sku(tx.session, sku)
         stmt = (
             select(LedgerEntry)
             .where(LedgerEntry.item_id == item.id)
@@ -243,7 +237,7 @@ def ledger_history(
             .limit(limit)
         )
         if location:
-            stmt = stmt.where(LedgerEntry.location_id == location_by_code(tx.session, location).id)
+            stmt = stmt.where(LedgerEntry.location_id == location_ref(tx.session, location).id)
         return [
             LedgerRow(
                 id=e.id,

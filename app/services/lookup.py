@@ -68,7 +68,7 @@ def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
 
 
 def location_ref(session: Session, code: str | None = None) -> LocationRef:
-    """Like location_by_code, as plain data: no code means the default location."""
+    """A location by code; no code means the default location."""
     if code is None or not code.strip():
         row = session.execute(_DEFAULT_LOCATION).first()
         if row is None:
@@ -87,19 +87,6 @@ def item_by_sku(session: Session, sku: str) -> Item:
     if item is None:
         raise NotFound(f"unknown sku {text!r}")
     return item
-
-
-def location_by_code(session: Session, code: str | None = None) -> Location:
-    """A location by code; no code means the default location."""
-    if code is None or not code.strip():
-        loc = session.scalar(select(Location).where(Location.is_default.is_(True)))
-        if loc is None:
-            raise NotFound("no default location is set")
-        return loc
-    loc = session.scalar(select(Location).where(Location.code == code.strip()))
-    if loc is None:
-        raise NotFound(f"unknown location {code.strip()!r}")
-    return loc
 
 
 def normalize_wo_number(number: str) -> str:

@@ -20,7 +20,7 @@ from app.models import (
     WOStatus,
 )
 from app.models.quantity import ZERO, Fixed
-from app.services.lookup import item_by_sku, item_ref_by_sku, location_ref
+from app.services.lookup import item_ref_by_sku, location_ref
 from app.services.permissions import Permission
 from app.services.uow import Transaction, UnitOfWork
 from app.services.work_orders import WorkOrderInfo, create_in_transaction, work_order_info
@@ -215,7 +215,7 @@ def accept_suggestions(uow: UnitOfWork, skus: Iterable[str] | None = None) -> li
         tx.authorize(Permission.PLAN)
         if wanted is not None:
             for sku in wanted:
-                item_by_sku(tx.session, sku)  # unknown skus are refused, not skipped
+                item_ref_by_sku(tx.session, sku)  # unknown skus are refused, not skipped
         suggestions = _suggestions(tx, wanted)
         status = WOStatus(tx.prefs.default_work_order_status)
         loc = location_ref(tx.session, None)

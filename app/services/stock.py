@@ -83,6 +83,12 @@ class StockItem(Protocol):
     def standard_cost(self) -> Decimal: ...
 
 
+def require_stocked(item: StockItem) -> None:
+    """Only inventory and assembly items have stock, a ledger and commitments."""
+    if not ItemType(item.item_type).stocked:
+        raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
+
+
 @dataclass(eq=False)
 class Balance:
     """One item at one location, as this transaction sees and changes it."""
@@ -175,8 +181,7 @@ class StockBook:
     ) -> None:
         """Queue one ledger row and move on hand. Refuses to take on hand below zero or below
         what is committed; the caller has already released any commitment the stock had."""
-        if not ItemType(item.item_type).stocked:
-            raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
+        require_stocked(item)
         if quantity == 0:
             raise ValidationError("a stock posting needs a quantity other than zero")
         bal = self.balance(item.id, location_id)
@@ -212,10 +217,6 @@ class StockBook:
     def freed(self, item_id: int, location_id: int) -> None:
         """Committed stock was released: for commit-after-entry it is new supply too."""
         self.new_supply.add((item_id, location_id))
-
-    @property
-    def has_postings(self) -> bool:
-        return bool(self._ledger)
 
     def settle(self) -> None:
         """At commit: hand new supply to waiting orders when the preference says so."""

@@ -151,9 +151,6 @@ class Transaction:
         """Add details to this posting's audit event."""
         self.details.update(details)
 
-    def flush(self) -> None:
-        self.session.flush()
-
     def commit(self) -> None:
         """Write the posting: commitment of new supply, the audit event, the ledger rows and
         every changed balance, line and work order; then commit, all or nothing."""

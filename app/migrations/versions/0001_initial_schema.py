@@ -20,58 +20,36 @@ branch_labels = None
 depends_on = None
 
 
-# The ledger never changes. An audit event may only have its details written once, by the
-# posting that created it (its document too), at commit; after that it never changes.
-_AUDIT_COLUMNS = ("id", "at", "username", "workstation", "action")
-_AUDIT_CHANGED = " OR ".join(
-    ["OLD.details IS NOT NULL"] + [f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _AUDIT_COLUMNS]
-)
+APPEND_ONLY = ("ledger_entry", "audit_event")
 
 
 def _create_append_only_triggers() -> None:
+    """The ledger and the audit trail never change: a mistake is corrected by a new row."""
     dialect = op.get_bind().dialect.name
-    ledger_msg = "ledger_entry is append-only: post a reversing entry instead"
-    audit_msg = "audit_event is append-only"
-    if dialect == "sqlite":
-        changed = _AUDIT_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
-        for verb in ("UPDATE", "DELETE"):
+    for table in APPEND_ONLY:
+        message = f"{table} is append-only: post a reversing entry instead"
+        if dialect == "sqlite":
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                )
+        elif dialect == "postgresql":
             op.execute(
-                f"CREATE TRIGGER ledger_entry_no_{verb.lower()} BEFORE {verb} ON ledger_entry "
-                f"BEGIN SELECT RAISE(ABORT, '{ledger_msg}'); END"
+                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
             )
-        op.execute(
-            "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-            f"WHEN {changed} BEGIN SELECT RAISE(ABORT, '{audit_msg}'); END"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-            f"BEGIN SELECT RAISE(ABORT, '{audit_msg}'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            "CREATE FUNCTION ledger_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{ledger_msg}'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON ledger_entry "
-            "FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()"
-        )
-        op.execute(
-            "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF TG_OP = 'DELETE' OR {_AUDIT_CHANGED} THEN "
-            f"RAISE EXCEPTION '{audit_msg}'; END IF; RETURN NEW; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-            "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
-        )
-    else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(dialect)
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+            )
+        else:  # pragma: no cover - only the two supported databases
+            raise NotImplementedError(dialect)
 
 
 def _drop_append_only_triggers() -> None:
     dialect = op.get_bind().dialect.name
-    for table in ("ledger_entry", "audit_event"):
+    for table in APPEND_ONLY:
         if dialect == "sqlite":
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
@@ -101,7 +79,7 @@ def upgrade() -> None:
         sa.Column("workstation", sa.String(length=120), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("document", sa.String(length=120), nullable=True),
-        sa.Column("details", sa.Text(), nullable=True),
+        sa.Column("details", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
