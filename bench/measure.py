@@ -20,10 +20,13 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from app.models import Item
-from app.services import boms, commitment, imports, inventory, items, planning, work_orders
+from app.services import inventory
+from app.services.catalog import boms, imports, items
 from app.services.check import check_database
-from app.services.database import Database
-from app.services.uow import Actor, UnitOfWork
+from app.services.engine import commitment
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.production import planning, work_orders
 from bench.plant import peak_rss_mb
 from bench.profiling import profiled
 

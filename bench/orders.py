@@ -18,10 +18,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.services import admin, imports, inventory, work_orders
+from app.services import admin, inventory
+from app.services.catalog import imports
 from app.services.check import check_database
-from app.services.database import Database
-from app.services.uow import Actor, UnitOfWork
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.production import work_orders
 from bench.plant import peak_rss_mb
 from bench.profiling import profiled
 

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, TableClause, bindparam, column, insert, selec
 from sqlalchemy.dialects import sqlite
 
 from app.models import Base, Location
-from app.services.database import Database
+from app.services.engine.database import Database
 
 UNIT = 10**6  # millionths in one unit
 LEVELS = 4
@@ -249,8 +249,9 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "unit_cost",
         "reason",
         "source_ref",
-        "work_order_id",
-        "work_order_line_id",
+        "source_kind",
+        "source_id",
+        "source_line_id",
         "reverses_id",
         "memo",
         "posted_by",
@@ -365,6 +366,7 @@ class PlantGenerator:
                 self.cost[item],
                 reason,
                 source,
+                "adjustment" if wo_id is None else "work_order",
                 wo_id,
                 line_id,
                 None,

@@ -14,8 +14,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.services.check import check_database
-from app.services.database import Database
-from app.services.uow import Actor, UnitOfWork
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
 from tests import pgserver
 from tests.plant import Plant
 

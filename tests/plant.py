@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from app.services import admin, boms, inventory, items, work_orders
-from app.services.boms import BomLineSpec
+from app.services import admin, inventory
+from app.services.catalog import boms, items
+from app.services.catalog.boms import BomLineSpec
+from app.services.engine.uow import UnitOfWork
 from app.services.inventory import StockPosition
-from app.services.uow import UnitOfWork
-from app.services.work_orders import WorkOrderInfo, WorkOrderLineInfo
+from app.services.production import work_orders
+from app.services.production.work_orders import WorkOrderInfo, WorkOrderLineInfo
 
 
 def D(value: str | int) -> Decimal:

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 
 from app.services.check import check_database
-from app.services.database import Database
-from app.services.uow import Actor, UnitOfWork
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
 from tests.plant import Plant
 
 ACTOR = Actor(user="tester", workstation="property-bench")

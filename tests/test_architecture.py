@@ -1,5 +1,6 @@
 """Imports go one way: views and cli -> services -> models. No Qt below the views, no
-database in the views."""
+database in the views, no import cycle among the services, and database rows are read by
+name, never by position."""
 
 from __future__ import annotations
 
@@ -11,15 +12,51 @@ import pytest
 APP = Path(__file__).resolve().parent.parent / "app"
 
 
-def imported_modules(path: Path) -> set[str]:
+def module_name(path: Path) -> str:
+    parts = path.relative_to(APP.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imported_modules(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Every module a file imports (`from a.b import c` counts as a.b.c when c is a module);
+    with `runtime_only`, imports under `if TYPE_CHECKING:` are left out. Imports inside
+    functions count: a cycle hidden in a function is still a cycle."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and _is_type_checking(node):
+                skipped.update(id(n) for n in ast.walk(node))
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                if _module_path(candidate) is not None:
+                    found.add(candidate)
     return found
+
+
+def _module_path(name: str) -> Path | None:
+    if not name.startswith("app."):
+        return None
+    base = APP.parent.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
 def files(*packages: str) -> list[Path]:
@@ -37,6 +74,12 @@ def test_models_do_not_know_the_services(path: Path) -> None:
     assert not bad
 
 
+@pytest.mark.parametrize("path", files("services", "printing"), ids=str)
+def test_services_do_not_know_the_cli_or_the_views(path: Path) -> None:
+    bad = {m for m in imported_modules(path) if m.startswith(("app.cli", "app.views"))}
+    assert not bad
+
+
 @pytest.mark.parametrize("path", files("views"), ids=str)
 def test_views_do_not_touch_the_database(path: Path) -> None:
     bad = {
@@ -47,11 +90,101 @@ def test_views_do_not_touch_the_database(path: Path) -> None:
     assert not bad
 
 
-def test_cli_goes_through_the_services() -> None:
+@pytest.mark.parametrize("path", files("cli"), ids=str)
+def test_cli_goes_through_the_services(path: Path) -> None:
     bad = {
         m
-        for m in imported_modules(APP / "cli.py")
+        for m in imported_modules(path)
         if m.split(".")[0] in ("sqlalchemy", "alembic")
         or (m.startswith("app.models.") and m != "app.models.quantity")
     }
     assert not bad
+
+
+def service_graph() -> dict[str, set[str]]:
+    """Which service modules each service module imports (at run time)."""
+    graph: dict[str, set[str]] = {}
+    for path in files("services"):
+        name = module_name(path)
+        graph[name] = {
+            m
+            for m in imported_modules(path, runtime_only=True)
+            if m.startswith("app.services") and _module_path(m) is not None and m != name
+        }
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle through the graph (ignoring a package's imports of its own submodules, which
+    Python resolves), or None."""
+
+    def edges(node: str) -> list[str]:
+        return sorted(
+            m for m in graph.get(node, ()) if not (m.startswith(node + ".") and _is_package(node))
+        )
+
+    state: dict[str, int] = {}
+    for start in sorted(graph):
+        if state.get(start):
+            continue
+        path = [start]
+        state[start] = 1
+        stack = [iter(edges(start))]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            if state.get(child) == 1:
+                return [*path[path.index(child) :], child]
+            if not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append(iter(edges(child)))
+    return None
+
+
+def _is_package(name: str) -> bool:
+    path = _module_path(name)
+    return path is not None and path.name == "__init__.py"
+
+
+def test_no_import_cycle_among_the_services() -> None:
+    cycle = find_cycle(service_graph())
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+ROW_NAMES = {"row", "r", "rec", "record"}
+
+
+def positional_row_reads(path: Path) -> list[str]:
+    """`row[0]`-style reads: a database row is read by column name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ROW_NAMES
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, int)
+        ):
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize("path", files("services", "cli", "views"), ids=str)
+def test_rows_are_read_by_name(path: Path) -> None:
+    assert positional_row_reads(path) == []
+
+
+def test_the_row_rule_catches_positional_reads(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(row):\n    return row[3], row.sku, parts[0]\n", encoding="utf-8")
+    assert positional_row_reads(sample) == ["sample.py:2: row[3]"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.errors import BomCycle, NotFound, ValidationError
-from app.services import boms, items
-from app.services.boms import BomLineSpec
+from app.services.catalog import boms, items
+from app.services.catalog.boms import BomLineSpec
 from tests.plant import D, Plant
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from app.services import work_orders
 from app.services.check import check_database
-from app.services.database import Database
-from app.services.uow import Actor, UnitOfWork
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.production import work_orders
 from tests.plant import Plant
 
 

@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import commitment, inventory, work_orders
-from app.services.commitment import allocate, ordering_key
+from app.services import inventory
+from app.services.engine import commitment
+from app.services.engine.commitment import allocate, ordering_key
+from app.services.engine.demand import Urgency
+from app.services.production import work_orders
 from tests.plant import D, Plant
 
 
@@ -114,7 +117,7 @@ def test_write_off_below_zero_is_refused(gears: Plant) -> None:
 
 
 def test_commitment_is_per_location(gears: Plant) -> None:
-    from app.services import items
+    from app.services.catalog import items
 
     items.add_location(gears.uow, "EAST", "East plant")
     gears.stock("TOOTH", 10, location="EAST")
@@ -152,13 +155,19 @@ def test_allocate_hands_out_in_order() -> None:
 
 def test_ordering_keys() -> None:
     created = datetime(2026, 1, 1)
+
+    def demand(due: date | None, priority: int, document: int, day: date | None = None) -> Urgency:
+        return Urgency(due, priority, day or created.date(), created, 1, document)
+
     early, late = date(2026, 1, 1), date(2026, 2, 1)
     ship = ordering_key("expected_ship_date")
-    assert ship(early, 9, created, 2) < ship(late, 1, created, 1)
-    assert ship(late, 1, created, 1) < ship(None, 1, created, 1)  # no due date: last
+    assert ship(demand(early, 9, 2)) < ship(demand(late, 1, 1))
+    assert ship(demand(late, 1, 1)) < ship(demand(None, 1, 1))  # no due date: last
     prio = ordering_key("order_priority")
-    assert prio(late, 1, created, 2) < prio(early, 2, created, 1)
+    assert prio(demand(late, 1, 2)) < prio(demand(early, 2, 1))
     txn = ordering_key("transaction_date")
-    assert txn(late, 9, created, 1) < txn(early, 1, created, 2)
+    assert txn(demand(late, 9, 1)) < txn(demand(early, 1, 2))
+    # A document dated earlier comes first, whenever it was entered.
+    assert txn(demand(None, 9, 9, date(2025, 12, 1))) < txn(demand(None, 1, 1))
     with pytest.raises(ValueError):
         ordering_key("alphabetical")

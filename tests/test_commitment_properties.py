@@ -15,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.models.work_order import OPEN_DEMAND
-from app.services import commitment, items, work_orders
-from app.services.work_orders import WorkOrderInfo
+from app.services.catalog import items
+from app.services.engine import commitment
+from app.services.production import work_orders
+from app.services.production.work_orders import WorkOrderInfo
 from tests.plant import Plant
 from tests.properties_support import (
     ORDERINGS,

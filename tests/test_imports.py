@@ -23,12 +23,16 @@ from app.models import (
     BomRevision,
     Item,
     LedgerEntry,
+    Location,
     StockBalance,
     WorkOrder,
+    WorkOrderLine,
 )
-from app.services import boms, imports, inventory, items, work_orders
-from app.services.imports import ImportResult
-from app.services.uow import UnitOfWork
+from app.services import inventory
+from app.services.catalog import boms, imports, items
+from app.services.catalog.imports import ImportResult
+from app.services.engine.uow import UnitOfWork
+from app.services.production import work_orders
 from tests.plant import D, Plant
 
 Cell = str | int | float | bool | None
@@ -105,8 +109,13 @@ def snapshot(uow: UnitOfWork) -> dict[str, list[tuple[Any, ...]]]:
                 for r in s.scalars(select(BomRevision))
             ),
             "ledger": [
-                (e.id, e.item.sku, e.location.code, e.quantity, e.unit_cost, e.source_ref)
-                for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+                (e.id, sku, code, e.quantity, e.unit_cost, e.source_ref)
+                for e, sku, code in s.execute(
+                    select(LedgerEntry, Item.sku, Location.code)
+                    .join(Item, Item.id == LedgerEntry.item_id)
+                    .join(Location, Location.id == LedgerEntry.location_id)
+                    .order_by(LedgerEntry.id)
+                )
             ],
             "balances": sorted(
                 (b.item_id, b.location_id, b.on_hand, b.committed, b.demand, b.on_order)
@@ -118,8 +127,13 @@ def snapshot(uow: UnitOfWork) -> dict[str, list[tuple[Any, ...]]]:
                     w.status,
                     w.bom_revision_id,
                     tuple(
-                        (ln.component.sku, ln.quantity_per, ln.required, ln.committed, ln.issued)
-                        for ln in w.lines
+                        (sku, ln.quantity_per, ln.required, ln.committed, ln.issued)
+                        for ln, sku in s.execute(
+                            select(WorkOrderLine, Item.sku)
+                            .join(Item, Item.id == WorkOrderLine.component_id)
+                            .where(WorkOrderLine.work_order_id == w.id)
+                            .order_by(WorkOrderLine.line_no)
+                        )
                     ),
                 )
                 for w in s.scalars(select(WorkOrder))
@@ -959,7 +973,7 @@ def test_stock_bad_row_imports_nothing(
     expect_rejected(uow, lambda: imports.import_stock(uow, path), {3: reason})
     assert stocked.on_hand("A") == D(0)
     assert stocked.on_hand("B") == D(2)
-    assert inventory.ledger_history(uow, "A") == []
+    assert inventory.ledger_history(uow, "A").rows == []
 
 
 def test_stock_every_bad_row_is_named(uow: UnitOfWork, stocked: Plant, files: TableWriter) -> None:

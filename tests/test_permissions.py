@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.errors import PermissionDenied, ValidationError
-from app.services import admin, inventory, work_orders
-from app.services.uow import Actor, UnitOfWork
+from app.services import admin, inventory
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.production import work_orders
 from tests.plant import D, Plant
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import NotFound
-from app.services import planning, work_orders
+from app.services.production import planning, work_orders
 from tests.plant import D, Plant
 
 
@@ -67,7 +67,7 @@ def test_closed_and_cancelled_orders_have_no_shortages(bikes: Plant) -> None:
     number = bikes.wo("BIKE", 20, status="firm_planned")
     work_orders.cancel_work_order(bikes.uow, number)
     assert planning.shortages_for_work_order(bikes.uow, number) == []
-    assert planning.shortages_all(bikes.uow) == []
+    assert planning.shortages_all(bikes.uow).rows == []
     with pytest.raises(NotFound):
         planning.shortages_for_work_order(bikes.uow, "WO-424242")
 
@@ -94,7 +94,7 @@ def test_queue_counts_work_orders_already_on_order(plant: Plant) -> None:
     plant.wo("LAMP", 8, status="firm_planned")
     assert [(s.sku, s.quantity) for s in planning.creation_queue(plant.uow)] == [("LAMP", D(17))]
     plant.wo("LAMP", 3, status="open_planned")
-    assert planning.creation_queue(plant.uow) == []
+    assert planning.creation_queue(plant.uow).rows == []
 
 
 def test_accepting_creates_production_work_orders(plant: Plant) -> None:
@@ -104,12 +104,12 @@ def test_accepting_creates_production_work_orders(plant: Plant) -> None:
     plant.bom("LAMP", {"PART": 1})
     plant.bom("FAN", {"PART": 1})
     plant.pref("default_work_order_status", "open_planned")
-    created = planning.accept_suggestions(plant.uow, ["LAMP"])
+    created = planning.accept_suggestions(plant.uow, ["LAMP"]).created
     assert [(w.item, w.quantity, w.status, w.created_from) for w in created] == [
         ("LAMP", D(25), "open_planned", None)
     ]
     assert [s.sku for s in planning.creation_queue(plant.uow)] == ["FAN"]
-    assert [w.item for w in planning.accept_suggestions(plant.uow)] == ["FAN"]
-    assert planning.creation_queue(plant.uow) == []
+    assert [w.item for w in planning.accept_suggestions(plant.uow).created] == ["FAN"]
+    assert planning.creation_queue(plant.uow).rows == []
     with pytest.raises(NotFound):
         planning.accept_suggestions(plant.uow, ["NOPE"])

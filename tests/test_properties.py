@@ -53,9 +53,12 @@ from app.models.quantity import round_quantity
 from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
-from app.services import admin, commitment, inventory, items, work_orders
+from app.services import admin, inventory
+from app.services.catalog import items
 from app.services.check import check_database
-from app.services.uow import UnitOfWork
+from app.services.engine import commitment
+from app.services.engine.uow import UnitOfWork
+from app.services.production import work_orders
 from tests.plant import Plant
 from tests.properties_support import (
     ACTOR,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.errors import SchemaError
 from app.models import Base
-from app.services.database import Database, backup_sqlite
+from app.services.engine.database import Database, backup_sqlite
 from tests.plant import Plant
 
 

@@ -18,8 +18,9 @@ from app.errors import (
     ValidationError,
 )
 from app.models import AuditEvent, LedgerEntry
-from app.services import inventory, work_orders
-from app.services.uow import UnitOfWork
+from app.services import inventory
+from app.services.engine.uow import UnitOfWork
+from app.services.production import work_orders
 from tests.plant import D, Plant
 
 
@@ -110,7 +111,7 @@ def test_create_refusals_change_nothing(
     with pytest.raises(error, match=text):
         work_orders.create_work_order(widget.uow, **kwargs)  # type: ignore[arg-type]
     assert event_count(widget.uow) == before
-    assert work_orders.list_work_orders(widget.uow) == []
+    assert work_orders.list_work_orders(widget.uow).rows == []
 
 
 def test_assembly_without_bom_cannot_get_a_work_order(plant: Plant) -> None:

@@ -4,7 +4,7 @@ from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision
 from app.models.item import Item, ItemType, Location
-from app.models.ledger import LedgerEntry, LedgerReason, StockBalance
+from app.models.ledger import LedgerEntry, LedgerReason, SourceKind, StockBalance
 from app.models.work_order import (
     ACTIVE,
     LEGAL_EDGES,
@@ -35,6 +35,7 @@ __all__ = [
     "LedgerReason",
     "Location",
     "Preference",
+    "SourceKind",
     "StockBalance",
     "WOAction",
     "WOStatus",

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
-from app.models.item import Item, Location, _in
+from app.models.figures import StockFigures
+from app.models.item import _in
 from app.models.quantity import ZERO, Fixed
 
 
@@ -19,10 +20,25 @@ class LedgerReason(StrEnum):
     ISSUE = "issue"
     BACKFLUSH = "backflush"
     COMPLETION = "completion"
+    RECEIPT = "receipt"
+    SHIPMENT = "shipment"
     REVERSAL = "reversal"
 
 
 LEDGER_REASONS = tuple(r.value for r in LedgerReason)
+
+
+class SourceKind(StrEnum):
+    """The kind of document a ledger row comes from (`source_id` and `source_line_id` are
+    that document's and its line's ids, where it has them)."""
+
+    ADJUSTMENT = "adjustment"
+    WORK_ORDER = "work_order"
+    FULFILLMENT = "fulfillment"
+    RECEIPT = "receipt"
+
+
+SOURCE_KINDS = tuple(k.value for k in SourceKind)
 
 
 class LedgerEntry(Base):
@@ -34,8 +50,12 @@ class LedgerEntry(Base):
         CheckConstraint("quantity <> 0", name="quantity"),
         CheckConstraint("unit_cost >= 0", name="unit_cost"),
         CheckConstraint(_in("reason", LEDGER_REASONS), name="reason"),
+        CheckConstraint(_in("source_kind", SOURCE_KINDS), name="source_kind"),
         # Covering index: one item's on hand, and the grouped sums of `shopfloor check`.
         Index("ix_ledger_entry_item_location_qty", "item_id", "location_id", "quantity"),
+        Index("ix_ledger_entry_source", "source_kind", "source_id"),
+        Index("ix_ledger_entry_source_line", "source_kind", "source_line_id"),
+        Index("ix_ledger_entry_reason_posted_at", "reason", "posted_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -45,30 +65,27 @@ class LedgerEntry(Base):
     quantity: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
     reason: Mapped[str] = mapped_column(String(16))
-    # The source document in words (a work order number, "adjustment", an import file).
+    # The source document: its kind, its id and its line's id (none for an adjustment), and
+    # the document in words (a work order number, "adjustment", an import file and row).
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_line_id: Mapped[int | None] = mapped_column(BigInteger)
     source_ref: Mapped[str] = mapped_column(String(120))
-    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
-    work_order_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("work_order_line.id"), index=True
-    )
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), index=True)
     memo: Mapped[str | None] = mapped_column(String(200))
     posted_by: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    item: Mapped[Item] = relationship(lazy="joined")
-    location: Mapped[Location] = relationship(lazy="joined")
 
-
-class StockBalance(Base):
+class StockBalance(StockFigures, Base):
     """Running totals per item and location, updated in the same transaction as the ledger
     and the commitments; `shopfloor check` proves them against their sources.
 
     on_hand   = sum of the ledger
-    committed = sum of the open work order lines' commitments
-    demand    = sum of the open work order lines' remaining need (required - issued)
-    on_order  = sum of the active work orders' remaining quantity to build
-    Backordered is demand - committed, because no line commits more than it needs.
+    committed = sum of the open demand lines' commitments (every kind of demand)
+    demand    = sum of the open demand lines' remaining need
+    on_order  = sum of the open supply's remaining quantity (work orders to build, ...)
+    Available and backordered follow from these (app/models/figures.py).
     """
 
     __tablename__ = "stock_balance"
@@ -87,11 +104,3 @@ class StockBalance(Base):
     committed: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
     demand: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
     on_order: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.committed
-
-    @property
-    def backordered(self) -> Decimal:
-        return self.demand - self.committed

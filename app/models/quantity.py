@@ -119,8 +119,6 @@ class Fixed(TypeDecorator[Decimal]):
         return "NULL" if bound is None else str(bound)
 
 
-def millionths(
-    column: InstrumentedAttribute[Decimal] | ColumnElement[Decimal],
-) -> ColumnElement[int]:
+def millionths(column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> ColumnElement[int]:
     """The stored integer of a Fixed column, for integer arithmetic in bulk queries."""
     return type_coerce(column, BigInteger)

@@ -16,12 +16,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
-from app.models.bom import BomRevision
-from app.models.item import Item, Location, _in
+from app.models.figures import DemandFigures
+from app.models.item import _in
 from app.models.quantity import ZERO, Fixed, fmt
 
 
@@ -55,6 +55,8 @@ PLANNED = frozenset({WOStatus.FIRM_PLANNED, WOStatus.OPEN_PLANNED})
 OPEN_DEMAND = frozenset({WOStatus.RELEASED, WOStatus.IN_PROCESS, WOStatus.BUILT})
 # Everything not closed or cancelled: supply on order, and work for the shortage report.
 ACTIVE = PLANNED | OPEN_DEMAND
+# Not built yet: a work order in one of these past its due date is late.
+NOT_BUILT = PLANNED | {WOStatus.RELEASED, WOStatus.IN_PROCESS}
 INITIAL = PLANNED | {WOStatus.RELEASED}
 
 
@@ -166,6 +168,7 @@ class WorkOrder(WorkOrderRules, Base):
         CheckConstraint("built >= 0", name="built"),
         CheckConstraint("priority >= 1", name="priority"),
         Index("ix_work_order_status_item", "status", "item_id"),
+        Index("ix_work_order_due_date", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,22 +189,12 @@ class WorkOrder(WorkOrderRules, Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    item: Mapped[Item] = relationship(lazy="joined")
-    location: Mapped[Location] = relationship(lazy="joined")
-    bom_revision: Mapped[BomRevision] = relationship()
-    lines: Mapped[list[WorkOrderLine]] = relationship(
-        back_populates="work_order", order_by="WorkOrderLine.line_no", cascade="all"
-    )
-    variances: Mapped[list[WorkOrderVariance]] = relationship(
-        order_by="WorkOrderVariance.id", cascade="all"
-    )
 
+class WorkOrderLine(DemandFigures, Base):
+    """A component line copied from the BOM revision at creation: the work order's demand.
 
-class WorkOrderLine(Base):
-    """A component line copied from the BOM revision at creation.
-
-    `issued` is everything consumed for the line, by hand or by backflush; `committed` is
-    on-hand stock reserved for the line and not yet consumed.
+    `issued` is everything consumed for the line, by hand or by backflush (its `consumed`);
+    `committed` is on-hand stock reserved for the line and not yet consumed.
     """
 
     __tablename__ = "work_order_line"
@@ -223,8 +216,7 @@ class WorkOrderLine(Base):
     issued: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
     backflush: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
-    component: Mapped[Item] = relationship(lazy="joined")
+    consumed = synonym("issued")
 
 
 class WorkOrderVariance(Base):
@@ -242,5 +234,3 @@ class WorkOrderVariance(Base):
     variance: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
     cost_variance: Mapped[Decimal] = mapped_column(Fixed)
-
-    component: Mapped[Item] = relationship(lazy="joined")

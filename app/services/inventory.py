@@ -5,22 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, type_coerce
 
 from app.errors import NotFound, ValidationError
-from app.models import Item, LedgerEntry, LedgerReason, StockBalance
-from app.models.quantity import ZERO, parse_decimal
-from app.services import commitment
-from app.services.lookup import (
-    ItemRef,
-    LocationRef,
-    item_ref_by_sku,
-    location_ref,
+from app.models import (
+    Item,
+    ItemType,
+    LedgerEntry,
+    LedgerReason,
+    Location,
+    SourceKind,
+    StockBalance,
 )
-from app.services.permissions import Permission
-from app.services.stock import StockItem, require_stocked
-from app.services.uow import Transaction, UnitOfWork
+from app.models.quantity import Fixed, parse_decimal
+from app.services.engine import commitment
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
+from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, posting, query
+
+_STOCKED = [t.value for t in ItemType if t.stocked]
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class LedgerRow:
     unit_cost: Decimal
     reason: str
     source: str
+    source_kind: str
     posted_by: str
     event_id: int
     reverses_id: int | None
@@ -54,36 +63,51 @@ class LedgerRow:
 
 @dataclass(frozen=True)
 class AdjustmentResult:
-    event_id: int
-    position: StockPosition
+    position: StockPosition  # as the adjustment left it
+    changes: Changes = NO_CHANGES
+
+    @property
+    def event_id(self) -> int:
+        assert self.changes.event_id is not None
+        return self.changes.event_id
 
 
-def _position(
-    item: tuple[str, str, str],
-    location: str | None,
-    sums: tuple[Decimal, Decimal, Decimal, Decimal] | None,
-) -> StockPosition:
-    """A position from (sku, name, uom) and the summed balances (None: never had stock)."""
-    on_hand, committed, demand, on_order = sums or (ZERO, ZERO, ZERO, ZERO)
-    return StockPosition(
-        sku=item[0],
-        name=item[1],
-        uom=item[2],
-        location=location,
-        on_hand=on_hand,
-        committed=committed,
-        available=on_hand - committed,
-        on_order=on_order,
-        backordered=demand - committed,
+@dataclass(frozen=True)
+class ReversalResult:
+    reversed_event: int
+    changes: Changes = NO_CHANGES
+
+    @property
+    def event_id(self) -> int:
+        assert self.changes.event_id is not None
+        return self.changes.event_id
+
+
+# Summed figures per item (over locations, or at one): the columns of a position.
+_SUMS: tuple[ColumnElement[Any], ...] = tuple(
+    type_coerce(func.coalesce(func.sum(col), 0), Fixed).label(name)
+    for name, col in (
+        ("on_hand", StockBalance.on_hand),
+        ("committed", StockBalance.committed),
+        ("available", StockBalance.available),
+        ("on_order", StockBalance.on_order),
+        ("backordered", StockBalance.backordered),
     )
-
-
-_SUMS = (
-    func.sum(StockBalance.on_hand),
-    func.sum(StockBalance.committed),
-    func.sum(StockBalance.demand),
-    func.sum(StockBalance.on_order),
 )
+
+
+def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> StockPosition:
+    return StockPosition(
+        sku=sku,
+        name=name,
+        uom=uom,
+        location=location,
+        on_hand=row.on_hand,
+        committed=row.committed,
+        available=row.available,
+        on_order=row.on_order,
+        backordered=row.backordered,
+    )
 
 
 def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
@@ -91,44 +115,67 @@ def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) ->
     if location is not None:
         stmt = stmt.where(StockBalance.location_id == location.id)
     row = tx.session.execute(stmt).one()
-    sums = None if row[0] is None else (row[0], row[1], row[2], row[3])
-    return _position((item.sku, item.name, item.uom), location.code if location else None, sums)
+    return _position(item.sku, item.name, item.uom, location.code if location else None, row)
 
 
-def stock_position(uow: UnitOfWork, sku: str, location: str | None = None) -> StockPosition:
+@query()
+def stock_position(tx: Transaction, sku: str, location: str | None = None) -> StockPosition:
     """On hand, committed, available, on order and backordered for one item."""
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        item = item_ref_by_sku(tx.session, sku)
-        require_stocked(item)
-        loc = location_ref(tx.session, location) if location else None
-        return position_in(tx, item, loc)
+    item = item_ref_by_sku(tx.session, sku)
+    require_stocked(item)
+    loc = location_ref(tx.session, location) if location else None
+    return position_in(tx, item, loc)
 
 
-def stock_summary(uow: UnitOfWork, location: str | None = None) -> list[StockPosition]:
-    """The position of every stocked item, by sku."""
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        loc = location_ref(tx.session, location) if location else None
-        sums = select(StockBalance.item_id, *_SUMS).group_by(StockBalance.item_id)
-        if loc is not None:
-            sums = sums.where(StockBalance.location_id == loc.id)
-        sub = sums.subquery()
-        rows = tx.session.execute(
-            select(Item.sku, Item.name, Item.uom, *list(sub.c)[1:])
-            .outerjoin(sub, sub.c.item_id == Item.id)
-            .where(Item.item_type.in_(("inventory", "assembly")))
-            .order_by(Item.sku)
+def _summary_statement(location: LocationRef | None) -> tuple[Any, dict[str, Any]]:
+    sums = select(StockBalance.item_id, *_SUMS).group_by(StockBalance.item_id)
+    if location is not None:
+        sums = sums.where(StockBalance.location_id == location.id)
+    sub = sums.subquery()
+    figures = {
+        name: type_coerce(func.coalesce(sub.c[name], 0), Fixed).label(name)
+        for name in ("on_hand", "committed", "available", "on_order", "backordered")
+    }
+    stmt = (
+        select(Item.sku, Item.name, Item.uom, *figures.values())
+        .outerjoin(sub, sub.c.item_id == Item.id)
+        .where(Item.item_type.in_(_STOCKED))
+    )
+    return stmt, figures
+
+
+@query()
+def stock_summary(
+    tx: Transaction,
+    location: str | None = None,
+    *,
+    text: str | None = None,
+    short_only: bool = False,
+    page: PageRequest | None = None,
+) -> Page[StockPosition]:
+    """The position of every stocked item (at one location, or over all of them): sortable
+    by sku, name or any figure; `text` matches sku or name; `short_only` keeps items with a
+    backorder."""
+    loc = location_ref(tx.session, location) if location else None
+    stmt, figures = _summary_statement(loc)
+    if text and text.strip():
+        needle = text.strip().lower()
+        stmt = stmt.where(
+            func.lower(Item.sku).contains(needle, autoescape=True)
+            | func.lower(Item.name).contains(needle, autoescape=True)
         )
-        code = loc.code if loc else None
-        return [
-            _position(
-                (sku, name, uom),
-                code,
-                None if on_hand is None else (on_hand, committed, demand, on_order),
-            )
-            for sku, name, uom, on_hand, committed, demand, on_order in rows
-        ]
+    if short_only:
+        stmt = stmt.where(figures["backordered"] > 0)
+    listing = Listing(
+        sorts={"sku": Item.sku, "name": Item.name, **figures}, default="sku", tiebreak=Item.id
+    )
+    code = loc.code if loc else None
+    return listing.fetch(
+        tx.session,
+        stmt,
+        page or PageRequest(limit=None),
+        lambda r: _position(r.sku, r.name, r.uom, code, r),
+    )
 
 
 def adjust_in_transaction(
@@ -141,24 +188,26 @@ def adjust_in_transaction(
     source: str,
     memo: str | None = None,
 ) -> None:
-    """Post an inventory adjustment inside an open posting. A write-off may not take on hand
-    below zero; commitments it eats into are given up, least urgent order first."""
+    """Post an inventory adjustment inside an open posting (whose balances are locked). A
+    write-off may not take on hand below zero; commitments it eats into are given up, least
+    urgent order first."""
     require_stocked(item)
     if quantity < 0:
-        commitment.make_room(tx, item.id, location_id, -quantity)
-    tx.stock.post(
+        commitment.make_room(tx, item, location_id, -quantity)
+    StockBook.of(tx).post(
         item,
         location_id,
         quantity,
         LedgerReason.ADJUSTMENT,
-        source,
+        Source(SourceKind.ADJUSTMENT, source),
         unit_cost=unit_cost,
         memo=memo,
     )
 
 
+@posting("stock.adjust", Permission.ADJUST_STOCK)
 def adjust_stock(
-    uow: UnitOfWork,
+    tx: Transaction,
     sku: str,
     quantity: object,
     *,
@@ -172,86 +221,151 @@ def adjust_stock(
         if unit_cost is None or unit_cost == ""
         else parse_decimal(unit_cost, field="unit cost", non_negative=True)
     )
-    with uow.transaction("stock.adjust", sku) as tx:
-        tx.authorize(Permission.ADJUST_STOCK)
-        item = item_ref_by_sku(tx.session, sku)
-        loc = location_ref(tx.session, location)
-        tx.set_document(item.sku)
-        adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=memo)
-        tx.note(location=loc.code, quantity=qty)
-        tx.commit()
-        assert tx.event_id is not None
-        event_id, sku_text, loc_code = tx.event_id, item.sku, loc.code
-    return AdjustmentResult(event_id, stock_position(uow, sku_text, loc_code))
+    item = item_ref_by_sku(tx.session, sku)
+    loc = location_ref(tx.session, location)
+    tx.set_document(item.sku)
+    StockBook.of(tx).lock([(item.id, loc.id)])
+    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=memo)
+    tx.note(location=loc.code, quantity=qty)
+    tx.settle()  # commit-after-entry first: the position shows what it committed
+    bal = StockBook.of(tx).balance(item.id, loc.id)
+    position = StockPosition(
+        sku=item.sku,
+        name=item.name,
+        uom=item.uom,
+        location=loc.code,
+        on_hand=bal.on_hand,
+        committed=bal.committed,
+        available=bal.available,
+        on_order=bal.on_order,
+        backordered=bal.backordered,
+    )
+    return AdjustmentResult(position=position)
 
 
-def reverse_adjustment(uow: UnitOfWork, event_id: int, memo: str | None = None) -> int:
-    """Correct an adjustment posting by appending its exact opposite; returns the new
-    event id. Work order postings are corrected through the work order, not here."""
-    with uow.transaction("stock.reverse", f"event {event_id}") as tx:
-        tx.authorize(Permission.ADJUST_STOCK)
-        entries = tx.session.scalars(
-            select(LedgerEntry).where(LedgerEntry.event_id == event_id).order_by(LedgerEntry.id)
-        ).all()
-        if not entries:
-            raise NotFound(f"no stock posting with event id {event_id}")
-        if any(e.reason != LedgerReason.ADJUSTMENT.value for e in entries):
-            raise ValidationError(
-                f"event {event_id} is not an adjustment; correct work order postings on the "
-                "work order"
-            )
-        ids = [e.id for e in entries]
-        if tx.session.scalar(select(func.count()).where(LedgerEntry.reverses_id.in_(ids))):
-            raise ValidationError(f"event {event_id} has already been reversed")
-        for e in entries:
-            qty = -e.quantity
-            if qty < 0:
-                commitment.make_room(tx, e.item_id, e.location_id, -qty)
-            tx.stock.post(
-                e.item,
-                e.location_id,
-                qty,
-                LedgerReason.REVERSAL,
-                f"reversal of event {event_id}",
-                unit_cost=e.unit_cost,
-                reverses_id=e.id,
-                memo=memo,
-            )
-        tx.note(reverses=event_id, rows=len(entries))
-        tx.commit()
-        assert tx.event_id is not None
-        return tx.event_id
+_REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)
 
 
-def ledger_history(
-    uow: UnitOfWork, sku: str, *, location: str | None = None, limit: int = 100
-) -> list[LedgerRow]:
-    """The latest ledger rows of an item, newest first."""
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        item = item_ref_by_sku(tx.session, sku)
-        stmt = (
-            select(LedgerEntry)
-            .where(LedgerEntry.item_id == item.id)
-            .order_by(LedgerEntry.id.desc())
-            .limit(limit)
+@posting("stock.reverse", Permission.ADJUST_STOCK)
+def reverse_adjustment(tx: Transaction, event_id: int, memo: str | None = None) -> ReversalResult:
+    """Correct an adjustment posting by appending its exact opposite. Work order postings are
+    corrected through the work order, not here."""
+    tx.set_document(f"event {event_id}")
+    le = LedgerEntry
+    entries = tx.session.execute(
+        select(
+            le.id,
+            le.item_id,
+            le.location_id,
+            le.quantity,
+            le.unit_cost,
+            le.reason,
+            Item.sku,
+            Item.item_type,
+            Item.standard_cost,
         )
-        if location:
-            stmt = stmt.where(LedgerEntry.location_id == location_ref(tx.session, location).id)
-        return [
-            LedgerRow(
-                id=e.id,
-                posted_at=e.posted_at,
-                sku=e.item.sku,
-                location=e.location.code,
-                quantity=e.quantity,
-                unit_cost=e.unit_cost,
-                reason=e.reason,
-                source=e.source_ref,
-                posted_by=e.posted_by,
-                event_id=e.event_id,
-                reverses_id=e.reverses_id,
-                memo=e.memo,
-            )
-            for e in tx.session.scalars(stmt)
-        ]
+        .join(Item, Item.id == le.item_id)
+        .where(le.event_id == event_id)
+        .order_by(le.id)
+    ).all()
+    if not entries:
+        raise NotFound(f"no stock posting with event id {event_id}")
+    if any(e.reason not in _REVERSIBLE for e in entries):
+        raise ValidationError(
+            f"event {event_id} is not an adjustment; correct work order postings on the work order"
+        )
+    ids = [e.id for e in entries]
+    if tx.session.scalar(select(func.count()).where(LedgerEntry.reverses_id.in_(ids))):
+        raise ValidationError(f"event {event_id} has already been reversed")
+    stock = StockBook.of(tx)
+    stock.lock((e.item_id, e.location_id) for e in entries)
+    for e in entries:
+        item = ItemRef(
+            id=e.item_id,
+            sku=e.sku,
+            name="",
+            uom="",
+            item_type=e.item_type,
+            standard_cost=e.standard_cost,
+            active=True,
+        )
+        qty = -e.quantity
+        if qty < 0:
+            commitment.make_room(tx, item, e.location_id, -qty)
+        stock.post(
+            item,
+            e.location_id,
+            qty,
+            LedgerReason.REVERSAL,
+            Source(SourceKind.ADJUSTMENT, f"reversal of event {event_id}"),
+            unit_cost=e.unit_cost,
+            reverses_id=e.id,
+            memo=memo,
+        )
+    tx.note(reverses=event_id, rows=len(entries))
+    return ReversalResult(reversed_event=event_id)
+
+
+_LEDGER = Listing(
+    sorts={
+        "posted": LedgerEntry.id,
+        "quantity": LedgerEntry.quantity,
+        "reason": LedgerEntry.reason,
+    },
+    default="posted",
+    tiebreak=LedgerEntry.id,
+)
+
+
+@query()
+def ledger_history(
+    tx: Transaction,
+    sku: str,
+    *,
+    location: str | None = None,
+    page: PageRequest | None = None,
+) -> Page[LedgerRow]:
+    """An item's ledger rows, newest first unless another order is asked for."""
+    item = item_ref_by_sku(tx.session, sku)
+    le = LedgerEntry
+    stmt = (
+        select(
+            le.id,
+            le.posted_at,
+            Location.code,
+            le.quantity,
+            le.unit_cost,
+            le.reason,
+            le.source_ref,
+            le.source_kind,
+            le.posted_by,
+            le.event_id,
+            le.reverses_id,
+            le.memo,
+        )
+        .join(Location, Location.id == le.location_id)
+        .where(le.item_id == item.id)
+    )
+    if location:
+        stmt = stmt.where(le.location_id == location_ref(tx.session, location).id)
+    request = page or PageRequest(limit=None, descending=True)
+    return _LEDGER.fetch(
+        tx.session,
+        stmt,
+        request,
+        lambda r: LedgerRow(
+            id=r.id,
+            posted_at=r.posted_at,
+            sku=item.sku,
+            location=r.code,
+            quantity=r.quantity,
+            unit_cost=r.unit_cost,
+            reason=r.reason,
+            source=r.source_ref,
+            source_kind=r.source_kind,
+            posted_by=r.posted_by,
+            event_id=r.event_id,
+            reverses_id=r.reverses_id,
+            memo=r.memo,
+        ),
+    )

@@ -10,10 +10,12 @@ from sqlalchemy import exists, select
 from app.config import resource_path
 from app.errors import ValidationError
 from app.models import Item
-from app.services import admin, imports, inventory, items, work_orders
-from app.services.database import Database
-from app.services.permissions import Permission
-from app.services.uow import Actor, UnitOfWork
+from app.services import admin, inventory
+from app.services.catalog import imports, items
+from app.services.engine.database import Database
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Actor, Transaction, UnitOfWork, query
+from app.services.production import work_orders
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,19 @@ def init_database(
     )
 
 
+@query(Permission.IMPORT)
+def _refuse_if_not_empty(tx: Transaction) -> None:
+    if tx.session.scalar(select(exists().where(Item.id.is_not(None)))):
+        raise ValidationError(
+            "the database already holds items; demo data only goes into a new database"
+        )
+
+
 def load_demo(uow: UnitOfWork, today: date | None = None) -> None:
     """A small bicycle plant with two- and three-level BOMs, stock in two locations and work
     orders in every status (DOMAIN.md's bicycle example included: 20 bikes against 14 brake
     kits on hand shows a shortage of 6)."""
-    with uow.query() as tx:
-        tx.authorize(Permission.IMPORT)
-        if tx.session.scalar(select(exists().where(Item.id.is_not(None)))):
-            raise ValidationError(
-                "the database already holds items; demo data only goes into a new database"
-            )
+    _refuse_if_not_empty(uow)
     today = today or date.today()
     demo = resource_path("demo")
     admin.set_preference(uow, "perform_item_commitment_after_transaction_entry", "true")

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from app.errors import BomCycle, NotFound, ValidationError
 from app.models import BomLine, BomRevision, Item, ItemType
 from app.models.quantity import parse_quantity, round_quantity
-from app.services.lookup import item_by_sku
-from app.services.permissions import Permission
-from app.services.uow import Transaction, UnitOfWork
+from app.services.engine import changes
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.lookup import item_by_sku
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, posting, query
 
 MAX_DEPTH = 32
 
@@ -48,6 +50,7 @@ class BomInfo:
     created_at: datetime
     created_by: str
     lines: list[BomLineInfo]
+    changes: Changes = NO_CHANGES
 
 
 @dataclass(frozen=True)
@@ -262,8 +265,9 @@ def validate_lines(
 # --- use cases ----------------------------------------------------------------------------
 
 
+@posting("bom.save", Permission.EDIT_BOMS)
 def save_bom(
-    uow: UnitOfWork,
+    tx: Transaction,
     assembly_sku: str,
     lines: Sequence[BomLineSpec],
     *,
@@ -272,49 +276,59 @@ def save_bom(
     memo: str | None = None,
 ) -> BomInfo:
     """Save a new BOM revision (active unless told otherwise). Cycles are refused."""
-    with uow.transaction("bom.save", assembly_sku) as tx:
-        tx.authorize(Permission.EDIT_BOMS)
-        assembly = item_by_sku(tx.session, assembly_sku)
-        check_assembly(assembly)
-        checked = validate_lines(tx.session, assembly, lines)
-        refuse_cycles(tx.session, {assembly.id: [c.id for c, _q, _b in checked]})
-        rev = create_revision(
-            tx, assembly, checked, revision=revision, activate=activate, memo=memo
-        )
-        tx.note(revision=rev.revision, lines=len(checked), active=rev.active)
-        tx.commit()
-        return bom_info(rev)
+    assembly = item_by_sku(tx.session, assembly_sku)
+    tx.set_document(assembly.sku)
+    check_assembly(assembly)
+    checked = validate_lines(tx.session, assembly, lines)
+    refuse_cycles(tx.session, {assembly.id: [c.id for c, _q, _b in checked]})
+    rev = create_revision(tx, assembly, checked, revision=revision, activate=activate, memo=memo)
+    tx.note(revision=rev.revision, lines=len(checked), active=rev.active)
+    tx.changed.add(changes.BOM, assembly.sku)
+    return bom_info(rev)
 
 
-def activate_bom(uow: UnitOfWork, assembly_sku: str, revision: str) -> BomInfo:
+@posting("bom.activate", Permission.EDIT_BOMS)
+def activate_bom(tx: Transaction, assembly_sku: str, revision: str) -> BomInfo:
     """Make another revision the active one. Existing work orders keep their own copy."""
-    with uow.transaction("bom.activate", assembly_sku) as tx:
-        tx.authorize(Permission.EDIT_BOMS)
-        assembly = item_by_sku(tx.session, assembly_sku)
-        rev = tx.session.scalar(
-            select(BomRevision).where(
-                BomRevision.assembly_id == assembly.id, BomRevision.revision == revision.strip()
-            )
+    assembly = item_by_sku(tx.session, assembly_sku)
+    tx.set_document(assembly.sku)
+    rev = tx.session.scalar(
+        select(BomRevision).where(
+            BomRevision.assembly_id == assembly.id, BomRevision.revision == revision.strip()
         )
+    )
+    if rev is None:
+        raise NotFound(f"{assembly.sku} has no BOM revision {revision!r}")
+    refuse_cycles(tx.session, {assembly.id: [ln.component_id for ln in rev.lines]})
+    _activate(tx, assembly, rev)
+    tx.note(revision=rev.revision)
+    tx.changed.add(changes.BOM, assembly.sku)
+    return bom_info(rev)
+
+
+@query()
+def list_revisions(tx: Transaction, assembly_sku: str) -> list[BomInfo]:
+    assembly = item_by_sku(tx.session, assembly_sku)
+    revs = tx.session.scalars(
+        select(BomRevision).where(BomRevision.assembly_id == assembly.id).order_by(BomRevision.id)
+    )
+    return [bom_info(r) for r in revs]
+
+
+@query()
+def get_revision(tx: Transaction, assembly_sku: str, revision: str | None = None) -> BomInfo:
+    """One BOM revision of an assembly: the named one, or the active one."""
+    assembly = item_by_sku(tx.session, assembly_sku)
+    stmt = select(BomRevision).where(BomRevision.assembly_id == assembly.id)
+    if revision is not None and revision.strip():
+        rev = tx.session.scalar(stmt.where(BomRevision.revision == revision.strip()))
         if rev is None:
-            raise NotFound(f"{assembly.sku} has no BOM revision {revision!r}")
-        refuse_cycles(tx.session, {assembly.id: [ln.component_id for ln in rev.lines]})
-        _activate(tx, assembly, rev)
-        tx.note(revision=rev.revision)
-        tx.commit()
-        return bom_info(rev)
-
-
-def list_revisions(uow: UnitOfWork, assembly_sku: str) -> list[BomInfo]:
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        assembly = item_by_sku(tx.session, assembly_sku)
-        revs = tx.session.scalars(
-            select(BomRevision)
-            .where(BomRevision.assembly_id == assembly.id)
-            .order_by(BomRevision.id)
-        )
-        return [bom_info(r) for r in revs]
+            raise NotFound(f"{assembly.sku} has no BOM revision {revision.strip()!r}")
+    else:
+        rev = tx.session.scalar(stmt.where(BomRevision.active.is_(True)))
+        if rev is None:
+            raise NotFound(f"{assembly.sku} has no active BOM")
+    return bom_info(rev)
 
 
 def _lines_of_active(
@@ -389,44 +403,42 @@ def explode_item(session: Session, item: Item, quantity: Decimal) -> Explosion:
     )
 
 
-def explode(uow: UnitOfWork, sku: str, quantity: object = "1") -> Explosion:
+@query()
+def explode(tx: Transaction, sku: str, quantity: object = "1") -> Explosion:
     qty = parse_quantity(quantity)
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        return explode_item(tx.session, item_by_sku(tx.session, sku), qty)
+    return explode_item(tx.session, item_by_sku(tx.session, sku), qty)
 
 
-def where_used(uow: UnitOfWork, sku: str) -> list[WhereUsedRow]:
+@query()
+def where_used(tx: Transaction, sku: str) -> list[WhereUsedRow]:
     """Every assembly that uses the item through active BOMs, level 1 = directly."""
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        item = item_by_sku(tx.session, sku)
-        out: list[WhereUsedRow] = []
-        seen: set[int] = set()
-        frontier = [item]
-        level = 0
-        while frontier and level < MAX_DEPTH:
-            level += 1
-            ids = [i.id for i in frontier]
-            rows = tx.session.execute(
-                select(BomRevision, BomLine)
-                .join(BomLine, BomLine.revision_id == BomRevision.id)
-                .where(BomRevision.active.is_(True), BomLine.component_id.in_(ids))
-                .order_by(BomRevision.assembly_id)
-            ).all()
-            nxt = []
-            for rev, line in rows:
-                out.append(
-                    WhereUsedRow(
-                        sku=rev.assembly.sku,
-                        name=rev.assembly.name,
-                        level=level,
-                        component=line.component.sku,
-                        quantity_per=line.quantity_per,
-                    )
+    item = item_by_sku(tx.session, sku)
+    out: list[WhereUsedRow] = []
+    seen: set[int] = set()
+    frontier = [item]
+    level = 0
+    while frontier and level < MAX_DEPTH:
+        level += 1
+        ids = [i.id for i in frontier]
+        rows = tx.session.execute(
+            select(BomRevision, BomLine)
+            .join(BomLine, BomLine.revision_id == BomRevision.id)
+            .where(BomRevision.active.is_(True), BomLine.component_id.in_(ids))
+            .order_by(BomRevision.assembly_id)
+        ).all()
+        nxt = []
+        for rev, line in rows:
+            out.append(
+                WhereUsedRow(
+                    sku=rev.assembly.sku,
+                    name=rev.assembly.name,
+                    level=level,
+                    component=line.component.sku,
+                    quantity_per=line.quantity_per,
                 )
-                if rev.assembly_id not in seen:
-                    seen.add(rev.assembly_id)
-                    nxt.append(rev.assembly)
-            frontier = nxt
-        return out
+            )
+            if rev.assembly_id not in seen:
+                seen.add(rev.assembly_id)
+                nxt.append(rev.assembly)
+        frontier = nxt
+    return out

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from app.errors import AlreadyExists, ValidationError
 from app.models import (
@@ -20,10 +20,13 @@ from app.models import (
     WorkOrderLine,
 )
 from app.models.quantity import ZERO, parse_decimal
-from app.services.boms import BomInfo, active_revision, bom_info
-from app.services.lookup import item_by_sku
-from app.services.permissions import Permission
-from app.services.uow import Transaction, UnitOfWork
+from app.services.catalog.boms import BomInfo, active_revision, bom_info
+from app.services.engine import changes
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.lookup import item_by_sku
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, posting, query
 
 _SKU_RE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
 _TRUE = {"true", "yes", "y", "1", "x"}
@@ -56,6 +59,7 @@ class ItemInfo:
     preferred_stock: Decimal | None
     drop_ship: bool
     active: bool
+    changes: Changes = NO_CHANGES
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class LocationInfo:
     code: str
     name: str
     is_default: bool
+    changes: Changes = NO_CHANGES
 
 
 def item_info(item: Item) -> ItemInfo:
@@ -201,15 +206,15 @@ def apply_item_spec(tx: Transaction, spec: ItemSpec, existing: Item | None) -> I
     return item
 
 
-def save_item(uow: UnitOfWork, spec: ItemSpec) -> ItemInfo:
+@posting("item.save", Permission.EDIT_ITEMS)
+def save_item(tx: Transaction, spec: ItemSpec) -> ItemInfo:
     """Create or update one item."""
-    with uow.transaction("item.save", spec.sku) as tx:
-        tx.authorize(Permission.EDIT_ITEMS)
-        existing = tx.session.scalar(select(Item).where(Item.sku == spec.sku))
-        item = apply_item_spec(tx, spec, existing)
-        tx.note(created=existing is None)
-        tx.commit()
-        return item_info(item)
+    tx.set_document(spec.sku)
+    existing = tx.session.scalar(select(Item).where(Item.sku == spec.sku))
+    item = apply_item_spec(tx, spec, existing)
+    tx.note(created=existing is None)
+    tx.changed.add(changes.ITEM, item.sku)
+    return item_info(item)
 
 
 @dataclass(frozen=True)
@@ -218,43 +223,65 @@ class ItemDetail:
     bom: BomInfo | None
 
 
-def show_item(uow: UnitOfWork, sku: str) -> ItemDetail:
+@query()
+def show_item(tx: Transaction, sku: str) -> ItemDetail:
     """An item and its active BOM (if it has one)."""
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        item = item_by_sku(tx.session, sku)
-        rev = active_revision(tx.session, item.id)
-        return ItemDetail(item_info(item), bom_info(rev) if rev is not None else None)
+    item = item_by_sku(tx.session, sku)
+    rev = active_revision(tx.session, item.id)
+    return ItemDetail(item_info(item), bom_info(rev) if rev is not None else None)
 
 
-def list_items(uow: UnitOfWork, *, item_type: str | None = None) -> list[ItemInfo]:
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        stmt = select(Item).order_by(Item.sku)
-        if item_type:
-            stmt = stmt.where(Item.item_type == item_type)
-        return [item_info(i) for i in tx.session.scalars(stmt)]
+_ITEMS = Listing(
+    sorts={"sku": Item.sku, "name": Item.name, "type": Item.item_type, "cost": Item.standard_cost},
+    default="sku",
+    tiebreak=Item.id,
+)
+
+
+@query()
+def list_items(
+    tx: Transaction,
+    *,
+    item_type: str | None = None,
+    text: str | None = None,
+    active: bool | None = None,
+    page: PageRequest | None = None,
+) -> Page[ItemInfo]:
+    """Items by type, text (sku or name) and active flag, one page in the order asked."""
+    stmt = select(Item)
+    if item_type:
+        stmt = stmt.where(Item.item_type == item_type.strip().lower().replace("-", "_"))
+    if text and text.strip():
+        needle = text.strip().lower()
+        stmt = stmt.where(
+            func.lower(Item.sku).contains(needle, autoescape=True)
+            | func.lower(Item.name).contains(needle, autoescape=True)
+        )
+    if active is not None:
+        stmt = stmt.where(Item.active.is_(active))
+    return _ITEMS.fetch(
+        tx.session, stmt, page or PageRequest(limit=None), lambda r: item_info(r.Item)
+    )
 
 
 # --- locations ----------------------------------------------------------------------------
 
 
-def list_locations(uow: UnitOfWork) -> list[LocationInfo]:
-    with uow.query() as tx:
-        tx.authorize(Permission.READ)
-        rows = tx.session.scalars(select(Location).order_by(Location.code))
-        return [LocationInfo(r.code, r.name, r.is_default) for r in rows]
+@query()
+def list_locations(tx: Transaction) -> list[LocationInfo]:
+    rows = tx.session.scalars(select(Location).order_by(Location.code))
+    return [LocationInfo(r.code, r.name, r.is_default) for r in rows]
 
 
-def add_location(uow: UnitOfWork, code: str, name: str) -> LocationInfo:
+@posting("location.add", Permission.EDIT_ITEMS)
+def add_location(tx: Transaction, code: str, name: str) -> LocationInfo:
     code = (code or "").strip()
     if not code or len(code) > 32 or not _SKU_RE.match(code):
         raise ValidationError("location code must be 1 to 32 characters without spaces")
     name = (name or "").strip() or code
-    with uow.transaction("location.add", code) as tx:
-        tx.authorize(Permission.EDIT_ITEMS)
-        if tx.session.scalar(select(exists().where(Location.code == code))):
-            raise AlreadyExists(f"location {code!r} already exists")
-        tx.session.add(Location(code=code, name=name, is_default=False))
-        tx.commit()
-        return LocationInfo(code, name, False)
+    tx.set_document(code)
+    if tx.session.scalar(select(exists().where(Location.code == code))):
+        raise AlreadyExists(f"location {code!r} already exists")
+    tx.session.add(Location(code=code, name=name, is_default=False))
+    tx.changed.add(changes.LOCATION, code)
+    return LocationInfo(code, name, False)

@@ -8,7 +8,7 @@ and upgraded only by Alembic migrations; every other command checks the version 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import SchemaError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
+
+
+@dataclass
+class NameCache:
+    """Item skus and location codes by id. Neither is ever renamed, so once seen in a
+    committed row a name stays true for the life of the database."""
+
+    skus: dict[int, str] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.session_factory = sessionmaker(self.engine, autoflush=False, expire_on_commit=False)
+        self.names = NameCache()
 
     def __repr__(self) -> str:
         return f"Database({self.describe()!r})"

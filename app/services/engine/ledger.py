@@ -4,6 +4,11 @@ new supply that commit-after-entry hands to waiting orders when the posting comm
 Every change to on hand goes through `StockBook.post`, which queues the ledger row and moves
 the balance; `write` puts both into the database, in a few statements, when the posting
 commits. Nothing else writes either.
+
+Locks: a posting takes the balance rows it will touch in one call to `lock`, in one global
+order (location, then item). Two postings therefore always meet their common rows in the
+same order and cannot deadlock on them. Asking later for a row that sorts before one already
+held is a programming error and is refused.
 """
 
 from __future__ import annotations
@@ -18,16 +23,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import InsufficientStock, ValidationError
-from app.models import ItemType, LedgerEntry, LedgerReason, StockBalance, utcnow
+from app.models import Item, ItemType, LedgerEntry, LedgerReason, Location, StockBalance, utcnow
+from app.models.figures import StockFigures
 from app.models.quantity import ZERO, fmt
 
 if TYPE_CHECKING:
-    from app.services.uow import Transaction
+    from app.services.engine.uow import Transaction
 
 Pair = tuple[int, int]  # (item_id, location_id)
 
 _BALANCES = cast(Table, StockBalance.__table__)
 _LEDGER = cast(Table, LedgerEntry.__table__)
+_ITEMS = cast(Table, Item.__table__)
+_LOCATIONS = cast(Table, Location.__table__)
 _SELECT_BALANCES = select(
     _BALANCES.c.item_id,
     _BALANCES.c.location_id,
@@ -41,7 +49,7 @@ _SELECT_BALANCES = select(
 _SELECT_SOME = _SELECT_BALANCES.where(
     _BALANCES.c.location_id == bindparam("location"),
     _BALANCES.c.item_id.in_(bindparam("items", expanding=True)),
-)
+).order_by(_BALANCES.c.item_id)
 _SELECT_SOME_FOR_UPDATE = _SELECT_SOME.with_for_update()
 _UPDATE_BALANCE = (
     update(_BALANCES)
@@ -57,13 +65,19 @@ _UPDATE_BALANCE = (
     )
 )
 _INSERT_LEDGER = insert(_LEDGER)
+_SKUS = select(_ITEMS.c.id, _ITEMS.c.sku).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
+_CODES = select(_LOCATIONS.c.id, _LOCATIONS.c.code)
+
+
+def lock_order(pair: Pair) -> tuple[int, int]:
+    """The one global order in which balance rows are locked: location, then item."""
+    return (pair[1], pair[0])
 
 
 def by_location(pairs: Iterable[Pair], chunk: int = 500) -> Iterator[tuple[int, list[int]]]:
-    """(location, item ids) groups of at most `chunk` items, in a stable order (row locks
-    are always taken in the same order, so two postings cannot deadlock on them)."""
+    """(location, item ids) groups of at most `chunk` items, in lock order."""
     grouped: dict[int, list[int]] = {}
-    for item_id, location_id in sorted(set(pairs), key=lambda p: (p[1], p[0])):
+    for item_id, location_id in sorted(set(pairs), key=lock_order):
         grouped.setdefault(location_id, []).append(item_id)
     for location_id, item_ids in grouped.items():
         for start in range(0, len(item_ids), chunk):
@@ -89,8 +103,19 @@ def require_stocked(item: StockItem) -> None:
         raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
 
 
+@dataclass(frozen=True)
+class Source:
+    """The document a ledger row comes from: its kind (`SourceKind`), its number or a few
+    words, and its id and line id where it has them."""
+
+    kind: str
+    ref: str
+    id: int | None = None
+    line_id: int | None = None
+
+
 @dataclass(eq=False)
-class Balance:
+class Balance(StockFigures):
     """One item at one location, as this transaction sees and changes it."""
 
     item_id: int
@@ -102,12 +127,8 @@ class Balance:
     saved: tuple[Decimal, Decimal, Decimal, Decimal] | None = field(default=None, repr=False)
 
     @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.committed
-
-    @property
-    def backordered(self) -> Decimal:
-        return self.demand - self.committed
+    def pair(self) -> Pair:
+        return (self.item_id, self.location_id)
 
     def values(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         return (self.on_hand, self.committed, self.demand, self.on_order)
@@ -117,18 +138,37 @@ class StockBook:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
         self._balances: dict[Pair, Balance] = {}
+        self._highest_lock: tuple[int, int] | None = None
         self._ledger: list[dict[str, Any]] = []
+        self._skus: dict[int, str] = {}
         # Item/location pairs whose available stock grew in this posting.
         self.new_supply: set[Pair] = set()
 
+    @classmethod
+    def of(cls, tx: Transaction) -> StockBook:
+        return tx.book(cls)
+
+    def know(self, item: StockItem) -> None:
+        """Remember an item's sku, so what the posting changed can be named without a query."""
+        self._skus[item.id] = item.sku
+
     # --- balances ----------------------------------------------------------------------
 
-    def balances(self, pairs: Iterable[Pair]) -> dict[Pair, Balance]:
-        """Balances for the pairs, created at zero where missing, locked for this transaction
-        (row locks on PostgreSQL; SQLite already holds the write lock)."""
+    def lock(self, pairs: Iterable[Pair]) -> dict[Pair, Balance]:
+        """Balances for the pairs, created at zero where missing; in a write transaction
+        locked for update in lock order (row locks on PostgreSQL; SQLite already holds the
+        write lock). A posting locks everything it will touch at once."""
         pairs = list(pairs)
         wanted = set(pairs) - self._balances.keys()
         if wanted:
+            if self.tx.write:
+                first = min(wanted, key=lock_order)
+                if self._highest_lock is not None and lock_order(first) < self._highest_lock:
+                    raise RuntimeError(
+                        "balance rows must be locked in one go, in lock order: "
+                        f"{first} requested after {self._highest_lock}"
+                    )
+                self._highest_lock = lock_order(max(wanted, key=lock_order))
             self._load(wanted)
             missing = wanted - self._balances.keys()
             if missing and self.tx.write:
@@ -141,7 +181,7 @@ class StockBook:
                         "demand": ZERO,
                         "on_order": ZERO,
                     }
-                    for i, loc in sorted(missing)
+                    for i, loc in sorted(missing, key=lock_order)
                 ]
                 stmt = (pg_insert if self.tx.is_postgresql else sqlite_insert)(_BALANCES)
                 self.tx.session.flush()  # new items or locations must exist first
@@ -156,12 +196,17 @@ class StockBook:
         stmt = _SELECT_SOME_FOR_UPDATE if self.tx.write else _SELECT_SOME
         for location_id, item_ids in by_location(pairs):
             rows = self.tx.session.execute(stmt, {"location": location_id, "items": item_ids})
-            for item_id, loc_id, on_hand, committed, demand, on_order in rows:
-                values = (on_hand, committed, demand, on_order)
-                self._balances[(item_id, loc_id)] = Balance(item_id, loc_id, *values, saved=values)
+            for r in rows:
+                values = (r.on_hand, r.committed, r.demand, r.on_order)
+                self._balances[(r.item_id, r.location_id)] = Balance(
+                    r.item_id, r.location_id, *values, saved=values
+                )
 
     def balance(self, item_id: int, location_id: int) -> Balance:
-        return self.balances([(item_id, location_id)])[(item_id, location_id)]
+        """A balance this posting has locked already (or, reading, any balance)."""
+        pair = (item_id, location_id)
+        found = self._balances.get(pair)
+        return found if found is not None else self.lock([pair])[pair]
 
     # --- posting -----------------------------------------------------------------------
 
@@ -171,11 +216,9 @@ class StockBook:
         location_id: int,
         quantity: Decimal,
         reason: LedgerReason,
-        source_ref: str,
+        source: Source,
         *,
         unit_cost: Decimal | None = None,
-        work_order_id: int | None = None,
-        line_id: int | None = None,
         reverses_id: int | None = None,
         memo: str | None = None,
     ) -> None:
@@ -184,6 +227,7 @@ class StockBook:
         require_stocked(item)
         if quantity == 0:
             raise ValidationError("a stock posting needs a quantity other than zero")
+        self.know(item)
         bal = self.balance(item.id, location_id)
         after = bal.on_hand + quantity
         if after < 0:
@@ -202,9 +246,10 @@ class StockBook:
                 "quantity": quantity,
                 "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
                 "reason": reason.value,
-                "source_ref": source_ref,
-                "work_order_id": work_order_id,
-                "work_order_line_id": line_id,
+                "source_kind": source.kind,
+                "source_id": source.id,
+                "source_line_id": source.line_id,
+                "source_ref": source.ref[:120],
                 "reverses_id": reverses_id,
                 "memo": memo,
                 "posted_by": self.tx.actor.user,
@@ -218,14 +263,6 @@ class StockBook:
         """Committed stock was released: for commit-after-entry it is new supply too."""
         self.new_supply.add((item_id, location_id))
 
-    def settle(self) -> None:
-        """At commit: hand new supply to waiting orders when the preference says so."""
-        if self.new_supply and self.tx.prefs.perform_item_commitment_after_transaction_entry:
-            from app.services.commitment import commit_new_supply
-
-            commit_new_supply(self.tx, sorted(self.new_supply))
-        self.new_supply.clear()
-
     def write(self, event_id: int) -> None:
         """Put the queued ledger rows and the changed balances into the database."""
         session = self.tx.session
@@ -236,19 +273,37 @@ class StockBook:
                 row["posted_at"] = now
             session.execute(_INSERT_LEDGER, self._ledger)
             self._ledger = []
-        changed = [
-            {
-                "b_item": b.item_id,
-                "b_location": b.location_id,
-                "b_on_hand": b.on_hand,
-                "b_committed": b.committed,
-                "b_demand": b.demand,
-                "b_on_order": b.on_order,
-            }
-            for b in self._balances.values()
-            if b.values() != b.saved
-        ]
-        if changed:
-            session.execute(_UPDATE_BALANCE, changed)
-            for b in self._balances.values():
-                b.saved = b.values()
+        changed = [b for b in self._balances.values() if b.values() != b.saved]
+        if not changed:
+            return
+        session.execute(
+            _UPDATE_BALANCE,
+            [
+                {
+                    "b_item": b.item_id,
+                    "b_location": b.location_id,
+                    "b_on_hand": b.on_hand,
+                    "b_committed": b.committed,
+                    "b_demand": b.demand,
+                    "b_on_order": b.on_order,
+                }
+                for b in changed
+            ],
+        )
+        for b in changed:
+            b.saved = b.values()
+        self._name_changes(changed)
+
+    def _name_changes(self, changed: list[Balance]) -> None:
+        """Record the changed balances by sku and location code (skus and codes never change
+        once written, so the database's name cache answers most of them)."""
+        names = self.tx.uow.database.names
+        skus = {**names.skus, **self._skus}
+        unknown = {b.item_id for b in changed} - skus.keys()
+        if unknown:
+            skus.update(self.tx.session.execute(_SKUS, {"ids": sorted(unknown)}).all())
+        if {b.location_id for b in changed} - names.codes.keys():
+            names.codes.update(self.tx.session.execute(_CODES).all())
+        for b in changed:
+            self.tx.changed.balance(skus[b.item_id], names.codes[b.location_id])
+        names.skus.update(skus)  # the posting is about to commit: these rows exist

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Label, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -14,15 +14,15 @@ from app.models import Item, ItemType, Location
 
 _ITEM = cast(Table, Item.__table__)
 _LOCATION = cast(Table, Location.__table__)
-ITEM_COLUMNS = (
-    _ITEM.c.id,
-    _ITEM.c.sku,
-    _ITEM.c.name,
-    _ITEM.c.uom,
-    _ITEM.c.item_type,
-    _ITEM.c.standard_cost,
-    _ITEM.c.active,
-)
+_ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active")
+
+
+def item_columns(prefix: str = "item", table: Any = _ITEM) -> tuple[Label[Any], ...]:
+    """The columns of an ItemRef, labelled `<prefix>_<field>` (joins read several items)."""
+    return tuple(table.c[name].label(f"{prefix}_{name}") for name in _ITEM_FIELDS)
+
+
+ITEM_COLUMNS = item_columns()
 _ITEM_BY_SKU = select(*ITEM_COLUMNS).where(_ITEM.c.sku == bindparam("sku"))
 _LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code).where(
     _LOCATION.c.code == bindparam("code")
@@ -53,9 +53,10 @@ class LocationRef:
     code: str
 
 
-def item_ref(row: Any, offset: int = 0) -> ItemRef:
-    """An ItemRef from a row holding ITEM_COLUMNS from `offset` on."""
-    return ItemRef(*row[offset : offset + len(ITEM_COLUMNS)])
+def item_ref(row: Any, prefix: str = "item") -> ItemRef:
+    """An ItemRef from a row holding `item_columns(prefix)`."""
+    m = row._mapping
+    return ItemRef(**{name: m[f"{prefix}_{name}"] for name in _ITEM_FIELDS})
 
 
 def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
@@ -77,7 +78,7 @@ def location_ref(session: Session, code: str | None = None) -> LocationRef:
         row = session.execute(_LOCATION_BY_CODE, {"code": code.strip()}).first()
         if row is None:
             raise NotFound(f"unknown location {code.strip()!r}")
-    return LocationRef(*row)
+    return LocationRef(id=row.id, code=row.code)
 
 
 def item_by_sku(session: Session, sku: str) -> Item:
@@ -87,7 +88,3 @@ def item_by_sku(session: Session, sku: str) -> Item:
     if item is None:
         raise NotFound(f"unknown sku {text!r}")
     return item
-
-
-def normalize_wo_number(number: str) -> str:
-    return (number or "").strip().upper()

@@ -1,0 +1,84 @@
+"""The `shopfloor` command: parses, calls the services, prints.
+
+Exit status: 0 done; 2 refused (bad input, not found, illegal transition, permission, schema),
+with a one-line reason on stderr and, with --json, {"error": {"code", "message"}} on stdout;
+1 when `check` finds problems or something unexpected breaks. Nothing is changed unless the
+command succeeds. The commands are grouped by what they are about: app/cli/plant.py,
+catalog.py, stock.py, production.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.cli import catalog, plant, production, stock
+from app.cli.base import Commands, Context, Parser
+from app.cli.output import fail, jsonable
+from app.config import database_url
+from app.errors import ShopfloorError
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+
+GROUPS = (plant, catalog, stock, production)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or SQLAlchemy URL")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object"
+    )
+    common.add_argument("--user", default=argparse.SUPPRESS, help="act as this user")
+
+    p = Parser(
+        prog="shopfloor",
+        description="Shopfloor: work orders, BOMs and inventory for the shop floor.",
+        parents=[common],
+    )
+    # The shared --db/--json/--user actions keep SUPPRESS as default so they can be given before
+    # or after the sub-command; main() fills in the defaults after parsing.
+    p.set_defaults(handler=plant.cmd_overview, needs_schema=True)
+    p.add_argument("--version", action="version", version=f"shopfloor {__version__}")
+    commands = Commands(p.add_subparsers(dest="command", parser_class=Parser), common)
+    for group in GROUPS:
+        group.register(commands)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    want_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    database: Database | None = None
+    try:
+        args = parser.parse_args(argv)
+        for name, default in (("db", None), ("json", False), ("user", None)):
+            if not hasattr(args, name):
+                setattr(args, name, default)
+        want_json = args.json
+        database = Database(database_url(args.db))
+        if args.needs_schema:
+            database.require_current_schema()
+        ctx = Context(
+            args=args, database=database, uow=UnitOfWork(database, Actor.current(args.user))
+        )
+        payload, text = args.handler(ctx)
+    except ShopfloorError as exc:
+        return fail(2, exc.code, exc.message, want_json)
+    except KeyboardInterrupt:
+        return fail(130, "interrupted", "interrupted", want_json)
+    except Exception as exc:  # a bug: say so plainly, exit 1
+        return fail(1, "internal", f"internal error: {type(exc).__name__}: {exc}", want_json)
+    finally:
+        if database is not None:
+            database.dispose()
+    if want_json:
+        print(json.dumps(jsonable(payload), ensure_ascii=False))
+    else:
+        print(text)
+    if args.handler is plant.cmd_check and not payload["ok"]:
+        return 1
+    return 0

@@ -1,0 +1,106 @@
+"""Commands for the plant as a whole: init, overview, check, preferences and users."""
+
+from __future__ import annotations
+
+from app import __version__
+from app.cli.base import Commands, Context, Result
+from app.cli.output import table
+from app.services import admin, check, overview, setup
+
+
+def cmd_init(ctx: Context) -> Result:
+    res = setup.init_database(ctx.database, demo=ctx.args.demo, actor=ctx.uow.actor)
+    lines = [f"database {res.database} is at schema {res.schema}"]
+    if res.previous_schema and res.previous_schema != res.schema:
+        lines.append(f"upgraded from {res.previous_schema}; backup at {res.backup}")
+    if res.demo:
+        lines.append("demo plant loaded")
+    return res, "\n".join(lines)
+
+
+def cmd_overview(ctx: Context) -> Result:
+    o = overview.overview(ctx.uow, first=50)
+    payload = {
+        "database": o.database,
+        "work_orders": o.work_orders,
+        "late": [w.number for w in o.late.rows],
+        "late_total": o.late.total,
+        "shortages": o.shortages.total,
+        "suggestions": o.suggestions.total,
+    }
+    more = f" (and {o.late.total - len(o.late.rows)} more)" if o.late.has_more else ""
+    text = [
+        f"Shopfloor {__version__}: {o.database}",
+        "",
+        table(["status", "work orders"], list(o.work_orders.items())),
+        "",
+        f"late work orders: {', '.join(w.number for w in o.late.rows) or 'none'}{more}",
+        f"components short across active work orders: {o.shortages.total}",
+        f"creation queue suggestions: {o.suggestions.total}",
+        "",
+        "See `shopfloor --help` for every command.",
+    ]
+    return payload, "\n".join(text)
+
+
+def cmd_check(ctx: Context) -> Result:
+    report = check.check_database(ctx.uow)
+    payload = {"ok": report.ok, "problems": report.problems, "checked": report.checked}
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.checked.items())
+    if report.ok:
+        return payload, f"ok: checked {counts}"
+    return payload, "PROBLEMS:\n" + "\n".join(f"- {p}" for p in report.problems)
+
+
+def cmd_prefs_show(ctx: Context) -> Result:
+    prefs = admin.show_preferences(ctx.uow)
+    return prefs, table(["preference", "value"], list(prefs.items()))
+
+
+def cmd_prefs_set(ctx: Context) -> Result:
+    prefs = admin.set_preference(ctx.uow, ctx.args.key, ctx.args.value)
+    key = ctx.args.key.strip().lower()
+    return prefs, f"{key} = {prefs[key]}"
+
+
+def cmd_user_list(ctx: Context) -> Result:
+    rows = admin.list_users(ctx.uow)
+    return {"users": rows}, table(
+        ["user", "role", "active"], [(u.username, u.role, u.active) for u in rows]
+    )
+
+
+def cmd_user_add(ctx: Context) -> Result:
+    u = admin.add_user(ctx.uow, ctx.args.name, ctx.args.role)
+    return u, f"user {u.username} added as {u.role}"
+
+
+def cmd_user_set(ctx: Context) -> Result:
+    active = None if ctx.args.active is None else ctx.args.active == "yes"
+    u = admin.update_user(ctx.uow, ctx.args.name, role=ctx.args.role, active=active)
+    return u, f"user {u.username}: {u.role}, {'active' if u.active else 'deactivated'}"
+
+
+def register(cmd: Commands) -> None:
+    sp = cmd.add("init", cmd_init, "create or upgrade the database")
+    sp.add_argument("--demo", action="store_true", help="load the demo plant into a new database")
+    sp.set_defaults(needs_schema=False)
+
+    cmd.add("overview", cmd_overview, "the plant at a glance")
+    cmd.add("check", cmd_check, "prove balances and work orders against the ledger")
+
+    g = cmd.group("prefs", "preferences")
+    cmd.add("show", cmd_prefs_show, "all preferences", g)
+    sp = cmd.add("set", cmd_prefs_set, "set a preference", g)
+    sp.add_argument("key")
+    sp.add_argument("value")
+
+    g = cmd.group("user", "users and roles")
+    cmd.add("list", cmd_user_list, "registered users", g)
+    sp = cmd.add("add", cmd_user_add, "register a user", g)
+    sp.add_argument("name")
+    sp.add_argument("--role", required=True)
+    sp = cmd.add("set", cmd_user_set, "change a user's role or deactivate them", g)
+    sp.add_argument("name")
+    sp.add_argument("--role")
+    sp.add_argument("--active", choices=["yes", "no"])

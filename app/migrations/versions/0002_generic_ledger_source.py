@@ -1,0 +1,156 @@
+"""The ledger points at its source document generically (kind, id, line) instead of by work
+order foreign keys, so that work orders, fulfillments and receipts post the same rows; new
+reasons for receipts and shipments; indexes for paged, sorted lists.
+
+Existing rows keep their meaning: a row with a work order becomes source kind `work_order`
+with that work order's and line's ids; every other row is an `adjustment`. The ledger's
+append-only triggers are lifted for the copy and put back.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+OLD_REASONS = "('adjustment', 'issue', 'backflush', 'completion', 'reversal')"
+NEW_REASONS = "('adjustment', 'issue', 'backflush', 'completion', 'receipt', 'shipment', 'reversal')"
+SOURCE_KINDS = "('adjustment', 'work_order', 'fulfillment', 'receipt')"
+MESSAGE = "ledger_entry is append-only: post a reversing entry instead"
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def _triggers(create: bool) -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"DROP TRIGGER IF EXISTS ledger_entry_no_{verb.lower()}")
+            if create:
+                op.execute(
+                    f"CREATE TRIGGER ledger_entry_no_{verb.lower()} BEFORE {verb} ON ledger_entry "
+                    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+                )
+    else:
+        op.execute("DROP TRIGGER IF EXISTS ledger_entry_append_only ON ledger_entry")
+        if create:
+            op.execute(
+                "CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON ledger_entry "
+                "FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()"
+            )
+
+
+def _ledger_0001_with_sources() -> sa.Table:
+    """ledger_entry as 0001 made it, plus the three nullable source columns: the table the
+    SQLite batch copy starts from (SQLite does not reflect CHECK constraints)."""
+    return sa.Table(
+        "ledger_entry",
+        sa.MetaData(),
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column(
+            "event_id",
+            BigId,
+            sa.ForeignKey("audit_event.id", name="fk_ledger_entry_event_id_audit_event"),
+            nullable=False,
+        ),
+        sa.Column(
+            "item_id",
+            sa.Integer(),
+            sa.ForeignKey("item.id", name="fk_ledger_entry_item_id_item"),
+            nullable=False,
+        ),
+        sa.Column(
+            "location_id",
+            sa.Integer(),
+            sa.ForeignKey("location.id", name="fk_ledger_entry_location_id_location"),
+            nullable=False,
+        ),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("unit_cost", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("source_ref", sa.String(length=120), nullable=False),
+        sa.Column(
+            "work_order_id",
+            sa.Integer(),
+            sa.ForeignKey("work_order.id", name="fk_ledger_entry_work_order_id_work_order"),
+            nullable=True,
+        ),
+        sa.Column(
+            "work_order_line_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "work_order_line.id", name="fk_ledger_entry_work_order_line_id_work_order_line"
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "reverses_id",
+            BigId,
+            sa.ForeignKey("ledger_entry.id", name="fk_ledger_entry_reverses_id_ledger_entry"),
+            nullable=True,
+        ),
+        sa.Column("memo", sa.String(length=200), nullable=True),
+        sa.Column("posted_by", sa.String(length=64), nullable=False),
+        sa.Column("posted_at", sa.DateTime(), nullable=False),
+        sa.Column("source_kind", sa.String(length=16), nullable=True),
+        sa.Column("source_id", sa.BigInteger(), nullable=True),
+        sa.Column("source_line_id", sa.BigInteger(), nullable=True),
+        sa.CheckConstraint(f"reason IN {OLD_REASONS}", name="ck_ledger_entry_reason"),
+        sa.CheckConstraint("quantity <> 0", name="ck_ledger_entry_quantity"),
+        sa.CheckConstraint("unit_cost >= 0", name="ck_ledger_entry_unit_cost"),
+        sa.Index("ix_ledger_entry_event_id", "event_id"),
+        sa.Index("ix_ledger_entry_item_location_qty", "item_id", "location_id", "quantity"),
+        sa.Index("ix_ledger_entry_reverses_id", "reverses_id"),
+        sa.Index("ix_ledger_entry_work_order_id", "work_order_id"),
+        sa.Index("ix_ledger_entry_work_order_line_id", "work_order_line_id"),
+    )
+
+
+def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    _triggers(create=False)
+    op.add_column("ledger_entry", sa.Column("source_kind", sa.String(length=16), nullable=True))
+    op.add_column("ledger_entry", sa.Column("source_id", sa.BigInteger(), nullable=True))
+    op.add_column("ledger_entry", sa.Column("source_line_id", sa.BigInteger(), nullable=True))
+    op.execute(
+        "UPDATE ledger_entry SET source_kind = CASE WHEN work_order_id IS NULL "
+        "THEN 'adjustment' ELSE 'work_order' END, source_id = work_order_id, "
+        "source_line_id = work_order_line_id"
+    )
+    with op.batch_alter_table(
+        "ledger_entry",
+        copy_from=_ledger_0001_with_sources() if sqlite else None,
+        recreate="always" if sqlite else "auto",
+    ) as batch:
+        batch.drop_index("ix_ledger_entry_work_order_id")
+        batch.drop_index("ix_ledger_entry_work_order_line_id")
+        if not sqlite:
+            batch.drop_constraint(op.f("fk_ledger_entry_work_order_id_work_order"), type_="foreignkey")
+            batch.drop_constraint(
+                op.f("fk_ledger_entry_work_order_line_id_work_order_line"), type_="foreignkey"
+            )
+        batch.drop_column("work_order_id")
+        batch.drop_column("work_order_line_id")
+        batch.alter_column("source_kind", existing_type=sa.String(length=16), nullable=False)
+        batch.drop_constraint(op.f("ck_ledger_entry_reason"), type_="check")
+        batch.create_check_constraint(op.f("ck_ledger_entry_reason"), f"reason IN {NEW_REASONS}")
+        batch.create_check_constraint(
+            op.f("ck_ledger_entry_source_kind"), f"source_kind IN {SOURCE_KINDS}"
+        )
+        batch.create_index("ix_ledger_entry_source", ["source_kind", "source_id"])
+        batch.create_index("ix_ledger_entry_source_line", ["source_kind", "source_line_id"])
+        batch.create_index("ix_ledger_entry_reason_posted_at", ["reason", "posted_at"])
+    _triggers(create=True)
+    with op.batch_alter_table("work_order") as batch:
+        batch.create_index("ix_work_order_due_date", ["due_date"])
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Shopfloor databases are upgraded only; restore the backup copy")

@@ -1,0 +1,1 @@
+"""The catalog: items and locations, bills of materials, and imports."""

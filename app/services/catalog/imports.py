@@ -1,0 +1,316 @@
+"""Imports of items, BOM lines and stock from CSV or XLSX (read with pandas, as text).
+
+Every row is validated before anything is written; one bad row imports nothing, and the
+error names each bad row (spreadsheet numbering: the header is row 1) and why. A good file
+is imported in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.errors import BomCycle, ImportRejected, RowError, ShopfloorError, ValidationError
+from app.models import Item, Location
+from app.models.quantity import fmt, parse_decimal, parse_quantity
+from app.services import inventory
+from app.services.catalog import boms
+from app.services.catalog.items import apply_item_spec, check_type_change, item_spec, parse_flag
+from app.services.engine import changes
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.ledger import StockBook, require_stocked
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, UnitOfWork, posting
+
+ITEM_COLUMNS = ("sku", "name", "type", "uom", "cost", "build_point", "preferred_stock", "drop_ship")
+ITEM_REQUIRED = ("sku", "name", "type")
+BOM_COLUMNS = ("assembly", "component", "quantity", "backflush")
+BOM_REQUIRED = ("assembly", "component", "quantity")
+STOCK_COLUMNS = ("sku", "location", "quantity", "unit_cost")
+STOCK_REQUIRED = ("sku", "quantity")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    source: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    changes: Changes = NO_CHANGES
+
+    @property
+    def event_id(self) -> int | None:
+        return self.changes.event_id
+
+
+Row = tuple[int, dict[str, str]]  # (spreadsheet row number, values by column)
+
+
+MAX_FIELDS = 64
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # empty, or NaN
+        return ""
+    return str(value).strip()
+
+
+def read_rows(
+    path: str | Path, columns: Sequence[str], required: Sequence[str]
+) -> tuple[str, list[Row]]:
+    """Read a CSV or XLSX file as text (never as floats) into rows numbered as a spreadsheet
+    shows them (the header is row 1; blank lines keep their numbers)."""
+    p = Path(path)
+    name = p.name
+    if not p.is_file():
+        raise ValidationError(f"{path}: no such file")
+    suffix = p.suffix.lower()
+    import pandas as pd  # imported on first use: it doubles the start-up time of every command
+
+    # No header inference: every line is read as plain fields, so a short row, a row with
+    # extra fields or a trailing comma is seen as it is, never shifted into another column.
+    options: dict[str, Any] = {
+        "header": None,
+        "names": list(range(MAX_FIELDS)),
+        "dtype": str,
+        "keep_default_na": False,
+        "na_filter": False,
+    }
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(p, **options)
+        elif suffix in (".csv", ".txt"):
+            frame = pd.read_csv(p, encoding="utf-8-sig", skip_blank_lines=False, **options)
+        else:
+            raise ValidationError(f"{name}: not a .csv or .xlsx file")
+    except ShopfloorError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise ImportRejected(name, [RowError(1, "the file is empty")]) from None
+    except pd.errors.ParserError as exc:
+        raise ValidationError(f"{name}: cannot be read ({exc})") from None
+    except Exception as exc:  # a file pandas cannot read is refused, not a crash
+        raise ValidationError(f"{name}: cannot be read ({exc})") from None
+    lines = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
+    if not lines or not any(lines[0]):
+        raise ImportRejected(name, [RowError(1, "the file is empty")])
+    width = max(i for i, v in enumerate(lines[0]) if v) + 1
+    header = [v.lower() for v in lines[0][:width]]
+    problems = []
+    unknown = [c or "(blank)" for c in header if c not in columns]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown)}; expected {', '.join(columns)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        problems.append("a column appears twice")
+    if problems:
+        raise ImportRejected(name, [RowError(1, "; ".join(problems))])
+    rows: list[Row] = []
+    extra: list[RowError] = []
+    for index, values in enumerate(lines[1:], start=2):
+        if any(values[width:]):
+            extra.append(RowError(index, f"more values than the {width} columns"))
+            continue
+        record = dict(zip(header, values[:width], strict=True))
+        if any(record.values()):  # blank spreadsheet rows are not data
+            rows.append((index, record))
+    if extra:
+        raise ImportRejected(name, extra)
+    if not rows:
+        raise ImportRejected(name, [RowError(2, "the file has no data rows")])
+    return name, rows
+
+
+def _run_rows(rows: list[Row], check: object) -> list[RowError]:
+    errors = []
+    for number, record in rows:
+        try:
+            check(number, record)  # type: ignore[operator]
+        except ShopfloorError as exc:
+            errors.append(RowError(number, exc.message))
+    return errors
+
+
+# --- items --------------------------------------------------------------------------------
+
+
+def import_items(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    """Create or update items by exact sku (the file is read before the posting starts)."""
+    source, rows = read_rows(path, ITEM_COLUMNS, ITEM_REQUIRED)
+    return _import_items(uow, source, rows)
+
+
+@posting("import.items", Permission.IMPORT)
+def _import_items(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
+    tx.set_document(source)
+    specs = []
+    first_row: dict[str, int] = {}
+    existing = {
+        i.sku: i
+        for i in tx.session.scalars(select(Item).where(Item.sku.in_({r["sku"] for _n, r in rows})))
+    }
+
+    def check(number: int, r: dict[str, str]) -> None:
+        spec = item_spec(
+            sku=r.get("sku"),
+            name=r.get("name"),
+            item_type=r.get("type"),
+            uom=r.get("uom"),
+            standard_cost=r.get("cost"),
+            build_point=r.get("build_point"),
+            preferred_stock=r.get("preferred_stock"),
+            drop_ship=r.get("drop_ship"),
+        )
+        if spec.sku in first_row:
+            raise ValidationError(f"sku {spec.sku} is already on row {first_row[spec.sku]}")
+        first_row[spec.sku] = number
+        old = existing.get(spec.sku)
+        if old is not None:
+            check_type_change(tx, old, spec.item_type)
+        specs.append(spec)
+
+    errors = _run_rows(rows, check)
+    if errors:
+        raise ImportRejected(source, errors)
+    for spec in specs:
+        apply_item_spec(tx, spec, existing.get(spec.sku))
+    created = sum(1 for s in specs if s.sku not in existing)
+    tx.note(rows=len(rows), created=created, updated=len(specs) - created)
+    tx.changed.add_all(changes.ITEM, (s.sku for s in specs))
+    return ImportResult("items", source, len(rows), created, len(specs) - created)
+
+
+# --- BOMs ---------------------------------------------------------------------------------
+
+
+def import_boms(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    """Each assembly's rows become a new, active revision of its BOM."""
+    source, rows = read_rows(path, BOM_COLUMNS, BOM_REQUIRED)
+    return _import_boms(uow, source, rows)
+
+
+@posting("import.boms", Permission.IMPORT)
+def _import_boms(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
+    tx.set_document(source)
+    skus = {r["assembly"] for _n, r in rows} | {r["component"] for _n, r in rows}
+    items = {i.sku: i for i in tx.session.scalars(select(Item).where(Item.sku.in_(skus)))}
+    groups: dict[str, list[tuple[Item, Decimal, bool]]] = defaultdict(list)
+    first_row: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
+
+    def known(sku: str, role: str) -> Item:
+        if not sku:
+            raise ValidationError(f"{role} is empty")
+        item = items.get(sku)
+        if item is None:
+            raise ValidationError(f"unknown {role} sku {sku!r}")
+        return item
+
+    def check(number: int, r: dict[str, str]) -> None:
+        assembly = known(r["assembly"], "assembly")
+        boms.check_assembly(assembly)
+        component = known(r["component"], "component")
+        if component.id == assembly.id:
+            raise ValidationError(f"{assembly.sku} cannot be a component of itself")
+        boms.check_component(assembly, component)
+        qty = parse_quantity(r["quantity"], f"quantity of {component.sku}")
+        backflush = parse_flag(r.get("backflush"), "backflush", True)
+        key = (assembly.sku, component.sku)
+        if key in seen:
+            raise ValidationError(
+                f"{component.sku} is already on {assembly.sku}'s BOM at row {seen[key]}"
+            )
+        seen[key] = number
+        first_row.setdefault(assembly.sku, number)
+        groups[assembly.sku].append((component, qty, backflush))
+
+    errors = _run_rows(rows, check)
+    if not errors:
+        try:
+            boms.refuse_cycles(
+                tx.session,
+                {items[a].id: [c.id for c, _q, _b in lines] for a, lines in groups.items()},
+            )
+        except BomCycle as exc:
+            at = min((first_row[s] for s in exc.cycle if s in first_row), default=2)
+            errors.append(RowError(at, exc.message))
+    if errors:
+        raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
+    for assembly_sku, lines in groups.items():
+        boms.create_revision(tx, items[assembly_sku], lines, memo=f"import {source}")
+    tx.note(rows=len(rows), assemblies=len(groups))
+    tx.changed.add_all(changes.BOM, groups)
+    return ImportResult("boms", source, len(rows), created=len(groups))
+
+
+# --- stock --------------------------------------------------------------------------------
+
+
+def import_stock(uow: UnitOfWork, path: str | Path) -> ImportResult:
+    """Stock rows posted as inventory adjustments; an empty location is the default one; a
+    negative quantity is a write-off and may not take on hand below zero (rows of the same
+    file count together)."""
+    source, rows = read_rows(path, STOCK_COLUMNS, STOCK_REQUIRED)
+    return _import_stock(uow, source, rows)
+
+
+@posting("import.stock", Permission.IMPORT)
+def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
+    tx.set_document(source)
+    items = {
+        i.sku: i
+        for i in tx.session.scalars(select(Item).where(Item.sku.in_({r["sku"] for _n, r in rows})))
+    }
+    locations = {loc.code: loc for loc in tx.session.scalars(select(Location))}
+    default = next((loc for loc in locations.values() if loc.is_default), None)
+    postings: list[tuple[int, Item, Location, Decimal, Decimal | None]] = []
+
+    def check(number: int, r: dict[str, str]) -> None:
+        sku = r["sku"]
+        if not sku:
+            raise ValidationError("sku is empty")
+        item = items.get(sku)
+        if item is None:
+            raise ValidationError(f"unknown sku {sku!r}")
+        require_stocked(item)
+        code = r.get("location", "")
+        loc = locations.get(code) if code else default
+        if loc is None:
+            raise ValidationError(f"unknown location {code!r}" if code else "no default location")
+        qty = parse_decimal(r["quantity"], field="quantity", non_zero=True)
+        cost_text = r.get("unit_cost", "")
+        cost = parse_decimal(cost_text, field="unit_cost", non_negative=True) if cost_text else None
+        postings.append((number, item, loc, qty, cost))
+
+    errors = _run_rows(rows, check)
+    # Write-offs count together, row after row, against what is on hand now.
+    bals = StockBook.of(tx).lock((item.id, loc.id) for _n, item, loc, _q, _c in postings)
+    running = {pair: bal.on_hand for pair, bal in bals.items()}
+    for number, item, loc, qty, _cost in postings:
+        pair = (item.id, loc.id)
+        if running[pair] + qty < 0:
+            errors.append(
+                RowError(
+                    number,
+                    f"writing off {fmt(-qty)} {item.sku} would take on hand at {loc.code} "
+                    f"below zero (on hand {fmt(running[pair])})",
+                )
+            )
+        running[pair] += qty
+    if errors:
+        raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
+    for number, item, loc, qty, cost in postings:
+        inventory.adjust_in_transaction(
+            tx, item, loc.id, qty, unit_cost=cost, source=f"import {source} row {number}"
+        )
+    tx.note(rows=len(rows))
+    return ImportResult("stock", source, len(rows), created=len(postings))

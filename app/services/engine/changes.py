@@ -1,0 +1,89 @@
+"""What a posting changed, so that a window refreshes just that.
+
+A transaction collects what its books touch; when it commits, the collection is frozen into a
+`Changes` and returned with the posting's result (and handed to the unit of work's listeners).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# The kinds of record a change can name. Documents by number, the rest by their key.
+WORK_ORDER = "work_order"
+SALES_ORDER = "sales_order"
+FULFILLMENT = "fulfillment"
+PURCHASE_ORDER = "purchase_order"
+RECEIPT = "receipt"
+ITEM = "item"
+LOCATION = "location"
+BOM = "bom"
+CUSTOMER = "customer"
+VENDOR = "vendor"
+USER = "user"
+PREFERENCE = "preference"
+FINANCE_EVENT = "finance_event"
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The records one posting changed: `records[kind]` holds the numbers or keys of that kind
+    (work orders by number, items by sku, ...); `balances` the (sku, location code) pairs whose
+    stock figures moved."""
+
+    action: str | None = None
+    event_id: int | None = None
+    records: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    balances: frozenset[tuple[str, str]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.records) or bool(self.balances)
+
+    def of(self, kind: str) -> frozenset[str]:
+        return self.records.get(kind, _EMPTY)
+
+    def touches(self, *kinds: str) -> bool:
+        return any(kind in self.records for kind in kinds)
+
+    @property
+    def work_orders(self) -> frozenset[str]:
+        return self.of(WORK_ORDER)
+
+    @property
+    def items(self) -> frozenset[str]:
+        """Items whose record or stock figures changed."""
+        return self.of(ITEM)
+
+
+NO_CHANGES = Changes()
+
+
+class ChangeSet:
+    """The mutable collection a transaction fills while it works."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, set[str]] = defaultdict(set)
+        self._balances: set[tuple[str, str]] = set()
+
+    def add(self, kind: str, *keys: str) -> None:
+        self._records[kind].update(keys)
+
+    def add_all(self, kind: str, keys: Iterable[str]) -> None:
+        self._records[kind].update(keys)
+
+    def balance(self, sku: str, location: str) -> None:
+        self._balances.add((sku, location))
+        self._records[ITEM].add(sku)
+        self._records[LOCATION].add(location)
+
+    def freeze(self, action: str | None, event_id: int | None) -> Changes:
+        records = {kind: frozenset(keys) for kind, keys in self._records.items() if keys}
+        return Changes(
+            action=action,
+            event_id=event_id,
+            records=records,
+            balances=frozenset(self._balances),
+        )

@@ -1,0 +1,236 @@
+"""The engine's invariants for `shopfloor check` (the list is in app/services/check.py), and
+what every invariant works with: the report, the facts read once, amounts in words.
+
+Stock: on hand is the ledger. Demand: a balance's committed and demand are its open demand
+lines' of every kind, and no line commits past its need. Supply: on order is the open supply
+of every kind. Every comparison over lines runs in the database and returns only the rows at
+fault (a plant has millions of lines).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.models import Item, LedgerEntry, Location, StockBalance
+from app.models.figures import need_of
+from app.models.quantity import SCALE, fmt, millionths
+from app.services.engine.demand import sources, supply_sources
+from app.services.engine.uow import Transaction
+
+Pair = tuple[int, int]
+_ZERO4 = (0, 0, 0, 0)
+
+
+@dataclass
+class CheckReport:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    def problem(self, text: str) -> None:
+        self.ok = False
+        self.problems.append(text)
+
+
+def amount(millionths_value: int) -> str:
+    """A stored integer quantity in words."""
+    return fmt(Decimal(millionths_value).scaleb(-SCALE))
+
+
+class Facts:
+    """What several invariants read: names by id and the stored balances (as integers)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.session = tx.session
+        self.skus: dict[int, str] = dict(self.session.execute(select(Item.id, Item.sku)).all())
+        self.codes: dict[int, str] = dict(
+            self.session.execute(select(Location.id, Location.code)).all()
+        )
+        self.balances: dict[Pair, tuple[int, int, int, int]] = {
+            (r.item_id, r.location_id): (r.on_hand, r.committed, r.demand, r.on_order)
+            for r in self.session.execute(
+                select(
+                    StockBalance.item_id,
+                    StockBalance.location_id,
+                    millionths(StockBalance.on_hand).label("on_hand"),
+                    millionths(StockBalance.committed).label("committed"),
+                    millionths(StockBalance.demand).label("demand"),
+                    millionths(StockBalance.on_order).label("on_order"),
+                )
+            )
+        }
+
+    def name(self, pair: Pair) -> str:
+        return f"{self.skus.get(pair[0], pair[0])}@{self.codes.get(pair[1], pair[1])}"
+
+    def balance(self, pair: Pair) -> tuple[int, int, int, int]:
+        return self.balances.get(pair, _ZERO4)
+
+
+Invariant = Callable[[Facts, CheckReport], None]
+
+
+# --- stock ---------------------------------------------------------------------------------
+
+
+def on_hand_is_the_ledger(f: Facts, report: CheckReport) -> None:
+    """On hand is the sum of the ledger; never negative; never below what is committed."""
+    report.checked["balances"] = len(f.balances)
+    ledger = {
+        (r.item_id, r.location_id): int(r.quantity)
+        for r in f.session.execute(
+            select(
+                LedgerEntry.item_id,
+                LedgerEntry.location_id,
+                func.sum(millionths(LedgerEntry.quantity)).label("quantity"),
+            ).group_by(LedgerEntry.item_id, LedgerEntry.location_id)
+        )
+    }
+    report.checked["ledger_rows"] = int(
+        f.session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+    )
+    for pair in sorted(set(ledger) | set(f.balances)):
+        on_hand, committed, _dm, _oo = f.balance(pair)
+        if ledger.get(pair, 0) != on_hand:
+            report.problem(
+                f"{f.name(pair)}: on hand {amount(on_hand)} but the ledger sums to "
+                f"{amount(ledger.get(pair, 0))}"
+            )
+        if on_hand < 0:
+            report.problem(f"{f.name(pair)}: negative on hand {amount(on_hand)}")
+        if committed > on_hand:
+            report.problem(
+                f"{f.name(pair)}: committed {amount(committed)} exceeds on hand {amount(on_hand)}"
+            )
+
+
+def only_stocked_items_move(f: Facts, report: CheckReport) -> None:
+    """Only inventory and assembly items have ledger rows."""
+    rows = f.session.scalars(
+        select(Item.sku)
+        .join(LedgerEntry, LedgerEntry.item_id == Item.id)
+        .where(Item.item_type.not_in(("inventory", "assembly")))
+        .distinct()
+    )
+    for sku in rows:
+        report.problem(f"{sku}: ledger rows for an item that carries no stock")
+
+
+# --- demand and supply ---------------------------------------------------------------------
+
+
+def committed_and_demand_are_the_open_lines(f: Facts, report: CheckReport) -> None:
+    """A balance's committed and demand are the sums over the open lines of every kind."""
+    committed: dict[Pair, dict[str, int]] = defaultdict(dict)
+    demand: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for source in sources():
+        report.checked[source.kind + "_lines"] = int(
+            f.session.scalar(select(func.count()).select_from(source.lines)) or 0
+        )
+        rows = f.session.execute(
+            select(
+                source.item_id.label("item_id"),
+                source.location_id.label("location_id"),
+                func.sum(millionths(source.committed)).label("committed"),
+                func.sum(need_of(millionths(source.required), millionths(source.consumed))).label(
+                    "need"
+                ),
+            )
+            .select_from(source.tables)
+            .where(source.is_open)
+            .group_by(source.item_id, source.location_id)
+        )
+        for r in rows:
+            committed[(r.item_id, r.location_id)][source.label] = int(r.committed)
+            demand[(r.item_id, r.location_id)][source.label] = int(r.need)
+
+    for pair in sorted(set(committed) | set(demand) | set(f.balances)):
+        _oh, b_committed, b_demand, _oo = f.balance(pair)
+        lines_committed = sum(committed[pair].values()) if pair in committed else 0
+        if lines_committed != b_committed:
+            report.problem(
+                f"{f.name(pair)}: balance commits {amount(b_committed)} but "
+                f"{_by_kind(committed.get(pair, {}), 'commit')}"
+            )
+        lines_need = sum(demand[pair].values()) if pair in demand else 0
+        if lines_need != b_demand:
+            report.problem(
+                f"{f.name(pair)}: balance demand {amount(b_demand)} but "
+                f"{_by_kind(demand.get(pair, {}), 'need')}"
+            )
+
+
+def _by_kind(parts: dict[str, int], verb: str) -> str:
+    """In words: the open work order lines commit 4; or the total, with its kinds."""
+    shown = {label: v for label, v in parts.items() if v}
+    if len(shown) == 1:
+        label, value = next(iter(shown.items()))
+        return f"the open {label} {verb} {amount(value)}"
+    total = amount(sum(shown.values()))
+    detail = ", ".join(f"{label} {amount(v)}" for label, v in shown.items())
+    return f"the open demand lines {verb} {total}" + (f" ({detail})" if detail else "")
+
+
+def no_line_commits_past_its_need(f: Facts, report: CheckReport) -> None:
+    """An open line commits at most what it still needs (and at least what is firm); a line
+    that is not open demand commits nothing."""
+    for source in sources():
+        committed = millionths(source.committed)
+        firm = millionths(source.firm)
+        need = need_of(millionths(source.required), millionths(source.consumed))
+        rows = f.session.execute(
+            select(
+                source.document_number.label("number"),
+                source.item_id.label("item_id"),
+                source.is_open.label("open"),
+                committed.label("committed"),
+                firm.label("firm"),
+                need.label("need"),
+            )
+            .select_from(source.tables)
+            .where(
+                (source.is_open & ((committed > need) | (firm > committed)))
+                | (~source.is_open & ((committed != 0) | (firm != 0)))
+            )
+            .order_by(source.document_number)
+        )
+        for r in rows:
+            sku = f.skus.get(r.item_id, r.item_id)
+            if not r.open:
+                report.problem(
+                    f"{r.number} {sku}: not open demand but still commits {amount(r.committed)}"
+                )
+            elif r.committed > r.need:
+                report.problem(
+                    f"{r.number} {sku}: committed {amount(r.committed)} exceeds what the line "
+                    f"still needs ({amount(r.need)})"
+                )
+            else:
+                report.problem(
+                    f"{r.number} {sku}: firm {amount(r.firm)} exceeds its commitment "
+                    f"{amount(r.committed)}"
+                )
+
+
+def on_order_is_the_open_supply(f: Facts, report: CheckReport) -> None:
+    """A balance's on order is what the open supply of every kind still has to deliver."""
+    on_order: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for supply in supply_sources():
+        for r in f.session.execute(supply.remaining):
+            on_order[(r.item_id, r.location_id)][supply.kind] = int(r.quantity)
+    wording = {s.kind: s.wording for s in supply_sources()}
+    for pair in sorted(set(on_order) | set(f.balances)):
+        b_on_order = f.balance(pair)[3]
+        parts = on_order.get(pair, {})
+        if sum(parts.values()) != b_on_order:
+            shown = {k: v for k, v in parts.items() if v} or {supply_sources()[0].kind: 0}
+            report.problem(
+                f"{f.name(pair)}: balance on order {amount(b_on_order)} but "
+                + "; ".join(wording[k].format(amount(v)) for k, v in shown.items())
+            )

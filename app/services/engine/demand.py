@@ -1,0 +1,379 @@
+"""Demand: every kind of order line that needs stock, seen as one kind of line.
+
+A demand line has an item and a location, a required quantity, what it has consumed so far,
+what is committed to it, how much of that commitment is firm (picked and waiting to ship:
+no re-run or write-off may take it), and an urgency (ship date, priority, transaction date)
+by which scarce stock is handed out. Work order component lines are one source of demand, sales
+order lines another; a source declares where its lines live (`DemandSource`) and registers
+itself, and the commitment engine, the balances and `shopfloor check` work over all of them.
+
+The demand book is the transaction's identity map of demand lines: a line loaded twice (as
+part of its document, or as someone else's competition for the same stock) is one object, so
+every change is seen everywhere and written once, by its source's statement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    Table,
+    bindparam,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from app.models.figures import DemandFigures
+from app.models.quantity import ZERO, millionths
+from app.services.engine.ledger import Pair, by_location
+
+if TYPE_CHECKING:
+    from app.services.engine.uow import Transaction
+
+
+class Urgency(NamedTuple):
+    """What decides who gets scarce stock first (see `ordering_key`)."""
+
+    ship_date: date | None  # a work order's due date, a sales order's expected ship date
+    priority: int  # 1 = most urgent
+    transaction_date: date  # the document's date
+    created_at: datetime
+    rank: int  # the source's rank: ties between kinds
+    document_id: int
+
+
+@dataclass(eq=False, kw_only=True)
+class DemandLine(DemandFigures):
+    """One line of demand as a posting sees it and changes it."""
+
+    kind: str
+    id: int
+    document_id: int
+    item_id: int
+    location_id: int
+    required: Decimal
+    consumed: Decimal
+    committed: Decimal
+    firm: Decimal = ZERO  # committed quantity nothing may take away (picked, not yet shipped)
+    urgency: Urgency
+    saved: tuple[Decimal, Decimal] | None = field(default=None, repr=False)
+
+    @property
+    def pair(self) -> Pair:
+        return (self.item_id, self.location_id)
+
+    @property
+    def releasable(self) -> Decimal:
+        """Committed stock another, more urgent line (or a write-off) may take."""
+        return max(ZERO, self.committed - self.firm)
+
+    def values(self) -> tuple[Decimal, Decimal]:
+        return (self.committed, self.consumed)
+
+
+DemandRow = Any  # a result row of `DemandSource.select()`: standard names plus the extras
+
+
+@dataclass(frozen=True)
+class DemandSource:
+    """Where one kind of demand line lives and how to read it.
+
+    The standard columns are given as expressions over the line table and its document table;
+    `is_open` says which lines are open demand (they count in the balances and commit);
+    `make` builds the kind's own line record from a row (with `extra` columns it needs)."""
+
+    kind: str
+    label: str  # in words: "work order lines"
+    rank: int
+    lines: Table
+    tables: FromClause  # the lines joined to their documents
+    line_id: KeyedColumnElement[Any]
+    document_id: ColumnElement[Any]
+    document_number: ColumnElement[Any]
+    item_id: ColumnElement[Any]
+    location_id: ColumnElement[Any]
+    required: KeyedColumnElement[Any]
+    consumed: KeyedColumnElement[Any]  # written back
+    committed: KeyedColumnElement[Any]  # written back
+    firm: ColumnElement[Any]
+    ship_date: ColumnElement[Any]
+    priority: ColumnElement[Any]
+    transaction_date: ColumnElement[Any] | None  # None: the date of created_at
+    created_at: ColumnElement[Any]
+    is_open: ColumnElement[bool]
+    make: Callable[[DemandSource, DemandRow], DemandLine]
+    extra: tuple[ColumnElement[Any], ...] = ()  # more columns `make` reads
+    record_tables: FromClause | None = None  # `tables` with the joins `extra` needs
+    line_order: tuple[ColumnElement[Any], ...] = ()  # lines of one document, in order
+
+    def standard_columns(self) -> list[ColumnElement[Any]]:
+        return [
+            self.line_id.label("line_id"),
+            self.document_id.label("document_id"),
+            self.item_id.label("item_id"),
+            self.location_id.label("location_id"),
+            self.required.label("required"),
+            self.consumed.label("consumed"),
+            self.committed.label("committed"),
+            self.firm.label("firm"),
+            self.ship_date.label("ship_date"),
+            self.priority.label("priority"),
+            (self.transaction_date if self.transaction_date is not None else literal(None)).label(
+                "transaction_date"
+            ),
+            self.created_at.label("created_at"),
+        ]
+
+    @cached_property
+    def selected(self) -> Select[Any]:
+        """Every line of this kind with its standard columns and the extras."""
+        return select(*self.standard_columns(), *self.extra).select_from(
+            self.record_tables if self.record_tables is not None else self.tables
+        )
+
+    @cached_property
+    def open_at(self) -> Select[Any]:
+        """Open lines of some items at one location (`items`, `location`)."""
+        return self.selected.where(
+            self.is_open,
+            self.location_id == bindparam("location"),
+            self.item_id.in_(bindparam("items", expanding=True)),
+        )
+
+    @cached_property
+    def open_in_millionths(self) -> Select[Any]:
+        """Every open line with its quantities as stored integers (the full re-run reads
+        hundreds of thousands of them)."""
+        return (
+            select(
+                self.line_id.label("line_id"),
+                self.document_id.label("document_id"),
+                self.item_id.label("item_id"),
+                self.location_id.label("location_id"),
+                millionths(self.required).label("required"),
+                millionths(self.consumed).label("consumed"),
+                millionths(self.committed).label("committed"),
+                millionths(self.firm).label("firm"),
+                self.ship_date.label("ship_date"),
+                self.priority.label("priority"),
+                (
+                    self.transaction_date if self.transaction_date is not None else literal(None)
+                ).label("transaction_date"),
+                self.created_at.label("created_at"),
+            )
+            .select_from(self.tables)
+            .where(self.is_open)
+        )
+
+    def line_fields(self, row: DemandRow) -> dict[str, Any]:
+        """The standard fields of a DemandLine from a row of `selected` (for `make`)."""
+        return {
+            "kind": self.kind,
+            "id": row.line_id,
+            "document_id": row.document_id,
+            "item_id": row.item_id,
+            "location_id": row.location_id,
+            "required": row.required,
+            "consumed": row.consumed,
+            "committed": row.committed,
+            "firm": row.firm,
+            "urgency": self.urgency(row),
+        }
+
+    def urgency(self, row: DemandRow) -> Urgency:
+        created: datetime = row.created_at
+        tx_date: date = row.transaction_date or created.date()
+        return Urgency(row.ship_date, row.priority, tx_date, created, self.rank, row.document_id)
+
+    @cached_property
+    def update_line(self) -> Any:
+        return (
+            update(self.lines)
+            .where(self.line_id == bindparam("b_id"))
+            .values(
+                {
+                    self.committed.key: bindparam("b_committed", type_=self.committed.type),
+                    self.consumed.key: bindparam("b_consumed", type_=self.consumed.type),
+                }
+            )
+        )
+
+    @cached_property
+    def update_committed(self) -> Any:
+        return (
+            update(self.lines)
+            .where(self.line_id == bindparam("b_id"))
+            .values({self.committed.key: bindparam("b_committed", type_=self.committed.type)})
+        )
+
+
+@dataclass(frozen=True)
+class SupplySource:
+    """One kind of supply on order (work orders still to build, purchase orders still to
+    receive): `remaining` selects (item_id, location_id, quantity) per pair, quantities in
+    stored integers, for `shopfloor check` to prove the balances' on order against."""
+
+    kind: str
+    wording: str  # in words, with {} for the quantity: "the active work orders have {} to build"
+    remaining: Select[Any]
+
+
+_SOURCES: dict[str, DemandSource] = {}
+_SUPPLY: dict[str, SupplySource] = {}
+
+
+def register_supply(source: SupplySource) -> SupplySource:
+    _SUPPLY[source.kind] = source
+    return source
+
+
+def supply_sources() -> list[SupplySource]:
+    return list(_SUPPLY.values())
+
+
+def register_source(source: DemandSource) -> DemandSource:
+    """Make a kind of demand known to commitment, the balances and `check`."""
+    if source.kind in _SOURCES and _SOURCES[source.kind] is not source:
+        raise ValueError(f"demand source {source.kind!r} is registered twice")
+    _SOURCES[source.kind] = source
+    return source
+
+
+def sources() -> list[DemandSource]:
+    """Every registered source of demand, by rank."""
+    return sorted(_SOURCES.values(), key=lambda s: s.rank)
+
+
+class DemandBook:
+    """The demand lines one transaction has loaded, and what it changed."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self._lines: dict[tuple[str, int], DemandLine] = {}
+        # Lines whose document this transaction opened or closed as demand; the database
+        # still says otherwise until the posting is written.
+        self._open: dict[tuple[str, int], bool] = {}
+        # Commitments set by a full re-run on lines it never loaded: (kind, id) -> committed.
+        self._recommitted: dict[tuple[str, int], tuple[int, Decimal]] = {}
+        # Document numbers known to this posting, for naming what it changed.
+        self._numbers: dict[tuple[str, int], str] = {}
+
+    @classmethod
+    def of(cls, tx: Transaction) -> DemandBook:
+        return tx.book(cls)
+
+    def adopt(self, source: DemandSource, row: DemandRow) -> DemandLine:
+        """The line for a row of `source.select()`: the one already loaded, or a new one."""
+        key = (source.kind, row.line_id)
+        line = self._lines.get(key)
+        if line is None:
+            line = source.make(source, row)
+            line.saved = line.values()
+            self._lines[key] = line
+        return line
+
+    def lines_of(self, source: DemandSource, *where: ColumnElement[bool]) -> list[DemandLine]:
+        """Lines of one source matching `where` (any status), through the identity map."""
+        stmt = source.selected.where(*where).order_by(*source.line_order)
+        return [self.adopt(source, row) for row in self.tx.session.execute(stmt)]
+
+    def add_new(self, line: DemandLine) -> None:
+        """A line this transaction has just inserted (its id is known)."""
+        line.saved = line.values()
+        self._lines[(line.kind, line.id)] = line
+
+    def set_open(self, lines: Iterable[DemandLine], is_open: bool) -> None:
+        """Their document starts or stops being open demand in this posting."""
+        for line in lines:
+            self._open[(line.kind, line.id)] = is_open
+
+    def open_lines(self, pairs: Iterable[Pair]) -> dict[Pair, list[DemandLine]]:
+        """Open demand lines of every kind per (item, location)."""
+        wanted = set(pairs)
+        found: dict[Pair, list[DemandLine]] = defaultdict(list)
+        if not wanted:
+            return found
+        for source in sources():
+            for location_id, item_ids in by_location(wanted):
+                params = {"location": location_id, "items": item_ids}
+                for row in self.tx.session.execute(source.open_at, params):
+                    line = self.adopt(source, row)
+                    if self._open.get((line.kind, line.id), True):
+                        found[line.pair].append(line)
+        for key, is_open in self._open.items():
+            line = self._lines[key]
+            if is_open and line.pair in wanted and all(x is not line for x in found[line.pair]):
+                found[line.pair].append(line)
+        return found
+
+    def name_document(self, kind: str, document_id: int, number: str) -> None:
+        self._numbers[(kind, document_id)] = number
+
+    def recommit(self, kind: str, line_id: int, document_id: int, committed: Decimal) -> None:
+        """Set a line's commitment (the full re-run), loaded or not."""
+        line = self._lines.get((kind, line_id))
+        if line is not None:
+            line.committed = committed
+        else:
+            self._recommitted[(kind, line_id)] = (document_id, committed)
+
+    def changed(self) -> Iterator[DemandLine]:
+        return (ln for ln in self._lines.values() if ln.values() != ln.saved)
+
+    def write(self, event_id: int) -> None:
+        by_kind: dict[str, list[DemandLine]] = defaultdict(list)
+        documents: dict[str, set[int]] = defaultdict(set)
+        for line in self.changed():
+            by_kind[line.kind].append(line)
+            documents[line.kind].add(line.document_id)
+        for (kind, _line_id), (document_id, _c) in self._recommitted.items():
+            documents[kind].add(document_id)
+        session = self.tx.session
+        for kind, lines in by_kind.items():
+            session.execute(
+                _SOURCES[kind].update_line,
+                [
+                    {"b_id": ln.id, "b_committed": ln.committed, "b_consumed": ln.consumed}
+                    for ln in lines
+                ],
+            )
+            for ln in lines:
+                ln.saved = ln.values()
+        recommitted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (kind, line_id), (_document, committed) in self._recommitted.items():
+            recommitted[kind].append({"b_id": line_id, "b_committed": committed})
+        for kind, rows in recommitted.items():
+            session.execute(_SOURCES[kind].update_committed, rows)
+        self._recommitted = {}
+        self._name_changes(documents)
+
+    def _name_changes(self, documents: dict[str, set[int]]) -> None:
+        """Record, by number, every document whose lines' commitment or consumption moved."""
+        for kind, ids in documents.items():
+            unknown = sorted(i for i in ids if (kind, i) not in self._numbers)
+            source = _SOURCES[kind]
+            for start in range(0, len(unknown), 500):
+                chunk = unknown[start : start + 500]
+                rows = self.tx.session.execute(
+                    select(source.document_id, source.document_number)
+                    .select_from(source.tables)
+                    .where(source.document_id.in_(chunk))
+                    .distinct()
+                )
+                self._numbers.update(((kind, i), n) for i, n in rows)
+            self.tx.changed.add_all(kind, (self._numbers[(kind, i)] for i in ids))
+
+
+def sorted_by(key: Callable[[Urgency], Any], lines: Sequence[DemandLine]) -> list[DemandLine]:
+    return sorted(lines, key=lambda ln: key(ln.urgency))

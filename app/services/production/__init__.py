@@ -1,0 +1,3 @@
+"""Production: work orders (records, postings, reads) and planning."""
+
+from app.services.production import records as records

@@ -1,0 +1,408 @@
+"""Work orders as the postings see them: plain in-memory records, loaded with a couple of Core
+queries, changed by the rules in work_orders.py and the commitment engine, and written back in
+a few executemany statements when the posting commits.
+
+The header's fields are declared once, on `WorkOrderRecord`; the statements that read and
+write it are derived from those fields by name. The component lines are the work order's
+demand (`WorkOrderLine`, a `DemandLine`); their commitment and consumption are written by the
+demand book like every other kind of demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from sqlalchemy import Table, bindparam, case, func, insert, literal_column, select, update
+
+from app.errors import NotFound
+from app.models import (
+    ACTIVE,
+    OPEN_DEMAND,
+    BomRevision,
+    Item,
+    Location,
+    WorkOrder,
+    WorkOrderLine,
+    WorkOrderVariance,
+)
+from app.models.quantity import ZERO, Fixed, millionths
+from app.models.work_order import WorkOrderRules
+from app.services.engine import changes
+from app.services.engine.demand import (
+    DemandBook,
+    DemandLine,
+    DemandRow,
+    DemandSource,
+    SupplySource,
+    Urgency,
+    register_source,
+    register_supply,
+)
+from app.services.engine.ledger import Pair, StockBook
+from app.services.engine.lookup import ItemRef, item_columns, item_ref
+from app.services.engine.numbering import normalize_number
+
+if TYPE_CHECKING:
+    from app.services.engine.uow import Transaction
+
+_WO = cast(Table, WorkOrder.__table__)
+_LINE = cast(Table, WorkOrderLine.__table__)
+_VARIANCE = cast(Table, WorkOrderVariance.__table__)
+_ITEM = cast(Table, Item.__table__)
+_LOC = cast(Table, Location.__table__)
+_REV = cast(Table, BomRevision.__table__)
+_COMPONENT = _ITEM.alias("component")
+_OPEN = [s.value for s in OPEN_DEMAND]
+
+
+# --- the component lines: the work order's demand ----------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class ComponentLine(DemandLine):
+    """A work order's component line: `consumed` is what it has issued (by hand or by
+    backflush), `committed` on-hand stock reserved for it and not yet consumed."""
+
+    line_no: int
+    quantity_per: Decimal
+    backflush: bool
+    component: ItemRef
+
+    @property
+    def issued(self) -> Decimal:
+        return self.consumed
+
+    @property
+    def sku(self) -> str:
+        return self.component.sku
+
+
+def _make_line(source: DemandSource, row: DemandRow) -> DemandLine:
+    return ComponentLine(
+        **source.line_fields(row),
+        line_no=row.line_no,
+        quantity_per=row.quantity_per,
+        backflush=row.backflush,
+        component=item_ref(row, "component"),
+    )
+
+
+WORK_ORDER_DEMAND = register_source(
+    DemandSource(
+        kind="work_order",
+        label="work order lines",
+        rank=1,
+        lines=_LINE,
+        tables=_LINE.join(_WO, _WO.c.id == _LINE.c.work_order_id),
+        record_tables=_LINE.join(_WO, _WO.c.id == _LINE.c.work_order_id).join(
+            _COMPONENT, _COMPONENT.c.id == _LINE.c.component_id
+        ),
+        line_id=_LINE.c.id,
+        document_id=_WO.c.id,
+        document_number=_WO.c.number,
+        item_id=_LINE.c.component_id,
+        location_id=_WO.c.location_id,
+        required=_LINE.c.required,
+        consumed=_LINE.c.issued,
+        committed=_LINE.c.committed,
+        firm=literal_column("0", Fixed()),
+        ship_date=_WO.c.due_date,
+        priority=_WO.c.priority,
+        transaction_date=None,
+        created_at=_WO.c.created_at,
+        is_open=_WO.c.status.in_(_OPEN),
+        make=_make_line,
+        extra=(
+            _LINE.c.line_no,
+            _LINE.c.quantity_per,
+            _LINE.c.backflush,
+            *item_columns("component", _COMPONENT),
+        ),
+        line_order=(_LINE.c.line_no,),
+    )
+)
+
+
+_TO_BUILD = millionths(_WO.c.quantity) - millionths(_WO.c.built)
+WORK_ORDER_SUPPLY = register_supply(
+    SupplySource(
+        kind="work_order",
+        wording="the active work orders have {} to build",
+        remaining=select(
+            _WO.c.item_id,
+            _WO.c.location_id,
+            func.sum(case((_TO_BUILD > 0, _TO_BUILD), else_=0)).label("quantity"),
+        )
+        .where(_WO.c.status.in_([s.value for s in ACTIVE]))
+        .group_by(_WO.c.item_id, _WO.c.location_id),
+    )
+)
+
+
+# --- the header -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceRecord:
+    component: ItemRef
+    expected: Decimal
+    actual: Decimal
+    variance: Decimal
+    unit_cost: Decimal
+    cost_variance: Decimal
+
+
+@dataclass(eq=False, kw_only=True)
+class WorkOrderRecord(WorkOrderRules):
+    """A work order as one posting sees and changes it."""
+
+    id: int
+    number: str
+    status: str
+    quantity: Decimal
+    built: Decimal
+    item: ItemRef
+    location_id: int
+    location_code: str
+    bom_revision_id: int
+    bom_revision: str
+    due_date: date | None
+    priority: int
+    created_at: datetime
+    created_by: str
+    created_from: str | None
+    memo: str | None
+    released_at: datetime | None
+    closed_at: datetime | None
+    lines: list[ComponentLine] = field(default_factory=list)
+    variances: list[VarianceRecord] = field(default_factory=list)
+    new_variances: list[VarianceRecord] = field(default_factory=list, repr=False)
+    saved: tuple[Any, ...] | None = field(default=None, repr=False)
+
+    # What a posting may change on the header (the rest is fixed at creation).
+    CHANGING: ClassVar[tuple[str, ...]] = ("status", "built", "released_at", "closed_at")
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.CHANGING)
+
+    @property
+    def urgency(self) -> Urgency:
+        return Urgency(
+            self.due_date,
+            self.priority,
+            self.created_at.date(),
+            self.created_at,
+            WORK_ORDER_DEMAND.rank,
+            self.id,
+        )
+
+    def pairs(self) -> list[Pair]:
+        """Every balance the work order touches: its components and its finished good."""
+        return [(self.item.id, self.location_id), *(ln.pair for ln in self.lines)]
+
+
+# The header columns of work_order that the record holds, by the record's own field names.
+_HEADER_FIELDS = tuple(f.name for f in fields(WorkOrderRecord) if f.name in _WO.c)
+_SELECT_WO = (
+    select(
+        *(_WO.c[name] for name in _HEADER_FIELDS),
+        _LOC.c.code.label("location_code"),
+        _REV.c.revision.label("bom_revision"),
+        *item_columns("item"),
+    )
+    .join(_ITEM, _ITEM.c.id == _WO.c.item_id)
+    .join(_LOC, _LOC.c.id == _WO.c.location_id)
+    .join(_REV, _REV.c.id == _WO.c.bom_revision_id)
+)
+_SELECT_WO_BY_NUMBER = _SELECT_WO.where(_WO.c.number == bindparam("number"))
+_SELECT_WO_FOR_UPDATE = _SELECT_WO_BY_NUMBER.with_for_update(of=_WO)
+_UPDATE_WO = (
+    update(_WO)
+    .where(_WO.c.id == bindparam("b_id"))
+    .values(
+        {name: bindparam(f"b_{name}", type_=_WO.c[name].type) for name in WorkOrderRecord.CHANGING}
+    )
+)
+_INSERT_WO = insert(_WO).returning(_WO.c.id)
+_INSERT_LINES = insert(_LINE)
+_SELECT_LINE_IDS = select(_LINE.c.line_no, _LINE.c.id).where(
+    _LINE.c.work_order_id == bindparam("wo_id")
+)
+_SELECT_VARIANCES = (
+    select(
+        _VARIANCE.c.expected,
+        _VARIANCE.c.actual,
+        _VARIANCE.c.variance,
+        _VARIANCE.c.unit_cost,
+        _VARIANCE.c.cost_variance,
+        *item_columns("component"),
+    )
+    .join(_ITEM, _ITEM.c.id == _VARIANCE.c.component_id)
+    .where(_VARIANCE.c.work_order_id == bindparam("wo_id"))
+    .order_by(_VARIANCE.c.id)
+)
+_INSERT_VARIANCES = insert(_VARIANCE)
+
+
+def _record(row: Any) -> WorkOrderRecord:
+    m = row._mapping
+    return WorkOrderRecord(
+        **{name: m[name] for name in _HEADER_FIELDS},
+        location_code=m["location_code"],
+        bom_revision=m["bom_revision"],
+        item=item_ref(row, "item"),
+    )
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A component line of a work order being created (from its BOM revision)."""
+
+    line_no: int
+    component: ItemRef
+    quantity_per: Decimal
+    required: Decimal
+    backflush: bool
+
+
+class WorkOrderBook:
+    """The work orders one transaction has loaded or created, and what it changed."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.orders: dict[int, WorkOrderRecord] = {}
+
+    @classmethod
+    def of(cls, tx: Transaction) -> WorkOrderBook:
+        return tx.book(cls)
+
+    def load(self, number: str, *, variances: bool = False) -> WorkOrderRecord:
+        """A work order with its lines. In a write transaction its row is locked, and so are
+        the balances of everything it touches, in one go."""
+        text = normalize_number(number)
+        for wo in self.orders.values():
+            if wo.number == text:
+                return wo
+        stmt = _SELECT_WO_FOR_UPDATE if self.tx.write else _SELECT_WO_BY_NUMBER
+        row = self.tx.session.execute(stmt, {"number": text}).first()
+        if row is None:
+            raise NotFound(f"unknown work order {text!r}")
+        wo = _record(row)
+        wo.saved = wo.values()
+        demand = DemandBook.of(self.tx)
+        demand.name_document(WORK_ORDER_DEMAND.kind, wo.id, wo.number)
+        lines = demand.lines_of(WORK_ORDER_DEMAND, _LINE.c.work_order_id == wo.id)
+        wo.lines = cast(list[ComponentLine], lines)
+        if variances:
+            wo.variances = [
+                VarianceRecord(
+                    component=item_ref(r, "component"),
+                    expected=r.expected,
+                    actual=r.actual,
+                    variance=r.variance,
+                    unit_cost=r.unit_cost,
+                    cost_variance=r.cost_variance,
+                )
+                for r in self.tx.session.execute(_SELECT_VARIANCES, {"wo_id": wo.id})
+            ]
+        self.orders[wo.id] = wo
+        if self.tx.write:
+            StockBook.of(self.tx).lock(wo.pairs())
+        return wo
+
+    def create(
+        self, header: WorkOrderRecord, lines: list[NewLine], *, lock: bool = True
+    ) -> WorkOrderRecord:
+        """Insert a new work order (its `id` is assigned here); its lines are built but not
+        written until `insert_lines`, once they have their commitment."""
+        values = {name: getattr(header, name) for name in _HEADER_FIELDS if name != "id"}
+        values["item_id"] = header.item.id
+        header.id = self.tx.session.execute(_INSERT_WO, values).scalar_one()
+        header.saved = header.values()
+        DemandBook.of(self.tx).name_document(WORK_ORDER_DEMAND.kind, header.id, header.number)
+        urgency = header.urgency
+        header.lines = [
+            ComponentLine(
+                kind=WORK_ORDER_DEMAND.kind,
+                id=0,
+                document_id=header.id,
+                item_id=ln.component.id,
+                location_id=header.location_id,
+                required=ln.required,
+                consumed=ZERO,
+                committed=ZERO,
+                urgency=urgency,
+                line_no=ln.line_no,
+                quantity_per=ln.quantity_per,
+                backflush=ln.backflush,
+                component=ln.component,
+            )
+            for ln in lines
+        ]
+        self.orders[header.id] = header
+        self.tx.changed.add(changes.WORK_ORDER, header.number)
+        if lock:
+            StockBook.of(self.tx).lock(header.pairs())
+        return header
+
+    def insert_lines(self, wo: WorkOrderRecord) -> None:
+        """Write a new work order's lines (with whatever commitment they got) and learn
+        their ids."""
+        session = self.tx.session
+        session.execute(
+            _INSERT_LINES,
+            [
+                {
+                    "work_order_id": wo.id,
+                    "line_no": ln.line_no,
+                    "component_id": ln.item_id,
+                    "quantity_per": ln.quantity_per,
+                    "required": ln.required,
+                    "committed": ln.committed,
+                    "issued": ln.consumed,
+                    "backflush": ln.backflush,
+                }
+                for ln in wo.lines
+            ],
+        )
+        ids = dict(session.execute(_SELECT_LINE_IDS, {"wo_id": wo.id}).all())
+        demand = DemandBook.of(self.tx)
+        for ln in wo.lines:
+            ln.id = ids[ln.line_no]
+            demand.add_new(ln)
+
+    def write(self, event_id: int) -> None:
+        session = self.tx.session
+        changed = [wo for wo in self.orders.values() if wo.values() != wo.saved]
+        if changed:
+            session.execute(
+                _UPDATE_WO,
+                [
+                    {"b_id": wo.id, **{f"b_{n}": getattr(wo, n) for n in WorkOrderRecord.CHANGING}}
+                    for wo in changed
+                ],
+            )
+            for wo in changed:
+                wo.saved = wo.values()
+        variances = [
+            {
+                "work_order_id": wo.id,
+                "component_id": v.component.id,
+                "expected": v.expected,
+                "actual": v.actual,
+                "variance": v.variance,
+                "unit_cost": v.unit_cost,
+                "cost_variance": v.cost_variance,
+            }
+            for wo in self.orders.values()
+            for v in wo.new_variances
+        ]
+        if variances:
+            session.execute(_INSERT_VARIANCES, variances)
+            for wo in self.orders.values():
+                wo.variances.extend(wo.new_variances)
+                wo.new_variances = []
+        self.tx.changed.add_all(changes.WORK_ORDER, (wo.number for wo in changed))

@@ -1,0 +1,846 @@
+"""Work orders: create, release, issue components, complete, build, close, cancel, and read.
+
+Each use case is one transaction with one audit event. The quantities on a line:
+  required  = quantity per x work order quantity (copied from the BOM revision at creation)
+  issued    = everything consumed for the line, by hand or by backflush
+  committed = on-hand stock reserved for the line and not yet consumed
+Backflush brings a line's consumption up to quantity per x total completed, net of what was
+already issued; it never consumes the same quantity twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, or_, select
+
+from app.errors import (
+    CommitmentLimit,
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    OverageNotAllowed,
+    ValidationError,
+)
+from app.models import (
+    BomLine,
+    BomRevision,
+    Item,
+    ItemType,
+    LedgerReason,
+    Location,
+    SourceKind,
+    StockBalance,
+    WOAction,
+    WorkOrder,
+    WorkOrderLine,
+    WOStatus,
+    utcnow,
+)
+from app.models.figures import need_of
+from app.models.quantity import (
+    MAX_STORED,
+    QUANTUM,
+    ZERO,
+    fmt,
+    parse_quantity,
+    round_quantity,
+)
+from app.models.work_order import ACTIVE, INITIAL, NOT_BUILT, OPEN_DEMAND
+from app.services.engine import commitment
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.ledger import Balance, Source, StockBook
+from app.services.engine.lookup import (
+    ItemRef,
+    LocationRef,
+    item_columns,
+    item_ref,
+    item_ref_by_sku,
+    location_ref,
+)
+from app.services.engine.numbering import next_number
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, posting, query
+from app.services.production.records import (
+    ComponentLine,
+    NewLine,
+    VarianceRecord,
+    WorkOrderBook,
+    WorkOrderRecord,
+)
+
+_REV = cast(Table, BomRevision.__table__)
+_BOM_LINE = cast(Table, BomLine.__table__)
+_ITEM = cast(Table, Item.__table__)
+_ACTIVE_BOM_LINES = (
+    select(
+        _REV.c.id.label("revision_id"),
+        _REV.c.revision,
+        _BOM_LINE.c.line_no,
+        _BOM_LINE.c.quantity_per,
+        _BOM_LINE.c.backflush,
+        *item_columns("component"),
+    )
+    .join(_BOM_LINE, _BOM_LINE.c.revision_id == _REV.c.id)
+    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
+    .where(_REV.c.assembly_id == bindparam("assembly"), _REV.c.active)
+    .order_by(_BOM_LINE.c.line_no)
+)
+
+MAX_PRIORITY = 999
+DEFAULT_PRIORITY = 5
+
+
+# --- read models --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkOrderLineInfo:
+    line_no: int
+    sku: str
+    name: str
+    uom: str
+    quantity_per: Decimal
+    required: Decimal
+    committed: Decimal
+    issued: Decimal
+    backordered: Decimal
+    backflush: bool
+
+
+@dataclass(frozen=True)
+class VarianceInfo:
+    sku: str
+    name: str
+    expected: Decimal
+    actual: Decimal
+    variance: Decimal
+    unit_cost: Decimal
+    cost_variance: Decimal
+
+
+@dataclass(frozen=True)
+class WorkOrderInfo:
+    number: str
+    item: str
+    item_name: str
+    quantity: Decimal
+    built: Decimal
+    status: str
+    status_label: str
+    due: date | None
+    priority: int
+    location: str
+    created_from: str | None
+    bom_revision: str
+    memo: str | None
+    created_at: datetime
+    created_by: str
+    released_at: datetime | None
+    closed_at: datetime | None
+    lines: list[WorkOrderLineInfo]
+    variance: list[VarianceInfo]
+    variance_total: Decimal | None
+    actions: list[str]  # what its status allows now, in WOAction order
+    changes: Changes = NO_CHANGES
+
+
+# The header fields the read model shares with the record, by name and meaning (the record
+# holds the item and the variances as records; the read model as names and rows).
+_SHARED = tuple(
+    f.name
+    for f in fields(WorkOrderInfo)
+    if f.name in {g.name for g in fields(WorkOrderRecord)} and f.name not in ("item", "lines")
+)
+
+
+def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
+    open_demand = wo.state in OPEN_DEMAND
+    lines = [
+        WorkOrderLineInfo(
+            line_no=ln.line_no,
+            sku=ln.component.sku,
+            name=ln.component.name,
+            uom=ln.component.uom,
+            quantity_per=ln.quantity_per,
+            required=ln.required,
+            committed=ln.committed,
+            issued=ln.issued,
+            backordered=ln.uncommitted_need if open_demand else ZERO,
+            backflush=ln.backflush,
+        )
+        for ln in wo.lines
+    ]
+    variance = [
+        VarianceInfo(
+            sku=v.component.sku,
+            name=v.component.name,
+            expected=v.expected,
+            actual=v.actual,
+            variance=v.variance,
+            unit_cost=v.unit_cost,
+            cost_variance=v.cost_variance,
+        )
+        for v in [*wo.variances, *wo.new_variances]
+    ]
+    return WorkOrderInfo(
+        **{name: getattr(wo, name) for name in _SHARED},
+        item=wo.item.sku,
+        item_name=wo.item.name,
+        status_label=wo.state.label,
+        due=wo.due_date,
+        location=wo.location_code,
+        lines=lines,
+        variance=variance,
+        variance_total=sum((v.cost_variance for v in variance), ZERO) if variance else None,
+        actions=[a.value for a in WOAction if wo.can(a)],
+    )
+
+
+# --- input parsing ------------------------------------------------------------------------
+
+
+def parse_due(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"due date {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_priority(value: object) -> int:
+    if value is None or value == "":
+        return DEFAULT_PRIORITY
+    try:
+        prio = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"priority {value!r} is not a whole number") from None
+    if not 1 <= prio <= MAX_PRIORITY:
+        raise ValidationError(
+            f"priority must be a whole number from 1 (most urgent) to {MAX_PRIORITY}, got {prio}"
+        )
+    return prio
+
+
+def parse_status(value: object | None, default: str) -> WOStatus:
+    text = default if value is None or value == "" else str(value).strip().lower()
+    try:
+        status = WOStatus(text)
+    except ValueError:
+        status = None
+    if status not in INITIAL:
+        allowed = " | ".join(s.value for s in WOStatus if s in INITIAL)
+        raise ValidationError(f"a new work order is {allowed}, not {value!r}")
+    return status
+
+
+def parse_statuses(status: str | Iterable[str] | None) -> list[str]:
+    statuses: list[str] = []
+    for s in [status] if isinstance(status, str) else status or ():
+        try:
+            statuses.append(WOStatus(s.strip().lower()).value)
+        except ValueError:
+            raise ValidationError(
+                f"unknown status {s!r}; one of {', '.join(x.value for x in WOStatus)}"
+            ) from None
+    return statuses
+
+
+def parse_components(
+    components: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> list[tuple[str, Decimal]]:
+    pairs = list(components.items()) if isinstance(components, Mapping) else list(components)
+    if not pairs:
+        raise ValidationError("no components given")
+    out: list[tuple[str, Decimal]] = []
+    seen: set[str] = set()
+    for sku, qty in pairs:
+        key = (sku or "").strip()
+        if key in seen:
+            raise ValidationError(f"component {key!r} is given twice")
+        seen.add(key)
+        out.append((key, parse_quantity(qty, f"quantity of {key!r}")))
+    return out
+
+
+# --- creation and status changes ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BomForOrder:
+    """An assembly's active BOM revision as a new work order copies it."""
+
+    revision_id: int
+    revision: str
+    lines: list[tuple[int, ItemRef, Decimal, bool]]  # line no, component, quantity per, backflush
+
+
+def active_bom(tx: Transaction, item: ItemRef) -> BomForOrder:
+    """The BOM a new work order of `item` copies; refuses items that cannot be built."""
+    if item.type != ItemType.ASSEMBLY:
+        raise ValidationError(
+            f"{item.sku} is a {item.item_type} item; work orders build assembly items"
+        )
+    if not item.active:
+        raise ValidationError(f"{item.sku} is inactive")
+    rows = tx.session.execute(_ACTIVE_BOM_LINES, {"assembly": item.id}).all()
+    if not rows:
+        raise NotFound(f"{item.sku} has no active BOM")
+    return BomForOrder(
+        revision_id=rows[0].revision_id,
+        revision=rows[0].revision,
+        lines=[(r.line_no, item_ref(r, "component"), r.quantity_per, r.backflush) for r in rows],
+    )
+
+
+def create_in_transaction(
+    tx: Transaction,
+    item: ItemRef,
+    quantity: Decimal,
+    *,
+    status: WOStatus,
+    location: LocationRef,
+    due: date | None = None,
+    priority: int = DEFAULT_PRIORITY,
+    created_from: str | None = None,
+    memo: str | None = None,
+    bom: BomForOrder | None = None,
+) -> WorkOrderRecord:
+    """Create a work order inside an open posting (also used by the creation queue)."""
+    bom = bom or active_bom(tx, item)
+    lines = []
+    for line_no, component, per, backflush in bom.lines:
+        required = round_quantity(per * quantity)
+        if required >= MAX_STORED:
+            raise ValidationError(
+                f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
+            )
+        if required <= 0:
+            raise ValidationError(
+                f"quantity {fmt(quantity)} is too small: {component.sku} would need "
+                f"{fmt(per * quantity)}, below {QUANTUM}"
+            )
+        lines.append(NewLine(line_no, component, per, required, backflush))
+    released = status == WOStatus.RELEASED
+    now = utcnow()
+    wo = WorkOrderBook.of(tx).create(
+        WorkOrderRecord(
+            id=0,
+            number=next_number(tx, "work_order"),
+            status=status.value,
+            quantity=quantity,
+            built=ZERO,
+            item=item,
+            location_id=location.id,
+            location_code=location.code,
+            bom_revision_id=bom.revision_id,
+            bom_revision=bom.revision,
+            due_date=due,
+            priority=priority,
+            created_at=now,
+            created_by=tx.actor.user,
+            created_from=(created_from or "").strip() or None,
+            memo=(memo or "").strip() or None,
+            released_at=now if released else None,
+            closed_at=None,
+        ),
+        lines,
+    )
+    StockBook.of(tx).balance(item.id, location.id).on_order += quantity
+    if released:
+        commitment.open_demand(tx, wo.lines)
+        commitment.commit_available(tx, wo.lines)
+    WorkOrderBook.of(tx).insert_lines(wo)
+    return wo
+
+
+@posting("wo.create", Permission.PLAN)
+def create_work_order(
+    tx: Transaction,
+    item_sku: str,
+    quantity: object,
+    *,
+    status: str | None = None,
+    due: object = None,
+    priority: object = None,
+    location: str | None = None,
+    created_from: str | None = None,
+    memo: str | None = None,
+) -> WorkOrderInfo:
+    qty = parse_quantity(quantity)
+    due_date = parse_due(due)
+    prio = parse_priority(priority)
+    item = item_ref_by_sku(tx.session, item_sku)
+    st = parse_status(status, tx.prefs.default_work_order_status)
+    loc = location_ref(tx.session, location)
+    wo = create_in_transaction(
+        tx,
+        item,
+        qty,
+        status=st,
+        location=loc,
+        due=due_date,
+        priority=prio,
+        created_from=created_from,
+        memo=memo,
+    )
+    tx.set_document(wo.number)
+    tx.note(item=item.sku, quantity=qty, status=st.value)
+    return work_order_info(wo)
+
+
+def _load(tx: Transaction, number: str, *, variances: bool = False) -> WorkOrderRecord:
+    wo = WorkOrderBook.of(tx).load(number, variances=variances)
+    if tx.write:
+        tx.set_document(wo.number)
+    return wo
+
+
+@posting("wo.release", Permission.PLAN)
+def release_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
+    """Planned -> released: the lines become demand and commit what is available."""
+    wo = _load(tx, number)
+    wo.require(WOAction.RELEASE)
+    wo.move_to(WOStatus.RELEASED)
+    wo.released_at = utcnow()
+    commitment.open_demand(tx, wo.lines)
+    commitment.commit_available(tx, wo.lines)
+    tx.note(committed={ln.sku: ln.committed for ln in wo.lines})
+    return work_order_info(wo)
+
+
+@posting("wo.cancel", Permission.PLAN)
+def cancel_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
+    """Cancel before any stock has moved; what was committed is released."""
+    wo = _load(tx, number)
+    wo.require(WOAction.CANCEL)
+    if wo.built > 0 or any(ln.issued > 0 for ln in wo.lines):
+        raise IllegalTransition(f"cannot cancel {wo.number}: stock has already moved")
+    if wo.state in OPEN_DEMAND:
+        commitment.close_demand(tx, wo.lines)
+    StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
+    wo.move_to(WOStatus.CANCELLED)
+    wo.closed_at = utcnow()
+    return work_order_info(wo)
+
+
+@posting("wo.close", Permission.PLAN)
+def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
+    """Freeze the work order, record the variance per component, release commitments."""
+    wo = _load(tx, number)
+    wo.require(WOAction.CLOSE)
+    wo.new_variances = close_variances(wo)
+    total = sum((v.cost_variance for v in wo.new_variances), ZERO)
+    commitment.close_demand(tx, wo.lines)
+    StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
+    wo.move_to(WOStatus.CLOSED)
+    wo.closed_at = utcnow()
+    tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total)
+    return work_order_info(wo)
+
+
+def close_variances(wo: WorkOrderRecord) -> list[VarianceRecord]:
+    """Per line: expected = quantity per x built; actual = everything consumed; the
+    variance in quantity and at the component's standard cost of today."""
+    out = []
+    for ln in wo.lines:
+        expected = round_quantity(ln.quantity_per * wo.built)
+        variance = ln.issued - expected
+        cost = ln.component.standard_cost
+        out.append(
+            VarianceRecord(
+                component=ln.component,
+                expected=expected,
+                actual=ln.issued,
+                variance=variance,
+                unit_cost=cost,
+                cost_variance=round_quantity(variance * cost),
+            )
+        )
+    return out
+
+
+@query()
+def preview_close(tx: Transaction, number: str) -> list[VarianceInfo]:
+    """The variance closing the work order now would record (nothing is written)."""
+    wo = _load(tx, number)
+    wo.require(WOAction.CLOSE)
+    return [
+        VarianceInfo(
+            sku=v.component.sku,
+            name=v.component.name,
+            expected=v.expected,
+            actual=v.actual,
+            variance=v.variance,
+            unit_cost=v.unit_cost,
+            cost_variance=v.cost_variance,
+        )
+        for v in close_variances(wo)
+    ]
+
+
+# --- consumption --------------------------------------------------------------------------
+
+
+def _check_consumption(
+    tx: Transaction, wo: WorkOrderRecord, line: ComponentLine, qty: Decimal, bal: Balance
+) -> None:
+    """Refuse consumption the stock or `manufacturing_issue_based_on_commitment` forbids."""
+    sku = line.sku
+    mode = tx.prefs.manufacturing_issue_based_on_commitment
+    if qty > bal.on_hand:
+        raise InsufficientStock(
+            f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(bal.on_hand)} on hand "
+            f"at {wo.location_code}"
+        )
+    if mode == "limit_to_committed" and qty > line.committed:
+        raise CommitmentLimit(
+            f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(line.committed)} is committed "
+            "to it (manufacturing issue is limited to committed stock)"
+        )
+    if mode == "allow_uncommitted":
+        usable = line.committed + max(ZERO, bal.available)
+        if qty > usable:
+            raise InsufficientStock(
+                f"{wo.number}: {sku} needs {fmt(qty)} but only {fmt(line.committed)} is "
+                f"committed to it and {fmt(max(ZERO, bal.available))} is uncommitted; the rest "
+                "is committed to other orders"
+            )
+
+
+def _consume_all(
+    tx: Transaction,
+    wo: WorkOrderRecord,
+    plan: list[tuple[ComponentLine, Decimal]],
+    reason: LedgerReason,
+) -> None:
+    """Check every line of the plan first, then consume: a refusal changes nothing."""
+    stock = StockBook.of(tx)
+    for line, qty in plan:
+        _check_consumption(tx, wo, line, qty, stock.balance(*line.pair))
+    for line, qty in plan:
+        commitment.consume(tx, line, qty, line.component)
+        stock.post(
+            line.component,
+            wo.location_id,
+            -qty,
+            reason,
+            Source(SourceKind.WORK_ORDER, wo.number, wo.id, line.id),
+        )
+
+
+@posting("wo.issue", Permission.PRODUCE)
+def issue_components(
+    tx: Transaction,
+    number: str,
+    components: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> WorkOrderInfo:
+    """Issue given quantities of given components to a work order (moves it in process)."""
+    wanted = parse_components(components)
+    wo = _load(tx, number)
+    wo.require(WOAction.ISSUE)
+    by_sku = {ln.sku: ln for ln in wo.lines}
+    plan: list[tuple[ComponentLine, Decimal]] = []
+    for sku, qty in wanted:
+        line = by_sku.get(sku)
+        if line is None:
+            raise NotFound(f"{sku!r} is not a component of {wo.number}")
+        if line.issued + qty > line.required and not (
+            tx.prefs.allow_overage_on_work_order_transactions
+        ):
+            raise OverageNotAllowed(
+                f"{wo.number}: issuing {fmt(qty)} {sku} would make {fmt(line.issued + qty)} "
+                f"of {fmt(line.required)} required; overage on work order transactions "
+                "is not allowed"
+            )
+        plan.append((line, qty))
+    _consume_all(tx, wo, plan, LedgerReason.ISSUE)
+    if wo.state == WOStatus.RELEASED:
+        wo.move_to(WOStatus.IN_PROCESS)
+    tx.note(issued={ln.sku: q for ln, q in plan})
+    return work_order_info(wo)
+
+
+class Backflush(StrEnum):
+    NONE = "none"  # finished goods only
+    FLAGGED = "flagged"  # completion with backflush: the backflush-flagged lines
+    ALL = "all"  # assembly build: every line
+
+
+def _overage_preference(tx: Transaction, action: WOAction) -> tuple[bool, str]:
+    if action == WOAction.BUILD:
+        return tx.prefs.allow_overage_on_assembly_builds, "overage on assembly builds"
+    return (
+        tx.prefs.allow_overage_on_work_order_transactions,
+        "overage on work order transactions",
+    )
+
+
+def _produce(
+    tx: Transaction, wo: WorkOrderRecord, qty: Decimal, action: WOAction, backflush: Backflush
+) -> dict[str, Decimal]:
+    """Report `qty` finished: consume components as asked, receive the assembly."""
+    wo.require(action)
+    remaining = wo.remaining
+    overage_allowed, overage_pref = _overage_preference(tx, action)
+    if qty > remaining and not overage_allowed:
+        if remaining == 0:
+            raise OverageNotAllowed(
+                f"{wo.number} is already fully built ({wo.describe_progress()}); "
+                f"{overage_pref} is off"
+            )
+        raise OverageNotAllowed(
+            f"cannot {action.value} {fmt(qty)} on {wo.number}: only {fmt(remaining)} remain "
+            f"({wo.describe_progress()}); {overage_pref} is off"
+        )
+    new_built = wo.built + qty
+    plan: list[tuple[ComponentLine, Decimal]] = []
+    for ln in wo.lines:
+        if backflush == Backflush.ALL or (backflush == Backflush.FLAGGED and ln.backflush):
+            # Bring the line up to quantity per x total completed, net of earlier issues.
+            take = round_quantity(ln.quantity_per * new_built) - ln.issued
+            if take > 0:
+                plan.append((ln, take))
+    _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
+    stock = StockBook.of(tx)
+    stock.post(
+        wo.item,
+        wo.location_id,
+        qty,
+        LedgerReason.COMPLETION,
+        Source(SourceKind.WORK_ORDER, wo.number, wo.id),
+    )
+    stock.balance(wo.item.id, wo.location_id).on_order -= min(qty, remaining)
+    wo.built = new_built
+    wo.move_to(wo.status_after_production())
+    return {ln.sku: take for ln, take in plan}
+
+
+def _report_production(
+    tx: Transaction, number: str, quantity: object, action: WOAction, backflush: Backflush
+) -> WorkOrderInfo:
+    qty = parse_quantity(quantity)
+    wo = _load(tx, number)
+    consumed = _produce(tx, wo, qty, action, backflush)
+    tx.note(quantity=qty, backflush=backflush.value, consumed=consumed)
+    return work_order_info(wo)
+
+
+@posting("wo.complete", Permission.PRODUCE)
+def complete_work_order(
+    tx: Transaction, number: str, quantity: object, *, backflush: bool = False
+) -> WorkOrderInfo:
+    """Report completed assemblies; with backflush also consume the backflush-flagged lines
+    in work order proportion, net of what was issued by hand."""
+    mode = Backflush.FLAGGED if backflush else Backflush.NONE
+    return _report_production(tx, number, quantity, WOAction.COMPLETE, mode)
+
+
+@posting("wo.build", Permission.PRODUCE)
+def post_assembly_build(tx: Transaction, number: str, quantity: object) -> WorkOrderInfo:
+    """Assembly build: finished goods in and every component line out, in one posting."""
+    return _report_production(tx, number, quantity, WOAction.BUILD, Backflush.ALL)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+@query()
+def get_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
+    return work_order_info(_load(tx, number, variances=True))
+
+
+@dataclass(frozen=True)
+class WorkOrderSummary:
+    """A row of the work order list."""
+
+    number: str
+    item: str
+    item_name: str
+    quantity: Decimal
+    built: Decimal
+    status: str
+    status_label: str
+    due: date | None
+    priority: int
+    location: str
+    created_from: str | None
+    late: bool  # due date passed and not built yet
+    short: bool  # a component line cannot get what it still needs
+
+
+_WO = WorkOrder
+_LATE_STATUSES = [s.value for s in NOT_BUILT]
+_ACTIVE_STATUSES = [s.value for s in ACTIVE]
+
+
+def late_condition(today: date) -> ColumnElement[bool]:
+    """A work order is late when its due date has passed and it is not built yet."""
+    return and_(_WO.due_date < today, _WO.status.in_(_LATE_STATUSES))
+
+
+def short_line_condition() -> ColumnElement[bool]:
+    """A component line of an active work order is short when what it still needs exceeds
+    what is committed to it plus what is uncommitted at its location (planned orders count
+    too, so a shortage shows before anyone starts)."""
+    free = case((StockBalance.on_hand > StockBalance.committed, StockBalance.available), else_=0)
+    short: ColumnElement[bool] = need_of(WorkOrderLine.required, WorkOrderLine.issued) > (
+        WorkOrderLine.committed + func.coalesce(free, 0)
+    )
+    return short
+
+
+def _short_exists() -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(WorkOrderLine.work_order_id == _WO.id)
+        .where(short_line_condition())
+        .select_from(
+            WorkOrderLine.__table__.outerjoin(
+                StockBalance.__table__,
+                (StockBalance.item_id == WorkOrderLine.component_id)
+                & (StockBalance.location_id == _WO.location_id),
+            )
+        )
+        .correlate(_WO)
+    )
+
+
+def short_condition() -> ColumnElement[bool]:
+    return and_(_WO.status.in_(_ACTIVE_STATUSES), _short_exists())
+
+
+_LISTING = Listing(
+    sorts={
+        "number": _WO.number,
+        "item": Item.sku,
+        "quantity": _WO.quantity,
+        "built": _WO.built,
+        "status": _WO.status,
+        "due": _WO.due_date,
+        "priority": _WO.priority,
+        "location": Location.code,
+        "created": _WO.created_at,
+    },
+    default="number",
+    tiebreak=_WO.id,
+)
+WORK_ORDER_SORTS = tuple(_LISTING.sorts)
+
+
+@query()
+def list_work_orders(
+    tx: Transaction,
+    *,
+    status: str | Iterable[str] | None = None,
+    item: str | None = None,
+    due_from: object = None,
+    due_to: object = None,
+    text: str | None = None,
+    late: bool = False,
+    short: bool = False,
+    today: date | None = None,
+    page: PageRequest | None = None,
+) -> Page[WorkOrderSummary]:
+    """Work orders by the filters, one page in the order asked, with the total count. `text`
+    matches the number, the item's sku or name, the created-from reference or the memo."""
+    statuses = parse_statuses(status)
+    start, end = parse_due(due_from), parse_due(due_to)
+    day = today or date.today()
+    late_expr = late_condition(day)
+    short_expr = short_condition()
+    stmt = (
+        select(
+            _WO.number,
+            Item.sku,
+            Item.name,
+            _WO.quantity,
+            _WO.built,
+            _WO.status,
+            _WO.due_date,
+            _WO.priority,
+            Location.code,
+            _WO.created_from,
+            late_expr.label("late"),
+            short_expr.label("short"),
+        )
+        .join(Item, Item.id == _WO.item_id)
+        .join(Location, Location.id == _WO.location_id)
+    )
+    count = select(_WO.id).join(Item, Item.id == _WO.item_id)
+    conditions: list[ColumnElement[bool]] = []
+    if statuses:
+        conditions.append(_WO.status.in_(statuses))
+    if item:
+        conditions.append(Item.sku == item.strip())
+    if start is not None:
+        conditions.append(_WO.due_date >= start)
+    if end is not None:
+        conditions.append(_WO.due_date <= end)
+    if text and text.strip():
+        needle = text.strip().lower()
+        conditions.append(
+            or_(
+                *(
+                    func.lower(col).contains(needle, autoescape=True)
+                    for col in (_WO.number, Item.sku, Item.name, _WO.created_from, _WO.memo)
+                )
+            )
+        )
+    if late:
+        conditions.append(late_expr)
+    if short:
+        conditions.append(short_expr)
+    stmt = stmt.where(*conditions)
+    count = count.where(*conditions)
+
+    def row(r: Any) -> WorkOrderSummary:
+        return WorkOrderSummary(
+            number=r.number,
+            item=r.sku,
+            item_name=r.name,
+            quantity=r.quantity,
+            built=r.built,
+            status=r.status,
+            status_label=WOStatus(r.status).label,
+            due=r.due_date,
+            priority=r.priority,
+            location=r.code,
+            created_from=r.created_from,
+            late=bool(r.late),
+            short=bool(r.short),
+        )
+
+    return _LISTING.fetch(tx.session, stmt, page or PageRequest(limit=None), row, count=count)
+
+
+@query()
+def late_work_orders(
+    tx: Transaction, today: date | None = None, limit: int | None = None
+) -> Page[WorkOrderSummary]:
+    """Work orders past their due date and not built yet, most overdue first."""
+    return list_work_orders.within(
+        tx, late=True, today=today, page=PageRequest(limit=limit, sort="due")
+    )
+
+
+def counts_by_status(tx: Transaction) -> dict[str, int]:
+    rows = tx.session.execute(select(_WO.status, func.count()).group_by(_WO.status))
+    counts = dict(rows.all())
+    return {s.value: counts.get(s.value, 0) for s in WOStatus}
+
+
+@query()
+def count_by_status(tx: Transaction) -> dict[str, int]:
+    return counts_by_status(tx)
