@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
@@ -42,15 +42,24 @@ ROLES = ("admin", "supervisor", "operator", "picker", "viewer")
 
 class AppUser(Base):
     """A registered user and their role. While no user is registered, everyone is an admin
-    (a single-person workstation); once one is, unregistered users are refused."""
+    (a single-person workstation); once one is, unregistered users are refused.
+
+    A user signs in to the desktop application with a PIN or password, kept only as a slow
+    salted hash (argon2id); repeated failures lock the user for a while."""
 
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts"),
+    )
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    secret_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Counter(Base):

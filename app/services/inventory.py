@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,11 @@ from app.models import (
     SourceKind,
     StockBalance,
 )
-from app.models.quantity import Fixed, parse_decimal
+from app.models.figures import need_of
+from app.models.quantity import ZERO, Fixed, parse_decimal
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.demand import sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
 from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
@@ -241,6 +243,66 @@ def adjust_stock(
         backordered=bal.backordered,
     )
     return AdjustmentResult(position=position)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One open demand line for an item at a location: what it commits and still needs."""
+
+    kind: str  # the kind of demand: "work_order", "sales_order", ...
+    label: str  # in words: "work order lines"
+    document: str
+    line: int
+    committed: Decimal
+    firm: Decimal  # picked, waiting to ship: nothing takes it away
+    need: Decimal
+    backordered: Decimal
+    ship_date: date | None
+    priority: int
+
+
+@query()
+def commitment_holders(tx: Transaction, sku: str, location: str | None = None) -> list[Holder]:
+    """Who holds an item's committed stock and who waits for it, in the order commitment
+    hands stock out (so "why is available zero?" has an answer): every open demand line of
+    every kind at the location (the default one unless named)."""
+    item = item_ref_by_sku(tx.session, sku)
+    require_stocked(item)
+    loc = location_ref(tx.session, location)
+    key = commitment.ordering_key(tx.prefs.item_commitment_ordering)
+    found: list[tuple[Any, Holder]] = []
+    for source in sources():
+        stmt = (
+            select(
+                source.document_number.label("number"),
+                source.line_number.label("line"),
+                *source.standard_columns(),
+            )
+            .select_from(source.tables)
+            .where(source.is_open, source.item_id == item.id, source.location_id == loc.id)
+        )
+        for r in tx.session.execute(stmt):
+            need = need_of(r.required, r.consumed)
+            if need <= 0 and r.committed <= 0:
+                continue
+            found.append(
+                (
+                    key(source.urgency(r)),
+                    Holder(
+                        kind=source.kind,
+                        label=source.label,
+                        document=r.number,
+                        line=r.line,
+                        committed=r.committed,
+                        firm=r.firm,
+                        need=need,
+                        backordered=max(ZERO, need - r.committed),
+                        ship_date=r.ship_date,
+                        priority=r.priority,
+                    ),
+                )
+            )
+    return [holder for _key, holder in sorted(found, key=lambda pair: pair[0])]
 
 
 _REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)

@@ -101,6 +101,7 @@ class DemandSource:
     line_id: KeyedColumnElement[Any]
     document_id: ColumnElement[Any]
     document_number: ColumnElement[Any]
+    line_number: ColumnElement[Any]  # the line's number on its document, as people see it
     item_id: ColumnElement[Any]
     location_id: ColumnElement[Any]
     required: KeyedColumnElement[Any]

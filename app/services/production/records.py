@@ -103,6 +103,7 @@ WORK_ORDER_DEMAND = register_source(
         line_id=_LINE.c.id,
         document_id=_WO.c.id,
         document_number=_WO.c.number,
+        line_number=_LINE.c.line_no,
         item_id=_LINE.c.component_id,
         location_id=_WO.c.location_id,
         required=_LINE.c.required,
