@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 QT_LIBS="libgl1 libegl1 libfontconfig1 libfreetype6 libxkbcommon0 libglib2.0-0 libdbus-1-3
 libx11-6 libcups2 fonts-dejavu-core"
-TEST_LIBS="postgresql"
+TEST_LIBS="postgresql cups cups-client printer-driver-cups-pdf poppler-utils"
 EXTRAS="${SHOPFLOOR_EXTRAS-test,dev}"
 PYTHON="${PYTHON:-python3}"
 
