@@ -78,6 +78,7 @@ DEMO_PREFERENCES = {
     "allow_overage_on_assembly_builds": "false",
     "allow_overage_on_work_order_transactions": "false",
     "default_work_order_status": "firm_planned",
+    "sign_out_after_idle_minutes": "0",
 }
 
 ITEM_HEADER = "sku,name,type,uom,cost,build_point,preferred_stock,drop_ship"

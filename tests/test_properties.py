@@ -109,6 +109,7 @@ PREF_DEFAULTS = {
     BUILD_OVERAGE: "false",
     WO_OVERAGE: "false",
     DEFAULT_STATUS: "firm_planned",
+    "sign_out_after_idle_minutes": "0",
 }
 
 

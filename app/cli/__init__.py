@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The shared --db/--json/--user actions keep SUPPRESS as default so they can be given before
     # or after the sub-command; main() fills in the defaults after parsing.
-    p.set_defaults(handler=plant.cmd_overview, needs_schema=True)
+    # No sub-command: the main window, which explains a missing or outdated database itself.
+    p.set_defaults(handler=plant.cmd_window, needs_schema=True)
     p.add_argument("--version", action="version", version=f"shopfloor {__version__}")
     commands = Commands(p.add_subparsers(dest="command", parser_class=Parser), common)
     for group in GROUPS:
@@ -60,11 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 setattr(args, name, default)
         want_json = args.json
         database = Database(database_url(args.db))
-        if args.needs_schema:
+        if args.needs_schema and args.handler is not plant.cmd_window:
             database.require_current_schema()
         ctx = Context(
             args=args, database=database, uow=UnitOfWork(database, Actor.current(args.user))
         )
+        if args.handler is plant.cmd_window:
+            return plant.open_window(ctx)
         payload, text = args.handler(ctx)
     except ShopfloorError as exc:
         return fail(2, exc.code, exc.message, want_json)

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
+
 from app import __version__
 from app.cli.base import Commands, Context, Result
 from app.cli.output import table
+from app.errors import ValidationError
 from app.services import admin, check, overview, setup
+
+
+def open_window(ctx: Context) -> int:
+    """`shopfloor` with no sub-command: the main window (Qt is imported only here)."""
+    from app.views.app import run_main_window
+
+    return run_main_window(ctx.database, user=ctx.args.user)
+
+
+def cmd_window(ctx: Context) -> Result:
+    return None, ""  # never called: main() runs open_window for it and returns its status
 
 
 def cmd_init(ctx: Context) -> Result:
@@ -70,15 +85,43 @@ def cmd_user_list(ctx: Context) -> Result:
     )
 
 
+def read_secret(name: str) -> str | None:
+    """A PIN or password from a prompt (twice, unseen) or, when standard input is not a
+    terminal, its first line; never from the command line. Empty: none given."""
+    stdin = sys.stdin
+    if stdin is None:
+        return None
+    if stdin.isatty():
+        first = getpass.getpass(f"PIN or password for {name} (Enter for none): ")
+        if not first:
+            return None
+        if getpass.getpass("The same again: ") != first:
+            raise ValidationError("the two entries differ; nothing was changed")
+        return first
+    line = stdin.readline()
+    return line.rstrip("\r\n") or None
+
+
 def cmd_user_add(ctx: Context) -> Result:
-    u = admin.add_user(ctx.uow, ctx.args.name, ctx.args.role)
-    return u, f"user {u.username} added as {u.role}"
+    secret = read_secret(ctx.args.name)
+    u = admin.add_user(ctx.uow, ctx.args.name, ctx.args.role, secret=secret)
+    pin = "with a PIN" if u.has_pin else "without a PIN (set one with `user set --reset-pin`)"
+    return u, f"user {u.username} added as {u.role}, {pin}"
 
 
 def cmd_user_set(ctx: Context) -> Result:
-    active = None if ctx.args.active is None else ctx.args.active == "yes"
-    u = admin.update_user(ctx.uow, ctx.args.name, role=ctx.args.role, active=active)
-    return u, f"user {u.username}: {u.role}, {'active' if u.active else 'deactivated'}"
+    a = ctx.args
+    if a.reset_pin:
+        secret = read_secret(a.name)
+        if secret is None:
+            raise ValidationError(f"no PIN given for {a.name}; nothing was changed")
+        u = admin.reset_secret(ctx.uow, a.name, secret)
+    if a.role is not None or a.active is not None or not a.reset_pin:
+        active = None if a.active is None else a.active == "yes"
+        u = admin.update_user(ctx.uow, a.name, role=a.role, active=active)
+    state = "active" if u.active else "deactivated"
+    pin = ", new PIN set" if a.reset_pin else ""
+    return u, f"user {u.username}: {u.role}, {state}{pin}"
 
 
 def register(cmd: Commands) -> None:
@@ -97,10 +140,20 @@ def register(cmd: Commands) -> None:
 
     g = cmd.group("user", "users and roles")
     cmd.add("list", cmd_user_list, "registered users", g)
-    sp = cmd.add("add", cmd_user_add, "register a user", g)
+    sp = cmd.add(
+        "add",
+        cmd_user_add,
+        "register a user; the PIN is asked for (or read from standard input)",
+        g,
+    )
     sp.add_argument("name")
     sp.add_argument("--role", required=True)
-    sp = cmd.add("set", cmd_user_set, "change a user's role or deactivate them", g)
+    sp = cmd.add("set", cmd_user_set, "change a user's role or PIN, or deactivate them", g)
     sp.add_argument("name")
     sp.add_argument("--role")
     sp.add_argument("--active", choices=["yes", "no"])
+    sp.add_argument(
+        "--reset-pin",
+        action="store_true",
+        help="set a new PIN, asked for (or read from standard input); ends a lockout",
+    )

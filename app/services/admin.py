@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from app.errors import AlreadyExists, NotFound, ValidationError
 from app.models import ROLES, AppUser, Preference, utcnow
+from app.services.auth import hash_secret
 from app.services.engine import changes
 from app.services.engine.permissions import Permission
 from app.services.engine.preferences import SPECS, PrefSpec, load_preferences, validate
@@ -48,6 +50,18 @@ class UserInfo:
     username: str
     role: str
     active: bool
+    has_pin: bool = False
+    locked_until: datetime | None = None
+
+
+def user_info(user: AppUser) -> UserInfo:
+    locked = user.locked_until if user.locked_until and user.locked_until > utcnow() else None
+    return UserInfo(user.username, user.role, user.active, user.secret_hash is not None, locked)
+
+
+def roles() -> tuple[str, ...]:
+    """The roles a user can have, most rights first."""
+    return ROLES
 
 
 def _check_role(role: str) -> str:
@@ -60,12 +74,13 @@ def _check_role(role: str) -> str:
 @query()
 def list_users(tx: Transaction) -> list[UserInfo]:
     rows = tx.session.scalars(select(AppUser).order_by(AppUser.username))
-    return [UserInfo(u.username, u.role, u.active) for u in rows]
+    return [user_info(u) for u in rows]
 
 
 @posting("user.add", Permission.MANAGE_USERS)
-def add_user(tx: Transaction, username: str, role: str) -> UserInfo:
-    """Register a user. The first one must be an admin, so nobody is locked out."""
+def add_user(tx: Transaction, username: str, role: str, *, secret: str | None = None) -> UserInfo:
+    """Register a user, with their PIN or password when given (kept only as a hash). The
+    first one must be an admin, so nobody is locked out."""
     name = (username or "").strip()
     if not name or len(name) > 64:
         raise ValidationError("user name must be 1 to 64 characters")
@@ -76,10 +91,29 @@ def add_user(tx: Transaction, username: str, role: str) -> UserInfo:
     count = tx.session.scalar(select(func.count()).select_from(AppUser))
     if not count and role_text != "admin":
         raise ValidationError("the first registered user must be an admin")
-    tx.session.add(AppUser(username=name, role=role_text, active=True))
-    tx.note(role=role_text)
+    secret_hash = hash_secret(secret) if secret is not None else None
+    user = AppUser(
+        username=name, role=role_text, active=True, secret_hash=secret_hash, failed_attempts=0
+    )
+    tx.session.add(user)
+    tx.note(role=role_text, pin=secret_hash is not None)
     tx.changed.add(changes.USER, name)
-    return UserInfo(name, role_text, True)
+    return UserInfo(name, role_text, True, secret_hash is not None)
+
+
+@posting("user.reset_pin", Permission.MANAGE_USERS)
+def reset_secret(tx: Transaction, username: str, secret: str) -> UserInfo:
+    """Give a user a new PIN or password; a lockout ends with it."""
+    tx.set_document(username)
+    secret_hash = hash_secret(secret)
+    user = tx.session.get(AppUser, (username or "").strip())
+    if user is None:
+        raise NotFound(f"unknown user {username!r}")
+    user.secret_hash = secret_hash
+    user.failed_attempts = 0
+    user.locked_until = None
+    tx.changed.add(changes.USER, user.username)
+    return user_info(user)
 
 
 @posting("user.update", Permission.MANAGE_USERS)
@@ -105,4 +139,4 @@ def update_user(
     user.active = new_active
     tx.note(role=new_role, active=new_active)
     tx.changed.add(changes.USER, user.username)
-    return UserInfo(user.username, user.role, user.active)
+    return user_info(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -12,6 +13,7 @@ from app.errors import NotFound, ValidationError
 from app.models import Preference
 
 _BOOL_TEXT = {"true": True, "false": False}
+_WHOLE = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(frozen=True)
@@ -20,10 +22,15 @@ class PrefSpec:
     default: str
     choices: tuple[str, ...]
     description: str
+    maximum: int | None = None  # a whole number from 0 to this (then `choices` is empty)
 
     @property
     def is_bool(self) -> bool:
         return self.choices == ("true", "false")
+
+    @property
+    def is_number(self) -> bool:
+        return self.maximum is not None
 
 
 def _bool(key: str, default: bool, description: str) -> PrefSpec:
@@ -67,6 +74,14 @@ SPECS: tuple[PrefSpec, ...] = (
         ("firm_planned", "open_planned", "released"),
         "status of a new work order unless another is given",
     ),
+    PrefSpec(
+        "sign_out_after_idle_minutes",
+        "0",
+        (),
+        "sign the user out of the desktop application after this many minutes without a key "
+        "press or a click, for a shared station (0 = never)",
+        maximum=24 * 60,
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -79,12 +94,16 @@ class Preferences:
     allow_overage_on_assembly_builds: bool
     allow_overage_on_work_order_transactions: bool
     default_work_order_status: str
+    sign_out_after_idle_minutes: int
 
     def as_text(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = ("true" if value else "false") if isinstance(value, bool) else value
+            if isinstance(value, bool):
+                out[f.name] = "true" if value else "false"
+            else:
+                out[f.name] = str(value)
         return out
 
 
@@ -92,6 +111,11 @@ assert [f.name for f in fields(Preferences)] == [s.key for s in SPECS]
 
 
 def _typed(spec: PrefSpec, text: str) -> Any:
+    if spec.is_number:
+        try:
+            return int(text)
+        except ValueError:
+            return int(spec.default)
     return _BOOL_TEXT[text] if spec.is_bool else text
 
 
@@ -101,6 +125,13 @@ def validate(key: str, value: str) -> str:
     if spec is None:
         raise NotFound(f"unknown preference {key!r}; known: {', '.join(SPEC_BY_KEY)}")
     text = value.strip().lower()
+    if spec.is_number:
+        assert spec.maximum is not None
+        if not _WHOLE.fullmatch(text) or int(text) > spec.maximum:
+            raise ValidationError(
+                f"{key} must be a whole number from 0 to {spec.maximum}, not {value!r}"
+            )
+        return str(int(text))
     if spec.is_bool:
         text = {
             "1": "true",

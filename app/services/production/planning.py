@@ -14,20 +14,24 @@ from app.models import (
     BomRevision,
     Item,
     ItemType,
+    LedgerEntry,
     Location,
+    SourceKind,
     StockBalance,
     WorkOrder,
     WorkOrderLine,
     WOStatus,
 )
 from app.models.figures import need_of
-from app.models.quantity import ZERO, Fixed
+from app.models.quantity import ZERO, Fixed, parse_quantity, round_quantity
+from app.services.catalog.boms import Explosion, explode_item
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import StockBook
-from app.services.engine.lookup import item_ref_by_sku, location_ref
+from app.services.engine.lookup import item_by_sku, item_ref_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
+from app.services.inventory import LedgerRow
 from app.services.production.records import WorkOrderBook
 from app.services.production.work_orders import (
     WorkOrderInfo,
@@ -282,3 +286,138 @@ def accept_suggestions(tx: Transaction, skus: Iterable[str] | None = None) -> Ac
     tx.note(created=[wo.number for wo in created])
     tx.set_document(", ".join(wo.number for wo in created)[:120] or "none")
     return Accepted([work_order_info(wo) for wo in created])
+
+
+# --- before a work order exists ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """A component line a new work order would get, against what it could have now."""
+
+    sku: str
+    name: str
+    uom: str
+    quantity_per: Decimal
+    required: Decimal
+    available: Decimal  # uncommitted on hand at the location
+    short: Decimal  # zero when there is enough
+
+
+@dataclass(frozen=True)
+class ShortagePreview:
+    """A work order not yet created: its lines, the multi-level explosion and the shortage
+    check, exactly as the order would get them if it were saved now."""
+
+    sku: str
+    name: str
+    quantity: Decimal
+    location: str
+    bom_revision: str
+    lines: list[PreviewLine]
+    explosion: Explosion
+
+    @property
+    def short_lines(self) -> list[PreviewLine]:
+        return [ln for ln in self.lines if ln.short > 0]
+
+
+@query()
+def shortage_preview(
+    tx: Transaction, sku: str, quantity: object, location: str | None = None
+) -> ShortagePreview:
+    """What a new work order of `quantity` `sku` at `location` would need per component and
+    how much of it is short right now (a new order has nothing committed yet: it can count
+    only on uncommitted stock), with the BOM explosion through every level."""
+    qty = parse_quantity(quantity)
+    item = item_ref_by_sku(tx.session, sku)
+    bom = active_bom(tx, item)
+    loc = location_ref(tx.session, location)
+    bals = StockBook.of(tx).lock((component.id, loc.id) for _n, component, _p, _b in bom.lines)
+    lines = []
+    for _line_no, component, per, _backflush in bom.lines:
+        required = round_quantity(per * qty)
+        free = max(ZERO, bals[(component.id, loc.id)].available)
+        lines.append(
+            PreviewLine(
+                sku=component.sku,
+                name=component.name,
+                uom=component.uom,
+                quantity_per=per,
+                required=required,
+                available=free,
+                short=max(ZERO, required - free),
+            )
+        )
+    explosion = explode_item(tx.session, item_by_sku(tx.session, item.sku), qty)
+    return ShortagePreview(
+        sku=item.sku,
+        name=item.name,
+        quantity=qty,
+        location=loc.code,
+        bom_revision=bom.revision,
+        lines=lines,
+        explosion=explosion,
+    )
+
+
+def work_order_statuses() -> list[tuple[str, str]]:
+    """Every work order status as (key, label), in life-cycle order (for filters)."""
+    return [(s.value, s.label) for s in WOStatus]
+
+
+_POSTINGS = Listing(
+    sorts={"posted": LedgerEntry.id, "sku": Item.sku, "reason": LedgerEntry.reason},
+    default="posted",
+    tiebreak=LedgerEntry.id,
+)
+
+
+@query()
+def work_order_postings(
+    tx: Transaction, number: str, page: PageRequest | None = None
+) -> Page[LedgerRow]:
+    """The ledger rows posted against one work order (issues, backflush, completions),
+    newest first unless another order is asked for."""
+    wo = WorkOrderBook.of(tx).load(number)
+    le = LedgerEntry
+    stmt = (
+        select(
+            le.id,
+            le.posted_at,
+            Item.sku,
+            Location.code,
+            le.quantity,
+            le.unit_cost,
+            le.reason,
+            le.source_ref,
+            le.source_kind,
+            le.posted_by,
+            le.event_id,
+            le.reverses_id,
+            le.memo,
+        )
+        .join(Item, Item.id == le.item_id)
+        .join(Location, Location.id == le.location_id)
+        .where(le.source_kind == SourceKind.WORK_ORDER.value, le.source_id == wo.id)
+    )
+    return _POSTINGS.fetch(
+        tx.session,
+        stmt,
+        page or PageRequest(limit=None, descending=True),
+        lambda r: LedgerRow(
+            id=r.id,
+            posted_at=r.posted_at,
+            sku=r.sku,
+            location=r.code,
+            quantity=r.quantity,
+            unit_cost=r.unit_cost,
+            reason=r.reason,
+            source=r.source_ref,
+            source_kind=r.source_kind,
+            posted_by=r.posted_by,
+            event_id=r.event_id,
+            reverses_id=r.reverses_id,
+            memo=r.memo,
+        ),
+    )

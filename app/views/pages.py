@@ -1,0 +1,85 @@
+"""The pages of the main window, in navigation order: one registration line per page.
+
+A new view (sales orders, the picking queue, purchase orders, finance, print preview) is a
+`Page` subclass in its feature folder plus one line here; the window itself does not change.
+Factories are imported on first use, so start-up only loads the page it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from PySide6.QtWidgets import QWidget
+
+from app.services.engine.permissions import Permission
+from app.views.common.page import Page
+from app.views.common.runner import AppContext
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page: its key (for `ctx.navigate`), its title in the navigation list, the class
+    that builds it ("module:Class", imported on first use), a shortcut, the permission a
+    role needs to see it, and whether it is listed (detail pages are opened from others)."""
+
+    key: str
+    title: str
+    factory: str
+    shortcut: str | None = None
+    permission: Permission = Permission.READ
+    in_navigation: bool = True
+
+    def build(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
+        module, _, name = self.factory.partition(":")
+        cls: Callable[[AppContext, QWidget | None], Page] = getattr(import_module(module), name)
+        return cls(ctx, parent)
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("dashboard", "Dashboard", "app.views.production.dashboard:DashboardPage", "Ctrl+1"),
+    PageSpec(
+        "work_orders", "Work orders", "app.views.production.work_orders:WorkOrderListPage", "Ctrl+2"
+    ),
+    PageSpec(
+        "work_order", "Work order", "app.views.production.detail:WorkOrderPage", in_navigation=False
+    ),
+    PageSpec(
+        "planning", "Shortages and queue", "app.views.production.planning:PlanningPage", "Ctrl+3"
+    ),
+    PageSpec("inventory", "Inventory", "app.views.inventory.stock:InventoryPage", "Ctrl+4"),
+    PageSpec(
+        "stock_item",
+        "Item stock",
+        "app.views.inventory.item_stock:ItemStockPage",
+        in_navigation=False,
+    ),
+    PageSpec("items", "Items and BOMs", "app.views.catalog.items:ItemsPage", "Ctrl+5"),
+    PageSpec(
+        "imports", "Import", "app.views.catalog.imports:ImportPage", "Ctrl+6", Permission.IMPORT
+    ),
+    PageSpec(
+        "preferences",
+        "Preferences",
+        "app.views.admin.preferences:PreferencesPage",
+        "Ctrl+7",
+        Permission.EDIT_PREFERENCES,
+    ),
+    PageSpec(
+        "users", "Users", "app.views.admin.users:UsersPage", "Ctrl+8", Permission.MANAGE_USERS
+    ),
+]
+
+
+def register_page(spec: PageSpec, *, after: str | None = None) -> None:
+    """Add a page (e.g. from a feature package), after the page `after` or at the end."""
+    at = next((i + 1 for i, p in enumerate(PAGES) if p.key == after), len(PAGES))
+    PAGES.insert(at, spec)
+
+
+def page_spec(key: str) -> PageSpec:
+    for spec in PAGES:
+        if spec.key == key:
+            return spec
+    raise KeyError(f"no page {key!r}")

@@ -1,0 +1,1 @@
+"""Production views: the dashboard, work orders, shortages and the creation queue."""

@@ -1,0 +1,528 @@
+"""One work order: its header, lines (short ones marked), the postings made against it, and
+the actions its status allows (the state machine in the service decides, via `actions`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ShopfloorError
+from app.services.engine.changes import Changes
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import UnitOfWork
+from app.services.inventory import LedgerRow
+from app.services.production import planning, work_orders
+from app.services.production.planning import ShortageLine
+from app.services.production.work_orders import VarianceInfo, WorkOrderInfo, WorkOrderLineInfo
+from app.views.common import format as fmt
+from app.views.common.page import Page
+from app.views.common.runner import AppContext, run_op
+from app.views.common.status import MESSAGE_COLOURS, SHORT, StatusChip, chip_style, font
+from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
+from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+
+# Which permission each action needs (the service checks it again).
+ACTION_PERMISSION = {
+    "release": Permission.PLAN,
+    "issue": Permission.PRODUCE,
+    "complete": Permission.PRODUCE,
+    "build": Permission.PRODUCE,
+    "close": Permission.PLAN,
+    "cancel": Permission.PLAN,
+}
+ACTION_TEXT = {
+    "release": ("&Release", "Ctrl+R"),
+    "issue": ("&Issue components…", "Ctrl+I"),
+    "complete": ("Co&mplete…", "Ctrl+M"),
+    "build": ("&Build…", "Ctrl+B"),
+    "close": ("C&lose…", "Ctrl+Shift+L"),
+    "cancel": ("Cancel order…", None),
+}
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """A work order line as the table shows it, with the shortage the service reported."""
+
+    line: WorkOrderLineInfo
+    short: ShortageLine | None
+
+
+@dataclass(frozen=True)
+class WorkOrderView:
+    info: WorkOrderInfo
+    shortages: list[ShortageLine]
+    postings: list[LedgerRow]
+
+
+def read_work_order(uow: UnitOfWork, number: str) -> WorkOrderView:
+    info = work_orders.get_work_order(uow, number)
+    return WorkOrderView(
+        info,
+        planning.shortages_for_work_order(uow, info.number),
+        planning.work_order_postings(uow, info.number).rows,
+    )
+
+
+LINE_COLUMNS: list[Column[LineRow]] = [
+    Column("#", lambda r: r.line.line_no, width=40),
+    Column("Component", lambda r: r.line.sku, width=150),
+    Column("Name", lambda r: r.line.name, width=210),
+    qty_column("Per", lambda r: r.line.quantity_per, width=70),
+    qty_column("Required", lambda r: r.line.required),
+    qty_column("Committed", lambda r: r.line.committed),
+    qty_column("Issued", lambda r: r.line.issued),
+    qty_column("Backordered", lambda r: r.line.backordered, width=120),
+    qty_column("Short", lambda r: r.short.short if r.short else None, width=80),
+    Column("Unit", lambda r: r.line.uom, width=60),
+    Column("Backflush", lambda r: "yes" if r.line.backflush else "no"),
+]
+POSTING_COLUMNS: list[Column[LedgerRow]] = [
+    Column("When", lambda r: fmt.when(r.posted_at), width=160),
+    Column("Reason", lambda r: fmt.words(r.reason), width=120),
+    Column("Item", lambda r: r.sku, width=150),
+    qty_column("Quantity", lambda r: r.quantity),
+    Column("At", lambda r: r.location, width=80),
+    Column("By", lambda r: r.posted_by, width=110),
+    Column("Event", lambda r: r.event_id),
+]
+VARIANCE_COLUMNS: list[Column[VarianceInfo]] = [
+    Column("Component", lambda r: r.sku, width=150),
+    Column("Name", lambda r: r.name, width=200),
+    qty_column("Expected", lambda r: r.expected),
+    qty_column("Actual", lambda r: r.actual),
+    qty_column("Variance", lambda r: r.variance),
+    money_column("Unit cost", lambda r: r.unit_cost),
+    money_column("Cost variance", lambda r: r.cost_variance),
+]
+
+
+class WorkOrderPage(Page):
+    title = "Work order"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.number = ""
+        self.view: WorkOrderView | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        back = button(
+            "◀ Work orders", lambda: self.ctx.navigate.emit("work_orders", {}), shortcut="Alt+Left"
+        )
+        self.heading = title_label("Work order")
+        self.heading.setObjectName("wo_heading")
+        self.chip = StatusChip()
+        self.chip.setObjectName("wo_status")
+        self.chip.setFont(font(13, bold=True))
+        layout.addLayout(hbox(back, self.heading, self.chip, None))
+
+        self.fields: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(4)
+        names = [
+            ("item", "Item"),
+            ("quantity", "Quantity"),
+            ("built", "Built"),
+            ("due", "Due"),
+            ("priority", "Priority"),
+            ("location", "Location"),
+            ("bom", "BOM revision"),
+            ("created_from", "Created from"),
+            ("created", "Created"),
+            ("released", "Released"),
+            ("closed", "Closed"),
+            ("memo", "Memo"),
+        ]
+        for n, (key, caption) in enumerate(names):
+            cap = caption_label(caption)
+            value = QLabel()
+            value.setFont(font(13, bold=key in ("item", "quantity", "built", "due")))
+            value.setObjectName(f"wo_{key}")
+            value.setWordWrap(True)
+            self.fields[key] = value
+            grid.addWidget(cap, (n // 4) * 2, n % 4)
+            grid.addWidget(value, (n // 4) * 2 + 1, n % 4)
+        for c in range(4):
+            grid.setColumnStretch(c, 1)
+        layout.addLayout(grid)
+
+        self.action_buttons: dict[str, Any] = {}
+        row = []
+        for action, (text, keys) in ACTION_TEXT.items():
+            b = button(
+                text,
+                partial(self.act, action),
+                shortcut=keys,
+                name=f"action_{action}",
+                primary=action == "release",
+            )
+            self.action_buttons[action] = b
+            row.append(b)
+        self.short_note = QLabel()
+        self.short_note.setObjectName("wo_short_note")
+        self.short_note.setStyleSheet(chip_style(SHORT, padding="6px 12px"))
+        self.short_note.hide()
+        layout.addLayout(hbox(*row, None))
+        layout.addWidget(self.short_note)
+
+        self.tabs = QTabWidget()
+        self.lines = RowTableModel(
+            LINE_COLUMNS, self, row_style=lambda r: SHORT if r.short else None
+        )
+        self.lines_table = DataTable(self.lines, settings_key="wo_lines")
+        self.lines_table.setObjectName("wo_lines")
+        self.lines_table.activated_row.connect(self.open_component)
+        self.postings = RowTableModel(POSTING_COLUMNS, self)
+        self.postings_table = DataTable(self.postings, settings_key="wo_postings")
+        self.postings_table.setObjectName("wo_postings")
+        self.variance = RowTableModel(VARIANCE_COLUMNS, self)
+        self.variance_table = DataTable(self.variance, settings_key="wo_variance")
+        self.tabs.addTab(self.lines_table, "Lines")
+        self.tabs.addTab(self.postings_table, "Postings")
+        self.tabs.addTab(self.variance_table, "Variance")
+        layout.addWidget(self.tabs, 1)
+        shortcut(
+            self,
+            "F6",
+            lambda: self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count()),
+        )
+        self.dialog: QDialog | None = None
+        self._enable()
+
+    def open_component(self, row: LineRow) -> None:
+        location = self.view.info.location if self.view else None
+        self.ctx.navigate.emit("stock_item", {"sku": row.line.sku, "location": location})
+
+    # --- data ----------------------------------------------------------------------------
+
+    def open_target(self, **target: Any) -> None:
+        number = str(target.get("number") or "")
+        if number and number != self.number:
+            self.number = number
+            self.view = None
+            self.heading.setText(number)
+            self.lines.set_rows([])
+            self.postings.set_rows([])
+            self.variance.set_rows([])
+            self._enable()
+        self.stale = True
+
+    def refresh(self) -> None:
+        if not self.number:
+            return
+        run_op(self, read_work_order, self.number).success(self.show_view).run()
+
+    def affected_by(self, changes: Changes) -> bool:
+        if not self.number:
+            return False
+        if self.number in changes.work_orders:
+            return True
+        skus = {ln.sku for ln in self.view.info.lines} if self.view else set()
+        return bool(skus & changes.items)
+
+    def show_view(self, view: WorkOrderView) -> None:
+        self.view = view
+        info = view.info
+        self.number = info.number
+        self.heading.setText(info.number)
+        self.chip.set_status(info.status, info.status_label)
+        f = self.fields
+        f["item"].setText(f"{info.item} — {info.item_name}")
+        f["quantity"].setText(fmt.qty(info.quantity))
+        f["built"].setText(fmt.qty(info.built))
+        f["due"].setText(fmt.day(info.due) or "—")
+        f["priority"].setText(str(info.priority))
+        f["location"].setText(info.location)
+        f["bom"].setText(info.bom_revision)
+        f["created_from"].setText(info.created_from or "—")
+        f["created"].setText(f"{fmt.when(info.created_at)} by {info.created_by}")
+        f["released"].setText(fmt.when(info.released_at) or "—")
+        f["closed"].setText(fmt.when(info.closed_at) or "—")
+        f["memo"].setText(info.memo or "—")
+        short = {s.sku: s for s in view.shortages}
+        self.lines.set_rows([LineRow(ln, short.get(ln.sku)) for ln in info.lines])
+        self.postings.set_rows(view.postings)
+        self.variance.set_rows(info.variance)
+        self.tabs.setTabText(1, f"Postings ({len(view.postings)})")
+        self.tabs.setTabText(
+            2, f"Variance ({fmt.money(info.variance_total)})" if info.variance else "Variance"
+        )
+        if view.shortages:
+            listed = ", ".join(f"{fmt.qty(s.short)} {s.sku}" for s in view.shortages)
+            self.short_note.setText(f"Short: {listed}")
+            self.short_note.show()
+        else:
+            self.short_note.hide()
+        self._enable()
+
+    def user_changed(self) -> None:
+        self._enable()
+
+    def _enable(self) -> None:
+        allowed = set(self.view.info.actions) if self.view else set()
+        for action, b in self.action_buttons.items():
+            permitted = self.ctx.can(ACTION_PERMISSION[action])
+            b.setEnabled(action in allowed and permitted)
+            b.setVisible(permitted or action in ("issue", "complete", "build"))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def act(self, action: str) -> None:
+        if self.view is None or not self.action_buttons[action].isEnabled():
+            return
+        number = self.view.info.number
+        if action == "release":
+            run_op(self, work_orders.release_work_order, number).progress(
+                f"Releasing {number}…"
+            ).done(lambda info: f"Released {info.number}: " + committed_words(info)).success(
+                self._posted
+            ).run()
+        elif action == "issue":
+            self._dialog(IssueDialog(self.ctx, self.view.info, self))
+        elif action in ("complete", "build"):
+            self._dialog(QuantityDialog(self.ctx, self.view.info, action, self))
+        elif action == "close":
+            run_op(self, work_orders.preview_close, number).success(
+                lambda rows: self._dialog(CloseDialog(self.ctx, self.view.info, rows, self))  # type: ignore[union-attr]
+            ).run()
+        elif action == "cancel":
+            self._dialog(CancelDialog(self.ctx, self.view.info, self))
+
+    def _dialog(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+
+    def _posted(self, info: WorkOrderInfo) -> None:
+        self.refresh()
+
+
+def committed_words(info: WorkOrderInfo) -> str:
+    return (
+        ", ".join(
+            f"{ln.sku} {fmt.qty(ln.committed)} of {fmt.qty(ln.required)}" for ln in info.lines
+        )
+        + " committed"
+    )
+
+
+class PostingDialog(QDialog):
+    """A dialog that runs one posting: refusals stay in the dialog to be corrected, success
+    closes it with a line on the message bar."""
+
+    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(24, 20, 24, 20)
+        self.body.setSpacing(12)
+        self.body.addWidget(title_label(title, 16))
+        self.error = QLabel()
+        self.error.setObjectName("dialog_error")
+        self.error.setWordWrap(True)
+        self.error.setFont(font(12, bold=True))
+        self.error.setStyleSheet(chip_style(MESSAGE_COLOURS["error"], padding="8px 12px"))
+        self.error.hide()
+        self.ok = button("OK", self.submit, primary=True, name="dialog_ok")
+        self.cancel = button("Cancel", self.reject, name="dialog_cancel")
+
+    def finish_layout(self, ok_text: str) -> None:
+        self.ok.setText(ok_text)
+        self.body.addWidget(self.error)
+        self.body.addLayout(hbox(None, self.cancel, self.ok))
+
+    def submit(self) -> None:  # pragma: no cover - every dialog has its own
+        raise NotImplementedError
+
+    def post(self, fn: Any, *args: Any, done: Any, progress: str, **kwargs: Any) -> None:
+        self.ok.setEnabled(False)
+        run_op(self, fn, *args, **kwargs).progress(progress).done(done).success(
+            lambda _r: self.accept()
+        ).failure(self.refused).run()
+
+    def refused(self, exc: ShopfloorError) -> None:
+        self.ok.setEnabled(True)
+        self.error.setText(exc.message)
+        self.error.show()
+
+
+class IssueDialog(PostingDialog):
+    """Issue components by hand: a quantity per component (blank: not issued now)."""
+
+    def __init__(self, ctx: AppContext, info: WorkOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Issue components to {info.number}", parent)
+        self.info = info
+        self.setObjectName("issue_dialog")
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.quantities: dict[str, QLineEdit] = {}
+        for ln in info.lines:
+            edit = QLineEdit()
+            edit.setObjectName(f"issue_{ln.sku}")
+            edit.setPlaceholderText(f"required {fmt.qty(ln.required)}, issued {fmt.qty(ln.issued)}")
+            edit.setMinimumWidth(260)
+            self.quantities[ln.sku] = edit
+            form.addRow(f"{ln.sku} ({ln.uom})", edit)
+        self.body.addLayout(form)
+        self.finish_layout("&Issue")
+
+    def submit(self) -> None:
+        wanted = {sku: e.text().strip() for sku, e in self.quantities.items() if e.text().strip()}
+        self.post(
+            work_orders.issue_components,
+            self.info.number,
+            wanted,
+            progress="Issuing…",
+            done=lambda i: (
+                f"Issued {', '.join(f'{q} {s}' for s, q in wanted.items())} to {i.number}"
+            ),
+        )
+
+
+class QuantityDialog(PostingDialog):
+    """Complete (with or without backflush) or build a quantity of the assembly."""
+
+    def __init__(
+        self, ctx: AppContext, info: WorkOrderInfo, action: str, parent: QWidget | None = None
+    ):
+        verb = "Build" if action == "build" else "Complete"
+        super().__init__(ctx, f"{verb} {info.item} on {info.number}", parent)
+        self.info = info
+        self.action = action
+        self.setObjectName(f"{action}_dialog")
+        self.body.addWidget(
+            caption_label(
+                f"{fmt.qty(info.built)} of {fmt.qty(info.quantity)} built so far. "
+                + (
+                    "An assembly build receives the finished goods and consumes every "
+                    "component line."
+                    if action == "build"
+                    else "A completion receives the finished goods; with backflush it also "
+                    "consumes the backflush lines in proportion."
+                )
+            )
+        )
+        self.quantity = QLineEdit()
+        self.quantity.setObjectName("quantity")
+        self.quantity.setFont(font(16))
+        self.quantity.setPlaceholderText("quantity")
+        self.quantity.returnPressed.connect(self.submit)
+        form = QFormLayout()
+        form.addRow("&Quantity", self.quantity)
+        self.backflush = QCheckBox("with &backflush")
+        self.backflush.setObjectName("backflush")
+        self.backflush.setChecked(True)
+        if action == "complete":
+            form.addRow("", self.backflush)
+        self.body.addLayout(form)
+        self.finish_layout(f"&{verb}")
+
+    def submit(self) -> None:
+        qty = self.quantity.text().strip()
+        number = self.info.number
+        if self.action == "build":
+            self.post(
+                work_orders.post_assembly_build,
+                number,
+                qty,
+                progress="Building…",
+                done=lambda i: (
+                    f"Built {qty} {i.item} on {i.number} "
+                    f"({fmt.qty(i.built)} of {fmt.qty(i.quantity)}, {i.status_label})"
+                ),
+            )
+        else:
+            backflush = self.backflush.isChecked()
+            self.post(
+                work_orders.complete_work_order,
+                number,
+                qty,
+                backflush=backflush,
+                progress="Completing…",
+                done=lambda i: (
+                    f"Completed {qty} {i.item} on {i.number}"
+                    + (" with backflush" if backflush else "")
+                    + f" ({i.status_label})"
+                ),
+            )
+
+
+class CloseDialog(PostingDialog):
+    """Shows the variance closing would record, before it is recorded."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        info: WorkOrderInfo,
+        rows: list[VarianceInfo],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(ctx, f"Close {info.number}?", parent)
+        self.info = info
+        self.rows = rows
+        self.setObjectName("close_dialog")
+        self.setMinimumWidth(900)
+        self.body.addWidget(
+            caption_label(
+                f"{fmt.qty(info.built)} of {fmt.qty(info.quantity)} built. Closing freezes the "
+                "work order, records this variance (what was consumed against what the BOM says "
+                "the built quantity needs, at today's standard cost) and releases what is still "
+                "committed."
+            )
+        )
+        model = RowTableModel(VARIANCE_COLUMNS, self)
+        model.set_rows(rows)
+        table = DataTable(model)
+        table.setObjectName("close_variance")
+        table.setMinimumHeight(min(60 + 36 * len(rows), 380))
+        self.body.addWidget(table)
+        self.finish_layout("C&lose work order")
+
+    def submit(self) -> None:
+        self.post(
+            work_orders.close_work_order,
+            self.info.number,
+            progress="Closing…",
+            done=lambda i: f"Closed {i.number}; cost variance {fmt.money(i.variance_total)}",
+        )
+
+
+class CancelDialog(PostingDialog):
+    def __init__(self, ctx: AppContext, info: WorkOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Cancel {info.number}?", parent)
+        self.info = info
+        self.setObjectName("cancel_dialog")
+        self.body.addWidget(
+            caption_label(
+                f"{info.number} ({fmt.qty(info.quantity)} {info.item}) will be cancelled and "
+                "what it has committed is released. A cancelled work order cannot be reopened."
+            )
+        )
+        self.cancel.setText("Keep it")
+        self.finish_layout("Cancel work order")
+
+    def submit(self) -> None:
+        self.post(
+            work_orders.cancel_work_order,
+            self.info.number,
+            progress="Cancelling…",
+            done=lambda i: f"Cancelled {i.number}",
+        )

@@ -1,0 +1,211 @@
+"""The work order list: filters and sorting run in the database, pages load as you scroll."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from app.services.engine.changes import Changes
+from app.services.engine.paging import PageRequest
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import UnitOfWork
+from app.services.production import work_orders
+from app.services.production.planning import work_order_statuses
+from app.services.production.work_orders import WorkOrderSummary
+from app.views.common import format as fmt
+from app.views.common.page import Page
+from app.views.common.runner import AppContext
+from app.views.common.status import LATE, SHORT, Chip
+from app.views.common.table_model import Column, PagedTableModel, qty_column, status_column
+from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+
+
+def flags(row: WorkOrderSummary) -> str:
+    return " · ".join(word for word, on in (("LATE", row.late), ("SHORT", row.short)) if on)
+
+
+def row_style(row: WorkOrderSummary) -> Chip | None:
+    if row.late:
+        return LATE
+    if row.short:
+        return SHORT
+    return None
+
+
+COLUMNS: list[Column[WorkOrderSummary]] = [
+    Column("Work order", lambda r: r.number, sort="number", width=130),
+    Column("Item", lambda r: r.item, sort="item", width=150),
+    Column("Name", lambda r: r.item_name, width=210),
+    qty_column("Qty", lambda r: r.quantity, sort="quantity", width=80),
+    qty_column("Built", lambda r: r.built, sort="built", width=80),
+    status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
+    Column("Due", lambda r: fmt.day(r.due), sort="due", width=115),
+    Column("Prio", lambda r: r.priority, sort="priority", width=60),
+    Column("At", lambda r: r.location, sort="location", width=90),
+    Column("Flags", flags, width=130),
+    Column("Created from", lambda r: r.created_from or ""),
+]
+
+
+class WorkOrderListPage(Page):
+    title = "Work orders"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.count = caption_label()
+        self.new_button = button(
+            "&New work order",
+            self.new_work_order,
+            shortcut="Ctrl+N",
+            primary=True,
+            name="new_work_order",
+        )
+        layout.addLayout(hbox(title_label("Work orders"), self.count, None, self.new_button))
+
+        self.status = QComboBox()
+        self.status.setObjectName("filter_status")
+        self.status.addItem("Any status", None)
+        for key, label in work_order_statuses():
+            self.status.addItem(label, key)
+        self.item = QLineEdit()
+        self.item.setObjectName("filter_item")
+        self.item.setPlaceholderText("Item sku")
+        self.item.setClearButtonEnabled(True)
+        self.due_from = QLineEdit()
+        self.due_from.setObjectName("filter_due_from")
+        self.due_from.setPlaceholderText("Due from YYYY-MM-DD")
+        self.due_to = QLineEdit()
+        self.due_to.setObjectName("filter_due_to")
+        self.due_to.setPlaceholderText("Due to YYYY-MM-DD")
+        self.text = QLineEdit()
+        self.text.setObjectName("filter_text")
+        self.text.setPlaceholderText("Search number, item, reference, memo (Ctrl+F)")
+        self.text.setClearButtonEnabled(True)
+        self.late = QCheckBox("&Late only")
+        self.short = QCheckBox("&Short only")
+        for w in (self.item, self.due_from, self.due_to):
+            w.setMaximumWidth(200)
+        self.text.setMinimumWidth(320)
+        layout.addLayout(
+            hbox(
+                self.text,
+                self.status,
+                self.item,
+                self.due_from,
+                self.due_to,
+                self.late,
+                self.short,
+                None,
+            )
+        )
+        self.legend = QLabel(
+            f"<span style='background:{LATE.background}; color:{LATE.foreground}; padding:2px 8px'>"
+            "&nbsp;LATE: due date passed, not built&nbsp;</span>&nbsp;&nbsp;"
+            f"<span style='background:{SHORT.background}; color:{SHORT.foreground}'>"
+            "&nbsp;SHORT: a component cannot get what it still needs&nbsp;</span>"
+        )
+
+        self.model = PagedTableModel(
+            COLUMNS, self._fetch, self, row_style=row_style, context=ctx, autoload=False
+        )
+        self.model.loaded.connect(self._loaded)
+        self.table = DataTable(self.model, settings_key="work_orders", stretch=len(COLUMNS) - 1)
+        self.table.setObjectName("work_order_table")
+        self.table.activated_row.connect(self.open_work_order)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.legend)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filters)
+        for edit in (self.item, self.due_from, self.due_to, self.text):
+            edit.textEdited.connect(lambda _t: self._debounce.start())
+            edit.returnPressed.connect(self.apply_filters)
+        self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.late.toggled.connect(lambda _on: self.apply_filters())
+        self.short.toggled.connect(lambda _on: self.apply_filters())
+        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.filters: dict[str, Any] = {}
+        self.user_changed()
+
+    # --- filters -------------------------------------------------------------------------
+
+    def current_filters(self) -> dict[str, Any]:
+        status = self.status.currentData()
+        return {
+            "status": [status] if status else None,
+            "item": self.item.text().strip() or None,
+            "due_from": self.due_from.text().strip() or None,
+            "due_to": self.due_to.text().strip() or None,
+            "text": self.text.text().strip() or None,
+            "late": self.late.isChecked(),
+            "short": self.short.isChecked(),
+        }
+
+    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+        return work_orders.list_work_orders(uow, **self.filters, page=page)
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.filters = self.current_filters()
+        self.stale = False
+        self.model.reload()
+
+    def open_target(self, **target: Any) -> None:
+        """From the dashboard: `status=[key]`, `late=True`, `short=True`, `text=...`."""
+        widgets = (self.status, self.late, self.short, self.text, self.item)
+        for w in widgets:
+            w.blockSignals(True)
+        statuses = target.get("status") or []
+        self.status.setCurrentIndex(max(0, self.status.findData(statuses[0])) if statuses else 0)
+        self.late.setChecked(bool(target.get("late")))
+        self.short.setChecked(bool(target.get("short")))
+        self.text.setText(str(target.get("text") or ""))
+        self.item.setText(str(target.get("item") or ""))
+        for w in widgets:
+            w.blockSignals(False)
+        self.stale = True
+
+    def refresh(self) -> None:
+        wanted = self.current_filters()
+        if wanted != self.filters or not self.model.pages_fetched:
+            self.filters = wanted
+            self.model.reload()
+        else:
+            self.model.refresh()
+
+    def affected_by(self, changes: Changes) -> bool:
+        return bool(changes.work_orders or changes.balances)
+
+    def _loaded(self, _pages: int) -> None:
+        total = self.model.total
+        self.count.setText(f"{total:,} work order{'s' if total != 1 else ''}")
+        if self.table.currentIndex().row() < 0:
+            self.table.select_first()
+
+    def user_changed(self) -> None:
+        self.new_button.setEnabled(self.ctx.can(Permission.PLAN))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def open_work_order(self, row: WorkOrderSummary) -> None:
+        self.ctx.navigate.emit("work_order", {"number": row.number})
+
+    def new_work_order(self) -> None:
+        from app.views.production.new_order import NewWorkOrderDialog
+
+        if not self.ctx.can(Permission.PLAN):
+            self.ctx.show_message("your role may not create work orders", "error")
+            return
+        dialog = NewWorkOrderDialog(self.ctx, self)
+        dialog.created.connect(
+            lambda info: self.ctx.navigate.emit("work_order", {"number": info.number})
+        )
+        dialog.open()
+        self.new_dialog = dialog
