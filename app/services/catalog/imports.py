@@ -314,3 +314,71 @@ def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
         )
     tx.note(rows=len(rows))
     return ImportResult("stock", source, len(rows), created=len(postings))
+
+
+# --- preview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One data row of a file and why the import would refuse it (None: it is fine)."""
+
+    row: int  # spreadsheet numbering: the header is row 1
+    values: dict[str, str]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    kind: str
+    source: str
+    columns: list[str]
+    rows: list[PreviewRow]
+    file_error: str | None = None  # a fault of the whole file (no rows to show)
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and all(r.error is None for r in self.rows)
+
+    @property
+    def bad_rows(self) -> int:
+        return sum(1 for r in self.rows if r.error is not None)
+
+
+_READERS = {
+    "items": (ITEM_COLUMNS, ITEM_REQUIRED),
+    "boms": (BOM_COLUMNS, BOM_REQUIRED),
+    "stock": (STOCK_COLUMNS, STOCK_REQUIRED),
+}
+IMPORT_KINDS = tuple(_READERS)
+
+
+def preview_import(uow: UnitOfWork, kind: str, path: str | Path) -> ImportPreview:
+    """Every row of a file with the error the import would give it, before anything is
+    written: the import itself runs in a transaction that is always rolled back, so each row
+    is checked exactly as importing would check it (unknown skus, cycles, write-offs below
+    zero, rows of the same file counted together)."""
+    if kind not in _READERS:
+        raise ValidationError(f"unknown import {kind!r}; one of {', '.join(_READERS)}")
+    columns, required = _READERS[kind]
+    try:
+        source, rows = read_rows(path, columns, required)
+    except ImportRejected as exc:
+        reason = "; ".join(str(e) for e in exc.errors)
+        return ImportPreview(kind, Path(path).name, list(columns), [], reason)
+    body = {"items": _import_items, "boms": _import_boms, "stock": _import_stock}[kind]
+    errors: dict[int, list[str]] = defaultdict(list)
+    with uow.transaction(f"import.{kind}") as tx:  # never committed
+        try:
+            body.within(tx, source, rows)
+        except ImportRejected as exc:
+            for e in exc.errors:
+                errors[e.row].append(e.reason)
+    header = list(rows[0][1]) if rows else list(columns)
+    return ImportPreview(
+        kind,
+        source,
+        header,
+        [PreviewRow(n, values, "; ".join(errors[n]) or None) for n, values in rows],
+        "; ".join(errors[1]) or None if 1 in errors else None,
+    )

@@ -1,0 +1,1 @@
+"""Admin views: preferences and users."""

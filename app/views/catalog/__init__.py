@@ -1,0 +1,1 @@
+"""Catalog views: items, BOMs and imports."""

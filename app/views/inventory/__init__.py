@@ -1,0 +1,1 @@
+"""Inventory views: stock positions, an item's ledger and commitments, adjustments."""
