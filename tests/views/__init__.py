@@ -1,0 +1,1 @@
+"""Tests of the desktop application through its real widgets (pytest-qt, offscreen)."""
