@@ -152,7 +152,7 @@ def test_five_wrong_pins_lock_the_user_in_the_window(team, ctx, qtbot) -> None: 
     dialog = window.signin_dialog
     qtbot.waitUntil(lambda: dialog.users.count() == 3)
     dialog.pick("olga")
-    for n in range(5):
+    for _ in range(5):
         qtbot.keyClicks(dialog.pin, "0000")
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         idle(qtbot, ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
-from app.services import admin
+from app.services import admin, auth
 from app.services.admin import UserInfo
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -132,6 +132,10 @@ class UsersPage(Page):
 class UserDialog(PostingDialog):
     """A new user (name, role, PIN), or an existing user's role or PIN."""
 
+    def _become(self, name: str, role: str) -> None:
+        self.ctx.set_user(auth.signed_in(name, role))
+        self.ctx.show_message(f"Added {name} as {role}; you now work as {name}", "success")
+
     def __init__(
         self,
         ctx: AppContext,
@@ -182,6 +186,9 @@ class UserDialog(PostingDialog):
             return
         name, role, secret = self.name.text().strip(), str(self.role.currentData()), self.pin.text()
         if self.user is None:
+            first = self.ctx.user is not None and not self.ctx.user.registered
+            if first:  # the first user: from now on this workstation works as them
+                self.accepted.connect(lambda: self._become(name, role))
             self.post(
                 admin.add_user,
                 name,

@@ -25,7 +25,7 @@ class Page(QWidget):
         self.ctx = ctx
         self.stale = True
         ctx.hub.changed.connect(self._changes_arrived)
-        ctx.user_changed.connect(lambda _user: self.user_changed())
+        ctx.user_changed.connect(lambda _user: self._user_arrived())
 
     def refresh(self) -> None:
         """Read again what the page shows."""
@@ -44,6 +44,15 @@ class Page(QWidget):
         if self.stale:
             self.stale = False
             self.refresh()
+
+    def _user_arrived(self) -> None:
+        self.user_changed()
+        if self.ctx.user is None:
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self.stale = True
 
     def _changes_arrived(self, changes: Changes) -> None:
         if not self.affected_by(changes):

@@ -194,6 +194,7 @@ class Op(Generic[R]):
         self._done: str | Callable[[R], str] | None = None
         self._relay: _Relay | None = None
         self._timer: QTimer | None = None
+        self._uow: UnitOfWork | None = None
 
     def success(self, callback: Callable[[R], None]) -> Op[R]:
         """Called on the GUI thread with the result."""
@@ -217,7 +218,7 @@ class Op(Generic[R]):
 
     def run(self) -> Op[R]:
         ctx = self.context
-        uow = ctx.uow  # read now, on the GUI thread: the user who asked
+        uow = self._uow = ctx.uow  # read now, on the GUI thread: the user who asked
         relay = self._relay = _Relay()
         relay.finished.connect(self._finish)
         ctx._started(self)
@@ -247,6 +248,8 @@ class Op(Generic[R]):
             elif isinstance(error, ShopfloorError):
                 if self._failure is not None:
                     self._failure(error)
+                elif self.context.uow is not self._uow:
+                    pass  # asked for someone who has signed out meanwhile: no longer news
                 else:
                     self.context.show_message(error.message, "error")
             else:
