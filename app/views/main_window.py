@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(230)
+        self.nav.setFixedWidth(252)
         self.nav.setFont(font(13, bold=True))
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: #1F2A30; color: #E8EDF0; border: none; "
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
             "QListWidget#navigation::item { padding: 12px 16px; }"
             f"QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}"
         )
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.currentRowChanged.connect(self._nav_changed)
         outer.addWidget(self.nav)
 

@@ -42,7 +42,7 @@ class PreferencesPage(Page):
         layout.addLayout(
             hbox(
                 title_label("Preferences"),
-                caption_label("Changes are saved at once and apply plant-wide."),
+                caption_label("Changes are saved at once and apply plant-wide.", wrap=False),
                 None,
             )
         )

@@ -67,7 +67,9 @@ class ImportPage(Page):
         self.import_button.setEnabled(False)
         layout.addLayout(
             hbox(
-                caption_label("Nothing is written until Import; one bad row imports nothing."),
+                caption_label(
+                    "Nothing is written until Import; one bad row imports nothing.", wrap=False
+                ),
                 None,
                 self.import_button,
             )

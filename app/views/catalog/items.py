@@ -46,9 +46,9 @@ from app.views.common.widgets import DataTable, button, caption_label, hbox, sho
 ITEM_TYPES = ("inventory", "assembly", "kit", "non_inventory", "service")
 
 ITEM_COLUMNS: list[Column[ItemInfo]] = [
-    Column("Sku", lambda r: r.sku, sort="sku", width=160),
-    Column("Name", lambda r: r.name, sort="name", width=220),
-    Column("Type", lambda r: fmt.words(r.type), sort="type", width=110),
+    Column("Sku", lambda r: r.sku, sort="sku", width=150),
+    Column("Name", lambda r: r.name, sort="name", width=200),
+    Column("Type", lambda r: fmt.words(r.type), sort="type", width=120),
     money_column("Cost", lambda r: r.standard_cost, sort="cost"),
     Column("", lambda r: "" if r.active else "inactive"),
 ]
@@ -125,7 +125,7 @@ class ItemsPage(Page):
         self.filters: dict[str, Any] = {}
         self.model = PagedTableModel(ITEM_COLUMNS, self._fetch, self, context=ctx, autoload=False)
         self.model.loaded.connect(lambda _n: self.count.setText(f"{self.model.total:,} items"))
-        self.table = DataTable(self.model, settings_key="items", stretch=4)
+        self.table = DataTable(self.model, settings_key="items", stretch=1)
         self.table.setObjectName("items_table")
         self.table.activated_row.connect(lambda r: self.show_item(r.sku))
         self.table.clicked.connect(lambda index: self.show_item(self.model.row_at(index.row()).sku))
@@ -144,9 +144,12 @@ class ItemsPage(Page):
         self.tree = QTreeWidget()
         self.tree.setObjectName("bom_tree")
         self.tree.setHeaderLabels(["Component", "Name", "Per", "Quantity", "Unit", "Type"])
-        self.tree.setColumnWidth(0, 250)
-        self.tree.setColumnWidth(1, 220)
+        self.tree.setColumnWidth(0, 230)
+        self.tree.setColumnWidth(1, 200)
+        self.tree.setColumnWidth(2, 60)
+        self.tree.setColumnWidth(3, 90)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setStyleSheet("QTreeView::item { height: 30px; }")
         bom_layout.addWidget(self.tree, 3)
         self.revisions = RowTableModel(REVISION_COLUMNS, self)
         self.revision_table = DataTable(self.revisions, settings_key="revisions", stretch=4)
@@ -160,7 +163,10 @@ class ItemsPage(Page):
         self.where_table.activated_row.connect(lambda r: self.show_item(r.sku))
         self.tabs.addTab(self.where_table, "Where used")
         split.addWidget(self.tabs)
-        split.setSizes([560, 760])
+        split.setChildrenCollapsible(False)
+        left.setMinimumWidth(380)
+        self.tabs.setMinimumWidth(560)
+        split.setSizes([480, 700])
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

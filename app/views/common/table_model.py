@@ -64,7 +64,7 @@ class Column(Generic[T]):
 
 
 def qty_column(
-    title: str, value: Callable[[T], Decimal | None], sort: str | None = None, width: int = 110
+    title: str, value: Callable[[T], Decimal | None], sort: str | None = None, width: int = 125
 ) -> Column[T]:
     """A quantity, right-aligned, written as the services write it."""
     return Column(title, lambda r: fmt.qty(value(r)), sort=sort, align=_RIGHT, width=width)

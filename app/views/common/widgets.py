@@ -88,10 +88,10 @@ def title_label(text: str, point_size: int = TITLE_POINT_SIZE) -> QLabel:
     return label
 
 
-def caption_label(text: str = "") -> QLabel:
+def caption_label(text: str = "", *, wrap: bool = True) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet(f"color: {MUTED};")
-    label.setWordWrap(True)
+    label.setWordWrap(wrap)
     return label
 
 
@@ -151,6 +151,7 @@ class DataTable(QTableView):
         *,
         settings_key: str | None = None,
         stretch: int | None = None,
+        fill: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setModel(model)
@@ -175,7 +176,9 @@ class DataTable(QTableView):
                 self.setItemDelegateForColumn(n, self._chips)
             if col.width:
                 self.setColumnWidth(n, col.width)
-        if stretch is not None:
+        if fill:  # share the width out: no sideways scrolling in a small panel
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        elif stretch is not None:
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         else:
             header.setStretchLastSection(True)
@@ -189,7 +192,8 @@ class DataTable(QTableView):
             self.setSortingEnabled(True)
             header.sortIndicatorChanged.connect(self._sort_changed)
         self.doubleClicked.connect(lambda index: self._activate(index.row()))
-        self.restore_widths()
+        if not fill:
+            self.restore_widths()
 
     def _sort_changed(self, section: int, _order: Qt.SortOrder) -> None:
         model = self.model()

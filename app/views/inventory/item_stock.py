@@ -113,10 +113,13 @@ class ItemStockPage(Page):
         self.reverse_button = button(
             "&Reverse adjustment…", self.reverse, name="reverse_adjustment"
         )
+        self.item_name = caption_label()
+        self.item_name.setWordWrap(False)
         layout.addLayout(
             hbox(
                 back,
                 self.heading,
+                self.item_name,
                 None,
                 QLabel("Location"),
                 self.where,
@@ -144,7 +147,7 @@ class ItemStockPage(Page):
         self.holders = RowTableModel(
             HOLDER_COLUMNS, self, row_style=lambda r: SHORT if r.backordered > 0 else None
         )
-        self.holder_table = DataTable(self.holders, settings_key="holders", stretch=8)
+        self.holder_table = DataTable(self.holders, settings_key="holders", fill=True)
         self.holder_table.setObjectName("holder_table")
         self.holder_table.activated_row.connect(self._open_holder)
         self.ledger = PagedTableModel(
@@ -197,7 +200,8 @@ class ItemStockPage(Page):
     def show_stock(self, data: ItemStock) -> None:
         self.data = data
         p = data.position
-        self.heading.setText(f"{p.sku} — {p.name}")
+        self.heading.setText(p.sku)
+        self.item_name.setText(p.name)
         for key, card in self.cards.items():
             card.set_value(fmt.qty(getattr(p, key)))
         self.cards["backordered"].set_tone(SHORT if p.backordered > 0 else None)

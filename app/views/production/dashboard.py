@@ -30,25 +30,25 @@ from app.views.common.widgets import (
 )
 
 LATE_COLUMNS: list[Column[WorkOrderSummary]] = [
-    Column("Work order", lambda r: r.number, width=130),
-    Column("Item", lambda r: r.item, width=150),
-    qty_column("Qty", lambda r: r.quantity, width=70),
-    Column("Due", lambda r: fmt.day(r.due), width=115),
+    Column("Work order", lambda r: r.number, width=120),
+    Column("Item", lambda r: r.item, width=140),
+    qty_column("Qty", lambda r: r.quantity, width=55),
+    Column("Due", lambda r: fmt.day(r.due), width=110),
     status_column("Status", lambda r: r.status, lambda r: r.status_label),
 ]
 SHORTAGE_COLUMNS: list[Column[ShortageLine]] = [
-    Column("Component", lambda r: r.sku, width=150),
-    Column("At", lambda r: r.location, width=70),
-    qty_column("Needed", lambda r: r.required, width=90),
-    qty_column("Can have", lambda r: r.available, width=95),
-    qty_column("Short", lambda r: r.short, width=80),
+    Column("Component", lambda r: r.sku, width=145),
+    Column("At", lambda r: r.location, width=65),
+    qty_column("Needed", lambda r: r.required, width=85),
+    qty_column("Can have", lambda r: r.available, width=100),
+    qty_column("Short", lambda r: r.short, width=70),
     Column("Orders", lambda r: r.work_orders),
 ]
 BUILD_COLUMNS: list[Column[RecentBuild]] = [
-    Column("When", lambda r: fmt.when(r.posted_at), width=160),
-    Column("Work order", lambda r: r.work_order, width=130),
-    Column("Item", lambda r: r.sku, width=150),
-    qty_column("Built", lambda r: r.quantity, width=70),
+    Column("When", lambda r: fmt.when(r.posted_at), width=150),
+    Column("Work order", lambda r: r.work_order, width=120),
+    Column("Item", lambda r: r.sku, width=140),
+    qty_column("Built", lambda r: r.quantity, width=60),
     Column("By", lambda r: r.posted_by),
 ]
 
@@ -64,6 +64,7 @@ class DashboardPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         self.today = caption_label()
+        self.today.setWordWrap(False)
         layout.addLayout(
             hbox(
                 title_label("Dashboard"),
@@ -107,16 +108,18 @@ class DashboardPage(Page):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(12)
         self.late_model = RowTableModel(LATE_COLUMNS, self, row_style=lambda _r: None)
-        self.late_table = DataTable(self.late_model, settings_key="dashboard_late")
+        self.late_table = DataTable(self.late_model, settings_key="dashboard_late", fill=True)
         self.late_table.setObjectName("dashboard_late")
         self.late_table.activated_row.connect(self.open_work_order)
         self.shortage_model = RowTableModel(SHORTAGE_COLUMNS, self)
-        self.shortage_table = DataTable(self.shortage_model, settings_key="dashboard_short")
+        self.shortage_table = DataTable(
+            self.shortage_model, settings_key="dashboard_short", fill=True
+        )
         self.shortage_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("stock_item", {"sku": r.sku, "location": r.location})
         )
         self.builds_model = RowTableModel(BUILD_COLUMNS, self)
-        self.builds_table = DataTable(self.builds_model, settings_key="dashboard_builds")
+        self.builds_table = DataTable(self.builds_model, settings_key="dashboard_builds", fill=True)
         self.builds_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("work_order", {"number": r.work_order})
         )
@@ -192,14 +195,15 @@ class DashboardPage(Page):
         categories = []
         for d in days:
             bars.append(float(d.quantity))  # only the bar's height: the figures stay Decimal
-            categories.append(d.day.strftime("%d"))  # 28 days in a row never repeat a day
+            categories.append(str(d.day.day))  # 28 days in a row never repeat a day
         series = QBarSeries()
         series.append(bars)
         series.setBarWidth(0.8)
         chart.addSeries(series)
         x = QBarCategoryAxis()
         x.append(categories)
-        x.setLabelsFont(font(9))
+        x.setLabelsFont(font(8))
+        x.setTruncateLabels(False)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(x)
         y = QValueAxis()

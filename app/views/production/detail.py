@@ -83,9 +83,9 @@ LINE_COLUMNS: list[Column[LineRow]] = [
     Column("Name", lambda r: r.line.name, width=210),
     qty_column("Per", lambda r: r.line.quantity_per, width=70),
     qty_column("Required", lambda r: r.line.required),
-    qty_column("Committed", lambda r: r.line.committed),
+    qty_column("Committed", lambda r: r.line.committed, width=135),
     qty_column("Issued", lambda r: r.line.issued),
-    qty_column("Backordered", lambda r: r.line.backordered, width=120),
+    qty_column("Backordered", lambda r: r.line.backordered, width=145),
     qty_column("Short", lambda r: r.short.short if r.short else None, width=80),
     Column("Unit", lambda r: r.line.uom, width=60),
     Column("Backflush", lambda r: "yes" if r.line.backflush else "no"),
@@ -479,7 +479,7 @@ class CloseDialog(PostingDialog):
         self.info = info
         self.rows = rows
         self.setObjectName("close_dialog")
-        self.setMinimumWidth(900)
+        self.setMinimumWidth(1120)
         self.body.addWidget(
             caption_label(
                 f"{fmt.qty(info.built)} of {fmt.qty(info.quantity)} built. Closing freezes the "
@@ -490,7 +490,7 @@ class CloseDialog(PostingDialog):
         )
         model = RowTableModel(VARIANCE_COLUMNS, self)
         model.set_rows(rows)
-        table = DataTable(model)
+        table = DataTable(model, fill=True)
         table.setObjectName("close_variance")
         table.setMinimumHeight(min(60 + 36 * len(rows), 380))
         self.body.addWidget(table)

@@ -35,9 +35,9 @@ PREVIEW_COLUMNS: list[Column[PreviewLine]] = [
     Column("Component", lambda r: r.sku, width=150),
     Column("Name", lambda r: r.name, width=190),
     qty_column("Per", lambda r: r.quantity_per, width=60),
-    qty_column("Required", lambda r: r.required, width=95),
-    qty_column("Available", lambda r: r.available, width=95),
-    qty_column("Short", lambda r: r.short if r.short else None, width=70),
+    qty_column("Required", lambda r: r.required, width=115),
+    qty_column("Available", lambda r: r.available, width=115),
+    qty_column("Short", lambda r: r.short if r.short else None, width=90),
 ]
 
 
@@ -56,7 +56,7 @@ class NewWorkOrderDialog(QDialog):
         self.setObjectName("new_work_order_dialog")
         self.setWindowTitle("New work order")
         self.setModal(True)
-        self.resize(1180, 720)
+        self.resize(1340, 840)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 20)
         outer.setSpacing(12)
@@ -103,7 +103,7 @@ class NewWorkOrderDialog(QDialog):
         form.addRow("&Location", self.location)
         form.addRow("&Memo", self.memo)
         left = QWidget()
-        left.setMaximumWidth(460)
+        left.setFixedWidth(420)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
@@ -121,7 +121,7 @@ class NewWorkOrderDialog(QDialog):
         self.lines = RowTableModel(
             PREVIEW_COLUMNS, self, row_style=lambda r: SHORT if r.short > 0 else None
         )
-        self.lines_table = DataTable(self.lines, settings_key="new_wo_lines")
+        self.lines_table = DataTable(self.lines, settings_key="new_wo_lines", stretch=1)
         self.lines_table.setObjectName("new_preview_lines")
         right.addWidget(self.lines_table, 3)
         right.addWidget(title_label("BOM explosion, every level", 14))
@@ -131,6 +131,7 @@ class NewWorkOrderDialog(QDialog):
         self.tree.setColumnWidth(0, 240)
         self.tree.setColumnWidth(1, 230)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setStyleSheet("QTreeView::item { height: 30px; }")
         right.addWidget(self.tree, 2)
         self.hint = caption_label("Type an assembly and a quantity to see what it needs.")
         right.addWidget(self.hint)

@@ -37,15 +37,15 @@ def row_style(row: WorkOrderSummary) -> Chip | None:
 COLUMNS: list[Column[WorkOrderSummary]] = [
     Column("Work order", lambda r: r.number, sort="number", width=130),
     Column("Item", lambda r: r.item, sort="item", width=150),
-    Column("Name", lambda r: r.item_name, width=210),
+    Column("Name", lambda r: r.item_name, width=200),
     qty_column("Qty", lambda r: r.quantity, sort="quantity", width=80),
     qty_column("Built", lambda r: r.built, sort="built", width=80),
     status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
     Column("Due", lambda r: fmt.day(r.due), sort="due", width=115),
     Column("Prio", lambda r: r.priority, sort="priority", width=60),
     Column("At", lambda r: r.location, sort="location", width=90),
-    Column("Flags", flags, width=130),
-    Column("Created from", lambda r: r.created_from or ""),
+    Column("Flags", flags, width=120),
+    Column("Created from", lambda r: r.created_from or "", width=120),
 ]
 
 
@@ -78,10 +78,12 @@ class WorkOrderListPage(Page):
         self.item.setClearButtonEnabled(True)
         self.due_from = QLineEdit()
         self.due_from.setObjectName("filter_due_from")
-        self.due_from.setPlaceholderText("Due from YYYY-MM-DD")
+        self.due_from.setPlaceholderText("Due from")
+        self.due_from.setToolTip("Due on or after this day (YYYY-MM-DD)")
         self.due_to = QLineEdit()
         self.due_to.setObjectName("filter_due_to")
-        self.due_to.setPlaceholderText("Due to YYYY-MM-DD")
+        self.due_to.setPlaceholderText("Due to")
+        self.due_to.setToolTip("Due on or before this day (YYYY-MM-DD)")
         self.text = QLineEdit()
         self.text.setObjectName("filter_text")
         self.text.setPlaceholderText("Search number, item, reference, memo (Ctrl+F)")
@@ -89,7 +91,7 @@ class WorkOrderListPage(Page):
         self.late = QCheckBox("&Late only")
         self.short = QCheckBox("&Short only")
         for w in (self.item, self.due_from, self.due_to):
-            w.setMaximumWidth(200)
+            w.setMaximumWidth(150)
         self.text.setMinimumWidth(320)
         layout.addLayout(
             hbox(
@@ -114,7 +116,7 @@ class WorkOrderListPage(Page):
             COLUMNS, self._fetch, self, row_style=row_style, context=ctx, autoload=False
         )
         self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="work_orders", stretch=len(COLUMNS) - 1)
+        self.table = DataTable(self.model, settings_key="work_orders", stretch=2)
         self.table.setObjectName("work_order_table")
         self.table.activated_row.connect(self.open_work_order)
         layout.addWidget(self.table, 1)

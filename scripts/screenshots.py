@@ -1,0 +1,144 @@
+"""Write a PNG of each main view on the demo plant to docs/screenshots/ (offscreen).
+
+.venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.services import admin
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.setup import init_database
+from app.views.app import make_application
+from app.views.common.runner import AppContext
+from app.views.main_window import MainWindow
+
+SIZE = (1440, 900)
+
+
+def settle(ctx: AppContext) -> None:
+    for _ in range(3):
+        ctx.wait_idle()
+        QApplication.processEvents()
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="docs/screenshots")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("XDG_CONFIG_HOME", tmp)  # QSettings of this run only
+        app = make_application(["screenshots"])
+        database = Database(f"sqlite:///{Path(tmp) / 'demo.db'}")
+        init_database(database, demo=True, actor=Actor("anna", "office"))
+        ctx = AppContext(database, Actor("anna", "office"))
+        window = MainWindow(ctx)
+        window.resize(*SIZE)
+        window.show()
+        window.start_session()
+        settle(ctx)
+
+        def page(name: str, key: str, prepare: Callable[[], None] | None = None, **target) -> None:  # type: ignore[no-untyped-def]
+            window.show_page(key, **target)
+            settle(ctx)
+            if prepare is not None:
+                prepare()
+                settle(ctx)
+            save(window, out, name)
+
+        page("dashboard", "dashboard")
+        page("work-orders", "work_orders")
+        page("work-order", "work_order", number="WO-000002")
+        page("planning", "planning", tab="shortages")
+        page("inventory", "inventory")
+        page("item-stock", "stock_item", sku="BRAKE-CALIPER")
+
+        def bom_tab() -> None:
+            window.pages["items"].show_item("BIKE-CITY-M")
+            settle(ctx)
+            window.pages["items"].tabs.setCurrentIndex(1)
+
+        page("items-and-boms", "items", bom_tab)
+
+        bad = Path(tmp) / "stock-count.csv"
+        bad.write_text(
+            "sku,location,quantity\nBRAKE-KIT,,5\nSADDLE-CMF,STAGING,2\nBRAKE-KITT,,3\n"
+            "CHAIN-8S,,-500\nGREASE,,1.5\n",
+            encoding="utf-8",
+        )
+
+        def preview() -> None:
+            imports = window.pages["imports"]
+            imports.kind.setCurrentIndex(imports.kind.findData("stock"))
+            imports.path.setText(str(bad))
+            imports.check()
+
+        page("import-preview", "imports", preview)
+        page("preferences", "preferences")
+
+        # The new work order dialog: the bicycle example, 6 brake kits short before saving.
+        wo_list = window.show_page("work_orders")
+        settle(ctx)
+        wo_list.new_work_order()
+        dialog = wo_list.new_dialog
+        settle(ctx)
+        dialog.item.setText("BIKE-CITY-M")
+        dialog.quantity.setText("20")
+        dialog.due.setText("2026-12-20")
+        dialog.check()
+        settle(ctx)
+        save(dialog, out, "new-work-order")
+        dialog.reject()
+
+        # Closing shows the variance first.
+        detail = window.show_page("work_order", number="WO-000008")
+        settle(ctx)
+        detail.act("close")
+        settle(ctx)
+        if detail.dialog is not None:
+            save(detail.dialog, out, "close-variance")
+            detail.dialog.reject()
+
+        # Users, then the sign-in screen they get.
+        uow = UnitOfWork(database, Actor("anna", "office"))
+        admin.add_user(uow, "anna", "admin", secret="4711")
+        admin.add_user(uow, "sam", "supervisor", secret="1111")
+        admin.add_user(uow, "olga", "operator", secret="2222")
+        admin.add_user(uow, "pete", "picker")
+        from app.services import auth
+
+        ctx.set_user(auth.sign_in(uow, "anna", "4711"))
+        page("users", "users")
+        window.switch_user()
+        settle(ctx)
+        save(window.signin_dialog, out, "sign-in")
+        window.signin_dialog.reject()
+        ctx.pool.waitForDone(10_000)
+        window.close()
+        database.dispose()
+        del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
