@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from app.services.engine.preferences import SPECS
 from tests.cli_helpers import (
     MODULE_COMMAND,
     Run,
@@ -71,14 +72,10 @@ DEMO_STATUSES = {
     CANCELLED_BIKES: "cancelled",
 }
 
+# Every preference at its default, but the demo plant's commit-after-entry.
 DEMO_PREFERENCES = {
-    "item_commitment_ordering": "expected_ship_date",
+    **{spec.key: spec.default for spec in SPECS},
     "perform_item_commitment_after_transaction_entry": "true",
-    "manufacturing_issue_based_on_commitment": "allow_uncommitted",
-    "allow_overage_on_assembly_builds": "false",
-    "allow_overage_on_work_order_transactions": "false",
-    "default_work_order_status": "firm_planned",
-    "sign_out_after_idle_minutes": "0",
 }
 
 ITEM_HEADER = "sku,name,type,uom,cost,build_point,preferred_stock,drop_ship"

@@ -15,24 +15,31 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
-from app.cli import catalog, plant, production, stock
-from app.cli.base import Commands, Context, Parser
+from app.cli import catalog, orders, plant, production, stock
+from app.cli.base import Commands, Context, Parser, database_location, user_name
 from app.cli.output import fail, jsonable
 from app.config import database_url
 from app.errors import ShopfloorError
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 
-GROUPS = (plant, catalog, stock, production)
+GROUPS = (plant, catalog, stock, production, orders)
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or SQLAlchemy URL")
+    common.add_argument(
+        "--db",
+        type=database_location,
+        default=argparse.SUPPRESS,
+        help="database file or SQLAlchemy URL",
+    )
     common.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object"
     )
-    common.add_argument("--user", default=argparse.SUPPRESS, help="act as this user")
+    common.add_argument(
+        "--user", type=user_name, default=argparse.SUPPRESS, help="act as this user"
+    )
 
     p = Parser(
         prog="shopfloor",

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.cli.base import Commands, Context, Result, add_paging, page_request
+from app.cli.base import Commands, Context, Result, add_paging, file_path, one_line, page_request
 from app.cli.output import cell, jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services.catalog import boms, imports, items
+from app.services.orders import imports as order_imports
+from app.services.orders import partners
 
 _IMPORTS = {
     "items": imports.import_items,
     "boms": imports.import_boms,
     "stock": imports.import_stock,
+    "customers": order_imports.import_customers,
+    "vendors": order_imports.import_vendors,
+    "orders": order_imports.import_orders,
 }
 
 
@@ -64,6 +69,21 @@ def cmd_item_list(ctx: Context) -> Result:
         [(i.sku, i.name, i.type, i.uom, i.standard_cost) for i in page.rows],
     )
     return {"items": page.rows, "total": page.total}, text + paged_note(page.total, len(page))
+
+
+def cmd_item_purchasing(ctx: Context) -> Result:
+    info = partners.set_purchasing(
+        ctx.uow, ctx.args.sku, vendor=ctx.args.vendor, price=ctx.args.price
+    )
+    return info, (
+        f"{info.sku}: preferred vendor {info.vendor or '-'}, purchase price "
+        f"{fmt(info.purchase_price) if info.purchase_price is not None else '-'}"
+    )
+
+
+def cmd_item_bin(ctx: Context) -> Result:
+    info = items.set_bin(ctx.uow, ctx.args.sku, ctx.args.bin, ctx.args.location)
+    return info, f"{info.sku} at {info.location}: bin {info.bin or '-'}"
 
 
 def cmd_location_list(ctx: Context) -> Result:
@@ -127,9 +147,11 @@ def cmd_bom_where_used(ctx: Context) -> Result:
 
 
 def register(cmd: Commands) -> None:
-    sp = cmd.add("import", cmd_import, "import items, BOM lines or stock from CSV or XLSX")
+    sp = cmd.add(
+        "import", cmd_import, "import items, BOM lines, stock, customers, vendors or sales orders"
+    )
     sp.add_argument("kind", choices=list(_IMPORTS))
-    sp.add_argument("file")
+    sp.add_argument("file", type=file_path)
 
     g = cmd.group("item", "items")
     cmd.add("show", cmd_item_show, "an item and its active BOM", g).add_argument("sku")
@@ -137,12 +159,20 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--type")
     sp.add_argument("--search", help="only items whose sku or name contains this")
     add_paging(sp, _ITEM_SORTS)
+    sp = cmd.add("purchasing", cmd_item_purchasing, "preferred vendor and purchase price", g)
+    sp.add_argument("sku")
+    sp.add_argument("--vendor", help="the preferred vendor (empty: none)")
+    sp.add_argument("--price", help="the purchase price (empty: none)")
+    sp = cmd.add("bin", cmd_item_bin, "the bin an item is kept in at a location", g)
+    sp.add_argument("sku")
+    sp.add_argument("bin", help="the bin (empty: none)")
+    sp.add_argument("--location")
 
     g = cmd.group("location", "locations")
     cmd.add("list", cmd_location_list, "all locations", g)
     sp = cmd.add("add", cmd_location_add, "add a location", g)
     sp.add_argument("code")
-    sp.add_argument("--name")
+    sp.add_argument("--name", type=one_line("name", 120))
 
     g = cmd.group("bom", "bills of materials")
     sp = cmd.add("show", cmd_bom_show, "a BOM revision (the active one by default)", g)

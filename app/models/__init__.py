@@ -3,8 +3,32 @@
 from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision
-from app.models.item import Item, ItemType, Location
+from app.models.finance import FinanceEvent, FinanceLine, Moment
+from app.models.item import Item, ItemBin, ItemType, Location
 from app.models.ledger import LedgerEntry, LedgerReason, SourceKind, StockBalance
+from app.models.partners import Customer, Vendor
+from app.models.purchasing import (
+    PO_OPEN,
+    POAction,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+)
+from app.models.sales import (
+    FULFILLMENT_OPEN,
+    SO_OPEN_DEMAND,
+    Fulfillment,
+    FulfillmentAction,
+    FulfillmentLine,
+    FulfillmentStatus,
+    LinePath,
+    SalesOrder,
+    SalesOrderLine,
+    SOAction,
+    SOStatus,
+)
 from app.models.work_order import (
     ACTIVE,
     LEGAL_EDGES,
@@ -19,24 +43,48 @@ from app.models.work_order import (
 
 __all__ = [
     "ACTIVE",
+    "FULFILLMENT_OPEN",
     "LEGAL_EDGES",
     "OPEN_DEMAND",
     "PLANNED",
+    "PO_OPEN",
     "ROLES",
+    "SO_OPEN_DEMAND",
     "AppUser",
     "AuditEvent",
     "Base",
     "BomLine",
     "BomRevision",
     "Counter",
+    "Customer",
+    "FinanceEvent",
+    "FinanceLine",
+    "Fulfillment",
+    "FulfillmentAction",
+    "FulfillmentLine",
+    "FulfillmentStatus",
     "Item",
+    "ItemBin",
     "ItemType",
     "LedgerEntry",
     "LedgerReason",
+    "LinePath",
     "Location",
+    "Moment",
+    "POAction",
+    "POStatus",
     "Preference",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Receipt",
+    "ReceiptLine",
+    "SOAction",
+    "SOStatus",
+    "SalesOrder",
+    "SalesOrderLine",
     "SourceKind",
     "StockBalance",
+    "Vendor",
     "WOAction",
     "WOStatus",
     "WorkOrder",

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -64,6 +64,7 @@ class Item(Base):
         CheckConstraint("standard_cost >= 0", name="standard_cost"),
         CheckConstraint("build_point IS NULL OR build_point >= 0", name="build_point"),
         CheckConstraint("preferred_stock IS NULL OR preferred_stock >= 0", name="preferred_stock"),
+        CheckConstraint("purchase_price IS NULL OR purchase_price >= 0", name="purchase_price"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +79,20 @@ class Item(Base):
     drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Buying it: from whom by default and at what price (drop ship and replenishment).
+    preferred_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"))
+    purchase_price: Mapped[Decimal | None] = mapped_column(Fixed)
 
     @property
     def type(self) -> ItemType:
         return ItemType(self.item_type)
+
+
+class ItemBin(Base):
+    """The shelf a picker walks to for an item at a location; pick lists sort by it."""
+
+    __tablename__ = "item_bin"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    bin: Mapped[str] = mapped_column(String(32))

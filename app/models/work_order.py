@@ -181,8 +181,13 @@ class WorkOrder(WorkOrderRules, Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     due_date: Mapped[date | None] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(Integer, default=5)
-    # Empty for production work orders; the sales order reference for special orders.
+    # Empty for production work orders; for a special order, the sales order's number, its
+    # line, and the customer's PO number.
     created_from: Mapped[str | None] = mapped_column(String(64))
+    sales_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales_order_line.id"), index=True
+    )
+    customer_po: Mapped[str | None] = mapped_column(String(64), index=True)
     memo: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -6,4 +6,5 @@ registers its kinds of demand with the engine before any posting runs.
 """
 
 from app.services import engine as engine
+from app.services import orders as orders
 from app.services import production as production

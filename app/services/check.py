@@ -12,6 +12,7 @@ from app.services.catalog import checks as catalog
 from app.services.engine import checks as engine
 from app.services.engine.checks import CheckReport, Facts, Invariant
 from app.services.engine.uow import Transaction, query
+from app.services.orders import checks as orders
 from app.services.production import checks as production
 
 __all__ = ["INVARIANTS", "CheckReport", "check_database", "run_checks"]
@@ -28,6 +29,10 @@ INVARIANTS: tuple[tuple[str, Invariant], ...] = (
     ("work order lines issued what the ledger consumed", production.issued_is_the_ledger),
     ("work orders built what the ledger received", production.built_is_the_ledger),
     ("work order statuses match what has moved", production.statuses_match_movements),
+    ("order lines match their fulfillments", orders.order_lines_match_their_fulfillments),
+    ("shipments are the ledger", orders.shipments_are_the_ledger),
+    ("purchase lines match their receipts", orders.purchase_lines_match_their_receipts),
+    ("sales order statuses match what shipped", orders.order_statuses_match_shipments),
     ("one active revision per BOM", catalog.one_active_revision_per_bom),
     ("no BOM cycles", catalog.no_bom_cycles),
 )

@@ -7,6 +7,10 @@ is imported in one transaction.
 
 from __future__ import annotations
 
+import io
+import os
+import stat
+import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,10 +25,11 @@ from app.models import Item, Location
 from app.models.quantity import fmt, parse_decimal, parse_quantity
 from app.services import inventory
 from app.services.catalog import boms
-from app.services.catalog.items import apply_item_spec, check_type_change, item_spec, parse_flag
+from app.services.catalog.items import apply_item_spec, check_type_change, item_spec
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import StockBook, require_stocked
+from app.services.engine.parsing import parse_flag, shown, text_fault
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, UnitOfWork, posting
 
@@ -54,12 +59,144 @@ Row = tuple[int, dict[str, str]]  # (spreadsheet row number, values by column)
 
 
 MAX_FIELDS = 64
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an XLSX workbook's parts, unpacked
+MAX_CELL = 1_000  # characters in one cell
+MAX_SOURCE_NAME = 80  # characters of the file name kept as the import's source
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _float_text(value: float) -> str:
+    """A spreadsheet number as plain decimal text, without an exponent (1e-07 -> 0.0000001)."""
+    return format(Decimal(repr(value)), "f")
 
 
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):  # empty, or NaN
         return ""
+    if isinstance(value, float):
+        return _float_text(value)
     return str(value).strip()
+
+
+def _cell_fault(text: str) -> str | None:
+    """Why a cell cannot be imported: too long, or not text (tabs and line breaks are left to
+    the column's own rules)."""
+    if len(text) > MAX_CELL:
+        return f"is longer than {MAX_CELL:,} characters"
+    if text.isprintable():
+        return None
+    fault = text_fault(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+    if fault is None:
+        return None
+    return f"is {fault}" if fault.startswith("not valid text") else f"contains {fault}"
+
+
+def _readable(text: str) -> str:
+    """A file name or path as messages and the audit trail show it: bytes that are not UTF-8
+    and control characters replaced."""
+    raw = os.fsencode(text).decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in raw)
+
+
+def _source_name(p: Path) -> str:
+    name = _readable(p.name)
+    return name if len(name) <= MAX_SOURCE_NAME else name[: MAX_SOURCE_NAME - 3] + "..."
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def read_file(path: str | Path) -> tuple[str, str, bytes]:
+    """The bytes of a CSV or XLSX file, with its name and suffix. The file's type is checked
+    before it is opened (a named pipe would block a reader), and its size before it is read."""
+    p = Path(path)
+    where = _readable(str(path))
+    name = _source_name(p)
+    try:
+        info = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL in the name
+        raise ValidationError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise ValidationError(f"{where}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValidationError(f"{where}: no such file (it is a directory)")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "not a file")
+        raise ValidationError(f"{where}: not a regular file ({kind})")
+    suffix = p.suffix.lower()
+    if suffix not in XLSX_SUFFIXES + CSV_SUFFIXES:
+        raise ValidationError(f"{name}: not a .csv or .xlsx file")
+    too_large = f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it"
+    if info.st_size > MAX_FILE_BYTES:
+        raise ValidationError(too_large)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except OSError as exc:
+        raise ValidationError(f"{where}: cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since it was looked at
+            raise ValidationError(f"{where}: not a regular file")
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ValidationError(f"{where}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(too_large)
+    return name, suffix, data
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def _csv_text(name: str, data: bytes) -> str:
+    """A CSV file's bytes as text: UTF-8 (with or without a byte order mark), no NUL bytes."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ImportRejected(name, [RowError(_line_of(data, nul), "a NUL byte: not a text file")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            name,
+            [
+                RowError(
+                    _line_of(data, exc.start),
+                    f"byte 0x{data[exc.start]:02x} is not UTF-8 text (save the file as CSV UTF-8)",
+                )
+            ],
+        ) from None
+
+
+def _check_workbook(name: str, data: bytes) -> None:
+    """A workbook is a zip archive of parts; refuse anything else, and archives that unpack
+    to more than MAX_UNPACKED_BYTES, before a spreadsheet reader sees them."""
+    if not data.startswith(_ZIP_MAGIC):
+        raise ValidationError(f"{name}: cannot be read (not an XLSX workbook)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError(f"{name}: cannot be read ({_reason(exc)})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(
+            f"{name}: cannot be read (it unpacks to more than "
+            f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB)"
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def read_rows(
@@ -67,11 +204,7 @@ def read_rows(
 ) -> tuple[str, list[Row]]:
     """Read a CSV or XLSX file as text (never as floats) into rows numbered as a spreadsheet
     shows them (the header is row 1; blank lines keep their numbers)."""
-    p = Path(path)
-    name = p.name
-    if not p.is_file():
-        raise ValidationError(f"{path}: no such file")
-    suffix = p.suffix.lower()
+    name, suffix, data = read_file(path)
     import pandas as pd  # imported on first use: it doubles the start-up time of every command
 
     # No header inference: every line is read as plain fields, so a short row, a row with
@@ -79,29 +212,30 @@ def read_rows(
     options: dict[str, Any] = {
         "header": None,
         "names": list(range(MAX_FIELDS)),
-        "dtype": str,
         "keep_default_na": False,
         "na_filter": False,
     }
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(p, **options)
-        elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(p, encoding="utf-8-sig", skip_blank_lines=False, **options)
+        if suffix in XLSX_SUFFIXES:
+            _check_workbook(name, data)
+            # Typed cells: numbers are written out as plain decimals by _cell_text.
+            frame = pd.read_excel(io.BytesIO(data), dtype=object, **options)
         else:
-            raise ValidationError(f"{name}: not a .csv or .xlsx file")
+            text = _csv_text(name, data)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, skip_blank_lines=False, **options)
     except ShopfloorError:
         raise
     except pd.errors.EmptyDataError:
         raise ImportRejected(name, [RowError(1, "the file is empty")]) from None
-    except pd.errors.ParserError as exc:
-        raise ValidationError(f"{name}: cannot be read ({exc})") from None
     except Exception as exc:  # a file pandas cannot read is refused, not a crash
-        raise ValidationError(f"{name}: cannot be read ({exc})") from None
+        raise ValidationError(f"{name}: cannot be read ({_reason(exc)})") from None
     lines = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
     if not lines or not any(lines[0]):
         raise ImportRejected(name, [RowError(1, "the file is empty")])
     width = max(i for i, v in enumerate(lines[0]) if v) + 1
+    bad_cells = _bad_cells(lines, lines[0][:width])
+    if bad_cells:
+        raise ImportRejected(name, bad_cells)
     header = [v.lower() for v in lines[0][:width]]
     problems = []
     unknown = [c or "(blank)" for c in header if c not in columns]
@@ -130,7 +264,22 @@ def read_rows(
     return name, rows
 
 
-def _run_rows(rows: list[Row], check: object) -> list[RowError]:
+def _bad_cells(lines: list[list[str]], header: list[str]) -> list[RowError]:
+    """Every row with a cell that is too long or not text, naming the column."""
+    errors = []
+    for index, values in enumerate(lines, start=1):
+        faults = []
+        for column, value in enumerate(values):
+            fault = _cell_fault(value) if value else None
+            if fault is not None:
+                title = header[column] if column < len(header) and index > 1 else None
+                faults.append(f"{shown(title) if title else f'column {column + 1}'} {fault}")
+        if faults:
+            errors.append(RowError(index, "; ".join(faults)))
+    return errors
+
+
+def run_rows(rows: list[Row], check: object) -> list[RowError]:
     errors = []
     for number, record in rows:
         try:
@@ -178,7 +327,7 @@ def _import_items(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
             check_type_change(tx, old, spec.item_type)
         specs.append(spec)
 
-    errors = _run_rows(rows, check)
+    errors = run_rows(rows, check)
     if errors:
         raise ImportRejected(source, errors)
     for spec in specs:
@@ -233,7 +382,7 @@ def _import_boms(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
         first_row.setdefault(assembly.sku, number)
         groups[assembly.sku].append((component, qty, backflush))
 
-    errors = _run_rows(rows, check)
+    errors = run_rows(rows, check)
     if not errors:
         try:
             boms.refuse_cycles(
@@ -291,7 +440,7 @@ def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
         cost = parse_decimal(cost_text, field="unit_cost", non_negative=True) if cost_text else None
         postings.append((number, item, loc, qty, cost))
 
-    errors = _run_rows(rows, check)
+    errors = run_rows(rows, check)
     # Write-offs count together, row after row, against what is on hand now.
     bals = StockBook.of(tx).lock((item.id, loc.id) for _n, item, loc, _q, _c in postings)
     running = {pair: bal.on_hand for pair, bal in bals.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,9 +12,12 @@ from app.models import (
     BomLine,
     BomRevision,
     Item,
+    ItemBin,
     ItemType,
     LedgerEntry,
     Location,
+    PurchaseOrderLine,
+    SalesOrderLine,
     WorkOrder,
     WorkOrderLine,
 )
@@ -23,14 +25,11 @@ from app.models.quantity import ZERO, parse_decimal
 from app.services.catalog.boms import BomInfo, active_revision, bom_info
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.lookup import item_by_sku
+from app.services.engine.lookup import CODE_LENGTH, SKU_LENGTH, item_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_code, parse_flag
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
-
-_SKU_RE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
-_TRUE = {"true", "yes", "y", "1", "x"}
-_FALSE = {"false", "no", "n", "0", ""}
 
 
 @dataclass(frozen=True)
@@ -84,30 +83,10 @@ def item_info(item: Item) -> ItemInfo:
     )
 
 
-def parse_flag(value: object, field: str, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text == "":
-        return default
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValidationError(f"{field} must be true or false, not {value!r}")
-
-
 def check_sku(sku: object) -> str:
-    text = "" if sku is None else str(sku).strip()
-    if not text:
-        raise ValidationError("sku is empty")
-    if not _SKU_RE.match(text):
-        raise ValidationError(
-            f"sku {text!r} must be 1 to 64 characters without spaces or control characters"
-        )
-    return text
+    """A new sku: 1 to 64 characters without spaces or control characters, not starting with #
+    (the scan station's command prefix)."""
+    return parse_code(sku, field="sku", max_length=SKU_LENGTH)
 
 
 def item_spec(
@@ -166,8 +145,9 @@ def item_spec(
 
 
 def has_history(tx: Transaction, item: Item) -> bool:
-    """Whether an item has stock movements, is on or has a BOM, or has work orders (its type
-    is then fixed: a BOM or a work order line must not end up with an item it cannot use)."""
+    """Whether an item has stock movements, is on or has a BOM, or is on a work order, sales
+    order or purchase order (its type is then fixed: a line must not end up with an item it
+    cannot use)."""
     session = tx.session
     return bool(
         session.scalar(select(exists().where(LedgerEntry.item_id == item.id)))
@@ -175,6 +155,8 @@ def has_history(tx: Transaction, item: Item) -> bool:
         or session.scalar(select(exists().where(BomLine.component_id == item.id)))
         or session.scalar(select(exists().where(WorkOrder.item_id == item.id)))
         or session.scalar(select(exists().where(WorkOrderLine.component_id == item.id)))
+        or session.scalar(select(exists().where(SalesOrderLine.item_id == item.id)))
+        or session.scalar(select(exists().where(PurchaseOrderLine.item_id == item.id)))
     )
 
 
@@ -183,7 +165,7 @@ def check_type_change(tx: Transaction, item: Item, new_type: ItemType) -> None:
     if item.item_type != new_type.value and has_history(tx, item):
         raise ValidationError(
             f"{item.sku}: type cannot change from {item.item_type} to {new_type.value} "
-            "because the item already has stock, BOMs or work orders"
+            "because the item already has stock, BOMs or orders"
         )
 
 
@@ -275,9 +257,7 @@ def list_locations(tx: Transaction) -> list[LocationInfo]:
 
 @posting("location.add", Permission.EDIT_ITEMS)
 def add_location(tx: Transaction, code: str, name: str) -> LocationInfo:
-    code = (code or "").strip()
-    if not code or len(code) > 32 or not _SKU_RE.match(code):
-        raise ValidationError("location code must be 1 to 32 characters without spaces")
+    code = parse_code(code, field="location code", max_length=CODE_LENGTH)
     name = (name or "").strip() or code
     tx.set_document(code)
     if tx.session.scalar(select(exists().where(Location.code == code))):
@@ -285,3 +265,35 @@ def add_location(tx: Transaction, code: str, name: str) -> LocationInfo:
     tx.session.add(Location(code=code, name=name, is_default=False))
     tx.changed.add(changes.LOCATION, code)
     return LocationInfo(code, name, False)
+
+
+# --- bins ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BinInfo:
+    sku: str
+    location: str
+    bin: str | None
+    changes: Changes = NO_CHANGES
+
+
+@posting("item.bin", Permission.EDIT_ITEMS)
+def set_bin(tx: Transaction, sku: str, bin: str | None, location: str | None = None) -> BinInfo:
+    """The shelf an item lives on at a location (empty: none); pick lists sort by it."""
+    item = item_by_sku(tx.session, sku)
+    loc = location_ref(tx.session, location)
+    tx.set_document(item.sku)
+    text = (bin or "").strip()
+    code = parse_code(text, field="bin", max_length=32) if text else None
+    row = tx.session.get(ItemBin, (item.id, loc.id))
+    if code is None:
+        if row is not None:
+            tx.session.delete(row)
+    elif row is None:
+        tx.session.add(ItemBin(item_id=item.id, location_id=loc.id, bin=code))
+    else:
+        row.bin = code
+    tx.note(location=loc.code, bin=code)
+    tx.changed.add(changes.ITEM, item.sku)
+    return BinInfo(item.sku, loc.code, code)

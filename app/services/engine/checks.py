@@ -182,7 +182,7 @@ def no_line_commits_past_its_need(f: Facts, report: CheckReport) -> None:
     that is not open demand commits nothing."""
     for source in sources():
         committed = millionths(source.committed)
-        firm = millionths(source.firm)
+        firm = millionths(source.firm_value)
         need = need_of(millionths(source.required), millionths(source.consumed))
         rows = f.session.execute(
             select(

@@ -125,6 +125,19 @@ def commit_available(tx: Transaction, lines: Sequence[DemandLine]) -> None:
             bal.committed += take
 
 
+def commit_to(tx: Transaction, kind: str, line_id: int, quantity: Decimal) -> None:
+    """New supply made for one line (a special order's build): up to `quantity` of what is
+    available goes to that line first, as far as it still waits for stock."""
+    line = DemandBook.of(tx).open_line(kind, line_id)
+    if line is None:
+        return
+    bal = StockBook.of(tx).balance(*line.pair)
+    take = min(quantity, line.uncommitted_need, max(ZERO, bal.available))
+    if take > 0:
+        line.committed += take
+        bal.committed += take
+
+
 def firm_up(tx: Transaction, line: DemandLine, quantity: Decimal, *, take: bool) -> None:
     """Make `quantity` of the line's commitment firm (it has been picked), committing more
     first where it has less: from available stock, and with `take` also from less urgent

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -67,7 +68,7 @@ class DemandLine(DemandFigures):
     committed: Decimal
     firm: Decimal = ZERO  # committed quantity nothing may take away (picked, not yet shipped)
     urgency: Urgency
-    saved: tuple[Decimal, Decimal] | None = field(default=None, repr=False)
+    saved: tuple[Decimal, Decimal, Decimal] | None = field(default=None, repr=False)
 
     @property
     def pair(self) -> Pair:
@@ -78,8 +79,8 @@ class DemandLine(DemandFigures):
         """Committed stock another, more urgent line (or a write-off) may take."""
         return max(ZERO, self.committed - self.firm)
 
-    def values(self) -> tuple[Decimal, Decimal]:
-        return (self.committed, self.consumed)
+    def values(self) -> tuple[Decimal, Decimal, Decimal]:
+        return (self.committed, self.consumed, self.firm)
 
 
 DemandRow = Any  # a result row of `DemandSource.select()`: standard names plus the extras
@@ -107,10 +108,10 @@ class DemandSource:
     required: KeyedColumnElement[Any]
     consumed: KeyedColumnElement[Any]  # written back
     committed: KeyedColumnElement[Any]  # written back
-    firm: ColumnElement[Any]
+    firm: KeyedColumnElement[Any] | None  # written back; None: this kind is never firm
     ship_date: ColumnElement[Any]
     priority: ColumnElement[Any]
-    transaction_date: ColumnElement[Any] | None  # None: the date of created_at
+    transaction_date: ColumnElement[Any] | None  # None: the (local) date of created_at
     created_at: ColumnElement[Any]
     is_open: ColumnElement[bool]
     make: Callable[[DemandSource, DemandRow], DemandLine]
@@ -127,7 +128,7 @@ class DemandSource:
             self.required.label("required"),
             self.consumed.label("consumed"),
             self.committed.label("committed"),
-            self.firm.label("firm"),
+            self.firm_value.label("firm"),
             self.ship_date.label("ship_date"),
             self.priority.label("priority"),
             (self.transaction_date if self.transaction_date is not None else literal(None)).label(
@@ -135,6 +136,10 @@ class DemandSource:
             ),
             self.created_at.label("created_at"),
         ]
+
+    @property
+    def firm_value(self) -> ColumnElement[Any]:
+        return self.firm if self.firm is not None else literal_column("0", self.committed.type)
 
     @cached_property
     def selected(self) -> Select[Any]:
@@ -165,7 +170,7 @@ class DemandSource:
                 millionths(self.required).label("required"),
                 millionths(self.consumed).label("consumed"),
                 millionths(self.committed).label("committed"),
-                millionths(self.firm).label("firm"),
+                millionths(self.firm_value).label("firm"),
                 self.ship_date.label("ship_date"),
                 self.priority.label("priority"),
                 (
@@ -194,21 +199,18 @@ class DemandSource:
 
     def urgency(self, row: DemandRow) -> Urgency:
         created: datetime = row.created_at
-        tx_date: date = row.transaction_date or created.date()
+        tx_date: date = row.transaction_date or created.astimezone().date()
         return Urgency(row.ship_date, row.priority, tx_date, created, self.rank, row.document_id)
 
     @cached_property
     def update_line(self) -> Any:
-        return (
-            update(self.lines)
-            .where(self.line_id == bindparam("b_id"))
-            .values(
-                {
-                    self.committed.key: bindparam("b_committed", type_=self.committed.type),
-                    self.consumed.key: bindparam("b_consumed", type_=self.consumed.type),
-                }
-            )
-        )
+        values = {
+            self.committed.key: bindparam("b_committed", type_=self.committed.type),
+            self.consumed.key: bindparam("b_consumed", type_=self.consumed.type),
+        }
+        if self.firm is not None:
+            values[self.firm.key] = bindparam("b_firm", type_=self.firm.type)
+        return update(self.lines).where(self.line_id == bindparam("b_id")).values(values)
 
     @cached_property
     def update_committed(self) -> Any:
@@ -289,6 +291,18 @@ class DemandBook:
         stmt = source.selected.where(*where).order_by(*source.line_order)
         return [self.adopt(source, row) for row in self.tx.session.execute(stmt)]
 
+    def open_line(self, kind: str, line_id: int) -> DemandLine | None:
+        """One line of a kind, if it is open demand (through the identity map)."""
+        source = _SOURCES[kind]
+        key = (kind, line_id)
+        if key in self._open:
+            line = self._lines.get(key)
+            return line if self._open[key] else None
+        rows = self.tx.session.execute(
+            source.selected.where(source.line_id == line_id, source.is_open)
+        ).all()
+        return self.adopt(source, rows[0]) if rows else None
+
     def add_new(self, line: DemandLine) -> None:
         """A line this transaction has just inserted (its id is known)."""
         line.saved = line.values()
@@ -345,7 +359,12 @@ class DemandBook:
             session.execute(
                 _SOURCES[kind].update_line,
                 [
-                    {"b_id": ln.id, "b_committed": ln.committed, "b_consumed": ln.consumed}
+                    {
+                        "b_id": ln.id,
+                        "b_committed": ln.committed,
+                        "b_consumed": ln.consumed,
+                        "b_firm": ln.firm,
+                    }
                     for ln in lines
                 ],
             )

@@ -13,6 +13,11 @@ class Permission(StrEnum):
     IMPORT = "import"
     PLAN = "plan"
     PRODUCE = "produce"
+    SELL = "sell"
+    FULFILL = "fulfill"
+    PURCHASE = "purchase"
+    RECEIVE = "receive"
+    FINANCE = "finance"
     EDIT_PREFERENCES = "edit_preferences"
     MANAGE_USERS = "manage_users"
 
@@ -28,6 +33,11 @@ _DESCRIPTIONS = {
     Permission.IMPORT: "import data",
     Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
     Permission.PRODUCE: "issue components or report production",
+    Permission.SELL: "enter, change, approve, close or cancel sales orders and customers",
+    Permission.FULFILL: "pick, pack or ship orders",
+    Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
+    Permission.RECEIVE: "receive purchase orders or mark drop-ship orders shipped",
+    Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",
 }
@@ -39,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": _ALL,
     "supervisor": _SUPERVISOR,
     "operator": frozenset({Permission.READ, Permission.PRODUCE}),
-    "picker": frozenset({Permission.READ}),
+    "picker": frozenset({Permission.READ, Permission.FULFILL, Permission.RECEIVE}),
     "viewer": frozenset({Permission.READ}),
 }
 

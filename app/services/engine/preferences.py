@@ -23,6 +23,8 @@ class PrefSpec:
     choices: tuple[str, ...]
     description: str
     maximum: int | None = None  # a whole number from 0 to this (then `choices` is empty)
+    text: int | None = None  # free text of at most this many characters, case kept
+    group: str = "Manufacturing"  # where a settings window shows it
 
     @property
     def is_bool(self) -> bool:
@@ -32,9 +34,28 @@ class PrefSpec:
     def is_number(self) -> bool:
         return self.maximum is not None
 
+    @property
+    def is_text(self) -> bool:
+        return self.text is not None
 
-def _bool(key: str, default: bool, description: str) -> PrefSpec:
-    return PrefSpec(key, "true" if default else "false", ("true", "false"), description)
+
+def _bool(key: str, default: bool, description: str, group: str = "Manufacturing") -> PrefSpec:
+    return PrefSpec(
+        key, "true" if default else "false", ("true", "false"), description, group=group
+    )
+
+
+def _text(key: str, default: str, description: str, group: str, length: int = 40) -> PrefSpec:
+    return PrefSpec(key, default, (), description, text=length, group=group)
+
+
+SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING = (
+    "Sales orders",
+    "Fulfillment",
+    "Receiving",
+    "Printed forms",
+    "Printing",
+)
 
 
 SPECS: tuple[PrefSpec, ...] = (
@@ -44,12 +65,14 @@ SPECS: tuple[PrefSpec, ...] = (
         ("expected_ship_date", "order_priority", "transaction_date"),
         "which waiting order gets scarce stock first (for a work order the expected ship "
         "date is its due date)",
+        group="Commitment",
     ),
     _bool(
         "perform_item_commitment_after_transaction_entry",
         False,
         "commit new supply (adjustments, receipts, builds, freed stock) to waiting orders "
         "automatically, in the ordering above",
+        group="Commitment",
     ),
     PrefSpec(
         "manufacturing_issue_based_on_commitment",
@@ -81,6 +104,121 @@ SPECS: tuple[PrefSpec, ...] = (
         "sign the user out of the desktop application after this many minutes without a key "
         "press or a click, for a shared station (0 = never)",
         maximum=24 * 60,
+        group="Sign-in",
+    ),
+    PrefSpec(
+        "default_sales_order_status",
+        "pending_fulfillment",
+        ("pending_approval", "pending_fulfillment"),
+        "status of a new sales order: pending approval when orders are approved before they "
+        "commit stock, pending fulfillment when they go straight to the floor",
+        group=SALES,
+    ),
+    _bool(
+        "require_re_approval_on_edit_of_sales_order",
+        False,
+        "an approved sales order that is edited goes back to pending approval (not once part "
+        "of it has shipped)",
+        SALES,
+    ),
+    PrefSpec(
+        "fulfill_based_on_commitment",
+        "limit_to_committed",
+        ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
+        "how much a fulfillment may pick: only what is committed to the order; also stock "
+        "nobody has committed; or any stock on hand, taking it from less urgent orders",
+        group=FULFILLMENT,
+    ),
+    _bool(
+        "allow_overage_on_item_fulfillments",
+        False,
+        "a fulfillment may pick more than the quantity remaining on the order line",
+        FULFILLMENT,
+    ),
+    _bool(
+        "default_items_to_zero_received_fulfilled",
+        False,
+        "a new fulfillment or receipt starts with every quantity at zero (you enter what you "
+        "pick or receive) instead of at the full remaining quantity",
+        FULFILLMENT,
+    ),
+    PrefSpec(
+        "limit_status_on_packing_slip_queue",
+        "picked",
+        ("picked", "packed"),
+        "which fulfillments the packing slip queue lists: the picked ones or the packed ones",
+        group=FULFILLMENT,
+    ),
+    _text("name_for_picked_status", "Picked", "what the Picked status is called", FULFILLMENT),
+    _text("name_for_packed_status", "Packed", "what the Packed status is called", FULFILLMENT),
+    _text("name_for_shipped_status", "Shipped", "what the Shipped status is called", FULFILLMENT),
+    _bool(
+        "allow_overage_on_item_receipts",
+        False,
+        "a receipt may bring in more than the quantity remaining on the purchase order line",
+        RECEIVING,
+    ),
+    _bool(
+        "show_uncommitted_items_on_picking_tickets",
+        False,
+        "picking tickets also list what is not committed to the order yet (it may not be "
+        "there to pick); off: committed quantities only",
+        FORMS,
+    ),
+    _bool(
+        "always_print_kit_items_on_picking_tickets",
+        True,
+        "picking tickets list each kit's member items under the kit",
+        FORMS,
+    ),
+    _bool(
+        "show_non_inventory_items_on_printed_forms",
+        False,
+        "picking tickets and packing slips also show non-inventory and service lines",
+        FORMS,
+    ),
+    PrefSpec(
+        "show_additional_items_on_packing_slips",
+        "none",
+        ("none", "unfulfilled_items_on_order", "all_items_on_order"),
+        "what else a packing slip lists besides this shipment: nothing; the order's lines "
+        "still to ship; or every line of the order with its remaining / back ordered quantity",
+        group=FORMS,
+    ),
+    _bool(
+        "show_drop_ship_items_on_packing_slips",
+        False,
+        "packing slips also list the order's drop-ship lines",
+        FORMS,
+    ),
+    PrefSpec(
+        "page_size",
+        "letter",
+        ("letter", "a4"),
+        "paper size of every printed document",
+        group=PRINTING,
+    ),
+    PrefSpec(
+        "label_layout",
+        "sheet",
+        ("sheet", "thermal_4x6", "thermal_2x1"),
+        "labels on a sheet of 30 (Letter) or 24 (A4), or one per label on a thermal printer",
+        group=PRINTING,
+    ),
+    _text(
+        "default_printer",
+        "",
+        "the printer documents go to without asking (empty: ask, or save as PDF)",
+        PRINTING,
+        120,
+    ),
+    _text("company_name", "Shopfloor", "the company name printed on every document", PRINTING, 120),
+    _text(
+        "company_address",
+        "",
+        "the company address printed on every document (use \\n for a new line)",
+        PRINTING,
+        200,
     ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
@@ -95,6 +233,34 @@ class Preferences:
     allow_overage_on_work_order_transactions: bool
     default_work_order_status: str
     sign_out_after_idle_minutes: int
+    default_sales_order_status: str
+    require_re_approval_on_edit_of_sales_order: bool
+    fulfill_based_on_commitment: str
+    allow_overage_on_item_fulfillments: bool
+    default_items_to_zero_received_fulfilled: bool
+    limit_status_on_packing_slip_queue: str
+    name_for_picked_status: str
+    name_for_packed_status: str
+    name_for_shipped_status: str
+    allow_overage_on_item_receipts: bool
+    show_uncommitted_items_on_picking_tickets: bool
+    always_print_kit_items_on_picking_tickets: bool
+    show_non_inventory_items_on_printed_forms: bool
+    show_additional_items_on_packing_slips: str
+    show_drop_ship_items_on_packing_slips: bool
+    page_size: str
+    label_layout: str
+    default_printer: str
+    company_name: str
+    company_address: str
+
+    def status_name(self, status: str) -> str:
+        """What a fulfillment status is called in this plant (picked, packed, shipped)."""
+        return {
+            "picked": self.name_for_picked_status,
+            "packed": self.name_for_packed_status,
+            "shipped": self.name_for_shipped_status,
+        }.get(status, status.replace("_", " ").title())
 
     def as_text(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -124,6 +290,16 @@ def validate(key: str, value: str) -> str:
     spec = SPEC_BY_KEY.get(key)
     if spec is None:
         raise NotFound(f"unknown preference {key!r}; known: {', '.join(SPEC_BY_KEY)}")
+    if spec.is_text:
+        assert spec.text is not None
+        kept = value.strip()
+        if len(kept) > spec.text or any(not ch.isprintable() and ch != "\n" for ch in kept):
+            raise ValidationError(
+                f"{key} must be at most {spec.text} printable characters, not {value!r}"
+            )
+        if not kept and spec.key.startswith("name_for_"):
+            raise ValidationError(f"{key} must not be empty")
+        return kept
     text = value.strip().lower()
     if spec.is_number:
         assert spec.maximum is not None

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, literal_column, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 
 from app.errors import NotFound
 from app.models import (
@@ -28,7 +28,7 @@ from app.models import (
     WorkOrderLine,
     WorkOrderVariance,
 )
-from app.models.quantity import ZERO, Fixed, millionths
+from app.models.quantity import ZERO, millionths
 from app.models.work_order import WorkOrderRules
 from app.services.engine import changes
 from app.services.engine.demand import (
@@ -109,7 +109,7 @@ WORK_ORDER_DEMAND = register_source(
         required=_LINE.c.required,
         consumed=_LINE.c.issued,
         committed=_LINE.c.committed,
-        firm=literal_column("0", Fixed()),
+        firm=None,
         ship_date=_WO.c.due_date,
         priority=_WO.c.priority,
         transaction_date=None,
@@ -175,6 +175,8 @@ class WorkOrderRecord(WorkOrderRules):
     created_at: datetime
     created_by: str
     created_from: str | None
+    sales_order_line_id: int | None  # a special order: the sales order line it builds for
+    customer_po: str | None
     memo: str | None
     released_at: datetime | None
     closed_at: datetime | None
@@ -194,7 +196,7 @@ class WorkOrderRecord(WorkOrderRules):
         return Urgency(
             self.due_date,
             self.priority,
-            self.created_at.date(),
+            self.created_at.astimezone().date(),
             self.created_at,
             WORK_ORDER_DEMAND.rank,
             self.id,

@@ -34,6 +34,7 @@ from app.models import (
     ItemType,
     LedgerReason,
     Location,
+    Moment,
     SourceKind,
     StockBalance,
     WOAction,
@@ -56,6 +57,7 @@ from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Balance, Source, StockBook
 from app.services.engine.lookup import (
+    SKU_LENGTH,
     ItemRef,
     LocationRef,
     item_columns,
@@ -65,8 +67,10 @@ from app.services.engine.lookup import (
 )
 from app.services.engine.numbering import next_number
 from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import lookup_key, parse_date, parse_int, shown
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
+from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.production.records import (
     ComponentLine,
     NewLine,
@@ -137,7 +141,8 @@ class WorkOrderInfo:
     due: date | None
     priority: int
     location: str
-    created_from: str | None
+    created_from: str | None  # the sales order number of a special order
+    customer_po: str | None  # the customer's PO number of that sales order
     bom_revision: str
     memo: str | None
     created_at: datetime
@@ -207,30 +212,19 @@ def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
 
 
 def parse_due(value: object) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"due date {value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_date(value, field="due date")
 
 
 def parse_priority(value: object) -> int:
     if value is None or value == "":
         return DEFAULT_PRIORITY
-    try:
-        prio = int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"priority {value!r} is not a whole number") from None
-    if not 1 <= prio <= MAX_PRIORITY:
-        raise ValidationError(
-            f"priority must be a whole number from 1 (most urgent) to {MAX_PRIORITY}, got {prio}"
-        )
-    return prio
+    return parse_int(
+        value,
+        field="priority",
+        minimum=1,
+        maximum=MAX_PRIORITY,
+        bounds=f"from 1 (most urgent) to {MAX_PRIORITY}",
+    )
 
 
 def parse_status(value: object | None, default: str) -> WOStatus:
@@ -268,9 +262,10 @@ def parse_components(
     for sku, qty in pairs:
         key = (sku or "").strip()
         if key in seen:
-            raise ValidationError(f"component {key!r} is given twice")
+            raise ValidationError(f"component {shown(key)} is given twice")
         seen.add(key)
-        out.append((key, parse_quantity(qty, f"quantity of {key!r}")))
+        quantity = parse_quantity(qty, f"quantity of {shown(key)}")
+        out.append((lookup_key(key, noun="component", max_length=SKU_LENGTH), quantity))
     return out
 
 
@@ -316,6 +311,7 @@ def create_in_transaction(
     created_from: str | None = None,
     memo: str | None = None,
     bom: BomForOrder | None = None,
+    for_line: tuple[int, str | None] | None = None,  # (sales order line id, customer's PO)
 ) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     bom = bom or active_bom(tx, item)
@@ -351,6 +347,8 @@ def create_in_transaction(
             created_at=now,
             created_by=tx.actor.user,
             created_from=(created_from or "").strip() or None,
+            sales_order_line_id=for_line[0] if for_line else None,
+            customer_po=for_line[1] if for_line else None,
             memo=(memo or "").strip() or None,
             released_at=now if released else None,
             closed_at=None,
@@ -447,6 +445,17 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
     wo.move_to(WOStatus.CLOSED)
     wo.closed_at = utcnow()
     tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total)
+    FinanceBook.of(tx).tell(
+        Told(
+            Moment.CLOSED,
+            "work_order",
+            wo.number,
+            wo.created_from,
+            wo.customer_po,
+            None,
+            [MomentLine(v.component.sku, v.variance, v.unit_cost) for v in wo.new_variances],
+        )
+    )
     return work_order_info(wo)
 
 
@@ -624,6 +633,9 @@ def _produce(
     stock.balance(wo.item.id, wo.location_id).on_order -= min(qty, remaining)
     wo.built = new_built
     wo.move_to(wo.status_after_production())
+    if wo.sales_order_line_id is not None:
+        # A special order's build belongs to the order line it was made for.
+        commitment.commit_to(tx, "sales_order", wo.sales_order_line_id, qty)
     return {ln.sku: take for ln, take in plan}
 
 

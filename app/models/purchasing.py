@@ -1,0 +1,169 @@
+"""Purchase orders, their lines, and the item receipts that bring the goods in; a drop-ship
+purchase order is shipped by the vendor straight to the customer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.errors import IllegalTransition
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.item import _in
+from app.models.quantity import ZERO, Fixed
+
+
+class POStatus(StrEnum):
+    OPEN = "open"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").title()
+
+
+PO_STATUSES = tuple(s.value for s in POStatus)
+# Still expecting goods: their lines' remaining quantity is on order.
+PO_OPEN = frozenset({POStatus.OPEN, POStatus.PARTIALLY_RECEIVED})
+
+
+class POAction(StrEnum):
+    RECEIVE = "receive"
+    MARK_SHIPPED = "mark_shipped"  # a drop-ship order: the vendor has shipped it
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+PO_ACTION_FROM: dict[POAction, frozenset[POStatus]] = {
+    POAction.RECEIVE: PO_OPEN,
+    POAction.MARK_SHIPPED: PO_OPEN,
+    POAction.CLOSE: PO_OPEN | {POStatus.RECEIVED},
+    POAction.CANCEL: frozenset({POStatus.OPEN}),
+}
+
+
+class PurchaseOrderRules:
+    number: str
+    status: str
+    drop_ship: bool
+
+    @property
+    def state(self) -> POStatus:
+        return POStatus(self.status)
+
+    def can(self, action: POAction) -> bool:
+        if action == POAction.RECEIVE and self.drop_ship:
+            return False
+        if action == POAction.MARK_SHIPPED and not self.drop_ship:
+            return False
+        return self.state in PO_ACTION_FROM[action]
+
+    def require(self, action: POAction) -> None:
+        if self.can(action):
+            return
+        if action == POAction.RECEIVE and self.drop_ship:
+            raise IllegalTransition(
+                f"cannot receive {self.number}: it is a drop-ship order; mark it shipped instead"
+            )
+        if action == POAction.MARK_SHIPPED and not self.drop_ship:
+            raise IllegalTransition(
+                f"cannot mark {self.number} shipped: it is not a drop-ship order; receive it"
+            )
+        hint = {
+            (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "; part of it is received: close it",
+            (POAction.CANCEL, POStatus.RECEIVED): "; it is received: close it",
+        }.get((action, self.state), "")
+        raise IllegalTransition(
+            f"cannot {action.value.replace('_', ' ')} {self.number}: it is "
+            f"{self.state.label}{hint}"
+        )
+
+
+class PurchaseOrder(PurchaseOrderRules, Base):
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", PO_STATUSES), name="status"),
+        Index("ix_purchase_order_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    order_date: Mapped[date] = mapped_column(Date)
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    # A drop-ship order is created from a sales order and carries its customer's PO number.
+    drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
+    sales_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_line"
+    __table_args__ = (
+        UniqueConstraint("purchase_order_id", "line_no", name="uq_purchase_order_line_number"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost"),
+        CheckConstraint("received >= 0", name="received"),
+        Index("ix_purchase_order_line_item", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    unit_cost: Mapped[Decimal] = mapped_column(Fixed)
+    received: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)  # or shipped, drop ship
+    sales_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales_order_line.id"), index=True
+    )
+
+
+class Receipt(Base):
+    """An item receipt from a purchase order: the goods it brought in, at the order's cost."""
+
+    __tablename__ = "receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ReceiptLine(Base):
+    __tablename__ = "receipt_line"
+    __table_args__ = (
+        UniqueConstraint("receipt_id", "purchase_order_line_id", name="uq_receipt_line_order_line"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipt.id"), index=True)
+    purchase_order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_order_line.id"), index=True
+    )
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    unit_cost: Mapped[Decimal] = mapped_column(Fixed)

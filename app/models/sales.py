@@ -1,0 +1,300 @@
+"""Sales orders, their lines, and the item fulfillments that pick, pack and ship them; with
+the status machines of both."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, synonym
+
+from app.errors import IllegalTransition
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.figures import DemandFigures
+from app.models.item import _in
+from app.models.quantity import ZERO, Fixed
+
+# --- sales orders ---------------------------------------------------------------------------
+
+
+class SOStatus(StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    PENDING_FULFILLMENT = "pending_fulfillment"
+    PARTIALLY_FULFILLED = "partially_fulfilled"
+    FULFILLED = "fulfilled"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").title()
+
+
+SO_STATUSES = tuple(s.value for s in SOStatus)
+# Approved and not finished: the stock and build lines are demand and commit stock.
+SO_OPEN_DEMAND = frozenset({SOStatus.PENDING_FULFILLMENT, SOStatus.PARTIALLY_FULFILLED})
+SO_INITIAL = frozenset({SOStatus.PENDING_APPROVAL, SOStatus.PENDING_FULFILLMENT})
+
+
+class SOAction(StrEnum):
+    APPROVE = "approve"
+    EDIT = "edit"
+    FULFILL = "fulfill"
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+_SO = SOStatus
+SO_ACTION_FROM: dict[SOAction, frozenset[SOStatus]] = {
+    SOAction.APPROVE: frozenset({_SO.PENDING_APPROVAL}),
+    SOAction.EDIT: frozenset(
+        {_SO.PENDING_APPROVAL, _SO.PENDING_FULFILLMENT, _SO.PARTIALLY_FULFILLED}
+    ),
+    SOAction.FULFILL: SO_OPEN_DEMAND,
+    SOAction.CLOSE: frozenset({_SO.PENDING_FULFILLMENT, _SO.PARTIALLY_FULFILLED, _SO.FULFILLED}),
+    SOAction.CANCEL: frozenset({_SO.PENDING_APPROVAL, _SO.PENDING_FULFILLMENT}),
+}
+SO_EDGES: frozenset[tuple[SOStatus, SOStatus]] = frozenset(
+    {
+        (_SO.PENDING_APPROVAL, _SO.PENDING_FULFILLMENT),
+        (_SO.PENDING_FULFILLMENT, _SO.PENDING_APPROVAL),  # re-approval after an edit
+        (_SO.PENDING_APPROVAL, _SO.CANCELLED),
+        (_SO.PENDING_FULFILLMENT, _SO.CANCELLED),
+        (_SO.PENDING_FULFILLMENT, _SO.PARTIALLY_FULFILLED),
+        (_SO.PENDING_FULFILLMENT, _SO.FULFILLED),
+        (_SO.PARTIALLY_FULFILLED, _SO.FULFILLED),
+        (_SO.FULFILLED, _SO.PARTIALLY_FULFILLED),  # a line added after the last shipment
+        (_SO.PENDING_FULFILLMENT, _SO.CLOSED),
+        (_SO.PARTIALLY_FULFILLED, _SO.CLOSED),
+        (_SO.FULFILLED, _SO.CLOSED),
+    }
+)
+_SO_HINTS: dict[tuple[SOAction, SOStatus], str] = {
+    (SOAction.FULFILL, _SO.PENDING_APPROVAL): "approve it first",
+    (SOAction.CANCEL, _SO.PARTIALLY_FULFILLED): "part of it has shipped; close it instead",
+    (SOAction.CANCEL, _SO.FULFILLED): "it has shipped; close it instead",
+    (SOAction.CLOSE, _SO.PENDING_APPROVAL): "nothing was approved; cancel it instead",
+}
+
+
+class SalesOrderRules:
+    """The rules of one sales order's status, shared by the mapped row and the posting's
+    record. Needs `number` and `status`."""
+
+    number: str
+    status: str
+
+    @property
+    def state(self) -> SOStatus:
+        return SOStatus(self.status)
+
+    def can(self, action: SOAction) -> bool:
+        return self.state in SO_ACTION_FROM[action]
+
+    def require(self, action: SOAction) -> None:
+        if self.can(action):
+            return
+        hint = _SO_HINTS.get((action, self.state))
+        extra = f"; {hint}" if hint else ""
+        raise IllegalTransition(
+            f"cannot {action.value} {self.number}: it is {self.state.label}{extra}"
+        )
+
+    def move_to(self, status: SOStatus) -> None:
+        if status == self.state:
+            return
+        if (self.state, status) not in SO_EDGES:
+            raise IllegalTransition(
+                f"{self.number} cannot go from {self.state.label} to {status.label}"
+            )
+        self.status = status.value
+
+
+class SalesOrder(SalesOrderRules, Base):
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", SO_STATUSES), name="status"),
+        CheckConstraint("priority >= 1", name="priority"),
+        Index("ix_sales_order_status", "status"),
+        Index("ix_sales_order_customer_po", "customer_po"),
+        Index("ix_sales_order_ship_date", "ship_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # The customer's own purchase order number ("otherrefnum"): it threads through every
+    # record made for this order.
+    customer_po: Mapped[str | None] = mapped_column(String(64))
+    order_date: Mapped[date] = mapped_column(Date)
+    ship_date: Mapped[date | None] = mapped_column(Date)  # expected ship date
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    ship_to: Mapped[str] = mapped_column(Text, default="")  # copied from the customer
+    memo: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinePath(StrEnum):
+    """How a sales order line is fulfilled."""
+
+    STOCK = "stock"  # picked from stock
+    BUILD = "build"  # built by a special-order work order created from the line
+    DROP_SHIP = "drop_ship"  # shipped by the vendor on a purchase order created from the line
+    KIT = "kit"  # its member lines ship (the kit itself carries no stock)
+    NONE = "none"  # non-inventory and service lines: nothing moves
+
+    @property
+    def stocked(self) -> bool:
+        """The line takes stock from the order's location (and commits it)."""
+        return self in (LinePath.STOCK, LinePath.BUILD)
+
+
+LINE_PATHS = tuple(p.value for p in LinePath)
+STOCKED_PATHS = tuple(p.value for p in LinePath if p.stocked)
+
+
+class SalesOrderLine(DemandFigures, Base):
+    """A line of a sales order: numbered from 1 in entry order; a kit's members are lines of
+    their own with the kit's number and member numbers from 1 ("3.1").
+
+    For a stocked line (from stock, or built to order): `committed` is on-hand stock
+    reserved for it, `picked` the part of that commitment picked on fulfillments waiting to
+    ship (firm: nothing takes it away), `fulfilled` what has shipped. A drop-ship line is
+    fulfilled when its purchase order is marked shipped; nothing moves through stock.
+    """
+
+    __tablename__ = "sales_order_line"
+    __table_args__ = (
+        UniqueConstraint(
+            "sales_order_id", "line_no", "member_no", name="uq_sales_order_line_number"
+        ),
+        CheckConstraint(_in("path", LINE_PATHS), name="path"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("rate >= 0", name="rate"),
+        CheckConstraint("committed >= 0", name="committed"),
+        CheckConstraint("picked >= 0", name="picked"),
+        CheckConstraint("picked <= committed", name="picked_le_committed"),
+        CheckConstraint("fulfilled >= 0", name="fulfilled"),
+        CheckConstraint("member_no >= 0", name="member_no"),
+        Index("ix_sales_order_line_item", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sales_order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    member_no: Mapped[int] = mapped_column(Integer, default=0)  # 0: the line itself
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order_line.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    quantity: Mapped[Decimal] = mapped_column(Fixed)
+    rate: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)  # price per unit
+    path: Mapped[str] = mapped_column(String(16))
+    committed: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    picked: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    fulfilled: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+
+    required = synonym("quantity")
+    consumed = synonym("fulfilled")
+
+
+# --- item fulfillments ----------------------------------------------------------------------
+
+
+class FulfillmentStatus(StrEnum):
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+FULFILLMENT_STATUSES = tuple(s.value for s in FulfillmentStatus)
+# Picked or packed: its quantities are firm commitments, still on hand.
+FULFILLMENT_OPEN = frozenset({FulfillmentStatus.PICKED, FulfillmentStatus.PACKED})
+
+
+class FulfillmentAction(StrEnum):
+    PACK = "pack"
+    SHIP = "ship"
+    CANCEL = "cancel"
+
+
+FULFILLMENT_ACTION_FROM: dict[FulfillmentAction, frozenset[FulfillmentStatus]] = {
+    FulfillmentAction.PACK: frozenset({FulfillmentStatus.PICKED}),
+    FulfillmentAction.SHIP: FULFILLMENT_OPEN,
+    FulfillmentAction.CANCEL: FULFILLMENT_OPEN,
+}
+
+
+class FulfillmentRules:
+    """Needs `number` and `status`; the printed names of the statuses are preferences."""
+
+    number: str
+    status: str
+
+    @property
+    def state(self) -> FulfillmentStatus:
+        return FulfillmentStatus(self.status)
+
+    def can(self, action: FulfillmentAction) -> bool:
+        return self.state in FULFILLMENT_ACTION_FROM[action]
+
+    def require(self, action: FulfillmentAction, label: str) -> None:
+        """Refuse an action the status does not allow; `label` is the status's name."""
+        if not self.can(action):
+            raise IllegalTransition(f"cannot {action.value} {self.number}: it is {label}")
+
+
+class Fulfillment(FulfillmentRules, Base):
+    """An item fulfillment created from a sales order: Picked -> Packed -> Shipped. Stock
+    leaves the ledger when it ships. A drop-ship fulfillment records what the vendor shipped
+    and is shipped from the start."""
+
+    __tablename__ = "fulfillment"
+    __table_args__ = (
+        CheckConstraint(_in("status", FULFILLMENT_STATUSES), name="status"),
+        Index("ix_fulfillment_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    sales_order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_po: Mapped[str | None] = mapped_column(String(64))
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    packed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FulfillmentLine(Base):
+    __tablename__ = "fulfillment_line"
+    __table_args__ = (
+        UniqueConstraint(
+            "fulfillment_id", "sales_order_line_id", name="uq_fulfillment_line_order_line"
+        ),
+        CheckConstraint("quantity > 0", name="quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fulfillment_id: Mapped[int] = mapped_column(ForeignKey("fulfillment.id"), index=True)
+    sales_order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Fixed)

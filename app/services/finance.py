@@ -1,0 +1,473 @@
+"""The finance handoff (seed 003): finance is told at three moments — a fulfillment shipped
+(bill what was shipped, at the order's rate), a receipt posted (at the purchase order's cost),
+a work order closed (its variance at standard cost). Each posting that reaches such a moment
+adds an event through the finance book; finance reviews the events and exports them.
+
+A drop-ship line reaches two moments at once (the vendor's shipment is both a receipt on the
+purchase order and a shipment on the sales order); its two events are shown as one line with
+both sources.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, func, insert, select, update
+
+from app.errors import NotFound, ValidationError
+from app.models import FinanceEvent, FinanceLine, Moment, SalesOrder, SalesOrderLine, utcnow
+from app.models.quantity import ZERO, round_quantity
+from app.services.engine import changes
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_id
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import posting, query
+
+if TYPE_CHECKING:
+    from app.services.engine.uow import Transaction
+
+_EVENTS = cast(Table, FinanceEvent.__table__)
+_LINES = cast(Table, FinanceLine.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_LINES = insert(_LINES)
+
+
+@dataclass(frozen=True)
+class MomentLine:
+    sku: str
+    quantity: Decimal
+    unit_amount: Decimal
+    sales_order_line_id: int | None = None
+    purchase_order_line_id: int | None = None
+    drop_ship: bool = False
+
+    @property
+    def amount(self) -> Decimal:
+        return round_quantity(self.quantity * self.unit_amount)
+
+
+@dataclass(frozen=True)
+class Told:
+    """One moment finance is told about, as the posting that reached it describes it."""
+
+    moment: Moment
+    document_kind: str
+    document: str
+    created_from: str | None
+    customer_po: str | None
+    party: str | None
+    lines: Sequence[MomentLine]
+
+
+class FinanceBook:
+    """The finance events of one posting, written with its audit event."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.events: list[Told] = []
+
+    @classmethod
+    def of(cls, tx: Transaction) -> FinanceBook:
+        return tx.book(cls)
+
+    def tell(self, event: Told) -> None:
+        if event.lines:
+            self.events.append(event)
+
+    def write(self, event_id: int) -> None:
+        session = self.tx.session
+        for told in self.events:
+            finance_id = session.execute(
+                _INSERT_EVENT,
+                {
+                    "moment": told.moment.value,
+                    "document_kind": told.document_kind,
+                    "document": told.document,
+                    "created_from": told.created_from,
+                    "customer_po": told.customer_po,
+                    "party": told.party,
+                    "amount": sum((ln.amount for ln in told.lines), ZERO),
+                    "audit_event_id": event_id,
+                    "posted_at": utcnow(),
+                },
+            ).scalar_one()
+            session.execute(
+                _INSERT_LINES,
+                [
+                    {
+                        "finance_event_id": finance_id,
+                        "line_no": n,
+                        "sku": ln.sku,
+                        "quantity": ln.quantity,
+                        "unit_amount": ln.unit_amount,
+                        "amount": ln.amount,
+                        "drop_ship": ln.drop_ship,
+                        "sales_order_line_id": ln.sales_order_line_id,
+                        "purchase_order_line_id": ln.purchase_order_line_id,
+                    }
+                    for n, ln in enumerate(told.lines, start=1)
+                ],
+            )
+            self.tx.changed.add(changes.FINANCE_EVENT, str(finance_id))
+        self.events = []
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinanceLineInfo:
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit_amount: Decimal
+    amount: Decimal
+    drop_ship: bool
+    # A drop-ship line's other source: the matching event of the other moment.
+    paired_with: str | None = None
+
+
+@dataclass(frozen=True)
+class FinanceEventInfo:
+    id: int
+    moment: str
+    moment_label: str
+    document_kind: str
+    document: str  # its own document
+    created_from: str | None  # the order it came from
+    customer_po: str | None
+    party: str | None
+    amount: Decimal
+    posted_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    lines: list[FinanceLineInfo]
+
+
+@dataclass(frozen=True)
+class DropShipLine:
+    """A drop-ship line's two events as one: what the vendor charged, what the customer pays."""
+
+    sales_order: str
+    customer_po: str | None
+    sku: str
+    quantity: Decimal
+    cost: Decimal  # at the purchase order's cost
+    revenue: Decimal  # at the sales order's rate
+    purchase_event: int
+    sales_event: int
+
+
+@dataclass(frozen=True)
+class InvoiceReady:
+    """Shipped and not yet billed: bill what was shipped."""
+
+    sales_order: str
+    customer: str
+    customer_po: str | None
+    line: int
+    sku: str
+    quantity: Decimal
+    rate: Decimal
+    amount: Decimal
+    events: list[int]
+
+
+_LISTING = Listing(
+    sorts={
+        "posted": FinanceEvent.id,
+        "amount": FinanceEvent.amount,
+        "document": FinanceEvent.document,
+    },
+    default="posted",
+    tiebreak=FinanceEvent.id,
+)
+
+
+def _events_of(tx: Transaction, ids: list[int]) -> dict[int, list[FinanceLineInfo]]:
+    out: dict[int, list[FinanceLineInfo]] = defaultdict(list)
+    if not ids:
+        return out
+    lines = tx.session.execute(
+        select(FinanceLine).where(FinanceLine.finance_event_id.in_(ids)).order_by(FinanceLine.id)
+    ).scalars()
+    rows = list(lines)
+    # Pair drop-ship lines across moments by their sales order line.
+    by_so_line: dict[int, list[FinanceLine]] = defaultdict(list)
+    for ln in rows:
+        if ln.drop_ship and ln.sales_order_line_id is not None:
+            by_so_line[ln.sales_order_line_id].append(ln)
+    documents = dict(
+        tx.session.execute(
+            select(FinanceEvent.id, FinanceEvent.document).where(
+                FinanceEvent.id.in_(
+                    {ln.finance_event_id for group in by_so_line.values() for ln in group}
+                )
+            )
+        ).all()
+    )
+    for ln in rows:
+        partner = None
+        if ln.drop_ship and ln.sales_order_line_id is not None:
+            others = [
+                o
+                for o in by_so_line[ln.sales_order_line_id]
+                if o.finance_event_id != ln.finance_event_id
+            ]
+            if others:
+                partner = documents.get(others[0].finance_event_id)
+        out[ln.finance_event_id].append(
+            FinanceLineInfo(
+                line_no=ln.line_no,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit_amount=ln.unit_amount,
+                amount=ln.amount,
+                drop_ship=ln.drop_ship,
+                paired_with=partner,
+            )
+        )
+    return out
+
+
+@query(Permission.READ)
+def list_events(
+    tx: Transaction,
+    *,
+    moment: str | None = None,
+    reviewed: bool | None = None,
+    reference: str | None = None,
+    page: PageRequest | None = None,
+) -> Page[FinanceEventInfo]:
+    """Finance events, newest first unless asked otherwise; `reference` matches the
+    document, the order it came from or the customer's PO number."""
+    stmt = select(FinanceEvent)
+    if moment:
+        try:
+            stmt = stmt.where(FinanceEvent.moment == Moment(moment.strip().lower()).value)
+        except ValueError:
+            raise ValidationError(
+                f"unknown moment {moment!r}; one of {', '.join(m.value for m in Moment)}"
+            ) from None
+    if reviewed is not None:
+        stmt = stmt.where(
+            FinanceEvent.reviewed_at.is_not(None)
+            if reviewed
+            else FinanceEvent.reviewed_at.is_(None)
+        )
+    if reference and reference.strip():
+        ref = reference.strip()
+        stmt = stmt.where(
+            (FinanceEvent.document == ref.upper())
+            | (FinanceEvent.created_from == ref.upper())
+            | (FinanceEvent.customer_po == ref)
+        )
+    request = page or PageRequest(limit=None, descending=True)
+    found = _LISTING.fetch(tx.session, stmt, request, lambda r: r.FinanceEvent)
+    lines = _events_of(tx, [e.id for e in found.rows])
+    return Page(
+        rows=[
+            FinanceEventInfo(
+                id=e.id,
+                moment=e.moment,
+                moment_label=Moment(e.moment).label,
+                document_kind=e.document_kind,
+                document=e.document,
+                created_from=e.created_from,
+                customer_po=e.customer_po,
+                party=e.party,
+                amount=e.amount,
+                posted_at=e.posted_at,
+                reviewed_at=e.reviewed_at,
+                reviewed_by=e.reviewed_by,
+                lines=lines.get(e.id, []),
+            )
+            for e in found.rows
+        ],
+        total=found.total,
+        offset=found.offset,
+        limit=found.limit,
+        sort=found.sort,
+        descending=found.descending,
+        sort_keys=found.sort_keys,
+    )
+
+
+@query(Permission.READ)
+def drop_ship_lines(tx: Transaction) -> list[DropShipLine]:
+    """Every drop-ship line finance was told about, its two events shown as one line."""
+    rows = tx.session.execute(
+        select(
+            FinanceLine,
+            FinanceEvent.moment,
+            FinanceEvent.created_from,
+            FinanceEvent.document,
+            FinanceEvent.customer_po,
+        )
+        .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
+        .where(FinanceLine.drop_ship.is_(True))
+        .order_by(FinanceLine.id)
+    ).all()
+    grouped: dict[int, dict[str, Any]] = defaultdict(dict)
+    for r in rows:
+        ln = r.FinanceLine
+        if ln.sales_order_line_id is None:
+            continue
+        grouped[ln.sales_order_line_id][r.moment] = (ln, r)
+    numbers = dict(
+        tx.session.execute(
+            select(SalesOrderLine.id, SalesOrder.number)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
+            .where(SalesOrderLine.id.in_(list(grouped)))
+        ).all()
+    )
+    out = []
+    for so_line, moments in grouped.items():
+        bought = moments.get(Moment.RECEIVED.value)
+        sold = moments.get(Moment.SHIPPED.value)
+        if bought is None or sold is None:
+            continue
+        out.append(
+            DropShipLine(
+                sales_order=numbers[so_line],
+                customer_po=sold[1].customer_po,
+                sku=sold[0].sku,
+                quantity=sold[0].quantity,
+                cost=bought[0].amount,
+                revenue=sold[0].amount,
+                purchase_event=bought[0].finance_event_id,
+                sales_event=sold[0].finance_event_id,
+            )
+        )
+    return out
+
+
+@query(Permission.READ)
+def invoice_ready(tx: Transaction) -> list[InvoiceReady]:
+    """Shipped, not yet billed: the shipped events finance has not reviewed, per order line."""
+    rows = tx.session.execute(
+        select(
+            FinanceLine.sales_order_line_id,
+            FinanceLine.sku,
+            FinanceLine.quantity,
+            FinanceLine.unit_amount,
+            FinanceLine.amount,
+            FinanceEvent.id.label("event"),
+            FinanceEvent.created_from,
+            FinanceEvent.customer_po,
+            FinanceEvent.party,
+        )
+        .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
+        .where(FinanceEvent.moment == Moment.SHIPPED.value, FinanceEvent.reviewed_at.is_(None))
+        .order_by(FinanceEvent.id, FinanceLine.line_no)
+    ).all()
+    line_numbers = dict(
+        tx.session.execute(
+            select(SalesOrderLine.id, SalesOrderLine.line_no).where(
+                SalesOrderLine.id.in_({r.sales_order_line_id for r in rows})
+            )
+        ).all()
+    )
+    merged: dict[tuple[str, int, str, Decimal], dict[str, Any]] = {}
+    for r in rows:
+        key = (r.created_from or "", r.sales_order_line_id or 0, r.sku, r.unit_amount)
+        entry = merged.setdefault(
+            key,
+            {"quantity": ZERO, "amount": ZERO, "events": [], "row": r},
+        )
+        entry["quantity"] += r.quantity
+        entry["amount"] += r.amount
+        entry["events"].append(r.event)
+    return [
+        InvoiceReady(
+            sales_order=key[0],
+            customer=entry["row"].party or "",
+            customer_po=entry["row"].customer_po,
+            line=line_numbers.get(key[1], 0),
+            sku=key[2],
+            quantity=entry["quantity"],
+            rate=key[3],
+            amount=entry["amount"],
+            events=entry["events"],
+        )
+        for key, entry in merged.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    ids: list[int]
+    changes: Changes = field(default=NO_CHANGES)
+
+
+@posting("finance.review", Permission.FINANCE)
+def mark_reviewed(tx: Transaction, ids: Iterable[object]) -> Reviewed:
+    """Mark events reviewed (a shipped event reviewed has been billed)."""
+    wanted = sorted({parse_id(i, field="finance event") for i in ids})
+    if not wanted:
+        raise ValidationError("no finance events given")
+    found = set(
+        tx.session.scalars(select(FinanceEvent.id).where(FinanceEvent.id.in_(wanted))).all()
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(f"no finance event {', '.join(str(i) for i in missing)}")
+    tx.session.execute(
+        update(_EVENTS)
+        .where(_EVENTS.c.id.in_(wanted), _EVENTS.c.reviewed_at.is_(None))
+        .values(reviewed_at=utcnow(), reviewed_by=tx.actor.user)
+    )
+    tx.set_document(", ".join(str(i) for i in wanted)[:120])
+    tx.changed.add_all(changes.FINANCE_EVENT, (str(i) for i in wanted))
+    return Reviewed(wanted)
+
+
+def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
+    """Write the events, one row per line, as CSV (pandas); returns the rows written."""
+    import pandas as pd
+
+    rows = [
+        {
+            "event": e.id,
+            "moment": e.moment,
+            "posted_at": e.posted_at.isoformat(),
+            "document_kind": e.document_kind,
+            "document": e.document,
+            "created_from": e.created_from or "",
+            "customer_po": e.customer_po or "",
+            "party": e.party or "",
+            "line": ln.line_no,
+            "sku": ln.sku,
+            "quantity": str(ln.quantity.normalize()),
+            "unit_amount": str(ln.unit_amount.normalize()),
+            "amount": str(ln.amount.normalize()),
+            "drop_ship": "yes" if ln.drop_ship else "no",
+            "paired_with": ln.paired_with or "",
+            "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else "",
+        }
+        for e in events
+        for ln in e.lines
+    ]
+    frame = pd.DataFrame(rows, dtype=str)
+    frame.to_csv(path, index=False)
+    return len(rows)
+
+
+def total(events: Iterable[FinanceEventInfo]) -> Decimal:
+    return sum((e.amount for e in events), ZERO)
+
+
+def count_unreviewed(tx: Transaction) -> int:
+    return int(
+        tx.session.scalar(
+            select(func.count()).select_from(FinanceEvent).where(FinanceEvent.reviewed_at.is_(None))
+        )
+        or 0
+    )

@@ -1,0 +1,5 @@
+"""The order side: customers and vendors, sales orders, fulfillments, purchase orders and
+receipts. Importing the package registers the sales order line as a kind of demand and the
+open purchase order line as a kind of supply."""
+
+from app.services.orders import records as records

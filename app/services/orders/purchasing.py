@@ -1,0 +1,798 @@
+"""Purchase orders and item receipts; drop ship; the replenishment suggestions.
+
+A purchase order's remaining quantity is on order at its location; a receipt posts the goods
+to the ledger at the order's cost, and the new supply goes to waiting orders when
+commit-after-entry is on. A drop-ship purchase order, created from a sales order line, is
+shipped by the vendor to the customer: marking it shipped fulfills the sales order line with
+no stock movement, and tells finance both moments at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select, type_coerce
+
+from app.errors import IllegalTransition, NotFound, OverageNotAllowed, ValidationError
+from app.models import (
+    PO_OPEN,
+    FulfillmentStatus,
+    Item,
+    ItemType,
+    LedgerReason,
+    Location,
+    Moment,
+    POAction,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    SalesOrder,
+    SalesOrderLine,
+    SourceKind,
+    StockBalance,
+    Vendor,
+    utcnow,
+)
+from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
+from app.services.engine import changes
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.ledger import Source, StockBook, require_stocked
+from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
+from app.services.engine.numbering import next_number, normalize_number
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_date, parse_text
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import posting, query
+from app.services.finance import FinanceBook, MomentLine, Told
+from app.services.orders.fulfillment import FulfillmentBook
+from app.services.orders.partners import vendor_by_name
+from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
+
+if TYPE_CHECKING:
+    from app.services.engine.uow import Transaction
+
+MEMO_LENGTH = 200
+
+
+def _cost_of(tx: Transaction, item: ItemRef) -> Decimal:
+    price = tx.session.scalar(select(Item.purchase_price).where(Item.id == item.id))
+    return price if price is not None else item.standard_cost
+
+
+def _new_order(
+    tx: Transaction,
+    vendor: Vendor,
+    location_id: int,
+    *,
+    expected: date | None,
+    memo: str | None,
+    drop_ship: bool = False,
+    sales_order_id: int | None = None,
+) -> PurchaseOrder:
+    po = PurchaseOrder(
+        number=next_number(tx, "purchase_order"),
+        vendor_id=vendor.id,
+        status=POStatus.OPEN.value,
+        location_id=location_id,
+        order_date=date.today(),
+        expected_date=expected,
+        drop_ship=drop_ship,
+        sales_order_id=sales_order_id,
+        memo=memo,
+        created_by=tx.actor.user,
+    )
+    tx.session.add(po)
+    tx.changed.add(changes.PURCHASE_ORDER, po.number)
+    return po
+
+
+def create_drop_ship_orders(
+    tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
+) -> list[str]:
+    """One purchase order per preferred vendor for the drop-ship lines of an approved order,
+    created from it, carrying the customer's PO number as its memo."""
+    by_vendor: dict[int, list[OrderLine]] = defaultdict(list)
+    for ln in lines:
+        vendor_id = tx.session.scalar(select(Item.preferred_vendor_id).where(Item.id == ln.item_id))
+        if vendor_id is None:
+            raise ValidationError(
+                f"{ln.sku} has no preferred vendor to drop ship from; name one first"
+            )
+        by_vendor[vendor_id].append(ln)
+    numbers = []
+    for vendor_id, group in sorted(by_vendor.items()):
+        vendor = tx.session.get(Vendor, vendor_id)
+        assert vendor is not None
+        po = _new_order(
+            tx,
+            vendor,
+            so.location_id,
+            expected=so.ship_date,
+            memo=so.customer_po,
+            drop_ship=True,
+            sales_order_id=so.id,
+        )
+        tx.session.flush()
+        for n, ln in enumerate(group, start=1):
+            tx.session.add(
+                PurchaseOrderLine(
+                    purchase_order_id=po.id,
+                    line_no=n,
+                    item_id=ln.item_id,
+                    quantity=ln.required,
+                    unit_cost=_cost_of(tx, ln.item),
+                    received=ZERO,
+                    sales_order_line_id=ln.id,
+                )
+            )
+        numbers.append(po.number)
+    tx.session.flush()
+    return numbers
+
+
+@dataclass(frozen=True)
+class OrderedLine:
+    """A purchase order line as typed: sku, quantity and optionally the unit cost."""
+
+    sku: str
+    quantity: object
+    cost: object = None
+
+
+@posting("po.create", Permission.PURCHASE)
+def create_purchase_order(
+    tx: Transaction,
+    vendor: str,
+    lines: Sequence[OrderedLine],
+    *,
+    location: str | None = None,
+    expected: object = None,
+    memo: str | None = None,
+) -> PurchaseOrderInfo:
+    """Order stock from a vendor: each line's quantity is on order at the location until it
+    is received."""
+    v = vendor_by_name(tx, vendor)
+    loc = location_ref(tx.session, location)
+    if not lines:
+        raise ValidationError("a purchase order needs at least one line")
+    parsed = []
+    for entry in lines:
+        item = item_ref_by_sku(tx.session, entry.sku)
+        require_stocked(item)
+        qty = parse_quantity(entry.quantity, f"quantity of {item.sku}")
+        cost = (
+            _cost_of(tx, item)
+            if entry.cost is None or entry.cost == ""
+            else parse_decimal(entry.cost, field=f"cost of {item.sku}", non_negative=True)
+        )
+        parsed.append((item, qty, cost))
+    stock = StockBook.of(tx)
+    stock.lock((item.id, loc.id) for item, _q, _c in parsed)
+    po = _new_order(
+        tx,
+        v,
+        loc.id,
+        expected=parse_date(expected, field="expected date"),
+        memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
+    )
+    tx.session.flush()
+    for n, (item, qty, cost) in enumerate(parsed, start=1):
+        tx.session.add(
+            PurchaseOrderLine(
+                purchase_order_id=po.id,
+                line_no=n,
+                item_id=item.id,
+                quantity=qty,
+                unit_cost=cost,
+                received=ZERO,
+            )
+        )
+        stock.know(item)
+        stock.balance(item.id, loc.id).on_order += qty
+    tx.set_document(po.number)
+    tx.session.flush()
+    return purchase_order_info(tx, po)
+
+
+def _load(tx: Transaction, number: str) -> tuple[PurchaseOrder, list[PurchaseOrderLine]]:
+    text = normalize_number(number)
+    stmt = select(PurchaseOrder).where(PurchaseOrder.number == text)
+    if tx.write:
+        stmt = stmt.with_for_update()
+    po = tx.session.scalar(stmt)
+    if po is None:
+        raise NotFound(f"unknown purchase order {text!r}")
+    lines = list(
+        tx.session.scalars(
+            select(PurchaseOrderLine)
+            .where(PurchaseOrderLine.purchase_order_id == po.id)
+            .order_by(PurchaseOrderLine.line_no)
+        )
+    )
+    if tx.write:
+        tx.set_document(po.number)
+        tx.changed.add(changes.PURCHASE_ORDER, po.number)
+    return po, lines
+
+
+def _items(tx: Transaction, lines: Iterable[PurchaseOrderLine]) -> dict[int, ItemRef]:
+    ids = {ln.item_id for ln in lines}
+    out = {}
+    for item in tx.session.scalars(select(Item).where(Item.id.in_(ids))):
+        out[item.id] = ItemRef(
+            id=item.id,
+            sku=item.sku,
+            name=item.name,
+            uom=item.uom,
+            item_type=item.item_type,
+            standard_cost=item.standard_cost,
+            active=item.active,
+        )
+    return out
+
+
+def _quantities(
+    tx: Transaction,
+    po: PurchaseOrder,
+    lines: list[PurchaseOrderLine],
+    items: dict[int, ItemRef],
+    wanted: Mapping[str, object] | None,
+    *,
+    verb: str,
+) -> list[tuple[PurchaseOrderLine, Decimal]]:
+    """What to receive (or mark shipped): the lines given by sku or line number, or
+    everything remaining (unless receipts start at zero)."""
+    if wanted is None:
+        if tx.prefs.default_items_to_zero_received_fulfilled:
+            raise ValidationError(
+                f"say what was {verb} on {po.number} (receipts start at zero): give each sku "
+                "and quantity"
+            )
+        out = [(ln, ln.quantity - ln.received) for ln in lines if ln.quantity > ln.received]
+        if not out:
+            raise ValidationError(f"nothing remains to be {verb} on {po.number}")
+        return out
+    out = []
+    used: set[int] = set()
+    for key, value in wanted.items():
+        text = str(key).strip()
+        matches = [ln for ln in lines if items[ln.item_id].sku == text or str(ln.line_no) == text]
+        if not matches:
+            raise NotFound(f"{text!r} is not on {po.number}")
+        if len(matches) > 1:
+            raise ValidationError(
+                f"{text} is on lines {', '.join(str(m.line_no) for m in matches)} of "
+                f"{po.number}; give the line number instead"
+            )
+        line = matches[0]
+        if line.id in used:
+            raise ValidationError(f"line {line.line_no} of {po.number} is given twice")
+        used.add(line.id)
+        qty = parse_quantity(value, f"quantity of {text}")
+        remaining = line.quantity - line.received
+        if qty > remaining and not tx.prefs.allow_overage_on_item_receipts:
+            raise OverageNotAllowed(
+                f"{po.number}: {fmt(qty)} {items[line.item_id].sku} is more than the "
+                f"{fmt(max(ZERO, remaining))} remaining; overage on item receipts is not allowed"
+            )
+        out.append((line, qty))
+    return out
+
+
+def _refresh_status(po: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
+    if all(ln.received >= ln.quantity for ln in lines):
+        po.status = POStatus.RECEIVED.value
+    elif any(ln.received > 0 for ln in lines):
+        po.status = POStatus.PARTIALLY_RECEIVED.value
+
+
+@dataclass(frozen=True)
+class ReceiptInfo:
+    number: str
+    purchase_order: str
+    vendor: str
+    lines: list[tuple[str, Decimal, Decimal]]  # sku, quantity, unit cost
+    order: PurchaseOrderInfo
+    changes: Changes = NO_CHANGES
+
+
+@posting("po.receive", Permission.RECEIVE)
+def receive_purchase_order(
+    tx: Transaction,
+    number: str,
+    lines: Mapping[str, object] | None = None,
+    *,
+    memo: str | None = None,
+) -> ReceiptInfo:
+    """An item receipt: the goods go into stock at the order's cost, on order comes down,
+    and finance is told what was received."""
+    po, po_lines = _load(tx, number)
+    po.require(POAction.RECEIVE)
+    items = _items(tx, po_lines)
+    plan = _quantities(tx, po, po_lines, items, lines, verb="received")
+    stock = StockBook.of(tx)
+    stock.lock((ln.item_id, po.location_id) for ln, _q in plan)
+    receipt = Receipt(
+        number=next_number(tx, "receipt"),
+        purchase_order_id=po.id,
+        memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
+        created_by=tx.actor.user,
+    )
+    tx.session.add(receipt)
+    tx.session.flush()
+    told = []
+    for line, qty in plan:
+        rl = ReceiptLine(
+            receipt_id=receipt.id,
+            purchase_order_line_id=line.id,
+            quantity=qty,
+            unit_cost=line.unit_cost,
+        )
+        tx.session.add(rl)
+        tx.session.flush()
+        item = items[line.item_id]
+        stock.post(
+            item,
+            po.location_id,
+            qty,
+            LedgerReason.RECEIPT,
+            Source(SourceKind.RECEIPT, receipt.number, receipt.id, rl.id),
+            unit_cost=line.unit_cost,
+        )
+        remaining = max(ZERO, line.quantity - line.received)
+        stock.balance(item.id, po.location_id).on_order -= min(qty, remaining)
+        line.received += qty
+        told.append(MomentLine(item.sku, qty, line.unit_cost, purchase_order_line_id=line.id))
+    _refresh_status(po, po_lines)
+    vendor = tx.session.get(Vendor, po.vendor_id)
+    assert vendor is not None
+    FinanceBook.of(tx).tell(
+        Told(Moment.RECEIVED, "receipt", receipt.number, po.number, po.memo, vendor.name, told)
+    )
+    tx.set_document(receipt.number)
+    tx.changed.add(changes.RECEIPT, receipt.number)
+    tx.note(purchase_order=po.number, received={items[ln.item_id].sku: q for ln, q in plan})
+    tx.session.flush()
+    return ReceiptInfo(
+        number=receipt.number,
+        purchase_order=po.number,
+        vendor=vendor.name,
+        lines=[(items[ln.item_id].sku, q, ln.unit_cost) for ln, q in plan],
+        order=purchase_order_info(tx, po),
+    )
+
+
+@posting("po.mark_shipped", Permission.RECEIVE)
+def mark_drop_ship_shipped(
+    tx: Transaction, number: str, lines: Mapping[str, object] | None = None
+) -> PurchaseOrderInfo:
+    """The vendor has shipped a drop-ship order to the customer: the sales order lines are
+    fulfilled (a shipped fulfillment records it), nothing moves through stock, and finance
+    is told both the receipt and the shipment."""
+    po, po_lines = _load(tx, number)
+    po.require(POAction.MARK_SHIPPED)
+    items = _items(tx, po_lines)
+    plan = _quantities(tx, po, po_lines, items, lines, verb="shipped")
+    so_number = tx.session.scalar(
+        select(SalesOrder.number).where(SalesOrder.id == po.sales_order_id)
+    )
+    if so_number is None:
+        raise IllegalTransition(f"{po.number} was not created from a sales order")
+    so = SalesOrderBook.of(tx).load(so_number, lock_stock=False)
+    by_id = {ln.id: ln for ln in so.lines}
+    shipped: list[tuple[OrderLine, Decimal]] = []
+    bought, sold = [], []
+    for line, qty in plan:
+        so_line = by_id[line.sales_order_line_id] if line.sales_order_line_id else None
+        if so_line is None:
+            raise IllegalTransition(f"{po.number} line {line.line_no} has no sales order line")
+        line.received += qty
+        so_line.consumed += qty
+        shipped.append((so_line, qty))
+        bought.append(
+            MomentLine(so_line.sku, qty, line.unit_cost, so_line.id, line.id, drop_ship=True)
+        )
+        sold.append(MomentLine(so_line.sku, qty, so_line.rate, so_line.id, line.id, drop_ship=True))
+    f = FulfillmentBook.of(tx).create(
+        so, shipped, status=FulfillmentStatus.SHIPPED, drop_ship=True, memo=f"drop ship {po.number}"
+    )
+    _refresh_status(po, po_lines)
+    so.move_to(so.status_after_shipping())
+    vendor = tx.session.get(Vendor, po.vendor_id)
+    assert vendor is not None
+    finance = FinanceBook.of(tx)
+    finance.tell(
+        Told(
+            Moment.RECEIVED,
+            "purchase_order",
+            po.number,
+            so.number,
+            so.customer_po,
+            vendor.name,
+            bought,
+        )
+    )
+    finance.tell(
+        Told(Moment.SHIPPED, "fulfillment", f.number, so.number, so.customer_po, so.customer, sold)
+    )
+    tx.note(fulfillment=f.number, order=so.number)
+    tx.session.flush()
+    return purchase_order_info(tx, po)
+
+
+@posting("po.close", Permission.PURCHASE)
+def close_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
+    """Nothing more will come: what is still on order is dropped."""
+    po, lines = _load(tx, number)
+    po.require(POAction.CLOSE)
+    _drop_on_order(tx, po, lines)
+    po.status = POStatus.CLOSED.value
+    po.closed_at = utcnow()
+    tx.session.flush()
+    return purchase_order_info(tx, po)
+
+
+@posting("po.cancel", Permission.PURCHASE)
+def cancel_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
+    po, lines = _load(tx, number)
+    po.require(POAction.CANCEL)
+    if any(ln.received > 0 for ln in lines):
+        raise IllegalTransition(f"cannot cancel {po.number}: part of it is received; close it")
+    _drop_on_order(tx, po, lines)
+    po.status = POStatus.CANCELLED.value
+    po.closed_at = utcnow()
+    tx.session.flush()
+    return purchase_order_info(tx, po)
+
+
+def _drop_on_order(tx: Transaction, po: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
+    if po.drop_ship or po.state not in PO_OPEN:
+        return
+    stock = StockBook.of(tx)
+    stock.lock((ln.item_id, po.location_id) for ln in lines)
+    for ln in lines:
+        remaining = ln.quantity - ln.received
+        if remaining > 0:
+            stock.balance(ln.item_id, po.location_id).on_order -= remaining
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLineInfo:
+    line_no: int
+    sku: str
+    name: str
+    uom: str
+    quantity: Decimal
+    unit_cost: Decimal
+    received: Decimal  # shipped, for a drop-ship order
+    remaining: Decimal
+    sales_order_line: str | None  # the drop-ship line it was made for
+
+
+@dataclass(frozen=True)
+class PurchaseOrderInfo:
+    number: str
+    status: str
+    status_label: str
+    vendor: str
+    drop_ship: bool
+    created_from: str | None  # the sales order of a drop-ship order
+    customer_po: str | None
+    location: str
+    order_date: date
+    expected_date: date | None
+    memo: str | None
+    created_at: datetime
+    total: Decimal
+    lines: list[PurchaseOrderLineInfo]
+    receipts: list[str]
+    actions: list[str]
+    changes: Changes = NO_CHANGES
+
+
+def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo:
+    lines = list(
+        tx.session.scalars(
+            select(PurchaseOrderLine)
+            .where(PurchaseOrderLine.purchase_order_id == po.id)
+            .order_by(PurchaseOrderLine.line_no)
+        )
+    )
+    items = _items(tx, lines)
+    so_lines: dict[int, str] = {}
+    so_number = None
+    if po.sales_order_id is not None:
+        so_number = tx.session.scalar(
+            select(SalesOrder.number).where(SalesOrder.id == po.sales_order_id)
+        )
+        for r in tx.session.execute(
+            select(SalesOrderLine.id, SalesOrderLine.line_no).where(
+                SalesOrderLine.sales_order_id == po.sales_order_id
+            )
+        ):
+            so_lines[r.id] = str(r.line_no)
+    vendor = tx.session.get(Vendor, po.vendor_id)
+    location = tx.session.get(Location, po.location_id)
+    assert vendor is not None and location is not None
+    receipts = list(
+        tx.session.scalars(
+            select(Receipt.number).where(Receipt.purchase_order_id == po.id).order_by(Receipt.id)
+        )
+    )
+    infos = [
+        PurchaseOrderLineInfo(
+            line_no=ln.line_no,
+            sku=items[ln.item_id].sku,
+            name=items[ln.item_id].name,
+            uom=items[ln.item_id].uom,
+            quantity=ln.quantity,
+            unit_cost=ln.unit_cost,
+            received=ln.received,
+            remaining=(max(ZERO, ln.quantity - ln.received) if po.state in PO_OPEN else ZERO),
+            sales_order_line=so_lines.get(ln.sales_order_line_id or 0),
+        )
+        for ln in lines
+    ]
+    return PurchaseOrderInfo(
+        number=po.number,
+        status=po.status,
+        status_label=po.state.label,
+        vendor=vendor.name,
+        drop_ship=po.drop_ship,
+        created_from=so_number,
+        customer_po=po.memo if po.drop_ship else None,
+        location=location.code,
+        order_date=po.order_date,
+        expected_date=po.expected_date,
+        memo=po.memo,
+        created_at=po.created_at,
+        total=sum((ln.quantity * ln.unit_cost for ln in infos), ZERO).quantize(Decimal("0.000001")),
+        lines=infos,
+        receipts=receipts,
+        actions=[a.value for a in POAction if po.can(a)],
+    )
+
+
+@query()
+def get_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
+    po, _lines = _load(tx, number)
+    return purchase_order_info(tx, po)
+
+
+@dataclass(frozen=True)
+class PurchaseOrderSummary:
+    number: str
+    vendor: str
+    status: str
+    status_label: str
+    drop_ship: bool
+    created_from: str | None
+    order_date: date
+    expected_date: date | None
+    memo: str | None
+
+
+_LISTING = Listing(
+    sorts={
+        "number": PurchaseOrder.number,
+        "vendor": Vendor.name,
+        "expected": PurchaseOrder.expected_date,
+        "status": PurchaseOrder.status,
+    },
+    default="number",
+    tiebreak=PurchaseOrder.id,
+)
+
+
+@query()
+def list_purchase_orders(
+    tx: Transaction,
+    *,
+    status: str | None = None,
+    vendor: str | None = None,
+    open_only: bool = False,
+    text: str | None = None,
+    page: PageRequest | None = None,
+) -> Page[PurchaseOrderSummary]:
+    stmt = (
+        select(
+            PurchaseOrder.number,
+            Vendor.name.label("vendor"),
+            PurchaseOrder.status,
+            PurchaseOrder.drop_ship,
+            SalesOrder.number.label("created_from"),
+            PurchaseOrder.order_date,
+            PurchaseOrder.expected_date,
+            PurchaseOrder.memo,
+        )
+        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        .outerjoin(SalesOrder, SalesOrder.id == PurchaseOrder.sales_order_id)
+    )
+    conditions: list[ColumnElement[bool]] = []
+    if status:
+        try:
+            conditions.append(PurchaseOrder.status == POStatus(status.strip().lower()).value)
+        except ValueError:
+            raise ValidationError(
+                f"unknown status {status!r}; one of {', '.join(s.value for s in POStatus)}"
+            ) from None
+    if open_only:
+        conditions.append(PurchaseOrder.status.in_([s.value for s in PO_OPEN]))
+    if vendor and vendor.strip():
+        conditions.append(Vendor.name == " ".join(vendor.split()))
+    if text and text.strip():
+        needle = text.strip().lower()
+        conditions.append(
+            or_(
+                func.lower(PurchaseOrder.number).contains(needle, autoescape=True),
+                func.lower(PurchaseOrder.memo).contains(needle, autoescape=True),
+                func.lower(Vendor.name).contains(needle, autoescape=True),
+            )
+        )
+    return _LISTING.fetch(
+        tx.session,
+        stmt.where(*conditions),
+        page or PageRequest(limit=None),
+        lambda r: PurchaseOrderSummary(
+            number=r.number,
+            vendor=r.vendor,
+            status=r.status,
+            status_label=POStatus(r.status).label,
+            drop_ship=r.drop_ship,
+            created_from=r.created_from,
+            order_date=r.order_date,
+            expected_date=r.expected_date,
+            memo=r.memo,
+        ),
+    )
+
+
+# --- replenishment --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replenishment:
+    """A bought item whose available + on order fell below its build point, and what brings
+    it back to its preferred stock level (or to the build point)."""
+
+    sku: str
+    name: str
+    vendor: str | None  # the preferred vendor (none: it cannot be ordered from here)
+    quantity: Decimal
+    available: Decimal
+    on_order: Decimal
+    build_point: Decimal
+    preferred_stock: Decimal | None
+    unit_cost: Decimal
+
+
+def _replenishment_statement() -> Any:
+    totals = (
+        select(
+            StockBalance.item_id,
+            type_coerce(func.sum(StockBalance.available), Fixed).label("available"),
+            type_coerce(func.sum(StockBalance.on_order), Fixed).label("on_order"),
+        )
+        .group_by(StockBalance.item_id)
+        .subquery()
+    )
+    available = type_coerce(func.coalesce(totals.c.available, 0), Fixed)
+    on_order = type_coerce(func.coalesce(totals.c.on_order, 0), Fixed)
+    position = available + on_order
+    target = type_coerce(func.coalesce(Item.preferred_stock, Item.build_point), Fixed)
+    top = case((target > Item.build_point, target), else_=Item.build_point)
+    quantity = type_coerce(top - position, Fixed)
+    return (
+        select(
+            Item.sku,
+            Item.name,
+            Vendor.name.label("vendor"),
+            quantity.label("quantity"),
+            available.label("available"),
+            on_order.label("on_order"),
+            Item.build_point,
+            Item.preferred_stock,
+            func.coalesce(Item.purchase_price, Item.standard_cost).label("unit_cost"),
+        )
+        .outerjoin(totals, totals.c.item_id == Item.id)
+        .outerjoin(Vendor, Vendor.id == Item.preferred_vendor_id)
+        .where(
+            Item.item_type == ItemType.INVENTORY.value,
+            Item.active.is_(True),
+            Item.build_point.is_not(None),
+            position < Item.build_point,
+            quantity > 0,
+        )
+        .order_by(Vendor.name, Item.sku)
+    )
+
+
+_REPLENISH = _replenishment_statement()
+
+
+def _replenishments(tx: Transaction, skus: Iterable[str] | None = None) -> list[Replenishment]:
+    stmt = _REPLENISH if skus is None else _REPLENISH.where(Item.sku.in_(list(skus)))
+    return [
+        Replenishment(
+            sku=r.sku,
+            name=r.name,
+            vendor=r.vendor,
+            quantity=r.quantity,
+            available=r.available,
+            on_order=r.on_order,
+            build_point=r.build_point,
+            preferred_stock=r.preferred_stock,
+            unit_cost=r.unit_cost,
+        )
+        for r in tx.session.execute(stmt)
+    ]
+
+
+@query()
+def replenishment_suggestions(tx: Transaction) -> list[Replenishment]:
+    """The purchasing twin of the creation queue: bought items below their build point."""
+    return _replenishments(tx)
+
+
+@dataclass(frozen=True)
+class Replenished:
+    created: list[PurchaseOrderInfo]
+    skipped: list[str]  # suggested items without a preferred vendor
+    changes: Changes = field(default=NO_CHANGES)
+
+
+@posting("po.suggest.accept", Permission.PURCHASE)
+def accept_replenishment(tx: Transaction, skus: Iterable[str] | None = None) -> Replenished:
+    """One purchase order per vendor for the suggestions, at the default location."""
+    wanted = None if skus is None else [s.strip() for s in skus]
+    if wanted is not None:
+        for sku in wanted:
+            item_ref_by_sku(tx.session, sku)
+    suggestions = _replenishments(tx, wanted)
+    loc = location_ref(tx.session, None)
+    by_vendor: dict[str, list[Replenishment]] = defaultdict(list)
+    skipped = []
+    for s in suggestions:
+        if s.vendor is None:
+            skipped.append(s.sku)
+        else:
+            by_vendor[s.vendor].append(s)
+    stock = StockBook.of(tx)
+    refs = {
+        s.sku: item_ref_by_sku(tx.session, s.sku) for group in by_vendor.values() for s in group
+    }
+    stock.lock((ref.id, loc.id) for ref in refs.values())
+    created = []
+    for vendor_name, group in sorted(by_vendor.items()):
+        vendor = vendor_by_name(tx, vendor_name)
+        po = _new_order(tx, vendor, loc.id, expected=None, memo="replenishment")
+        tx.session.flush()
+        for n, s in enumerate(group, start=1):
+            ref = refs[s.sku]
+            tx.session.add(
+                PurchaseOrderLine(
+                    purchase_order_id=po.id,
+                    line_no=n,
+                    item_id=ref.id,
+                    quantity=s.quantity,
+                    unit_cost=s.unit_cost,
+                    received=ZERO,
+                )
+            )
+            stock.know(ref)
+            stock.balance(ref.id, loc.id).on_order += s.quantity
+        tx.session.flush()
+        created.append(purchase_order_info(tx, po))
+    tx.note(created=[p.number for p in created], skipped=skipped)
+    tx.set_document(", ".join(p.number for p in created)[:120] or "none")
+    return Replenished(created, skipped)

@@ -1,0 +1,802 @@
+"""Sales orders: enter, approve, edit, close, cancel, and read.
+
+A line's path follows its item unless given: an inventory item ships from stock; an assembly
+ships from stock or is built on a special-order work order created from the line (`build`);
+a drop-ship item (or a line marked `drop_ship`) is shipped by the item's preferred vendor on a
+purchase order created from the line; a kit's members ship from stock (the kit is a heading
+with its members as lines 3.1, 3.2, ...); non-inventory and service lines carry no stock.
+
+When an order is approved (or entered as pending fulfillment) its stocked lines become demand
+and commit what is available, and the work orders and drop-ship purchase orders of its build
+and drop-ship lines are created, each carrying the customer's PO number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, or_, select
+
+from app.errors import IllegalTransition, NotFound, ValidationError
+from app.models import (
+    SO_OPEN_DEMAND,
+    BomLine,
+    BomRevision,
+    Customer,
+    Fulfillment,
+    FulfillmentStatus,
+    Item,
+    ItemType,
+    LinePath,
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+    SOAction,
+    SOStatus,
+    WorkOrder,
+    WOStatus,
+    utcnow,
+)
+from app.models.quantity import ZERO, parse_decimal, parse_quantity, round_quantity
+from app.models.sales import SO_INITIAL, STOCKED_PATHS
+from app.services.engine import commitment
+from app.services.engine.changes import NO_CHANGES, Changes
+from app.services.engine.ledger import Pair, StockBook
+from app.services.engine.lookup import (
+    ItemRef,
+    item_columns,
+    item_ref,
+    item_ref_by_sku,
+    location_ref,
+)
+from app.services.engine.numbering import next_number
+from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_date, parse_text
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import Transaction, posting, query
+from app.services.orders import purchasing
+from app.services.orders.partners import customer_by_name
+from app.services.orders.records import (
+    NewOrderLine,
+    OrderLine,
+    SalesOrderBook,
+    SalesOrderRecord,
+)
+from app.services.production.work_orders import (
+    active_bom,
+    create_in_transaction,
+    parse_priority,
+)
+
+_BOM_LINE = cast(Table, BomLine.__table__)
+_REV = cast(Table, BomRevision.__table__)
+_ITEM = cast(Table, Item.__table__)
+_KIT_MEMBERS = (
+    select(_BOM_LINE.c.line_no, _BOM_LINE.c.quantity_per, *item_columns("member"))
+    .join(_REV, _REV.c.id == _BOM_LINE.c.revision_id)
+    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
+    .where(_REV.c.assembly_id == bindparam("kit"), _REV.c.active)
+    .order_by(_BOM_LINE.c.line_no)
+)
+CUSTOMER_PO_LENGTH = 64
+MEMO_LENGTH = 200
+
+
+# --- entering lines -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    """A line as typed or imported: sku, quantity, and optionally its path and rate."""
+
+    sku: str
+    quantity: object
+    path: str | None = None
+    rate: object = None
+
+
+def parse_path(value: str | None) -> LinePath | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lower().replace("-", "_")
+    aliases = {"dropship": "drop_ship", "ship": "drop_ship", "make": "build"}
+    try:
+        return LinePath(aliases.get(text, text))
+    except ValueError:
+        raise ValidationError(
+            f"line path {value!r} is not one of stock, build, drop_ship"
+        ) from None
+
+
+def resolve_path(item: ItemRef, drop_ship_item: bool, given: LinePath | None) -> LinePath:
+    """The path a line takes: the one given, if the item allows it, else the item's own."""
+    kind = item.type
+    if kind == ItemType.KIT:
+        if given not in (None, LinePath.KIT):
+            raise ValidationError(f"{item.sku} is a kit: its members ship from stock")
+        return LinePath.KIT
+    if not kind.stocked:
+        if given not in (None, LinePath.NONE):
+            raise ValidationError(f"{item.sku} is a {item.item_type} item and carries no stock")
+        return LinePath.NONE
+    if given is None:
+        return LinePath.DROP_SHIP if drop_ship_item else LinePath.STOCK
+    if given == LinePath.BUILD and kind != ItemType.ASSEMBLY:
+        raise ValidationError(f"{item.sku} is an inventory item: it cannot be built to order")
+    if given in (LinePath.KIT, LinePath.NONE):
+        raise ValidationError(
+            f"{item.sku} is a {item.item_type} item; its path is stock, build or drop_ship"
+        )
+    return given
+
+
+def _entries_to_lines(
+    tx: Transaction, entries: Sequence[LineEntry], first_line_no: int
+) -> list[tuple[NewOrderLine, list[NewOrderLine]]]:
+    """Validated lines (each with its kit members) numbered from `first_line_no`."""
+    if not entries:
+        raise ValidationError("a sales order needs at least one line")
+    out = []
+    for n, entry in enumerate(entries, start=first_line_no):
+        item = item_ref_by_sku(tx.session, entry.sku)
+        if not item.active:
+            raise ValidationError(f"{item.sku} is inactive")
+        qty = parse_quantity(entry.quantity, f"quantity of {item.sku}")
+        rate = (
+            ZERO
+            if entry.rate is None or entry.rate == ""
+            else parse_decimal(entry.rate, field=f"rate of {item.sku}", non_negative=True)
+        )
+        drop_ship_item = bool(tx.session.scalar(select(Item.drop_ship).where(Item.id == item.id)))
+        path = resolve_path(item, drop_ship_item, parse_path(entry.path))
+        if path == LinePath.BUILD:
+            active_bom(tx, item)  # refuse now: it must be buildable
+        line = NewOrderLine(n, 0, item, qty, rate, path)
+        members: list[NewOrderLine] = []
+        if path == LinePath.KIT:
+            rows = tx.session.execute(_KIT_MEMBERS, {"kit": item.id}).all()
+            if not rows:
+                raise NotFound(f"kit {item.sku} has no active list of members")
+            for m, r in enumerate(rows, start=1):
+                member = item_ref(r, "member")
+                members.append(
+                    NewOrderLine(
+                        n,
+                        m,
+                        member,
+                        round_quantity(r.quantity_per * qty),
+                        ZERO,
+                        LinePath.STOCK if member.type.stocked else LinePath.NONE,
+                    )
+                )
+        out.append((line, members))
+    return out
+
+
+def _add_lines(
+    tx: Transaction, so: SalesOrderRecord, lines: list[tuple[NewOrderLine, list[NewOrderLine]]]
+) -> list[OrderLine]:
+    book = SalesOrderBook.of(tx)
+    added = []
+    for line, members in lines:
+        parent = book.add_line(so, line)
+        added.append(parent)
+        added += [book.add_line(so, member, parent) for member in members]
+    return added
+
+
+# --- opening an order: demand, special-order work orders, drop-ship purchase orders -------
+
+
+def _existing_work_orders(tx: Transaction, line_ids: list[int]) -> set[int]:
+    if not line_ids:
+        return set()
+    return set(
+        tx.session.scalars(
+            select(WorkOrder.sales_order_line_id).where(WorkOrder.sales_order_line_id.in_(line_ids))
+        )
+    )
+
+
+def _existing_purchase_lines(tx: Transaction, line_ids: list[int]) -> set[int]:
+    if not line_ids:
+        return set()
+    return set(
+        tx.session.scalars(
+            select(PurchaseOrderLine.sales_order_line_id).where(
+                PurchaseOrderLine.sales_order_line_id.in_(line_ids)
+            )
+        )
+    )
+
+
+def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]) -> None:
+    """The lines of an approved order start to count: stocked lines become demand and commit
+    what is available; build lines get their work order and drop-ship lines their purchase
+    order (once). Every balance this touches is locked first, in one go."""
+    stocked = [ln for ln in lines if LinePath(ln.path).stocked]
+    build = [ln for ln in lines if ln.path == LinePath.BUILD.value]
+    drop = [ln for ln in lines if ln.path == LinePath.DROP_SHIP.value]
+    have_wo = _existing_work_orders(tx, [ln.id for ln in build])
+    to_build = [(ln, active_bom(tx, ln.item)) for ln in build if ln.id not in have_wo]
+    pairs: list[Pair] = [ln.pair for ln in stocked]
+    for _ln, bom in to_build:
+        pairs += [(c.id, so.location_id) for _n, c, _p, _b in bom.lines]
+    StockBook.of(tx).lock(pairs)
+    commitment.open_demand(tx, stocked)
+    commitment.commit_available(tx, stocked)
+    location = location_ref(tx.session, so.location_code)
+    status = WOStatus(tx.prefs.default_work_order_status)
+    created = []
+    for ln, bom in to_build:
+        wo = create_in_transaction(
+            tx,
+            ln.item,
+            ln.quantity,
+            status=status,
+            location=location,
+            due=so.ship_date,
+            priority=so.priority,
+            created_from=so.number,
+            memo=f"for {so.customer}, {so.number} line {ln.label}",
+            bom=bom,
+            for_line=(ln.id, so.customer_po),
+        )
+        created.append(wo.number)
+    have_po = _existing_purchase_lines(tx, [ln.id for ln in drop])
+    pos = purchasing.create_drop_ship_orders(tx, so, [ln for ln in drop if ln.id not in have_po])
+    if created or pos:
+        tx.note(created=[*created, *pos])
+
+
+def close_lines(tx: Transaction, so: SalesOrderRecord) -> None:
+    """The order stops counting as demand: its stocked lines give back what they commit."""
+    commitment.close_demand(tx, so.stocked_lines())
+
+
+def _approve(tx: Transaction, so: SalesOrderRecord) -> None:
+    so.move_to(SOStatus.PENDING_FULFILLMENT)
+    so.approved_at = utcnow()
+    open_lines(tx, so, so.lines)
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+def parse_status(value: str | None, default: str) -> SOStatus:
+    text = default if value is None or not value.strip() else value.strip().lower()
+    try:
+        status = SOStatus(text)
+    except ValueError:
+        status = None
+    if status not in SO_INITIAL:
+        raise ValidationError(
+            f"a new sales order is pending_approval or pending_fulfillment, not {value!r}"
+        )
+    return status
+
+
+@posting("so.create", Permission.SELL)
+def create_sales_order(
+    tx: Transaction,
+    customer: str,
+    lines: Sequence[LineEntry],
+    *,
+    customer_po: str | None = None,
+    order_date: object = None,
+    ship_date: object = None,
+    priority: object = None,
+    location: str | None = None,
+    memo: str | None = None,
+    status: str | None = None,
+) -> SalesOrderInfo:
+    """Enter a sales order; in pending fulfillment (the default status preference) it is
+    approved at once."""
+    cust = customer_by_name(tx, customer)
+    if not cust.active:
+        raise ValidationError(f"customer {cust.name!r} is inactive")
+    st = parse_status(status, tx.prefs.default_sales_order_status)
+    loc = location_ref(tx.session, location)
+    prio = cust.default_priority if priority is None or priority == "" else parse_priority(priority)
+    entered = _entries_to_lines(tx, lines, 1)
+    so = SalesOrderBook.of(tx).create(
+        SalesOrderRecord(
+            id=0,
+            number=next_number(tx, "sales_order"),
+            status=SOStatus.PENDING_APPROVAL.value,
+            customer_id=cust.id,
+            customer=cust.name,
+            customer_po=parse_text(customer_po, field="customer PO", max_length=CUSTOMER_PO_LENGTH)
+            or None,
+            order_date=parse_date(order_date, field="order date") or date.today(),
+            ship_date=parse_date(ship_date, field="ship date"),
+            priority=prio,
+            location_id=loc.id,
+            location_code=loc.code,
+            ship_to=cust.ship_to,
+            memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
+            created_at=utcnow(),
+            created_by=tx.actor.user,
+            approved_at=None,
+            closed_at=None,
+        )
+    )
+    _add_lines(tx, so, entered)
+    if st == SOStatus.PENDING_FULFILLMENT:
+        _approve(tx, so)
+    tx.set_document(so.number)
+    tx.note(customer=cust.name, lines=len(entered), status=so.status)
+    return sales_order_info(tx, so)
+
+
+def _load(tx: Transaction, number: str, *, lock_stock: bool = True) -> SalesOrderRecord:
+    so = SalesOrderBook.of(tx).load(number, lock_stock=lock_stock)
+    if tx.write:
+        tx.set_document(so.number)
+    return so
+
+
+def _lines_pairs(
+    so: SalesOrderRecord, entered: list[tuple[NewOrderLine, list[NewOrderLine]]]
+) -> list[Pair]:
+    """The balances lines being added will touch."""
+    pairs = []
+    for line, members in entered:
+        for ln in (line, *members):
+            if ln.path.stocked:
+                pairs.append((ln.item.id, so.location_id))
+    return pairs
+
+
+@posting("so.approve", Permission.SELL)
+def approve_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
+    so = _load(tx, number, lock_stock=False)  # approving locks what it touches, in one go
+    so.require(SOAction.APPROVE)
+    _approve(tx, so)
+    return sales_order_info(tx, so)
+
+
+def _open_fulfillments(tx: Transaction, so: SalesOrderRecord) -> list[str]:
+    return list(
+        tx.session.scalars(
+            select(Fulfillment.number).where(
+                Fulfillment.sales_order_id == so.id,
+                Fulfillment.status.in_(
+                    [FulfillmentStatus.PICKED.value, FulfillmentStatus.PACKED.value]
+                ),
+            )
+        )
+    )
+
+
+@posting("so.close", Permission.SELL)
+def close_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
+    """Close an order: what it still commits is released, nothing more ships."""
+    so = _load(tx, number)
+    so.require(SOAction.CLOSE)
+    waiting = _open_fulfillments(tx, so)
+    if waiting:
+        raise IllegalTransition(
+            f"cannot close {so.number}: {', '.join(waiting)} is picked; ship or cancel it first"
+        )
+    if so.state in SO_OPEN_DEMAND:
+        close_lines(tx, so)
+    so.move_to(SOStatus.CLOSED)
+    so.closed_at = utcnow()
+    return sales_order_info(tx, so)
+
+
+@posting("so.cancel", Permission.SELL)
+def cancel_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
+    """Cancel an order nothing has been picked or shipped for, whose work orders and
+    purchase orders are cancelled (or were never made)."""
+    so = _load(tx, number)
+    so.require(SOAction.CANCEL)
+    if any(ln.fulfilled > 0 for ln in so.lines) or _open_fulfillments(tx, so):
+        raise IllegalTransition(f"cannot cancel {so.number}: part of it is picked or shipped")
+    ids = [ln.id for ln in so.lines]
+    spawned = list(
+        tx.session.scalars(
+            select(WorkOrder.number).where(
+                WorkOrder.sales_order_line_id.in_(ids),
+                WorkOrder.status != WOStatus.CANCELLED.value,
+            )
+        )
+    ) + list(
+        tx.session.scalars(
+            select(PurchaseOrder.number)
+            .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+            .where(
+                PurchaseOrderLine.sales_order_line_id.in_(ids),
+                PurchaseOrder.status != "cancelled",
+            )
+            .distinct()
+        )
+    )
+    if spawned:
+        raise IllegalTransition(
+            f"cannot cancel {so.number}: cancel {', '.join(sorted(spawned))} first"
+        )
+    if so.state in SO_OPEN_DEMAND:
+        close_lines(tx, so)
+    so.move_to(SOStatus.CANCELLED)
+    so.closed_at = utcnow()
+    return sales_order_info(tx, so)
+
+
+@posting("so.edit", Permission.SELL)
+def update_sales_order(
+    tx: Transaction,
+    number: str,
+    *,
+    customer_po: str | None = None,
+    ship_date: object = None,
+    priority: object = None,
+    memo: str | None = None,
+    quantities: Mapping[str, object] | None = None,
+    add: Sequence[LineEntry] = (),
+) -> SalesOrderInfo:
+    """Change an order: its customer PO, ship date, priority or memo, the quantity of a line,
+    or more lines. With `require_re_approval_on_edit_of_sales_order` an approved order goes
+    back to pending approval (its commitments are released), unless part of it has shipped.
+    A line's quantity never goes below what is picked or shipped; a line that has its own
+    work order or purchase order is changed there."""
+    so = _load(tx, number, lock_stock=False)
+    so.require(SOAction.EDIT)
+    entered = (
+        _entries_to_lines(tx, add, max((ln.line_no for ln in so.lines), default=0) + 1)
+        if add
+        else []
+    )
+    was_open = so.state in SO_OPEN_DEMAND
+    pairs = [*so.pairs(), *_lines_pairs(so, entered)]
+    for new_line, _members in entered:
+        if new_line.path == LinePath.BUILD and was_open:
+            pairs += [
+                (c.id, so.location_id) for _n, c, _p, _b in active_bom(tx, new_line.item).lines
+            ]
+    StockBook.of(tx).lock(pairs)
+    reapprove = (
+        was_open
+        and tx.prefs.require_re_approval_on_edit_of_sales_order
+        and so.state == SOStatus.PENDING_FULFILLMENT
+    )
+    if customer_po is not None:
+        so.customer_po = (
+            parse_text(customer_po, field="customer PO", max_length=CUSTOMER_PO_LENGTH) or None
+        )
+    if ship_date is not None:
+        so.ship_date = parse_date(ship_date, field="ship date")
+    if priority is not None and priority != "":
+        so.priority = parse_priority(priority)
+    if memo is not None:
+        so.memo = parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
+    resized = [
+        (so.line(label), parse_quantity(qty, f"quantity of line {label}"))
+        for label, qty in (quantities or {}).items()
+    ]
+    spawned = _existing_work_orders(tx, [ln.id for ln, _q in resized]) | (
+        _existing_purchase_lines(tx, [ln.id for ln, _q in resized])
+    )
+    for line, _qty in resized:
+        if line.member_no:
+            raise ValidationError(f"line {line.label} is a kit member; change the kit's line")
+        if line.id in spawned:
+            raise ValidationError(
+                f"line {line.label} has its own work order or purchase order; change that"
+            )
+    if reapprove:
+        close_lines(tx, so)
+        so.move_to(SOStatus.PENDING_APPROVAL)
+        so.approved_at = None
+    stock = StockBook.of(tx)
+    is_open = so.state in SO_OPEN_DEMAND
+    for line, qty in resized:
+        group = [line, *so.members(line)]
+        for ln in group:
+            new_qty = qty if ln is line else round_quantity(ln.required * qty / line.required)
+            floor = ln.fulfilled + ln.firm
+            if new_qty < floor:
+                raise ValidationError(
+                    f"line {ln.label}: {new_qty.normalize()} is less than what is picked or "
+                    f"shipped ({floor.normalize()})"
+                )
+            if is_open and LinePath(ln.path).stocked:
+                bal = stock.balance(*ln.pair)
+                need_before = ln.need
+                ln.required = new_qty
+                bal.demand += ln.need - need_before
+                excess = ln.committed - ln.need
+                if excess > 0:
+                    ln.committed -= excess
+                    bal.committed -= excess
+                    stock.freed(*ln.pair)
+            else:
+                ln.required = new_qty
+    added = _add_lines(tx, so, entered) if entered else []
+    if added and is_open:
+        open_lines(tx, so, added)
+    if so.state in (SOStatus.FULFILLED, SOStatus.PARTIALLY_FULFILLED, SOStatus.PENDING_FULFILLMENT):
+        so.move_to(so.status_after_shipping())
+    if is_open and resized:
+        commitment.commit_available(tx, [ln for ln in so.stocked_lines()])
+    tx.note(resized={ln.label: q for ln, q in resized}, added=len(added), reapprove=reapprove)
+    return sales_order_info(tx, so)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalesOrderLineInfo:
+    line: str  # "3", or "3.1" for a kit member
+    sku: str
+    name: str
+    uom: str
+    quantity: Decimal
+    rate: Decimal
+    amount: Decimal
+    path: str
+    committed: Decimal
+    picked: Decimal
+    fulfilled: Decimal
+    remaining: Decimal  # still to ship
+    backordered: Decimal  # still to ship and not committed (open stocked lines)
+    kit_member: bool
+    created: list[str]  # the work order or purchase order made for the line
+
+
+@dataclass(frozen=True)
+class SalesOrderInfo:
+    number: str
+    status: str
+    status_label: str
+    customer: str
+    customer_po: str | None
+    order_date: date
+    ship_date: date | None
+    priority: int
+    location: str
+    ship_to: str
+    memo: str | None
+    created_at: datetime
+    created_by: str
+    total: Decimal
+    lines: list[SalesOrderLineInfo]
+    fulfillments: list[str]
+    work_orders: list[str]
+    purchase_orders: list[str]
+    actions: list[str]
+    changes: Changes = NO_CHANGES
+
+
+def _kit_fulfilled(so: SalesOrderRecord, kit: OrderLine) -> Decimal:
+    """How many whole-or-part kits have shipped: the least any member has, per kit."""
+    members = so.members(kit)
+    if not members:
+        return ZERO
+    return min(round_quantity(m.fulfilled * kit.required / m.required) for m in members)
+
+
+def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
+    ids = [ln.id for ln in so.lines]
+    created: dict[int, list[str]] = {}
+    work_orders: list[str] = []
+    purchase_orders: list[str] = []
+    if ids:
+        for r in tx.session.execute(
+            select(WorkOrder.sales_order_line_id.label("line_id"), WorkOrder.number)
+            .where(WorkOrder.sales_order_line_id.in_(ids))
+            .order_by(WorkOrder.id)
+        ):
+            created.setdefault(r.line_id, []).append(r.number)
+            work_orders.append(r.number)
+        for r in tx.session.execute(
+            select(PurchaseOrderLine.sales_order_line_id.label("line_id"), PurchaseOrder.number)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(PurchaseOrderLine.sales_order_line_id.in_(ids))
+            .order_by(PurchaseOrder.id)
+        ):
+            created.setdefault(r.line_id, []).append(r.number)
+            if r.number not in purchase_orders:
+                purchase_orders.append(r.number)
+    fulfillments = list(
+        tx.session.scalars(
+            select(Fulfillment.number)
+            .where(Fulfillment.sales_order_id == so.id)
+            .order_by(Fulfillment.id)
+        )
+    )
+    open_demand = so.state in SO_OPEN_DEMAND
+    lines = []
+    for ln in so.lines:
+        fulfilled = _kit_fulfilled(so, ln) if ln.path == LinePath.KIT.value else ln.fulfilled
+        remaining = max(ZERO, ln.required - fulfilled)
+        if so.state in (SOStatus.CLOSED, SOStatus.CANCELLED) or ln.path == LinePath.NONE.value:
+            remaining = ZERO
+        lines.append(
+            SalesOrderLineInfo(
+                line=ln.label,
+                sku=ln.item.sku,
+                name=ln.item.name,
+                uom=ln.item.uom,
+                quantity=ln.required,
+                rate=ln.rate,
+                amount=round_quantity(ln.required * ln.rate),
+                path=ln.path,
+                committed=ln.committed,
+                picked=ln.firm,
+                fulfilled=fulfilled,
+                remaining=remaining,
+                backordered=(
+                    ln.uncommitted_need if open_demand and LinePath(ln.path).stocked else ZERO
+                ),
+                kit_member=bool(ln.member_no),
+                created=created.get(ln.id, []),
+            )
+        )
+    return SalesOrderInfo(
+        number=so.number,
+        status=so.status,
+        status_label=so.state.label,
+        customer=so.customer,
+        customer_po=so.customer_po,
+        order_date=so.order_date,
+        ship_date=so.ship_date,
+        priority=so.priority,
+        location=so.location_code,
+        ship_to=so.ship_to,
+        memo=so.memo,
+        created_at=so.created_at,
+        created_by=so.created_by,
+        total=sum((x.amount for x in lines if not x.kit_member), ZERO),
+        lines=lines,
+        fulfillments=fulfillments,
+        work_orders=work_orders,
+        purchase_orders=purchase_orders,
+        actions=[a.value for a in SOAction if so.can(a)],
+    )
+
+
+@query()
+def get_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
+    return sales_order_info(tx, _load(tx, number))
+
+
+@dataclass(frozen=True)
+class SalesOrderSummary:
+    number: str
+    customer: str
+    customer_po: str | None
+    status: str
+    status_label: str
+    order_date: date
+    ship_date: date | None
+    priority: int
+    location: str
+    late: bool  # its ship date has passed and it has not all shipped
+    ready_to_pick: bool  # committed stock waits to be picked
+
+
+_SOL = SalesOrderLine
+_SO = SalesOrder
+_OPEN = [s.value for s in SO_OPEN_DEMAND]
+
+
+def ready_to_pick_condition() -> ColumnElement[bool]:
+    """An approved order with committed stock not picked yet."""
+    return and_(
+        _SO.status.in_(_OPEN),
+        exists()
+        .where(
+            _SOL.sales_order_id == _SO.id,
+            _SOL.path.in_(STOCKED_PATHS),
+            _SOL.committed > _SOL.picked,
+        )
+        .correlate(_SO),
+    )
+
+
+_LISTING = Listing(
+    sorts={
+        "number": _SO.number,
+        "customer": Customer.name,
+        "ship_date": _SO.ship_date,
+        "order_date": _SO.order_date,
+        "priority": _SO.priority,
+        "status": _SO.status,
+    },
+    default="number",
+    tiebreak=_SO.id,
+)
+SALES_ORDER_SORTS = tuple(_LISTING.sorts)
+
+
+def parse_statuses(status: str | Iterable[str] | None) -> list[str]:
+    out = []
+    for s in [status] if isinstance(status, str) else status or ():
+        try:
+            out.append(SOStatus(s.strip().lower()).value)
+        except ValueError:
+            raise ValidationError(
+                f"unknown status {s!r}; one of {', '.join(x.value for x in SOStatus)}"
+            ) from None
+    return out
+
+
+@query()
+def list_sales_orders(
+    tx: Transaction,
+    *,
+    status: str | Iterable[str] | None = None,
+    customer: str | None = None,
+    text: str | None = None,
+    ready_to_pick: bool = False,
+    late: bool = False,
+    today: date | None = None,
+    page: PageRequest | None = None,
+) -> Page[SalesOrderSummary]:
+    """Sales orders by the filters, one page in the order asked. `text` matches the number,
+    the customer's name or the customer's PO number."""
+    statuses = parse_statuses(status)
+    day = today or date.today()
+    late_expr = and_(_SO.ship_date < day, _SO.status.in_([*_OPEN, SOStatus.PENDING_APPROVAL.value]))
+    ready = ready_to_pick_condition()
+    stmt = (
+        select(
+            _SO.number,
+            Customer.name.label("customer"),
+            _SO.customer_po,
+            _SO.status,
+            _SO.order_date,
+            _SO.ship_date,
+            _SO.priority,
+            Location.code,
+            late_expr.label("late"),
+            ready.label("ready"),
+        )
+        .join(Customer, Customer.id == _SO.customer_id)
+        .join(Location, Location.id == _SO.location_id)
+    )
+    conditions: list[ColumnElement[bool]] = []
+    if statuses:
+        conditions.append(_SO.status.in_(statuses))
+    if customer and customer.strip():
+        conditions.append(Customer.name == " ".join(customer.split()))
+    if text and text.strip():
+        needle = text.strip().lower()
+        conditions.append(
+            or_(
+                func.lower(_SO.number).contains(needle, autoescape=True),
+                func.lower(Customer.name).contains(needle, autoescape=True),
+                func.lower(_SO.customer_po).contains(needle, autoescape=True),
+            )
+        )
+    if ready_to_pick:
+        conditions.append(ready)
+    if late:
+        conditions.append(late_expr)
+    stmt = stmt.where(*conditions)
+
+    def row(r: Any) -> SalesOrderSummary:
+        return SalesOrderSummary(
+            number=r.number,
+            customer=r.customer,
+            customer_po=r.customer_po,
+            status=r.status,
+            status_label=SOStatus(r.status).label,
+            order_date=r.order_date,
+            ship_date=r.ship_date,
+            priority=r.priority,
+            location=r.code,
+            late=bool(r.late),
+            ready_to_pick=bool(r.ready),
+        )
+
+    return _LISTING.fetch(tx.session, stmt, page or PageRequest(limit=None), row)
