@@ -15,6 +15,8 @@ from app.services.catalog import imports, items
 from app.services.engine.database import Database
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Actor, Transaction, UnitOfWork, query
+from app.services.orders import fulfillment, partners, purchasing, sales
+from app.services.orders import imports as order_imports
 from app.services.production import work_orders
 
 
@@ -110,3 +112,124 @@ def load_demo(uow: UnitOfWork, today: date | None = None) -> None:
     # A cancelled order.
     cancelled = wo.create_work_order(uow, "BIKE-CITY-L", "4", status="firm_planned", due=due(30))
     wo.cancel_work_order(uow, cancelled.number)
+    load_demo_orders(uow, today)
+
+
+# Where things sit in the main warehouse: the bins pick lists are sorted by.
+DEMO_BINS = {
+    "FRAME-AL-M": "A-01-1",
+    "FRAME-AL-L": "A-01-2",
+    "RIM-700C": "A-02-1",
+    "HUB-F": "A-02-3",
+    "TIRE-700X32": "A-03-1",
+    "TUBE-700": "A-03-2",
+    "RIMTAPE-700": "A-03-3",
+    "SPOKE-SS": "B-01-1",
+    "NIPPLE-BR": "B-01-2",
+    "HUB-SHELL-R": "B-02-1",
+    "AXLE-R": "B-02-2",
+    "BEARING-6001": "B-02-3",
+    "CASSETTE-8S": "B-03-1",
+    "CHAIN-8S": "B-03-2",
+    "DERAILLEUR-R8": "B-03-3",
+    "SHIFTER-8S": "B-03-4",
+    "CRANKSET-38": "B-04-1",
+    "PEDAL-PAIR": "B-04-2",
+    "HANDLEBAR-FLAT": "C-01-1",
+    "GRIP-PAIR": "C-01-2",
+    "STEM-90": "C-01-3",
+    "SADDLE-CMF": "C-02-1",
+    "SEATPOST-27": "C-02-2",
+    "BRAKE-CALIPER": "C-03-1",
+    "BRAKE-LEVER": "C-03-2",
+    "BRAKE-CABLE": "C-03-3",
+    "BOLT-M5": "D-01-1",
+    "GREASE": "D-01-2",
+    "BOX-BIKE": "E-01-1",
+    "MANUAL": "E-01-2",
+    "HELMET-M": "F-01-1",
+    "LOCK-U": "F-01-2",
+    "BELL": "F-02-1",
+    "LIGHT-SET": "F-02-2",
+    "BIKE-CITY-M": "G-01-1",
+    "WHEEL-F-700": "G-02-1",
+    "WHEEL-R-700": "G-02-2",
+}
+
+
+def load_demo_orders(uow: UnitOfWork, today: date) -> None:
+    """The order side of the demo plant: customers and vendors, sellable items with bins,
+    sales orders in several states (one with a kit, a drop-ship line and a service), a
+    packed fulfillment, a partial shipment, and a purchase order partly received."""
+    demo = resource_path("demo")
+    imports.import_items(uow, demo / "sales_items.csv")
+    imports.import_boms(uow, demo / "sales_boms.csv")
+    imports.import_stock(uow, demo / "sales_stock.csv")
+    order_imports.import_customers(uow, demo / "customers.csv")
+    order_imports.import_vendors(uow, demo / "vendors.csv")
+    for sku, where in DEMO_BINS.items():
+        items.set_bin(uow, sku, where)
+    partners.set_purchasing(uow, "RACK-REAR", vendor="Carrier Racks Inc.", price="16.00")
+    partners.set_purchasing(uow, "LIGHT-SET", vendor="Velo Parts GmbH", price="6.80")
+    partners.set_purchasing(uow, "HELMET-M", vendor="Velo Parts GmbH", price="12.00")
+    partners.set_purchasing(uow, "BRAKE-CALIPER", vendor="Velo Parts GmbH", price="6.90")
+
+    def ship_by(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    line = sales.LineEntry
+    # Ready to pick: a kit, a scarce item, a drop-ship line and a service.
+    sales.create_sales_order(
+        uow,
+        "Harbor Cycles",
+        [
+            line("GIFT-SET", "4", None, "45.00"),
+            line("LIGHT-SET", "6", None, "19.00"),
+            line("RACK-REAR", "2", "drop_ship", "39.00"),
+            line("WARRANTY-3Y", "2", None, "49.00"),
+        ],
+        customer_po="72622",
+        ship_date=ship_by(5),
+        memo="Deliver to the service entrance",
+    )
+    # Picked and packed, waiting for its packing slip.
+    packed = sales.create_sales_order(
+        uow,
+        "Lakeside Bikes",
+        [
+            line("HELMET-M", "4", None, "34.00"),
+            line("BELL", "10", None, "5.00"),
+            line("DECAL-SET", "10", None, "3.00"),
+        ],
+        customer_po="LB-4471",
+        ship_date=ship_by(2),
+    )
+    picked = fulfillment.fulfill(uow, packed.number)
+    fulfillment.pack_fulfillment(uow, picked.number)
+    # Late, partly shipped, the rest waiting for stock.
+    late = sales.create_sales_order(
+        uow,
+        "City Commuter Co-op",
+        [line("LOCK-U", "12", None, "24.00"), line("LIGHT-SET", "4", None, "19.00")],
+        customer_po="CC-2026-118",
+        ship_date=ship_by(-1),
+    )
+    first = fulfillment.fulfill(uow, late.number, {"1": "8"})
+    fulfillment.ship_fulfillment(uow, first.number)
+    # Not approved yet.
+    sales.create_sales_order(
+        uow,
+        "Lakeside Bikes",
+        [line("HELMET-M", "2", None, "34.00")],
+        customer_po="LB-4502",
+        ship_date=ship_by(9),
+        status="pending_approval",
+    )
+    # Lights and helmets on order; part of it has come in.
+    po = purchasing.create_purchase_order(
+        uow,
+        "Velo Parts GmbH",
+        [purchasing.OrderedLine("LIGHT-SET", "20"), purchasing.OrderedLine("HELMET-M", "10")],
+        expected=ship_by(3),
+    )
+    purchasing.receive_purchase_order(uow, po.number, {"LIGHT-SET": "10"})
