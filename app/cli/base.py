@@ -4,23 +4,132 @@ options of a paged list."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import os
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from app.errors import ValidationError
 from app.services.engine.database import Database
-from app.services.engine.paging import PageRequest
+from app.services.engine.paging import MAX_LIMIT, PageRequest
+from app.services.engine.parsing import MAX_ID, parse_int, parse_name, parse_text, shown
 from app.services.engine.uow import UnitOfWork
+
+MAX_ARGUMENT = 4096  # characters in one argument: nothing anyone types is longer than a path
 
 
 class UsageError(ValidationError):
     code = "usage"
 
 
+def _argument_fault(text: str) -> str | None:
+    if len(text) > MAX_ARGUMENT:
+        return f"is longer than {MAX_ARGUMENT:,} characters"
+    if text.isprintable():
+        return None
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "is not valid text (bytes that are not UTF-8)"
+    if "\x00" in text:
+        return "contains a NUL character"
+    return None
+
+
 class Parser(argparse.ArgumentParser):
+    """Usage errors are refusals (exit 2). Every value given must be text: bytes that are not
+    UTF-8 (which reach Python as lone surrogates) and NUL are refused here, for every command,
+    before any service sees them; only a file to read may be named in any bytes."""
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            if action.type is file_path:
+                continue
+            value = getattr(parsed, action.dest, None)
+            for text in value if isinstance(value, list) else [value]:
+                fault = _argument_fault(text) if isinstance(text, str) else None
+                if fault is not None:
+                    name = "/".join(action.option_strings) or action.metavar or action.dest
+                    self.error(f"argument {name}: {shown(text)} {fault}")
+        return parsed, extras
+
+
+# --- argument types: each turns one value into what the service takes, or refuses it -------
+
+
+T = TypeVar("T")
+
+
+def _argument_type(name: str, convert: Callable[[str], T]) -> Callable[[str], T]:
+    def checked(text: str) -> T:
+        try:
+            return convert(text)
+        except ValidationError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+    checked.__name__ = name
+    return checked
+
+
+def whole_number(field: str, minimum: int, maximum: int) -> Callable[[str], int]:
+    """A whole number argument (an id, a count, a limit) within what the database stores."""
+    return _argument_type(
+        field, lambda text: parse_int(text, field=field, minimum=minimum, maximum=maximum)
+    )
+
+
+def one_line(field: str, max_length: int) -> Callable[[str], str]:
+    """Free text (a memo, a name) that fits its column: one line without control characters."""
+    return _argument_type(field, lambda text: parse_text(text, field=field, max_length=max_length))
+
+
+event_id = whole_number("event id", 1, MAX_ID)
+limit = whole_number("limit", 1, MAX_LIMIT)
+offset = whole_number("offset", 0, MAX_ID)
+memo = one_line("memo", 200)
+
+
+def file_path(text: str) -> str:
+    """A file to read: any name the file system takes (the reader checks what it is)."""
+    return text
+
+
+def user_name(text: str) -> str:
+    """--user: a registered user's name; empty means the login name."""
+    if not text.strip():
+        return ""
+    try:
+        return parse_name(text, field="user", max_length=64)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+_DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def database_location(text: str) -> str:
+    """--db: a file path, or a sqlite:// or postgresql:// URL. A path to something that is not
+    a file (a named pipe, a device) is refused before anything opens it."""
+    scheme, sep, _rest = text.partition("://")
+    if sep:
+        if scheme.lower() not in _DATABASE_SCHEMES:
+            raise argparse.ArgumentTypeError(
+                f"{shown(text)} is not a database this program can open: give a file path, "
+                "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+            )
+        return text
+    try:
+        info = os.stat(os.path.expanduser(text))
+    except (OSError, ValueError):
+        return text  # a missing file: the schema check says what to do
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a Shopfloor database (not a file)")
+    return text
 
 
 @dataclass
@@ -53,8 +162,8 @@ class Commands:
 
 def add_paging(parser: Any, sorts: tuple[str, ...], default_limit: int | None = None) -> None:
     """--limit, --offset, --sort and --desc of a list command."""
-    parser.add_argument("--limit", type=int, default=default_limit, help="at most this many rows")
-    parser.add_argument("--offset", type=int, default=0, help="skip this many rows first")
+    parser.add_argument("--limit", type=limit, default=default_limit, help="at most this many rows")
+    parser.add_argument("--offset", type=offset, default=0, help="skip this many rows first")
     parser.add_argument("--sort", choices=sorts, help="sort by this column")
     parser.add_argument("--desc", action="store_true", help="sort in descending order")
 

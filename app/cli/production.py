@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.cli.base import Commands, Context, Result, UsageError, add_paging, page_request
+from app.cli.base import (
+    Commands,
+    Context,
+    Result,
+    UsageError,
+    add_paging,
+    memo,
+    one_line,
+    page_request,
+)
 from app.cli.output import cell, jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services.engine import commitment
@@ -170,8 +179,8 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--due", help="due date YYYY-MM-DD")
     sp.add_argument("--priority", help="1 = most urgent")
     sp.add_argument("--location")
-    sp.add_argument("--created-from", dest="created_from")
-    sp.add_argument("--memo")
+    sp.add_argument("--created-from", dest="created_from", type=one_line("created-from", 64))
+    sp.add_argument("--memo", type=memo)
     for name, handler, text in (
         ("show", cmd_wo_show, "a work order with its lines and variance"),
         ("release", cmd_wo_release, "release a planned work order (commits components)"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.cli.base import Commands, Context, Result, add_paging, page_request
+from app.cli.base import Commands, Context, Result, add_paging, event_id, memo, page_request
 from app.cli.output import jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services import inventory
@@ -96,11 +96,11 @@ def register(cmd: Commands) -> None:
     sp.add_argument("quantity")
     sp.add_argument("--location")
     sp.add_argument("--cost", help="unit cost (default: the item's standard cost)")
-    sp.add_argument("--memo")
+    sp.add_argument("--memo", type=memo)
 
     sp = cmd.add("reverse", cmd_reverse, "reverse an adjustment posting by its event id")
-    sp.add_argument("event", type=int)
-    sp.add_argument("--memo")
+    sp.add_argument("event", type=event_id)
+    sp.add_argument("--memo", type=memo)
 
     sp = cmd.add("ledger", cmd_ledger, "ledger rows of an item, newest first")
     sp.add_argument("sku")

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.models import Item, ItemType, Location
+from app.services.engine.parsing import lookup_key
 
 _ITEM = cast(Table, Item.__table__)
 _LOCATION = cast(Table, Location.__table__)
 _ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active")
+SKU_LENGTH = cast(Any, _ITEM.c.sku.type).length
+CODE_LENGTH = cast(Any, _LOCATION.c.code.type).length
 
 
 def item_columns(prefix: str = "item", table: Any = _ITEM) -> tuple[Label[Any], ...]:
@@ -61,7 +64,7 @@ def item_ref(row: Any, prefix: str = "item") -> ItemRef:
 
 def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
     """Like item_by_sku, as plain data (one light query)."""
-    text = (sku or "").strip()
+    text = lookup_key(sku, noun="sku", max_length=SKU_LENGTH)
     row = session.execute(_ITEM_BY_SKU, {"sku": text}).first()
     if row is None:
         raise NotFound(f"unknown sku {text!r}")
@@ -70,20 +73,21 @@ def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
 
 def location_ref(session: Session, code: str | None = None) -> LocationRef:
     """A location by code; no code means the default location."""
-    if code is None or not code.strip():
+    text = lookup_key(code, noun="location", max_length=CODE_LENGTH)
+    if not text:
         row = session.execute(_DEFAULT_LOCATION).first()
         if row is None:
             raise NotFound("no default location is set")
     else:
-        row = session.execute(_LOCATION_BY_CODE, {"code": code.strip()}).first()
+        row = session.execute(_LOCATION_BY_CODE, {"code": text}).first()
         if row is None:
-            raise NotFound(f"unknown location {code.strip()!r}")
+            raise NotFound(f"unknown location {text!r}")
     return LocationRef(id=row.id, code=row.code)
 
 
 def item_by_sku(session: Session, sku: str) -> Item:
     """Exact, case-preserving match (surrounding whitespace from a scanner is ignored)."""
-    text = (sku or "").strip()
+    text = lookup_key(sku, noun="sku", max_length=SKU_LENGTH)
     item = session.scalar(select(Item).where(Item.sku == text))
     if item is None:
         raise NotFound(f"unknown sku {text!r}")

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models import Counter
+from app.services.engine.parsing import lookup_key
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -53,6 +54,13 @@ def next_number(tx: Transaction, name: str) -> str:
     return format_number(name, next_value(tx, name))
 
 
+NUMBER_LENGTH = 32  # the number columns of every document
+_NOUNS = {prefix: name.replace("_", " ") for name, prefix in PREFIXES.items()}
+
+
 def normalize_number(text: str) -> str:
-    """A document number as typed or scanned: surrounding spaces dropped, upper case."""
-    return (text or "").strip().upper()
+    """A document number as typed or scanned: surrounding spaces dropped, upper case. Text no
+    document can have (control characters, too long) is unknown before any lookup."""
+    key = ("" if text is None else str(text)).strip().upper()
+    noun = next((n for prefix, n in _NOUNS.items() if key.startswith(prefix)), "document")
+    return lookup_key(key, noun=noun, max_length=NUMBER_LENGTH)
