@@ -162,8 +162,29 @@ class Database:
             backup = backup_sqlite(path, tag=state.current)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        with self.engine.begin() as conn:
-            command.upgrade(self.alembic_config(conn), "head")
+        if not self.is_sqlite:
+            with self.engine.begin() as conn:
+                command.upgrade(self.alembic_config(conn), "head")
+            return backup
+        with self.engine.connect() as conn:
+            # SQLite changes a table by copying it; with foreign keys enforced, dropping the
+            # old copy of a table others refer to fails. They are switched off for the
+            # migration (outside its transaction, where SQLite honours it), proven intact
+            # before it commits, and switched on again.
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with conn.begin():
+                    command.upgrade(self.alembic_config(conn), "head")
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise SchemaError(
+                            f"{self.describe()}: the upgrade would break {len(broken)} "
+                            "reference(s); nothing was changed"
+                        )
+            finally:
+                raw.execute("PRAGMA foreign_keys = ON")
         return backup
 
 

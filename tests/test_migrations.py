@@ -1,0 +1,190 @@
+"""Upgrading a database of every released schema: nothing is lost, the figures still prove
+against the ledger, and the upgraded plant works with every new kind of document.
+
+tests/data/schema-0001-demo.db is the demo plant as the first release (schema 0001) wrote it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from app.services.check import check_database
+from app.services.engine.database import Database
+from app.services.engine.uow import Actor, UnitOfWork
+from app.services.orders import fulfillment, partners, sales
+from app.services.production import work_orders
+
+RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
+ACTOR = Actor("upgrader", "test-bench")
+
+
+@pytest.fixture
+def released(tmp_path: Path) -> Path:
+    target = tmp_path / "plant.db"
+    shutil.copyfile(RELEASED, target)
+    return target
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("item", "work_order", "work_order_line", "ledger_entry", "audit_event")
+        }
+
+
+def test_the_first_release_upgrades_with_a_backup_and_nothing_lost(released: Path) -> None:
+    db = Database(f"sqlite:///{released}")
+    assert db.schema_state().current == "0001"
+    with db.engine.connect() as conn:
+        old_rows = conn.execute(
+            text(
+                "SELECT id, work_order_id, work_order_line_id, quantity FROM ledger_entry "
+                "ORDER BY id"
+            )
+        ).all()
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0001.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    with db.engine.connect() as conn:
+        new_rows = conn.execute(
+            text(
+                "SELECT id, source_kind, source_id, source_line_id, quantity FROM ledger_entry "
+                "ORDER BY id"
+            )
+        ).all()
+    assert [r[0] for r in new_rows] == [r[0] for r in old_rows]
+    for old, new in zip(old_rows, new_rows, strict=True):
+        kind = "adjustment" if old.work_order_id is None else "work_order"
+        assert (new.source_kind, new.source_id, new.source_line_id, new.quantity) == (
+            kind,
+            old.work_order_id,
+            old.work_order_line_id,
+            old.quantity,
+        )
+    uow = UnitOfWork(db, ACTOR)
+    report = check_database(uow)
+    assert report.ok, report.problems
+    # The ledger is still append-only after the copy.
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_entry"))
+    # The backup is the old database, untouched.
+    old = Database(f"sqlite:///{backup}")
+    assert old.schema_state().current == "0001"
+    assert counts(old) == before
+    old.dispose()
+    db.dispose()
+
+
+def test_an_upgraded_plant_posts_every_kind_of_document(released: Path) -> None:
+    db = Database(f"sqlite:///{released}")
+    db.upgrade()
+    uow = UnitOfWork(db, ACTOR)
+    built = work_orders.post_assembly_build(uow, "WO-000001", "2")
+    assert built.built == 2
+    work_orders.close_work_order(uow, "WO-000003")
+    partners.add_customer(uow, "Upgrade Cycles", ship_to="1 Main St")
+    so = sales.create_sales_order(
+        uow, "Upgrade Cycles", [sales.LineEntry("WHEEL-R-700", "2")], customer_po="UP-1"
+    )
+    picked = fulfillment.fulfill(uow, so.number)
+    fulfillment.ship_fulfillment(uow, picked.number)
+    assert sales.get_sales_order(uow, so.number).status == "fulfilled"
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_postgresql_database_of_the_first_release_upgrades(pg_database: Database) -> None:
+    """The same upgrade on PostgreSQL, from a 0001 schema holding work order postings."""
+    cfg = pg_database.alembic_config()
+    # The template is at head; rebuild this database at 0001 and fill it the 0001 way.
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO item (id, sku, name, item_type, uom, standard_cost, drop_ship, "
+                "active, created_at) VALUES (1, 'PART', 'Part', 'inventory', 'ea', 1000000, "
+                "false, true, now()), (2, 'KIT', 'Kit', 'assembly', 'ea', 2000000, false, true, "
+                "now())"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO bom_revision (id, assembly_id, revision, active, created_at, "
+                "created_by) VALUES (1, 2, '1', true, now(), 't')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO bom_line (id, revision_id, line_no, component_id, quantity_per, "
+                "backflush) VALUES (1, 1, 1, 1, 1000000, true)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO work_order (id, number, item_id, quantity, built, status, "
+                "bom_revision_id, location_id, priority, created_at, created_by) VALUES "
+                "(1, 'WO-000001', 2, 2000000, 1000000, 'in_process', 1, 1, 5, now(), 't')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO work_order_line (id, work_order_id, line_no, component_id, "
+                "quantity_per, required, committed, issued, backflush) VALUES "
+                "(1, 1, 1, 1, 1000000, 2000000, 0, 1000000, true)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, username, workstation, action, details) "
+                "VALUES (1, now(), 't', 'w', 'x', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ledger_entry (event_id, item_id, location_id, quantity, unit_cost, "
+                "reason, source_ref, work_order_id, work_order_line_id, posted_by, posted_at) "
+                "VALUES (1, 1, 1, 5000000, 1000000, 'adjustment', 'adjustment', NULL, NULL, "
+                "'t', now()), (1, 1, 1, -1000000, 1000000, 'backflush', 'WO-000001', 1, 1, "
+                "'t', now()), (1, 2, 1, 1000000, 2000000, 'completion', 'WO-000001', 1, NULL, "
+                "'t', now())"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stock_balance (item_id, location_id, on_hand, committed, demand, "
+                "on_order) VALUES (1, 1, 4000000, 0, 1000000, 0), (2, 1, 1000000, 0, 0, 1000000)"
+            )
+        )
+        conn.execute(text("INSERT INTO counter (name, value) VALUES ('work_order', 1)"))
+        for table in ("item", "bom_revision", "bom_line", "work_order", "work_order_line"):
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), 10)"))
+    pg_database.upgrade()
+    assert pg_database.schema_state().up_to_date
+    with pg_database.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source_kind, source_id, source_line_id FROM ledger_entry ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("adjustment", None, None),
+        ("work_order", 1, 1),
+        ("work_order", 1, None),
+    ]
+    uow = UnitOfWork(pg_database, ACTOR)
+    report = check_database(uow)
+    assert report.ok, report.problems
+    work_orders.post_assembly_build(uow, "WO-000001", "1")
+    assert check_database(uow).ok
