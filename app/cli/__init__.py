@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
-from app.cli import catalog, orders, plant, production, stock
+from app.cli import catalog, orders, plant, printing, production, stock
 from app.cli.base import Commands, Context, Parser, database_location, user_name
 from app.cli.output import fail, jsonable
 from app.config import database_url
@@ -23,7 +23,7 @@ from app.errors import ShopfloorError
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 
-GROUPS = (plant, catalog, stock, production, orders)
+GROUPS = (plant, catalog, stock, production, orders, printing)
 
 
 def build_parser() -> argparse.ArgumentParser:

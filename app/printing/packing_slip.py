@@ -70,7 +70,20 @@ class PackingSlip:
     lines: Sequence[PackLine]
 
 
-def _lines_table(doc: PackingSlip, width: float) -> Grid:
+def _split(lines: Sequence[PackLine]) -> tuple[list[PackLine], list[PackLine]]:
+    """The lines in this shipment and the order's other lines; a kit stays with its members
+    (one group per line number) where any of them ships now."""
+    groups: dict[str, list[PackLine]] = {}
+    for line in lines:
+        groups.setdefault(line.line.split(".")[0], []).append(line)
+    here: list[PackLine] = []
+    other: list[PackLine] = []
+    for group in groups.values():
+        (here if any(ln.shipped > 0 for ln in group) else other).extend(group)
+    return here, other
+
+
+def _lines_table(doc: PackingSlip, lines: Sequence[PackLine], width: float, empty: str) -> Grid:
     no_w, sku_w, num_w, uom_w = 30.0, 104.0, 58.0, 34.0
     numbers = 3 if doc.show_remaining else 2
     desc_w = width - no_w - sku_w - uom_w - numbers * num_w
@@ -85,7 +98,7 @@ def _lines_table(doc: PackingSlip, width: float) -> Grid:
         header.append(header_cell(REMAINING_HEADER, styles.HEADER_CELL_RIGHT))
     header.append(header_cell("UoM"))
     rows: list[list[CellSpec]] = []
-    for line in doc.lines:
+    for line in lines:
         description = [Text(line.name, max_lines=NAME_LINES)]
         if line.note:
             description.append(Text(line.note, styles.CELL_NOTE, max_lines=NOTE_LINES))
@@ -101,7 +114,7 @@ def _lines_table(doc: PackingSlip, width: float) -> Grid:
         row.append(Text(line.uom, fit=True))
         rows.append(row)
     if not rows:
-        rows.append([None, None, Text("No lines in this shipment.", styles.CELL_NOTE)])
+        rows.append([None, None, Text(empty, styles.CELL_NOTE)])
     widths = [no_w, sku_w, desc_w, *[num_w] * numbers, uom_w]
     return Grid(widths, rows, header=header, style=styles.LINES_ZEBRA)
 
@@ -151,13 +164,20 @@ def story(doc: PackingSlip, setup: PageSetup) -> list[Flowable]:
     addresses = panels(
         [panel("Ship to", doc.ship_to), panel("Bill to", doc.bill_to or doc.ship_to)], width
     )
-    return [
+    here, other = _split(doc.lines)
+    flow: list[Flowable] = [
         top,
         Spacer(1, 8),
         addresses,
         section("Items in this shipment"),
-        _lines_table(doc, width),
+        _lines_table(doc, here, width, "No lines in this shipment."),
     ]
+    if other:
+        flow += [
+            section("Other items on this order"),
+            _lines_table(doc, other, width, ""),
+        ]
+    return flow
 
 
 def heading(doc: PackingSlip) -> Heading:

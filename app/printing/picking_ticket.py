@@ -49,7 +49,8 @@ ITEM_HEADER = "Item"
 
 @dataclass(frozen=True)
 class PickLine:
-    """One line to pick; a kit heading (`heading`) is printed without a barcode or a tick box."""
+    """One line to pick; a kit heading (`heading`) is printed without a barcode or a tick box,
+    and so is a line that carries no stock (`scan` false: a service, a non-inventory item)."""
 
     line: str
     sku: str
@@ -61,6 +62,7 @@ class PickLine:
     kit_member: bool
     note: str | None
     heading: bool = False
+    scan: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def _lines_table(doc: PickingTicket, width: float) -> Grid:
     no_w, loc_w, qty_w, uom_w, done_w = 26.0, 64.0, 46.0, 30.0, 38.0
     fixed = no_w + loc_w + qty_w + uom_w + done_w
     item_w = barcode_column_width(
-        [ln.sku for ln in doc.lines if not ln.heading], width - fixed - DESCRIPTION_MIN
+        [ln.sku for ln in doc.lines if not ln.heading and ln.scan], width - fixed - DESCRIPTION_MIN
     )
     desc_w = width - item_w - fixed
     header = [
@@ -125,6 +127,19 @@ def _lines_table(doc: PickingTicket, width: float) -> Grid:
                     ),
                     background=styles.ZEBRA,
                 )
+            )
+            continue
+        if not line.scan:
+            rows.append(
+                [
+                    number,
+                    None,
+                    cell(Text(line.sku, styles.CELL_BOLD), pad_left=BARCODE_INSET),
+                    description,
+                    quantity,
+                    Text(line.uom, fit=True),
+                    None,
+                ]
             )
             continue
         rows.append(
