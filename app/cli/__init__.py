@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     # No sub-command: the main window, which explains a missing or outdated database itself.
     p.set_defaults(handler=plant.cmd_window, needs_schema=True)
     p.add_argument("--version", action="version", version=f"shopfloor {__version__}")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen on a temporary demo plant, build through it, check",
+    )
     commands = Commands(p.add_subparsers(dest="command", parser_class=Parser), common)
     for group in GROUPS:
         group.register(commands)
@@ -67,14 +72,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not hasattr(args, name):
                 setattr(args, name, default)
         want_json = args.json
+        if args.self_test:
+            return plant.self_test()
         database = Database(database_url(args.db))
-        if args.needs_schema and args.handler is not plant.cmd_window:
+        window = plant.WINDOWS.get(args.handler)  # a window checks the database itself
+        if args.needs_schema and window is None:
             database.require_current_schema()
         ctx = Context(
             args=args, database=database, uow=UnitOfWork(database, Actor.current(args.user))
         )
-        if args.handler is plant.cmd_window:
-            return plant.open_window(ctx)
+        if window is not None:
+            return window(ctx)
         payload, text = args.handler(ctx)
     except ShopfloorError as exc:
         return fail(2, exc.code, exc.message, want_json)

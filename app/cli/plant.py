@@ -6,7 +6,7 @@ import getpass
 import sys
 
 from app import __version__
-from app.cli.base import Commands, Context, Result
+from app.cli.base import Commands, Context, Result, one_line
 from app.cli.output import table
 from app.errors import ValidationError
 from app.services import admin, check, overview, setup
@@ -19,8 +19,36 @@ def open_window(ctx: Context) -> int:
     return run_main_window(ctx.database, user=ctx.args.user)
 
 
+def open_station(ctx: Context) -> int:
+    """`shopfloor station`: the scan station alone, full screen (Qt is imported only here)."""
+    from app.views.app import run_station
+
+    return run_station(
+        ctx.database,
+        location=ctx.args.location,
+        user=ctx.args.user,
+        full_screen=not ctx.args.windowed,
+    )
+
+
+def self_test() -> int:
+    """`shopfloor --self-test`: a build through the window on a temporary demo plant."""
+    from app.views.station.selftest import run_self_test
+
+    return run_self_test()
+
+
 def cmd_window(ctx: Context) -> Result:
     return None, ""  # never called: main() runs open_window for it and returns its status
+
+
+def cmd_station(ctx: Context) -> Result:
+    return None, ""  # never called: main() runs open_station for it
+
+
+# Commands that open a window: main() runs these instead of the handler and returns the
+# window's exit status.
+WINDOWS = {cmd_window: open_window, cmd_station: open_station}
 
 
 def cmd_init(ctx: Context) -> Result:
@@ -130,6 +158,13 @@ def register(cmd: Commands) -> None:
     sp.set_defaults(needs_schema=False)
 
     cmd.add("overview", cmd_overview, "the plant at a glance")
+    sp = cmd.add("station", cmd_station, "open the scan station alone, full screen")
+    sp.add_argument(
+        "--location",
+        type=one_line("location", 32),
+        help="work only on orders made at this location (remembered)",
+    )
+    sp.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     cmd.add("check", cmd_check, "prove balances and work orders against the ledger")
 
     g = cmd.group("prefs", "preferences")

@@ -257,3 +257,39 @@ def run_main_window(
     ctx.pool.waitForDone(10_000)
     del window
     return int(code)
+
+
+def open_station(ctx: AppContext, *, location: str | None = None, full_screen: bool = True):  # type: ignore[no-untyped-def]
+    """The scan station over `ctx`, shown (full screen on a floor PC)."""
+    from app.views.station import StationWindow
+
+    window = StationWindow(ctx, location=location)
+    if full_screen:
+        window.showFullScreen()
+    else:
+        window.resize(1600, 1000)
+        window.show()
+    return window
+
+
+def run_station(
+    database: Database,
+    *,
+    location: str | None = None,
+    user: str | None = None,
+    full_screen: bool = True,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """`shopfloor station`: the application, the database check, the scan station alone
+    and the event loop. Returns the process exit status."""
+    app = make_application(argv)
+    ready, note = prepare_database(database)
+    if not ready:
+        print(f"shopfloor: {note}", file=sys.stderr)
+        return 2
+    ctx = AppContext(database, Actor.current(user))
+    window = open_station(ctx, location=location, full_screen=full_screen)
+    code = app.exec()
+    ctx.pool.waitForDone(10_000)
+    del window
+    return int(code)
