@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QT_LIBS="libgl1 libegl1 libfontconfig1 libfreetype6 libxkbcommon0 libglib2.0-0 libdbus-1-3
-libx11-6 libcups2 fonts-dejavu-core"
-TEST_LIBS="postgresql cups cups-client printer-driver-cups-pdf poppler-utils"
+libx11-6 libcups2 fonts-dejavu-core
+libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1
+libxcb-shm0 libxcb-glx0"
+TEST_LIBS="postgresql cups cups-client printer-driver-cups-pdf poppler-utils
+xvfb xauth xdotool imagemagick"
 EXTRAS="${SHOPFLOOR_EXTRAS-test,dev}"
 PYTHON="${PYTHON:-python3}"
 

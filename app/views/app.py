@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
 from app import __version__
@@ -265,6 +265,9 @@ def open_station(ctx: AppContext, *, location: str | None = None, full_screen: b
 
     window = StationWindow(ctx, location=location)
     if full_screen:
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:  # without a window manager full screen alone does not resize
+            window.setGeometry(screen.geometry())
         window.showFullScreen()
     else:
         window.resize(1600, 1000)

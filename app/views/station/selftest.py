@@ -61,8 +61,14 @@ def _wait(what: str, done: Callable[[], bool]) -> None:
         QTest.qWait(10)
 
 
+def _quiet_qt(mode: object, context: object, message: str) -> None:
+    """Qt's messages on stderr, less the offscreen platform's notes on window hints."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
 def _run(tmp: Path) -> str:
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import QSettings, Qt, qInstallMessageHandler
     from PySide6.QtTest import QTest
 
     from app.services.check import check_database
@@ -74,6 +80,7 @@ def _run(tmp: Path) -> str:
     from app.views.common.format import qty
     from app.views.common.runner import AppContext
 
+    qInstallMessageHandler(_quiet_qt)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp))
     actor = Actor("self-test", "self-test")

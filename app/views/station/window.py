@@ -49,6 +49,8 @@ SETTINGS_LOCATION = "station/location"
 RECENT_SCANS = 14
 MAX_TYPED = 256  # characters collected before Enter; a scan is never this long
 CLOCK_MS = 15_000
+NAME_COLUMN = 2
+NARROW_WINDOW = 1500  # pixels: below it the pick list leaves the component's name out
 
 # Scan outcome level -> palette message kind, and the mark shown before the words.
 LEVEL_KIND = {"done": "success", "refused": "error", "info": "info", "ask": "warning"}
@@ -230,7 +232,7 @@ class StationWindow(QWidget):
         self.answer.setObjectName("station_answer")
         self.answer.setWordWrap(True)
         self.answer.setFont(font(ANSWER_POINT_SIZE, bold=True))
-        self.answer.setMinimumHeight(150)
+        self.answer.setMinimumHeight(130)
         self.answer.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         body.addWidget(self.answer)
 
@@ -239,6 +241,7 @@ class StationWindow(QWidget):
         self.prompt = QLabel()
         self.prompt.setObjectName("station_prompt")
         self.prompt.setFont(font(PROMPT_POINT_SIZE, bold=True))
+        self.prompt.setWordWrap(True)
         self.prompt.setStyleSheet(f"color: {ACCENT};")
         self.typed_label = QLabel()
         self.typed_label.setObjectName("station_typed")
@@ -247,7 +250,7 @@ class StationWindow(QWidget):
         mono.setPointSize(TYPED_POINT_SIZE)
         mono.setBold(True)
         self.typed_label.setFont(mono)
-        self.typed_label.setMinimumWidth(520)
+        self.typed_label.setMinimumWidth(380)
         self.typed_label.setStyleSheet(
             "background: white; border: 2px solid #8A99A3; border-radius: 8px; "
             "padding: 6px 14px; color: #1F2A30;"
@@ -301,7 +304,7 @@ class StationWindow(QWidget):
         for n, col in enumerate(PICK_COLUMNS):
             if col.width:
                 self.pick_table.setColumnWidth(n, col.width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         left.addWidget(self.pick_table, 1)
         columns.addLayout(left, 5)
 
@@ -416,6 +419,9 @@ class StationWindow(QWidget):
         if note:
             self._note(outcome.code, outcome.level, outcome.message)
         self._show_state(outcome.state)
+        row = self.pick.find(lambda line: line.sku == outcome.code)
+        if row >= 0:  # keep the component just scanned in sight on a long pick list
+            self.pick_table.scrollTo(self.pick.index(row, 0))
 
     def _set_answer(self, level: str, text: str) -> None:
         c = level_chip(level)
@@ -430,7 +436,8 @@ class StationWindow(QWidget):
         c = level_chip(level)
         stamp = datetime.now().strftime("%H:%M:%S")
         shown = code if code else "(Enter)"
-        item = QListWidgetItem(f"{stamp}   {shown}\n{LEVEL_MARK.get(level, INFO_MARK)} {message}")
+        mark = LEVEL_MARK.get(level, INFO_MARK)
+        item = QListWidgetItem(f"{stamp}   {shown}\n{mark} {sentence(message)}")
         item.setData(Qt.ItemDataRole.UserRole, level)
         item.setBackground(QColor(c.background))
         item.setForeground(QColor(c.foreground))
@@ -449,6 +456,7 @@ class StationWindow(QWidget):
         else:
             self.user_label.setText(f"{user.username} ({user.role})")
         self.prompt.setText(state.prompt)
+        self.setWindowTitle(f"Shopfloor scan station: {state.prompt}")
         order = state.order
         if order is None:
             self.order_label.setText("No work order")
@@ -478,6 +486,13 @@ class StationWindow(QWidget):
         super().showEvent(event)
         self.activateWindow()
         self.setFocus()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        # A small floor screen: the sku, bin and quantities matter more than the name.
+        narrow = self.width() < NARROW_WINDOW
+        self.pick_table.setColumnHidden(NAME_COLUMN, narrow)
+        self.pick_table.horizontalHeader().setStretchLastSection(narrow)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.reader.remove()
