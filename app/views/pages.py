@@ -48,6 +48,44 @@ PAGES: list[PageSpec] = [
     PageSpec(
         "planning", "Shortages and queue", "app.views.production.planning:PlanningPage", "Ctrl+3"
     ),
+    PageSpec(
+        "sales_orders", "Sales orders", "app.views.orders.sales_orders:SalesOrderListPage", "Ctrl+9"
+    ),
+    PageSpec(
+        "sales_order",
+        "Sales order",
+        "app.views.orders.sales_order:SalesOrderPage",
+        in_navigation=False,
+    ),
+    PageSpec("picking_queue", "Picking queue", "app.views.orders.queues:PickingQueuePage"),
+    PageSpec(
+        "pick_station",
+        "Pick, pack, ship",
+        "app.views.orders.pick_station:PickStationPage",
+        "Ctrl+0",
+    ),
+    PageSpec("packing_queue", "Packing queue", "app.views.orders.queues:PackingQueuePage"),
+    PageSpec(
+        "fulfillment",
+        "Fulfillment",
+        "app.views.orders.fulfillment:FulfillmentPage",
+        in_navigation=False,
+    ),
+    PageSpec(
+        "purchase_orders",
+        "Purchase orders",
+        "app.views.orders.purchase_orders:PurchaseOrderListPage",
+    ),
+    PageSpec(
+        "purchase_order",
+        "Purchase order",
+        "app.views.orders.purchase_orders:PurchaseOrderPage",
+        in_navigation=False,
+    ),
+    PageSpec("receiving", "Receiving", "app.views.orders.receiving:ReceivingPage"),
+    PageSpec("replenishment", "Replenishment", "app.views.orders.replenishment:ReplenishmentPage"),
+    PageSpec("finance", "Finance", "app.views.orders.finance:FinancePage"),
+    PageSpec("trace", "Trace", "app.views.orders.trace:TracePage"),
     PageSpec("inventory", "Inventory", "app.views.inventory.stock:InventoryPage", "Ctrl+4"),
     PageSpec(
         "stock_item",

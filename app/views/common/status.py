@@ -20,7 +20,7 @@ class Chip:
     foreground: str
 
 
-# Work order statuses, then room for the order side's (sales orders, fulfillments, POs).
+# Work order statuses, then the order side's (sales orders, fulfillments, purchase orders).
 STATUS_COLOURS: dict[str, Chip] = {
     "firm_planned": Chip("#E3E7F5", "#283593"),
     "open_planned": Chip("#EEE8F7", "#4A2A8C"),
@@ -29,6 +29,20 @@ STATUS_COLOURS: dict[str, Chip] = {
     "built": Chip("#DDF1DF", "#1B5E20"),
     "closed": Chip("#E6EAEC", "#37474F"),
     "cancelled": Chip("#F1F1F1", "#6E6E6E"),
+    # Sales orders: awaiting approval like a plan, approved like a release, part-shipped like
+    # work in process, all shipped like built; closed and cancelled as above.
+    "pending_approval": Chip("#EEE8F7", "#4A2A8C"),
+    "pending_fulfillment": Chip("#DCEBFB", "#0B4A8F"),
+    "partially_fulfilled": Chip("#FFF0C2", "#6B4D00"),
+    "fulfilled": Chip("#DDF1DF", "#1B5E20"),
+    # Fulfillments: picked waits on the floor, packed waits at the door, shipped has left.
+    "picked": Chip("#FFF0C2", "#6B4D00"),
+    "packed": Chip("#D7F0EE", "#00574F"),
+    "shipped": Chip("#DDF1DF", "#1B5E20"),
+    # Purchase orders: open is expected, part-received is in progress, received is done.
+    "open": Chip("#DCEBFB", "#0B4A8F"),
+    "partially_received": Chip("#FFF0C2", "#6B4D00"),
+    "received": Chip("#DDF1DF", "#1B5E20"),
 }
 NEUTRAL = Chip("#ECEFF1", "#37474F")
 

@@ -113,6 +113,7 @@ class ItemStockPage(Page):
         self.reverse_button = button(
             "&Reverse adjustment…", self.reverse, name="reverse_adjustment"
         )
+        self.labels_button = button("&Labels…", self.print_labels, name="item_labels")
         self.item_name = caption_label()
         self.item_name.setWordWrap(False)
         layout.addLayout(
@@ -125,6 +126,7 @@ class ItemStockPage(Page):
                 self.where,
                 self.adjust_button,
                 self.reverse_button,
+                self.labels_button,
             )
         )
 
@@ -226,6 +228,12 @@ class ItemStockPage(Page):
         allowed = self.ctx.can(Permission.ADJUST_STOCK)
         self.adjust_button.setEnabled(allowed)
         self.reverse_button.setEnabled(allowed)
+
+    def print_labels(self) -> None:
+        from app.views.printing.actions import ask_item_labels
+
+        if self.sku:
+            self.dialog = ask_item_labels(self, self.ctx, self.sku, self.location)
 
     # --- adjustments ---------------------------------------------------------------------
 

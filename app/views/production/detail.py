@@ -177,7 +177,10 @@ class WorkOrderPage(Page):
         self.short_note.setObjectName("wo_short_note")
         self.short_note.setStyleSheet(chip_style(SHORT, padding="6px 12px"))
         self.short_note.hide()
-        layout.addLayout(hbox(*row, None))
+        self.traveler_button = button("&Traveler…", self.print_traveler, name="wo_traveler")
+        self.labels_button = button("&Labels…", self.print_labels, name="wo_labels")
+        self.preview: Any = None
+        layout.addLayout(hbox(*row, None, self.traveler_button, self.labels_button))
         layout.addWidget(self.short_note)
 
         self.tabs = QTabWidget()
@@ -307,6 +310,18 @@ class WorkOrderPage(Page):
         self.dialog = dialog
         dialog.accepted.connect(self.refresh)
         dialog.open()
+
+    def print_traveler(self) -> None:
+        from app.views.printing.actions import preview_traveler
+
+        if self.number:
+            self.preview = preview_traveler(self, self.ctx, self.number)
+
+    def print_labels(self) -> None:
+        from app.views.printing.actions import ask_finished_goods_labels
+
+        if self.number:
+            self.dialog = ask_finished_goods_labels(self, self.ctx, self.number)
 
     def _posted(self, info: WorkOrderInfo) -> None:
         self.refresh()

@@ -65,7 +65,21 @@ class WorkOrderListPage(Page):
             primary=True,
             name="new_work_order",
         )
-        layout.addLayout(hbox(title_label("Work orders"), self.count, None, self.new_button))
+        self.travelers_button = button(
+            "&Travelers for every released work order…",
+            self.print_travelers,
+            name="wo_batch_travelers",
+        )
+        self.preview: Any = None
+        layout.addLayout(
+            hbox(
+                title_label("Work orders"),
+                self.count,
+                None,
+                self.travelers_button,
+                self.new_button,
+            )
+        )
 
         self.status = QComboBox()
         self.status.setObjectName("filter_status")
@@ -198,6 +212,11 @@ class WorkOrderListPage(Page):
 
     def open_work_order(self, row: WorkOrderSummary) -> None:
         self.ctx.navigate.emit("work_order", {"number": row.number})
+
+    def print_travelers(self) -> None:
+        from app.views.printing.actions import preview_travelers_released
+
+        self.preview = preview_travelers_released(self, self.ctx)
 
     def new_work_order(self) -> None:
         from app.views.production.new_order import NewWorkOrderDialog

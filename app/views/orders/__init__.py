@@ -1,0 +1,1 @@
+"""The order side of the window: sales orders, picking and packing, purchasing, finance, trace."""

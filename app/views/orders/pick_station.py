@@ -1,0 +1,157 @@
+"""Pick, pack and ship with a scanner: scan the order, each item (a quantity first for more
+than one), then #SHIP; or scan a fulfillment from the packing queue and #PACK or #SHIP it.
+The keystrokes are read whichever widget has the focus. The codes and what they do are in
+`app.services.orders.picking`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.services.engine.changes import Changes
+from app.services.orders import picking
+from app.services.orders.picking import PickAnswer, PickLine, PickSession, PickState
+from app.views.common import format as fmt
+from app.views.common.runner import AppContext
+from app.views.common.status import OK, StatusChip, font
+from app.views.common.table_model import Column, RowTableModel, qty_column
+from app.views.common.widgets import DataTable, caption_label, hbox, title_label
+from app.views.orders.common import LinkLabel
+from app.views.orders.scan_page import ScanPage
+
+PICK_COLUMNS: list[Column[PickLine]] = [
+    Column("Line", lambda r: r.line, width=52),
+    Column("Bin", lambda r: r.bin or "", width=86),
+    Column("Item", lambda r: r.sku, width=150, tooltip=lambda r: r.name),
+    Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
+    qty_column("To pick", lambda r: r.to_pick, width=88),
+    qty_column("Committed", lambda r: r.committed, width=110),
+    qty_column("Scanned", lambda r: r.staged or None, width=96),
+    Column("Unit", lambda r: r.uom, width=50),
+]
+FULFILLMENT_COLUMNS: list[Column[PickLine]] = [
+    Column("Line", lambda r: r.line, width=52),
+    Column("Bin", lambda r: r.bin or "", width=86),
+    Column("Item", lambda r: r.sku, width=150, tooltip=lambda r: r.name),
+    Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
+    qty_column("Ordered", lambda r: r.ordered, width=92),
+    qty_column("On this fulfillment", lambda r: r.to_pick, width=180),
+    Column("Unit", lambda r: r.uom, width=50),
+]
+
+
+class PickStationPage(ScanPage):
+    title = "Pick, pack and ship"
+    heading = "Pick, pack and ship by scan"
+    prompt = "Scan an order (SO-…) or a fulfillment (IF-…)"
+    codes = (
+        (picking.PICK, "post what is scanned as picked"),
+        (picking.PACK, "post it picked and packed; or pack the fulfillment scanned"),
+        (picking.SHIP, "post it and ship it; or ship the fulfillment scanned"),
+        (picking.CLEAR, "drop what is scanned and not posted"),
+    )
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.session = PickSession()
+        self.state = PickState()
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        self.document = title_label("", 17)
+        self.document.setObjectName("pick_document")
+        self.chip = StatusChip()
+        self.chip.setObjectName("pick_status")
+        self.chip.hide()
+        self.order_link = LinkLabel(ctx)
+        self.order_link.setObjectName("pick_order")
+        self.order_link.hide()
+        self.customer = QLabel()
+        self.customer.setObjectName("pick_customer")
+        self.customer.setFont(font(14))
+        column.addLayout(hbox(self.document, self.chip, self.customer, None, self.order_link))
+        self.waiting = QLabel()
+        self.waiting.setObjectName("pick_waiting")
+        self.waiting.setFont(font(14, bold=True))
+        self.waiting.hide()
+        column.addWidget(self.waiting)
+        self.lines = RowTableModel(
+            PICK_COLUMNS, self, row_style=lambda r: OK if r.staged > 0 else None
+        )
+        self.table = DataTable(self.lines, settings_key="pick_lines", stretch=3)
+        self.table.setObjectName("pick_lines")
+        column.addWidget(self.table, 1)
+        self.fulfillment_lines = RowTableModel(FULFILLMENT_COLUMNS, self)
+        self.fulfillment_table = DataTable(
+            self.fulfillment_lines, settings_key="pick_fulfillment_lines", stretch=3
+        )
+        self.fulfillment_table.setObjectName("pick_fulfillment_lines")
+        self.fulfillment_table.hide()
+        column.addWidget(self.fulfillment_table, 1)
+        self.summary = caption_label(
+            "Scan the order from its picking ticket, then each item as it goes in the tote; "
+            "for several of one item scan the quantity first. #SHIP posts it all at once."
+        )
+        self.summary.setObjectName("pick_summary")
+        column.addWidget(self.summary)
+        self.build(body, self.session.scan)
+
+    def open_target(self, **target: Any) -> None:
+        """`scan=SO-...` (or IF-...): as if it had been scanned."""
+        code = str(target.get("scan") or "")
+        if code:
+            self.submit(code)
+
+    def affected_by(self, changes: Changes) -> bool:
+        return False  # the screen shows what the scans read; it never re-reads behind them
+
+    def show_answer(self, answer: PickAnswer) -> None:
+        state = self.state = answer.state
+        self.document.setText(state.document or "")
+        if state.status:
+            self.chip.set_status(state.status, state.status_label or state.status)
+            self.chip.show()
+        else:
+            self.chip.hide()
+        if state.kind == "fulfillment" and state.order:
+            self.order_link.set_numbers([state.order])
+            self.order_link.show()
+        else:
+            self.order_link.hide()
+        who = state.customer or ""
+        if state.customer_po:
+            who += f" · customer PO {state.customer_po}"
+        self.customer.setText(who)
+        if state.waiting is not None:
+            self.waiting.setText(f"Quantity {fmt.qty(state.waiting)}: scan the item")
+            self.waiting.show()
+        else:
+            self.waiting.hide()
+        on_fulfillment = state.kind == "fulfillment"
+        self.table.setVisible(not on_fulfillment)
+        self.fulfillment_table.setVisible(on_fulfillment)
+        if on_fulfillment:
+            self.fulfillment_lines.set_rows(list(state.lines))
+            self.lines.set_rows([])
+        else:
+            self.lines.set_rows(list(state.lines))
+            self.fulfillment_lines.set_rows([])
+        staged = state.staged
+        if state.kind == "sales_order":
+            self.summary.setText(
+                f"{fmt.qty(staged)} scanned, not posted yet: {picking.PICK}, {picking.PACK} or "
+                f"{picking.SHIP} posts it, {picking.CLEAR} drops it"
+                if staged > 0
+                else "Scan each item as it goes in the tote; for several of one item scan the "
+                "quantity first."
+            )
+        elif on_fulfillment:
+            steps = [
+                c for c, a in ((picking.PACK, "pack"), (picking.SHIP, "ship")) if a in state.actions
+            ]
+            self.summary.setText(
+                f"{state.document} is {state.status_label}"
+                + (f": {' or '.join(steps)}" if steps else "")
+            )

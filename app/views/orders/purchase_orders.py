@@ -1,0 +1,417 @@
+"""Purchase orders: the list (filters in the database), and one order with its lines, its
+receipts, and the actions its status allows: receive (or receive by scan), mark a drop-ship
+order shipped, close, cancel."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+
+from app.services.engine import changes as kinds
+from app.services.engine.changes import Changes
+from app.services.engine.paging import PageRequest
+from app.services.engine.permissions import Permission
+from app.services.engine.uow import UnitOfWork
+from app.services.orders import purchasing, queries
+from app.services.orders.purchasing import (
+    PurchaseOrderInfo,
+    PurchaseOrderLineInfo,
+    PurchaseOrderSummary,
+    ReceiptInfo,
+)
+from app.views.common import format as fmt
+from app.views.common.page import Page
+from app.views.common.runner import AppContext, run_op
+from app.views.common.status import StatusChip, font
+from app.views.common.table_model import (
+    Column,
+    PagedTableModel,
+    RowTableModel,
+    money_column,
+    qty_column,
+    status_column,
+)
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    hbox,
+    section,
+    shortcut,
+    title_label,
+)
+from app.views.orders.common import LinkLabel, fields_grid
+from app.views.production.detail import PostingDialog
+
+COLUMNS: list[Column[PurchaseOrderSummary]] = [
+    Column("Purchase order", lambda r: r.number, sort="number", width=150),
+    Column("Vendor", lambda r: r.vendor, sort="vendor", width=210),
+    status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
+    Column("Kind", lambda r: "drop ship" if r.drop_ship else "stock", width=100),
+    Column("For order", lambda r: r.created_from or "", width=120),
+    Column("Ordered", lambda r: fmt.day(r.order_date), width=115),
+    Column("Expected", lambda r: fmt.day(r.expected_date), sort="expected", width=115),
+    Column("Memo", lambda r: r.memo or ""),
+]
+LINE_COLUMNS: list[Column[PurchaseOrderLineInfo]] = [
+    Column("Line", lambda r: r.line_no, width=60),
+    Column("Item", lambda r: r.sku, width=180),
+    Column("Name", lambda r: r.name, width=260),
+    qty_column("Ordered", lambda r: r.quantity, width=100),
+    qty_column("Received", lambda r: r.received, width=110),
+    qty_column("Remaining", lambda r: r.remaining, width=115),
+    money_column("Unit cost", lambda r: r.unit_cost),
+    Column("Unit", lambda r: r.uom, width=60),
+    Column("For order line", lambda r: r.sales_order_line or ""),
+]
+ACTION_PERMISSION = {
+    "receive": Permission.RECEIVE,
+    "mark_shipped": Permission.RECEIVE,
+    "close": Permission.PURCHASE,
+    "cancel": Permission.PURCHASE,
+}
+ACTION_TEXT = {
+    "receive": "&Receive…",
+    "mark_shipped": "&Mark shipped…",
+    "close": "C&lose…",
+    "cancel": "Cancel order…",
+}
+
+
+class PurchaseOrderListPage(Page):
+    title = "Purchase orders"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.filters: dict[str, Any] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.count = caption_label()
+        self.receive_button = button(
+            "Receive by &scan", lambda: self.ctx.navigate.emit("receiving", {}), name="po_scan"
+        )
+        self.suggest_button = button(
+            "Re&plenishment…",
+            lambda: self.ctx.navigate.emit("replenishment", {}),
+            name="po_replenishment",
+        )
+        layout.addLayout(
+            hbox(
+                title_label("Purchase orders"),
+                self.count,
+                None,
+                self.suggest_button,
+                self.receive_button,
+            )
+        )
+        self.text = QLineEdit()
+        self.text.setObjectName("po_filter_text")
+        self.text.setPlaceholderText("Search number, vendor, memo or customer PO (Ctrl+F)")
+        self.text.setClearButtonEnabled(True)
+        self.text.setMinimumWidth(380)
+        self.status = QComboBox()
+        self.status.setObjectName("po_filter_status")
+        self.status.addItem("Any status", None)
+        for key, label in queries.purchase_order_statuses():
+            self.status.addItem(label, key)
+        self.open_only = QCheckBox("&Open only")
+        self.open_only.setObjectName("po_filter_open")
+        layout.addLayout(hbox(self.text, self.status, self.open_only, None))
+        self.model = PagedTableModel(COLUMNS, self._fetch, self, context=ctx, autoload=False)
+        self.model.loaded.connect(self._loaded)
+        self.table = DataTable(self.model, settings_key="purchase_orders", stretch=7)
+        self.table.setObjectName("purchase_order_table")
+        self.table.activated_row.connect(
+            lambda r: self.ctx.navigate.emit("purchase_order", {"number": r.number})
+        )
+        layout.addWidget(self.table, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.text.textEdited.connect(lambda _t: self._debounce.start())
+        self.text.returnPressed.connect(self.apply_filters)
+        self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.open_only.toggled.connect(lambda _on: self.apply_filters())
+        shortcut(self, "Ctrl+F", self.text.setFocus)
+
+    def current_filters(self) -> dict[str, Any]:
+        return {
+            "status": self.status.currentData(),
+            "text": self.text.text().strip() or None,
+            "open_only": self.open_only.isChecked(),
+        }
+
+    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+        return purchasing.list_purchase_orders(uow, **self.filters, page=page)
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.filters = self.current_filters()
+        self.stale = False
+        self.model.reload()
+
+    def refresh(self) -> None:
+        wanted = self.current_filters()
+        if wanted != self.filters or not self.model.pages_fetched:
+            self.filters = wanted
+            self.model.reload()
+        else:
+            self.model.refresh()
+
+    def affected_by(self, changes: Changes) -> bool:
+        return changes.touches(kinds.PURCHASE_ORDER, kinds.RECEIPT)
+
+    def _loaded(self, _pages: int) -> None:
+        total = self.model.total
+        self.count.setText(f"{total:,} purchase order{'s' if total != 1 else ''}")
+        if self.table.currentIndex().row() < 0:
+            self.table.select_first()
+
+
+class PurchaseOrderPage(Page):
+    title = "Purchase order"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.number = ""
+        self.info: PurchaseOrderInfo | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        back = button(
+            "◀ Purchase orders",
+            lambda: self.ctx.navigate.emit("purchase_orders", {}),
+            shortcut="Alt+Left",
+        )
+        self.heading = title_label("Purchase order")
+        self.heading.setObjectName("po_heading")
+        self.chip = StatusChip()
+        self.chip.setObjectName("po_status")
+        self.chip.setFont(font(13, bold=True))
+        self.vendor_heading = title_label("", 16)
+        layout.addLayout(hbox(back, self.heading, self.chip, self.vendor_heading, None))
+        self.created_from = LinkLabel(ctx)
+        self.created_from.setObjectName("po_created_from")
+        grid, self.fields = fields_grid(
+            [
+                ("kind", "Kind"),
+                ("order_date", "Ordered"),
+                ("expected", "Expected"),
+                ("total", "Total"),
+                ("location", "Receive at"),
+                ("created_from", "Created from"),
+                ("customer_po", "Customer PO"),
+                ("receipts", "Receipts"),
+                ("memo", "Memo"),
+                ("created", "Entered"),
+            ],
+            5,
+            bold=("expected", "total"),
+            widgets={"created_from": self.created_from},
+        )
+        layout.addLayout(grid)
+
+        self.action_buttons: dict[str, Any] = {}
+        row: list[QWidget] = []
+        for action, text in ACTION_TEXT.items():
+            b = button(
+                text,
+                partial(self.act, action),
+                name=f"po_action_{action}",
+                primary=action in ("receive", "mark_shipped"),
+            )
+            self.action_buttons[action] = b
+            row.append(b)
+        self.scan_button = button("Receive by &scan", self.receive_by_scan, name="po_by_scan")
+        layout.addLayout(hbox(*row, None, self.scan_button))
+        self.lines = RowTableModel(LINE_COLUMNS, self)
+        self.lines_table = DataTable(self.lines, settings_key="po_lines", stretch=2)
+        self.lines_table.setObjectName("po_lines")
+        self.lines_table.activated_row.connect(
+            lambda r: self.ctx.navigate.emit(
+                "stock_item", {"sku": r.sku, "location": self.info.location if self.info else None}
+            )
+        )
+        layout.addWidget(section("Lines", self.lines_table), 1)
+        self.dialog: Any = None
+        self._enable()
+
+    def open_target(self, **target: Any) -> None:
+        number = str(target.get("number") or "")
+        if number and number != self.number:
+            self.number = number
+            self.info = None
+            self.heading.setText(number)
+            self.lines.set_rows([])
+            self._enable()
+        self.stale = True
+
+    def refresh(self) -> None:
+        if self.number:
+            run_op(self, purchasing.get_purchase_order, self.number).success(self.show_order).run()
+
+    def affected_by(self, changes: Changes) -> bool:
+        return bool(self.number) and self.number in changes.of(kinds.PURCHASE_ORDER)
+
+    def show_order(self, info: PurchaseOrderInfo) -> None:
+        self.info = info
+        self.number = info.number
+        self.heading.setText(info.number)
+        self.chip.set_status(info.status, info.status_label)
+        self.vendor_heading.setText(info.vendor)
+        f = self.fields
+        f["kind"].setText(
+            "drop ship: the vendor ships to the customer" if info.drop_ship else "stock"
+        )
+        f["order_date"].setText(fmt.day(info.order_date))
+        f["expected"].setText(fmt.day(info.expected_date) or "—")
+        f["total"].setText(fmt.money(info.total))
+        f["location"].setText(info.location)
+        f["customer_po"].setText(info.customer_po or "—")
+        f["receipts"].setText(", ".join(info.receipts) or "—")
+        f["memo"].setText(info.memo or "—")
+        f["created"].setText(fmt.when(info.created_at))
+        self.created_from.set_numbers([info.created_from] if info.created_from else [])
+        self.lines.set_rows(info.lines)
+        self._enable()
+
+    def user_changed(self) -> None:
+        self._enable()
+
+    def _enable(self) -> None:
+        allowed = set(self.info.actions) if self.info else set()
+        for action, b in self.action_buttons.items():
+            b.setEnabled(action in allowed and self.ctx.can(ACTION_PERMISSION[action]))
+            b.setVisible(action != "mark_shipped" or bool(self.info and self.info.drop_ship))
+        self.action_buttons["receive"].setVisible(not (self.info and self.info.drop_ship))
+        scannable = bool(allowed & {"receive", "mark_shipped"})
+        self.scan_button.setEnabled(scannable and self.ctx.can(Permission.RECEIVE))
+
+    def act(self, action: str) -> None:
+        if self.info is None or not self.action_buttons[action].isEnabled():
+            return
+        if action in ("receive", "mark_shipped"):
+            self._dialog(ReceiveDialog(self.ctx, self.info, self))
+        elif action == "close":
+            self._dialog(ClosePurchaseDialog(self.ctx, self.info, self))
+        elif action == "cancel":
+            self._dialog(CancelPurchaseDialog(self.ctx, self.info, self))
+
+    def _dialog(self, dialog: PostingDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+
+    def receive_by_scan(self) -> None:
+        if self.info is not None:
+            self.ctx.navigate.emit("receiving", {"scan": self.info.number})
+
+
+def received_words(receipt: ReceiptInfo) -> str:
+    listed = ", ".join(f"{fmt.qty(q)} {sku}" for sku, q, _cost in receipt.lines)
+    return f"Received {receipt.number} on {receipt.purchase_order}: {listed}"
+
+
+class ReceiveDialog(PostingDialog):
+    """Receive a purchase order (or, for a drop-ship order, record what the vendor shipped):
+    a quantity per line; all blank receives everything remaining."""
+
+    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
+        verb = "Mark shipped" if info.drop_ship else "Receive"
+        super().__init__(ctx, f"{verb}: {info.number} from {info.vendor}", parent)
+        self.info = info
+        self.setObjectName("receive_dialog")
+        self.setMinimumWidth(640)
+        self.body.addWidget(
+            caption_label(
+                f"The vendor shipped it straight to the customer of {info.created_from}: this "
+                "fulfills those order lines; nothing comes through our stock."
+                if info.drop_ship
+                else "The goods go into stock at the order's cost; waiting orders get them "
+                "when commitment after entry is on. Leave every quantity blank to receive "
+                "everything remaining."
+            )
+        )
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.quantities: dict[str, QLineEdit] = {}
+        for ln in info.lines:
+            edit = QLineEdit()
+            edit.setObjectName(f"receive_{ln.line_no}")
+            edit.setMinimumWidth(280)
+            edit.setPlaceholderText(
+                f"ordered {fmt.qty(ln.quantity)}, remaining {fmt.qty(ln.remaining)}"
+            )
+            self.quantities[str(ln.line_no)] = edit
+            form.addRow(f"{ln.line_no}  {ln.sku}", edit)
+        self.body.addLayout(form)
+        self.finish_layout(f"&{verb}")
+
+    def submit(self) -> None:
+        wanted = {k: e.text().strip() for k, e in self.quantities.items() if e.text().strip()}
+        if self.info.drop_ship:
+            self.post(
+                purchasing.mark_drop_ship_shipped,
+                self.info.number,
+                wanted or None,
+                progress="Recording the shipment…",
+                done=lambda i: (
+                    f"Marked {i.number} shipped: {i.created_from} is fulfilled by the vendor"
+                ),
+            )
+        else:
+            self.post(
+                purchasing.receive_purchase_order,
+                self.info.number,
+                wanted or None,
+                progress="Receiving…",
+                done=received_words,
+            )
+
+
+class ClosePurchaseDialog(PostingDialog):
+    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Close {info.number}?", parent)
+        self.info = info
+        self.setObjectName("close_po_dialog")
+        self.body.addWidget(
+            caption_label(
+                f"Nothing more will come on {info.number} from {info.vendor}: what is still "
+                "on order is dropped."
+            )
+        )
+        self.cancel.setText("Keep it open")
+        self.finish_layout("C&lose purchase order")
+
+    def submit(self) -> None:
+        self.post(
+            purchasing.close_purchase_order,
+            self.info.number,
+            progress="Closing…",
+            done=lambda i: f"Closed {i.number}",
+        )
+
+
+class CancelPurchaseDialog(PostingDialog):
+    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Cancel {info.number}?", parent)
+        self.info = info
+        self.setObjectName("cancel_po_dialog")
+        self.body.addWidget(
+            caption_label(f"{info.number} from {info.vendor} is cancelled; nothing is on order.")
+        )
+        self.cancel.setText("Keep it")
+        self.finish_layout("Cancel purchase order")
+
+    def submit(self) -> None:
+        self.post(
+            purchasing.cancel_purchase_order,
+            self.info.number,
+            progress="Cancelling…",
+            done=lambda i: f"Cancelled {i.number}",
+        )

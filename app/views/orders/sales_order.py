@@ -1,0 +1,399 @@
+"""One sales order: its header, its lines with their path and what is committed, picked,
+shipped and backordered on each (kit members under their kit), the records it made (work
+orders, purchase orders, fulfillments), and the actions its status allows (the service says
+which, in `actions`)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+
+from app.services.engine import changes as kinds
+from app.services.engine.changes import Changes
+from app.services.engine.permissions import Permission
+from app.services.orders import fulfillment, sales
+from app.services.orders.fulfillment import FulfillmentInfo
+from app.services.orders.sales import SalesOrderInfo, SalesOrderLineInfo
+from app.views.common import format as fmt
+from app.views.common.page import Page
+from app.views.common.runner import AppContext, run_op
+from app.views.common.status import SHORT, StatusChip, font
+from app.views.common.table_model import Column, RowTableModel, qty_column
+from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
+from app.views.orders.common import LinkLabel, fields_grid, open_record
+from app.views.orders.order_entry import PATH_WORDS
+from app.views.production.detail import PostingDialog
+
+ACTION_PERMISSION = {
+    "approve": Permission.SELL,
+    "edit": Permission.SELL,
+    "fulfill": Permission.FULFILL,
+    "close": Permission.SELL,
+    "cancel": Permission.SELL,
+}
+ACTION_TEXT = {
+    "approve": ("&Approve", "Ctrl+Shift+A"),
+    "edit": ("&Edit…", "Ctrl+E"),
+    "fulfill": ("&Fulfill…", "Ctrl+Shift+F"),
+    "close": ("C&lose…", None),
+    "cancel": ("Cancel order…", None),
+}
+
+
+def item_cell(row: SalesOrderLineInfo) -> str:
+    return f"    └ {row.sku}" if row.kit_member else row.sku
+
+
+def rate_tip(row: SalesOrderLineInfo) -> str:
+    if row.kit_member:
+        return f"{row.sku} ships as part of its kit (line {row.line.split('.')[0]})"
+    return f"{fmt.qty(row.quantity)} at {fmt.money(row.rate)} = {fmt.money(row.amount)}"
+
+
+LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
+    Column("Line", lambda r: r.line, width=52),
+    Column("Item", item_cell, width=150, tooltip=lambda r: r.name),
+    Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
+    Column("Path", lambda r: PATH_WORDS.get(r.path, r.path), width=112),
+    qty_column("Ordered", lambda r: r.quantity, width=90),
+    qty_column("Committed", lambda r: r.committed, width=112),
+    qty_column("Picked", lambda r: r.picked, width=78),
+    qty_column("Shipped", lambda r: r.fulfilled, width=88),
+    qty_column("Backordered", lambda r: r.backordered, width=124),
+    Column(
+        "Amount",
+        lambda r: "" if r.kit_member else fmt.money(r.amount),
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        tooltip=rate_tip,
+        width=100,
+    ),
+    Column("Made", lambda r: ", ".join(r.created), width=104),
+]
+
+
+class SalesOrderPage(Page):
+    title = "Sales order"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.number = ""
+        self.info: SalesOrderInfo | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        back = button(
+            "◀ Sales orders",
+            lambda: self.ctx.navigate.emit("sales_orders", {}),
+            shortcut="Alt+Left",
+        )
+        self.heading = title_label("Sales order")
+        self.heading.setObjectName("so_heading")
+        self.chip = StatusChip()
+        self.chip.setObjectName("so_status")
+        self.chip.setFont(font(13, bold=True))
+        self.customer_heading = title_label("", 16)
+        layout.addLayout(hbox(back, self.heading, self.chip, self.customer_heading, None))
+
+        grid, self.fields = fields_grid(
+            [
+                ("customer_po", "Customer PO"),
+                ("ship_date", "Ship date"),
+                ("priority", "Priority"),
+                ("total", "Total"),
+                ("order_date", "Ordered"),
+                ("location", "Location"),
+                ("created", "Entered"),
+                ("memo", "Memo"),
+            ],
+            4,
+            bold=("customer_po", "ship_date", "total"),
+        )
+        columns = hbox()
+        columns.setSpacing(28)
+        columns.addLayout(grid, 3)
+        ship = QVBoxLayout()
+        ship.setSpacing(4)
+        ship.addWidget(caption_label("Ships to"))
+        self.ship_to = caption_label()
+        self.ship_to.setObjectName("so_ship_to")
+        self.ship_to.setFont(font(13))
+        self.ship_to.setStyleSheet("")
+        ship.addWidget(self.ship_to)
+        ship.addStretch(1)
+        columns.addLayout(ship, 1)
+        layout.addLayout(columns)
+
+        self.work_orders = LinkLabel(ctx)
+        self.work_orders.setObjectName("so_work_orders")
+        self.purchase_orders = LinkLabel(ctx)
+        self.purchase_orders.setObjectName("so_purchase_orders")
+        self.fulfillments = LinkLabel(ctx)
+        self.fulfillments.setObjectName("so_fulfillments")
+        links = hbox(spacing=8)
+        for caption, label in (
+            ("Work orders made:", self.work_orders),
+            ("Purchase orders made:", self.purchase_orders),
+            ("Fulfillments:", self.fulfillments),
+        ):
+            label.setWordWrap(False)
+            links.addWidget(caption_label(caption, wrap=False))
+            links.addWidget(label)
+            links.addSpacing(24)
+        links.addStretch(1)
+        layout.addLayout(links)
+
+        self.action_buttons: dict[str, Any] = {}
+        row: list[QWidget] = []
+        for action, (text, keys) in ACTION_TEXT.items():
+            b = button(
+                text,
+                partial(self.act, action),
+                shortcut=keys,
+                name=f"so_action_{action}",
+                primary=action in ("approve", "fulfill"),
+            )
+            self.action_buttons[action] = b
+            row.append(b)
+        self.scan_button = button("Pick by &scan", self.pick_by_scan, name="so_pick_by_scan")
+        self.ticket_button = button(
+            "&Picking ticket…", self.picking_ticket, name="so_picking_ticket"
+        )
+        layout.addLayout(hbox(*row, None, self.scan_button, self.ticket_button))
+
+        self.lines = RowTableModel(
+            LINE_COLUMNS, self, row_style=lambda r: SHORT if r.backordered > 0 else None
+        )
+        self.lines_table = DataTable(self.lines, settings_key="so_lines", stretch=2)
+        self.lines_table.setObjectName("so_lines")
+        self.lines_table.activated_row.connect(self.open_line)
+        layout.addWidget(section("Lines", self.lines_table), 1)
+        self.dialog: Any = None
+        self.preview: Any = None
+        self._enable()
+
+    # --- data ----------------------------------------------------------------------------
+
+    def open_target(self, **target: Any) -> None:
+        number = str(target.get("number") or "")
+        if number and number != self.number:
+            self.number = number
+            self.info = None
+            self.heading.setText(number)
+            self.lines.set_rows([])
+            self._enable()
+        self.stale = True
+
+    def refresh(self) -> None:
+        if self.number:
+            run_op(self, sales.get_sales_order, self.number).success(self.show_order).run()
+
+    def affected_by(self, changes: Changes) -> bool:
+        if not self.number:
+            return False
+        if self.number in changes.of(kinds.SALES_ORDER):
+            return True
+        if self.info is None:
+            return False
+        mine = {*self.info.fulfillments, *self.info.work_orders, *self.info.purchase_orders}
+        touched = (
+            changes.of(kinds.FULFILLMENT)
+            | changes.of(kinds.WORK_ORDER)
+            | changes.of(kinds.PURCHASE_ORDER)
+        )
+        skus = {ln.sku for ln in self.info.lines}
+        return bool(mine & touched) or bool(skus & changes.items)
+
+    def show_order(self, info: SalesOrderInfo) -> None:
+        self.info = info
+        self.number = info.number
+        self.heading.setText(info.number)
+        self.chip.set_status(info.status, info.status_label)
+        self.customer_heading.setText(info.customer)
+        f = self.fields
+        f["customer_po"].setText(info.customer_po or "—")
+        f["ship_date"].setText(fmt.day(info.ship_date) or "—")
+        f["priority"].setText(str(info.priority))
+        f["total"].setText(fmt.money(info.total))
+        f["order_date"].setText(fmt.day(info.order_date))
+        f["location"].setText(info.location)
+        f["created"].setText(f"{fmt.when(info.created_at)} by {info.created_by}")
+        f["memo"].setText(info.memo or "—")
+        self.ship_to.setText(info.ship_to or "—")
+        self.work_orders.set_numbers(info.work_orders)
+        self.purchase_orders.set_numbers(info.purchase_orders)
+        self.fulfillments.set_numbers(info.fulfillments)
+        self.lines.set_rows(info.lines)
+        self._enable()
+
+    def user_changed(self) -> None:
+        self._enable()
+
+    def _enable(self) -> None:
+        allowed = set(self.info.actions) if self.info else set()
+        for action, b in self.action_buttons.items():
+            b.setEnabled(action in allowed and self.ctx.can(ACTION_PERMISSION[action]))
+        can_pick = "fulfill" in allowed and self.ctx.can(Permission.FULFILL)
+        self.scan_button.setEnabled(can_pick)
+        self.ticket_button.setEnabled(self.info is not None)
+
+    def open_line(self, row: SalesOrderLineInfo) -> None:
+        if row.created:
+            open_record(self.ctx, None, row.created[0])
+        elif row.path in ("stock", "build"):
+            where = self.info.location if self.info else None
+            self.ctx.navigate.emit("stock_item", {"sku": row.sku, "location": where})
+
+    # --- actions -------------------------------------------------------------------------
+
+    def act(self, action: str) -> None:
+        if self.info is None or not self.action_buttons[action].isEnabled():
+            return
+        info = self.info
+        if action == "approve":
+            run_op(self, sales.approve_sales_order, info.number).progress(
+                f"Approving {info.number}…"
+            ).done(approved_words).success(self.show_order).run()
+        elif action == "edit":
+            from app.views.orders.order_entry import SalesOrderDialog
+
+            self.dialog = SalesOrderDialog(self.ctx, self, info)
+            self.dialog.saved.connect(self.show_order)
+            self.dialog.open()
+        elif action == "fulfill":
+            self._dialog(FulfillDialog(self.ctx, info, self))
+        elif action == "close":
+            self._dialog(CloseOrderDialog(self.ctx, info, self))
+        elif action == "cancel":
+            self._dialog(CancelOrderDialog(self.ctx, info, self))
+
+    def _dialog(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+
+    def pick_by_scan(self) -> None:
+        if self.info is not None and self.scan_button.isEnabled():
+            self.ctx.navigate.emit("pick_station", {"scan": self.info.number})
+
+    def picking_ticket(self) -> None:
+        from app.views.printing.actions import preview_picking_ticket
+
+        if self.info is not None:
+            self.preview = preview_picking_ticket(self, self.ctx, self.info.number)
+
+
+def approved_words(info: SalesOrderInfo) -> str:
+    stocked = [ln for ln in info.lines if ln.path in ("stock", "build")]
+    committed = ", ".join(
+        f"{ln.sku} {fmt.qty(ln.committed)} of {fmt.qty(ln.quantity)}" for ln in stocked
+    )
+    made = [*info.work_orders, *info.purchase_orders]
+    return (
+        f"Approved {info.number}"
+        + (f": committed {committed}" if committed else "")
+        + (f"; made {', '.join(made)}" if made else "")
+    )
+
+
+class FulfillDialog(PostingDialog):
+    """Pick an order: a quantity per line that takes stock (all blank: what the order may
+    pick now, as the preferences say)."""
+
+    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Fulfill {info.number}", parent)
+        self.info = info
+        self.setObjectName("fulfill_dialog")
+        self.setMinimumWidth(680)
+        self.body.addWidget(
+            caption_label(
+                "The fulfillment is created as picked: its quantities stay on hand, firmly "
+                "reserved for this order, until it ships. Leave every quantity blank to pick "
+                "what is committed and waiting."
+            )
+        )
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.quantities: dict[str, QLineEdit] = {}
+        for ln in info.lines:
+            if ln.path not in ("stock", "build", "kit"):
+                continue
+            edit = QLineEdit()
+            edit.setObjectName(f"fulfill_{ln.line}")
+            edit.setMinimumWidth(300)
+            edit.setPlaceholderText(
+                f"ordered {fmt.qty(ln.quantity)}, committed {fmt.qty(ln.committed)}, "
+                f"shipped {fmt.qty(ln.fulfilled)}"
+            )
+            if ln.kit_member:
+                edit.setEnabled(False)
+                edit.setPlaceholderText("picked with its kit")
+            self.quantities[ln.line] = edit
+            form.addRow(f"{ln.line}  {ln.sku}", edit)
+        self.body.addLayout(form)
+        self.finish_layout("&Pick")
+
+    def submit(self) -> None:
+        wanted = {
+            label: e.text().strip() for label, e in self.quantities.items() if e.text().strip()
+        }
+        self.post(
+            fulfillment.fulfill,
+            self.info.number,
+            wanted or None,
+            progress="Picking…",
+            done=picked_words,
+        )
+
+
+def picked_words(f: FulfillmentInfo) -> str:
+    listed = ", ".join(f"{fmt.qty(ln.quantity)} {ln.sku}" for ln in f.lines)
+    return f"{f.status_label} {f.number} for {f.created_from}: {listed}"
+
+
+class CloseOrderDialog(PostingDialog):
+    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Close {info.number}?", parent)
+        self.info = info
+        self.setObjectName("close_order_dialog")
+        self.body.addWidget(
+            caption_label(
+                f"Nothing more ships on {info.number} for {info.customer}; what it still "
+                "commits is released for other orders."
+            )
+        )
+        self.cancel.setText("Keep it open")
+        self.finish_layout("C&lose order")
+
+    def submit(self) -> None:
+        self.post(
+            sales.close_sales_order,
+            self.info.number,
+            progress="Closing…",
+            done=lambda i: f"Closed {i.number}",
+        )
+
+
+class CancelOrderDialog(PostingDialog):
+    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Cancel {info.number}?", parent)
+        self.info = info
+        self.setObjectName("cancel_order_dialog")
+        self.body.addWidget(
+            caption_label(
+                f"{info.number} for {info.customer} will be cancelled and what it commits is "
+                "released. A cancelled order cannot be reopened."
+            )
+        )
+        self.cancel.setText("Keep it")
+        self.finish_layout("Cancel order")
+
+    def submit(self) -> None:
+        self.post(
+            sales.cancel_sales_order,
+            self.info.number,
+            progress="Cancelling…",
+            done=lambda i: f"Cancelled {i.number}",
+        )

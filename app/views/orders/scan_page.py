@@ -1,0 +1,141 @@
+"""What the scanner pages share: the line showing what is being scanned, the answer in
+words and colour, the codes of the page, the last answers, and buttons that send the same
+codes for whoever has no scanner at hand."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+
+from app.services.orders.picking import ScanAnswer
+from app.views.common.page import Page
+from app.views.common.runner import AppContext
+from app.views.common.status import MESSAGE_COLOURS, MUTED, chip_style, font
+from app.views.common.widgets import button, caption_label, title_label
+from app.views.orders.common import ScannerInput, ScanQueue
+
+HISTORY = 12
+
+
+class ScanPage(Page):
+    """A page driven by a scanner: subclasses give the session, the codes and the table."""
+
+    heading = ""
+    prompt = ""
+    codes: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.outer = QVBoxLayout(self)
+        self.outer.setContentsMargins(0, 0, 0, 0)
+        self.outer.setSpacing(10)
+        self.outer.addWidget(title_label(self.heading))
+
+        self.scan_line = QLabel()
+        self.scan_line.setObjectName("scan_line")
+        self.scan_line.setFont(font(20, bold=True))
+        self.scan_line.setMinimumHeight(58)
+        self.scan_line.setStyleSheet(
+            "QLabel#scan_line { background: white; border: 2px solid #9AA7B0; "
+            "border-radius: 8px; padding: 6px 16px; }"
+        )
+        self.answer = QLabel()
+        self.answer.setObjectName("scan_answer")
+        self.answer.setWordWrap(True)
+        self.answer.setFont(font(16, bold=True))
+        self.answer.setMinimumHeight(52)
+        self.answer.hide()
+        self.answer_kind = ""
+
+        self.scanner = ScannerInput(self)
+        self.scanner.collected.connect(self._collected)
+        self.scanner.scanned.connect(self.submit)
+        self._collected("")
+
+    def build(self, body: QWidget, session_scan: Any) -> None:
+        """Lay the page out around `body` (the table of the document being scanned)."""
+        self.queue = ScanQueue(self, self.ctx, session_scan)
+        self.queue.answered.connect(self._answered)
+        self.outer.addWidget(self.scan_line)
+        self.outer.addWidget(self.answer)
+        side = QFrame()
+        side.setObjectName("scan_codes")
+        side.setFixedWidth(300)
+        side.setStyleSheet(
+            "QFrame#scan_codes { background: white; border: 1px solid #C9D1D6; "
+            "border-radius: 8px; }"
+        )
+        column = QVBoxLayout(side)
+        column.setContentsMargins(14, 12, 14, 12)
+        column.setSpacing(6)
+        column.addWidget(title_label("Scan codes", 14))
+        self.code_buttons: dict[str, QWidget] = {}
+        for code, words in self.codes:
+            b = button(code, partial(self.submit, code), name=f"code_{code[1:].lower()}")
+            b.setToolTip(words)
+            b.setFont(font(12, bold=True))
+            self.code_buttons[code] = b
+            text = caption_label(words)
+            column.addWidget(b)
+            column.addWidget(text)
+        column.addSpacing(8)
+        column.addWidget(title_label("Last scans", 13))
+        self.history = QListWidget()
+        self.history.setObjectName("scan_history")
+        self.history.setWordWrap(True)
+        self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        column.addWidget(self.history, 1)
+        row = QWidget()
+        split = QHBoxLayout(row)
+        split.setContentsMargins(0, 0, 0, 0)
+        split.setSpacing(14)
+        split.addWidget(body, 1)
+        split.addWidget(side)
+        self.outer.addWidget(row, 1)
+
+    # --- the scanner ---------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.scanner.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.scanner.stop()
+        super().hideEvent(event)
+
+    def _collected(self, text: str) -> None:
+        if text:
+            self.scan_line.setText(text)
+            self.scan_line.setStyleSheet(
+                "QLabel#scan_line { background: white; border: 2px solid #0B4A8F; "
+                "border-radius: 8px; padding: 6px 16px; color: #1F2A30; }"
+            )
+        else:
+            self.scan_line.setText(self.prompt)
+            self.scan_line.setStyleSheet(
+                "QLabel#scan_line { background: white; border: 2px solid #9AA7B0; "
+                f"border-radius: 8px; padding: 6px 16px; color: {MUTED}; }}"
+            )
+
+    def submit(self, text: str) -> None:
+        """A scan (or a code button): to the session, one at a time."""
+        self.queue.submit(text)
+
+    def _answered(self, answer: ScanAnswer) -> None:
+        self.answer_kind = answer.kind
+        colours = MESSAGE_COLOURS.get(answer.kind, MESSAGE_COLOURS["info"])
+        mark = {"success": "✔", "error": "✖"}.get(answer.kind, "•")
+        self.answer.setText(f"{mark}  {answer.message}")
+        self.answer.setStyleSheet(chip_style(colours, padding="10px 16px"))
+        self.answer.show()
+        self.history.insertItem(0, f"{mark} {answer.message}")
+        while self.history.count() > HISTORY:
+            self.history.takeItem(self.history.count() - 1)
+        self.show_answer(answer)
+
+    def show_answer(self, answer: Any) -> None:
+        """Show the session's state after a scan."""
