@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from bench.measure import Repeats, measure_plant, run_check
 from bench.orders import PHASES, WorkloadSpec, run_workload
 from bench.plant import PlantSpec, generate
+from bench.sales import SALES_PHASES, SalesSpec, run_sales
 from bench.stats import Figure, render_table, timing_figure
 
 T = TypeVar("T")
@@ -248,12 +249,79 @@ def run_orders_part(
     return results
 
 
+def run_sales_part(
+    args: argparse.Namespace, workdir: Path, figures: list[Figure]
+) -> list[dict[str, Any]]:
+    results = []
+    for n in args.orders:
+        spec = SalesSpec(orders=n, warmup_orders=args.warmup_orders)
+        path = str(workdir / f"sales-{n}.db")
+        say(f"sales workload, N = {n:,} orders of {spec.lines} lines")
+        run_dir = workdir / f"sales-{n}"
+        run_dir.mkdir(exist_ok=True)
+        result = in_child(run_sales, path, spec, str(run_dir), args.profile)
+        results.append(result)
+        say(
+            f"N = {n:,}: {result['end_to_end_orders_per_second']} sales orders/s end to end, "
+            f"verified {result['verified']}, check ok {result['check_ok']}"
+        )
+        for phase in SALES_PHASES:
+            figures.append(
+                Figure(
+                    f"sales N={n:,}: ({'abcd'[SALES_PHASES.index(phase)]}) {phase}",
+                    "orders/s",
+                    result["orders_per_second"][phase],
+                    n=n,
+                    higher_is_better=True,
+                    note=f"{result['ms_per_order'][phase]} ms/order "
+                    f"(CPU {result['cpu_seconds'][phase] * 1000 / n:.2f})",
+                )
+            )
+        figures.append(
+            Figure(
+                f"sales N={n:,}: end to end",
+                "orders/s",
+                result["end_to_end_orders_per_second"],
+                n=n,
+                higher_is_better=True,
+                note=f"{result['end_to_end_ms_per_order']} ms/order "
+                f"(CPU {result['end_to_end_cpu_ms_per_order']}); "
+                f"verified {'ok' if result['verified'] else 'FAILED'}, "
+                f"check {'ok' if result['check_ok'] else 'FAILED'}",
+            )
+        )
+        if not (result["verified"] and result["check_ok"]):
+            for problem in result["verify_problems"] + result["check_problems"]:
+                say(f"sales N={n}: {problem}")
+            raise ConsistencyError(f"the sales workload with N = {n} ends inconsistent")
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+
+        def per_order(r: dict[str, Any]) -> float:
+            return float(sum(r["ms_per_order"][p] for p in SALES_PHASES[:3]))
+
+        figures.append(
+            Figure(
+                f"sales per-order cost, N={large['spec']['orders']:,} vs "
+                f"N={small['spec']['orders']:,}",
+                "x",
+                per_order(large) / per_order(small),
+                target=FLAT_RATIO,
+                note=f"phases a-c: {per_order(small):.2f} -> {per_order(large):.2f} ms/order",
+            )
+        )
+    return results
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Shopfloor benchmark: a generated large plant and the order workload.",
+        description="Shopfloor benchmark: a generated large plant, the work order workload and "
+        "the sales workload.",
     )
-    parser.add_argument("what", nargs="?", choices=("all", "plant", "orders"), default="all")
+    parser.add_argument(
+        "what", nargs="?", choices=("all", "plant", "orders", "sales"), default="all"
+    )
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--scale", type=float, help="plant size factor (default 1; quick 0.02)")
     parser.add_argument("--out", default="bench/out", help="where results.json goes")
@@ -322,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             results["plant"] = run_plant_part(args, workdir, figures)
         if args.what in ("all", "orders"):
             results["orders"] = run_orders_part(args, workdir, figures)
+        if args.what in ("all", "sales"):
+            results["sales"] = run_sales_part(args, workdir, figures)
     except ConsistencyError as exc:
         say(f"FAILED: {exc}")
         results["failure"] = str(exc)

@@ -88,7 +88,7 @@ def expected_on_hand(plant: WorkloadPlant, qty: Decimal) -> dict[str, Decimal]:
     return out
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
@@ -104,16 +104,62 @@ def set_up(uow: UnitOfWork, plant: WorkloadPlant, workdir: Path) -> None:
     ] + [[a, f"Assembly {a}", "assembly", "ea", "0"] for a in plant.assemblies]
     imports.import_items(
         uow,
-        _write_csv(workdir / "items.csv", ["sku", "name", "type", "uom", "cost"], item_rows),
+        write_csv(workdir / "items.csv", ["sku", "name", "type", "uom", "cost"], item_rows),
     )
     bom_rows = [[a, c, str(per)] for a, lines in plant.boms.items() for c, per in lines]
     imports.import_boms(
-        uow, _write_csv(workdir / "boms.csv", ["assembly", "component", "quantity"], bom_rows)
+        uow, write_csv(workdir / "boms.csv", ["assembly", "component", "quantity"], bom_rows)
     )
     stock_rows = [[c, "", str(q)] for c, q in plant.opening.items()]
     imports.import_stock(
-        uow, _write_csv(workdir / "stock.csv", ["sku", "location", "quantity"], stock_rows)
+        uow, write_csv(workdir / "stock.csv", ["sku", "location", "quantity"], stock_rows)
     )
+
+
+class PhaseTimer:
+    """Times the phases of a workload: each phase's wall and CPU seconds and each call's
+    milliseconds."""
+
+    def __init__(self, profile_dir: str | None, label: str) -> None:
+        self.profile_dir = profile_dir
+        self.label = label
+        self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+        self.per_call: dict[str, list[float]] = {}
+
+    def phase(self, name: str, calls: list[Callable[[], T]], keep: Callable[[T], R]) -> list[R]:
+        """Time the calls; only `keep(result)` of each is held on to, so the workload's
+        memory (and the garbage collector's work) does not grow with the answers."""
+        kept = []
+        times = self.per_call.setdefault(name, [])
+        with profiled(self.profile_dir, f"{self.label}-{name}"):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            for call in calls:
+                t = time.perf_counter()
+                result = call()
+                times.append((time.perf_counter() - t) * 1000)
+                kept.append(keep(result))
+                del result
+            self.seconds[name] = time.perf_counter() - start
+            self.cpu_seconds[name] = time.process_time() - cpu_start
+        return kept
+
+    def figures(self, n: int) -> dict[str, Any]:
+        """Per phase and end to end: orders per second, ms per order, CPU ms per order."""
+        total = sum(self.seconds.values())
+        return {
+            "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+            "cpu_seconds": {k: round(v, 4) for k, v in self.cpu_seconds.items()},
+            "orders_per_second": {k: round(n / v, 1) for k, v in self.seconds.items()},
+            "ms_per_order": {k: round(v * 1000 / n, 3) for k, v in self.seconds.items()},
+            "end_to_end_seconds": round(total, 4),
+            "end_to_end_orders_per_second": round(n / total, 1),
+            "end_to_end_ms_per_order": round(total * 1000 / n, 3),
+            "end_to_end_cpu_ms_per_order": round(sum(self.cpu_seconds.values()) * 1000 / n, 3),
+            "ms_per_order_first_last_tenth": {
+                name: first_last_tenth(values) for name, values in self.per_call.items()
+            },
+        }
 
 
 def run_workload(
@@ -137,26 +183,8 @@ def run_workload(
             work_orders.close_work_order(uow, number)
         for s in skus[:10]:
             inventory.stock_position(uow, s)
-        seconds: dict[str, float] = {}
-        cpu_seconds: dict[str, float] = {}
-        per_call: dict[str, list[float]] = {}
-
-        def phase(name: str, calls: list[Callable[[], T]], keep: Callable[[T], R]) -> list[R]:
-            """Time the calls; only `keep(result)` of each is held on to, so the workload's
-            memory (and the garbage collector's work) does not grow with the answers."""
-            kept = []
-            times = per_call.setdefault(name, [])
-            with profiled(profile_dir, f"orders-{spec.orders}-{name}"):
-                start, cpu_start = time.perf_counter(), time.process_time()
-                for call in calls:
-                    t = time.perf_counter()
-                    result = call()
-                    times.append((time.perf_counter() - t) * 1000)
-                    kept.append(keep(result))
-                    del result
-                seconds[name] = time.perf_counter() - start
-                cpu_seconds[name] = time.process_time() - cpu_start
-            return kept
+        timer = PhaseTimer(profile_dir, f"orders-{spec.orders}")
+        phase = timer.phase
 
         numbers = phase(
             "create_release",
@@ -178,21 +206,9 @@ def run_workload(
         counts = work_orders.count_by_status(uow)
     finally:
         database.dispose()
-    n = spec.orders
-    total = sum(seconds.values())
     return {
         "spec": asdict(spec),
-        "seconds": {k: round(v, 4) for k, v in seconds.items()},
-        "cpu_seconds": {k: round(v, 4) for k, v in cpu_seconds.items()},
-        "orders_per_second": {k: round(n / v, 1) for k, v in seconds.items()},
-        "ms_per_order": {k: round(v * 1000 / n, 3) for k, v in seconds.items()},
-        "end_to_end_seconds": round(total, 4),
-        "end_to_end_orders_per_second": round(n / total, 1),
-        "end_to_end_ms_per_order": round(total * 1000 / n, 3),
-        "end_to_end_cpu_ms_per_order": round(sum(cpu_seconds.values()) * 1000 / n, 3),
-        "ms_per_order_first_last_tenth": {
-            name: _first_last_tenth(values) for name, values in per_call.items()
-        },
+        **timer.figures(spec.orders),
         "verified": not problems,
         "verify_problems": problems[:20],
         "check_ok": report.ok,
@@ -215,7 +231,7 @@ def _same(position: inventory.StockPosition) -> inventory.StockPosition:
     return position
 
 
-def _first_last_tenth(values: list[float]) -> dict[str, float]:
+def first_last_tenth(values: list[float]) -> dict[str, float]:
     """Mean call time over the first and the last tenth of a phase: flat cost keeps them equal."""
     k = max(1, len(values) // 10)
     return {

@@ -1,10 +1,12 @@
-"""Property-based tests of the manufacturing engine.
+"""Property-based tests of the engine: work orders and sales orders competing for stock.
 
-A hypothesis state machine drives random sequences of work order postings, stock adjustments,
-commitment re-runs and preference changes against a real SQLite file, and after every step
-proves the database against the ledger and against an independent model of on hand, issued,
-built, status and commitment. Refused requests are legal outcomes, but the model predicts
-which requests are refused and why, and a refused request must leave everything as it was.
+A hypothesis state machine drives random sequences of work order postings, sales orders and
+their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, stock
+adjustments, commitment re-runs and preference changes against a real SQLite file, and after
+every step proves the database against the ledger and against an independent model of on
+hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
+of demand. Refused requests are legal outcomes, but the model predicts which requests are
+refused and why, and a refused request must leave everything as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 from hypothesis import event, given, settings
@@ -41,10 +43,15 @@ from app.errors import (
 from app.models import (
     AuditEvent,
     Counter,
+    Fulfillment,
     Item,
     LedgerEntry,
     Location,
     Preference,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
     StockBalance,
     WorkOrder,
     WorkOrderLine,
@@ -58,6 +65,7 @@ from app.services.catalog import items
 from app.services.check import check_database
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
+from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import work_orders
 from tests.plant import Plant
 from tests.properties_support import (
@@ -94,6 +102,10 @@ ISSUE_MODE = "manufacturing_issue_based_on_commitment"
 BUILD_OVERAGE = "allow_overage_on_assembly_builds"
 WO_OVERAGE = "allow_overage_on_work_order_transactions"
 DEFAULT_STATUS = "default_work_order_status"
+SO_STATUS = "default_sales_order_status"
+FULFILL_MODE = "fulfill_based_on_commitment"
+FULFILL_OVERAGE = "allow_overage_on_item_fulfillments"
+RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
     COMMIT_AFTER: ("true", "false"),
@@ -101,6 +113,10 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     BUILD_OVERAGE: ("true", "false"),
     WO_OVERAGE: ("true", "false"),
     DEFAULT_STATUS: ("firm_planned", "open_planned", "released"),
+    SO_STATUS: ("pending_approval", "pending_fulfillment"),
+    FULFILL_MODE: ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
+    FULFILL_OVERAGE: ("true", "false"),
+    RECEIPT_OVERAGE: ("true", "false"),
 }
 PREF_DEFAULTS = {
     ORDERING: "expected_ship_date",
@@ -109,7 +125,13 @@ PREF_DEFAULTS = {
     BUILD_OVERAGE: "false",
     WO_OVERAGE: "false",
     DEFAULT_STATUS: "firm_planned",
+    SO_STATUS: "pending_fulfillment",
+    FULFILL_MODE: "limit_to_committed",
+    FULFILL_OVERAGE: "false",
+    RECEIPT_OVERAGE: "false",
 }
+CUSTOMER, VENDOR = "Customer A", "Vendor A"
+SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
 
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
@@ -128,9 +150,25 @@ priorities = st.integers(1, 3)
 Pick = tuple[int, bool]
 picks = st.tuples(st.integers(0, 7), st.sampled_from([False, False, False, True]))
 pref_changes = st.sampled_from([(k, v) for k, choices in PREF_CHOICES.items() for v in choices])
+so_quantities = quantities("1", "2", "4")
+so_lines = st.lists(
+    st.tuples(st.sampled_from(STOCKED), so_quantities),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda x: x[0],
+)
+pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+pick_plans = st.one_of(
+    st.none(),
+    st.lists(
+        st.tuples(st.integers(0, 2), pick_amounts), min_size=1, max_size=2, unique_by=lambda x: x[0]
+    ),
+)
 
 
 def populate(plant: Plant) -> None:
+    partners.add_customer(plant.uow, CUSTOMER)
+    partners.add_vendor(plant.uow, VENDOR)
     items.add_location(plant.uow, "EAST", "East store")
     for n, sku in enumerate(COMPONENTS, start=1):
         plant.item(sku, cost=str(n))
@@ -173,6 +211,34 @@ class LineSnap:
     def need(self) -> Decimal:
         return max(ZERO, self.required - self.issued)
 
+    @property
+    def firm(self) -> Decimal:
+        return ZERO  # a work order line is never picked
+
+
+@dataclass(frozen=True)
+class SOLineSnap:
+    sku: str
+    quantity: Decimal
+    fulfilled: Decimal
+    committed: Decimal
+    picked: Decimal
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.fulfilled)
+
+    @property
+    def firm(self) -> Decimal:
+        return self.picked
+
+
+@dataclass(frozen=True)
+class SOSnap:
+    status: str
+    location: str
+    lines: dict[str, SOLineSnap]  # by line number
+
 
 @dataclass(frozen=True)
 class WOSnap:
@@ -195,17 +261,32 @@ class Snapshot:
     prefs: dict[str, str]
     balances: dict[Pair, Balance]
     work_orders: dict[str, WOSnap]
+    sales_orders: dict[str, SOSnap]
+    fulfillments: dict[str, str]  # number -> status
+    purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
 
     def balance(self, pair: Pair) -> Balance:
         return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
 
-    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap]]:
-        return {
+    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]]:
+        """The open demand lines of both kinds: (work order, sku) and (sales order, line)."""
+        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
             if wo.status in OPEN_DEMAND
             for ln in wo.lines
         }
+        for number, so in self.sales_orders.items():
+            if so.status in SO_OPEN:
+                for label, sl in so.lines.items():
+                    found[(number, label)] = ((sl.sku, so.location), sl)
+        return found
+
+    def committed_of(self, key: LineKey) -> Decimal:
+        number, line = key
+        if number in self.work_orders:
+            return self.work_orders[number].line(line).committed
+        return self.sales_orders[number].lines[line].committed
 
 
 def take_snapshot(uow: UnitOfWork) -> Snapshot:
@@ -242,6 +323,18 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             )
             for wo in s.scalars(select(WorkOrder))
         }
+        so_lines: dict[int, dict[str, SOLineSnap]] = defaultdict(dict)
+        for ln in s.scalars(select(SalesOrderLine).order_by(SalesOrderLine.line_no)):
+            so_lines[ln.sales_order_id][str(ln.line_no)] = SOLineSnap(
+                skus[ln.item_id], ln.quantity, ln.fulfilled, ln.committed, ln.picked
+            )
+        sales_orders = {
+            so.number: SOSnap(so.status, locs[so.location_id], so_lines[so.id])
+            for so in s.scalars(select(SalesOrder))
+        }
+        received: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        for pl in s.scalars(select(PurchaseOrderLine)):
+            received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
         return Snapshot(
             ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
@@ -249,6 +342,11 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             prefs={k: v for k, v in s.execute(select(Preference.key, Preference.value))},
             balances=balances,
             work_orders=wos,
+            sales_orders=sales_orders,
+            fulfillments={f.number: f.status for f in s.scalars(select(Fulfillment))},
+            purchase_orders={
+                po.number: (po.status, received[po.id]) for po in s.scalars(select(PurchaseOrder))
+            },
         )
 
 
@@ -286,6 +384,55 @@ class ModelWO:
         return next(ln for ln in self.lines if ln.sku == sku)
 
 
+@dataclass
+class ModelSOLine:
+    label: str
+    sku: str
+    quantity: Decimal
+    fulfilled: Decimal = ZERO
+    picked: Decimal = ZERO  # the firm part of its commitment
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.fulfilled)
+
+    @property
+    def to_pick(self) -> Decimal:
+        return max(ZERO, self.need - self.picked)
+
+
+@dataclass
+class ModelSO:
+    number: str
+    location: str
+    ship: date | None
+    priority: int
+    seq: int
+    status: str
+    lines: list[ModelSOLine] = field(default_factory=list)
+
+    def line(self, label: str) -> ModelSOLine:
+        return next(ln for ln in self.lines if ln.label == label)
+
+
+@dataclass
+class ModelShipment:
+    number: str
+    order: str
+    lines: list[tuple[str, Decimal]]  # (line, quantity)
+    status: str = "picked"
+
+
+@dataclass
+class ModelPO:
+    number: str
+    sku: str
+    location: str
+    quantity: Decimal
+    received: Decimal = ZERO
+    status: str = "open"
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -308,6 +455,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.prefs: dict[str, str] = dict(PREF_DEFAULTS)
         self.on_hand: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
         self.model: dict[str, ModelWO] = {}
+        self.sales: dict[str, ModelSO] = {}
+        self.shipments: dict[str, ModelShipment] = {}
+        self.purchases: dict[str, ModelPO] = {}
+        self.seq = 0  # documents of both kinds in the order they were entered
         self.seen_status: dict[str, S] = {}
         self.before = take_snapshot(self.uow)
 
@@ -337,7 +488,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def pref_on(self, key: str) -> bool:
         return self.prefs[key] == "true"
 
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
     def key_of(self, number: str) -> tuple[object, ...]:
+        if number in self.sales:
+            so = self.sales[number]
+            return order_key(self.prefs[ORDERING], so.ship, so.priority, so.seq)
         wo = self.model[number]
         return order_key(self.prefs[ORDERING], wo.due, wo.priority, wo.seq)
 
@@ -377,16 +535,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
         acting: dict[LineKey, Decimal] | None = None,
         consumed: frozenset[Pair] = frozenset(),
         supply: frozenset[Pair] = frozenset(),
+        taken: dict[Pair, tuple[LineKey, Decimal]] | None = None,
     ) -> None:
-        """Every open line's commitment after a posting, from the state before it.
+        """Every open line's commitment after a posting, from the state before it, for work
+        order lines and sales order lines alike.
 
-        `acting` gives the commitment of the acting work order's lines after the posting's own
-        effect; other lines start from what they had. Stock leaving a pair (`consumed`) takes
-        commitment from the lines last in preference order first, so that committed never
-        exceeds on hand. New supply (`supply`) goes to the waiting lines in preference order
-        when commit-after-entry is on, and nowhere otherwise.
+        `acting` gives the commitment of the acting document's lines after the posting's own
+        effect; other lines start from what they had. `taken` is commitment a pick took from
+        others at a pair (least urgent first, never from the picking line). Stock leaving a
+        pair (`consumed`) takes commitment from the lines last in preference order first, so
+        that committed never exceeds on hand. Firm (picked) commitment is never taken. New
+        supply (`supply`) goes to the waiting lines in preference order when
+        commit-after-entry is on, and nowhere otherwise.
         """
         acting = acting or {}
+        taken = taken or {}
         base: dict[LineKey, Decimal] = {}
         by_pair: dict[Pair, list[LineKey]] = defaultdict(list)
         lines = after.open_lines()
@@ -394,20 +557,30 @@ class ShopfloorMachine(RuleBasedStateMachine):
             if lk in acting:
                 base[lk] = acting[lk]
             else:
-                wo = self.before.work_orders.get(lk[0])
-                assert wo is not None and wo.status in OPEN_DEMAND, lk
-                base[lk] = wo.line(lk[1]).committed
+                assert lk in self.before.open_lines(), f"{lk} was not open demand before"
+                base[lk] = self.before.committed_of(lk)
             by_pair[pair].append(lk)
         expected = dict(base)
         for pair, keys in by_pair.items():
             keys.sort(key=lambda lk: self.key_of(lk[0]))
             on_hand = after.balance(pair).on_hand
+            firm = {k: lines[k][1].firm for k in keys}
+            if pair in taken:
+                keep, amount = taken[pair]
+                for k in reversed(keys):
+                    if amount <= 0:
+                        break
+                    if k == keep:
+                        continue
+                    give = min(max(ZERO, expected[k] - firm[k]), amount)
+                    expected[k] -= give
+                    amount -= give
             if pair in consumed:
                 excess = sum((expected[k] for k in keys), ZERO) - on_hand
                 for k in reversed(keys):
                     if excess <= 0:
                         break
-                    give = min(expected[k], excess)
+                    give = min(max(ZERO, expected[k] - firm[k]), excess)
                     expected[k] -= give
                     excess -= give
             if pair in supply and self.pref_on(COMMIT_AFTER):
@@ -535,7 +708,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
             location=location,
             due=due,
             priority=priority,
-            seq=len(self.model),
+            seq=self.next_seq(),
             status=S(status or self.prefs[DEFAULT_STATUS]),
             lines=[
                 ModelLine(sku, per, round_quantity(per * qty), flag)
@@ -731,7 +904,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def adjust(self, sku: str, location: str, qty: Decimal) -> None:
         self.observe()
         pair = (sku, location)
-        expected = InsufficientStock if self.on_hand[pair] + qty < 0 else None
+        # A write-off never takes stock below zero, nor stock picked for orders to ship.
+        picked = sum(
+            (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
+        )
+        expected = InsufficientStock if self.on_hand[pair] + qty < max(ZERO, picked) else None
         done = self.attempt(
             "adjust in" if qty > 0 else "adjust out",
             lambda: inventory.adjust_stock(self.uow, sku, str(qty), location=location),
@@ -748,7 +925,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
             self.check_commitments(after, consumed=frozenset({pair}))
 
     def has_open_demand(self) -> bool:
-        return any(wo.status in OPEN_DEMAND for wo in self.model.values())
+        return any(wo.status in OPEN_DEMAND for wo in self.model.values()) or any(
+            so.status in SO_OPEN for so in self.sales.values()
+        )
 
     @precondition(has_open_demand)
     @rule(ordering=st.sampled_from([None, *ORDERINGS]))
@@ -758,14 +937,398 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         self.attempt("commit", lambda: commitment.rerun(self.uow), None)
         after = take_snapshot(self.uow)
-        by_pair: dict[Pair, list[tuple[LineKey, LineSnap]]] = defaultdict(list)
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
         for lk, (pair, ln) in after.open_lines().items():
             by_pair[pair].append((lk, ln))
         for pair, entries in by_pair.items():
             entries.sort(key=lambda e: self.key_of(e[0][0]))
-            shares = hand_out(after.balance(pair).on_hand, [ln.need for _, ln in entries])
+            # What is picked stays; the rest goes out in preference order.
+            firm = sum((ln.firm for _, ln in entries), ZERO)
+            extra = hand_out(
+                after.balance(pair).on_hand - firm, [ln.need - ln.firm for _, ln in entries]
+            )
+            shares = [ln.firm + more for (_, ln), more in zip(entries, extra, strict=True)]
             got = [ln.committed for _, ln in entries]
             assert got == shares, f"{pair}: committed {got}, by {self.prefs[ORDERING]} {shares}"
+
+    # --- sales orders and their fulfillments ---------------------------------------------
+
+    def choose_from(self, pick: Pick, documents: dict[str, Any], statuses: frozenset[str]) -> str:
+        """A document, mostly one whose status allows the action (any, to test refusals)."""
+        index, any_status = pick
+        numbers = list(documents)
+        allowed = [n for n in numbers if documents[n].status in statuses]
+        pool = numbers if any_status or not allowed else allowed
+        return pool[index % len(pool)]
+
+    def has_sales(self) -> bool:
+        return bool(self.sales)
+
+    def has_shipments(self) -> bool:
+        return bool(self.shipments)
+
+    def has_purchases(self) -> bool:
+        return bool(self.purchases)
+
+    def approval_commitments(self, so: ModelSO) -> dict[LineKey, Decimal]:
+        """At approval each line commits what is available, up to what it needs."""
+        free: dict[Pair, Decimal] = {}
+        out: dict[LineKey, Decimal] = {}
+        for ln in so.lines:
+            pair = (ln.sku, so.location)
+            if pair not in free:
+                free[pair] = max(ZERO, self.available_before(pair))
+            take = min(ln.need, free[pair])
+            free[pair] -= take
+            out[(so.number, ln.label)] = take
+        return out
+
+    @rule(
+        lines=so_lines,
+        location=st.sampled_from(LOCATIONS),
+        ship=due_dates,
+        priority=priorities,
+        status=st.sampled_from([None, "pending_approval", "pending_fulfillment"]),
+    )
+    def enter_sales_order(
+        self,
+        lines: list[tuple[str, Decimal]],
+        location: str,
+        ship: date | None,
+        priority: int,
+        status: str | None,
+    ) -> None:
+        self.observe()
+        info = self.attempt(
+            "so create",
+            lambda: sales.create_sales_order(
+                self.uow,
+                CUSTOMER,
+                [sales.LineEntry(sku, str(q)) for sku, q in lines],
+                ship_date=ship,
+                priority=priority,
+                location=location,
+                status=status,
+            ),
+            None,
+        )
+        assert info is not None
+        so = ModelSO(
+            number=info.number,
+            location=location,
+            ship=ship,
+            priority=priority,
+            seq=self.next_seq(),
+            status=status or self.prefs[SO_STATUS],
+            lines=[ModelSOLine(str(n), sku, q) for n, (sku, q) in enumerate(lines, start=1)],
+        )
+        self.sales[so.number] = so
+        assert info.status == so.status
+        acting = self.approval_commitments(so) if so.status in SO_OPEN else {}
+        self.check_commitments(take_snapshot(self.uow), acting=acting)
+
+    @rule(
+        sku=st.sampled_from(STOCKED),
+        qty=so_quantities,
+        location=st.sampled_from(LOCATIONS),
+        plan=pick_plans,
+    )
+    def sell_from_stock(
+        self, sku: str, qty: Decimal, location: str, plan: list[tuple[int, str]] | None
+    ) -> None:
+        """A walk-in order: stock arrives, the order is entered approved and picked at once."""
+        self.adjust(sku, location, qty)
+        self.enter_sales_order([(sku, qty)], location, None, 2, "pending_fulfillment")
+        self.pick_order((len(self.sales) - 1, False), plan)
+
+    @precondition(has_sales)
+    @rule(pick=picks)
+    def approve(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.sales, frozenset({"pending_approval"}))
+        so = self.sales[number]
+        self.observe()
+        ok = so.status == "pending_approval"
+        done = self.attempt(
+            "so approve",
+            lambda: sales.approve_sales_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        so.status = "pending_fulfillment"
+        self.check_commitments(take_snapshot(self.uow), acting=self.approval_commitments(so))
+
+    def others_releasable(self, pair: Pair, keep: LineKey) -> Decimal:
+        """Commitment at a pair that is not firm and not the picking line's own."""
+        return sum(
+            (
+                max(ZERO, ln.committed - ln.firm)
+                for lk, (p, ln) in self.before.open_lines().items()
+                if p == pair and lk != keep
+            ),
+            ZERO,
+        )
+
+    def predict_pick(
+        self, so: ModelSO, plan: list[tuple[ModelSOLine, Decimal]] | None
+    ) -> tuple[Refusal, Any]:
+        """Whether a pick is refused and why; else the picked lines, each line's commitment
+        after it, and what it takes from less urgent orders."""
+        if so.status not in SO_OPEN:
+            return IllegalTransition, None
+        mode = self.prefs[FULFILL_MODE]
+        snap = self.before.sales_orders[so.number]
+        if plan is None:
+            plan = []
+            for ln in so.lines:
+                qty = ln.to_pick
+                if mode != "ignore_commitment":
+                    qty = min(qty, snap.lines[ln.label].committed - ln.picked)
+                if qty > 0:
+                    plan.append((ln, qty))
+            if not plan:
+                return InsufficientStock, None
+        acting: dict[LineKey, Decimal] = {}
+        taken: dict[Pair, tuple[LineKey, Decimal]] = {}
+        for ln, qty in plan:
+            key = (so.number, ln.label)
+            pair = (ln.sku, so.location)
+            committed = snap.lines[ln.label].committed
+            within = min(qty, ln.to_pick)
+            over = qty - within
+            if over > 0 and not self.pref_on(FULFILL_OVERAGE):
+                return OverageNotAllowed, None
+            if mode == "limit_to_committed" and qty > committed - ln.picked:
+                return CommitmentLimit, None
+            bal = self.before.balance(pair)
+            short = ln.picked + within - committed
+            released = ZERO
+            if short > 0:
+                free = max(ZERO, bal.on_hand - bal.committed)
+                if short > free and mode == "ignore_commitment":
+                    released = min(short - free, self.others_releasable(pair, key))
+                    taken[pair] = (key, short - free)
+                    free += released
+                if short > free:
+                    return InsufficientStock, None
+            line_committed = committed + max(ZERO, short)
+            if over > 0:
+                if mode == "ignore_commitment":
+                    spare = bal.on_hand - line_committed
+                else:
+                    spare = bal.on_hand - (bal.committed + max(ZERO, short))
+                if over > max(ZERO, spare):
+                    return InsufficientStock, None
+            acting[key] = line_committed
+        return None, (plan, acting, taken)
+
+    @precondition(has_sales)
+    @rule(pick=picks, amounts=pick_plans)
+    def pick_order(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.sales, SO_OPEN)
+        so = self.sales[number]
+        self.observe()
+        plan: list[tuple[ModelSOLine, Decimal]] | None = None
+        if amounts is not None:
+            wanted: dict[str, Decimal] = {}
+            for index, amount in amounts:
+                ln = so.lines[index % len(so.lines)]
+                wanted.setdefault(ln.label, resolve(amount, ln.to_pick))
+            plan = [(so.line(label), q) for label, q in wanted.items()]
+        expected, outcome = self.predict_pick(so, plan)
+        asked = None if plan is None else {ln.label: str(q) for ln, q in plan}
+        done = self.attempt("pick", lambda: fulfillment.fulfill(self.uow, number, asked), expected)
+        if done is None:
+            return
+        picked, acting, taken = outcome
+        assert [(x.line, x.quantity) for x in done.lines] == [(ln.label, q) for ln, q in picked]
+        for ln, qty in picked:
+            ln.picked += min(qty, ln.to_pick)
+        self.shipments[done.number] = ModelShipment(
+            done.number, number, [(ln.label, q) for ln, q in picked]
+        )
+        self.check_commitments(take_snapshot(self.uow), acting=acting, taken=taken)
+
+    @precondition(has_shipments)
+    @rule(pick=picks)
+    def pack(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.shipments, frozenset({"picked"}))
+        f = self.shipments[number]
+        self.observe()
+        done = self.attempt(
+            "pack",
+            lambda: fulfillment.pack_fulfillment(self.uow, number),
+            None if f.status == "picked" else IllegalTransition,
+        )
+        if done is not None:
+            f.status = "packed"
+            self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_shipments)
+    @rule(pick=picks)
+    def cancel_pick(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.shipments, frozenset({"picked", "packed"}))
+        f = self.shipments[number]
+        self.observe()
+        done = self.attempt(
+            "cancel pick",
+            lambda: fulfillment.cancel_fulfillment(self.uow, number),
+            None if f.status in ("picked", "packed") else IllegalTransition,
+        )
+        if done is None:
+            return
+        f.status = "cancelled"
+        so = self.sales[f.order]
+        for label, _q in f.lines:
+            ln = so.line(label)
+            others = sum(
+                (
+                    q
+                    for g in self.shipments.values()
+                    if g.order == so.number and g.status in ("picked", "packed")
+                    for lab, q in g.lines
+                    if lab == label
+                ),
+                ZERO,
+            )
+            ln.picked = min(ln.need, others)
+        self.check_commitments(take_snapshot(self.uow))
+
+    def predict_ship(self, f: ModelShipment) -> Refusal:
+        if f.status not in ("picked", "packed"):
+            return IllegalTransition
+        so = self.sales[f.order]
+        snap = self.before.sales_orders[so.number]
+        mode = self.prefs[FULFILL_MODE]
+        for label, qty in f.lines:
+            pair = (so.line(label).sku, so.location)
+            bal = self.before.balance(pair)
+            beyond = qty - snap.lines[label].committed
+            if (
+                beyond > 0
+                and mode != "ignore_commitment"
+                and beyond > max(ZERO, bal.on_hand - bal.committed)
+            ):
+                return InsufficientStock
+        for label, qty in f.lines:
+            ln = so.line(label)
+            pair = (ln.sku, so.location)
+            bal = self.before.balance(pair)
+            if qty > bal.on_hand:
+                return InsufficientStock
+            firm_after = max(ZERO, ln.picked - qty) + sum(
+                (
+                    other.firm
+                    for lk, (p, other) in self.before.open_lines().items()
+                    if p == pair and lk != (so.number, label)
+                ),
+                ZERO,
+            )
+            if firm_after > bal.on_hand - qty:
+                return InsufficientStock
+        return None
+
+    @precondition(has_shipments)
+    @rule(pick=picks)
+    def ship(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.shipments, frozenset({"picked", "packed"}))
+        f = self.shipments[number]
+        self.observe()
+        done = self.attempt(
+            "ship", lambda: fulfillment.ship_fulfillment(self.uow, number), self.predict_ship(f)
+        )
+        if done is None:
+            return
+        so = self.sales[f.order]
+        snap = self.before.sales_orders[so.number]
+        acting: dict[LineKey, Decimal] = {}
+        consumed = set()
+        for label, qty in f.lines:
+            ln = so.line(label)
+            committed = snap.lines[label].committed
+            ln.fulfilled += qty
+            ln.picked = max(ZERO, ln.picked - qty)
+            self.on_hand[(ln.sku, so.location)] -= qty
+            acting[(so.number, label)] = committed - min(committed, qty)
+            consumed.add((ln.sku, so.location))
+        f.status = "shipped"
+        so.status = (
+            "fulfilled"
+            if all(ln.fulfilled >= ln.quantity for ln in so.lines)
+            else "partially_fulfilled"
+        )
+        assert done.status == "shipped"
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    @precondition(has_sales)
+    @rule(pick=picks)
+    def close_sales_order(self, pick: Pick) -> None:
+        closable = frozenset({"pending_fulfillment", "partially_fulfilled", "fulfilled"})
+        number = self.choose_from(pick, self.sales, closable)
+        so = self.sales[number]
+        self.observe()
+        waiting = any(
+            g.order == number and g.status in ("picked", "packed") for g in self.shipments.values()
+        )
+        ok = so.status in closable and not waiting
+        done = self.attempt(
+            "so close",
+            lambda: sales.close_sales_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        snap = self.before.sales_orders[number]
+        freed = frozenset(
+            (ln.sku, so.location)
+            for ln in snap.lines.values()
+            if so.status in SO_OPEN and ln.committed > 0
+        )
+        so.status = "closed"
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
+    # --- purchase orders and receipts ---------------------------------------------------
+
+    @rule(
+        sku=st.sampled_from(STOCKED), qty=quantities("2", "5"), location=st.sampled_from(LOCATIONS)
+    )
+    def order_stock(self, sku: str, qty: Decimal, location: str) -> None:
+        self.observe()
+        done = self.attempt(
+            "po create",
+            lambda: purchasing.create_purchase_order(
+                self.uow, VENDOR, [purchasing.OrderedLine(sku, str(qty))], location=location
+            ),
+            None,
+        )
+        assert done is not None
+        self.purchases[done.number] = ModelPO(done.number, sku, location, qty)
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_purchases)
+    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]))
+    def receive(self, pick: Pick, amount: str) -> None:
+        receivable = frozenset({"open", "partially_received"})
+        number = self.choose_from(pick, self.purchases, receivable)
+        po = self.purchases[number]
+        qty = resolve(amount, po.quantity - po.received)
+        self.observe()
+        expected: Refusal = None
+        if po.status not in receivable:
+            expected = IllegalTransition
+        elif qty > po.quantity - po.received and not self.pref_on(RECEIPT_OVERAGE):
+            expected = OverageNotAllowed
+        done = self.attempt(
+            "receive",
+            lambda: purchasing.receive_purchase_order(self.uow, number, {po.sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        po.received += qty
+        po.status = "received" if po.received >= po.quantity else "partially_received"
+        self.on_hand[(po.sku, po.location)] += qty
+        self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
 
     # --- after every step -----------------------------------------------------------------
 
@@ -800,6 +1363,24 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 assert ZERO <= ln.committed <= ln.need, (number, ln)
                 if not ml.overage_allowed:
                     assert ln.committed + ln.issued <= ln.required, (number, ln)
+        assert set(snap.sales_orders) == set(self.sales)
+        for number, so in self.sales.items():
+            got = snap.sales_orders[number]
+            assert got.status == so.status, number
+            for ml in so.lines:
+                sl = got.lines[ml.label]
+                assert (sl.quantity, sl.fulfilled, sl.picked) == (
+                    ml.quantity,
+                    ml.fulfilled,
+                    ml.picked,
+                ), (number, ml.label)
+                assert ZERO <= sl.picked <= sl.committed <= sl.need, (number, sl)
+                if so.status not in SO_OPEN:
+                    assert sl.committed == 0, (number, sl)
+        assert snap.fulfillments == {n: f.status for n, f in self.shipments.items()}
+        assert snap.purchase_orders == {
+            n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
+        }
 
 
 def test_work_order_state_machine(plant_template: Path) -> None:

@@ -11,6 +11,7 @@ from app.errors import AlreadyExists, NotFound, ValidationError
 from app.models import ROLES, AppUser, Preference, utcnow
 from app.services.auth import hash_secret
 from app.services.engine import changes
+from app.services.engine.parsing import parse_name
 from app.services.engine.permissions import Permission
 from app.services.engine.preferences import SPECS, PrefSpec, load_preferences, validate
 from app.services.engine.uow import Transaction, posting, query
@@ -81,9 +82,9 @@ def list_users(tx: Transaction) -> list[UserInfo]:
 def add_user(tx: Transaction, username: str, role: str, *, secret: str | None = None) -> UserInfo:
     """Register a user, with their PIN or password when given (kept only as a hash). The
     first one must be an admin, so nobody is locked out."""
-    name = (username or "").strip()
-    if not name or len(name) > 64:
-        raise ValidationError("user name must be 1 to 64 characters")
+    name = parse_name(username, field="user name", max_length=64)
+    if name.startswith("#"):
+        raise ValidationError("a user name may not start with # (the scan station reads badges)")
     role_text = _check_role(role)
     tx.set_document(name)
     if tx.session.get(AppUser, name) is not None:

@@ -27,6 +27,7 @@ from app.services.engine.demand import sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
 from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_id, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 
@@ -227,7 +228,8 @@ def adjust_stock(
     loc = location_ref(tx.session, location)
     tx.set_document(item.sku)
     StockBook.of(tx).lock([(item.id, loc.id)])
-    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=memo)
+    note = parse_text(memo, field="memo", max_length=200) or None
+    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note)
     tx.note(location=loc.code, quantity=qty)
     tx.settle()  # commit-after-entry first: the position shows what it committed
     bal = StockBook.of(tx).balance(item.id, loc.id)
@@ -309,9 +311,13 @@ _REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)
 
 
 @posting("stock.reverse", Permission.ADJUST_STOCK)
-def reverse_adjustment(tx: Transaction, event_id: int, memo: str | None = None) -> ReversalResult:
+def reverse_adjustment(
+    tx: Transaction, event_id: object, memo: str | None = None
+) -> ReversalResult:
     """Correct an adjustment posting by appending its exact opposite. Work order postings are
     corrected through the work order, not here."""
+    event_id = parse_id(event_id, field="event id")
+    memo = parse_text(memo, field="memo", max_length=200) or None
     tx.set_document(f"event {event_id}")
     le = LedgerEntry
     entries = tx.session.execute(

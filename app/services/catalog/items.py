@@ -27,7 +27,7 @@ from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.lookup import CODE_LENGTH, SKU_LENGTH, item_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
-from app.services.engine.parsing import parse_code, parse_flag
+from app.services.engine.parsing import parse_code, parse_flag, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 
@@ -258,7 +258,7 @@ def list_locations(tx: Transaction) -> list[LocationInfo]:
 @posting("location.add", Permission.EDIT_ITEMS)
 def add_location(tx: Transaction, code: str, name: str) -> LocationInfo:
     code = parse_code(code, field="location code", max_length=CODE_LENGTH)
-    name = (name or "").strip() or code
+    name = parse_text(name, field="location name", max_length=120) or code
     tx.set_document(code)
     if tx.session.scalar(select(exists().where(Location.code == code))):
         raise AlreadyExists(f"location {code!r} already exists")

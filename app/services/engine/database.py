@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import SchemaError
@@ -53,8 +53,17 @@ class Database:
     """One database: where it is, its engine and its session factory."""
 
     def __init__(self, url: str | URL, *, echo: bool = False) -> None:
-        self.url = make_url(url)
-        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        try:
+            self.url = make_url(url)
+        except ArgumentError:
+            raise SchemaError(f"{str(url)[:80]!r} is not a database file or URL") from None
+        backend = self.url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise SchemaError(
+                f"{backend!r} databases are not supported: use a SQLite file or a "
+                "postgresql+psycopg:// URL"
+            )
+        self.is_sqlite = backend == "sqlite"
         self.engine: Engine = create_engine(self.url, echo=echo)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -105,6 +114,8 @@ class Database:
             # Look before connecting: connecting would turn an empty file into a WAL database.
             if not path.exists() or (path.is_file() and path.stat().st_size == 0):
                 return SchemaState(current=None, head=head, has_tables=False)
+            if not path.is_file():
+                raise SchemaError(f"{path} is not a Shopfloor database (not a file)")
             if not _looks_like_sqlite(path):
                 raise SchemaError(f"{path} is not a Shopfloor database (not a SQLite file)")
         try:

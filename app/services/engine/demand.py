@@ -149,6 +149,13 @@ class DemandSource:
         )
 
     @cached_property
+    def of_document(self) -> Select[Any]:
+        """The lines of one document (`document`), in their order."""
+        return self.selected.where(self.document_id == bindparam("document")).order_by(
+            *self.line_order
+        )
+
+    @cached_property
     def open_at(self) -> Select[Any]:
         """Open lines of some items at one location (`items`, `location`)."""
         return self.selected.where(
@@ -286,10 +293,10 @@ class DemandBook:
             self._lines[key] = line
         return line
 
-    def lines_of(self, source: DemandSource, *where: ColumnElement[bool]) -> list[DemandLine]:
-        """Lines of one source matching `where` (any status), through the identity map."""
-        stmt = source.selected.where(*where).order_by(*source.line_order)
-        return [self.adopt(source, row) for row in self.tx.session.execute(stmt)]
+    def lines_of(self, source: DemandSource, document_id: int) -> list[DemandLine]:
+        """The lines of one document (any status), through the identity map."""
+        rows = self.tx.session.execute(source.of_document, {"document": document_id})
+        return [self.adopt(source, row) for row in rows]
 
     def open_line(self, kind: str, line_id: int) -> DemandLine | None:
         """One line of a kind, if it is open demand (through the identity map)."""

@@ -15,7 +15,7 @@ from app.services.engine.parsing import lookup_key
 
 _ITEM = cast(Table, Item.__table__)
 _LOCATION = cast(Table, Location.__table__)
-_ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active")
+_ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active", "drop_ship")
 SKU_LENGTH = cast(Any, _ITEM.c.sku.type).length
 CODE_LENGTH = cast(Any, _LOCATION.c.code.type).length
 
@@ -44,6 +44,7 @@ class ItemRef:
     item_type: str
     standard_cost: Decimal
     active: bool
+    drop_ship: bool = False
 
     @property
     def type(self) -> ItemType:
@@ -69,6 +70,24 @@ def item_ref_by_sku(session: Session, sku: str) -> ItemRef:
     if row is None:
         raise NotFound(f"unknown sku {text!r}")
     return item_ref(row)
+
+
+_ITEMS_BY_SKU = select(*ITEM_COLUMNS).where(_ITEM.c.sku.in_(bindparam("skus", expanding=True)))
+
+
+def item_refs_by_sku(session: Session, skus: list[str]) -> dict[str, ItemRef]:
+    """Several items at once, by sku (as typed or scanned); an unknown sku is refused."""
+    wanted = [lookup_key(s, noun="sku", max_length=SKU_LENGTH) for s in skus]
+    found = {
+        ref.sku: ref
+        for ref in (
+            item_ref(r) for r in session.execute(_ITEMS_BY_SKU, {"skus": sorted(set(wanted))})
+        )
+    }
+    for text in wanted:
+        if text not in found:
+            raise NotFound(f"unknown sku {text!r}")
+    return {s: found[t] for s, t in zip(skus, wanted, strict=True)}
 
 
 def location_ref(session: Session, code: str | None = None) -> LocationRef:

@@ -36,6 +36,7 @@ from app.errors import PermissionDenied, ShopfloorError
 from app.models import AppUser, AuditEvent, utcnow
 from app.services.engine.changes import NO_CHANGES, Changes, ChangeSet
 from app.services.engine.database import Database
+from app.services.engine.parsing import parse_name
 from app.services.engine.permissions import Permission, allowed
 from app.services.engine.preferences import Preferences, load_preferences
 
@@ -71,7 +72,11 @@ class Actor:
 
     @classmethod
     def current(cls, user: str | None = None) -> Actor:
-        return cls(user=user or config.current_user(), workstation=config.current_workstation())
+        """The user named (or $SHOPFLOOR_USER, or the login name) at this workstation;
+        a name that is not one line of valid text is refused."""
+        name = parse_name(user or config.current_user(), field="user name", max_length=64)
+        station = parse_name(config.current_workstation(), field="workstation", max_length=120)
+        return cls(user=name, workstation=station)
 
 
 class Book(Protocol):

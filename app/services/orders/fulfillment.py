@@ -51,6 +51,7 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.parsing import parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
@@ -300,7 +301,8 @@ def fulfill(
     quantities = _pick_quantities(tx, so, lines)
     for line, qty in quantities:
         _reserve(tx, so, line, qty)
-    f = FulfillmentBook.of(tx).create(so, quantities, status=FulfillmentStatus.PICKED, memo=memo)
+    note = parse_text(memo, field="memo", max_length=200) or None
+    f = FulfillmentBook.of(tx).create(so, quantities, status=FulfillmentStatus.PICKED, memo=note)
     tx.set_document(f.number)
     tx.note(order=so.number, picked={ln.label: q for ln, q in quantities})
     return fulfillment_info(tx, f, so)

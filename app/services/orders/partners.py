@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.errors import AlreadyExists, NotFound, ValidationError
 from app.models import Customer, Item, Vendor
@@ -73,6 +73,37 @@ def customer_by_name(tx: Transaction, name: str) -> Customer:
     if found is None:
         raise NotFound(f"unknown customer {text!r}")
     return found
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer as an order reads it."""
+
+    id: int
+    name: str
+    ship_to: str
+    default_priority: int
+    active: bool
+
+
+_CUSTOMER_BY_NAME = select(
+    Customer.id, Customer.name, Customer.ship_to, Customer.default_priority, Customer.active
+).where(Customer.name == bindparam("name"))
+
+
+def customer_ref(tx: Transaction, name: str) -> CustomerRef:
+    """A customer by name, as plain data (one light query)."""
+    text = " ".join(lookup_key(name, noun="customer", max_length=NAME_LENGTH).split())
+    row = tx.session.execute(_CUSTOMER_BY_NAME, {"name": text}).first()
+    if row is None:
+        raise NotFound(f"unknown customer {text!r}")
+    return CustomerRef(
+        id=row.id,
+        name=row.name,
+        ship_to=row.ship_to,
+        default_priority=row.default_priority,
+        active=row.active,
+    )
 
 
 def vendor_by_name(tx: Transaction, name: str) -> Vendor:

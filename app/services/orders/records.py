@@ -279,7 +279,10 @@ _UPDATE_LINE_QUANTITY = (
     .values(quantity=bindparam("b_quantity", type_=_SOL.c.quantity.type))
 )
 _INSERT_SO = insert(_SO).returning(_SO.c.id)
-_INSERT_LINE = insert(_SOL).returning(_SOL.c.id)
+_INSERT_LINES = insert(_SOL)
+_SELECT_LINE_IDS = select(_SOL.c.id, _SOL.c.line_no, _SOL.c.member_no).where(
+    _SOL.c.sales_order_id == bindparam("so_id")
+)
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,7 @@ class SalesOrderBook:
         demand.name_document(SALES_ORDER_DEMAND.kind, so.id, so.number)
         so.lines = cast(
             list[OrderLine],
-            demand.lines_of(SALES_ORDER_DEMAND, _SOL.c.sales_order_id == so.id),
+            demand.lines_of(SALES_ORDER_DEMAND, so.id),
         )
         for ln in so.lines:
             self._quantities[ln.id] = ln.required
@@ -346,47 +349,78 @@ class SalesOrderBook:
         self.tx.changed.add(changes.SALES_ORDER, header.number)
         return header
 
-    def add_line(
-        self, so: SalesOrderRecord, new: NewOrderLine, parent: OrderLine | None = None
-    ) -> OrderLine:
-        """Insert a line (kit members after their kit) and track it as demand."""
-        line_id = self.tx.session.execute(
-            _INSERT_LINE,
-            {
-                "sales_order_id": so.id,
-                "line_no": new.line_no,
-                "member_no": new.member_no,
-                "parent_id": parent.id if parent is not None else None,
-                "item_id": new.item.id,
-                "quantity": new.quantity,
-                "rate": new.rate,
-                "path": new.path.value,
-                "committed": ZERO,
-                "picked": ZERO,
-                "fulfilled": ZERO,
-            },
-        ).scalar_one()
-        line = OrderLine(
-            kind=SALES_ORDER_DEMAND.kind,
-            id=line_id,
-            document_id=so.id,
-            item_id=new.item.id,
-            location_id=so.location_id,
-            required=new.quantity,
-            consumed=ZERO,
-            committed=ZERO,
-            urgency=so.urgency,
-            line_no=new.line_no,
-            member_no=new.member_no,
-            parent_id=parent.id if parent is not None else None,
-            path=new.path.value,
-            rate=new.rate,
-            item=new.item,
+    def add_lines(
+        self, so: SalesOrderRecord, lines: list[tuple[NewOrderLine, list[NewOrderLine]]]
+    ) -> list[OrderLine]:
+        """Insert lines (a kit's members after it, pointing at it) and track them as
+        demand: one statement for the lines, one for the members."""
+        parents = self._insert(so, [(ln, None) for ln, _members in lines])
+        members = self._insert(
+            so, [(m, parent) for (_ln, ms), parent in zip(lines, parents, strict=True) for m in ms]
         )
-        DemandBook.of(self.tx).add_new(line)
-        self._quantities[line.id] = line.required
-        so.lines.append(line)
-        return line
+        by_line: dict[int, list[OrderLine]] = {}
+        for m in members:
+            by_line.setdefault(m.line_no, []).append(m)
+        added = []
+        for parent in parents:
+            added += [parent, *by_line.get(parent.line_no, [])]
+        return added
+
+    def _insert(
+        self, so: SalesOrderRecord, lines: list[tuple[NewOrderLine, OrderLine | None]]
+    ) -> list[OrderLine]:
+        if not lines:
+            return []
+        session = self.tx.session
+        session.execute(
+            _INSERT_LINES,
+            [
+                {
+                    "sales_order_id": so.id,
+                    "line_no": new.line_no,
+                    "member_no": new.member_no,
+                    "parent_id": parent.id if parent is not None else None,
+                    "item_id": new.item.id,
+                    "quantity": new.quantity,
+                    "rate": new.rate,
+                    "path": new.path.value,
+                    "committed": ZERO,
+                    "picked": ZERO,
+                    "fulfilled": ZERO,
+                }
+                for new, parent in lines
+            ],
+        )
+        ids = {
+            (r.line_no, r.member_no): r.id
+            for r in session.execute(_SELECT_LINE_IDS, {"so_id": so.id})
+        }
+        demand = DemandBook.of(self.tx)
+        out = []
+        for new, parent in lines:
+            line = OrderLine(
+                kind=SALES_ORDER_DEMAND.kind,
+                id=ids[(new.line_no, new.member_no)],
+                document_id=so.id,
+                item_id=new.item.id,
+                location_id=so.location_id,
+                required=new.quantity,
+                consumed=ZERO,
+                committed=ZERO,
+                urgency=so.urgency,
+                line_no=new.line_no,
+                member_no=new.member_no,
+                parent_id=parent.id if parent is not None else None,
+                path=new.path.value,
+                rate=new.rate,
+                item=new.item,
+            )
+            demand.add_new(line)
+            self._quantities[line.id] = line.required
+            so.lines.append(line)
+            out.append(line)
+        so.lines.sort(key=lambda ln: (ln.line_no, ln.member_no))
+        return out
 
     def write(self, event_id: int) -> None:
         session = self.tx.session

@@ -50,9 +50,10 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Pair, StockBook
 from app.services.engine.lookup import (
     ItemRef,
+    LocationRef,
     item_columns,
     item_ref,
-    item_ref_by_sku,
+    item_refs_by_sku,
     location_ref,
 )
 from app.services.engine.numbering import next_number
@@ -61,7 +62,7 @@ from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 from app.services.orders import purchasing
-from app.services.orders.partners import customer_by_name
+from app.services.orders.partners import customer_ref
 from app.services.orders.records import (
     NewOrderLine,
     OrderLine,
@@ -143,8 +144,9 @@ def _entries_to_lines(
     if not entries:
         raise ValidationError("a sales order needs at least one line")
     out = []
+    refs = item_refs_by_sku(tx.session, [e.sku for e in entries])
     for n, entry in enumerate(entries, start=first_line_no):
-        item = item_ref_by_sku(tx.session, entry.sku)
+        item = refs[entry.sku]
         if not item.active:
             raise ValidationError(f"{item.sku} is inactive")
         qty = parse_quantity(entry.quantity, f"quantity of {item.sku}")
@@ -153,8 +155,7 @@ def _entries_to_lines(
             if entry.rate is None or entry.rate == ""
             else parse_decimal(entry.rate, field=f"rate of {item.sku}", non_negative=True)
         )
-        drop_ship_item = bool(tx.session.scalar(select(Item.drop_ship).where(Item.id == item.id)))
-        path = resolve_path(item, drop_ship_item, parse_path(entry.path))
+        path = resolve_path(item, item.drop_ship, parse_path(entry.path))
         if path == LinePath.BUILD:
             active_bom(tx, item)  # refuse now: it must be buildable
         line = NewOrderLine(n, 0, item, qty, rate, path)
@@ -182,13 +183,7 @@ def _entries_to_lines(
 def _add_lines(
     tx: Transaction, so: SalesOrderRecord, lines: list[tuple[NewOrderLine, list[NewOrderLine]]]
 ) -> list[OrderLine]:
-    book = SalesOrderBook.of(tx)
-    added = []
-    for line, members in lines:
-        parent = book.add_line(so, line)
-        added.append(parent)
-        added += [book.add_line(so, member, parent) for member in members]
-    return added
+    return SalesOrderBook.of(tx).add_lines(so, lines)
 
 
 # --- opening an order: demand, special-order work orders, drop-ship purchase orders -------
@@ -231,7 +226,7 @@ def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
     StockBook.of(tx).lock(pairs)
     commitment.open_demand(tx, stocked)
     commitment.commit_available(tx, stocked)
-    location = location_ref(tx.session, so.location_code)
+    location = LocationRef(id=so.location_id, code=so.location_code)
     status = WOStatus(tx.prefs.default_work_order_status)
     created = []
     for ln, bom in to_build:
@@ -298,7 +293,7 @@ def create_sales_order(
 ) -> SalesOrderInfo:
     """Enter a sales order; in pending fulfillment (the default status preference) it is
     approved at once."""
-    cust = customer_by_name(tx, customer)
+    cust = customer_ref(tx, customer)
     if not cust.active:
         raise ValidationError(f"customer {cust.name!r} is inactive")
     st = parse_status(status, tx.prefs.default_sales_order_status)
@@ -584,35 +579,38 @@ def _kit_fulfilled(so: SalesOrderRecord, kit: OrderLine) -> Decimal:
     return min(round_quantity(m.fulfilled * kit.required / m.required) for m in members)
 
 
+_MADE_BY_WORK_ORDERS = (
+    select(WorkOrder.sales_order_line_id.label("line_id"), WorkOrder.number)
+    .join(SalesOrderLine, SalesOrderLine.id == WorkOrder.sales_order_line_id)
+    .where(SalesOrderLine.sales_order_id == bindparam("so"))
+    .order_by(WorkOrder.id)
+)
+_MADE_BY_PURCHASE_ORDERS = (
+    select(PurchaseOrderLine.sales_order_line_id.label("line_id"), PurchaseOrder.number)
+    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+    .where(PurchaseOrder.sales_order_id == bindparam("so"))
+    .order_by(PurchaseOrder.id)
+)
+_FULFILLMENTS_OF = (
+    select(Fulfillment.number)
+    .where(Fulfillment.sales_order_id == bindparam("so"))
+    .order_by(Fulfillment.id)
+)
+
+
 def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
-    ids = [ln.id for ln in so.lines]
     created: dict[int, list[str]] = {}
     work_orders: list[str] = []
     purchase_orders: list[str] = []
-    if ids:
-        for r in tx.session.execute(
-            select(WorkOrder.sales_order_line_id.label("line_id"), WorkOrder.number)
-            .where(WorkOrder.sales_order_line_id.in_(ids))
-            .order_by(WorkOrder.id)
-        ):
-            created.setdefault(r.line_id, []).append(r.number)
-            work_orders.append(r.number)
-        for r in tx.session.execute(
-            select(PurchaseOrderLine.sales_order_line_id.label("line_id"), PurchaseOrder.number)
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-            .where(PurchaseOrderLine.sales_order_line_id.in_(ids))
-            .order_by(PurchaseOrder.id)
-        ):
-            created.setdefault(r.line_id, []).append(r.number)
-            if r.number not in purchase_orders:
-                purchase_orders.append(r.number)
-    fulfillments = list(
-        tx.session.scalars(
-            select(Fulfillment.number)
-            .where(Fulfillment.sales_order_id == so.id)
-            .order_by(Fulfillment.id)
-        )
-    )
+    params = {"so": so.id}
+    for r in tx.session.execute(_MADE_BY_WORK_ORDERS, params):
+        created.setdefault(r.line_id, []).append(r.number)
+        work_orders.append(r.number)
+    for r in tx.session.execute(_MADE_BY_PURCHASE_ORDERS, params):
+        created.setdefault(r.line_id, []).append(r.number)
+        if r.number not in purchase_orders:
+            purchase_orders.append(r.number)
+    fulfillments = list(tx.session.scalars(_FULFILLMENTS_OF, params))
     open_demand = so.state in SO_OPEN_DEMAND
     lines = []
     for ln in so.lines:

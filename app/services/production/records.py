@@ -297,7 +297,7 @@ class WorkOrderBook:
         wo.saved = wo.values()
         demand = DemandBook.of(self.tx)
         demand.name_document(WORK_ORDER_DEMAND.kind, wo.id, wo.number)
-        lines = demand.lines_of(WORK_ORDER_DEMAND, _LINE.c.work_order_id == wo.id)
+        lines = demand.lines_of(WORK_ORDER_DEMAND, wo.id)
         wo.lines = cast(list[ComponentLine], lines)
         if variances:
             wo.variances = [

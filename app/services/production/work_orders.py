@@ -67,7 +67,7 @@ from app.services.engine.lookup import (
 )
 from app.services.engine.numbering import next_number
 from app.services.engine.paging import Listing, Page, PageRequest
-from app.services.engine.parsing import lookup_key, parse_date, parse_int, shown
+from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
@@ -346,10 +346,10 @@ def create_in_transaction(
             priority=priority,
             created_at=now,
             created_by=tx.actor.user,
-            created_from=(created_from or "").strip() or None,
+            created_from=parse_text(created_from, field="created from", max_length=64) or None,
             sales_order_line_id=for_line[0] if for_line else None,
             customer_po=for_line[1] if for_line else None,
-            memo=(memo or "").strip() or None,
+            memo=parse_text(memo, field="memo", max_length=200) or None,
             released_at=now if released else None,
             closed_at=None,
         ),
