@@ -434,7 +434,7 @@ class _TicketBuilder:
         )
         note = f"Each kit: {contents}"
         if self.uncommitted and left > ready:
-            note = f"{fmt(left - ready)} not committed; {note}"
+            note = f"{note}; {fmt(left - ready)} not committed"
         return [
             PickLine(
                 line=kit.line,

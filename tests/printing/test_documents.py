@@ -469,7 +469,7 @@ def test_picking_ticket_under_every_combination_of_the_preferences(uow: UnitOfWo
                     assert "Kit: pick the members below" in text
                     assert notes.get("3.1") == ("1 not committed" if uncommitted else None)
                 else:
-                    kit_note = f"1 not committed; {each_kit}" if uncommitted else each_kit
+                    kit_note = f"{each_kit}; 1 not committed" if uncommitted else each_kit
                     assert notes["3"] == kit_note and kit_note in text
                 assert ("Service: nothing to pick" in text) is non_inventory
 
