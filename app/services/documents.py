@@ -14,7 +14,8 @@ Queries (one read-only transaction each) return the printing dataclasses:
 
 `render_*` turn them into a `RenderedDocument` without touching the database (a window can
 run them in the background); the `*_pdf` functions read and render in one call;
-`print_document` queues a rendered document on the named or the default printer.
+`print_document` queues a rendered document on the named or the default printer. Label
+counts and start positions may be given as typed (text or int); they are read by `parse_int`.
 
 What each document lists, and why, is in docs/rules.md ("Printed documents").
 """
@@ -692,7 +693,7 @@ def _copies(count: object, field: str) -> int:
 
 @query()
 def item_labels(
-    tx: Transaction, skus: Sequence[str], *, count: int = 1, location: str | None = None
+    tx: Transaction, skus: Sequence[str], *, count: int | str = 1, location: str | None = None
 ) -> list[ItemLabel]:
     """`count` labels of each item (sku, name, its bin at `location`, default: the default
     location), in the order given."""
@@ -725,7 +726,7 @@ def item_labels(
 
 @query()
 def finished_goods_labels(
-    tx: Transaction, wo_number: str, *, count: int | None = None
+    tx: Transaction, wo_number: str, *, count: int | str | None = None
 ) -> list[FinishedGoodsLabel]:
     """Labels for what a work order has built, dated by its last completion: one label for
     the whole built quantity, or `count` labels sharing it equally."""
@@ -922,7 +923,7 @@ def _labels_reference(labels: Sequence[Label]) -> str:
 
 
 def render_labels(
-    labels: Sequence[Label], settings: PrintSettings, *, start: int = 1
+    labels: Sequence[Label], settings: PrintSettings, *, start: int | str = 1
 ) -> RenderedDocument:
     """Labels in the configured layout; on a sheet from position `start` (1 = top left)."""
     if not labels:
@@ -978,9 +979,9 @@ def item_labels_pdf(
     uow: UnitOfWork,
     skus: Sequence[str],
     *,
-    count: int = 1,
+    count: int | str = 1,
     location: str | None = None,
-    start: int = 1,
+    start: int | str = 1,
 ) -> RenderedDocument:
     labels, settings = _read(
         uow, lambda tx: item_labels.within(tx, skus, count=count, location=location)
@@ -989,7 +990,7 @@ def item_labels_pdf(
 
 
 def finished_goods_labels_pdf(
-    uow: UnitOfWork, wo_number: str, *, count: int | None = None, start: int = 1
+    uow: UnitOfWork, wo_number: str, *, count: int | str | None = None, start: int | str = 1
 ) -> RenderedDocument:
     labels, settings = _read(
         uow, lambda tx: finished_goods_labels.within(tx, wo_number, count=count)
