@@ -119,6 +119,8 @@ def main() -> int:
             save(detail.dialog, out, "close-variance")
             detail.dialog.reject()
 
+        order_side(window, ctx, out, page, settle)
+
         # Users, then the sign-in screen they get.
         uow = UnitOfWork(database, Actor("anna", "office"))
         admin.add_user(uow, "anna", "admin", secret="4711")
@@ -138,6 +140,70 @@ def main() -> int:
         database.dispose()
         del app
     return 0
+
+
+def order_side(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """The order side: sales orders, an order being entered, picking by scan, the queues,
+    purchasing and receiving, finance, trace, and the print preview of a picking ticket."""
+    page("sales-orders", "sales_orders")
+    page("sales-order", "sales_order", number="SO-000001")
+
+    orders = window.show_page("sales_orders")
+    settle(ctx)
+    orders.new_order()
+    settle(ctx)
+    dialog = orders.dialog
+    dialog.customer.setText("Harbor Cycles")
+    dialog.customer_po.setText("HC-9001")
+    dialog.ship_date.setText("2026-12-18")
+    for n, (sku, qty, rate) in enumerate(
+        [("LIGHT-SET", "8", "19.00"), ("GIFT-SET", "2", "45.00"), ("HELMET-M", "3", "34.00")]
+    ):
+        line = dialog.lines[n] if n < len(dialog.lines) else dialog.add_line()
+        line.sku.setText(sku)
+        line.quantity.setText(qty)
+        line.rate.setText(rate)
+        dialog.check_line(line)
+    settle(ctx)
+    save(dialog, out, "new-sales-order")
+    dialog.reject()
+
+    page("picking-queue", "picking_queue")
+
+    def scanning() -> None:
+        station = window.pages["pick_station"]
+        for code in ("SO-000001", "4", "HELMET-M", "4", "LOCK-U", "BELL", "2", "LIGHT-SET"):
+            station.submit(code)
+            settle(ctx)
+
+    page("pick-pack-ship", "pick_station", scanning)
+    window.pages["pick_station"].submit("#PICK")
+    settle(ctx)
+    page("packing-queue", "packing_queue")
+    page("fulfillment", "fulfillment", number="IF-000003")
+    page("purchase-orders", "purchase_orders")
+    page("purchase-order", "purchase_order", number="PO-000002")
+
+    def receiving() -> None:
+        dock = window.pages["receiving"]
+        for code in ("PO-000002", "6", "LIGHT-SET", "HELMET-M"):
+            dock.submit(code)
+            settle(ctx)
+
+    page("receiving", "receiving", receiving)
+    page("finance", "finance")
+    page("trace", "trace", reference="72622")
+
+    detail = window.show_page("sales_order", number="SO-000003")
+    settle(ctx)
+    detail.picking_ticket()
+    settle(ctx)
+    if detail.preview is not None and detail.preview.dialog is not None:
+        preview = detail.preview.dialog
+        preview.resize(1100, 900)
+        settle(ctx)
+        save(preview, out, "print-preview")
+        preview.reject()
 
 
 if __name__ == "__main__":

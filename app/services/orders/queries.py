@@ -1,15 +1,22 @@
 """Small reads the order screens need besides the documents themselves: the statuses to
-filter by, and where each item sits (its bin), so a pick list on a screen walks the shelves
-in the same order as the printed picking ticket."""
+filter by, an order line's stock as it is typed, and where each item sits (its bin), so a
+pick list on a screen walks the shelves in the same order as the printed picking ticket."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.errors import InvalidQuantity
 from app.models import FulfillmentStatus, Item, ItemBin, Location, POStatus, SOStatus
+from app.models.quantity import ZERO
+from app.services import inventory
+from app.services.engine.parsing import parse_quantity
 from app.services.engine.uow import Transaction, query
+from app.services.inventory import StockPosition
 
 
 def sales_order_statuses() -> list[tuple[str, str]]:
@@ -25,6 +32,27 @@ def purchase_order_statuses() -> list[tuple[str, str]]:
 def fulfillment_statuses(tx: Transaction) -> list[tuple[str, str]]:
     """Every fulfillment status with the plant's own name for it (a preference)."""
     return [(s.value, tx.prefs.status_name(s.value)) for s in FulfillmentStatus]
+
+
+@dataclass(frozen=True)
+class LineAvailability:
+    """An item's stock at the order's location, and how much of the quantity typed it lacks
+    (zero while the quantity is not a valid one yet: saving refuses it in words)."""
+
+    position: StockPosition
+    short: Decimal
+
+
+@query()
+def line_availability(
+    tx: Transaction, sku: str, quantity: str, location: str | None
+) -> LineAvailability:
+    position = inventory.stock_position.within(tx, sku, location)
+    try:
+        wanted = parse_quantity(quantity) if quantity.strip() else ZERO
+    except InvalidQuantity:
+        wanted = ZERO
+    return LineAvailability(position, max(ZERO, wanted - position.available))
 
 
 @query()

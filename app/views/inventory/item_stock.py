@@ -113,7 +113,7 @@ class ItemStockPage(Page):
         self.reverse_button = button(
             "&Reverse adjustment…", self.reverse, name="reverse_adjustment"
         )
-        self.labels_button = button("&Labels…", self.print_labels, name="item_labels")
+        self.labels_button = button("Print item &labels…", self.print_labels, name="item_labels")
         self.item_name = caption_label()
         self.item_name.setWordWrap(False)
         layout.addLayout(
@@ -126,7 +126,6 @@ class ItemStockPage(Page):
                 self.where,
                 self.adjust_button,
                 self.reverse_button,
-                self.labels_button,
             )
         )
 
@@ -168,6 +167,7 @@ class ItemStockPage(Page):
             section(
                 "Who holds it and who waits, in commitment order",
                 self.holder_table,
+                self.labels_button,
             )
         )
         split.addWidget(section("Ledger, newest first", self.ledger_table))

@@ -38,6 +38,7 @@ from app.views.common.table_model import (
     qty_column,
 )
 from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
+from app.views.orders.common import fit_columns
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 MOMENTS = [
@@ -160,11 +161,13 @@ class FinancePage(Page):
         self.events.loaded.connect(self._loaded)
         self.events_table = DataTable(self.events, settings_key="finance_events", stretch=6)
         self.events_table.setWordWrap(False)
+        fit_columns(self.events_table, 6)
         self.events_table.setObjectName("finance_events")
         self.events_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.lines = RowTableModel(LINE_COLUMNS, self)
         self.lines_table = DataTable(self.lines, settings_key="finance_lines", stretch=6)
         self.lines_table.setObjectName("finance_lines")
+        fit_columns(self.lines_table, 6)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.events_table)
         split.addWidget(section("Lines of the event", self.lines_table))
@@ -187,6 +190,7 @@ class FinancePage(Page):
         self.drop_ship = RowTableModel(DROP_SHIP_COLUMNS, self)
         self.drop_table = DataTable(self.drop_ship, settings_key="finance_drop_ship", stretch=7)
         self.drop_table.setObjectName("finance_drop_ship")
+        fit_columns(self.drop_table, 2)
         self.drop_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         drop_layout.addWidget(self.drop_table, 1)
         self.tabs.addTab(drop, "Drop-ship lines")
@@ -202,6 +206,7 @@ class FinancePage(Page):
         self.invoice = RowTableModel(INVOICE_COLUMNS, self)
         self.invoice_table = DataTable(self.invoice, settings_key="finance_invoice", stretch=8)
         self.invoice_table.setObjectName("finance_invoice")
+        fit_columns(self.invoice_table, 1)
         self.invoice_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         invoice_layout.addWidget(self.invoice_table, 1)
         self.tabs.addTab(invoice, "Ready to invoice")

@@ -19,7 +19,7 @@ from app.views.common.runner import AppContext, run_op
 from app.views.common.status import StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
-from app.views.orders.common import LinkLabel, fields_grid
+from app.views.orders.common import LinkLabel, fields_grid, fit_columns
 from app.views.orders.order_entry import PATH_WORDS
 from app.views.production.detail import PostingDialog
 
@@ -110,6 +110,7 @@ class FulfillmentPage(Page):
         self.lines = RowTableModel(LINE_COLUMNS, self)
         self.lines_table = DataTable(self.lines, settings_key="if_lines", stretch=2)
         self.lines_table.setObjectName("if_lines")
+        fit_columns(self.lines_table, 2)
         layout.addWidget(section("Lines", self.lines_table), 1)
         self.dialog: Any = None
         self.preview: Any = None

@@ -6,6 +6,7 @@ every value when the order is saved and refuses in words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
@@ -25,16 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ShopfloorError
-from app.services import inventory
 from app.services.catalog import items
 from app.services.engine.uow import UnitOfWork
-from app.services.inventory import StockPosition
-from app.services.orders import partners, sales
+from app.services.orders import partners, queries, sales
 from app.services.orders.partners import CustomerInfo
+from app.services.orders.queries import LineAvailability
 from app.services.orders.sales import LineEntry, SalesOrderInfo, SalesOrderLineInfo
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import MESSAGE_COLOURS, MUTED, chip_style, font
+from app.views.common.status import MESSAGE_COLOURS, MUTED, SHORT, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
 
 PATHS = [
@@ -59,7 +59,7 @@ WIDTHS = {
     "rate": 100,
     "on_hand": 100,
     "committed": 110,
-    "available": 110,
+    "available": 150,
     "remove": 40,
 }
 AVAILABILITY_DELAY_MS = 300
@@ -176,12 +176,14 @@ class LineEditor(QWidget):
             self.rate.setReadOnly(True)
             self.remove.setEnabled(False)
             self.remove.setToolTip("A saved line stays; change its quantity")
-        self.asked: tuple[str, str] | None = None
+        self.asked: tuple[str, str, str] | None = None
+        self.short = Decimal(0)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AVAILABILITY_DELAY_MS)
         self._timer.timeout.connect(self._item_changed)
         self.sku.textEdited.connect(lambda _t: self._timer.start())
+        self.quantity.textEdited.connect(lambda _t: self._timer.start())
         self.sku.editingFinished.connect(self._item_changed)
         completer.activated.connect(lambda _t: self._item_changed())
 
@@ -212,7 +214,8 @@ class LineEditor(QWidget):
         text = self.quantity.text().strip()
         return None if text == fmt.qty(self.existing.quantity) else text
 
-    def show_position(self, position: StockPosition) -> None:
+    def show_position(self, found: LineAvailability) -> None:
+        position = found.position
         self.note.hide()
         for label, value in (
             (self.on_hand, position.on_hand),
@@ -220,8 +223,19 @@ class LineEditor(QWidget):
             (self.available, position.available),
         ):
             label.setText(fmt.qty(value))
+            label.setStyleSheet("")
             label.show()
         self.sku.setToolTip(f"{position.sku} — {position.name}")
+        self.short = found.short
+        if found.short > 0:
+            self.available.setText(f"{fmt.qty(position.available)} · {fmt.qty(found.short)} short")
+            self.available.setStyleSheet(chip_style(SHORT, padding="2px 8px"))
+            self.available.setToolTip(
+                f"{fmt.qty(found.short)} more than is available now; the rest waits as "
+                "backorder (or is built or bought)"
+            )
+        else:
+            self.available.setToolTip("")
 
     def show_note(self, text: str) -> None:
         for label in (self.on_hand, self.committed, self.available):
@@ -452,28 +466,35 @@ class SalesOrderDialog(QDialog):
             self.add_line()
 
     def check_line(self, line: LineEditor) -> None:
-        """Ask the service for the item's stock at the order's location (nothing saved)."""
+        """Ask the service for the item's stock at the order's location, and what the
+        quantity typed lacks (nothing saved)."""
         sku = line.sku.text().strip()
+        qty = line.quantity.text().strip()
         where = self.location.currentData() or ""
         if not sku:
             line.asked = None
             line.show_note("")
             return
-        if (sku, where) == line.asked:
+        asked = (sku, qty, where)
+        if asked == line.asked:
             return
-        line.asked = (sku, where)
-        run_op(self, inventory.stock_position, sku, where or None).success(
-            lambda p: self._position(line, (sku, where), p)
-        ).failure(lambda e: self._no_position(line, (sku, where), e)).run()
+        line.asked = asked
+        run_op(self, queries.line_availability, sku, qty, where or None).success(
+            lambda found: self._position(line, asked, found)
+        ).failure(lambda e: self._no_position(line, asked, e)).run()
 
-    def _current(self, line: LineEditor, asked: tuple[str, str]) -> bool:
+    def _current(self, line: LineEditor, asked: tuple[str, str, str]) -> bool:
         return line in self.lines and line.asked == asked
 
-    def _position(self, line: LineEditor, asked: tuple[str, str], p: StockPosition) -> None:
+    def _position(
+        self, line: LineEditor, asked: tuple[str, str, str], found: LineAvailability
+    ) -> None:
         if self._current(line, asked):
-            line.show_position(p)
+            line.show_position(found)
 
-    def _no_position(self, line: LineEditor, asked: tuple[str, str], e: ShopfloorError) -> None:
+    def _no_position(
+        self, line: LineEditor, asked: tuple[str, str, str], e: ShopfloorError
+    ) -> None:
         if self._current(line, asked):
             line.show_note(e.message)
 

@@ -14,12 +14,13 @@ from app.services.orders import picking
 from app.services.orders.picking import PickAnswer, PickLine, PickSession, PickState
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext
-from app.views.common.status import OK, StatusChip, font
+from app.views.common.status import MESSAGE_COLOURS, OK, Chip, StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import DataTable, caption_label, hbox, title_label
-from app.views.orders.common import LinkLabel
+from app.views.orders.common import LinkLabel, fit_columns
 from app.views.orders.scan_page import ScanPage
 
+PART = MESSAGE_COLOURS["info"]
 PICK_COLUMNS: list[Column[PickLine]] = [
     Column("Line", lambda r: r.line, width=52),
     Column("Bin", lambda r: r.bin or "", width=86),
@@ -39,6 +40,13 @@ FULFILLMENT_COLUMNS: list[Column[PickLine]] = [
     qty_column("On this fulfillment", lambda r: r.to_pick, width=180),
     Column("Unit", lambda r: r.uom, width=50),
 ]
+
+
+def scanned_style(row: PickLine) -> Chip | None:
+    """Green once a line has all it still needs scanned, blue while part of it is."""
+    if row.staged <= 0:
+        return None
+    return OK if row.staged >= row.to_pick else PART
 
 
 class PickStationPage(ScanPage):
@@ -77,17 +85,17 @@ class PickStationPage(ScanPage):
         self.waiting.setFont(font(14, bold=True))
         self.waiting.hide()
         column.addWidget(self.waiting)
-        self.lines = RowTableModel(
-            PICK_COLUMNS, self, row_style=lambda r: OK if r.staged > 0 else None
-        )
+        self.lines = RowTableModel(PICK_COLUMNS, self, row_style=scanned_style)
         self.table = DataTable(self.lines, settings_key="pick_lines", stretch=3)
         self.table.setObjectName("pick_lines")
+        fit_columns(self.table, 3)
         column.addWidget(self.table, 1)
         self.fulfillment_lines = RowTableModel(FULFILLMENT_COLUMNS, self)
         self.fulfillment_table = DataTable(
             self.fulfillment_lines, settings_key="pick_fulfillment_lines", stretch=3
         )
         self.fulfillment_table.setObjectName("pick_fulfillment_lines")
+        fit_columns(self.fulfillment_table, 3)
         self.fulfillment_table.hide()
         column.addWidget(self.fulfillment_table, 1)
         self.summary = caption_label(

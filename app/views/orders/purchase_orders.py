@@ -32,7 +32,6 @@ from app.views.common.table_model import (
     RowTableModel,
     money_column,
     qty_column,
-    status_column,
 )
 from app.views.common.widgets import (
     DataTable,
@@ -43,13 +42,13 @@ from app.views.common.widgets import (
     shortcut,
     title_label,
 )
-from app.views.orders.common import LinkLabel, fields_grid
+from app.views.orders.common import LinkLabel, fields_grid, fit_columns
 from app.views.production.detail import PostingDialog
 
 COLUMNS: list[Column[PurchaseOrderSummary]] = [
-    Column("Purchase order", lambda r: r.number, sort="number", width=150),
+    Column("Purchase order", lambda r: r.number, sort="number", width=165),
     Column("Vendor", lambda r: r.vendor, sort="vendor", width=210),
-    status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
+    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=205),
     Column("Kind", lambda r: "drop ship" if r.drop_ship else "stock", width=100),
     Column("For order", lambda r: r.created_from or "", width=120),
     Column("Ordered", lambda r: fmt.day(r.order_date), width=115),
@@ -121,7 +120,9 @@ class PurchaseOrderListPage(Page):
         self.open_only = QCheckBox("&Open only")
         self.open_only.setObjectName("po_filter_open")
         layout.addLayout(hbox(self.text, self.status, self.open_only, None))
-        self.model = PagedTableModel(COLUMNS, self._fetch, self, context=ctx, autoload=False)
+        self.model = PagedTableModel(
+            COLUMNS, self._fetch, self, sort="number", context=ctx, autoload=False
+        )
         self.model.loaded.connect(self._loaded)
         self.table = DataTable(self.model, settings_key="purchase_orders", stretch=7)
         self.table.setObjectName("purchase_order_table")
@@ -232,6 +233,7 @@ class PurchaseOrderPage(Page):
         self.lines = RowTableModel(LINE_COLUMNS, self)
         self.lines_table = DataTable(self.lines, settings_key="po_lines", stretch=2)
         self.lines_table.setObjectName("po_lines")
+        fit_columns(self.lines_table, 2)
         self.lines_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit(
                 "stock_item", {"sku": r.sku, "location": self.info.location if self.info else None}

@@ -27,7 +27,7 @@ PICK_COLUMNS: list[Column[SalesOrderSummary]] = [
     Column("Order", lambda r: r.number, sort="number", width=120),
     Column("Customer", lambda r: r.customer, sort="customer", width=230),
     Column("Customer PO", lambda r: r.customer_po or "", width=150),
-    status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
+    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=200),
     Column("Ship date", lambda r: fmt.day(r.ship_date), sort="ship_date", width=115),
     Column("Prio", lambda r: r.priority, sort="priority", width=60),
     Column("At", lambda r: r.location, width=70),
@@ -40,7 +40,7 @@ PACK_COLUMNS: list[Column[FulfillmentSummary]] = [
     Column("Customer PO", lambda r: r.customer_po or "", width=150),
     status_column("Status", lambda r: r.status, lambda r: r.status_label),
     Column("Ship date", lambda r: fmt.day(r.ship_date), width=115),
-    Column("Picked", lambda r: fmt.when(r.created_at), sort="created"),
+    Column("Picked", lambda r: fmt.when(r.created_at), sort="created", width=170),
 ]
 
 

@@ -18,7 +18,7 @@ from app.views.common.runner import AppContext
 from app.views.common.status import OK, StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import DataTable, caption_label, hbox, title_label
-from app.views.orders.common import LinkLabel
+from app.views.orders.common import LinkLabel, fit_columns
 from app.views.orders.scan_page import ScanPage
 
 COLUMNS: list[Column[ReceiveLine]] = [
@@ -71,6 +71,7 @@ class ReceivingPage(ScanPage):
         self.lines = RowTableModel(COLUMNS, self, row_style=lambda r: OK if r.staged > 0 else None)
         self.table = DataTable(self.lines, settings_key="receive_lines", stretch=3)
         self.table.setObjectName("receive_lines")
+        fit_columns(self.table, 3)
         column.addWidget(self.table, 1)
         self.summary = caption_label(
             "Scan the purchase order, then each item as it comes off the pallet; for several "

@@ -15,6 +15,7 @@ from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT
 from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
 from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
+from app.views.orders.common import fit_columns
 
 COLUMNS: list[Column[Replenishment]] = [
     Column("Item", lambda r: r.sku, width=170),
@@ -74,6 +75,7 @@ class ReplenishmentPage(Page):
         )
         self.table = DataTable(self.model, settings_key="replenishment", stretch=1)
         self.table.setObjectName("replenishment_table")
+        fit_columns(self.table, 1)
         self.table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("stock_item", {"sku": r.sku})
         )

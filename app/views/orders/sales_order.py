@@ -23,7 +23,7 @@ from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT, StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
-from app.views.orders.common import LinkLabel, fields_grid, open_record
+from app.views.orders.common import LinkLabel, fields_grid, fit_columns, open_record
 from app.views.orders.order_entry import PATH_WORDS
 from app.views.production.detail import PostingDialog
 
@@ -43,8 +43,11 @@ ACTION_TEXT = {
 }
 
 
+SHORT_PATHS = {"stock": "stock", "build": "build", "drop_ship": "drop ship", "none": "no stock"}
+
+
 def item_cell(row: SalesOrderLineInfo) -> str:
-    return f"    └ {row.sku}" if row.kit_member else row.sku
+    return f"  └ {row.sku}" if row.kit_member else row.sku
 
 
 def rate_tip(row: SalesOrderLineInfo) -> str:
@@ -57,7 +60,12 @@ LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
     Column("Line", lambda r: r.line, width=52),
     Column("Item", item_cell, width=150, tooltip=lambda r: r.name),
     Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
-    Column("Path", lambda r: PATH_WORDS.get(r.path, r.path), width=112),
+    Column(
+        "Path",
+        lambda r: SHORT_PATHS.get(r.path, r.path),
+        width=90,
+        tooltip=lambda r: PATH_WORDS.get(r.path, r.path),
+    ),
     qty_column("Ordered", lambda r: r.quantity, width=90),
     qty_column("Committed", lambda r: r.committed, width=112),
     qty_column("Picked", lambda r: r.picked, width=78),
@@ -168,6 +176,7 @@ class SalesOrderPage(Page):
         )
         self.lines_table = DataTable(self.lines, settings_key="so_lines", stretch=2)
         self.lines_table.setObjectName("so_lines")
+        fit_columns(self.lines_table, 2)
         self.lines_table.activated_row.connect(self.open_line)
         layout.addWidget(section("Lines", self.lines_table), 1)
         self.dialog: Any = None

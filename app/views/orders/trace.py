@@ -19,7 +19,7 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.table_model import Column, RowTableModel
 from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
-from app.views.orders.common import KIND_WORDS, open_record
+from app.views.orders.common import KIND_WORDS, fit_columns, open_record
 
 COLUMNS: list[Column[TracedRecord]] = [
     Column("Record", lambda r: KIND_WORDS.get(r.kind, words(r.kind)), width=160),
@@ -62,6 +62,7 @@ class TracePage(Page):
         self.model = RowTableModel(COLUMNS, self)
         self.table = DataTable(self.model, settings_key="trace", stretch=5)
         self.table.setObjectName("trace_table")
+        fit_columns(self.table, 5)
         self.table.activated_row.connect(self.open_row)
         layout.addWidget(self.table, 1)
         shortcut(self, "Ctrl+F", self.reference.setFocus)

@@ -222,7 +222,7 @@ class PrintPreviewDialog(QDialog):
         self.page_label = caption_label(counts, wrap=False)
         self.page_label.setObjectName("preview_pages")
         self.counts = counts
-        self.zoom_out = button("-", lambda: self.zoom(0.8), name="preview_zoom_out")
+        self.zoom_out = button("−", lambda: self.zoom(0.8), name="preview_zoom_out")  # noqa: RUF001
         self.zoom_out.setToolTip("Smaller (Ctrl+-)")
         self.zoom_fit = button("Fit width", self.fit_width, name="preview_fit")
         self.zoom_in = button("+", lambda: self.zoom(1.25), name="preview_zoom_in")

@@ -54,6 +54,7 @@ class WorkOrderListPage(Page):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
+        self.filters: dict[str, Any] = {}  # before the model: its first page may load at once
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -147,7 +148,6 @@ class WorkOrderListPage(Page):
         self.late.toggled.connect(lambda _on: self.apply_filters())
         self.short.toggled.connect(lambda _on: self.apply_filters())
         shortcut(self, "Ctrl+F", self.text.setFocus)
-        self.filters: dict[str, Any] = {}
         self.user_changed()
 
     # --- filters -------------------------------------------------------------------------
