@@ -604,6 +604,7 @@ def test_packing_slip_header_status_names_and_addresses(uow: UnitOfWork) -> None
 
     admin.set_preference(uow, "name_for_packed_status", "Boxed")
     admin.set_preference(uow, "name_for_shipped_status", "On its way")
+    admin.set_preference(uow, "name_for_picked_status", "Pulled")
     doc, text = render_slip(uow, "IF-000001")
     assert (doc.order_number, doc.customer_po, doc.status_label) == (
         "SO-000002",
@@ -618,8 +619,9 @@ def test_packing_slip_header_status_names_and_addresses(uow: UnitOfWork) -> None
     assert doc.ship_to.startswith("City Commuter Co-op, receiving")
     assert doc.ship_date == date.today()
     fulfillment.fulfill(uow, "SO-000001")
-    doc, _ = render_slip(uow, "IF-000003")
+    doc, text = render_slip(uow, "IF-000003")
     assert doc.ship_date == sales.get_sales_order(uow, "SO-000001").ship_date
+    assert doc.status_label == "Pulled" and "STATUS Pulled" in text
 
 
 def test_packing_slip_of_a_kit_lists_the_kit_and_its_members(uow: UnitOfWork) -> None:
