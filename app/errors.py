@@ -68,6 +68,10 @@ class SchemaError(ShopfloorError):
     code = "schema"
 
 
+class ForeignDatabaseError(SchemaError):
+    """The file or server holds something that is not a Shopfloor database."""
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int

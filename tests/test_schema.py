@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.errors import SchemaError
 from app.models import Base
-from app.services.engine.database import Database, backup_sqlite
+from app.services.engine.database import SCHEMA_REVISIONS, Database, backup_sqlite
 from tests.plant import Plant
 
 
@@ -23,6 +23,15 @@ def test_migrations_produce_exactly_the_models(database: Database) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
+
+
+def test_the_revision_list_is_the_migration_scripts(database: Database) -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(database.alembic_config())
+    oldest_first = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert tuple(oldest_first) == SCHEMA_REVISIONS
+    assert script.get_current_head() == database.head_revision()
 
 
 def test_schema_is_current_after_upgrade(database: Database) -> None:

@@ -524,6 +524,40 @@ def test_list_and_filter_work_orders(widget: Plant) -> None:
         work_orders.list_work_orders(widget.uow, status="done")
 
 
+def test_pages_of_the_list_are_slices_of_the_whole_list(widget: Plant) -> None:
+    """A page is sorted and sliced on keys alone, its rows made afterwards: every page in
+    every order is exactly that slice of the full list, flags included."""
+    from app.services.engine.paging import PageRequest
+
+    widget.item("GADGET", "assembly", "3")
+    widget.bom("GADGET", {"PLATE": 30})  # 20 on hand: every released GADGET is short
+    for n in range(7):
+        widget.wo("WIDGET" if n % 2 else "GADGET", n + 1, due=f"2026-0{n % 3 + 1}-10")
+    widget.wo("WIDGET", 4, status="firm_planned", due="2099-01-01")
+    today = date(2026, 2, 20)
+    for sort in work_orders.WORK_ORDER_SORTS:
+        for descending in (False, True):
+            whole = work_orders.list_work_orders(
+                widget.uow,
+                today=today,
+                page=PageRequest(limit=None, sort=sort, descending=descending),
+            )
+            assert len(whole) == 8
+            pages = [
+                work_orders.list_work_orders(
+                    widget.uow,
+                    today=today,
+                    page=PageRequest(offset=at, limit=3, sort=sort, descending=descending),
+                )
+                for at in (0, 3, 6)
+            ]
+            assert [p.total for p in pages] == [8, 8, 8]
+            assert [w for p in pages for w in p.rows] == whole.rows
+    flagged = work_orders.list_work_orders(widget.uow, today=today, page=PageRequest(limit=50))
+    assert all(w.short for w in flagged if w.item == "GADGET")
+    assert any(w.late for w in flagged) and not all(w.late for w in flagged)
+
+
 def test_late_work_orders(widget: Plant) -> None:
     late = widget.wo("WIDGET", 1, due="2026-01-05")
     widget.wo("WIDGET", 1, due="2099-01-01")

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
 from app import __version__
-from app.errors import SchemaError, ShopfloorError
+from app.errors import ForeignDatabaseError, SchemaError, ShopfloorError
 from app.services import setup
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor
@@ -105,7 +105,7 @@ def database_state(database: Database) -> DatabaseState:
         state = database.schema_state()
     except SchemaError as exc:
         return DatabaseState(
-            "foreign" if "not a Shopfloor" in exc.message else "broken", exc.message
+            "foreign" if isinstance(exc, ForeignDatabaseError) else "broken", exc.message
         )
     if state.up_to_date:
         return DatabaseState("ready", f"{where} is ready")
@@ -115,15 +115,12 @@ def database_state(database: Database) -> DatabaseState:
                 "foreign", f"{where} is not a Shopfloor database; it belongs to another program"
             )
         return DatabaseState("new", f"{where} is a new, empty database")
-    try:
-        database.require_current_schema()
-    except SchemaError as exc:
-        if "newer" in exc.message:
-            return DatabaseState(
-                "newer",
-                f"{where} was written by a newer Shopfloor (schema {state.current}). "
-                "Update this program to open it; nothing has been changed.",
-            )
+    if state.newer:
+        return DatabaseState(
+            "newer",
+            f"{where} was written by a newer Shopfloor (schema {state.current}). "
+            "Update this program to open it; nothing has been changed.",
+        )
     return DatabaseState(
         "upgrade",
         f"{where} has schema {state.current}; this Shopfloor needs {state.head}. "

@@ -11,22 +11,27 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import SchemaError
+from app.errors import ForeignDatabaseError, SchemaError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
+
+# The migrations this program ships, oldest first; the last is the schema it works on. Kept
+# here so that opening a database reads one row instead of loading Alembic and its scripts;
+# a test proves the list matches the migration scripts.
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004")
+SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 
 @dataclass
@@ -47,6 +52,11 @@ class SchemaState:
     @property
     def up_to_date(self) -> bool:
         return self.current == self.head
+
+    @property
+    def newer(self) -> bool:
+        """Written by a later Shopfloor: a revision this program does not know."""
+        return self.current is not None and self.current not in SCHEMA_REVISIONS
 
 
 class Database:
@@ -97,15 +107,15 @@ class Database:
     # --- schema -------------------------------------------------------------------------
 
     def alembic_config(self, connection: Connection | None = None) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.attributes["connection"] = connection
         return cfg
 
     def head_revision(self) -> str:
-        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
-        assert head is not None
-        return head
+        return SCHEMA_HEAD
 
     def schema_state(self) -> SchemaState:
         head = self.head_revision()
@@ -115,17 +125,21 @@ class Database:
             if not path.exists() or (path.is_file() and path.stat().st_size == 0):
                 return SchemaState(current=None, head=head, has_tables=False)
             if not path.is_file():
-                raise SchemaError(f"{path} is not a Shopfloor database (not a file)")
+                raise ForeignDatabaseError(f"{path} is not a Shopfloor database (not a file)")
             if not _looks_like_sqlite(path):
-                raise SchemaError(f"{path} is not a Shopfloor database (not a SQLite file)")
+                raise ForeignDatabaseError(
+                    f"{path} is not a Shopfloor database (not a SQLite file)"
+                )
         try:
             with self.engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
                 has_tables = bool(inspect(conn).get_table_names())
+                current = None
+                if has_tables and inspect(conn).has_table("alembic_version"):
+                    current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except OperationalError as exc:
             raise SchemaError(f"cannot open {self.describe()}: {exc.orig}") from None
         except DatabaseError as exc:
-            raise SchemaError(
+            raise ForeignDatabaseError(
                 f"{self.describe()} is not a Shopfloor database ({exc.orig})"
             ) from None
         return SchemaState(current=current, head=head, has_tables=has_tables)
@@ -138,11 +152,9 @@ class Database:
         where = self.describe()
         if state.current is None:
             if state.has_tables:
-                raise SchemaError(f"{where} is not a Shopfloor database")
+                raise ForeignDatabaseError(f"{where} is not a Shopfloor database")
             raise SchemaError(f"{where} is not initialised: run `shopfloor init` first")
-        script = ScriptDirectory.from_config(self.alembic_config())
-        known = {rev.revision for rev in script.walk_revisions()}
-        if state.current not in known:
+        if state.newer:
             raise SchemaError(
                 f"{where} was written by a newer Shopfloor (schema {state.current}); "
                 "update this program"
@@ -157,16 +169,15 @@ class Database:
         returns the backup path (None when nothing needed backing up)."""
         state = self.schema_state()
         if state.current is None and state.has_tables:
-            raise SchemaError(f"{self.describe()} is not a Shopfloor database")
-        if state.current is not None and state.current not in {
-            rev.revision
-            for rev in ScriptDirectory.from_config(self.alembic_config()).walk_revisions()
-        }:
+            raise ForeignDatabaseError(f"{self.describe()} is not a Shopfloor database")
+        if state.newer:
             raise SchemaError(
                 f"{self.describe()} was written by a newer Shopfloor (schema {state.current})"
             )
         if state.up_to_date:
             return None
+        from alembic import command
+
         backup = None
         path = self.sqlite_path
         if path is not None and state.current is not None:

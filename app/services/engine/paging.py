@@ -104,14 +104,43 @@ class Listing:
         """Run `stmt` (already filtered) for one page and count what the filters match
         (`count`, when given, is a cheaper statement with the same filters)."""
         key, order_by = self.order(request)
+        rows = [make(row) for row in session.execute(self._slice(stmt, order_by, request))]
+        return self._page(session, rows, key, request, count if count is not None else stmt)
+
+    def fetch_keyed(
+        self,
+        session: Session,
+        keys: AnySelect,
+        request: PageRequest,
+        load: Callable[[Sequence[Any]], Mapping[Any, T]],
+        *,
+        full: Callable[[], Page[T]],
+    ) -> Page[T]:
+        """A page in two steps, for lists whose rows are costly to make (flags computed by
+        subqueries): `keys` (already filtered, selecting the tie-breaker alone) is sorted and
+        sliced first, so the database orders bare keys; then `load` makes the rows of just
+        that page, by key. A request for every row goes through `full` instead."""
+        if request.limit is None:
+            return full()
+        key, order_by = self.order(request)
+        ids = list(session.scalars(self._slice(keys, order_by, request)))
+        made = load(ids) if ids else {}
+        rows = [made[i] for i in ids if i in made]
+        return self._page(session, rows, key, request, keys)
+
+    @staticmethod
+    def _slice(
+        stmt: AnySelect, order_by: list[ColumnElement[Any]], request: PageRequest
+    ) -> AnySelect:
         paged = stmt.order_by(*order_by).offset(request.offset)
-        if request.limit is not None:
-            paged = paged.limit(request.limit)
-        rows = [make(row) for row in session.execute(paged)]
+        return paged if request.limit is None else paged.limit(request.limit)
+
+    def _page(
+        self, session: Session, rows: list[T], key: str, request: PageRequest, counter: AnySelect
+    ) -> Page[T]:
         if request.limit is None or (request.offset == 0 and len(rows) < request.limit):
             total = request.offset + len(rows)
         else:
-            counter = count if count is not None else stmt
             total = int(
                 session.scalar(select(func.count()).select_from(counter.order_by(None).subquery()))
                 or 0

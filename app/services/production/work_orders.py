@@ -774,6 +774,7 @@ def list_work_orders(
     short_expr = short_condition()
     stmt = (
         select(
+            _WO.id,
             _WO.number,
             Item.sku,
             Item.name,
@@ -790,7 +791,11 @@ def list_work_orders(
         .join(Item, Item.id == _WO.item_id)
         .join(Location, Location.id == _WO.location_id)
     )
-    count = select(_WO.id).join(Item, Item.id == _WO.item_id)
+    keys = (
+        select(_WO.id)
+        .join(Item, Item.id == _WO.item_id)
+        .join(Location, Location.id == _WO.location_id)
+    )
     conditions: list[ColumnElement[bool]] = []
     if statuses:
         conditions.append(_WO.status.in_(statuses))
@@ -815,7 +820,7 @@ def list_work_orders(
     if short:
         conditions.append(short_expr)
     stmt = stmt.where(*conditions)
-    count = count.where(*conditions)
+    keys = keys.where(*conditions)
 
     def row(r: Any) -> WorkOrderSummary:
         return WorkOrderSummary(
@@ -834,7 +839,16 @@ def list_work_orders(
             short=bool(r.short),
         )
 
-    return _LISTING.fetch(tx.session, stmt, page or PageRequest(limit=None), row, count=count)
+    request = page or PageRequest(limit=None)
+    # The late and short flags are subqueries; a sort over the whole list computes them
+    # only for the page's rows.
+    return _LISTING.fetch_keyed(
+        tx.session,
+        keys,
+        request,
+        lambda ids: {r.id: row(r) for r in tx.session.execute(stmt.where(_WO.id.in_(ids)))},
+        full=lambda: _LISTING.fetch(tx.session, stmt, request, row, count=keys),
+    )
 
 
 @query()
