@@ -246,9 +246,13 @@ class ScanStation:
         return self.state()
 
     def sign_out(self) -> StationState:
+        """Nobody works here now (idle too long): what was staged and the current order are
+        dropped, so the next operator starts from their own badge and order."""
         self.user = None
         self._pin_for = None
         self._drop_pending()
+        self._order = None
+        self._bins = {}
         return self.state()
 
     @property

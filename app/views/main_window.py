@@ -8,15 +8,13 @@ open, and what a long operation is doing. Ctrl+L switches user; an idle timeout 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -28,54 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import admin, auth
+from app.services import auth
 from app.services.auth import SignedIn
-from app.services.engine import changes as kinds
-from app.services.engine.changes import Changes
+from app.views.common.idle import IdleWatch
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, font
-from app.views.common.widgets import MessageBar, shortcut
+from app.views.common.widgets import MessageBar, button, shortcut
 from app.views.pages import PAGES, PageSpec
-
-IDLE_CHECK_MS = 15_000
-
-
-class IdleWatch(QObject):
-    """Signs the user out after `minutes` without a key press or click (0 = never)."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.minutes = 0
-        self.last_input = time.monotonic()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(lambda: self.check())
-        self.timer.start(IDLE_CHECK_MS)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (
-            QEvent.Type.KeyPress,
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.Wheel,
-        ):
-            self.last_input = time.monotonic()
-        return False
-
-    def check(self, now: float | None = None) -> bool:
-        """Sign out when idle too long; True when it did."""
-        ctx = self.window.ctx
-        if self.minutes <= 0 or ctx.user is None or not ctx.user.registered:
-            return False
-        if (now if now is not None else time.monotonic()) - self.last_input < self.minutes * 60:
-            return False
-        self.window.sign_out(
-            f"{ctx.user.username} was signed out after {self.minutes} idle minutes"
-        )
-        return True
 
 
 class MainWindow(QMainWindow):
@@ -106,7 +64,28 @@ class MainWindow(QMainWindow):
         )
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.currentRowChanged.connect(self._nav_changed)
-        outer.addWidget(self.nav)
+        side = QWidget()
+        side.setObjectName("side")
+        side.setStyleSheet("QWidget#side { background: #1F2A30; }")
+        side_column = QVBoxLayout(side)
+        side_column.setContentsMargins(0, 0, 0, 12)
+        side_column.setSpacing(8)
+        side_column.addWidget(self.nav, 1)
+        self.station_button = button("Scan station  (F9)", self.open_station, name="open_station")
+        self.station_button.setToolTip(
+            "Open the operators' scan station in its own window (F9); it works as the user "
+            "signed in here"
+        )
+        self.station_button.setFont(font(12, bold=True))
+        self.station_button.setStyleSheet(
+            "QPushButton#open_station { background: #34444D; color: #E8EDF0; border: none; "
+            "border-radius: 6px; padding: 8px 14px; margin: 0 12px; }"
+            "QPushButton#open_station:hover { background: #45575F; }"
+        )
+        self.station_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        side_column.addWidget(self.station_button)
+        outer.addWidget(side)
+        self.station_window: Any = None
 
         right = QWidget()
         column = QVBoxLayout(right)
@@ -142,15 +121,15 @@ class MainWindow(QMainWindow):
         ctx.idle.connect(self._idle)
         ctx.navigate.connect(lambda key, target: self.show_page(key, **target))
         ctx.user_changed.connect(self._user_changed)
-        ctx.hub.changed.connect(self._changes)
 
         shortcut(self, "Ctrl+L", self.switch_user, window=True)
+        shortcut(self, "F9", self.open_station, window=True)
         shortcut(self, "F5", self.refresh_current, window=True)
         shortcut(self, "Escape", self.message_bar.hide, window=True)
         for spec in self.specs:
             if spec.shortcut:
                 shortcut(self, spec.shortcut, partial(self.show_page, spec.key), window=True)
-        self.idle_watch = IdleWatch(self)
+        self.idle_watch = IdleWatch(self, ctx, self.sign_out)
         self._fill_navigation()
         self._user_changed(ctx.user)
         self.restore_geometry()
@@ -242,24 +221,9 @@ class MainWindow(QMainWindow):
         key = self.current_key()
         if user is not None and (key is None or not self._may_see(self._spec(key))):
             self.show_page("dashboard")
-        self._read_idle_minutes()
 
     def _spec(self, key: str) -> PageSpec:
         return next(s for s in self.specs if s.key == key)
-
-    def _read_idle_minutes(self) -> None:
-        if self.ctx.user is None:
-            return
-
-        def got(prefs: dict[str, str]) -> None:
-            text = prefs.get("sign_out_after_idle_minutes", "0")
-            self.idle_watch.minutes = int(text) if text.isdigit() else 0
-
-        run_op(self, admin.show_preferences).success(got).failure(lambda _e: None).run()
-
-    def _changes(self, changes: Changes) -> None:
-        if changes.touches(kinds.PREFERENCE):
-            self._read_idle_minutes()
 
     def switch_user(self) -> None:
         """Ctrl+L: sign in as someone else without restarting."""
@@ -270,6 +234,17 @@ class MainWindow(QMainWindow):
             return
         self.signin_dialog = SignInDialog(self.ctx, self)
         self.signin_dialog.open()
+
+    def open_station(self) -> None:
+        """F9: the scan station beside the window, over the same database and user; a
+        second F9 brings it to the front."""
+        from app.views.app import open_station
+
+        if self.station_window is not None and self.station_window.isVisible():
+            self.station_window.raise_()
+            self.station_window.activateWindow()
+            return
+        self.station_window = open_station(self.ctx, full_screen=False)
 
     def sign_out(self, reason: str) -> None:
         self.ctx.set_user(None)
@@ -312,6 +287,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        if self.station_window is not None:
+            self.station_window.close()
         for page in self.pages.values():
             for table in page.findChildren(QWidget):
                 save = getattr(table, "save_widths", None)

@@ -84,6 +84,44 @@ def test_sign_in_by_badge_and_pin(team, ctx, qtbot) -> None:  # type: ignore[no-
     assert not any("2222" in line for line in recent) and "••••" in recent[0]
 
 
+def test_an_idle_station_signs_the_operator_out(team, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    team()
+    from app.services import admin
+
+    admin.set_preference(
+        UnitOfWork(ctx.database, Actor("anna", "x")), "sign_out_after_idle_minutes", "2"
+    )
+    window = StationWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    with qtbot.waitSignal(window.answered, timeout=20_000):
+        window.show()
+    scan(qtbot, window, "#U:olga")
+    qtbot.keyClicks(focused(window), "2222")
+    with qtbot.waitSignal(window.answered, timeout=20_000):
+        qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.idle_watch.minutes == 2)
+    scan(qtbot, window, "WO-000001")
+    staged = scan(qtbot, window, "BRAKE-LEVER")
+    assert staged.level == "info" and station_has_staged(window)
+
+    start = window.idle_watch.last_input
+    assert not window.idle_watch.check(now=start + 119)
+    assert ctx.user is not None
+    assert window.idle_watch.check(now=start + 121)
+    assert ctx.user is None and window.user_label.text() == "Nobody signed in"
+    assert "signed out after 2 idle minutes" in window.answer.text()
+    assert window.station.current is None and not station_has_staged(window)
+    refused = scan(qtbot, window, "#ISSUE")
+    assert refused.level == "refused" and "Scan your badge" in window.answer.text()
+    idle(qtbot, ctx)
+    window.close()
+
+
+def station_has_staged(window: StationWindow) -> bool:
+    return bool(window.station.state().staged)
+
+
 def test_scan_components_then_issue_posts_one_issue(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
     before = audit_count(ctx, "wo.issue")
     scan(qtbot, station, "WO-000001")
@@ -231,3 +269,20 @@ def test_a_posting_elsewhere_refreshes_the_pick_list(ctx, station, qtbot) -> Non
         lambda: {r.sku: r.issued for r in station.pick.rows}.get("BRAKE-LEVER") == 3,
         timeout=20_000,
     )
+
+
+def test_f9_opens_the_station_beside_the_main_window(window, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    station = window.station_window
+    assert isinstance(station, StationWindow)
+    qtbot.waitUntil(lambda: station.isVisible() and not station.busy)
+    assert not station.isFullScreen()
+    assert station.user_label.text().startswith(ctx.user.username)
+    built = scan(qtbot, station, "WO-000007")
+    assert built.level == "info"
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert window.station_window is station  # a second F9 brings the same one forward
+    idle(qtbot, ctx)
+    window.close()
+    assert not station.isVisible()

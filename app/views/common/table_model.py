@@ -238,13 +238,18 @@ class PagedTableModel(RowTableModel):
         if key is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        if key == self.sort_key and descending == self.descending and self._known:
-            return
+        if key == self.sort_key and descending == self.descending:
+            return  # that order is shown or on its way
+        if self.sort_key is None and not self._known:
+            return  # the view asking as it is set up: the default order is on its way
         self.sort_key, self.descending = key, descending
         self.reload()
 
     def sort_column(self) -> int:
-        """The column shown as sorted (-1 when the service's default order is used)."""
+        """The column shown as sorted (-1 before the service has said which order it used,
+        or when no column shows it)."""
+        if self.sort_key is None:
+            return -1
         return next((i for i, c in enumerate(self.columns) if c.sort == self.sort_key), -1)
 
     # --- fetching ------------------------------------------------------------------------
@@ -285,6 +290,8 @@ class PagedTableModel(RowTableModel):
             return  # filters or sort changed meanwhile: a newer request is on its way
         self.loading = False
         self.total = page.total
+        if self.sort_key is None:
+            self.sort_key = page.sort  # the service's default order, named
         if keep and self._known and len(page.rows) == len(self._rows):
             # The same extent read again: change the cells in place (selection and scroll stay).
             self._rows = list(page.rows)

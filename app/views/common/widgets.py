@@ -137,6 +137,19 @@ def shortcut(
     return s
 
 
+def fit_columns(table: QTableView, stretch: int) -> None:
+    """A short table whose columns take the width of their heading or widest cell, and one
+    column (a name) the rest: nothing clipped, no sideways scrolling."""
+    header = table.horizontalHeader()
+    for n in range(table.model().columnCount()):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if n == stretch
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(n, mode)
+
+
 class DataTable(QTableView):
     """A table for the floor: big rows, whole-row selection, status chips, sorting handed to
     the model (the service sorts), Enter or a double click opens the row, column widths
@@ -191,26 +204,38 @@ class DataTable(QTableView):
             header.setSortIndicatorShown(sortable >= 0)
             self.setSortingEnabled(True)
             header.sortIndicatorChanged.connect(self._sort_changed)
+            model.loaded.connect(lambda _pages: self._show_sort())
         self.doubleClicked.connect(lambda index: self._activate(index.row()))
         if not fill:
             self.restore_widths()
 
+    def _show_sort(self) -> None:
+        """Show the order the rows are in (the service names its default on the first
+        page)."""
+        model = self.model()
+        if not isinstance(model, PagedTableModel):
+            return
+        header = self.horizontalHeader()
+        column = model.sort_column()
+        order = Qt.SortOrder.DescendingOrder if model.descending else Qt.SortOrder.AscendingOrder
+        if column >= 0 and (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+            column,
+            order,
+        ):
+            header.setSortIndicatorShown(True)
+            return
+        header.blockSignals(True)
+        header.setSortIndicator(max(column, 0), order)
+        header.setSortIndicatorShown(column >= 0)
+        header.blockSignals(False)
+
     def _sort_changed(self, section: int, _order: Qt.SortOrder) -> None:
         model = self.model()
         sortable = model.headerData(section, Qt.Orientation.Horizontal, SORT_ROLE)
-        header = self.horizontalHeader()
         if sortable is None and isinstance(model, PagedTableModel):
-            # The service cannot sort by this column: keep showing the order in force.
-            header.blockSignals(True)
-            column = model.sort_column()
-            order = (
-                Qt.SortOrder.DescendingOrder if model.descending else Qt.SortOrder.AscendingOrder
-            )
-            header.setSortIndicator(max(column, 0), order)
-            header.setSortIndicatorShown(column >= 0)
-            header.blockSignals(False)
+            self._show_sort()  # the service cannot sort by this column: keep the order shown
         else:
-            header.setSortIndicatorShown(True)
+            self.horizontalHeader().setSortIndicatorShown(True)
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QGridLayout, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QWidget
 
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, MUTED, font
@@ -110,19 +110,6 @@ def fields_grid(
     for c in range(columns):
         grid.setColumnStretch(c, 1)
     return grid, values
-
-
-def fit_columns(table: QTableView, stretch: int) -> None:
-    """A short table whose columns take the width of their heading or widest cell, and one
-    column (a name) the rest: nothing clipped, no sideways scrolling."""
-    header = table.horizontalHeader()
-    for n in range(table.model().columnCount()):
-        mode = (
-            QHeaderView.ResizeMode.Stretch
-            if n == stretch
-            else QHeaderView.ResizeMode.ResizeToContents
-        )
-        header.setSectionResizeMode(n, mode)
 
 
 # --- the scanner ---------------------------------------------------------------------------

@@ -37,8 +37,15 @@ from app.views.common.table_model import (
     money_column,
     qty_column,
 )
-from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
-from app.views.orders.common import fit_columns
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    fit_columns,
+    hbox,
+    section,
+    title_label,
+)
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 MOMENTS = [

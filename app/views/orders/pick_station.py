@@ -16,8 +16,8 @@ from app.views.common import format as fmt
 from app.views.common.runner import AppContext
 from app.views.common.status import MESSAGE_COLOURS, OK, Chip, StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
-from app.views.common.widgets import DataTable, caption_label, hbox, title_label
-from app.views.orders.common import LinkLabel, fit_columns
+from app.views.common.widgets import DataTable, caption_label, fit_columns, hbox, title_label
+from app.views.orders.common import LinkLabel
 from app.views.orders.scan_page import ScanPage
 
 PART = MESSAGE_COLOURS["info"]

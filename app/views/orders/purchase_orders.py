@@ -37,12 +37,13 @@ from app.views.common.widgets import (
     DataTable,
     button,
     caption_label,
+    fit_columns,
     hbox,
     section,
     shortcut,
     title_label,
 )
-from app.views.orders.common import LinkLabel, fields_grid, fit_columns
+from app.views.orders.common import LinkLabel, fields_grid
 from app.views.production.detail import PostingDialog
 
 COLUMNS: list[Column[PurchaseOrderSummary]] = [

@@ -14,8 +14,14 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT
 from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
-from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
-from app.views.orders.common import fit_columns
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    fit_columns,
+    hbox,
+    title_label,
+)
 
 COLUMNS: list[Column[Replenishment]] = [
     Column("Item", lambda r: r.sku, width=170),

@@ -22,8 +22,16 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT, StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
-from app.views.common.widgets import DataTable, button, caption_label, hbox, section, title_label
-from app.views.orders.common import LinkLabel, fields_grid, fit_columns, open_record
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    fit_columns,
+    hbox,
+    section,
+    title_label,
+)
+from app.views.orders.common import LinkLabel, fields_grid, open_record
 from app.views.orders.order_entry import PATH_WORDS
 from app.views.production.detail import PostingDialog
 

@@ -18,8 +18,16 @@ from app.views.common.format import words
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.table_model import Column, RowTableModel
-from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
-from app.views.orders.common import KIND_WORDS, fit_columns, open_record
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    fit_columns,
+    hbox,
+    shortcut,
+    title_label,
+)
+from app.views.orders.common import KIND_WORDS, open_record
 
 COLUMNS: list[Column[TracedRecord]] = [
     Column("Record", lambda r: KIND_WORDS.get(r.kind, words(r.kind)), width=160),

@@ -24,6 +24,7 @@ from app.views.common.widgets import (
     FigureCard,
     button,
     caption_label,
+    fit_columns,
     hbox,
     section,
     title_label,
@@ -123,6 +124,10 @@ class DashboardPage(Page):
         self.builds_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("work_order", {"number": r.work_order})
         )
+        # Small panels: each column as wide as its heading or widest cell, the item the rest.
+        fit_columns(self.late_table, 1)
+        fit_columns(self.shortage_table, 0)
+        fit_columns(self.builds_table, 2)
         self.late_more = button("All late work orders", lambda: self.open_list(late=True))
         self.short_more = button(
             "Shortage report", lambda: self.ctx.navigate.emit("planning", {"tab": "shortages"})

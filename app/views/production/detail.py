@@ -32,7 +32,15 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, SHORT, StatusChip, chip_style, font
 from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
-from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    fit_columns,
+    hbox,
+    shortcut,
+    title_label,
+)
 
 # Which permission each action needs (the service checks it again).
 ACTION_PERMISSION = {
@@ -195,6 +203,10 @@ class WorkOrderPage(Page):
         self.postings_table.setObjectName("wo_postings")
         self.variance = RowTableModel(VARIANCE_COLUMNS, self)
         self.variance_table = DataTable(self.variance, settings_key="wo_variance")
+        # A few lines each: columns as wide as their text, the name (or item) the rest.
+        fit_columns(self.lines_table, 2)
+        fit_columns(self.postings_table, 2)
+        fit_columns(self.variance_table, 1)
         self.tabs.addTab(self.lines_table, "Lines")
         self.tabs.addTab(self.postings_table, "Postings")
         self.tabs.addTab(self.variance_table, "Variance")

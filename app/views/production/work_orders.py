@@ -35,17 +35,17 @@ def row_style(row: WorkOrderSummary) -> Chip | None:
 
 
 COLUMNS: list[Column[WorkOrderSummary]] = [
-    Column("Work order", lambda r: r.number, sort="number", width=130),
+    Column("Work order", lambda r: r.number, sort="number", width=122),
     Column("Item", lambda r: r.item, sort="item", width=150),
     Column("Name", lambda r: r.item_name, width=200),
-    qty_column("Qty", lambda r: r.quantity, sort="quantity", width=80),
-    qty_column("Built", lambda r: r.built, sort="built", width=80),
+    qty_column("Qty", lambda r: r.quantity, sort="quantity", width=70),
+    qty_column("Built", lambda r: r.built, sort="built", width=72),
     status_column("Status", lambda r: r.status, lambda r: r.status_label, sort="status"),
     Column("Due", lambda r: fmt.day(r.due), sort="due", width=115),
     Column("Prio", lambda r: r.priority, sort="priority", width=60),
-    Column("At", lambda r: r.location, sort="location", width=90),
-    Column("Flags", flags, width=120),
-    Column("Created from", lambda r: r.created_from or "", width=120),
+    Column("At", lambda r: r.location, sort="location", width=72),
+    Column("Flags", flags, width=100),
+    Column("Created from", lambda r: r.created_from or "", width=140),
 ]
 
 

@@ -4,7 +4,8 @@ On a temporary demo plant (migrations and demo files found as the installed prog
 them) it opens the main window offscreen, opens a work order's page, builds one assembly by
 the scan station's three scans typed into the real widgets (the order, #BUILD, the
 quantity; every call through the runner), waits until the main window's page shows the
-build, and runs `shopfloor check`. One line says how it went; the exit status is 0 when all
+build, renders the order's traveler (fonts, logo and barcodes as the bundle ships them),
+and runs `shopfloor check`. One line says how it went; the exit status is 0 when all
 of it worked, 1 otherwise.
 """
 
@@ -71,6 +72,7 @@ def _run(tmp: Path) -> str:
     from PySide6.QtCore import QSettings, Qt, qInstallMessageHandler
     from PySide6.QtTest import QTest
 
+    from app.services import documents
     from app.services.check import check_database
     from app.services.engine.database import Database
     from app.services.engine.uow import Actor, UnitOfWork
@@ -117,6 +119,9 @@ def _run(tmp: Path) -> str:
         )
         uow = UnitOfWork(database, actor)
         info = work_orders.get_work_order(uow, ORDER)
+        traveler = documents.traveler_pdf(uow, ORDER)
+        if not traveler.pdf.startswith(b"%PDF") or traveler.pages < 1:
+            raise SelfTestFailed(f"the traveler of {ORDER} did not render")
         report = check_database(uow)
         if not report.ok:
             raise SelfTestFailed("shopfloor check: " + "; ".join(report.problems))
@@ -128,6 +133,7 @@ def _run(tmp: Path) -> str:
         return (
             f"main window and scan station on a demo plant; {info.number} built 1 {info.item} "
             f"by three scans ({qty(info.built)} of {qty(info.quantity)}); "
+            f"its traveler printed ({traveler.pages} page(s)); "
             f"shopfloor check clean ({checked} records)"
         )
     finally:

@@ -33,6 +33,7 @@ from app.errors import ShopfloorError
 from app.services.engine.changes import Changes
 from app.services.station import PickLine, ScanOutcome, ScanStation, StationState
 from app.views.common import format as fmt
+from app.views.common.idle import IdleWatch
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import (
     ACCENT,
@@ -189,6 +190,7 @@ class StationWindow(QWidget):
         self.reader.quit_requested.connect(self.close)
         ctx.hub.changed.connect(self._changes)
         ctx.unexpected.connect(lambda _text: self._unexpected())
+        self.idle_watch = IdleWatch(self, ctx, self.sign_out)
         self.clock = QTimer(self)
         self.clock.timeout.connect(self._tick)
         self.clock.start(CLOCK_MS)
@@ -394,6 +396,17 @@ class StationWindow(QWidget):
             self.ctx.set_user(outcome.state.user)
         self._show_state(outcome.state)
 
+    def sign_out(self, reason: str) -> None:
+        """Nobody has scanned for the idle minutes: sign the operator out, drop what was
+        staged and the current order. A scan being answered finishes first."""
+        if self.busy:
+            return
+        state = self.station.sign_out()
+        self.ctx.set_user(None)
+        self._set_answer("ask", f"{sentence(reason)}: scan your badge to sign in")
+        self._note("(idle)", "info", reason)
+        self._show_state(state)
+
     def _changes(self, changes: Changes) -> None:
         """Someone else posted against the current order: read it again."""
         current = self.station.current
@@ -497,4 +510,5 @@ class StationWindow(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.reader.remove()
         self.clock.stop()
+        self.idle_watch.stop()
         super().closeEvent(event)
