@@ -104,6 +104,7 @@ class Shopfloor:
             full,
             env=self.environment(),
             cwd=self.home,
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,

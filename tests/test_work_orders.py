@@ -558,6 +558,27 @@ def test_pages_of_the_list_are_slices_of_the_whole_list(widget: Plant) -> None:
     assert any(w.late for w in flagged) and not all(w.late for w in flagged)
 
 
+def test_the_postings_against_a_work_order_are_its_ledger_rows(widget: Plant) -> None:
+    number = widget.wo("WIDGET", 2)
+    other = widget.wo("WIDGET", 1)
+    work_orders.issue_components(widget.uow, number, {"LABEL": "2"})
+    work_orders.complete_work_order(widget.uow, number, "2", backflush=True)
+    work_orders.issue_components(widget.uow, other, {"LABEL": "1"})
+    rows = work_orders.work_order_postings(widget.uow, number).rows
+    assert {r.source for r in rows} == {number}
+    assert sorted((r.sku, r.quantity) for r in rows) == [
+        ("BOLT", D(-4)),
+        ("LABEL", D(-2)),
+        ("PLATE", D(-1)),
+        ("WIDGET", D(2)),
+    ]
+    assert [r.id for r in rows] == sorted((r.id for r in rows), reverse=True)  # newest first
+    from app.services.engine.paging import PageRequest
+
+    by_sku = work_orders.work_order_postings(widget.uow, number, PageRequest(limit=2, sort="sku"))
+    assert [r.sku for r in by_sku] == ["BOLT", "LABEL"] and by_sku.total == 4
+
+
 def test_late_work_orders(widget: Plant) -> None:
     late = widget.wo("WIDGET", 1, due="2026-01-05")
     widget.wo("WIDGET", 1, due="2099-01-01")

@@ -379,27 +379,24 @@ _LEDGER = Listing(
         "posted": LedgerEntry.id,
         "quantity": LedgerEntry.quantity,
         "reason": LedgerEntry.reason,
+        "sku": Item.sku,
     },
     default="posted",
     tiebreak=LedgerEntry.id,
 )
 
 
-@query()
-def ledger_history(
-    tx: Transaction,
-    sku: str,
-    *,
-    location: str | None = None,
-    page: PageRequest | None = None,
+def ledger_page(
+    tx: Transaction, *conditions: ColumnElement[bool], page: PageRequest | None = None
 ) -> Page[LedgerRow]:
-    """An item's ledger rows, newest first unless another order is asked for."""
-    item = item_ref_by_sku(tx.session, sku)
+    """Ledger rows matching `conditions`, newest first unless another order is asked for:
+    the one reader behind an item's history and the postings against a document."""
     le = LedgerEntry
     stmt = (
         select(
             le.id,
             le.posted_at,
+            Item.sku,
             Location.code,
             le.quantity,
             le.unit_cost,
@@ -411,20 +408,18 @@ def ledger_history(
             le.reverses_id,
             le.memo,
         )
+        .join(Item, Item.id == le.item_id)
         .join(Location, Location.id == le.location_id)
-        .where(le.item_id == item.id)
+        .where(*conditions)
     )
-    if location:
-        stmt = stmt.where(le.location_id == location_ref(tx.session, location).id)
-    request = page or PageRequest(limit=None, descending=True)
     return _LEDGER.fetch(
         tx.session,
         stmt,
-        request,
+        page or PageRequest(limit=None, descending=True),
         lambda r: LedgerRow(
             id=r.id,
             posted_at=r.posted_at,
-            sku=item.sku,
+            sku=r.sku,
             location=r.code,
             quantity=r.quantity,
             unit_cost=r.unit_cost,
@@ -437,3 +432,19 @@ def ledger_history(
             memo=r.memo,
         ),
     )
+
+
+@query()
+def ledger_history(
+    tx: Transaction,
+    sku: str,
+    *,
+    location: str | None = None,
+    page: PageRequest | None = None,
+) -> Page[LedgerRow]:
+    """An item's ledger rows, newest first unless another order is asked for."""
+    item = item_ref_by_sku(tx.session, sku)
+    conditions = [LedgerEntry.item_id == item.id]
+    if location:
+        conditions.append(LedgerEntry.location_id == location_ref(tx.session, location).id)
+    return ledger_page(tx, *conditions, page=page)

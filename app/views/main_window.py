@@ -192,14 +192,11 @@ class MainWindow(QMainWindow):
             return self.page(self.current_key() or "dashboard")
         page = self.page(key)
         self.stack.setCurrentWidget(page)
-        self._select_nav(key if spec.in_navigation else self._parent_of(key))
+        self._select_nav(key if spec.in_navigation else spec.section or key)
         if target:
             page.open_target(**target)
         page.shown()
         return page
-
-    def _parent_of(self, key: str) -> str:
-        return {"work_order": "work_orders", "stock_item": "inventory"}.get(key, key)
 
     def refresh_current(self) -> None:
         key = self.current_key()

@@ -22,7 +22,8 @@ from app.views.common.runner import AppContext
 class PageSpec:
     """A page: its key (for `ctx.navigate`), its title in the navigation list, the class
     that builds it ("module:Class", imported on first use), a shortcut, the permission a
-    role needs to see it, and whether it is listed (detail pages are opened from others)."""
+    role needs to see it, and whether it is listed (detail pages are opened from others;
+    `section` names the listed page the navigation shows as current meanwhile)."""
 
     key: str
     title: str
@@ -30,6 +31,7 @@ class PageSpec:
     shortcut: str | None = None
     permission: Permission = Permission.READ
     in_navigation: bool = True
+    section: str | None = None
 
     def build(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
         module, _, name = self.factory.partition(":")
@@ -43,7 +45,11 @@ PAGES: list[PageSpec] = [
         "work_orders", "Work orders", "app.views.production.work_orders:WorkOrderListPage", "Ctrl+2"
     ),
     PageSpec(
-        "work_order", "Work order", "app.views.production.detail:WorkOrderPage", in_navigation=False
+        "work_order",
+        "Work order",
+        "app.views.production.detail:WorkOrderPage",
+        in_navigation=False,
+        section="work_orders",
     ),
     PageSpec(
         "planning", "Shortages and queue", "app.views.production.planning:PlanningPage", "Ctrl+3"
@@ -56,6 +62,7 @@ PAGES: list[PageSpec] = [
         "Sales order",
         "app.views.orders.sales_order:SalesOrderPage",
         in_navigation=False,
+        section="sales_orders",
     ),
     PageSpec("picking_queue", "Picking queue", "app.views.orders.queues:PickingQueuePage"),
     PageSpec(
@@ -70,6 +77,7 @@ PAGES: list[PageSpec] = [
         "Fulfillment",
         "app.views.orders.fulfillment:FulfillmentPage",
         in_navigation=False,
+        section="packing_queue",
     ),
     PageSpec(
         "purchase_orders",
@@ -81,6 +89,7 @@ PAGES: list[PageSpec] = [
         "Purchase order",
         "app.views.orders.purchase_orders:PurchaseOrderPage",
         in_navigation=False,
+        section="purchase_orders",
     ),
     PageSpec("receiving", "Receiving", "app.views.orders.receiving:ReceivingPage"),
     PageSpec("replenishment", "Replenishment", "app.views.orders.replenishment:ReplenishmentPage"),
@@ -92,6 +101,7 @@ PAGES: list[PageSpec] = [
         "Item stock",
         "app.views.inventory.item_stock:ItemStockPage",
         in_navigation=False,
+        section="inventory",
     ),
     PageSpec("items", "Items and BOMs", "app.views.catalog.items:ItemsPage", "Ctrl+5"),
     PageSpec(

@@ -1,12 +1,8 @@
-"""Realistic documents from a bicycle plant, for the tests and for docs/samples.
-
-`python -m tests.printing.samples [DIR]` writes one PDF and one PNG of each document to DIR
-(default docs/samples).
-"""
+"""Realistic documents from a bicycle plant, as plain data, for the renderer tests
+(docs/samples is written from the demo database by scripts/samples.py)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -341,60 +337,3 @@ def finished_goods_label() -> FinishedGoodsLabel:
         D("20"),
         "ea",
     )
-
-
-def write_samples(directory: Path) -> list[Path]:
-    """One PDF and a PNG of its first page for each document (label outlines drawn on the PNG
-    only, as a guide: the printed labels carry none)."""
-    import tempfile
-
-    import pypdfium2 as pdfium
-    from PIL import ImageDraw
-
-    from app.printing import labels, packing_slip, picking_ticket, traveler
-
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    dpi = 100
-    with tempfile.TemporaryDirectory() as tmp:
-        page = setup("letter", make_logo(Path(tmp) / "logo.png"))
-        sheet = item_labels()
-        documents = {
-            "traveler": (traveler.render(globals()["traveler"](), page), None),
-            "picking-ticket": (picking_ticket.render(globals()["picking_ticket"](), page), None),
-            "packing-slip": (packing_slip.render(globals()["packing_slip"](), page), None),
-            "item-labels-5160": (
-                labels.render_labels(sheet, "sheet", page, start=4),
-                labels.label_boxes(len(sheet), "sheet", page, start=4),
-            ),
-            "finished-goods-4x6": (
-                labels.render_labels([finished_goods_label()], "thermal_4x6", page),
-                labels.label_boxes(1, "thermal_4x6", page),
-            ),
-        }
-    for name, (pdf, boxes) in documents.items():
-        pdf_path = directory / f"{name}.pdf"
-        pdf_path.write_bytes(pdf)
-        image = pdfium.PdfDocument(pdf)[0].render(scale=dpi / 72).to_pil().convert("RGB")
-        if boxes is not None:
-            (_, height), rects = boxes
-            draw = ImageDraw.Draw(image)
-            k = dpi / 72
-            for box in rects:
-                if box.page == 0:
-                    top = (height - box.y - box.height) * k
-                    draw.rounded_rectangle(
-                        (box.x * k, top, (box.x + box.width) * k - 1, top + box.height * k - 1),
-                        radius=6,
-                        outline=(190, 198, 208),
-                    )
-        png_path = directory / f"{name}.png"
-        image.quantize(32).save(png_path, optimize=True)
-        written += [pdf_path, png_path]
-    return written
-
-
-if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/samples")
-    for path in write_samples(target):
-        print(f"{path}  {path.stat().st_size / 1024:.0f} KB")

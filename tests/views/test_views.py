@@ -195,6 +195,27 @@ def test_what_each_role_sees(team, ctx, window, qtbot) -> None:  # type: ignore[
     assert window.nav.count() == sum(1 for spec in PAGES if spec.in_navigation)  # every page
 
 
+def test_a_detail_page_shows_its_section_in_the_navigation(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.pages import PAGES
+
+    listed = {spec.key for spec in PAGES if spec.in_navigation}
+    details = [spec for spec in PAGES if not spec.in_navigation]
+    assert details and all(spec.section in listed for spec in details)
+
+    def current() -> str:
+        return str(window.nav.currentItem().data(Qt.ItemDataRole.UserRole))
+
+    window.show_page("sales_order", number="SO-000001")
+    idle(qtbot, ctx)
+    assert current() == "sales_orders"
+    window.show_page("work_order", number="WO-000001")
+    idle(qtbot, ctx)
+    assert current() == "work_orders"
+    window.show_page("stock_item", sku="BRAKE-KIT")
+    idle(qtbot, ctx)
+    assert current() == "inventory"
+
+
 def test_start_up_says_what_is_wrong_with_a_database(demo_db, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     assert database_state(demo_db).kind == "ready"
     new = Database(f"sqlite:///{tmp_path / 'new.db'}")

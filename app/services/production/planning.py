@@ -14,9 +14,7 @@ from app.models import (
     BomRevision,
     Item,
     ItemType,
-    LedgerEntry,
     Location,
-    SourceKind,
     StockBalance,
     WorkOrder,
     WorkOrderLine,
@@ -31,7 +29,6 @@ from app.services.engine.lookup import item_by_sku, item_ref_by_sku, location_re
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
-from app.services.inventory import LedgerRow
 from app.services.production.records import WorkOrderBook
 from app.services.production.work_orders import (
     WorkOrderInfo,
@@ -358,66 +355,4 @@ def shortage_preview(
         bom_revision=bom.revision,
         lines=lines,
         explosion=explosion,
-    )
-
-
-def work_order_statuses() -> list[tuple[str, str]]:
-    """Every work order status as (key, label), in life-cycle order (for filters)."""
-    return [(s.value, s.label) for s in WOStatus]
-
-
-_POSTINGS = Listing(
-    sorts={"posted": LedgerEntry.id, "sku": Item.sku, "reason": LedgerEntry.reason},
-    default="posted",
-    tiebreak=LedgerEntry.id,
-)
-
-
-@query()
-def work_order_postings(
-    tx: Transaction, number: str, page: PageRequest | None = None
-) -> Page[LedgerRow]:
-    """The ledger rows posted against one work order (issues, backflush, completions),
-    newest first unless another order is asked for."""
-    wo = WorkOrderBook.of(tx).load(number)
-    le = LedgerEntry
-    stmt = (
-        select(
-            le.id,
-            le.posted_at,
-            Item.sku,
-            Location.code,
-            le.quantity,
-            le.unit_cost,
-            le.reason,
-            le.source_ref,
-            le.source_kind,
-            le.posted_by,
-            le.event_id,
-            le.reverses_id,
-            le.memo,
-        )
-        .join(Item, Item.id == le.item_id)
-        .join(Location, Location.id == le.location_id)
-        .where(le.source_kind == SourceKind.WORK_ORDER.value, le.source_id == wo.id)
-    )
-    return _POSTINGS.fetch(
-        tx.session,
-        stmt,
-        page or PageRequest(limit=None, descending=True),
-        lambda r: LedgerRow(
-            id=r.id,
-            posted_at=r.posted_at,
-            sku=r.sku,
-            location=r.code,
-            quantity=r.quantity,
-            unit_cost=r.unit_cost,
-            reason=r.reason,
-            source=r.source_ref,
-            source_kind=r.source_kind,
-            posted_by=r.posted_by,
-            event_id=r.event_id,
-            reverses_id=r.reverses_id,
-            memo=r.memo,
-        ),
     )

@@ -32,6 +32,7 @@ from app.models import (
     BomRevision,
     Item,
     ItemType,
+    LedgerEntry,
     LedgerReason,
     Location,
     Moment,
@@ -71,6 +72,7 @@ from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
+from app.services.inventory import LedgerRow, ledger_page
 from app.services.production.records import (
     ComponentLine,
     NewLine,
@@ -870,3 +872,23 @@ def counts_by_status(tx: Transaction) -> dict[str, int]:
 @query()
 def count_by_status(tx: Transaction) -> dict[str, int]:
     return counts_by_status(tx)
+
+
+def work_order_statuses() -> list[tuple[str, str]]:
+    """Every work order status as (key, label), in life-cycle order (for filters)."""
+    return [(s.value, s.label) for s in WOStatus]
+
+
+@query()
+def work_order_postings(
+    tx: Transaction, number: str, page: PageRequest | None = None
+) -> Page[LedgerRow]:
+    """The ledger rows posted against one work order (issues, backflush, completions),
+    newest first unless another order is asked for."""
+    wo = WorkOrderBook.of(tx).load(number)
+    return ledger_page(
+        tx,
+        LedgerEntry.source_kind == SourceKind.WORK_ORDER.value,
+        LedgerEntry.source_id == wo.id,
+        page=page,
+    )

@@ -12,8 +12,8 @@ from app.services import overview
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.overview import Overview, RecentBuild
-from app.services.production.planning import ShortageLine, work_order_statuses
-from app.services.production.work_orders import WorkOrderSummary
+from app.services.production.planning import ShortageLine
+from app.services.production.work_orders import WorkOrderSummary, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op

@@ -81,7 +81,7 @@ def read_work_order(uow: UnitOfWork, number: str) -> WorkOrderView:
     return WorkOrderView(
         info,
         planning.shortages_for_work_order(uow, info.number),
-        planning.work_order_postings(uow, info.number).rows,
+        work_orders.work_order_postings(uow, info.number).rows,
     )
 
 

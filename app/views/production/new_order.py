@@ -22,8 +22,8 @@ from app.errors import ShopfloorError
 from app.services.catalog import items
 from app.services.engine.uow import UnitOfWork
 from app.services.production import planning, work_orders
-from app.services.production.planning import PreviewLine, ShortagePreview, work_order_statuses
-from app.services.production.work_orders import WorkOrderInfo
+from app.services.production.planning import PreviewLine, ShortagePreview
+from app.services.production.work_orders import WorkOrderInfo, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, OK, SHORT, chip_style, font

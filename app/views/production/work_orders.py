@@ -12,8 +12,7 @@ from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
-from app.services.production.planning import work_order_statuses
-from app.services.production.work_orders import WorkOrderSummary
+from app.services.production.work_orders import WorkOrderSummary, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext
