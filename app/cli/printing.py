@@ -128,9 +128,7 @@ def cmd_labels(ctx: Context) -> Result:
     if a.item:
         rendered = documents.item_labels_pdf(ctx.uow, a.item, count=a.count or 1, start=a.start)
     elif a.wo:
-        rendered = documents.finished_goods_labels_pdf(
-            ctx.uow, a.wo, count=a.count, start=a.start
-        )
+        rendered = documents.finished_goods_labels_pdf(ctx.uow, a.wo, count=a.count, start=a.start)
     else:
         raise UsageError("shopfloor print labels: give --item SKU ... or --wo WO")
     return _deliver(ctx, rendered, _plural(rendered.documents, "label", "labels"))

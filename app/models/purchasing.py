@@ -89,8 +89,7 @@ class PurchaseOrderRules:
             (POAction.CANCEL, POStatus.RECEIVED): "; it is received: close it",
         }.get((action, self.state), "")
         raise IllegalTransition(
-            f"cannot {action.value.replace('_', ' ')} {self.number}: it is "
-            f"{self.state.label}{hint}"
+            f"cannot {action.value.replace('_', ' ')} {self.number}: it is {self.state.label}{hint}"
         )
 
 
