@@ -77,9 +77,7 @@ def documents_of(uow: UnitOfWork) -> dict[str, tuple[RenderedDocument, str | Non
     settings = documents.print_settings(uow)
     out: dict[str, tuple[RenderedDocument, str | None]] = {}
     out["traveler"] = (
-        documents.render_travelers(
-            [documents.traveler(uow, TRAVELER)], settings
-        ),
+        documents.render_travelers([documents.traveler(uow, TRAVELER)], settings),
         None,
     )
     out["picking-ticket"] = (

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/ruff check app tests bench
+.venv/bin/ruff check app tests bench scripts
+.venv/bin/ruff format --check app tests bench scripts
 .venv/bin/mypy
 exec .venv/bin/pytest "$@"

@@ -905,9 +905,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         pair = (sku, location)
         # A write-off never takes stock below zero, nor stock picked for orders to ship.
-        picked = sum(
-            (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
-        )
+        picked = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
         expected = InsufficientStock if self.on_hand[pair] + qty < max(ZERO, picked) else None
         done = self.attempt(
             "adjust in" if qty > 0 else "adjust out",
