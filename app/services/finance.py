@@ -78,7 +78,10 @@ class FinanceBook:
         return tx.book(cls)
 
     def tell(self, event: Told) -> None:
-        if event.lines:
+        """Queue an event for the posting. An event without lines is dropped, except a work
+        order's close: finance hears of every close, with a line only where there was a
+        variance."""
+        if event.lines or event.moment is Moment.CLOSED:
             self.events.append(event)
 
     def write(self, event_id: int) -> None:
@@ -98,6 +101,9 @@ class FinanceBook:
                     "posted_at": utcnow(),
                 },
             ).scalar_one()
+            if not told.lines:
+                self.tx.changed.add(changes.FINANCE_EVENT, str(finance_id))
+                continue
             session.execute(
                 _INSERT_LINES,
                 [

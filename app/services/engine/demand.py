@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -81,6 +81,12 @@ class DemandLine(DemandFigures):
 
     def values(self) -> tuple[Decimal, Decimal, Decimal]:
         return (self.committed, self.consumed, self.firm)
+
+
+@lru_cache(maxsize=4096)
+def _local_date(moment: datetime) -> date:
+    """The plant's calendar day of a stored moment (the lines of one document share it)."""
+    return moment.astimezone().date()
 
 
 DemandRow = Any  # a result row of `DemandSource.select()`: standard names plus the extras
@@ -206,7 +212,7 @@ class DemandSource:
 
     def urgency(self, row: DemandRow) -> Urgency:
         created: datetime = row.created_at
-        tx_date: date = row.transaction_date or created.astimezone().date()
+        tx_date: date = row.transaction_date or _local_date(created)
         return Urgency(row.ship_date, row.priority, tx_date, created, self.rank, row.document_id)
 
     @cached_property

@@ -298,12 +298,14 @@ class StockBook:
         """Record the changed balances by sku and location code (skus and codes never change
         once written, so the database's name cache answers most of them)."""
         names = self.tx.uow.database.names
-        skus = {**names.skus, **self._skus}
-        unknown = {b.item_id for b in changed} - skus.keys()
+        # The posting is about to commit: the skus it knows are rows that exist.
+        names.skus.update(self._skus)
+        skus = names.skus
+        unknown = {b.item_id for b in changed if b.item_id not in skus}
         if unknown:
             skus.update(self.tx.session.execute(_SKUS, {"ids": sorted(unknown)}).all())
-        if {b.location_id for b in changed} - names.codes.keys():
-            names.codes.update(self.tx.session.execute(_CODES).all())
+        codes = names.codes
+        if any(b.location_id not in codes for b in changed):
+            codes.update(self.tx.session.execute(_CODES).all())
         for b in changed:
-            self.tx.changed.balance(skus[b.item_id], names.codes[b.location_id])
-        names.skus.update(skus)  # the posting is about to commit: these rows exist
+            self.tx.changed.balance(skus[b.item_id], codes[b.location_id])

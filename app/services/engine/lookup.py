@@ -57,10 +57,16 @@ class LocationRef:
     code: str
 
 
+_ITEM_KEYS: dict[str, tuple[str, ...]] = {}
+
+
 def item_ref(row: Any, prefix: str = "item") -> ItemRef:
     """An ItemRef from a row holding `item_columns(prefix)`."""
+    keys = _ITEM_KEYS.get(prefix)
+    if keys is None:
+        keys = _ITEM_KEYS[prefix] = tuple(f"{prefix}_{name}" for name in _ITEM_FIELDS)
     m = row._mapping
-    return ItemRef(**{name: m[f"{prefix}_{name}"] for name in _ITEM_FIELDS})
+    return ItemRef(*(m[k] for k in keys))
 
 
 def item_ref_by_sku(session: Session, sku: str) -> ItemRef:

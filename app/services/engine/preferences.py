@@ -325,7 +325,19 @@ def validate(key: str, value: str) -> str:
 _SELECT_PREFERENCES = select(Preference.__table__.c.key, Preference.__table__.c.value)
 
 
+_last_read: tuple[tuple[tuple[str, str], ...], Preferences] | None = None
+
+
 def load_preferences(session: Session) -> Preferences:
-    stored = dict(session.execute(_SELECT_PREFERENCES).all())
+    """The preferences as stored now (one query per transaction; the typed values are made
+    again only when the stored text differs from the last read)."""
+    global _last_read
+    rows = tuple(sorted((r[0], r[1]) for r in session.execute(_SELECT_PREFERENCES).all()))
+    last = _last_read
+    if last is not None and last[0] == rows:
+        return last[1]
+    stored = dict(rows)
     values = {spec.key: _typed(spec, stored.get(spec.key, spec.default)) for spec in SPECS}
-    return Preferences(**values)
+    prefs = Preferences(**values)
+    _last_read = (rows, prefs)
+    return prefs

@@ -19,6 +19,7 @@ hooks registered with `before_commit` run first (commit-after-entry is one).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Callable
@@ -152,15 +153,25 @@ class UnitOfWork:
             return body(tx)
 
 
+_HAS_CHANGES: dict[type, bool] = {}
+
+
 def with_changes(result: R, changes: Changes) -> R:
-    """The result with its `changes` field filled in, when it has one."""
-    if (
-        dataclasses.is_dataclass(result)
-        and not isinstance(result, type)
-        and any(f.name == "changes" for f in dataclasses.fields(result))
-    ):
-        return cast(R, dataclasses.replace(result, changes=changes))
-    return result
+    """The result with its `changes` field filled in, when it has one (a copy: results are
+    frozen)."""
+    kind = type(result)
+    has = _HAS_CHANGES.get(kind)
+    if has is None:
+        has = _HAS_CHANGES[kind] = dataclasses.is_dataclass(kind) and any(
+            f.name == "changes" for f in dataclasses.fields(kind)
+        )
+    if not has:
+        return result
+    if hasattr(kind, "__slots__"):
+        return cast(R, dataclasses.replace(cast(Any, result), changes=changes))
+    made = copy.copy(result)
+    object.__setattr__(made, "changes", changes)
+    return made
 
 
 class UseCase(Generic[P, R]):

@@ -455,7 +455,11 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
             wo.created_from,
             wo.customer_po,
             None,
-            [MomentLine(v.component.sku, v.variance, v.unit_cost) for v in wo.new_variances],
+            [
+                MomentLine(v.component.sku, v.variance, v.unit_cost)
+                for v in wo.new_variances
+                if v.variance != 0
+            ],
         )
     )
     return work_order_info(wo)
