@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import BomCycle, NotFound, ValidationError
@@ -16,7 +17,7 @@ from app.models import BomLine, BomRevision, Item, ItemType
 from app.models.quantity import parse_quantity, round_quantity
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.lookup import item_by_sku
+from app.services.engine.lookup import ItemRef, item_by_sku, item_columns, item_ref
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 
@@ -329,6 +330,59 @@ def get_revision(tx: Transaction, assembly_sku: str, revision: str | None = None
         if rev is None:
             raise NotFound(f"{assembly.sku} has no active BOM")
     return bom_info(rev)
+
+
+_REV = cast(Table, BomRevision.__table__)
+_BOM_LINE = cast(Table, BomLine.__table__)
+_ITEM = cast(Table, Item.__table__)
+_ACTIVE_LINES = (
+    select(
+        _REV.c.id.label("revision_id"),
+        _REV.c.revision,
+        _BOM_LINE.c.line_no,
+        _BOM_LINE.c.quantity_per,
+        _BOM_LINE.c.backflush,
+        *item_columns("component"),
+    )
+    .join(_BOM_LINE, _BOM_LINE.c.revision_id == _REV.c.id)
+    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
+    .where(_REV.c.assembly_id == bindparam("assembly"), _REV.c.active)
+    .order_by(_BOM_LINE.c.line_no)
+)
+
+
+@dataclass(frozen=True)
+class ActiveLine:
+    line_no: int
+    component: ItemRef
+    quantity_per: Decimal
+    backflush: bool
+
+
+@dataclass(frozen=True)
+class ActiveBom:
+    """An item's active revision as plain data: what a new work order copies, or the
+    members a kit line is made of."""
+
+    revision_id: int
+    revision: str
+    lines: list[ActiveLine]
+
+
+def read_active_bom(session: Session, item_id: int) -> ActiveBom | None:
+    """The active revision of an assembly's BOM or a kit's members (one query); None when
+    the item has none."""
+    rows = session.execute(_ACTIVE_LINES, {"assembly": item_id}).all()
+    if not rows:
+        return None
+    return ActiveBom(
+        revision_id=rows[0].revision_id,
+        revision=rows[0].revision,
+        lines=[
+            ActiveLine(r.line_no, item_ref(r, "component"), r.quantity_per, r.backflush)
+            for r in rows
+        ],
+    )
 
 
 def _lines_of_active(

@@ -332,7 +332,7 @@ def load_preferences(session: Session) -> Preferences:
     """The preferences as stored now (one query per transaction; the typed values are made
     again only when the stored text differs from the last read)."""
     global _last_read
-    rows = tuple(sorted((r[0], r[1]) for r in session.execute(_SELECT_PREFERENCES).all()))
+    rows = tuple(sorted((r.key, r.value) for r in session.execute(_SELECT_PREFERENCES)))
     last = _last_read
     if last is not None and last[0] == rows:
         return last[1]

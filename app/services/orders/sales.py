@@ -17,19 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 
 from app.errors import IllegalTransition, NotFound, ValidationError
 from app.models import (
     SO_OPEN_DEMAND,
-    BomLine,
-    BomRevision,
     Customer,
     Fulfillment,
     FulfillmentStatus,
-    Item,
     ItemType,
     LinePath,
     Location,
@@ -45,14 +42,13 @@ from app.models import (
 )
 from app.models.quantity import ZERO, parse_decimal, parse_quantity, round_quantity
 from app.models.sales import SO_INITIAL, STOCKED_PATHS
+from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Pair, StockBook
 from app.services.engine.lookup import (
     ItemRef,
     LocationRef,
-    item_columns,
-    item_ref,
     item_refs_by_sku,
     location_ref,
 )
@@ -75,16 +71,6 @@ from app.services.production.work_orders import (
     parse_priority,
 )
 
-_BOM_LINE = cast(Table, BomLine.__table__)
-_REV = cast(Table, BomRevision.__table__)
-_ITEM = cast(Table, Item.__table__)
-_KIT_MEMBERS = (
-    select(_BOM_LINE.c.line_no, _BOM_LINE.c.quantity_per, *item_columns("member"))
-    .join(_REV, _REV.c.id == _BOM_LINE.c.revision_id)
-    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
-    .where(_REV.c.assembly_id == bindparam("kit"), _REV.c.active)
-    .order_by(_BOM_LINE.c.line_no)
-)
 CUSTOMER_PO_LENGTH = 64
 MEMO_LENGTH = 200
 
@@ -161,17 +147,17 @@ def _entries_to_lines(
         line = NewOrderLine(n, 0, item, qty, rate, path)
         members: list[NewOrderLine] = []
         if path == LinePath.KIT:
-            rows = tx.session.execute(_KIT_MEMBERS, {"kit": item.id}).all()
-            if not rows:
+            kit = read_active_bom(tx.session, item.id)
+            if kit is None:
                 raise NotFound(f"kit {item.sku} has no active list of members")
-            for m, r in enumerate(rows, start=1):
-                member = item_ref(r, "member")
+            for m, part in enumerate(kit.lines, start=1):
+                member = part.component
                 members.append(
                     NewOrderLine(
                         n,
                         m,
                         member,
-                        round_quantity(r.quantity_per * qty),
+                        round_quantity(part.quantity_per * qty),
                         ZERO,
                         LinePath.STOCK if member.type.stocked else LinePath.NONE,
                     )

@@ -15,9 +15,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from app.errors import (
     CommitmentLimit,
@@ -28,8 +28,6 @@ from app.errors import (
     ValidationError,
 )
 from app.models import (
-    BomLine,
-    BomRevision,
     Item,
     ItemType,
     LedgerEntry,
@@ -54,6 +52,7 @@ from app.models.quantity import (
     round_quantity,
 )
 from app.models.work_order import ACTIVE, INITIAL, NOT_BUILT, OPEN_DEMAND
+from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Balance, Source, StockBook
@@ -61,8 +60,6 @@ from app.services.engine.lookup import (
     SKU_LENGTH,
     ItemRef,
     LocationRef,
-    item_columns,
-    item_ref,
     item_ref_by_sku,
     location_ref,
 )
@@ -79,24 +76,6 @@ from app.services.production.records import (
     VarianceRecord,
     WorkOrderBook,
     WorkOrderRecord,
-)
-
-_REV = cast(Table, BomRevision.__table__)
-_BOM_LINE = cast(Table, BomLine.__table__)
-_ITEM = cast(Table, Item.__table__)
-_ACTIVE_BOM_LINES = (
-    select(
-        _REV.c.id.label("revision_id"),
-        _REV.c.revision,
-        _BOM_LINE.c.line_no,
-        _BOM_LINE.c.quantity_per,
-        _BOM_LINE.c.backflush,
-        *item_columns("component"),
-    )
-    .join(_BOM_LINE, _BOM_LINE.c.revision_id == _REV.c.id)
-    .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
-    .where(_REV.c.assembly_id == bindparam("assembly"), _REV.c.active)
-    .order_by(_BOM_LINE.c.line_no)
 )
 
 MAX_PRIORITY = 999
@@ -291,13 +270,13 @@ def active_bom(tx: Transaction, item: ItemRef) -> BomForOrder:
         )
     if not item.active:
         raise ValidationError(f"{item.sku} is inactive")
-    rows = tx.session.execute(_ACTIVE_BOM_LINES, {"assembly": item.id}).all()
-    if not rows:
+    bom = read_active_bom(tx.session, item.id)
+    if bom is None:
         raise NotFound(f"{item.sku} has no active BOM")
     return BomForOrder(
-        revision_id=rows[0].revision_id,
-        revision=rows[0].revision,
-        lines=[(r.line_no, item_ref(r, "component"), r.quantity_per, r.backflush) for r in rows],
+        revision_id=bom.revision_id,
+        revision=bom.revision,
+        lines=[(ln.line_no, ln.component, ln.quantity_per, ln.backflush) for ln in bom.lines],
     )
 
 
