@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.item import _in
+from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed
 
 
@@ -57,7 +58,16 @@ PO_ACTION_FROM: dict[POAction, frozenset[POStatus]] = {
 }
 
 
-class PurchaseOrderRules:
+_PO_HINTS: dict[tuple[POAction, POStatus], str] = {
+    (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "part of it is received: close it",
+    (POAction.CANCEL, POStatus.RECEIVED): "it is received: close it",
+}
+
+
+class PurchaseOrderRules(StatusRules):
+    """A purchase order's status, and which of receive / mark shipped its kind allows."""
+
+    lifecycle = Lifecycle(POStatus, PO_ACTION_FROM, hints=_PO_HINTS)
     number: str
     status: str
     drop_ship: bool
@@ -71,11 +81,9 @@ class PurchaseOrderRules:
             return False
         if action == POAction.MARK_SHIPPED and not self.drop_ship:
             return False
-        return self.state in PO_ACTION_FROM[action]
+        return super().can(action)
 
-    def require(self, action: POAction) -> None:
-        if self.can(action):
-            return
+    def refuse(self, action: POAction, label: str | None = None) -> None:
         if action == POAction.RECEIVE and self.drop_ship:
             raise IllegalTransition(
                 f"cannot receive {self.number}: it is a drop-ship order; mark it shipped instead"
@@ -84,13 +92,7 @@ class PurchaseOrderRules:
             raise IllegalTransition(
                 f"cannot mark {self.number} shipped: it is not a drop-ship order; receive it"
             )
-        hint = {
-            (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "; part of it is received: close it",
-            (POAction.CANCEL, POStatus.RECEIVED): "; it is received: close it",
-        }.get((action, self.state), "")
-        raise IllegalTransition(
-            f"cannot {action.value.replace('_', ' ')} {self.number}: it is {self.state.label}{hint}"
-        )
+        super().refuse(action, label)
 
 
 class PurchaseOrder(PurchaseOrderRules, Base):

@@ -20,10 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
-from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.figures import DemandFigures
 from app.models.item import _in
+from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed
 
 # --- sales orders ---------------------------------------------------------------------------
@@ -89,37 +89,17 @@ _SO_HINTS: dict[tuple[SOAction, SOStatus], str] = {
 }
 
 
-class SalesOrderRules:
+class SalesOrderRules(StatusRules):
     """The rules of one sales order's status, shared by the mapped row and the posting's
     record. Needs `number` and `status`."""
 
+    lifecycle = Lifecycle(SOStatus, SO_ACTION_FROM, SO_EDGES, _SO_HINTS)
     number: str
     status: str
 
     @property
     def state(self) -> SOStatus:
         return SOStatus(self.status)
-
-    def can(self, action: SOAction) -> bool:
-        return self.state in SO_ACTION_FROM[action]
-
-    def require(self, action: SOAction) -> None:
-        if self.can(action):
-            return
-        hint = _SO_HINTS.get((action, self.state))
-        extra = f"; {hint}" if hint else ""
-        raise IllegalTransition(
-            f"cannot {action.value} {self.number}: it is {self.state.label}{extra}"
-        )
-
-    def move_to(self, status: SOStatus) -> None:
-        if status == self.state:
-            return
-        if (self.state, status) not in SO_EDGES:
-            raise IllegalTransition(
-                f"{self.number} cannot go from {self.state.label} to {status.label}"
-            )
-        self.status = status.value
 
 
 class SalesOrder(SalesOrderRules, Base):
@@ -241,23 +221,17 @@ FULFILLMENT_ACTION_FROM: dict[FulfillmentAction, frozenset[FulfillmentStatus]] =
 }
 
 
-class FulfillmentRules:
-    """Needs `number` and `status`; the printed names of the statuses are preferences."""
+class FulfillmentRules(StatusRules):
+    """Needs `number` and `status`; the printed names of the statuses are preferences, so
+    `require` takes the status's name."""
 
+    lifecycle = Lifecycle(FulfillmentStatus, FULFILLMENT_ACTION_FROM)
     number: str
     status: str
 
     @property
     def state(self) -> FulfillmentStatus:
         return FulfillmentStatus(self.status)
-
-    def can(self, action: FulfillmentAction) -> bool:
-        return self.state in FULFILLMENT_ACTION_FROM[action]
-
-    def require(self, action: FulfillmentAction, label: str) -> None:
-        """Refuse an action the status does not allow; `label` is the status's name."""
-        if not self.can(action):
-            raise IllegalTransition(f"cannot {action.value} {self.number}: it is {label}")
 
 
 class Fulfillment(FulfillmentRules, Base):

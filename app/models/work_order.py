@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
-from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.figures import DemandFigures
 from app.models.item import _in
+from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed, fmt
 
 
@@ -111,10 +111,11 @@ _HINTS: dict[tuple[WOAction, WOStatus], str] = {
 }
 
 
-class WorkOrderRules:
+class WorkOrderRules(StatusRules):
     """The rules of one work order's status, shared by the mapped row and the in-memory
     record the postings work on. Needs `number`, `status`, `quantity` and `built`."""
 
+    lifecycle = Lifecycle(WOStatus, ACTION_FROM, LEGAL_EDGES, _HINTS)
     number: str
     status: str
     quantity: Decimal
@@ -128,29 +129,6 @@ class WorkOrderRules:
     def remaining(self) -> Decimal:
         """Quantity still to be built (never negative)."""
         return max(ZERO, self.quantity - self.built)
-
-    def can(self, action: WOAction) -> bool:
-        return self.state in ACTION_FROM[action]
-
-    def require(self, action: WOAction) -> None:
-        """Refuse an action the current status does not allow, naming that status."""
-        if self.can(action):
-            return
-        hint = _HINTS.get((action, self.state))
-        extra = f"; {hint}" if hint else ""
-        raise IllegalTransition(
-            f"cannot {action.value} {self.number}: it is {self.state.label}{extra}"
-        )
-
-    def move_to(self, status: WOStatus) -> None:
-        """Change status along a legal edge only (staying put is always allowed)."""
-        if status == self.state:
-            return
-        if (self.state, status) not in LEGAL_EDGES:
-            raise IllegalTransition(
-                f"{self.number} cannot go from {self.state.label} to {status.label}"
-            )
-        self.status = status.value
 
     def status_after_production(self) -> WOStatus:
         """In process until the built quantity reaches the work order quantity."""
