@@ -10,12 +10,12 @@ from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.views.common import format as fmt
+from app.views.common.dialogs import PostingDialog
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import LATE, Chip
 from app.views.common.table_model import Column, RowTableModel
 from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
-from app.views.production.detail import PostingDialog
 
 
 def describe_state(u: UserInfo) -> str:

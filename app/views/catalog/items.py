@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +31,7 @@ from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.page import ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, chip_style
 from app.views.common.table_model import (
@@ -41,7 +41,17 @@ from app.views.common.table_model import (
     money_column,
     qty_column,
 )
-from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    choice_box,
+    hbox,
+    page_layout,
+    search_box,
+    shortcut,
+    title_label,
+)
 
 ITEM_TYPES = ("inventory", "assembly", "kit", "non_inventory", "service")
 
@@ -93,17 +103,14 @@ def read_catalog_item(uow: UnitOfWork, sku: str) -> CatalogItem:
     )
 
 
-class ItemsPage(Page):
+class ItemsPage(ListPage):
     title = "Items and BOMs"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.sku = ""
         self.data: CatalogItem | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.new_button = button("New &item", self.new_item, shortcut="Ctrl+N", name="new_item")
         layout.addLayout(hbox(title_label("Items and BOMs"), self.count, None, self.new_button))
         split = QSplitter()
@@ -112,17 +119,11 @@ class ItemsPage(Page):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        self.text = QLineEdit()
-        self.text.setObjectName("items_text")
-        self.text.setPlaceholderText("Search sku or name (Ctrl+F)")
-        self.text.setClearButtonEnabled(True)
-        self.kind = QComboBox()
-        self.kind.setObjectName("items_type")
-        self.kind.addItem("Every type", None)
-        for t in ITEM_TYPES:
-            self.kind.addItem(fmt.words(t), t)
+        self.text = search_box("items_text", "Search sku or name (Ctrl+F)")
+        self.kind = choice_box(
+            "items_type", [(None, "Every type"), *((t, fmt.words(t)) for t in ITEM_TYPES)]
+        )
         left_layout.addLayout(hbox(self.text, self.kind))
-        self.filters: dict[str, Any] = {}
         self.model = PagedTableModel(ITEM_COLUMNS, self._fetch, self, context=ctx, autoload=False)
         self.model.loaded.connect(lambda _n: self.count.setText(f"{self.model.total:,} items"))
         self.table = DataTable(self.model, settings_key="items", stretch=1)
@@ -168,12 +169,8 @@ class ItemsPage(Page):
         self.tabs.setMinimumWidth(560)
         split.setSizes([480, 700])
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.text.textEdited.connect(lambda _t: self._debounce.start())
-        self.kind.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.text.textEdited.connect(lambda _t: self._debounce.start())  # as typed; not on Enter
+        self.watch(self.kind)
         shortcut(self, "Ctrl+F", self.text.setFocus)
         self.user_changed()
 
@@ -185,18 +182,8 @@ class ItemsPage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return items.list_items(uow, **self.filters, page=page)
 
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.filters = self.current_filters()
-        self.model.reload()
-
     def refresh(self) -> None:
-        wanted = self.current_filters()
-        if wanted != self.filters or not self.model.pages_fetched:
-            self.filters = wanted
-            self.model.reload()
-        else:
-            self.model.refresh()
+        super().refresh()
         if self.sku:
             self.show_item(self.sku)
 

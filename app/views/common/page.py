@@ -1,13 +1,39 @@
-"""A page of the main window: what the window asks of every view."""
+"""A page of the main window: what the window asks of every view; the list read a page at a
+time with its filters; the page of one document with its actions."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Container, Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, Protocol
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services.engine.changes import Changes
 from app.views.common.runner import AppContext
+from app.views.common.status import StatusChip, font
+from app.views.common.table_model import PagedTableModel
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    hbox,
+    page_layout,
+    title_label,
+)
+
+FILTER_PAUSE_MS = 250
 
 
 class Page(QWidget):
@@ -61,3 +87,175 @@ class Page(QWidget):
             self.refresh()
         else:
             self.stale = True
+
+
+class ListPage(Page):
+    """A list the service reads a page at a time, filtering and sorting it.
+
+    A subclass makes `self.model`, a `PagedTableModel` whose fetch hands `self.filters` to the
+    service, and `self.table`; reads its filter widgets in `current_filters()` and names them
+    to `watch()`. Connected to the model's `loaded`, `_loaded` counts the rows in `self.count`
+    (so many `noun`s) and selects the first row."""
+
+    noun = ""
+    model: PagedTableModel
+    table: DataTable
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.filters: dict[str, Any] = {}  # before the model: its first page may load at once
+        self.count = caption_label()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_PAUSE_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+
+    def watch(self, *widgets: QLineEdit | QComboBox | QCheckBox) -> None:
+        """Filter again when one of `widgets` changes: a text once the typing pauses (or on
+        Enter), a choice or a tick at once."""
+        for w in widgets:
+            if isinstance(w, QLineEdit):
+                w.textEdited.connect(lambda _t: self._debounce.start())
+                w.returnPressed.connect(self.apply_filters)
+            elif isinstance(w, QComboBox):
+                w.currentIndexChanged.connect(lambda _i: self.apply_filters())
+            else:
+                w.toggled.connect(lambda _on: self.apply_filters())
+
+    def current_filters(self) -> dict[str, Any]:
+        """What the filter widgets ask for, as the service's keyword arguments."""
+        return {}
+
+    @contextmanager
+    def setting_filters(self, *widgets: QWidget) -> Iterator[None]:
+        """Set filter widgets (to what another page asked for) without filtering at each one:
+        the page filters once, when it is shown."""
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            yield
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self.stale = True
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.filters = self.current_filters()
+        self.stale = False
+        self.model.reload()
+
+    def refresh(self) -> None:
+        wanted = self.current_filters()
+        if wanted != self.filters or not self.model.pages_fetched:
+            self.filters = wanted
+            self.model.reload()
+        else:
+            self.model.refresh()
+
+    def _loaded(self, _pages: int) -> None:
+        total = self.model.total
+        self.count.setText(f"{total:,} {self.noun}{'s' if total != 1 else ''}")
+        if self.table.currentIndex().row() < 0:
+            self.table.select_first()
+
+
+class Document(Protocol):
+    """What a document's heading shows of it."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def status_label(self) -> str: ...
+
+
+class DocumentPage(Page):
+    """One document (an order, a fulfillment), opened with `number=...`.
+
+    `header()` lays out the back button to its list, the number as the heading beside its
+    status chip and, for an order, its party; `action_row()` the buttons of the actions its
+    status may allow, each calling `act(action)`; `_enable()` enables them. A subclass says in
+    `forget()` what to clear when another number is opened, and opens an action's dialog
+    with `_dialog()`, which shows the document again once the dialog posted."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.number = ""
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.dialog: Any = None
+
+    def header(self, back: str, to: str, prefix: str, *, party: bool = True) -> QVBoxLayout:
+        """The page's layout, its first row laid: `back` returns to the page `to`, the object
+        names start with `prefix`; `party_heading` names the customer or vendor."""
+        layout = page_layout(self)
+        back_button = button(back, lambda: self.ctx.navigate.emit(to, {}), shortcut="Alt+Left")
+        self.heading = title_label(self.title)
+        self.heading.setObjectName(f"{prefix}_heading")
+        self.chip = StatusChip()
+        self.chip.setObjectName(f"{prefix}_status")
+        self.chip.setFont(font(13, bold=True))
+        heads: list[QWidget] = [back_button, self.heading, self.chip]
+        if party:
+            self.party_heading = title_label("", 16)
+            heads.append(self.party_heading)
+        layout.addLayout(hbox(*heads, None))
+        return layout
+
+    def action_row(
+        self,
+        actions: Mapping[str, tuple[str, str | None]],
+        primary: Container[str],
+        name: str,
+        *extra: QWidget,
+    ) -> QHBoxLayout:
+        """A button per action (its text and shortcut; object name `name` + the action), then
+        on the right `extra`."""
+        row: list[QWidget] = []
+        for action, (text, keys) in actions.items():
+            b = button(
+                text,
+                partial(self.act, action),
+                shortcut=keys,
+                name=f"{name}{action}",
+                primary=action in primary,
+            )
+            self.action_buttons[action] = b
+            row.append(b)
+        return hbox(*row, None, *extra)
+
+    def show_heading(self, document: Document, party: str | None = None) -> None:
+        self.number = document.number
+        self.heading.setText(document.number)
+        self.chip.set_status(document.status, document.status_label)
+        if party is not None:
+            self.party_heading.setText(party)
+
+    def open_target(self, **target: Any) -> None:
+        number = str(target.get("number") or "")
+        if number and number != self.number:
+            self.number = number
+            self.heading.setText(number)
+            self.forget()
+            self._enable()
+        self.stale = True
+
+    def forget(self) -> None:
+        """Clear what the page showed of the document before."""
+
+    def user_changed(self) -> None:
+        self._enable()
+
+    def _enable(self) -> None:
+        """Enable the actions the document's status and the user's role allow."""
+
+    def act(self, action: str) -> None:
+        """Run an action (a button of `action_row`)."""
+
+    def _dialog(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self.refresh)
+        dialog.open()

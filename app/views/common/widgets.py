@@ -1,17 +1,20 @@
-"""Small widgets every view uses: the message line, tables, figure cards, titles, forms."""
+"""Small widgets every view uses: the message line, tables, figure cards, titles, forms,
+filters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QTableView,
@@ -278,6 +281,15 @@ class DataTable(QTableView):
         super().hideEvent(event)
 
 
+def fitted_table(model: RowTableModel, name: str, stretch: int) -> DataTable:
+    """A short table named `name` (its widths remembered under that name too), its columns
+    fitted to their text and column `stretch` taking the rest."""
+    table = DataTable(model, settings_key=name, stretch=stretch)
+    table.setObjectName(name)
+    fit_columns(table, stretch)
+    return table
+
+
 class FigureCard(QFrame):
     """A big number with a caption; clicking it (or Enter when focused) opens the list
     behind the figure."""
@@ -340,6 +352,14 @@ def hbox(*widgets: QWidget | int | None, margins: int = 0, spacing: int = 10) ->
     return layout
 
 
+def page_layout(page: QWidget) -> QVBoxLayout:
+    """A page's column of rows (the window around it gives the margins)."""
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(10)
+    return layout
+
+
 def section(title: str, body: QWidget, *extra: QWidget) -> QWidget:
     """A titled block: a bold heading with optional buttons on its right, then the body."""
     box = QWidget()
@@ -354,3 +374,23 @@ def section(title: str, body: QWidget, *extra: QWidget) -> QWidget:
 
 def lines(items: Sequence[str]) -> str:
     return "\n".join(items)
+
+
+def search_box(name: str, placeholder: str, min_width: int | None = None) -> QLineEdit:
+    """The text a list is searched for."""
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    if min_width is not None:
+        edit.setMinimumWidth(min_width)
+    return edit
+
+
+def choice_box(name: str, choices: Iterable[tuple[object, str]]) -> QComboBox:
+    """A drop-down of (data, text) choices: a filter's status, location or type."""
+    box = QComboBox()
+    box.setObjectName(name)
+    for data, text in choices:
+        box.addItem(text, data)
+    return box

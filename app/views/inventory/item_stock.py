@@ -26,6 +26,7 @@ from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.inventory import Holder, LedgerRow, StockPosition
 from app.views.common import format as fmt
+from app.views.common.dialogs import PostingDialog
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT
@@ -45,7 +46,6 @@ from app.views.common.widgets import (
     section,
     title_label,
 )
-from app.views.production.detail import PostingDialog
 
 HOLDER_COLUMNS: list[Column[Holder]] = [
     Column("Document", lambda r: r.document, width=130),

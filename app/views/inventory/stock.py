@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from app.services import inventory
 from app.services.catalog import items
@@ -16,11 +15,20 @@ from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import UnitOfWork
 from app.services.inventory import StockPosition
-from app.views.common.page import Page
+from app.views.common.page import ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT, Chip
 from app.views.common.table_model import Column, PagedTableModel, qty_column
-from app.views.common.widgets import DataTable, caption_label, hbox, shortcut, title_label
+from app.views.common.widgets import (
+    DataTable,
+    caption_label,
+    choice_box,
+    hbox,
+    page_layout,
+    search_box,
+    shortcut,
+    title_label,
+)
 
 
 def row_style(row: StockPosition) -> Chip | None:
@@ -40,27 +48,17 @@ COLUMNS: list[Column[StockPosition]] = [
 ]
 
 
-class InventoryPage(Page):
+class InventoryPage(ListPage):
     title = "Inventory"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         layout.addLayout(hbox(title_label("Inventory"), self.count, None))
-        self.location = QComboBox()
-        self.location.setObjectName("stock_location")
-        self.location.addItem("All locations", None)
-        self.text = QLineEdit()
-        self.text.setObjectName("stock_text")
-        self.text.setPlaceholderText("Search sku or name (Ctrl+F)")
-        self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(340)
+        self.location = choice_box("stock_location", [(None, "All locations")])
+        self.text = search_box("stock_text", "Search sku or name (Ctrl+F)", 340)
         self.short = QCheckBox("&Backordered only")
         layout.addLayout(hbox(self.text, self.location, self.short, None))
-        self.filters: dict[str, Any] = {}
         self.model = PagedTableModel(
             COLUMNS, self._fetch, self, row_style=row_style, context=ctx, autoload=False
         )
@@ -78,14 +76,7 @@ class InventoryPage(Page):
                 "and who holds its stock."
             )
         )
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.text.textEdited.connect(lambda _t: self._debounce.start())
-        self.text.returnPressed.connect(self.apply_filters)
-        self.location.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.short.toggled.connect(lambda _on: self.apply_filters())
+        self.watch(self.text, self.location, self.short)
         shortcut(self, "Ctrl+F", self.text.setFocus)
         run_op(self, items.list_locations).success(self._locations).run()
 
@@ -104,19 +95,6 @@ class InventoryPage(Page):
 
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return inventory.stock_summary(uow, **self.filters, page=page)
-
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.filters = self.current_filters()
-        self.model.reload()
-
-    def refresh(self) -> None:
-        wanted = self.current_filters()
-        if wanted != self.filters or not self.model.pages_fetched:
-            self.filters = wanted
-            self.model.reload()
-        else:
-            self.model.refresh()
 
     def affected_by(self, changes: Changes) -> bool:
         return bool(changes.balances) or changes.touches(kinds.ITEM, kinds.LOCATION)

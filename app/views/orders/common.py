@@ -1,6 +1,6 @@
 """What the order views share: opening a linked record, the row of links to the records an
-order made, the scanner reading keystrokes until Enter, and scans handed to a session one at
-a time through the runner."""
+order made, the grid of a document's fields and the address it ships to, the scanner reading
+keystrokes until Enter, and scans handed to a session one at a time through the runner."""
 
 from __future__ import annotations
 
@@ -10,11 +10,18 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, MUTED, font
-from app.views.common.widgets import caption_label
+from app.views.common.widgets import caption_label, hbox
 
 # The page that shows each kind of record (a receipt is shown on its purchase order).
 RECORD_PAGES = {
@@ -110,6 +117,24 @@ def fields_grid(
     for c in range(columns):
         grid.setColumnStretch(c, 1)
     return grid, values
+
+
+def beside_ship_to(grid: QGridLayout, name: str) -> tuple[QHBoxLayout, QLabel]:
+    """The fields (three parts of the width) beside the address the order ships to (one);
+    returns the row and the address label, named `name`."""
+    ship = QVBoxLayout()
+    ship.setSpacing(4)
+    ship.addWidget(caption_label("Ships to"))
+    ship_to = caption_label()
+    ship_to.setObjectName(name)
+    ship_to.setFont(font(13))
+    ship_to.setStyleSheet("")
+    ship.addWidget(ship_to)
+    ship.addStretch(1)
+    row = hbox(spacing=28)
+    row.addLayout(grid, 3)
+    row.addLayout(ship, 1)
+    return row, ship_to
 
 
 # --- the scanner ---------------------------------------------------------------------------

@@ -3,10 +3,9 @@ pack, ship or put back, and its packing slip."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -14,22 +13,13 @@ from app.services.engine.permissions import Permission
 from app.services.orders import fulfillment
 from app.services.orders.fulfillment import FulfillmentInfo, FulfillmentLineInfo
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.dialogs import ConfirmDialog
+from app.views.common.page import DocumentPage
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import StatusChip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
-from app.views.common.widgets import (
-    DataTable,
-    button,
-    caption_label,
-    fit_columns,
-    hbox,
-    section,
-    title_label,
-)
-from app.views.orders.common import LinkLabel, fields_grid
+from app.views.common.widgets import button, fitted_table, section
+from app.views.orders.common import LinkLabel, beside_ship_to, fields_grid
 from app.views.orders.order_entry import PATH_WORDS
-from app.views.production.detail import PostingDialog
 
 LINE_COLUMNS: list[Column[FulfillmentLineInfo]] = [
     Column("Order line", lambda r: r.line, width=110),
@@ -47,28 +37,13 @@ ACTION_TEXT = {
 }
 
 
-class FulfillmentPage(Page):
+class FulfillmentPage(DocumentPage):
     title = "Fulfillment"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.number = ""
         self.info: FulfillmentInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        back = button(
-            "◀ Packing queue",
-            lambda: self.ctx.navigate.emit("packing_queue", {}),
-            shortcut="Alt+Left",
-        )
-        self.heading = title_label("Fulfillment")
-        self.heading.setObjectName("if_heading")
-        self.chip = StatusChip()
-        self.chip.setObjectName("if_status")
-        self.chip.setFont(font(13, bold=True))
-        self.customer_heading = title_label("", 16)
-        layout.addLayout(hbox(back, self.heading, self.chip, self.customer_heading, None))
+        layout = self.header("◀ Packing queue", "packing_queue", "if")
 
         self.order = LinkLabel(ctx)
         self.order.setObjectName("if_order")
@@ -85,54 +60,21 @@ class FulfillmentPage(Page):
             bold=("customer_po",),
             widgets={"order": self.order},
         )
-        ship_box = QVBoxLayout()
-        ship_box.setSpacing(4)
-        ship_box.addWidget(caption_label("Ships to"))
-        self.ship_to = caption_label()
-        self.ship_to.setObjectName("if_ship_to")
-        self.ship_to.setStyleSheet("")
-        self.ship_to.setFont(font(13))
-        ship_box.addWidget(self.ship_to)
-        ship_box.addStretch(1)
-        top = hbox()
-        top.setSpacing(28)
-        top.addLayout(grid, 3)
-        top.addLayout(ship_box, 1)
+        top, self.ship_to = beside_ship_to(grid, "if_ship_to")
         layout.addLayout(top)
 
-        self.action_buttons: dict[str, Any] = {}
-        row: list[QWidget] = []
-        for action, (text, keys) in ACTION_TEXT.items():
-            b = button(
-                text,
-                partial(self.act, action),
-                shortcut=keys,
-                name=f"if_action_{action}",
-                primary=action == "ship",
-            )
-            self.action_buttons[action] = b
-            row.append(b)
         self.slip_button = button("Packing &slip…", self.packing_slip, name="if_packing_slip")
-        layout.addLayout(hbox(*row, None, self.slip_button))
+        layout.addLayout(self.action_row(ACTION_TEXT, ("ship",), "if_action_", self.slip_button))
 
         self.lines = RowTableModel(LINE_COLUMNS, self)
-        self.lines_table = DataTable(self.lines, settings_key="if_lines", stretch=2)
-        self.lines_table.setObjectName("if_lines")
-        fit_columns(self.lines_table, 2)
+        self.lines_table = fitted_table(self.lines, "if_lines", 2)
         layout.addWidget(section("Lines", self.lines_table), 1)
-        self.dialog: Any = None
         self.preview: Any = None
         self._enable()
 
-    def open_target(self, **target: Any) -> None:
-        number = str(target.get("number") or "")
-        if number and number != self.number:
-            self.number = number
-            self.info = None
-            self.heading.setText(number)
-            self.lines.set_rows([])
-            self._enable()
-        self.stale = True
+    def forget(self) -> None:
+        self.info = None
+        self.lines.set_rows([])
 
     def refresh(self) -> None:
         if self.number:
@@ -145,10 +87,7 @@ class FulfillmentPage(Page):
 
     def show_fulfillment(self, info: FulfillmentInfo) -> None:
         self.info = info
-        self.number = info.number
-        self.heading.setText(info.number)
-        self.chip.set_status(info.status, info.status_label)
-        self.customer_heading.setText(info.customer)
+        self.show_heading(info, info.customer)
         self.order.set_numbers([info.created_from])
         f = self.fields
         f["customer_po"].setText(info.customer_po or "—")
@@ -158,9 +97,6 @@ class FulfillmentPage(Page):
         f["memo"].setText(info.memo or "—")
         self.ship_to.setText(info.ship_to or "—")
         self.lines.set_rows(info.lines)
-        self._enable()
-
-    def user_changed(self) -> None:
         self._enable()
 
     def _enable(self) -> None:
@@ -186,35 +122,26 @@ class FulfillmentPage(Page):
                 )
             ).success(self.show_fulfillment).run()
         elif action == "cancel":
-            self.dialog = PutBackDialog(self.ctx, self.info, self)
-            self.dialog.accepted.connect(self.refresh)
-            self.dialog.open()
+            info = self.info
+            self._dialog(
+                ConfirmDialog(
+                    self.ctx,
+                    f"Put {number} back?",
+                    f"{number} is cancelled and its goods go back on the shelf: what it picked "
+                    f"stays committed to {info.created_from}, ready to be picked again.",
+                    fulfillment.cancel_fulfillment,
+                    number,
+                    name="put_back_dialog",
+                    keep="Keep it",
+                    confirm="Put back",
+                    progress="Putting back…",
+                    done=lambda i: f"Put back {i.number}; {i.created_from} can be picked again",
+                    parent=self,
+                )
+            )
 
     def packing_slip(self) -> None:
         from app.views.printing.actions import preview_packing_slip
 
         if self.info is not None:
             self.preview = preview_packing_slip(self, self.ctx, self.info.number)
-
-
-class PutBackDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: FulfillmentInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Put {info.number} back?", parent)
-        self.info = info
-        self.setObjectName("put_back_dialog")
-        self.body.addWidget(
-            caption_label(
-                f"{info.number} is cancelled and its goods go back on the shelf: what it "
-                f"picked stays committed to {info.created_from}, ready to be picked again."
-            )
-        )
-        self.cancel.setText("Keep it")
-        self.finish_layout("Put back")
-
-    def submit(self) -> None:
-        self.post(
-            fulfillment.cancel_fulfillment,
-            self.info.number,
-            progress="Putting back…",
-            done=lambda i: f"Put back {i.number}; {i.created_from} can be picked again",
-        )

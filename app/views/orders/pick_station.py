@@ -5,19 +5,15 @@ The keystrokes are read whichever widget has the focus. The codes and what they 
 
 from __future__ import annotations
 
-from typing import Any
+from PySide6.QtWidgets import QLabel, QWidget
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-from app.services.engine.changes import Changes
 from app.services.orders import picking
 from app.services.orders.picking import PickAnswer, PickLine, PickSession, PickState
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext
-from app.views.common.status import MESSAGE_COLOURS, OK, Chip, StatusChip, font
+from app.views.common.status import MESSAGE_COLOURS, OK, Chip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
-from app.views.common.widgets import DataTable, caption_label, fit_columns, hbox, title_label
-from app.views.orders.common import LinkLabel
+from app.views.common.widgets import fitted_table
 from app.views.orders.scan_page import ScanPage
 
 PART = MESSAGE_COLOURS["info"]
@@ -64,79 +60,30 @@ class PickStationPage(ScanPage):
         super().__init__(ctx, parent)
         self.session = PickSession()
         self.state = PickState()
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        self.document = title_label("", 17)
-        self.document.setObjectName("pick_document")
-        self.chip = StatusChip()
-        self.chip.setObjectName("pick_status")
-        self.chip.hide()
-        self.order_link = LinkLabel(ctx)
-        self.order_link.setObjectName("pick_order")
-        self.order_link.hide()
         self.customer = QLabel()
         self.customer.setObjectName("pick_customer")
         self.customer.setFont(font(14))
-        column.addLayout(hbox(self.document, self.chip, self.customer, None, self.order_link))
-        self.waiting = QLabel()
-        self.waiting.setObjectName("pick_waiting")
-        self.waiting.setFont(font(14, bold=True))
-        self.waiting.hide()
-        column.addWidget(self.waiting)
         self.lines = RowTableModel(PICK_COLUMNS, self, row_style=scanned_style)
-        self.table = DataTable(self.lines, settings_key="pick_lines", stretch=3)
-        self.table.setObjectName("pick_lines")
-        fit_columns(self.table, 3)
-        column.addWidget(self.table, 1)
+        self.table = fitted_table(self.lines, "pick_lines", 3)
         self.fulfillment_lines = RowTableModel(FULFILLMENT_COLUMNS, self)
-        self.fulfillment_table = DataTable(
-            self.fulfillment_lines, settings_key="pick_fulfillment_lines", stretch=3
-        )
-        self.fulfillment_table.setObjectName("pick_fulfillment_lines")
-        fit_columns(self.fulfillment_table, 3)
+        self.fulfillment_table = fitted_table(self.fulfillment_lines, "pick_fulfillment_lines", 3)
         self.fulfillment_table.hide()
-        column.addWidget(self.fulfillment_table, 1)
-        self.summary = caption_label(
+        body = self.build_document(
+            "pick",
+            self.customer,
+            (self.table, self.fulfillment_table),
             "Scan the order from its picking ticket, then each item as it goes in the tote; "
-            "for several of one item scan the quantity first. #SHIP posts it all at once."
+            "for several of one item scan the quantity first. #SHIP posts it all at once.",
         )
-        self.summary.setObjectName("pick_summary")
-        column.addWidget(self.summary)
         self.build(body, self.session.scan)
-
-    def open_target(self, **target: Any) -> None:
-        """`scan=SO-...` (or IF-...): as if it had been scanned."""
-        code = str(target.get("scan") or "")
-        if code:
-            self.submit(code)
-
-    def affected_by(self, changes: Changes) -> bool:
-        return False  # the screen shows what the scans read; it never re-reads behind them
 
     def show_answer(self, answer: PickAnswer) -> None:
         state = self.state = answer.state
-        self.document.setText(state.document or "")
-        if state.status:
-            self.chip.set_status(state.status, state.status_label or state.status)
-            self.chip.show()
-        else:
-            self.chip.hide()
-        if state.kind == "fulfillment" and state.order:
-            self.order_link.set_numbers([state.order])
-            self.order_link.show()
-        else:
-            self.order_link.hide()
+        self.show_document(state, state.order if state.kind == "fulfillment" else None)
         who = state.customer or ""
         if state.customer_po:
             who += f" · customer PO {state.customer_po}"
         self.customer.setText(who)
-        if state.waiting is not None:
-            self.waiting.setText(f"Quantity {fmt.qty(state.waiting)}: scan the item")
-            self.waiting.show()
-        else:
-            self.waiting.hide()
         on_fulfillment = state.kind == "fulfillment"
         self.table.setVisible(not on_fulfillment)
         self.fulfillment_table.setVisible(on_fulfillment)

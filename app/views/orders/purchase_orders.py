@@ -4,11 +4,9 @@ order shipped, close, cancel."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -23,9 +21,9 @@ from app.services.orders.purchasing import (
     ReceiptInfo,
 )
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.dialogs import PostingDialog, ask_before
+from app.views.common.page import DocumentPage, ListPage
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import StatusChip, font
 from app.views.common.table_model import (
     Column,
     PagedTableModel,
@@ -37,14 +35,16 @@ from app.views.common.widgets import (
     DataTable,
     button,
     caption_label,
-    fit_columns,
+    choice_box,
+    fitted_table,
     hbox,
+    page_layout,
+    search_box,
     section,
     shortcut,
     title_label,
 )
 from app.views.orders.common import LinkLabel, fields_grid
-from app.views.production.detail import PostingDialog
 
 COLUMNS: list[Column[PurchaseOrderSummary]] = [
     Column("Purchase order", lambda r: r.number, sort="number", width=165),
@@ -74,23 +74,20 @@ ACTION_PERMISSION = {
     "cancel": Permission.PURCHASE,
 }
 ACTION_TEXT = {
-    "receive": "&Receive…",
-    "mark_shipped": "&Mark shipped…",
-    "close": "C&lose…",
-    "cancel": "Cancel order…",
+    "receive": ("&Receive…", None),
+    "mark_shipped": ("&Mark shipped…", None),
+    "close": ("C&lose…", None),
+    "cancel": ("Cancel order…", None),
 }
 
 
-class PurchaseOrderListPage(Page):
+class PurchaseOrderListPage(ListPage):
     title = "Purchase orders"
+    noun = "purchase order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.filters: dict[str, Any] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.receive_button = button(
             "Receive by &scan", lambda: self.ctx.navigate.emit("receiving", {}), name="po_scan"
         )
@@ -108,16 +105,12 @@ class PurchaseOrderListPage(Page):
                 self.receive_button,
             )
         )
-        self.text = QLineEdit()
-        self.text.setObjectName("po_filter_text")
-        self.text.setPlaceholderText("Search number, vendor, memo or customer PO (Ctrl+F)")
-        self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(380)
-        self.status = QComboBox()
-        self.status.setObjectName("po_filter_status")
-        self.status.addItem("Any status", None)
-        for key, label in queries.purchase_order_statuses():
-            self.status.addItem(label, key)
+        self.text = search_box(
+            "po_filter_text", "Search number, vendor, memo or customer PO (Ctrl+F)", 380
+        )
+        self.status = choice_box(
+            "po_filter_status", [(None, "Any status"), *queries.purchase_order_statuses()]
+        )
         self.open_only = QCheckBox("&Open only")
         self.open_only.setObjectName("po_filter_open")
         layout.addLayout(hbox(self.text, self.status, self.open_only, None))
@@ -131,14 +124,7 @@ class PurchaseOrderListPage(Page):
             lambda r: self.ctx.navigate.emit("purchase_order", {"number": r.number})
         )
         layout.addWidget(self.table, 1)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.text.textEdited.connect(lambda _t: self._debounce.start())
-        self.text.returnPressed.connect(self.apply_filters)
-        self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.open_only.toggled.connect(lambda _on: self.apply_filters())
+        self.watch(self.text, self.status, self.open_only)
         shortcut(self, "Ctrl+F", self.text.setFocus)
 
     def current_filters(self) -> dict[str, Any]:
@@ -151,52 +137,17 @@ class PurchaseOrderListPage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return purchasing.list_purchase_orders(uow, **self.filters, page=page)
 
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.filters = self.current_filters()
-        self.stale = False
-        self.model.reload()
-
-    def refresh(self) -> None:
-        wanted = self.current_filters()
-        if wanted != self.filters or not self.model.pages_fetched:
-            self.filters = wanted
-            self.model.reload()
-        else:
-            self.model.refresh()
-
     def affected_by(self, changes: Changes) -> bool:
         return changes.touches(kinds.PURCHASE_ORDER, kinds.RECEIPT)
 
-    def _loaded(self, _pages: int) -> None:
-        total = self.model.total
-        self.count.setText(f"{total:,} purchase order{'s' if total != 1 else ''}")
-        if self.table.currentIndex().row() < 0:
-            self.table.select_first()
 
-
-class PurchaseOrderPage(Page):
+class PurchaseOrderPage(DocumentPage):
     title = "Purchase order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.number = ""
         self.info: PurchaseOrderInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        back = button(
-            "◀ Purchase orders",
-            lambda: self.ctx.navigate.emit("purchase_orders", {}),
-            shortcut="Alt+Left",
-        )
-        self.heading = title_label("Purchase order")
-        self.heading.setObjectName("po_heading")
-        self.chip = StatusChip()
-        self.chip.setObjectName("po_status")
-        self.chip.setFont(font(13, bold=True))
-        self.vendor_heading = title_label("", 16)
-        layout.addLayout(hbox(back, self.heading, self.chip, self.vendor_heading, None))
+        layout = self.header("◀ Purchase orders", "purchase_orders", "po")
         self.created_from = LinkLabel(ctx)
         self.created_from.setObjectName("po_created_from")
         grid, self.fields = fields_grid(
@@ -218,41 +169,25 @@ class PurchaseOrderPage(Page):
         )
         layout.addLayout(grid)
 
-        self.action_buttons: dict[str, Any] = {}
-        row: list[QWidget] = []
-        for action, text in ACTION_TEXT.items():
-            b = button(
-                text,
-                partial(self.act, action),
-                name=f"po_action_{action}",
-                primary=action in ("receive", "mark_shipped"),
-            )
-            self.action_buttons[action] = b
-            row.append(b)
         self.scan_button = button("Receive by &scan", self.receive_by_scan, name="po_by_scan")
-        layout.addLayout(hbox(*row, None, self.scan_button))
+        layout.addLayout(
+            self.action_row(
+                ACTION_TEXT, ("receive", "mark_shipped"), "po_action_", self.scan_button
+            )
+        )
         self.lines = RowTableModel(LINE_COLUMNS, self)
-        self.lines_table = DataTable(self.lines, settings_key="po_lines", stretch=2)
-        self.lines_table.setObjectName("po_lines")
-        fit_columns(self.lines_table, 2)
+        self.lines_table = fitted_table(self.lines, "po_lines", 2)
         self.lines_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit(
                 "stock_item", {"sku": r.sku, "location": self.info.location if self.info else None}
             )
         )
         layout.addWidget(section("Lines", self.lines_table), 1)
-        self.dialog: Any = None
         self._enable()
 
-    def open_target(self, **target: Any) -> None:
-        number = str(target.get("number") or "")
-        if number and number != self.number:
-            self.number = number
-            self.info = None
-            self.heading.setText(number)
-            self.lines.set_rows([])
-            self._enable()
-        self.stale = True
+    def forget(self) -> None:
+        self.info = None
+        self.lines.set_rows([])
 
     def refresh(self) -> None:
         if self.number:
@@ -263,10 +198,7 @@ class PurchaseOrderPage(Page):
 
     def show_order(self, info: PurchaseOrderInfo) -> None:
         self.info = info
-        self.number = info.number
-        self.heading.setText(info.number)
-        self.chip.set_status(info.status, info.status_label)
-        self.vendor_heading.setText(info.vendor)
+        self.show_heading(info, info.vendor)
         f = self.fields
         f["kind"].setText(
             "drop ship: the vendor ships to the customer" if info.drop_ship else "stock"
@@ -283,9 +215,6 @@ class PurchaseOrderPage(Page):
         self.lines.set_rows(info.lines)
         self._enable()
 
-    def user_changed(self) -> None:
-        self._enable()
-
     def _enable(self) -> None:
         allowed = set(self.info.actions) if self.info else set()
         for action, b in self.action_buttons.items():
@@ -298,17 +227,36 @@ class PurchaseOrderPage(Page):
     def act(self, action: str) -> None:
         if self.info is None or not self.action_buttons[action].isEnabled():
             return
+        info = self.info
         if action in ("receive", "mark_shipped"):
-            self._dialog(ReceiveDialog(self.ctx, self.info, self))
+            self._dialog(ReceiveDialog(self.ctx, info, self))
         elif action == "close":
-            self._dialog(ClosePurchaseDialog(self.ctx, self.info, self))
+            self._dialog(
+                ask_before(
+                    "close",
+                    self.ctx,
+                    info.number,
+                    f"Nothing more will come on {info.number} from {info.vendor}: what is still "
+                    "on order is dropped.",
+                    purchasing.close_purchase_order,
+                    name="close_po_dialog",
+                    confirm="C&lose purchase order",
+                    parent=self,
+                )
+            )
         elif action == "cancel":
-            self._dialog(CancelPurchaseDialog(self.ctx, self.info, self))
-
-    def _dialog(self, dialog: PostingDialog) -> None:
-        self.dialog = dialog
-        dialog.accepted.connect(self.refresh)
-        dialog.open()
+            self._dialog(
+                ask_before(
+                    "cancel",
+                    self.ctx,
+                    info.number,
+                    f"{info.number} from {info.vendor} is cancelled; nothing is on order.",
+                    purchasing.cancel_purchase_order,
+                    name="cancel_po_dialog",
+                    confirm="Cancel purchase order",
+                    parent=self,
+                )
+            )
 
     def receive_by_scan(self) -> None:
         if self.info is not None:
@@ -375,46 +323,3 @@ class ReceiveDialog(PostingDialog):
                 progress="Receiving…",
                 done=received_words,
             )
-
-
-class ClosePurchaseDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Close {info.number}?", parent)
-        self.info = info
-        self.setObjectName("close_po_dialog")
-        self.body.addWidget(
-            caption_label(
-                f"Nothing more will come on {info.number} from {info.vendor}: what is still "
-                "on order is dropped."
-            )
-        )
-        self.cancel.setText("Keep it open")
-        self.finish_layout("C&lose purchase order")
-
-    def submit(self) -> None:
-        self.post(
-            purchasing.close_purchase_order,
-            self.info.number,
-            progress="Closing…",
-            done=lambda i: f"Closed {i.number}",
-        )
-
-
-class CancelPurchaseDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Cancel {info.number}?", parent)
-        self.info = info
-        self.setObjectName("cancel_po_dialog")
-        self.body.addWidget(
-            caption_label(f"{info.number} from {info.vendor} is cancelled; nothing is on order.")
-        )
-        self.cancel.setText("Keep it")
-        self.finish_layout("Cancel purchase order")
-
-    def submit(self) -> None:
-        self.post(
-            purchasing.cancel_purchase_order,
-            self.info.number,
-            progress="Cancelling…",
-            done=lambda i: f"Cancelled {i.number}",
-        )

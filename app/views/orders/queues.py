@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -17,11 +17,18 @@ from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FulfillmentSummary
 from app.services.orders.sales import SalesOrderSummary
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.page import ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import LATE
 from app.views.common.table_model import Column, PagedTableModel, status_column
-from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    caption_label,
+    hbox,
+    page_layout,
+    title_label,
+)
 
 PICK_COLUMNS: list[Column[SalesOrderSummary]] = [
     Column("Order", lambda r: r.number, sort="number", width=120),
@@ -44,17 +51,15 @@ PACK_COLUMNS: list[Column[FulfillmentSummary]] = [
 ]
 
 
-class PickingQueuePage(Page):
+class PickingQueuePage(ListPage):
     """Orders ready to pick, most urgent ship date first."""
 
     title = "Picking queue"
+    noun = "order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.batch_button = button(
             "Picking tickets for &every order ready to pick…",
             self.print_all,
@@ -102,21 +107,12 @@ class PickingQueuePage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return sales.list_sales_orders(uow, ready_to_pick=True, page=page)
 
-    def refresh(self) -> None:
-        if self.model.pages_fetched:
-            self.model.refresh()
-        else:
-            self.model.reload()
-
     def affected_by(self, changes: Changes) -> bool:
         return changes.touches(kinds.SALES_ORDER, kinds.FULFILLMENT) or bool(changes.balances)
 
-    def _loaded(self, _pages: int) -> None:
-        total = self.model.total
-        self.count.setText(f"{total:,} order{'s' if total != 1 else ''}")
-        self.batch_button.setEnabled(total > 0)
-        if self.table.currentIndex().row() < 0:
-            self.table.select_first()
+    def _loaded(self, pages: int) -> None:
+        self.batch_button.setEnabled(self.model.total > 0)
+        super()._loaded(pages)
 
     def user_changed(self) -> None:
         self.scan_button.setEnabled(self.ctx.can(Permission.FULFILL))
@@ -144,17 +140,15 @@ class PickingQueuePage(Page):
         self.preview = preview_picking_tickets_ready(self, self.ctx)
 
 
-class PackingQueuePage(Page):
+class PackingQueuePage(ListPage):
     """Fulfillments waiting for their packing slip; pack or ship them from here."""
 
     title = "Packing queue"
+    noun = "fulfillment"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.slip_button = button("Packing &slip…", self.packing_slip, name="pack_slip")
         self.pack_button = button("&Pack", lambda: self.advance("pack"), name="pack_pack")
         self.ship_button = button(
@@ -191,18 +185,10 @@ class PackingQueuePage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return fulfillment.list_fulfillments(uow, packing_queue=True, page=page)
 
-    def refresh(self) -> None:
-        if self.model.pages_fetched:
-            self.model.refresh()
-        else:
-            self.model.reload()
-
     def affected_by(self, changes: Changes) -> bool:
         return changes.touches(kinds.FULFILLMENT, kinds.PREFERENCE)
 
-    def _loaded(self, _pages: int) -> None:
-        total = self.model.total
-        self.count.setText(f"{total:,} fulfillment{'s' if total != 1 else ''}")
+    def _loaded(self, pages: int) -> None:
         status = self.model.row_at(0).status_label if self.model.rowCount() else None
         self.explain.setText(
             "Fulfillments waiting for their packing slip"
@@ -210,8 +196,7 @@ class PackingQueuePage(Page):
             + ". Which status this queue lists is the preference "
             "limit_status_on_packing_slip_queue."
         )
-        if self.table.currentIndex().row() < 0:
-            self.table.select_first()
+        super()._loaded(pages)
 
     def user_changed(self) -> None:
         permitted = self.ctx.can(Permission.FULFILL)

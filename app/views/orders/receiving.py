@@ -5,20 +5,16 @@ do are in `app.services.orders.receiving`."""
 
 from __future__ import annotations
 
-from typing import Any
+from PySide6.QtWidgets import QLabel, QWidget
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-from app.services.engine.changes import Changes
 from app.services.orders import receiving
 from app.services.orders.picking import CLEAR
 from app.services.orders.receiving import ReceiveAnswer, ReceiveLine, ReceiveSession, ReceiveState
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext
-from app.views.common.status import OK, StatusChip, font
+from app.views.common.status import OK, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
-from app.views.common.widgets import DataTable, caption_label, fit_columns, hbox, title_label
-from app.views.orders.common import LinkLabel
+from app.views.common.widgets import fitted_table
 from app.views.orders.scan_page import ScanPage
 
 COLUMNS: list[Column[ReceiveLine]] = [
@@ -47,70 +43,27 @@ class ReceivingPage(ScanPage):
         super().__init__(ctx, parent)
         self.session = ReceiveSession()
         self.state = ReceiveState()
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        self.document = title_label("", 17)
-        self.document.setObjectName("receive_document")
-        self.chip = StatusChip()
-        self.chip.setObjectName("receive_status")
-        self.chip.hide()
         self.vendor = QLabel()
         self.vendor.setObjectName("receive_vendor")
         self.vendor.setFont(font(14))
-        self.order_link = LinkLabel(ctx)
-        self.order_link.setObjectName("receive_order")
-        self.order_link.hide()
-        column.addLayout(hbox(self.document, self.chip, self.vendor, None, self.order_link))
-        self.waiting = QLabel()
-        self.waiting.setObjectName("receive_waiting")
-        self.waiting.setFont(font(14, bold=True))
-        self.waiting.hide()
-        column.addWidget(self.waiting)
         self.lines = RowTableModel(COLUMNS, self, row_style=lambda r: OK if r.staged > 0 else None)
-        self.table = DataTable(self.lines, settings_key="receive_lines", stretch=3)
-        self.table.setObjectName("receive_lines")
-        fit_columns(self.table, 3)
-        column.addWidget(self.table, 1)
-        self.summary = caption_label(
+        self.table = fitted_table(self.lines, "receive_lines", 3)
+        body = self.build_document(
+            "receive",
+            self.vendor,
+            (self.table,),
             "Scan the purchase order, then each item as it comes off the pallet; for several "
-            "of one item scan the quantity first. #RECEIVE posts them as one receipt."
+            "of one item scan the quantity first. #RECEIVE posts them as one receipt.",
         )
-        self.summary.setObjectName("receive_summary")
-        column.addWidget(self.summary)
         self.build(body, self.session.scan)
-
-    def open_target(self, **target: Any) -> None:
-        code = str(target.get("scan") or "")
-        if code:
-            self.submit(code)
-
-    def affected_by(self, changes: Changes) -> bool:
-        return False
 
     def show_answer(self, answer: ReceiveAnswer) -> None:
         state = self.state = answer.state
-        self.document.setText(state.document or "")
-        if state.status:
-            self.chip.set_status(state.status, state.status_label or state.status)
-            self.chip.show()
-        else:
-            self.chip.hide()
+        self.show_document(state, state.created_from)
         vendor = state.vendor or ""
         if state.drop_ship:
             vendor += " · drop ship"
         self.vendor.setText(vendor)
-        if state.created_from:
-            self.order_link.set_numbers([state.created_from])
-            self.order_link.show()
-        else:
-            self.order_link.hide()
-        if state.waiting is not None:
-            self.waiting.setText(f"Quantity {fmt.qty(state.waiting)}: scan the item")
-            self.waiting.show()
-        else:
-            self.waiting.hide()
         self.lines.set_rows(list(state.lines))
         staged = state.staged
         post = receiving.SHIP if state.drop_ship else receiving.RECEIVE

@@ -5,11 +5,10 @@ which, in `actions`)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -18,22 +17,20 @@ from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FulfillmentInfo
 from app.services.orders.sales import SalesOrderInfo, SalesOrderLineInfo
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.dialogs import PostingDialog, ask_before
+from app.views.common.page import DocumentPage
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import SHORT, StatusChip, font
+from app.views.common.status import SHORT
 from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import (
-    DataTable,
     button,
     caption_label,
-    fit_columns,
+    fitted_table,
     hbox,
     section,
-    title_label,
 )
-from app.views.orders.common import LinkLabel, fields_grid, open_record
+from app.views.orders.common import LinkLabel, beside_ship_to, fields_grid, open_record
 from app.views.orders.order_entry import PATH_WORDS
-from app.views.production.detail import PostingDialog
 
 ACTION_PERMISSION = {
     "approve": Permission.SELL,
@@ -90,28 +87,13 @@ LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
 ]
 
 
-class SalesOrderPage(Page):
+class SalesOrderPage(DocumentPage):
     title = "Sales order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.number = ""
         self.info: SalesOrderInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        back = button(
-            "◀ Sales orders",
-            lambda: self.ctx.navigate.emit("sales_orders", {}),
-            shortcut="Alt+Left",
-        )
-        self.heading = title_label("Sales order")
-        self.heading.setObjectName("so_heading")
-        self.chip = StatusChip()
-        self.chip.setObjectName("so_status")
-        self.chip.setFont(font(13, bold=True))
-        self.customer_heading = title_label("", 16)
-        layout.addLayout(hbox(back, self.heading, self.chip, self.customer_heading, None))
+        layout = self.header("◀ Sales orders", "sales_orders", "so")
 
         grid, self.fields = fields_grid(
             [
@@ -127,19 +109,7 @@ class SalesOrderPage(Page):
             4,
             bold=("customer_po", "ship_date", "total"),
         )
-        columns = hbox()
-        columns.setSpacing(28)
-        columns.addLayout(grid, 3)
-        ship = QVBoxLayout()
-        ship.setSpacing(4)
-        ship.addWidget(caption_label("Ships to"))
-        self.ship_to = caption_label()
-        self.ship_to.setObjectName("so_ship_to")
-        self.ship_to.setFont(font(13))
-        self.ship_to.setStyleSheet("")
-        ship.addWidget(self.ship_to)
-        ship.addStretch(1)
-        columns.addLayout(ship, 1)
+        columns, self.ship_to = beside_ship_to(grid, "so_ship_to")
         layout.addLayout(columns)
 
         self.work_orders = LinkLabel(ctx)
@@ -161,47 +131,34 @@ class SalesOrderPage(Page):
         links.addStretch(1)
         layout.addLayout(links)
 
-        self.action_buttons: dict[str, Any] = {}
-        row: list[QWidget] = []
-        for action, (text, keys) in ACTION_TEXT.items():
-            b = button(
-                text,
-                partial(self.act, action),
-                shortcut=keys,
-                name=f"so_action_{action}",
-                primary=action in ("approve", "fulfill"),
-            )
-            self.action_buttons[action] = b
-            row.append(b)
         self.scan_button = button("Pick by &scan", self.pick_by_scan, name="so_pick_by_scan")
         self.ticket_button = button(
             "&Picking ticket…", self.picking_ticket, name="so_picking_ticket"
         )
-        layout.addLayout(hbox(*row, None, self.scan_button, self.ticket_button))
+        layout.addLayout(
+            self.action_row(
+                ACTION_TEXT,
+                ("approve", "fulfill"),
+                "so_action_",
+                self.scan_button,
+                self.ticket_button,
+            )
+        )
 
         self.lines = RowTableModel(
             LINE_COLUMNS, self, row_style=lambda r: SHORT if r.backordered > 0 else None
         )
-        self.lines_table = DataTable(self.lines, settings_key="so_lines", stretch=2)
-        self.lines_table.setObjectName("so_lines")
-        fit_columns(self.lines_table, 2)
+        self.lines_table = fitted_table(self.lines, "so_lines", 2)
         self.lines_table.activated_row.connect(self.open_line)
         layout.addWidget(section("Lines", self.lines_table), 1)
-        self.dialog: Any = None
         self.preview: Any = None
         self._enable()
 
     # --- data ----------------------------------------------------------------------------
 
-    def open_target(self, **target: Any) -> None:
-        number = str(target.get("number") or "")
-        if number and number != self.number:
-            self.number = number
-            self.info = None
-            self.heading.setText(number)
-            self.lines.set_rows([])
-            self._enable()
-        self.stale = True
+    def forget(self) -> None:
+        self.info = None
+        self.lines.set_rows([])
 
     def refresh(self) -> None:
         if self.number:
@@ -225,10 +182,7 @@ class SalesOrderPage(Page):
 
     def show_order(self, info: SalesOrderInfo) -> None:
         self.info = info
-        self.number = info.number
-        self.heading.setText(info.number)
-        self.chip.set_status(info.status, info.status_label)
-        self.customer_heading.setText(info.customer)
+        self.show_heading(info, info.customer)
         f = self.fields
         f["customer_po"].setText(info.customer_po or "—")
         f["ship_date"].setText(fmt.day(info.ship_date) or "—")
@@ -243,9 +197,6 @@ class SalesOrderPage(Page):
         self.purchase_orders.set_numbers(info.purchase_orders)
         self.fulfillments.set_numbers(info.fulfillments)
         self.lines.set_rows(info.lines)
-        self._enable()
-
-    def user_changed(self) -> None:
         self._enable()
 
     def _enable(self) -> None:
@@ -282,14 +233,33 @@ class SalesOrderPage(Page):
         elif action == "fulfill":
             self._dialog(FulfillDialog(self.ctx, info, self))
         elif action == "close":
-            self._dialog(CloseOrderDialog(self.ctx, info, self))
+            self._dialog(
+                ask_before(
+                    "close",
+                    self.ctx,
+                    info.number,
+                    f"Nothing more ships on {info.number} for {info.customer}; what it still "
+                    "commits is released for other orders.",
+                    sales.close_sales_order,
+                    name="close_order_dialog",
+                    confirm="C&lose order",
+                    parent=self,
+                )
+            )
         elif action == "cancel":
-            self._dialog(CancelOrderDialog(self.ctx, info, self))
-
-    def _dialog(self, dialog: QDialog) -> None:
-        self.dialog = dialog
-        dialog.accepted.connect(self.refresh)
-        dialog.open()
+            self._dialog(
+                ask_before(
+                    "cancel",
+                    self.ctx,
+                    info.number,
+                    f"{info.number} for {info.customer} will be cancelled and what it commits is "
+                    "released. A cancelled order cannot be reopened.",
+                    sales.cancel_sales_order,
+                    name="cancel_order_dialog",
+                    confirm="Cancel order",
+                    parent=self,
+                )
+            )
 
     def pick_by_scan(self) -> None:
         if self.info is not None and self.scan_button.isEnabled():
@@ -368,49 +338,3 @@ class FulfillDialog(PostingDialog):
 def picked_words(f: FulfillmentInfo) -> str:
     listed = ", ".join(f"{fmt.qty(ln.quantity)} {ln.sku}" for ln in f.lines)
     return f"{f.status_label} {f.number} for {f.created_from}: {listed}"
-
-
-class CloseOrderDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Close {info.number}?", parent)
-        self.info = info
-        self.setObjectName("close_order_dialog")
-        self.body.addWidget(
-            caption_label(
-                f"Nothing more ships on {info.number} for {info.customer}; what it still "
-                "commits is released for other orders."
-            )
-        )
-        self.cancel.setText("Keep it open")
-        self.finish_layout("C&lose order")
-
-    def submit(self) -> None:
-        self.post(
-            sales.close_sales_order,
-            self.info.number,
-            progress="Closing…",
-            done=lambda i: f"Closed {i.number}",
-        )
-
-
-class CancelOrderDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Cancel {info.number}?", parent)
-        self.info = info
-        self.setObjectName("cancel_order_dialog")
-        self.body.addWidget(
-            caption_label(
-                f"{info.number} for {info.customer} will be cancelled and what it commits is "
-                "released. A cancelled order cannot be reopened."
-            )
-        )
-        self.cancel.setText("Keep it")
-        self.finish_layout("Cancel order")
-
-    def submit(self) -> None:
-        self.post(
-            sales.cancel_sales_order,
-            self.info.number,
-            progress="Cancelling…",
-            done=lambda i: f"Cancelled {i.number}",
-        )

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
@@ -16,11 +15,20 @@ from app.services.engine.uow import UnitOfWork
 from app.services.orders import queries, sales
 from app.services.orders.sales import SalesOrderSummary
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
 from app.views.common.status import LATE, OK, Chip
 from app.views.common.table_model import Column, PagedTableModel
-from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    choice_box,
+    hbox,
+    page_layout,
+    search_box,
+    shortcut,
+    title_label,
+)
 
 
 def flags(row: SalesOrderSummary) -> str:
@@ -56,16 +64,13 @@ LEGEND = (
 )
 
 
-class SalesOrderListPage(Page):
+class SalesOrderListPage(ListPage):
     title = "Sales orders"
+    noun = "sales order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.filters: dict[str, Any] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.new_button = button(
             "&New sales order",
             self.new_order,
@@ -75,16 +80,12 @@ class SalesOrderListPage(Page):
         )
         layout.addLayout(hbox(title_label("Sales orders"), self.count, None, self.new_button))
 
-        self.text = QLineEdit()
-        self.text.setObjectName("so_filter_text")
-        self.text.setPlaceholderText("Search order, customer, customer PO (Ctrl+F)")
-        self.text.setClearButtonEnabled(True)
-        self.text.setMinimumWidth(360)
-        self.status = QComboBox()
-        self.status.setObjectName("so_filter_status")
-        self.status.addItem("Any status", None)
-        for key, label in queries.sales_order_statuses():
-            self.status.addItem(label, key)
+        self.text = search_box(
+            "so_filter_text", "Search order, customer, customer PO (Ctrl+F)", 360
+        )
+        self.status = choice_box(
+            "so_filter_status", [(None, "Any status"), *queries.sales_order_statuses()]
+        )
         self.late = QCheckBox("&Late only")
         self.late.setObjectName("so_filter_late")
         self.ready = QCheckBox("&Ready to pick only")
@@ -107,15 +108,7 @@ class SalesOrderListPage(Page):
         layout.addWidget(self.table, 1)
         layout.addWidget(QLabel(LEGEND))
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.text.textEdited.connect(lambda _t: self._debounce.start())
-        self.text.returnPressed.connect(self.apply_filters)
-        self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.late.toggled.connect(lambda _on: self.apply_filters())
-        self.ready.toggled.connect(lambda _on: self.apply_filters())
+        self.watch(self.text, self.status, self.late, self.ready)
         shortcut(self, "Ctrl+F", self.text.setFocus)
         self.dialog: Any = None
         self.user_changed()
@@ -132,42 +125,17 @@ class SalesOrderListPage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return sales.list_sales_orders(uow, **self.filters, page=page)
 
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.filters = self.current_filters()
-        self.stale = False
-        self.model.reload()
-
     def open_target(self, **target: Any) -> None:
         """`status=key`, `late=True`, `ready_to_pick=True`, `text=...`."""
-        widgets = (self.status, self.late, self.ready, self.text)
-        for w in widgets:
-            w.blockSignals(True)
-        status = target.get("status")
-        self.status.setCurrentIndex(max(0, self.status.findData(status)) if status else 0)
-        self.late.setChecked(bool(target.get("late")))
-        self.ready.setChecked(bool(target.get("ready_to_pick")))
-        self.text.setText(str(target.get("text") or ""))
-        for w in widgets:
-            w.blockSignals(False)
-        self.stale = True
-
-    def refresh(self) -> None:
-        wanted = self.current_filters()
-        if wanted != self.filters or not self.model.pages_fetched:
-            self.filters = wanted
-            self.model.reload()
-        else:
-            self.model.refresh()
+        with self.setting_filters(self.status, self.late, self.ready, self.text):
+            status = target.get("status")
+            self.status.setCurrentIndex(max(0, self.status.findData(status)) if status else 0)
+            self.late.setChecked(bool(target.get("late")))
+            self.ready.setChecked(bool(target.get("ready_to_pick")))
+            self.text.setText(str(target.get("text") or ""))
 
     def affected_by(self, changes: Changes) -> bool:
         return changes.touches(kinds.SALES_ORDER, kinds.FULFILLMENT) or bool(changes.balances)
-
-    def _loaded(self, _pages: int) -> None:
-        total = self.model.total
-        self.count.setText(f"{total:,} sales order{'s' if total != 1 else ''}")
-        if self.table.currentIndex().row() < 0:
-            self.table.select_first()
 
     def user_changed(self) -> None:
         self.new_button.setEnabled(self.ctx.can(Permission.SELL))

@@ -1,9 +1,10 @@
 """What the scanner pages share: the line showing what is being scanned, the answer in
-words and colour, the codes of the page, the last answers, and buttons that send the same
-codes for whoever has no scanner at hand."""
+words and colour, the document scanned with its status and lines, the codes of the page, the
+last answers, and buttons that send the same codes for whoever has no scanner at hand."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -11,12 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
+from app.services.engine.changes import Changes
 from app.services.orders.picking import ScanAnswer
+from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext
-from app.views.common.status import MESSAGE_COLOURS, MUTED, chip_style, font
-from app.views.common.widgets import button, caption_label, title_label
-from app.views.orders.common import ScannerInput, ScanQueue
+from app.views.common.status import MESSAGE_COLOURS, MUTED, StatusChip, chip_style, font
+from app.views.common.widgets import button, caption_label, hbox, title_label
+from app.views.orders.common import LinkLabel, ScannerInput, ScanQueue
 
 HISTORY = 12
 
@@ -55,6 +58,58 @@ class ScanPage(Page):
         self.scanner.collected.connect(self._collected)
         self.scanner.scanned.connect(self.submit)
         self._collected("")
+
+    def build_document(
+        self, prefix: str, party: QLabel, tables: Sequence[QWidget], summary: str
+    ) -> QWidget:
+        """The document being scanned: its number, status chip, `party` (who it is for) and
+        the link to the order it came from; the quantity scanned and waiting for its item;
+        `tables` of its lines; the `summary` of what to do next. Object names start with
+        `prefix`."""
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        self.document = title_label("", 17)
+        self.document.setObjectName(f"{prefix}_document")
+        self.chip = StatusChip()
+        self.chip.setObjectName(f"{prefix}_status")
+        self.chip.hide()
+        self.order_link = LinkLabel(self.ctx)
+        self.order_link.setObjectName(f"{prefix}_order")
+        self.order_link.hide()
+        column.addLayout(hbox(self.document, self.chip, party, None, self.order_link))
+        self.waiting = QLabel()
+        self.waiting.setObjectName(f"{prefix}_waiting")
+        self.waiting.setFont(font(14, bold=True))
+        self.waiting.hide()
+        column.addWidget(self.waiting)
+        for table in tables:
+            column.addWidget(table, 1)
+        self.summary = caption_label(summary)
+        self.summary.setObjectName(f"{prefix}_summary")
+        column.addWidget(self.summary)
+        return body
+
+    def show_document(self, state: Any, order: str | None) -> None:
+        """The number, status and waiting quantity of the session's `state`, and the link to
+        `order` (none: hidden)."""
+        self.document.setText(state.document or "")
+        if state.status:
+            self.chip.set_status(state.status, state.status_label or state.status)
+            self.chip.show()
+        else:
+            self.chip.hide()
+        if order:
+            self.order_link.set_numbers([order])
+            self.order_link.show()
+        else:
+            self.order_link.hide()
+        if state.waiting is not None:
+            self.waiting.setText(f"Quantity {fmt.qty(state.waiting)}: scan the item")
+            self.waiting.show()
+        else:
+            self.waiting.hide()
 
     def build(self, body: QWidget, session_scan: Any) -> None:
         """Lay the page out around `body` (the table of the document being scanned)."""
@@ -98,6 +153,15 @@ class ScanPage(Page):
         self.outer.addWidget(row, 1)
 
     # --- the scanner ---------------------------------------------------------------------
+
+    def open_target(self, **target: Any) -> None:
+        """`scan=SO-...` (a document number): as if it had been scanned."""
+        code = str(target.get("scan") or "")
+        if code:
+            self.submit(code)
+
+    def affected_by(self, changes: Changes) -> bool:
+        return False  # the screen shows what the scans read; it never re-reads behind them
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from app.services import documents
 from app.services.documents import RenderedDocument
+from app.views.common.dialogs import PostingDialog
 from app.views.common.runner import AppContext, run_op
 from app.views.printing.preview import PrintPreviewDialog
-from app.views.production.detail import PostingDialog
 
 
 class Previewer:

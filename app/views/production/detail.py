@@ -4,22 +4,18 @@ the actions its status allows (the state machine in the service decides, via `ac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFormLayout,
     QGridLayout,
     QLabel,
     QLineEdit,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
-from app.errors import ShopfloorError
 from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
@@ -28,18 +24,17 @@ from app.services.production import planning, work_orders
 from app.services.production.planning import ShortageLine
 from app.services.production.work_orders import VarianceInfo, WorkOrderInfo, WorkOrderLineInfo
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.dialogs import PostingDialog, ask_before
+from app.views.common.page import DocumentPage
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import MESSAGE_COLOURS, SHORT, StatusChip, chip_style, font
+from app.views.common.status import SHORT, chip_style, font
 from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
 from app.views.common.widgets import (
     DataTable,
     button,
     caption_label,
     fit_columns,
-    hbox,
     shortcut,
-    title_label,
 )
 
 # Which permission each action needs (the service checks it again).
@@ -118,25 +113,13 @@ VARIANCE_COLUMNS: list[Column[VarianceInfo]] = [
 ]
 
 
-class WorkOrderPage(Page):
+class WorkOrderPage(DocumentPage):
     title = "Work order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.number = ""
         self.view: WorkOrderView | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        back = button(
-            "◀ Work orders", lambda: self.ctx.navigate.emit("work_orders", {}), shortcut="Alt+Left"
-        )
-        self.heading = title_label("Work order")
-        self.heading.setObjectName("wo_heading")
-        self.chip = StatusChip()
-        self.chip.setObjectName("wo_status")
-        self.chip.setFont(font(13, bold=True))
-        layout.addLayout(hbox(back, self.heading, self.chip, None))
+        layout = self.header("◀ Work orders", "work_orders", "wo", party=False)
 
         self.fields: dict[str, QLabel] = {}
         grid = QGridLayout()
@@ -169,18 +152,6 @@ class WorkOrderPage(Page):
             grid.setColumnStretch(c, 1)
         layout.addLayout(grid)
 
-        self.action_buttons: dict[str, Any] = {}
-        row = []
-        for action, (text, keys) in ACTION_TEXT.items():
-            b = button(
-                text,
-                partial(self.act, action),
-                shortcut=keys,
-                name=f"action_{action}",
-                primary=action == "release",
-            )
-            self.action_buttons[action] = b
-            row.append(b)
         self.short_note = QLabel()
         self.short_note.setObjectName("wo_short_note")
         self.short_note.setStyleSheet(chip_style(SHORT, padding="6px 12px"))
@@ -188,7 +159,11 @@ class WorkOrderPage(Page):
         self.traveler_button = button("&Traveler…", self.print_traveler, name="wo_traveler")
         self.labels_button = button("&Labels…", self.print_labels, name="wo_labels")
         self.preview: Any = None
-        layout.addLayout(hbox(*row, None, self.traveler_button, self.labels_button))
+        layout.addLayout(
+            self.action_row(
+                ACTION_TEXT, ("release",), "action_", self.traveler_button, self.labels_button
+            )
+        )
         layout.addWidget(self.short_note)
 
         self.tabs = QTabWidget()
@@ -216,7 +191,6 @@ class WorkOrderPage(Page):
             "F6",
             lambda: self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count()),
         )
-        self.dialog: QDialog | None = None
         self._enable()
 
     def open_component(self, row: LineRow) -> None:
@@ -225,17 +199,11 @@ class WorkOrderPage(Page):
 
     # --- data ----------------------------------------------------------------------------
 
-    def open_target(self, **target: Any) -> None:
-        number = str(target.get("number") or "")
-        if number and number != self.number:
-            self.number = number
-            self.view = None
-            self.heading.setText(number)
-            self.lines.set_rows([])
-            self.postings.set_rows([])
-            self.variance.set_rows([])
-            self._enable()
-        self.stale = True
+    def forget(self) -> None:
+        self.view = None
+        self.lines.set_rows([])
+        self.postings.set_rows([])
+        self.variance.set_rows([])
 
     def refresh(self) -> None:
         if not self.number:
@@ -253,9 +221,7 @@ class WorkOrderPage(Page):
     def show_view(self, view: WorkOrderView) -> None:
         self.view = view
         info = view.info
-        self.number = info.number
-        self.heading.setText(info.number)
-        self.chip.set_status(info.status, info.status_label)
+        self.show_heading(info)
         f = self.fields
         f["item"].setText(f"{info.item} — {info.item_name}")
         f["quantity"].setText(fmt.qty(info.quantity))
@@ -283,9 +249,6 @@ class WorkOrderPage(Page):
             self.short_note.show()
         else:
             self.short_note.hide()
-        self._enable()
-
-    def user_changed(self) -> None:
         self._enable()
 
     def _enable(self) -> None:
@@ -316,12 +279,20 @@ class WorkOrderPage(Page):
                 lambda rows: self._dialog(CloseDialog(self.ctx, self.view.info, rows, self))  # type: ignore[union-attr]
             ).run()
         elif action == "cancel":
-            self._dialog(CancelDialog(self.ctx, self.view.info, self))
-
-    def _dialog(self, dialog: QDialog) -> None:
-        self.dialog = dialog
-        dialog.accepted.connect(self.refresh)
-        dialog.open()
+            info = self.view.info
+            self._dialog(
+                ask_before(
+                    "cancel",
+                    self.ctx,
+                    number,
+                    f"{number} ({fmt.qty(info.quantity)} {info.item}) will be cancelled and what "
+                    "it has committed is released. A cancelled work order cannot be reopened.",
+                    work_orders.cancel_work_order,
+                    name="cancel_dialog",
+                    confirm="Cancel work order",
+                    parent=self,
+                )
+            )
 
     def print_traveler(self) -> None:
         from app.views.printing.actions import preview_traveler
@@ -346,49 +317,6 @@ def committed_words(info: WorkOrderInfo) -> str:
         )
         + " committed"
     )
-
-
-class PostingDialog(QDialog):
-    """A dialog that runs one posting: refusals stay in the dialog to be corrected, success
-    closes it with a line on the message bar."""
-
-    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.setMinimumWidth(560)
-        self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(24, 20, 24, 20)
-        self.body.setSpacing(12)
-        self.body.addWidget(title_label(title, 16))
-        self.error = QLabel()
-        self.error.setObjectName("dialog_error")
-        self.error.setWordWrap(True)
-        self.error.setFont(font(12, bold=True))
-        self.error.setStyleSheet(chip_style(MESSAGE_COLOURS["error"], padding="8px 12px"))
-        self.error.hide()
-        self.ok = button("OK", self.submit, primary=True, name="dialog_ok")
-        self.cancel = button("Cancel", self.reject, name="dialog_cancel")
-
-    def finish_layout(self, ok_text: str) -> None:
-        self.ok.setText(ok_text)
-        self.body.addWidget(self.error)
-        self.body.addLayout(hbox(None, self.cancel, self.ok))
-
-    def submit(self) -> None:  # pragma: no cover - every dialog has its own
-        raise NotImplementedError
-
-    def post(self, fn: Any, *args: Any, done: Any, progress: str, **kwargs: Any) -> None:
-        self.ok.setEnabled(False)
-        run_op(self, fn, *args, **kwargs).progress(progress).done(done).success(
-            lambda _r: self.accept()
-        ).failure(self.refused).run()
-
-    def refused(self, exc: ShopfloorError) -> None:
-        self.ok.setEnabled(True)
-        self.error.setText(exc.message)
-        self.error.show()
 
 
 class IssueDialog(PostingDialog):
@@ -529,27 +457,4 @@ class CloseDialog(PostingDialog):
             self.info.number,
             progress="Closing…",
             done=lambda i: f"Closed {i.number}; cost variance {fmt.money(i.variance_total)}",
-        )
-
-
-class CancelDialog(PostingDialog):
-    def __init__(self, ctx: AppContext, info: WorkOrderInfo, parent: QWidget | None = None):
-        super().__init__(ctx, f"Cancel {info.number}?", parent)
-        self.info = info
-        self.setObjectName("cancel_dialog")
-        self.body.addWidget(
-            caption_label(
-                f"{info.number} ({fmt.qty(info.quantity)} {info.item}) will be cancelled and "
-                "what it has committed is released. A cancelled work order cannot be reopened."
-            )
-        )
-        self.cancel.setText("Keep it")
-        self.finish_layout("Cancel work order")
-
-    def submit(self) -> None:
-        self.post(
-            work_orders.cancel_work_order,
-            self.info.number,
-            progress="Cancelling…",
-            done=lambda i: f"Cancelled {i.number}",
         )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
@@ -14,11 +13,20 @@ from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
 from app.services.production.work_orders import WorkOrderSummary, work_order_statuses
 from app.views.common import format as fmt
-from app.views.common.page import Page
+from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
 from app.views.common.status import LATE, SHORT, Chip
 from app.views.common.table_model import Column, PagedTableModel, qty_column, status_column
-from app.views.common.widgets import DataTable, button, caption_label, hbox, shortcut, title_label
+from app.views.common.widgets import (
+    DataTable,
+    button,
+    choice_box,
+    hbox,
+    page_layout,
+    search_box,
+    shortcut,
+    title_label,
+)
 
 
 def flags(row: WorkOrderSummary) -> str:
@@ -48,16 +56,13 @@ COLUMNS: list[Column[WorkOrderSummary]] = [
 ]
 
 
-class WorkOrderListPage(Page):
+class WorkOrderListPage(ListPage):
     title = "Work orders"
+    noun = "work order"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.filters: dict[str, Any] = {}  # before the model: its first page may load at once
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        self.count = caption_label()
+        layout = page_layout(self)
         self.new_button = button(
             "&New work order",
             self.new_work_order,
@@ -81,15 +86,8 @@ class WorkOrderListPage(Page):
             )
         )
 
-        self.status = QComboBox()
-        self.status.setObjectName("filter_status")
-        self.status.addItem("Any status", None)
-        for key, label in work_order_statuses():
-            self.status.addItem(label, key)
-        self.item = QLineEdit()
-        self.item.setObjectName("filter_item")
-        self.item.setPlaceholderText("Item sku")
-        self.item.setClearButtonEnabled(True)
+        self.status = choice_box("filter_status", [(None, "Any status"), *work_order_statuses()])
+        self.item = search_box("filter_item", "Item sku")
         self.due_from = QLineEdit()
         self.due_from.setObjectName("filter_due_from")
         self.due_from.setPlaceholderText("Due from")
@@ -98,10 +96,7 @@ class WorkOrderListPage(Page):
         self.due_to.setObjectName("filter_due_to")
         self.due_to.setPlaceholderText("Due to")
         self.due_to.setToolTip("Due on or before this day (YYYY-MM-DD)")
-        self.text = QLineEdit()
-        self.text.setObjectName("filter_text")
-        self.text.setPlaceholderText("Search number, item, reference, memo (Ctrl+F)")
-        self.text.setClearButtonEnabled(True)
+        self.text = search_box("filter_text", "Search number, item, reference, memo (Ctrl+F)")
         self.late = QCheckBox("&Late only")
         self.short = QCheckBox("&Short only")
         for w in (self.item, self.due_from, self.due_to):
@@ -136,16 +131,9 @@ class WorkOrderListPage(Page):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.legend)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(250)
-        self._debounce.timeout.connect(self.apply_filters)
-        for edit in (self.item, self.due_from, self.due_to, self.text):
-            edit.textEdited.connect(lambda _t: self._debounce.start())
-            edit.returnPressed.connect(self.apply_filters)
-        self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.late.toggled.connect(lambda _on: self.apply_filters())
-        self.short.toggled.connect(lambda _on: self.apply_filters())
+        self.watch(
+            self.item, self.due_from, self.due_to, self.text, self.status, self.late, self.short
+        )
         shortcut(self, "Ctrl+F", self.text.setFocus)
         self.user_changed()
 
@@ -166,43 +154,20 @@ class WorkOrderListPage(Page):
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return work_orders.list_work_orders(uow, **self.filters, page=page)
 
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.filters = self.current_filters()
-        self.stale = False
-        self.model.reload()
-
     def open_target(self, **target: Any) -> None:
         """From the dashboard: `status=[key]`, `late=True`, `short=True`, `text=...`."""
-        widgets = (self.status, self.late, self.short, self.text, self.item)
-        for w in widgets:
-            w.blockSignals(True)
-        statuses = target.get("status") or []
-        self.status.setCurrentIndex(max(0, self.status.findData(statuses[0])) if statuses else 0)
-        self.late.setChecked(bool(target.get("late")))
-        self.short.setChecked(bool(target.get("short")))
-        self.text.setText(str(target.get("text") or ""))
-        self.item.setText(str(target.get("item") or ""))
-        for w in widgets:
-            w.blockSignals(False)
-        self.stale = True
-
-    def refresh(self) -> None:
-        wanted = self.current_filters()
-        if wanted != self.filters or not self.model.pages_fetched:
-            self.filters = wanted
-            self.model.reload()
-        else:
-            self.model.refresh()
+        with self.setting_filters(self.status, self.late, self.short, self.text, self.item):
+            statuses = target.get("status") or []
+            self.status.setCurrentIndex(
+                max(0, self.status.findData(statuses[0])) if statuses else 0
+            )
+            self.late.setChecked(bool(target.get("late")))
+            self.short.setChecked(bool(target.get("short")))
+            self.text.setText(str(target.get("text") or ""))
+            self.item.setText(str(target.get("item") or ""))
 
     def affected_by(self, changes: Changes) -> bool:
         return bool(changes.work_orders or changes.balances)
-
-    def _loaded(self, _pages: int) -> None:
-        total = self.model.total
-        self.count.setText(f"{total:,} work order{'s' if total != 1 else ''}")
-        if self.table.currentIndex().row() < 0:
-            self.table.select_first()
 
     def user_changed(self) -> None:
         self.new_button.setEnabled(self.ctx.can(Permission.PLAN))
