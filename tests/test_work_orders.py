@@ -579,6 +579,23 @@ def test_the_postings_against_a_work_order_are_its_ledger_rows(widget: Plant) ->
     assert [r.sku for r in by_sku] == ["BOLT", "LABEL"] and by_sku.total == 4
 
 
+def test_the_search_box_matches_any_column_in_any_case_and_wildcards_as_typed(
+    widget: Plant,
+) -> None:
+    a = widget.wo("WIDGET", 1, memo="rush: 50% off the line")
+    b = widget.wo("WIDGET", 2, memo="normal")
+
+    def found(text: str) -> list[str]:
+        return [w.number for w in work_orders.list_work_orders(widget.uow, text=text)]
+
+    assert found("RUSH") == [a]
+    assert found("widg") == [a, b]  # the item's sku
+    assert found(b.lower()) == [b]
+    assert found("%") == [a]  # a percent sign is a percent sign, not "anything"
+    assert found("_") == []
+    assert found("   ") == [a, b]
+
+
 def test_late_work_orders(widget: Plant) -> None:
     late = widget.wo("WIDGET", 1, due="2026-01-05")
     widget.wo("WIDGET", 1, due="2099-01-01")

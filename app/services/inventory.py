@@ -26,7 +26,7 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
 from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
-from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_id, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
@@ -161,12 +161,7 @@ def stock_summary(
     backorder."""
     loc = location_ref(tx.session, location) if location else None
     stmt, figures = _summary_statement(loc)
-    if text and text.strip():
-        needle = text.strip().lower()
-        stmt = stmt.where(
-            func.lower(Item.sku).contains(needle, autoescape=True)
-            | func.lower(Item.name).contains(needle, autoescape=True)
-        )
+    stmt = stmt.where(*text_search(text, Item.sku, Item.name))
     if short_only:
         stmt = stmt.where(figures["backordered"] > 0)
     listing = Listing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from app.errors import AlreadyExists, ValidationError
 from app.models import (
@@ -26,7 +26,7 @@ from app.services.catalog.boms import BomInfo, active_revision, bom_info
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.lookup import CODE_LENGTH, SKU_LENGTH, item_by_sku, location_ref
-from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_code, parse_flag, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
@@ -233,12 +233,7 @@ def list_items(
     stmt = select(Item)
     if item_type:
         stmt = stmt.where(Item.item_type == item_type.strip().lower().replace("-", "_"))
-    if text and text.strip():
-        needle = text.strip().lower()
-        stmt = stmt.where(
-            func.lower(Item.sku).contains(needle, autoescape=True)
-            | func.lower(Item.name).contains(needle, autoescape=True)
-        )
+    stmt = stmt.where(*text_search(text, Item.sku, Item.name))
     if active is not None:
         stmt = stmt.where(Item.active.is_(active))
     return _ITEMS.fetch(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.errors import ValidationError
@@ -154,6 +154,15 @@ class Listing:
             descending=request.descending,
             sort_keys=tuple(self.sorts),
         )
+
+
+def text_search(text: str | None, *columns: Orderable) -> list[ColumnElement[bool]]:
+    """A list's search box: `text`, trimmed and in any case, found anywhere in any of
+    `columns` (wildcards typed are matched as themselves). No condition for empty text."""
+    needle = (text or "").strip().lower()
+    if not needle:
+        return []
+    return [or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))]
 
 
 def page_of(rows: Sequence[T], request: PageRequest, sort: str) -> Page[T]:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, case, func, select, type_coerce
 
 from app.errors import IllegalTransition, NotFound, OverageNotAllowed, ValidationError
 from app.models import (
@@ -46,7 +46,7 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
 from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
 from app.services.engine.numbering import next_number, normalize_number
-from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import posting, query
@@ -630,15 +630,7 @@ def list_purchase_orders(
         conditions.append(PurchaseOrder.status.in_([s.value for s in PO_OPEN]))
     if vendor and vendor.strip():
         conditions.append(Vendor.name == " ".join(vendor.split()))
-    if text and text.strip():
-        needle = text.strip().lower()
-        conditions.append(
-            or_(
-                func.lower(PurchaseOrder.number).contains(needle, autoescape=True),
-                func.lower(PurchaseOrder.memo).contains(needle, autoescape=True),
-                func.lower(Vendor.name).contains(needle, autoescape=True),
-            )
-        )
+    conditions += text_search(text, PurchaseOrder.number, PurchaseOrder.memo, Vendor.name)
     return _LISTING.fetch(
         tx.session,
         stmt.where(*conditions),

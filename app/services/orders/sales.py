@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, select
 
 from app.errors import IllegalTransition, NotFound, ValidationError
 from app.models import (
@@ -53,7 +53,7 @@ from app.services.engine.lookup import (
     location_ref,
 )
 from app.services.engine.numbering import next_number
-from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
@@ -753,15 +753,7 @@ def list_sales_orders(
         conditions.append(_SO.status.in_(statuses))
     if customer and customer.strip():
         conditions.append(Customer.name == " ".join(customer.split()))
-    if text and text.strip():
-        needle = text.strip().lower()
-        conditions.append(
-            or_(
-                func.lower(_SO.number).contains(needle, autoescape=True),
-                func.lower(Customer.name).contains(needle, autoescape=True),
-                func.lower(_SO.customer_po).contains(needle, autoescape=True),
-            )
-        )
+    conditions += text_search(text, _SO.number, Customer.name, _SO.customer_po)
     if ready_to_pick:
         conditions.append(ready)
     if late:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 
 from app.errors import (
     CommitmentLimit,
@@ -64,7 +64,7 @@ from app.services.engine.lookup import (
     location_ref,
 )
 from app.services.engine.numbering import next_number
-from app.services.engine.paging import Listing, Page, PageRequest
+from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
@@ -790,16 +790,7 @@ def list_work_orders(
         conditions.append(_WO.due_date >= start)
     if end is not None:
         conditions.append(_WO.due_date <= end)
-    if text and text.strip():
-        needle = text.strip().lower()
-        conditions.append(
-            or_(
-                *(
-                    func.lower(col).contains(needle, autoescape=True)
-                    for col in (_WO.number, Item.sku, Item.name, _WO.created_from, _WO.memo)
-                )
-            )
-        )
+    conditions += text_search(text, _WO.number, Item.sku, Item.name, _WO.created_from, _WO.memo)
     if late:
         conditions.append(late_expr)
     if short:
