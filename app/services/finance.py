@@ -4,8 +4,8 @@ a work order closed (its variance at standard cost). Each posting that reaches s
 adds an event through the finance book; finance reviews the events and exports them.
 
 A drop-ship line reaches two moments at once (the vendor's shipment is both a receipt on the
-purchase order and a shipment on the sales order); its two events are shown as one line with
-both sources.
+purchase order and a shipment on the sales order, told by one posting); its two events are
+shown as one line with both sources, one line per shipment.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import Table, func, insert, select, update
 
 from app.errors import NotFound, ValidationError
 from app.models import FinanceEvent, FinanceLine, Moment, SalesOrder, SalesOrderLine, utcnow
-from app.models.quantity import ZERO, round_quantity
+from app.models.quantity import ZERO, fmt, round_quantity
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.paging import Listing, Page, PageRequest
@@ -37,6 +37,24 @@ _EVENTS = cast(Table, FinanceEvent.__table__)
 _LINES = cast(Table, FinanceLine.__table__)
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _INSERT_LINES = insert(_LINES)
+EXPORT_COLUMNS = (
+    "event",
+    "moment",
+    "posted_at",
+    "document_kind",
+    "document",
+    "created_from",
+    "customer_po",
+    "party",
+    "line",
+    "sku",
+    "quantity",
+    "unit_amount",
+    "amount",
+    "drop_ship",
+    "paired_with",
+    "reviewed_at",
+)
 
 
 @dataclass(frozen=True)
@@ -197,6 +215,14 @@ _LISTING = Listing(
 )
 
 
+_DropKey = tuple[int, int, int | None]  # (audit event, sales order line, purchase order line)
+
+
+def _drop_key(audit_event_id: int, ln: FinanceLine) -> _DropKey:
+    assert ln.sales_order_line_id is not None
+    return (audit_event_id, ln.sales_order_line_id, ln.purchase_order_line_id)
+
+
 def _events_of(tx: Transaction, ids: list[int]) -> dict[int, list[FinanceLineInfo]]:
     out: dict[int, list[FinanceLineInfo]] = defaultdict(list)
     if not ids:
@@ -205,30 +231,38 @@ def _events_of(tx: Transaction, ids: list[int]) -> dict[int, list[FinanceLineInf
         select(FinanceLine).where(FinanceLine.finance_event_id.in_(ids)).order_by(FinanceLine.id)
     ).scalars()
     rows = list(lines)
-    # Pair drop-ship lines across moments by their sales order line.
-    by_so_line: dict[int, list[FinanceLine]] = defaultdict(list)
-    for ln in rows:
-        if ln.drop_ship and ln.sales_order_line_id is not None:
-            by_so_line[ln.sales_order_line_id].append(ln)
-    documents = dict(
-        tx.session.execute(
-            select(FinanceEvent.id, FinanceEvent.document).where(
-                FinanceEvent.id.in_(
-                    {ln.finance_event_id for group in by_so_line.values() for ln in group}
+    # A drop-ship line's other source is the other event of the same posting (marking a
+    # drop-ship order shipped tells both moments at once) for the same order line; it is
+    # looked up whether or not that event is among the ones asked for.
+    drop = [ln for ln in rows if ln.drop_ship and ln.sales_order_line_id is not None]
+    audit: dict[int, int] = {}
+    partners: dict[_DropKey, list[tuple[int, str]]] = defaultdict(list)
+    if drop:
+        audit = dict(
+            tx.session.execute(
+                select(FinanceEvent.id, FinanceEvent.audit_event_id).where(
+                    FinanceEvent.id.in_({ln.finance_event_id for ln in drop})
                 )
+            ).all()
+        )
+        for other, audit_id, document in tx.session.execute(
+            select(FinanceLine, FinanceEvent.audit_event_id, FinanceEvent.document)
+            .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
+            .where(
+                FinanceEvent.audit_event_id.in_(set(audit.values())),
+                FinanceLine.drop_ship.is_(True),
+                FinanceLine.sales_order_line_id.is_not(None),
             )
-        ).all()
-    )
+            .order_by(FinanceLine.id)
+        ):
+            partners[_drop_key(audit_id, other)].append((other.finance_event_id, document))
     for ln in rows:
         partner = None
         if ln.drop_ship and ln.sales_order_line_id is not None:
-            others = [
-                o
-                for o in by_so_line[ln.sales_order_line_id]
-                if o.finance_event_id != ln.finance_event_id
-            ]
-            if others:
-                partner = documents.get(others[0].finance_event_id)
+            key = _drop_key(audit[ln.finance_event_id], ln)
+            partner = next(
+                (doc for event, doc in partners[key] if event != ln.finance_event_id), None
+            )
         out[ln.finance_event_id].append(
             FinanceLineInfo(
                 line_no=ln.line_no,
@@ -308,50 +342,47 @@ def list_events(
 
 @query(Permission.READ)
 def drop_ship_lines(tx: Transaction) -> list[DropShipLine]:
-    """Every drop-ship line finance was told about, its two events shown as one line."""
+    """Every drop-ship shipment finance was told about, its two events shown as one line: one
+    line per shipment (a line the vendor ships in parts is a line per part), the received
+    line paired with the shipped line of the same posting for the same order line."""
     rows = tx.session.execute(
         select(
-            FinanceLine,
-            FinanceEvent.moment,
-            FinanceEvent.created_from,
-            FinanceEvent.document,
-            FinanceEvent.customer_po,
+            FinanceLine, FinanceEvent.moment, FinanceEvent.audit_event_id, FinanceEvent.customer_po
         )
         .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
-        .where(FinanceLine.drop_ship.is_(True))
+        .where(FinanceLine.drop_ship.is_(True), FinanceLine.sales_order_line_id.is_not(None))
         .order_by(FinanceLine.id)
     ).all()
-    grouped: dict[int, dict[str, Any]] = defaultdict(dict)
+    grouped: dict[_DropKey, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
-        ln = r.FinanceLine
-        if ln.sales_order_line_id is None:
-            continue
-        grouped[ln.sales_order_line_id][r.moment] = (ln, r)
+        grouped[_drop_key(r.audit_event_id, r.FinanceLine)][r.moment].append(r)
     numbers = dict(
         tx.session.execute(
             select(SalesOrderLine.id, SalesOrder.number)
             .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
-            .where(SalesOrderLine.id.in_(list(grouped)))
+            .where(SalesOrderLine.id.in_({key[1] for key in grouped}))
         ).all()
     )
     out = []
-    for so_line, moments in grouped.items():
-        bought = moments.get(Moment.RECEIVED.value)
-        sold = moments.get(Moment.SHIPPED.value)
-        if bought is None or sold is None:
-            continue
-        out.append(
-            DropShipLine(
-                sales_order=numbers[so_line],
-                customer_po=sold[1].customer_po,
-                sku=sold[0].sku,
-                quantity=sold[0].quantity,
-                cost=bought[0].amount,
-                revenue=sold[0].amount,
-                purchase_event=bought[0].finance_event_id,
-                sales_event=sold[0].finance_event_id,
-            )
+    for (_audit, so_line, _po_line), moments in grouped.items():
+        pairs = zip(
+            moments.get(Moment.RECEIVED.value, []),
+            moments.get(Moment.SHIPPED.value, []),
+            strict=False,
         )
+        for bought, sold in pairs:
+            out.append(
+                DropShipLine(
+                    sales_order=numbers[so_line],
+                    customer_po=sold.customer_po,
+                    sku=sold.FinanceLine.sku,
+                    quantity=sold.FinanceLine.quantity,
+                    cost=bought.FinanceLine.amount,
+                    revenue=sold.FinanceLine.amount,
+                    purchase_event=bought.FinanceLine.finance_event_id,
+                    sales_event=sold.FinanceLine.finance_event_id,
+                )
+            )
     return out
 
 
@@ -436,12 +467,36 @@ def mark_reviewed(tx: Transaction, ids: Iterable[object]) -> Reviewed:
 
 
 def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
-    """Write the events, one row per line, as CSV (pandas); returns the rows written."""
+    """Write the events, one row per line, as CSV (pandas); an event without lines (a work
+    order closed without variance) is one row with its line columns empty and quantity and
+    amount 0. Returns the rows written."""
     import pandas as pd
 
-    rows = [
-        {
-            "event": e.id,
+    no_line: dict[str, str] = {
+        "line": "",
+        "sku": "",
+        "quantity": "0",
+        "unit_amount": "",
+        "amount": "0",
+        "drop_ship": "",
+        "paired_with": "",
+    }
+
+    def line_columns(ln: FinanceLineInfo) -> dict[str, str]:
+        return {
+            "line": str(ln.line_no),
+            "sku": ln.sku,
+            "quantity": fmt(ln.quantity),
+            "unit_amount": fmt(ln.unit_amount),
+            "amount": fmt(ln.amount),
+            "drop_ship": "yes" if ln.drop_ship else "no",
+            "paired_with": ln.paired_with or "",
+        }
+
+    rows: list[dict[str, str]] = []
+    for e in events:
+        event_columns = {
+            "event": str(e.id),
             "moment": e.moment,
             "posted_at": e.posted_at.isoformat(),
             "document_kind": e.document_kind,
@@ -449,19 +504,11 @@ def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
             "created_from": e.created_from or "",
             "customer_po": e.customer_po or "",
             "party": e.party or "",
-            "line": ln.line_no,
-            "sku": ln.sku,
-            "quantity": str(ln.quantity.normalize()),
-            "unit_amount": str(ln.unit_amount.normalize()),
-            "amount": str(ln.amount.normalize()),
-            "drop_ship": "yes" if ln.drop_ship else "no",
-            "paired_with": ln.paired_with or "",
             "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else "",
         }
-        for e in events
-        for ln in e.lines
-    ]
-    frame = pd.DataFrame(rows, dtype=str)
+        for line in [line_columns(ln) for ln in e.lines] or [no_line]:
+            rows.append({**event_columns, **line})
+    frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS, dtype=str)
     frame.to_csv(path, index=False)
     return len(rows)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.errors import ImportRejected, RowError, ShopfloorError, ValidationError
-from app.models import Customer, Vendor
+from app.errors import ImportRejected, NotFound, RowError, ShopfloorError, ValidationError
+from app.models import Customer, LinePath, SOStatus, Vendor
+from app.services.catalog.boms import read_active_bom
 from app.services.catalog.imports import ImportResult, Row, read_rows, run_rows
-from app.services.engine.lookup import item_ref_by_sku
-from app.services.engine.parsing import parse_date
+from app.services.engine.ledger import Pair, StockBook
+from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
+from app.services.engine.parsing import parse_date, parse_decimal, parse_quantity
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, UnitOfWork, posting
 from app.services.orders import sales
@@ -23,7 +25,7 @@ from app.services.orders.partners import (
     save_customer_in,
     save_vendor_in,
 )
-from app.services.production.work_orders import parse_priority
+from app.services.production.work_orders import active_bom, parse_priority
 
 CUSTOMER_COLUMNS = ("name", "ship_to", "bill_to", "priority")
 VENDOR_COLUMNS = ("name", "address")
@@ -115,18 +117,42 @@ def import_orders(uow: UnitOfWork, path: str | Path) -> ImportResult:
     return _import_orders(uow, source, rows)
 
 
+def _line_pairs(tx: Transaction, item: ItemRef, path: LinePath, location_id: int) -> list[Pair]:
+    """The balances an order line of `item` on `path` touches when its order is approved:
+    a stocked line's own, a build line's BOM components (its work order commits them), a
+    kit's stocked members (they are lines too). Refuses what the order would refuse."""
+    pairs: list[Pair] = []
+    if path.stocked:
+        pairs.append((item.id, location_id))
+    if path == LinePath.BUILD:
+        pairs += [(c.id, location_id) for _n, c, _p, _b in active_bom(tx, item).lines]
+    elif path == LinePath.KIT:
+        kit = read_active_bom(tx.session, item.id)
+        if kit is None:
+            raise NotFound(f"kit {item.sku} has no active list of members")
+        pairs += [(m.component.id, location_id) for m in kit.lines if m.component.type.stocked]
+    return pairs
+
+
 @posting("import.orders", Permission.SELL)
 def _import_orders(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
     tx.set_document(source)
     orders: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    location = location_ref(tx.session, None)  # an imported order ships from the default one
+    pairs: list[Pair] = []
 
     def check(number: int, r: dict[str, str]) -> None:
         ref = r.get("order_ref", "")
         if not ref:
             raise ValidationError("order_ref is empty")
         customer_by_name(tx, r.get("customer", ""))
-        item_ref_by_sku(tx.session, r.get("sku", ""))
-        sales.parse_path(r.get("path") or None)
+        item = item_ref_by_sku(tx.session, r.get("sku", ""))
+        if not item.active:
+            raise ValidationError(f"{item.sku} is inactive")
+        parse_quantity(r.get("quantity", ""), f"quantity of {item.sku}")
+        if r.get("rate"):
+            parse_decimal(r["rate"], field=f"rate of {item.sku}", non_negative=True)
+        path = sales.resolve_path(item, item.drop_ship, sales.parse_path(r.get("path") or None))
         parse_date(r.get("ship_date") or None, field="ship date")
         first = orders[ref][0][1] if orders[ref] else None
         if first is not None:
@@ -136,10 +162,18 @@ def _import_orders(tx: Transaction, source: str, rows: list[Row]) -> ImportResul
                         f"order {ref}: {column} differs from the order's first row "
                         f"({first.get(column, '') or 'empty'})"
                     )
+        pairs.extend(_line_pairs(tx, item, path, location.id))
         orders[ref].append((number, r))
 
     errors = run_rows(rows, check)
     if not errors:
+        # Approved at once, each order locks the balances it touches; one posting locks once,
+        # in lock order: every balance of the whole file first, so the orders find them held.
+        if (
+            sales.parse_status(None, tx.prefs.default_sales_order_status)
+            == SOStatus.PENDING_FULFILLMENT
+        ):
+            StockBook.of(tx).lock(pairs)
         for ref, group in orders.items():
             first = group[0][1]
             try:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
+from app.errors import NotFound
 from app.models import (
     FinanceEvent,
     Fulfillment,
@@ -20,6 +22,7 @@ from app.models import (
 from app.services.engine.numbering import normalize_number
 from app.services.engine.parsing import lookup_key
 from app.services.engine.uow import Transaction, query
+from app.services.orders.sales import CUSTOMER_PO_LENGTH
 
 KINDS = ("sales_order", "work_order", "purchase_order", "receipt", "fulfillment")
 
@@ -59,39 +62,34 @@ class _Found:
 @query()
 def trace(tx: Transaction, reference: str) -> Trace:
     """Find every record with this customer PO number or document number, then follow the
-    links both ways until nothing new turns up."""
-    ref = lookup_key(reference, noun="reference", max_length=64)
-    number = normalize_number(ref)
+    links both ways until nothing new turns up. A reference longer than a document number
+    can only be a customer's PO; one longer than any customer's PO is not found."""
+    ref = lookup_key(reference, noun="reference", max_length=CUSTOMER_PO_LENGTH)
+    try:
+        number: str | None = normalize_number(ref)
+    except NotFound:  # no document has such a number; it can still be a customer's PO
+        number = None
+
+    def by(
+        number_column: InstrumentedAttribute[str], po_column: InstrumentedAttribute[str | None]
+    ) -> ColumnElement[bool]:
+        return or_(number_column == number if number else false(), po_column == ref)
+
     s = tx.session
     found = _Found()
     found.sales |= set(
-        s.scalars(
-            select(SalesOrder.id).where(
-                or_(SalesOrder.number == number, SalesOrder.customer_po == ref)
-            )
-        )
+        s.scalars(select(SalesOrder.id).where(by(SalesOrder.number, SalesOrder.customer_po)))
     )
     found.works |= set(
-        s.scalars(
-            select(WorkOrder.id).where(
-                or_(WorkOrder.number == number, WorkOrder.customer_po == ref)
-            )
-        )
+        s.scalars(select(WorkOrder.id).where(by(WorkOrder.number, WorkOrder.customer_po)))
     )
     found.purchases |= set(
-        s.scalars(
-            select(PurchaseOrder.id).where(
-                or_(PurchaseOrder.number == number, PurchaseOrder.memo == ref)
-            )
-        )
+        s.scalars(select(PurchaseOrder.id).where(by(PurchaseOrder.number, PurchaseOrder.memo)))
     )
-    found.receipts |= set(s.scalars(select(Receipt.id).where(Receipt.number == number)))
+    if number:
+        found.receipts |= set(s.scalars(select(Receipt.id).where(Receipt.number == number)))
     found.fulfillments |= set(
-        s.scalars(
-            select(Fulfillment.id).where(
-                or_(Fulfillment.number == number, Fulfillment.customer_po == ref)
-            )
-        )
+        s.scalars(select(Fulfillment.id).where(by(Fulfillment.number, Fulfillment.customer_po)))
     )
     while True:
         before = found.size()
