@@ -561,3 +561,136 @@ def test_finance_reviews_and_exports(shop: OrderPlant, tmp_path: Path) -> None:
         (events[0].document, "3", "37.5", "LF-9"),
         (events[1].document, "2", "25", "LF-9"),
     }
+
+
+# --- edits, special orders and kits: the rules that keep picked and built goods -----------
+
+
+def test_an_edit_that_needs_re_approval_waits_for_what_is_picked(shop: OrderPlant) -> None:
+    shop.pref("require_re_approval_on_edit_of_sales_order", "true")
+    shop.stock("CASE-12", 10)
+    so = shop.so("Lakeside Foods", ("CASE-12", 4))
+    picked = shop.pick(so.number, {"1": "3"})
+    for change in ({"quantities": {"1": "5"}}, {"memo": "call first"}):
+        with pytest.raises(IllegalTransition, match=f"{picked.number} is picked"):
+            sales.update_sales_order(shop.uow, so.number, **change)  # type: ignore[arg-type]
+    line = shop.so_line(so.number, "1")
+    assert (shop.show_so(so.number).status, line.committed, line.picked) == (
+        "pending_fulfillment",
+        D(4),
+        D(3),
+    )
+    shop.ship(picked.number)
+    edited = sales.update_sales_order(shop.uow, so.number, quantities={"1": "5"})
+    assert edited.status == "partially_fulfilled"  # shipped already: no re-approval
+    assert_clean(shop)
+
+
+def test_a_quantity_below_what_is_picked_is_refused_before_anything_changes(
+    shop: OrderPlant,
+) -> None:
+    shop.pref("require_re_approval_on_edit_of_sales_order", "true")
+    shop.stock("CASE-12", 10)
+    so = shop.so("Lakeside Foods", ("CASE-12", 4))
+    shop.pick(so.number, {"1": "3"})
+    shop.pref("require_re_approval_on_edit_of_sales_order", "false")
+    with pytest.raises(ValidationError, match=r"line 1: 1 is less than what is picked"):
+        sales.update_sales_order(shop.uow, so.number, quantities={"1": "1"})
+    line = shop.so_line(so.number, "1")
+    assert (line.quantity, line.committed, line.picked) == (D(4), D(4), D(3))
+    assert_clean(shop)
+
+
+def test_resizing_a_kit_resizes_its_members_and_bills_whole_kits(shop: OrderPlant) -> None:
+    shop.stock("CASE-12", 10)
+    shop.stock("LABEL", 20)
+    so = shop.so("Lakeside Foods", ("GIFT-BOX", 3, None, "50"))
+    edited = sales.update_sales_order(shop.uow, so.number, quantities={"1": "5"})
+    assert [(ln.line, ln.quantity, ln.committed) for ln in edited.lines] == [
+        ("1", D(5), D(0)),
+        ("1.1", D(5), D(5)),
+        ("1.2", D(10), D(10)),
+    ]
+    shop.ship(shop.pick(so.number).number)
+    billed = [
+        (ln.sku, ln.quantity, ln.amount)
+        for e in finance.list_events(shop.uow).rows
+        for ln in e.lines
+    ]
+    assert billed == [("GIFT-BOX", D(5), D(250))]
+    assert_clean(shop)
+
+
+def test_kits_are_billed_in_whole_kits_as_their_members_ship(shop: OrderPlant) -> None:
+    shop.stock("CASE-12", 10)
+    shop.stock("LABEL", 3)  # one and a half kits' worth
+    so = shop.so("Lakeside Foods", ("GIFT-BOX", 3, None, "50"))
+    first = shop.ship(shop.pick(so.number).number)
+    assert [(ln.line, ln.quantity) for ln in first.lines] == [("1.1", D(3)), ("1.2", D(3))]
+    shop.stock("LABEL", 3)
+    commitment.rerun(shop.uow)  # the new labels go to the order
+    shop.ship(shop.pick(so.number).number)
+    billed = [
+        (ln.sku, ln.quantity, ln.amount)
+        for e in sorted(finance.list_events(shop.uow).rows, key=lambda e: e.id)
+        for ln in e.lines
+    ]
+    assert billed == [("GIFT-BOX", D(1), D(50)), ("GIFT-BOX", D(2), D(100))]
+    assert shop.show_so(so.number).status == "fulfilled"
+    assert_clean(shop)
+
+
+def test_a_kit_too_small_to_hold_a_member_is_refused(shop: OrderPlant) -> None:
+    shop.item("TAG-KIT", "kit", cost="0")
+    shop.bom("TAG-KIT", {"LABEL": "0.4"})
+    with pytest.raises(ValidationError, match="too small to hold any LABEL"):
+        shop.so("Lakeside Foods", ("TAG-KIT", "0.000001"))
+    so = shop.so("Lakeside Foods", ("TAG-KIT", "5"))
+    with pytest.raises(ValidationError, match="too small to hold any LABEL"):
+        sales.update_sales_order(shop.uow, so.number, quantities={"1": "0.000001"})
+    assert [ln.quantity for ln in shop.show_so(so.number).lines] == [D(5), D(2)]
+
+
+def test_a_special_order_line_is_fed_only_by_its_own_build(shop: OrderPlant) -> None:
+    shop.pref("default_work_order_status", "released")
+    shop.stock("CASE-12", 10)
+    shop.stock("BOTTLE", 48)
+    shop.stock("CAP", 48)
+    special = shop.so("Lakeside Foods", ("CASE-12", 4, "build"), priority="9")
+    (wo,) = special.lines[0].created
+    assert special.lines[0].committed == 0  # the ten in stock are not its own
+
+    shop.pref("perform_item_commitment_after_transaction_entry", "true")
+    shop.stock("CASE-12", 2)  # new supply goes to waiting lines, never to a special order
+    assert shop.committed(special.number) == 0
+    work_orders.post_assembly_build(shop.uow, wo, "4")
+    assert shop.committed(special.number) == D(4)
+
+    urgent = shop.so("Harbor Cycles", ("CASE-12", 12), priority="1")
+    assert shop.committed(urgent.number) == D(12)  # 16 on hand, 4 of them the special's
+    commitment.rerun(shop.uow)
+    assert (shop.committed(special.number), shop.committed(urgent.number)) == (D(4), D(12))
+    inventory.adjust_stock(shop.uow, "CASE-12", "-5", memo="dropped a pallet")
+    assert (shop.committed(special.number), shop.committed(urgent.number)) == (D(4), D(7))
+    shop.ship(shop.pick(special.number).number)
+    assert shop.show_so(special.number).status == "fulfilled"
+    assert_clean(shop)
+
+
+@pytest.mark.parametrize(
+    ("mode", "picked"),
+    [("limit_to_committed", 3), ("allow_uncommitted", 5), ("ignore_commitment", 7)],
+)
+def test_the_default_pick_takes_what_the_mode_allows(
+    shop: OrderPlant, mode: str, picked: int
+) -> None:
+    shop.stock("CASE-12", 5)
+    other = shop.so("Harbor Cycles", ("CASE-12", 2), priority="9")  # commits 2
+    so = shop.so("Lakeside Foods", ("CASE-12", 2), ("CASE-12", 6))  # commits 2 and 1
+    shop.stock("CASE-12", 2)  # free: nobody commits it (commit-after-entry is off)
+    shop.pref("fulfill_based_on_commitment", mode)
+    f = shop.pick(so.number)
+    assert sum(ln.quantity for ln in f.lines) == D(picked)
+    if mode == "ignore_commitment":
+        assert shop.committed(other.number) == 0
+    assert_clean(shop)

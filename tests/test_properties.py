@@ -1056,16 +1056,44 @@ class ShopfloorMachine(RuleBasedStateMachine):
         so.status = "pending_fulfillment"
         self.check_commitments(take_snapshot(self.uow), acting=self.approval_commitments(so))
 
-    def others_releasable(self, pair: Pair, keep: LineKey) -> Decimal:
-        """Commitment at a pair that is not firm and not the picking line's own."""
+    def others_releasable(self, pair: Pair, keep: LineKey, *, order: str | None = None) -> Decimal:
+        """Commitment at a pair that is not firm and not the picking line's own (nor, given
+        `order`, any line of that sales order)."""
         return sum(
             (
                 max(ZERO, ln.committed - ln.firm)
                 for lk, (p, ln) in self.before.open_lines().items()
-                if p == pair and lk != keep
+                if p == pair and lk != keep and (order is None or lk[0] != order)
             ),
             ZERO,
         )
+
+    def default_pick(self, so: ModelSO, mode: str) -> list[tuple[ModelSOLine, Decimal]]:
+        """What a pick takes when nobody says: each line's commitment not yet picked, plus
+        what the mode lets it take beyond (free stock; under ignore_commitment also what
+        other orders could give up), shared by the order's lines of one item."""
+        snap = self.before.sales_orders[so.number]
+        plan = []
+        extra: dict[Pair, Decimal] = {}
+        for ln in so.lines:
+            pair = (ln.sku, so.location)
+            own = max(ZERO, snap.lines[ln.label].committed - ln.picked)
+            room = own
+            if mode != "limit_to_committed":
+                if pair not in extra:
+                    bal = self.before.balance(pair)
+                    extra[pair] = max(ZERO, bal.on_hand - bal.committed)
+                    if mode == "ignore_commitment":
+                        extra[pair] += self.others_releasable(
+                            pair, (so.number, ""), order=so.number
+                        )
+                room += extra[pair]
+            qty = min(ln.to_pick, room)
+            if qty > 0:
+                plan.append((ln, qty))
+                if pair in extra:
+                    extra[pair] -= max(ZERO, qty - own)
+        return plan
 
     def predict_pick(
         self, so: ModelSO, plan: list[tuple[ModelSOLine, Decimal]] | None
@@ -1077,13 +1105,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         mode = self.prefs[FULFILL_MODE]
         snap = self.before.sales_orders[so.number]
         if plan is None:
-            plan = []
-            for ln in so.lines:
-                qty = ln.to_pick
-                if mode != "ignore_commitment":
-                    qty = min(qty, snap.lines[ln.label].committed - ln.picked)
-                if qty > 0:
-                    plan.append((ln, qty))
+            plan = self.default_pick(so, mode)
             if not plan:
                 return InsufficientStock, None
         acting: dict[LineKey, Decimal] = {}

@@ -3,8 +3,9 @@ the status machines of both."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -75,7 +76,6 @@ SO_EDGES: frozenset[tuple[SOStatus, SOStatus]] = frozenset(
         (_SO.PENDING_FULFILLMENT, _SO.PARTIALLY_FULFILLED),
         (_SO.PENDING_FULFILLMENT, _SO.FULFILLED),
         (_SO.PARTIALLY_FULFILLED, _SO.FULFILLED),
-        (_SO.FULFILLED, _SO.PARTIALLY_FULFILLED),  # a line added after the last shipment
         (_SO.PENDING_FULFILLMENT, _SO.CLOSED),
         (_SO.PARTIALLY_FULFILLED, _SO.CLOSED),
         (_SO.FULFILLED, _SO.CLOSED),
@@ -148,6 +148,19 @@ class LinePath(StrEnum):
 
 LINE_PATHS = tuple(p.value for p in LinePath)
 STOCKED_PATHS = tuple(p.value for p in LinePath if p.stocked)
+
+
+def whole_kits(kit_quantity: Decimal, members: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """How many kits the members make, from (amount, member quantity on the order) of each
+    member that ships: whole kits only, the least any member covers, rounded down; the
+    kit's own quantity once every member has all of its."""
+    shares = [amount / quantity for amount, quantity in members if quantity > 0]
+    if not shares:
+        return Decimal(0)
+    share = min(shares)
+    if share >= 1:
+        return kit_quantity
+    return min(kit_quantity, (share * kit_quantity).to_integral_value(rounding=ROUND_FLOOR))
 
 
 class SalesOrderLine(DemandFigures, Base):

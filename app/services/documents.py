@@ -48,6 +48,7 @@ from app.models import (
     WOStatus,
 )
 from app.models.quantity import ZERO, fmt, round_quantity
+from app.models.sales import whole_kits
 from app.printing import labels as label_pages
 from app.printing import output
 from app.printing import packing_slip as packing_slips
@@ -297,11 +298,11 @@ def _kits(
     members: Sequence[SalesOrderLineInfo],
     amount: Callable[[SalesOrderLineInfo], Decimal],
 ) -> Decimal:
-    """How many kits the members' `amount` makes: the least any stocked member covers."""
-    stocked = [m for m in members if LinePath(m.path).stocked]
-    if not stocked:
-        return ZERO
-    return min(round_quantity(amount(m) * kit.quantity / m.quantity) for m in stocked)
+    """How many whole kits the members' `amount` makes."""
+    return whole_kits(
+        kit.quantity,
+        ((amount(m), m.quantity) for m in members if LinePath(m.path).stocked),
+    )
 
 
 def _kits_left(kit: SalesOrderLineInfo, members: Sequence[SalesOrderLineInfo]) -> Decimal:

@@ -10,7 +10,9 @@ Rules kept here and nowhere else:
   hands out new supply;
 - when stock leaves without its commitment (a write-off, or consumption that ignores
   commitment), the lines last in that order give theirs up first;
-- a firm commitment (picked stock waiting to ship) is never taken away.
+- a firm commitment (picked stock waiting to ship) is never taken away;
+- a pegged line (a special order's build) is fed only by the build made for it
+  (`commit_to`): it takes no general stock, and nobody takes what it holds.
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ def commit_available(tx: Transaction, lines: Sequence[DemandLine]) -> None:
     release or approval)."""
     stock = StockBook.of(tx)
     for line in lines:
+        if line.pegged:
+            continue  # waits for its own build
         bal = stock.balance(*line.pair)
         take = min(line.uncommitted_need, max(ZERO, bal.available))
         if take > 0:
@@ -185,7 +189,8 @@ def consume(tx: Transaction, line: DemandLine, quantity: Decimal, item: StockIte
 
 def make_room(tx: Transaction, item: StockItem, location_id: int, leaving: Decimal) -> None:
     """Before `leaving` stock leaves a location, give up commitments so that committed never
-    exceeds what will be on hand: last in preference order first, never a firm commitment."""
+    exceeds what will be on hand: last in preference order first, never a firm commitment
+    or a pegged line's."""
     bal = StockBook.of(tx).balance(item.id, location_id)
     excess = bal.committed - max(ZERO, bal.on_hand - leaving)
     if excess <= 0:
@@ -205,10 +210,11 @@ def _release(
     tx: Transaction, pair: Pair, amount: Decimal, keep: DemandLine | None = None
 ) -> Decimal:
     """Take up to `amount` of commitment back from the least urgent lines of a pair (not
-    from `keep`, never what is firm); returns what could not be released."""
+    from `keep`, never what is firm or pegged); returns what could not be released."""
     bal = StockBook.of(tx).balance(*pair)
     lines = DemandBook.of(tx).open_lines([pair]).get(pair, [])
-    for line in _by_urgency(tx, (ln for ln in lines if ln is not keep), last_first=True):
+    others = (ln for ln in lines if ln is not keep and not ln.pegged)
+    for line in _by_urgency(tx, others, last_first=True):
         give = min(line.releasable, amount)
         if give <= 0:
             continue
@@ -239,7 +245,7 @@ def commit_new_supply(tx: Transaction) -> None:
     committed = 0
     for pair, lines in lines_by_pair.items():
         bal = bals[pair]
-        waiting = _by_urgency(tx, (ln for ln in lines if ln.uncommitted_need > 0))
+        waiting = _by_urgency(tx, (ln for ln in lines if ln.uncommitted_need > 0 and not ln.pegged))
         takes = allocate(bal.available, [ln.uncommitted_need for ln in waiting])
         for line, take in zip(waiting, takes, strict=True):
             if take > 0:
@@ -271,33 +277,45 @@ class _Open:
     need: int
     firm: int
     committed: int
+    pegged: bool
+
+    @property
+    def kept(self) -> int:
+        """What the re-run leaves where it is: the picked part, or all a pegged line
+        holds (its own build's output)."""
+        return max(self.firm, min(self.committed, self.need)) if self.pegged else self.firm
 
 
 def rerun_commitment(tx: Transaction) -> RerunResult:
     """Re-run commitment for every open demand line of every kind, by the ordering
-    preference: each item and location's on hand goes first to what is firm, then by
-    `allocate` in order. Reads the lines in stored integers (a plant has hundreds of
-    thousands); only the lines and balances whose commitment changes are written, through
-    their books."""
+    preference: each item and location's on hand goes first to what is firm and to what
+    pegged lines hold, then by `allocate` in order. Reads the lines in stored integers (a
+    plant has hundreds of thousands); only the lines and balances whose commitment changes
+    are written, through their books."""
     key = ordering_key(tx.prefs.item_commitment_ordering)
     session = tx.session
     demand: dict[Pair, list[_Open]] = defaultdict(list)
     by_kind: dict[str, int] = {}
     for source in sources():
         count = 0
+        keys: dict[int, tuple[Any, ...]] = {}  # a document's lines share its urgency
         for row in session.execute(source.open_in_millionths):
             count += 1
             need = max(0, row.required - row.consumed)
             if need > 0 or row.committed:
+                rank = keys.get(row.document_id)
+                if rank is None:
+                    rank = keys[row.document_id] = key(source.urgency(row))
                 demand[(row.item_id, row.location_id)].append(
                     _Open(
                         source.kind,
                         row.line_id,
                         row.document_id,
-                        key(source.urgency(row)),
+                        rank,
                         need,
                         row.firm,
                         row.committed,
+                        bool(row.pegged),
                     )
                 )
         by_kind[source.kind] = count
@@ -313,11 +331,11 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
     changed = 0
     for pair, bal in bals.items():
         lines = sorted(demand.get(pair, []), key=lambda entry: entry.key)
-        pool = _stored(bal.on_hand) - sum(ln.firm for ln in lines)
-        extra = allocate(pool, [max(0, ln.need - ln.firm) for ln in lines])
+        pool = _stored(bal.on_hand) - sum(ln.kept for ln in lines)
+        extra = allocate(pool, [0 if ln.pegged else max(0, ln.need - ln.kept) for ln in lines])
         total = 0
         for line, more in zip(lines, extra, strict=True):
-            new = line.firm + more
+            new = line.kept + more
             total += new
             if new != line.committed:
                 book.recommit(line.kind, line.line_id, line.document_id, _dec(new))

@@ -67,6 +67,9 @@ class DemandLine(DemandFigures):
     consumed: Decimal
     committed: Decimal
     firm: Decimal = ZERO  # committed quantity nothing may take away (picked, not yet shipped)
+    # Fed only by the supply made for it (a special order's build): it takes no general
+    # stock, and nobody takes what it holds.
+    pegged: bool = False
     urgency: Urgency
     saved: tuple[Decimal, Decimal, Decimal] | None = field(default=None, repr=False)
 
@@ -124,6 +127,7 @@ class DemandSource:
     extra: tuple[ColumnElement[Any], ...] = ()  # more columns `make` reads
     record_tables: FromClause | None = None  # `tables` with the joins `extra` needs
     line_order: tuple[ColumnElement[Any], ...] = ()  # lines of one document, in order
+    pegged: ColumnElement[bool] | None = None  # which lines are pegged (None: none are)
 
     def standard_columns(self) -> list[ColumnElement[Any]]:
         return [
@@ -135,6 +139,7 @@ class DemandSource:
             self.consumed.label("consumed"),
             self.committed.label("committed"),
             self.firm_value.label("firm"),
+            self.pegged_value.label("pegged"),
             self.ship_date.label("ship_date"),
             self.priority.label("priority"),
             (self.transaction_date if self.transaction_date is not None else literal(None)).label(
@@ -146,6 +151,10 @@ class DemandSource:
     @property
     def firm_value(self) -> ColumnElement[Any]:
         return self.firm if self.firm is not None else literal_column("0", self.committed.type)
+
+    @property
+    def pegged_value(self) -> ColumnElement[Any]:
+        return self.pegged if self.pegged is not None else literal(False)
 
     @cached_property
     def selected(self) -> Select[Any]:
@@ -184,6 +193,7 @@ class DemandSource:
                 millionths(self.consumed).label("consumed"),
                 millionths(self.committed).label("committed"),
                 millionths(self.firm_value).label("firm"),
+                self.pegged_value.label("pegged"),
                 self.ship_date.label("ship_date"),
                 self.priority.label("priority"),
                 (
@@ -207,6 +217,7 @@ class DemandSource:
             "consumed": row.consumed,
             "committed": row.committed,
             "firm": row.firm,
+            "pegged": bool(row.pegged),
             "urgency": self.urgency(row),
         }
 

@@ -48,7 +48,8 @@ from app.models.quantity import ZERO, fmt, parse_quantity, round_quantity
 from app.models.sales import FulfillmentRules
 from app.services.engine import changes, commitment
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.ledger import Source, StockBook
+from app.services.engine.demand import DemandBook
+from app.services.engine.ledger import Pair, Source, StockBook
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.parsing import parse_text
@@ -117,7 +118,7 @@ _UPDATE = (
     .values({n: bindparam(f"b_{n}", type_=_F.c[n].type) for n in FulfillmentRecord.CHANGING})
 )
 _INSERT = insert(_F).returning(_F.c.id)
-_INSERT_LINE = insert(_FL).returning(_FL.c.id)
+_INSERT_LINES = insert(_FL).returning(_FL.c.id, sort_by_parameter_order=True)
 
 
 class FulfillmentBook:
@@ -170,12 +171,18 @@ class FulfillmentBook:
         }
         f_id = self.tx.session.execute(_INSERT, values).scalar_one()
         f = FulfillmentRecord(id=f_id, **values, order_number=so.number)
-        for line, qty in quantities:
-            line_id = self.tx.session.execute(
-                _INSERT_LINE,
-                {"fulfillment_id": f_id, "sales_order_line_id": line.id, "quantity": qty},
-            ).scalar_one()
-            f.lines.append(ShipmentLine(line_id, line.id, qty))
+        if quantities:
+            ids = self.tx.session.execute(
+                _INSERT_LINES,
+                [
+                    {"fulfillment_id": f_id, "sales_order_line_id": line.id, "quantity": qty}
+                    for line, qty in quantities
+                ],
+            ).scalars()
+            f.lines = [
+                ShipmentLine(line_id, line.id, qty)
+                for line_id, (line, qty) in zip(ids, quantities, strict=True)
+            ]
         f.saved = f.values()
         self.records[f.id] = f
         self.tx.changed.add(changes.FULFILLMENT, f.number)
@@ -210,12 +217,21 @@ def _pick_quantities(
                 "give each line and quantity"
             )
         out = []
+        # Beyond its own commitment a line may take what the mode allows: free stock
+        # (allow_uncommitted), and what less urgent orders commit (ignore_commitment); lines
+        # of one item share it.
+        extra: dict[Pair, Decimal] = {}
         for ln in so.stocked_lines():
-            qty = ln.to_pick
-            if mode != "ignore_commitment":
-                qty = min(qty, ln.releasable)
+            room = ln.releasable
+            if mode != "limit_to_committed":
+                if ln.pair not in extra:
+                    extra[ln.pair] = _takeable(tx, so, ln, mode)
+                room += extra[ln.pair]
+            qty = min(ln.to_pick, room)
             if qty > 0:
                 out.append((ln, qty))
+                if mode != "limit_to_committed":
+                    extra[ln.pair] -= max(ZERO, qty - ln.releasable)
         if not out:
             raise InsufficientStock(f"{so.number}: nothing is committed and waiting to be picked")
         return out
@@ -247,6 +263,24 @@ def _pick_quantities(
     if not out:
         raise ValidationError("no quantities to pick")
     return out
+
+
+def _takeable(tx: Transaction, so: SalesOrderRecord, line: OrderLine, mode: str) -> Decimal:
+    """Stock of the line's item and location an order may pick beyond its own commitment:
+    what nobody has committed, and under ignore_commitment also what other orders commit
+    and could give up (neither picked nor held for a special order)."""
+    free = max(ZERO, StockBook.of(tx).balance(*line.pair).available)
+    if mode != "ignore_commitment":
+        return free
+    others = DemandBook.of(tx).open_lines([line.pair]).get(line.pair, [])
+    return free + sum(
+        (
+            o.releasable
+            for o in others
+            if not o.pegged and not (o.kind == line.kind and o.document_id == so.id)
+        ),
+        ZERO,
+    )
 
 
 def _reserve(tx: Transaction, so: SalesOrderRecord, line: OrderLine, qty: Decimal) -> None:
@@ -324,18 +358,19 @@ def pack_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     return fulfillment_info(tx, f, so)
 
 
-def _open_picks(tx: Transaction, line_id: int, besides: int) -> Decimal:
-    """What other open fulfillments have picked of a line."""
-    total: Decimal | None = tx.session.scalar(
-        select(func.sum(FulfillmentLine.quantity))
+def _open_picks(tx: Transaction, line_ids: list[int], besides: int) -> dict[int, Decimal]:
+    """What other open fulfillments have picked of each of these lines (absent: nothing)."""
+    rows = tx.session.execute(
+        select(FulfillmentLine.sales_order_line_id, func.sum(FulfillmentLine.quantity))
         .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
         .where(
-            FulfillmentLine.sales_order_line_id == line_id,
+            FulfillmentLine.sales_order_line_id.in_(line_ids),
             Fulfillment.status.in_(_OPEN),
             Fulfillment.id != besides,
         )
+        .group_by(FulfillmentLine.sales_order_line_id)
     )
-    return total or ZERO
+    return {line_id: total for line_id, total in rows}
 
 
 @posting("fulfillment.cancel", Permission.FULFILL)
@@ -344,19 +379,13 @@ def cancel_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     f, so = _load(tx, number)
     f.require(FulfillmentAction.CANCEL, tx.prefs.status_name(f.status))
     by_id = {ln.id: ln for ln in so.lines}
+    others = _open_picks(tx, [fl.sales_order_line_id for fl in f.lines], f.id)
     for fl in f.lines:
         line = by_id[fl.sales_order_line_id]
-        line.firm = min(line.need, _open_picks(tx, line.id, f.id))
+        line.firm = min(line.need, others.get(line.id, ZERO))
     f.status = FulfillmentStatus.CANCELLED.value
     f.cancelled_at = utcnow()
     return fulfillment_info(tx, f, so)
-
-
-def _kits_shipped(so: SalesOrderRecord, kit: OrderLine) -> Decimal:
-    members = [m for m in so.members(kit) if LinePath(m.path).stocked]
-    if not members:
-        return ZERO
-    return min(round_quantity(m.fulfilled * kit.required / m.required) for m in members)
 
 
 @posting("fulfillment.ship", Permission.FULFILL)
@@ -365,11 +394,12 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     status follows, and finance is told what was shipped at the order's rate."""
     f, so = _load(tx, number)
     f.require(FulfillmentAction.SHIP, tx.prefs.status_name(f.status))
+    so.require(SOAction.FULFILL)
     mode = tx.prefs.fulfill_based_on_commitment
     stock = StockBook.of(tx)
     by_id = {ln.id: ln for ln in so.lines}
     kits = {ln.id: ln for ln in so.lines if ln.path == LinePath.KIT.value}
-    kits_before = {k: _kits_shipped(so, kit) for k, kit in kits.items()}
+    kits_before = {k: so.kits_shipped(kit) for k, kit in kits.items()}
     for fl in f.lines:
         line = by_id[fl.sales_order_line_id]
         beyond = fl.quantity - line.committed
@@ -399,7 +429,7 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
         if not line.member_no:  # a kit's members are billed as the kit, below
             told.append(MomentLine(line.sku, fl.quantity, line.rate, line.id))
     for k, kit in kits.items():
-        shipped = _kits_shipped(so, kit) - kits_before[k]
+        shipped = so.kits_shipped(kit) - kits_before[k]
         if shipped > 0:
             told.append(MomentLine(kit.sku, shipped, kit.rate, kit.id))
     FinanceBook.of(tx).tell(

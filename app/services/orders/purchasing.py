@@ -99,8 +99,15 @@ def create_drop_ship_orders(
     """One purchase order per preferred vendor for the drop-ship lines of an approved order,
     created from it, carrying the customer's PO number as its memo."""
     by_vendor: dict[int, list[OrderLine]] = defaultdict(list)
+    vendors = dict(
+        tx.session.execute(
+            select(Item.id, Item.preferred_vendor_id).where(
+                Item.id.in_({ln.item_id for ln in lines})
+            )
+        ).all()
+    )
     for ln in lines:
-        vendor_id = tx.session.scalar(select(Item.preferred_vendor_id).where(Item.id == ln.item_id))
+        vendor_id = vendors.get(ln.item_id)
         if vendor_id is None:
             raise ValidationError(
                 f"{ln.sku} has no preferred vendor to drop ship from; name one first"

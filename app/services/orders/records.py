@@ -31,7 +31,7 @@ from app.models import (
     SOStatus,
 )
 from app.models.quantity import ZERO, millionths
-from app.models.sales import STOCKED_PATHS, SalesOrderRules
+from app.models.sales import STOCKED_PATHS, SalesOrderRules, whole_kits
 from app.services.engine import changes
 from app.services.engine.demand import (
     DemandBook,
@@ -152,6 +152,7 @@ SALES_ORDER_DEMAND = register_source(
             *item_columns("line_item", _LINE_ITEM),
         ),
         line_order=(_SOL.c.line_no, _SOL.c.member_no),
+        pegged=_SOL.c.path == LinePath.BUILD.value,
     )
 )
 
@@ -236,6 +237,13 @@ class SalesOrderRecord(SalesOrderRules):
 
     def members(self, kit: OrderLine) -> list[OrderLine]:
         return [ln for ln in self.lines if ln.parent_id == kit.id]
+
+    def kits_shipped(self, kit: OrderLine) -> Decimal:
+        """How many whole kits of a kit line have shipped."""
+        return whole_kits(
+            kit.required,
+            ((m.fulfilled, m.required) for m in self.members(kit) if LinePath(m.path).stocked),
+        )
 
     def stocked_lines(self) -> list[OrderLine]:
         return [ln for ln in self.lines if LinePath(ln.path).stocked]
@@ -407,6 +415,7 @@ class SalesOrderBook:
                 required=new.quantity,
                 consumed=ZERO,
                 committed=ZERO,
+                pegged=new.path == LinePath.BUILD,
                 urgency=so.urgency,
                 line_no=new.line_no,
                 member_no=new.member_no,

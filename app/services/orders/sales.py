@@ -40,7 +40,7 @@ from app.models import (
     WOStatus,
     utcnow,
 )
-from app.models.quantity import ZERO, parse_decimal, parse_quantity, round_quantity
+from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity, round_quantity
 from app.models.sales import SO_INITIAL, STOCKED_PATHS
 from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
@@ -152,12 +152,17 @@ def _entries_to_lines(
                 raise NotFound(f"kit {item.sku} has no active list of members")
             for m, part in enumerate(kit.lines, start=1):
                 member = part.component
+                member_qty = round_quantity(part.quantity_per * qty)
+                if member_qty <= 0:
+                    raise ValidationError(
+                        f"{fmt(qty)} {item.sku} is too small to hold any {member.sku}"
+                    )
                 members.append(
                     NewOrderLine(
                         n,
                         m,
                         member,
-                        round_quantity(part.quantity_per * qty),
+                        member_qty,
                         ZERO,
                         LinePath.STOCK if member.type.stocked else LinePath.NONE,
                     )
@@ -343,6 +348,12 @@ def approve_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
     return sales_order_info(tx, so)
 
 
+def _picked_words(fulfillments: list[str]) -> str:
+    if len(fulfillments) == 1:
+        return f"{fulfillments[0]} is picked"
+    return f"{', '.join(fulfillments[:-1])} and {fulfillments[-1]} are picked"
+
+
 def _open_fulfillments(tx: Transaction, so: SalesOrderRecord) -> list[str]:
     return list(
         tx.session.scalars(
@@ -364,7 +375,8 @@ def close_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
     waiting = _open_fulfillments(tx, so)
     if waiting:
         raise IllegalTransition(
-            f"cannot close {so.number}: {', '.join(waiting)} is picked; ship or cancel it first"
+            f"cannot close {so.number}: {_picked_words(waiting)}; ship or cancel "
+            f"{'it' if len(waiting) == 1 else 'them'} first"
         )
     if so.state in SO_OPEN_DEMAND:
         close_lines(tx, so)
@@ -472,38 +484,52 @@ def update_sales_order(
             raise ValidationError(
                 f"line {line.label} has its own work order or purchase order; change that"
             )
+    # Every new quantity, a kit's members in the kit's proportion, checked before anything
+    # changes.
+    new_quantities: list[tuple[OrderLine, Decimal]] = []
+    for line, qty in resized:
+        for ln in [line, *so.members(line)]:
+            new_qty = qty if ln is line else round_quantity(ln.required * qty / line.required)
+            if new_qty <= 0:
+                raise ValidationError(
+                    f"line {ln.label}: {fmt(qty)} of {line.sku} is too small to hold any {ln.sku}"
+                )
+            floor = ln.fulfilled + ln.firm
+            if new_qty < floor:
+                raise ValidationError(
+                    f"line {ln.label}: {fmt(new_qty)} is less than what is picked or "
+                    f"shipped ({fmt(floor)})"
+                )
+            new_quantities.append((ln, new_qty))
     if reapprove:
+        waiting = _open_fulfillments(tx, so)
+        if waiting:
+            raise IllegalTransition(
+                f"cannot change {so.number}: {_picked_words(waiting)}, and a change sends "
+                "the order back for approval; ship or put back first"
+            )
         close_lines(tx, so)
         so.move_to(SOStatus.PENDING_APPROVAL)
         so.approved_at = None
     stock = StockBook.of(tx)
     is_open = so.state in SO_OPEN_DEMAND
-    for line, qty in resized:
-        group = [line, *so.members(line)]
-        for ln in group:
-            new_qty = qty if ln is line else round_quantity(ln.required * qty / line.required)
-            floor = ln.fulfilled + ln.firm
-            if new_qty < floor:
-                raise ValidationError(
-                    f"line {ln.label}: {new_qty.normalize()} is less than what is picked or "
-                    f"shipped ({floor.normalize()})"
-                )
-            if is_open and LinePath(ln.path).stocked:
-                bal = stock.balance(*ln.pair)
-                need_before = ln.need
-                ln.required = new_qty
-                bal.demand += ln.need - need_before
-                excess = ln.committed - ln.need
-                if excess > 0:
-                    ln.committed -= excess
-                    bal.committed -= excess
-                    stock.freed(*ln.pair)
-            else:
-                ln.required = new_qty
+    for ln, new_qty in new_quantities:
+        if not (is_open and LinePath(ln.path).stocked):
+            ln.required = new_qty
+            continue
+        bal = stock.balance(*ln.pair)
+        need_before = ln.need
+        ln.required = new_qty
+        bal.demand += ln.need - need_before
+        excess = ln.committed - ln.need
+        if excess > 0:
+            ln.committed -= excess
+            bal.committed -= excess
+            stock.freed(*ln.pair)
     added = _add_lines(tx, so, entered) if entered else []
     if added and is_open:
         open_lines(tx, so, added)
-    if so.state in (SOStatus.FULFILLED, SOStatus.PARTIALLY_FULFILLED, SOStatus.PENDING_FULFILLMENT):
+    if so.state in (SOStatus.PARTIALLY_FULFILLED, SOStatus.PENDING_FULFILLMENT):
         so.move_to(so.status_after_shipping())
     if is_open and resized:
         commitment.commit_available(tx, [ln for ln in so.stocked_lines()])
@@ -557,14 +583,6 @@ class SalesOrderInfo:
     changes: Changes = NO_CHANGES
 
 
-def _kit_fulfilled(so: SalesOrderRecord, kit: OrderLine) -> Decimal:
-    """How many whole-or-part kits have shipped: the least any member has, per kit."""
-    members = so.members(kit)
-    if not members:
-        return ZERO
-    return min(round_quantity(m.fulfilled * kit.required / m.required) for m in members)
-
-
 _MADE_BY_WORK_ORDERS = (
     select(WorkOrder.sales_order_line_id.label("line_id"), WorkOrder.number)
     .join(SalesOrderLine, SalesOrderLine.id == WorkOrder.sales_order_line_id)
@@ -600,7 +618,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
     open_demand = so.state in SO_OPEN_DEMAND
     lines = []
     for ln in so.lines:
-        fulfilled = _kit_fulfilled(so, ln) if ln.path == LinePath.KIT.value else ln.fulfilled
+        fulfilled = so.kits_shipped(ln) if ln.path == LinePath.KIT.value else ln.fulfilled
         remaining = max(ZERO, ln.required - fulfilled)
         if so.state in (SOStatus.CLOSED, SOStatus.CANCELLED) or ln.path == LinePath.NONE.value:
             remaining = ZERO
