@@ -518,6 +518,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 ZERO, self.available_before(pair)
             ):
                 return InsufficientStock
+        for line, qty in plan:  # what is picked and waiting to ship stays on the shelf
+            pair = (line.sku, wo.location)
+            firm = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+            if firm > self.on_hand[pair] - qty:
+                return InsufficientStock
         return None
 
     def consume(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]], overage: bool) -> None:
@@ -1218,6 +1223,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if f.status not in ("picked", "packed"):
             return IllegalTransition
         so = self.sales[f.order]
+        if so.status not in SO_OPEN:  # another shipment fulfilled the order meanwhile
+            return IllegalTransition
         snap = self.before.sales_orders[so.number]
         mode = self.prefs[FULFILL_MODE]
         for label, qty in f.lines:
