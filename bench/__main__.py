@@ -21,7 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -200,53 +200,74 @@ def run_orders_part(
             f"N = {n:,}: {result['end_to_end_orders_per_second']} orders/s end to end, "
             f"verified {result['verified']}, check ok {result['check_ok']}"
         )
-        for phase in PHASES:
-            figures.append(
-                Figure(
-                    f"orders N={n:,}: ({'abcd'[PHASES.index(phase)]}) {phase.replace('_', ' ')}",
-                    "orders/s",
-                    result["orders_per_second"][phase],
-                    n=n,
-                    higher_is_better=True,
-                    note=f"{result['ms_per_order'][phase]} ms/order "
-                    f"(CPU {result['cpu_seconds'][phase] * 1000 / n:.2f})",
-                )
-            )
-        figures.append(
-            Figure(
-                f"orders N={n:,}: end to end",
-                "orders/s",
-                result["end_to_end_orders_per_second"],
-                n=n,
-                target=200.0 if n >= 1000 else None,
-                higher_is_better=True,
-                note=f"{result['end_to_end_ms_per_order']} ms/order "
-                f"(CPU {result['end_to_end_cpu_ms_per_order']}); "
-                f"verified {'ok' if result['verified'] else 'FAILED'}, "
-                f"check {'ok' if result['check_ok'] else 'FAILED'}",
-            )
-        )
-        if not (result["verified"] and result["check_ok"]):
-            for problem in result["verify_problems"] + result["check_problems"]:
-                say(f"orders N={n}: {problem}")
-            raise ConsistencyError(f"the order workload with N = {n} ends inconsistent")
-    if len(results) >= 2:
-        small, large = results[0], results[-1]
-
-        def per_order(r: dict[str, Any]) -> float:
-            return float(sum(r["ms_per_order"][p] for p in PHASES[:3]))
-
-        ratio = per_order(large) / per_order(small)
-        figures.append(
-            Figure(
-                f"per-order cost, N={large['spec']['orders']:,} vs N={small['spec']['orders']:,}",
-                "x",
-                ratio,
-                target=FLAT_RATIO,
-                note=f"phases a-c: {per_order(small):.2f} -> {per_order(large):.2f} ms/order",
-            )
-        )
+        workload_figures(figures, "orders", n, result, PHASES, target=200.0 if n >= 1000 else None)
+    flatness_figure(figures, "per-order cost", results, PHASES)
     return results
+
+
+def workload_figures(
+    figures: list[Figure],
+    name: str,
+    n: int,
+    result: dict[str, Any],
+    phases: Sequence[str],
+    *,
+    target: float | None = None,
+) -> None:
+    """A workload run's figures: each phase and end to end; stops the bench when its final
+    stock or `check` is wrong."""
+    for index, phase in enumerate(phases):
+        figures.append(
+            Figure(
+                f"{name} N={n:,}: ({'abcd'[index]}) {phase.replace('_', ' ')}",
+                "orders/s",
+                result["orders_per_second"][phase],
+                n=n,
+                higher_is_better=True,
+                note=f"{result['ms_per_order'][phase]} ms/order "
+                f"(CPU {result['cpu_seconds'][phase] * 1000 / n:.2f})",
+            )
+        )
+    figures.append(
+        Figure(
+            f"{name} N={n:,}: end to end",
+            "orders/s",
+            result["end_to_end_orders_per_second"],
+            n=n,
+            target=target,
+            higher_is_better=True,
+            note=f"{result['end_to_end_ms_per_order']} ms/order "
+            f"(CPU {result['end_to_end_cpu_ms_per_order']}); "
+            f"verified {'ok' if result['verified'] else 'FAILED'}, "
+            f"check {'ok' if result['check_ok'] else 'FAILED'}",
+        )
+    )
+    if not (result["verified"] and result["check_ok"]):
+        for problem in result["verify_problems"] + result["check_problems"]:
+            say(f"{name} N={n}: {problem}")
+        raise ConsistencyError(f"the {name} workload with N = {n} ends inconsistent")
+
+
+def flatness_figure(
+    figures: list[Figure], label: str, results: list[dict[str, Any]], phases: Sequence[str]
+) -> None:
+    """The per-order cost of the posting phases (a-c) at the largest N against the smallest."""
+    if len(results) < 2:
+        return
+    small, large = results[0], results[-1]
+
+    def per_order(r: dict[str, Any]) -> float:
+        return float(sum(r["ms_per_order"][p] for p in phases[:3]))
+
+    figures.append(
+        Figure(
+            f"{label}, N={large['spec']['orders']:,} vs N={small['spec']['orders']:,}",
+            "x",
+            per_order(large) / per_order(small),
+            target=FLAT_RATIO,
+            note=f"phases a-c: {per_order(small):.2f} -> {per_order(large):.2f} ms/order",
+        )
+    )
 
 
 def run_sales_part(
@@ -265,51 +286,8 @@ def run_sales_part(
             f"N = {n:,}: {result['end_to_end_orders_per_second']} sales orders/s end to end, "
             f"verified {result['verified']}, check ok {result['check_ok']}"
         )
-        for phase in SALES_PHASES:
-            figures.append(
-                Figure(
-                    f"sales N={n:,}: ({'abcd'[SALES_PHASES.index(phase)]}) {phase}",
-                    "orders/s",
-                    result["orders_per_second"][phase],
-                    n=n,
-                    higher_is_better=True,
-                    note=f"{result['ms_per_order'][phase]} ms/order "
-                    f"(CPU {result['cpu_seconds'][phase] * 1000 / n:.2f})",
-                )
-            )
-        figures.append(
-            Figure(
-                f"sales N={n:,}: end to end",
-                "orders/s",
-                result["end_to_end_orders_per_second"],
-                n=n,
-                higher_is_better=True,
-                note=f"{result['end_to_end_ms_per_order']} ms/order "
-                f"(CPU {result['end_to_end_cpu_ms_per_order']}); "
-                f"verified {'ok' if result['verified'] else 'FAILED'}, "
-                f"check {'ok' if result['check_ok'] else 'FAILED'}",
-            )
-        )
-        if not (result["verified"] and result["check_ok"]):
-            for problem in result["verify_problems"] + result["check_problems"]:
-                say(f"sales N={n}: {problem}")
-            raise ConsistencyError(f"the sales workload with N = {n} ends inconsistent")
-    if len(results) >= 2:
-        small, large = results[0], results[-1]
-
-        def per_order(r: dict[str, Any]) -> float:
-            return float(sum(r["ms_per_order"][p] for p in SALES_PHASES[:3]))
-
-        figures.append(
-            Figure(
-                f"sales per-order cost, N={large['spec']['orders']:,} vs "
-                f"N={small['spec']['orders']:,}",
-                "x",
-                per_order(large) / per_order(small),
-                target=FLAT_RATIO,
-                note=f"phases a-c: {per_order(small):.2f} -> {per_order(large):.2f} ms/order",
-            )
-        )
+        workload_figures(figures, "sales", n, result, SALES_PHASES)
+    flatness_figure(figures, "sales per-order cost", results, SALES_PHASES)
     return results
 
 
