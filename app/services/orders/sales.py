@@ -123,6 +123,15 @@ def resolve_path(item: ItemRef, drop_ship_item: bool, given: LinePath | None) ->
     return given
 
 
+def _member_quantity(exact: Decimal, kits: Decimal, kit_sku: str, member_sku: str) -> Decimal:
+    """A kit member's quantity for `kits` kits (`exact` before rounding); refused when it
+    rounds to nothing, at entry and at a resize alike."""
+    qty = round_quantity(exact)
+    if qty <= 0:
+        raise ValidationError(f"{fmt(kits)} {kit_sku} is too small to hold any {member_sku}")
+    return qty
+
+
 def _entries_to_lines(
     tx: Transaction, entries: Sequence[LineEntry], first_line_no: int
 ) -> list[tuple[NewOrderLine, list[NewOrderLine]]]:
@@ -152,11 +161,7 @@ def _entries_to_lines(
                 raise NotFound(f"kit {item.sku} has no active list of members")
             for m, part in enumerate(kit.lines, start=1):
                 member = part.component
-                member_qty = round_quantity(part.quantity_per * qty)
-                if member_qty <= 0:
-                    raise ValidationError(
-                        f"{fmt(qty)} {item.sku} is too small to hold any {member.sku}"
-                    )
+                member_qty = _member_quantity(part.quantity_per * qty, qty, item.sku, member.sku)
                 members.append(
                     NewOrderLine(
                         n,
@@ -489,11 +494,11 @@ def update_sales_order(
     new_quantities: list[tuple[OrderLine, Decimal]] = []
     for line, qty in resized:
         for ln in [line, *so.members(line)]:
-            new_qty = qty if ln is line else round_quantity(ln.required * qty / line.required)
-            if new_qty <= 0:
-                raise ValidationError(
-                    f"line {ln.label}: {fmt(qty)} of {line.sku} is too small to hold any {ln.sku}"
-                )
+            new_qty = (
+                qty
+                if ln is line
+                else _member_quantity(ln.required * qty / line.required, qty, line.sku, ln.sku)
+            )
             floor = ln.fulfilled + ln.firm
             if new_qty < floor:
                 raise ValidationError(
@@ -532,7 +537,7 @@ def update_sales_order(
     if so.state in (SOStatus.PARTIALLY_FULFILLED, SOStatus.PENDING_FULFILLMENT):
         so.move_to(so.status_after_shipping())
     if is_open and resized:
-        commitment.commit_available(tx, [ln for ln in so.stocked_lines()])
+        commitment.commit_available(tx, so.stocked_lines())
     tx.note(resized={ln.label: q for ln, q in resized}, added=len(added), reapprove=reapprove)
     return sales_order_info(tx, so)
 
