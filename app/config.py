@@ -1,12 +1,14 @@
-"""Where things live: the data directory, the default database, resource files (frozen or not),
-and who and where the current user is."""
+"""Where things live: the data directory, the default database, the files the package carries
+(fonts, the demo plant, icons, the logo, the migrations), and who and where the current user is."""
 
 from __future__ import annotations
 
+import atexit
 import getpass
 import os
 import socket
-import sys
+from contextlib import ExitStack
+from importlib import resources
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -36,11 +38,25 @@ def database_url(db: str | None = None) -> str:
     return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 
+# Files handed out as real paths stay valid for the life of the process (extracted copies,
+# where the package is not on a plain file system, are removed at exit).
+_EXTRACTED = ExitStack()
+atexit.register(_EXTRACTED.close)
+
+
+def package_path(package: str, *parts: str) -> Path:
+    """A file or folder the package carries, as a path on the file system: found through
+    `importlib.resources`, so it is the same in a source checkout, an installed wheel and a
+    frozen (PyInstaller) bundle."""
+    ref = resources.files(package)
+    for part in parts:
+        ref = ref.joinpath(part)
+    return _EXTRACTED.enter_context(resources.as_file(ref))
+
+
 def resource_path(*parts: str) -> Path:
-    """A file under resources/, from a source checkout or from a frozen (PyInstaller) bundle."""
-    base = getattr(sys, "_MEIPASS", None)
-    root = Path(base) if base else Path(__file__).resolve().parent.parent
-    return root.joinpath("resources", *parts)
+    """A file under app/resources/ (fonts, the demo plant, icons, the logo)."""
+    return package_path("app", "resources", *parts)
 
 
 def current_user() -> str:

@@ -105,7 +105,7 @@ __all__ = [
     "travelers_pdf",
 ]
 
-LOGO = "logo.png"  # under resources/: printed at the top left of every document
+LOGO = "logo.png"  # under app/resources/: printed at the top left of every document
 MAX_LABEL_COPIES = 1000  # copies of one label in one request
 MAX_LABELS = 5000  # labels in one request: about 170 sheets
 _ITEM = cast(Table, Item.__table__)
@@ -784,7 +784,7 @@ class PrintSettings:
 
 def setup_from(prefs: Preferences) -> PageSetup:
     """Paper and letterhead from preferences (`\\n` in the address starts a new line); the
-    logo is resources/logo.png when there is one."""
+    logo is app/resources/logo.png when there is one."""
     address = prefs.company_address.replace("\\n", "\n")
     logo = resource_path(LOGO)
     return PageSetup(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import exists, select
 
@@ -12,7 +14,13 @@ from app.errors import ValidationError
 from app.models import Item
 from app.services import admin, inventory
 from app.services.catalog import imports, items
-from app.services.engine.database import Database
+from app.services.engine.database import (
+    Database,
+    SchemaState,
+    copy_sqlite,
+    remove_sqlite_file,
+    replace_sqlite_file,
+)
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Actor, Transaction, UnitOfWork, query
 from app.services.orders import fulfillment, partners, purchasing, sales
@@ -33,11 +41,10 @@ def init_database(
     database: Database, *, demo: bool = False, actor: Actor | None = None
 ) -> InitResult:
     """Create or upgrade the schema (an existing SQLite file is backed up first); with
-    `demo`, fill a new, empty database with the demo plant."""
+    `demo`, fill a new, empty database with the demo plant. A demo that fails half-way
+    leaves no half-made database behind (`_init_with_demo`)."""
     before = database.schema_state()
-    backup = database.upgrade()
-    if demo:
-        load_demo(UnitOfWork(database, actor))
+    backup = _init_with_demo(database, before, actor) if demo else database.upgrade()
     return InitResult(
         database=database.describe(),
         schema=database.head_revision(),
@@ -45,6 +52,45 @@ def init_database(
         backup=str(backup) if backup else None,
         demo=demo,
     )
+
+
+def _init_with_demo(database: Database, before: SchemaState, actor: Actor | None) -> Path | None:
+    """The schema and the demo plant, all or nothing. A SQLite plant is made in a scratch
+    file beside the target and moved into place only once it is complete; on PostgreSQL the
+    demo goes only into a new database, and what a failed load created is dropped."""
+    path = database.sqlite_path
+    if path is None:
+        if before.current is not None:
+            raise ValidationError(
+                f"{database.describe()} is initialised already; the demo plant goes into a "
+                "new, empty PostgreSQL database"
+            )
+        database.upgrade()
+        try:
+            load_demo(UnitOfWork(database, actor))
+        except BaseException:
+            database.drop_schema()
+            raise
+        return None
+    backup = database.upgrade() if before.current is not None else None
+    if before.current is not None:
+        _refuse_if_not_empty(UnitOfWork(database, actor))
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    remove_sqlite_file(scratch)
+    try:
+        if before.current is not None:
+            copy_sqlite(path, scratch)
+        made = Database(f"sqlite:///{scratch}")
+        try:
+            made.upgrade()
+            load_demo(UnitOfWork(made, actor))
+        finally:
+            made.dispose()
+        database.dispose()
+        replace_sqlite_file(scratch, path)
+    finally:
+        remove_sqlite_file(scratch)
+    return backup
 
 
 @query(Permission.IMPORT)

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
 from app import __version__
+from app.config import resource_path
 from app.errors import ForeignDatabaseError, SchemaError, ShopfloorError
 from app.services import setup
 from app.services.engine.database import Database
@@ -34,6 +35,7 @@ NO_DISPLAY = (
 )
 ORGANIZATION = "Shopfloor"
 APPLICATION = "Shopfloor"
+WINDOW_ICON = ("icons", "shopfloor.png")  # under app/resources/
 
 
 class NoDisplay(ShopfloorError):
@@ -50,7 +52,8 @@ def has_display() -> bool:
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication (the existing one if there is one), with the organisation and
-    application names QSettings uses, the Fusion style, a large font and a light palette."""
+    application names QSettings uses, the window icon, the Fusion style, a large font and a
+    light palette."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
@@ -60,6 +63,8 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setWindowIcon(QIcon(str(resource_path(*WINDOW_ICON))))
+    app.setDesktopFileName("shopfloor")
     app.setStyle("Fusion")
     base = QFont(app.font())
     base.setPointSize(BASE_POINT_SIZE)

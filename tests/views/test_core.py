@@ -1,4 +1,4 @@
-"""The runner, the change hub and the paged table model, without a window."""
+"""The application, the runner, the change hub and the paged table model, without a window."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.errors import NotFound
 from app.services.engine.changes import Changes
@@ -16,6 +16,12 @@ from app.services.production import work_orders
 from app.views.common.runner import AppContext, run_op
 from app.views.common.table_model import Column, PagedTableModel
 from tests.views.conftest import idle
+
+
+def test_the_application_carries_its_icon_from_the_package() -> None:
+    icon = QApplication.windowIcon()
+    assert not icon.isNull()
+    assert icon.availableSizes()
 
 
 def test_an_operation_runs_in_a_worker_and_answers_on_the_gui_thread(

@@ -7,6 +7,7 @@ and upgraded only by Alembic migrations; every other command checks the version 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,12 +19,12 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import package_path
 from app.errors import ForeignDatabaseError, SchemaError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
 
@@ -110,7 +111,7 @@ class Database:
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("script_location", str(package_path("app.migrations")))
         cfg.attributes["connection"] = connection
         return cfg
 
@@ -209,6 +210,23 @@ class Database:
                 raw.execute("PRAGMA foreign_keys = ON")
         return backup
 
+    def drop_schema(self) -> None:
+        """Drop every table, and the functions of the append-only triggers, of a PostgreSQL
+        database whose schema this program has just created (an `init --demo` that failed)."""
+        if self.is_sqlite:
+            raise SchemaError("a SQLite database is removed as a file, not dropped")
+        with self.engine.begin() as conn:
+            tables = inspect(conn).get_table_names()
+            for table in tables:
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+            functions = conn.exec_driver_sql(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = current_schema() AND right(p.proname, 12) = '_append_only'"
+            ).scalars()
+            for function in list(functions):
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}")
+
 
 def _looks_like_sqlite(path: Path) -> bool:
     if path.is_dir():
@@ -221,6 +239,12 @@ def backup_sqlite(path: Path, tag: str) -> Path:
     """A consistent copy of a live SQLite database (WAL included) beside the original."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{tag}.{stamp}.bak")
+    copy_sqlite(path, target)
+    return target
+
+
+def copy_sqlite(path: Path, target: Path) -> None:
+    """Copy a live SQLite database (WAL included) with SQLite's online backup."""
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -230,7 +254,35 @@ def backup_sqlite(path: Path, tag: str) -> Path:
             dst.close()
     finally:
         src.close()
-    return target
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def remove_sqlite_file(path: Path) -> None:
+    """Remove a SQLite file and the files SQLite keeps beside it (if they exist)."""
+    for name in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
+        name.unlink(missing_ok=True)
+
+
+def replace_sqlite_file(made: Path, path: Path) -> None:
+    """Move a finished SQLite database into place, whole: its write-ahead log is folded into
+    the file first, and a log left beside the old file is removed so that SQLite never
+    replays it into the new one. Nobody may have either file open."""
+    for name in (made, path):
+        if not name.exists():
+            continue
+        conn = sqlite3.connect(name)
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()
+        if busy:
+            raise SchemaError(f"{name} is in use by another program; close it and try again")
+    os.replace(made, path)
+    for suffix in _SIDE_FILES:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+        made.with_name(made.name + suffix).unlink(missing_ok=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:
