@@ -16,12 +16,14 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.item import _in
+from app.models.kinds import DocumentKind, Link, register_kind
 from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed
 
@@ -168,3 +170,45 @@ class ReceiptLine(Base):
     )
     quantity: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
+
+
+PURCHASE_ORDER = register_kind(
+    DocumentKind(
+        key="purchase_order",
+        prefix="PO-",
+        noun="purchase order",
+        model=PurchaseOrder,
+        lifecycle=PurchaseOrderRules.lifecycle,
+        page="purchase_order",
+        actions="po",
+        links=(
+            Link(
+                "created from",
+                "sales_order",
+                lambda: select(PurchaseOrder.id, PurchaseOrder.sales_order_id).where(
+                    PurchaseOrder.sales_order_id.is_not(None)
+                ),
+                origin=True,
+            ),
+        ),
+    )
+)
+RECEIPT = register_kind(
+    DocumentKind(
+        key="receipt",
+        prefix="IR-",
+        noun="item receipt",
+        model=Receipt,
+        source_kind="receipt",
+        shown_on="purchase_order",
+        status_label=lambda _status: "Received",
+        links=(
+            Link(
+                "receives",
+                "purchase_order",
+                lambda: select(Receipt.id, Receipt.purchase_order_id),
+                origin=True,
+            ),
+        ),
+    )
+)

@@ -18,12 +18,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.figures import DemandFigures
 from app.models.item import _in
+from app.models.kinds import DocumentKind, Link, register_kind
 from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed
 
@@ -285,3 +287,38 @@ class FulfillmentLine(Base):
     fulfillment_id: Mapped[int] = mapped_column(ForeignKey("fulfillment.id"), index=True)
     sales_order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Fixed)
+
+
+SALES_ORDER = register_kind(
+    DocumentKind(
+        key="sales_order",
+        prefix="SO-",
+        noun="sales order",
+        model=SalesOrder,
+        lifecycle=SalesOrderRules.lifecycle,
+        page="sales_order",
+        actions="so",
+        customer_po=True,
+    )
+)
+FULFILLMENT = register_kind(
+    DocumentKind(
+        key="fulfillment",
+        prefix="IF-",
+        noun="fulfillment",
+        model=Fulfillment,
+        lifecycle=FulfillmentRules.lifecycle,
+        page="fulfillment",
+        actions="fulfillment",
+        source_kind="fulfillment",
+        customer_po=True,
+        links=(
+            Link(
+                "fulfils",
+                "sales_order",
+                lambda: select(Fulfillment.id, Fulfillment.sales_order_id),
+                origin=True,
+            ),
+        ),
+    )
+)

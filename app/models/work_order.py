@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -15,12 +16,14 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.figures import DemandFigures
 from app.models.item import _in
+from app.models.kinds import DocumentKind, Link, register_kind
 from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed, fmt
 
@@ -217,3 +220,27 @@ class WorkOrderVariance(Base):
     variance: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
     cost_variance: Mapped[Decimal] = mapped_column(Fixed)
+
+
+def _made_for_sales_order() -> Any:
+    from app.models.sales import SalesOrderLine
+
+    return select(WorkOrder.id, SalesOrderLine.sales_order_id).join(
+        SalesOrderLine, SalesOrderLine.id == WorkOrder.sales_order_line_id
+    )
+
+
+WORK_ORDER = register_kind(
+    DocumentKind(
+        key="work_order",
+        prefix="WO-",
+        noun="work order",
+        model=WorkOrder,
+        lifecycle=WorkOrderRules.lifecycle,
+        page="work_order",
+        actions="wo",
+        source_kind="work_order",
+        customer_po=True,
+        links=(Link("created from", "sales_order", _made_for_sales_order, origin=True),),
+    )
+)

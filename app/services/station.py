@@ -33,12 +33,14 @@ from sqlalchemy import select
 
 from app.errors import NotFound, PermissionDenied, ShopfloorError, ValidationError
 from app.models import Item, ItemBin, Location
+from app.models.kinds import document_kinds
 from app.models.quantity import ZERO, fmt
+from app.models.work_order import WORK_ORDER
 from app.services import auth
 from app.services.auth import SignedIn
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.lookup import SKU_LENGTH, location_ref
-from app.services.engine.numbering import PREFIXES, normalize_number
+from app.services.engine.numbering import normalize_number
 from app.services.engine.parsing import (
     COMMAND_PREFIX,
     lookup_key,
@@ -62,10 +64,8 @@ COMMANDS = (ISSUE, BUILD, COMPLETE, CLEAR)
 MAX_RECENT_CODE = 40  # characters of a scan shown back in an answer
 PIN_MASK = "••••"
 
-_WORK_ORDER_PREFIX = PREFIXES["work_order"]
-_OTHER_DOCUMENTS = {
-    prefix: name.replace("_", " ") for name, prefix in PREFIXES.items() if name != "work_order"
-}
+_WORK_ORDER_PREFIX = WORK_ORDER.prefix
+_OTHER_DOCUMENTS = {k.prefix: k.noun for k in document_kinds() if k is not WORK_ORDER}
 _VERBS = {BUILD: ("build", "Built"), COMPLETE: ("complete", "Completed")}
 
 

@@ -9,13 +9,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
-# The kinds of record a change can name. Documents by number, the rest by their key.
-WORK_ORDER = "work_order"
-SALES_ORDER = "sales_order"
-FULFILLMENT = "fulfillment"
-PURCHASE_ORDER = "purchase_order"
-RECEIPT = "receipt"
+
+class Keyed(Protocol):
+    """A kind of document (app/models/kinds.py): its changes are filed under its key."""
+
+    @property
+    def key(self) -> str: ...
+
+
+Kind = str | Keyed
+
+
+def _key(kind: Kind) -> str:
+    return kind if isinstance(kind, str) else kind.key
+
+
+# The kinds of record a change can name besides documents (which are named by their kind,
+# app/models/kinds.py, and filed by number); these by their key.
 ITEM = "item"
 LOCATION = "location"
 BOM = "bom"
@@ -42,15 +54,11 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.records) or bool(self.balances)
 
-    def of(self, kind: str) -> frozenset[str]:
-        return self.records.get(kind, _EMPTY)
+    def of(self, kind: Kind) -> frozenset[str]:
+        return self.records.get(_key(kind), _EMPTY)
 
-    def touches(self, *kinds: str) -> bool:
-        return any(kind in self.records for kind in kinds)
-
-    @property
-    def work_orders(self) -> frozenset[str]:
-        return self.of(WORK_ORDER)
+    def touches(self, *kinds: Kind) -> bool:
+        return any(_key(kind) in self.records for kind in kinds)
 
     @property
     def items(self) -> frozenset[str]:
@@ -68,11 +76,11 @@ class ChangeSet:
         self._records: dict[str, set[str]] = defaultdict(set)
         self._balances: set[tuple[str, str]] = set()
 
-    def add(self, kind: str, *keys: str) -> None:
-        self._records[kind].update(keys)
+    def add(self, kind: Kind, *keys: str) -> None:
+        self._records[_key(kind)].update(keys)
 
-    def add_all(self, kind: str, keys: Iterable[str]) -> None:
-        self._records[kind].update(keys)
+    def add_all(self, kind: Kind, keys: Iterable[str]) -> None:
+        self._records[_key(kind)].update(keys)
 
     def balance(self, sku: str, location: str) -> None:
         self._balances.add((sku, location))

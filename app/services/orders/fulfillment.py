@@ -45,8 +45,9 @@ from app.models import (
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_quantity, round_quantity
+from app.models.sales import FULFILLMENT as FULFILLMENT
 from app.models.sales import FulfillmentRules
-from app.services.engine import changes, commitment
+from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import DemandBook
 from app.services.engine.ledger import Pair, Source, StockBook
@@ -157,7 +158,7 @@ class FulfillmentBook:
     ) -> FulfillmentRecord:
         now = utcnow()
         values: dict[str, Any] = {
-            "number": next_number(self.tx, "fulfillment"),
+            "number": next_number(self.tx, FULFILLMENT),
             "sales_order_id": so.id,
             "status": status.value,
             "drop_ship": drop_ship,
@@ -185,7 +186,7 @@ class FulfillmentBook:
             ]
         f.saved = f.values()
         self.records[f.id] = f
-        self.tx.changed.add(changes.FULFILLMENT, f.number)
+        self.tx.changed.add(FULFILLMENT, f.number)
         return f
 
     def write(self, event_id: int) -> None:
@@ -198,7 +199,7 @@ class FulfillmentBook:
         )
         for f in changed:
             f.saved = f.values()
-        self.tx.changed.add_all(changes.FULFILLMENT, (f.number for f in changed))
+        self.tx.changed.add_all(FULFILLMENT, (f.number for f in changed))
 
 
 # --- what a fulfillment lists ---------------------------------------------------------------

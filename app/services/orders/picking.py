@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.errors import ShopfloorError
+from app.models.kinds import kind_of_number
 from app.models.quantity import ZERO, fmt
-from app.services.engine.numbering import PREFIXES
 from app.services.engine.parsing import parse_quantity, scanned_text
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, queries, sales
@@ -38,7 +38,6 @@ COMMANDS = (PICK, PACK, SHIP, CLEAR)
 PICKABLE_PATHS = ("stock", "build")  # the lines that take stock from the shelf
 
 _DIGITS = re.compile(r"(\d+)")
-_KINDS = {prefix: kind.replace("_", " ") for kind, prefix in PREFIXES.items()}
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,8 @@ class ScanAnswer:
 
 def document_kind(text: str) -> str | None:
     """The kind of document a scanned number names by its prefix (sales order, ...)."""
-    upper = text.upper()
-    return next((noun for prefix, noun in _KINDS.items() if upper.startswith(prefix)), None)
+    kind = kind_of_number(text)
+    return kind.noun if kind is not None else None
 
 
 def quantity_of(text: str) -> Decimal | None:

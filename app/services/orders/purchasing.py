@@ -40,8 +40,9 @@ from app.models import (
     Vendor,
     utcnow,
 )
+from app.models.purchasing import PURCHASE_ORDER as PURCHASE_ORDER
+from app.models.purchasing import RECEIPT as RECEIPT
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
-from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
 from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
@@ -77,7 +78,7 @@ def _new_order(
     sales_order_id: int | None = None,
 ) -> PurchaseOrder:
     po = PurchaseOrder(
-        number=next_number(tx, "purchase_order"),
+        number=next_number(tx, PURCHASE_ORDER),
         vendor_id=vendor.id,
         status=POStatus.OPEN.value,
         location_id=location_id,
@@ -89,7 +90,7 @@ def _new_order(
         created_by=tx.actor.user,
     )
     tx.session.add(po)
-    tx.changed.add(changes.PURCHASE_ORDER, po.number)
+    tx.changed.add(PURCHASE_ORDER, po.number)
     return po
 
 
@@ -225,7 +226,7 @@ def _load(tx: Transaction, number: str) -> tuple[PurchaseOrder, list[PurchaseOrd
     )
     if tx.write:
         tx.set_document(po.number)
-        tx.changed.add(changes.PURCHASE_ORDER, po.number)
+        tx.changed.add(PURCHASE_ORDER, po.number)
     return po, lines
 
 
@@ -327,7 +328,7 @@ def receive_purchase_order(
     stock = StockBook.of(tx)
     stock.lock((ln.item_id, po.location_id) for ln, _q in plan)
     receipt = Receipt(
-        number=next_number(tx, "receipt"),
+        number=next_number(tx, RECEIPT),
         purchase_order_id=po.id,
         memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
         created_by=tx.actor.user,
@@ -364,7 +365,7 @@ def receive_purchase_order(
         Told(Moment.RECEIVED, "receipt", receipt.number, po.number, po.memo, vendor.name, told)
     )
     tx.set_document(receipt.number)
-    tx.changed.add(changes.RECEIPT, receipt.number)
+    tx.changed.add(RECEIPT, receipt.number)
     tx.note(purchase_order=po.number, received={items[ln.item_id].sku: q for ln, q in plan})
     tx.session.flush()
     return ReceiptInfo(

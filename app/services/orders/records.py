@@ -31,8 +31,7 @@ from app.models import (
     SOStatus,
 )
 from app.models.quantity import ZERO, millionths
-from app.models.sales import STOCKED_PATHS, SalesOrderRules, whole_kits
-from app.services.engine import changes
+from app.models.sales import SALES_ORDER, STOCKED_PATHS, SalesOrderRules, whole_kits
 from app.services.engine.demand import (
     DemandBook,
     DemandLine,
@@ -354,7 +353,7 @@ class SalesOrderBook:
         header.saved = header.values()
         DemandBook.of(self.tx).name_document(SALES_ORDER_DEMAND.kind, header.id, header.number)
         self.orders[header.id] = header
-        self.tx.changed.add(changes.SALES_ORDER, header.number)
+        self.tx.changed.add(SALES_ORDER, header.number)
         return header
 
     def add_lines(
@@ -457,4 +456,4 @@ class SalesOrderBook:
             )
             for ln in resized:
                 self._quantities[ln.id] = ln.required
-        self.tx.changed.add_all(changes.SALES_ORDER, (so.number for so in changed))
+        self.tx.changed.add_all(SALES_ORDER, (so.number for so in changed))

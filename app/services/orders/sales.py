@@ -41,6 +41,7 @@ from app.models import (
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity, round_quantity
+from app.models.sales import SALES_ORDER as SALES_ORDER
 from app.models.sales import SO_INITIAL, STOCKED_PATHS
 from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
@@ -299,7 +300,7 @@ def create_sales_order(
     so = SalesOrderBook.of(tx).create(
         SalesOrderRecord(
             id=0,
-            number=next_number(tx, "sales_order"),
+            number=next_number(tx, SALES_ORDER),
             status=SOStatus.PENDING_APPROVAL.value,
             customer_id=cust.id,
             customer=cust.name,

@@ -1,40 +1,41 @@
-"""Traceability: every record carrying a customer's PO number or a document number, with
-where each came from and what it spawned (seed 003: SO -> WO, PO, fulfillment; PO ->
-receipt)."""
+"""Traceability: every document carrying a customer's PO number or a document number, with
+where each came from and what it spawned.
+
+Trace knows no kind of document by name: it finds the starting documents through the kinds'
+declarations (app/models/kinds.py: a number's prefix, the kinds that carry a customer's PO
+number) and walks their declared links both ways (a work order created from a sales order, a
+fulfillment of it, a receipt of a purchase order ...) until nothing new turns up.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, or_, select
 
 from app.errors import NotFound
-from app.models import (
-    FinanceEvent,
-    Fulfillment,
-    PurchaseOrder,
-    Receipt,
-    SalesOrder,
-    SalesOrderLine,
-    WorkOrder,
-)
+from app.models import FinanceEvent
+from app.models.kinds import DocumentKind, Link, document_kind, document_kinds
 from app.services.engine.numbering import normalize_number
 from app.services.engine.parsing import lookup_key
 from app.services.engine.uow import Transaction, query
 from app.services.orders.sales import CUSTOMER_PO_LENGTH
 
-KINDS = ("sales_order", "work_order", "purchase_order", "receipt", "fulfillment")
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
 class TracedRecord:
-    kind: str  # sales_order, work_order, purchase_order, receipt, fulfillment
+    kind: str  # a document kind's key: sales_order, work_order, purchase_order ...
     number: str
     status: str
-    created_from: str | None
+    status_label: str
+    created_from: str | None  # the document its origin link points at
     customer_po: str | None
-    spawned: list[str]
+    spawned: list[str]  # the documents whose origin is this one
 
 
 @dataclass(frozen=True)
@@ -44,194 +45,116 @@ class Trace:
     finance_events: list[int] = field(default_factory=list)
 
 
-class _Found:
-    def __init__(self) -> None:
-        self.sales: set[int] = set()
-        self.works: set[int] = set()
-        self.purchases: set[int] = set()
-        self.receipts: set[int] = set()
-        self.fulfillments: set[int] = set()
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
 
-    def size(self) -> int:
-        return sum(
-            len(s)
-            for s in (self.sales, self.works, self.purchases, self.receipts, self.fulfillments)
-        )
+
+def _ends(link: Link) -> tuple[Any, ColumnElement[Any], ColumnElement[Any]]:
+    pairs = link.pairs().subquery()
+    source, target = list(pairs.c)[:2]
+    return pairs, source, target
 
 
 @query()
 def trace(tx: Transaction, reference: str) -> Trace:
-    """Find every record with this customer PO number or document number, then follow the
-    links both ways until nothing new turns up. A reference longer than a document number
-    can only be a customer's PO; one longer than any customer's PO is not found."""
+    """Find every document with this customer PO number or document number, then follow
+    the declared links both ways until nothing new turns up. A reference longer than a
+    document number can only be a customer's PO; one longer than any customer's PO is not
+    found."""
     ref = lookup_key(reference, noun="reference", max_length=CUSTOMER_PO_LENGTH)
     try:
         number: str | None = normalize_number(ref)
     except NotFound:  # no document has such a number; it can still be a customer's PO
         number = None
-
-    def by(
-        number_column: InstrumentedAttribute[str], po_column: InstrumentedAttribute[str | None]
-    ) -> ColumnElement[bool]:
-        return or_(number_column == number if number else false(), po_column == ref)
-
     s = tx.session
-    found = _Found()
-    found.sales |= set(
-        s.scalars(select(SalesOrder.id).where(by(SalesOrder.number, SalesOrder.customer_po)))
-    )
-    found.works |= set(
-        s.scalars(select(WorkOrder.id).where(by(WorkOrder.number, WorkOrder.customer_po)))
-    )
-    found.purchases |= set(
-        s.scalars(select(PurchaseOrder.id).where(by(PurchaseOrder.number, PurchaseOrder.memo)))
-    )
-    if number:
-        found.receipts |= set(s.scalars(select(Receipt.id).where(Receipt.number == number)))
-    found.fulfillments |= set(
-        s.scalars(select(Fulfillment.id).where(by(Fulfillment.number, Fulfillment.customer_po)))
-    )
-    while True:
-        before = found.size()
-        if found.works:
-            found.sales |= set(
-                s.scalars(
-                    select(SalesOrderLine.sales_order_id)
-                    .join(WorkOrder, WorkOrder.sales_order_line_id == SalesOrderLine.id)
-                    .where(WorkOrder.id.in_(found.works))
-                )
-            )
-        if found.purchases:
-            found.sales |= {
-                i
-                for i in s.scalars(
-                    select(PurchaseOrder.sales_order_id).where(
-                        PurchaseOrder.id.in_(found.purchases)
-                    )
-                )
-                if i is not None
-            }
-            found.receipts |= set(
-                s.scalars(select(Receipt.id).where(Receipt.purchase_order_id.in_(found.purchases)))
-            )
-        if found.receipts:
-            found.purchases |= set(
-                s.scalars(select(Receipt.purchase_order_id).where(Receipt.id.in_(found.receipts)))
-            )
-        if found.fulfillments:
-            found.sales |= set(
-                s.scalars(
-                    select(Fulfillment.sales_order_id).where(Fulfillment.id.in_(found.fulfillments))
-                )
-            )
-        if found.sales:
-            lines = select(SalesOrderLine.id).where(SalesOrderLine.sales_order_id.in_(found.sales))
-            found.works |= set(
-                s.scalars(select(WorkOrder.id).where(WorkOrder.sales_order_line_id.in_(lines)))
-            )
-            found.purchases |= set(
-                s.scalars(
-                    select(PurchaseOrder.id).where(PurchaseOrder.sales_order_id.in_(found.sales))
-                )
-            )
-            found.fulfillments |= set(
-                s.scalars(select(Fulfillment.id).where(Fulfillment.sales_order_id.in_(found.sales)))
-            )
-        if found.size() == before:
-            break
+    found: dict[str, set[int]] = defaultdict(set)
+    for kind in document_kinds():
+        model = kind.model
+        wanted = []
+        if number is not None and kind.owns(number):
+            wanted.append(model.number == number)
+        if kind.customer_po:
+            wanted.append(model.customer_po == ref)
+        if wanted:
+            found[kind.key] |= set(s.scalars(select(model.id).where(or_(*wanted))))
+    frontier = {key: set(ids) for key, ids in found.items() if ids}
+    while frontier:
+        reached: dict[str, set[int]] = defaultdict(set)
+        for kind in document_kinds():
+            for link in kind.links:
+                _, source, target = _ends(link)
+                for ids in _chunks(frontier.get(kind.key, ())):
+                    reached[link.target] |= set(s.scalars(select(target).where(source.in_(ids))))
+                for ids in _chunks(frontier.get(link.target, ())):
+                    reached[kind.key] |= set(s.scalars(select(source).where(target.in_(ids))))
+        frontier = {}
+        for key, reached_ids in reached.items():
+            new = {i for i in reached_ids if i is not None} - found[key]
+            if new:
+                found[key] |= new
+                frontier[key] = new
     return _describe(tx, ref, found)
 
 
-def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
+def _depth(kind: DocumentKind) -> int:
+    """How many origin links lead from a kind back to one with no origin (a sales order 0,
+    a work order made from it 1, a receipt of a purchase order made from it 2)."""
+    origin = next((ln for ln in kind.links if ln.origin), None)
+    return 0 if origin is None else 1 + _depth(document_kind(origin.target))
+
+
+def _describe(tx: Transaction, ref: str, found: dict[str, set[int]]) -> Trace:
+    """Each document found, origins before what they spawned, with its origin's number and
+    the numbers of the documents it spawned."""
     s = tx.session
-    records: list[TracedRecord] = []
-    sales = {
-        so.id: so
-        for so in s.scalars(
-            select(SalesOrder).where(SalesOrder.id.in_(found.sales)).order_by(SalesOrder.id)
-        )
-    }
-    works = list(
-        s.scalars(select(WorkOrder).where(WorkOrder.id.in_(found.works)).order_by(WorkOrder.id))
-    )
-    purchases = list(
-        s.scalars(
-            select(PurchaseOrder)
-            .where(PurchaseOrder.id.in_(found.purchases))
-            .order_by(PurchaseOrder.id)
-        )
-    )
-    receipts = list(
-        s.scalars(select(Receipt).where(Receipt.id.in_(found.receipts)).order_by(Receipt.id))
-    )
-    fulfillments = list(
-        s.scalars(
-            select(Fulfillment)
-            .where(Fulfillment.id.in_(found.fulfillments))
-            .order_by(Fulfillment.id)
-        )
-    )
-    line_order = dict(
-        s.execute(
-            select(SalesOrderLine.id, SalesOrderLine.sales_order_id).where(
-                SalesOrderLine.id.in_(
-                    [w.sales_order_line_id for w in works if w.sales_order_line_id]
+    kinds = sorted((k for k in document_kinds() if found.get(k.key)), key=_depth)
+    rows: dict[tuple[str, int], Any] = {}
+    for kind in kinds:
+        model = kind.model
+        columns = [model.id, model.number]
+        if hasattr(model, "status"):
+            columns.append(model.status)
+        if kind.customer_po:
+            columns.append(model.customer_po)
+        for ids in _chunks(found[kind.key]):
+            for row in s.execute(select(*columns).where(model.id.in_(ids))):
+                rows[(kind.key, row.id)] = row
+    origin_of: dict[tuple[str, int], tuple[str, int]] = {}
+    for kind in kinds:
+        for link in kind.links:
+            if not link.origin or not found.get(link.target):
+                continue
+            _, source, target = _ends(link)
+            for ids in _chunks(found[kind.key]):
+                for row in s.execute(select(source, target).where(source.in_(ids))):
+                    mapping = row._mapping
+                    linked = (link.target, mapping[target])
+                    if linked in rows:
+                        origin_of[(kind.key, mapping[source])] = linked
+    spawned: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for child, origin in sorted(origin_of.items(), key=lambda item: rows[item[0]].number):
+        spawned[origin].append(rows[child].number)
+    records = []
+    for kind in kinds:
+        for doc_id in sorted(found[kind.key]):
+            found_row = rows.get((kind.key, doc_id))
+            if found_row is None:
+                continue
+            status = getattr(found_row, "status", None) or ""
+            parent = origin_of.get((kind.key, doc_id))
+            records.append(
+                TracedRecord(
+                    kind=kind.key,
+                    number=found_row.number,
+                    status=status or kind.label(status).lower(),
+                    status_label=kind.label(status),
+                    created_from=rows[parent].number if parent else None,
+                    customer_po=getattr(found_row, "customer_po", None),
+                    spawned=spawned.get((kind.key, doc_id), []),
                 )
             )
-        ).all()
-    )
-    po_number = {po.id: po.number for po in purchases}
-    for so in sales.values():
-        spawned = [
-            *(w.number for w in works if line_order.get(w.sales_order_line_id or 0) == so.id),
-            *(po.number for po in purchases if po.sales_order_id == so.id),
-            *(f.number for f in fulfillments if f.sales_order_id == so.id),
-        ]
-        records.append(
-            TracedRecord("sales_order", so.number, so.status, None, so.customer_po, spawned)
-        )
-    for w in works:
-        origin = sales.get(line_order.get(w.sales_order_line_id or 0, 0))
-        records.append(
-            TracedRecord(
-                "work_order",
-                w.number,
-                w.status,
-                origin.number if origin else w.created_from,
-                w.customer_po,
-                [],
-            )
-        )
-    for po in purchases:
-        origin = sales.get(po.sales_order_id or 0)
-        records.append(
-            TracedRecord(
-                "purchase_order",
-                po.number,
-                po.status,
-                origin.number if origin else None,
-                po.memo if po.drop_ship else None,
-                [r.number for r in receipts if r.purchase_order_id == po.id],
-            )
-        )
-    for r in receipts:
-        records.append(
-            TracedRecord(
-                "receipt", r.number, "received", po_number.get(r.purchase_order_id), None, []
-            )
-        )
-    for f in fulfillments:
-        origin = sales.get(f.sales_order_id)
-        records.append(
-            TracedRecord(
-                "fulfillment",
-                f.number,
-                f.status,
-                origin.number if origin else None,
-                f.customer_po,
-                [],
-            )
-        )
     documents = [r.number for r in records]
     events = (
         list(

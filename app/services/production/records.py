@@ -29,8 +29,7 @@ from app.models import (
     WorkOrderVariance,
 )
 from app.models.quantity import ZERO, millionths
-from app.models.work_order import WorkOrderRules
-from app.services.engine import changes
+from app.models.work_order import WORK_ORDER, WorkOrderRules
 from app.services.engine.demand import (
     DemandBook,
     DemandLine,
@@ -346,7 +345,7 @@ class WorkOrderBook:
             for ln in lines
         ]
         self.orders[header.id] = header
-        self.tx.changed.add(changes.WORK_ORDER, header.number)
+        self.tx.changed.add(WORK_ORDER, header.number)
         if lock:
             StockBook.of(self.tx).lock(header.pairs())
         return header
@@ -408,4 +407,4 @@ class WorkOrderBook:
             for wo in self.orders.values():
                 wo.variances.extend(wo.new_variances)
                 wo.new_variances = []
-        self.tx.changed.add_all(changes.WORK_ORDER, (wo.number for wo in changed))
+        self.tx.changed.add_all(WORK_ORDER, (wo.number for wo in changed))

@@ -52,6 +52,7 @@ from app.models.quantity import (
     round_quantity,
 )
 from app.models.work_order import ACTIVE, INITIAL, NOT_BUILT, OPEN_DEMAND
+from app.models.work_order import WORK_ORDER as WORK_ORDER
 from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -314,7 +315,7 @@ def create_in_transaction(
     wo = WorkOrderBook.of(tx).create(
         WorkOrderRecord(
             id=0,
-            number=next_number(tx, "work_order"),
+            number=next_number(tx, WORK_ORDER),
             status=status.value,
             quantity=quantity,
             built=ZERO,

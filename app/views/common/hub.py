@@ -2,8 +2,8 @@
 
 Every posting a unit of work commits reports what it changed (`Changes`); the hub re-emits
 that on the GUI thread, whichever worker thread ran the posting, so each view can decide
-whether it is affected (`changes.work_orders`, `changes.items`, `changes.balances`,
-`changes.of(kind)`) and refresh just that.
+whether it is affected (`changes.of(kind)` for a kind of document or record,
+`changes.items`, `changes.balances`) and refresh just that.
 """
 
 from __future__ import annotations

@@ -19,43 +19,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services import kinds
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, MUTED, font
 from app.views.common.widgets import caption_label, hbox
 
-# The page that shows each kind of record (a receipt is shown on its purchase order).
-RECORD_PAGES = {
-    "sales_order": "sales_order",
-    "work_order": "work_order",
-    "purchase_order": "purchase_order",
-    "fulfillment": "fulfillment",
-}
-KIND_WORDS = {
-    "sales_order": "Sales order",
-    "work_order": "Work order",
-    "purchase_order": "Purchase order",
-    "fulfillment": "Fulfillment",
-    "receipt": "Item receipt",
-}
-PREFIX_KINDS = {
-    "SO-": "sales_order",
-    "WO-": "work_order",
-    "PO-": "purchase_order",
-    "IF-": "fulfillment",
-}
 
-
-def kind_of_number(number: str) -> str | None:
-    """The kind of record a document number names, by its prefix."""
-    return next((k for p, k in PREFIX_KINDS.items() if number.upper().startswith(p)), None)
-
-
-def open_record(ctx: AppContext, kind: str | None, number: str) -> bool:
-    """Open the page of a record; False when no page shows that kind."""
-    page = RECORD_PAGES.get(kind or kind_of_number(number) or "")
-    if page is None:
+def open_record(ctx: AppContext, kind: str | None, number: str, origin: str | None = None) -> bool:
+    """Open the page that shows a document (a kind without a page of its own, such as a
+    receipt, on the page of its `origin`); False when no page shows it."""
+    found = kinds.page_for(kind, number, origin)
+    if found is None:
         return False
-    ctx.navigate.emit(page, {"number": number})
+    page, shown = found
+    ctx.navigate.emit(page, {"number": shown})
     return True
 
 

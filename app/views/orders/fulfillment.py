@@ -7,11 +7,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.services.orders import fulfillment
-from app.services.orders.fulfillment import FulfillmentInfo, FulfillmentLineInfo
+from app.services.orders.fulfillment import FULFILLMENT, FulfillmentInfo, FulfillmentLineInfo
 from app.views.common import format as fmt
 from app.views.common.dialogs import ConfirmDialog
 from app.views.common.page import DocumentPage
@@ -83,7 +82,7 @@ class FulfillmentPage(DocumentPage):
             ).run()
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(self.number) and self.number in changes.of(kinds.FULFILLMENT)
+        return bool(self.number) and self.number in changes.of(FULFILLMENT)
 
     def show_fulfillment(self, info: FulfillmentInfo) -> None:
         self.info = info

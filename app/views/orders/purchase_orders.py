@@ -8,13 +8,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
-from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import purchasing, queries
 from app.services.orders.purchasing import (
+    PURCHASE_ORDER,
+    RECEIPT,
     PurchaseOrderInfo,
     PurchaseOrderLineInfo,
     PurchaseOrderSummary,
@@ -138,7 +139,7 @@ class PurchaseOrderListPage(ListPage):
         return purchasing.list_purchase_orders(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:
-        return changes.touches(kinds.PURCHASE_ORDER, kinds.RECEIPT)
+        return changes.touches(PURCHASE_ORDER, RECEIPT)
 
 
 class PurchaseOrderPage(DocumentPage):
@@ -194,7 +195,7 @@ class PurchaseOrderPage(DocumentPage):
             run_op(self, purchasing.get_purchase_order, self.number).success(self.show_order).run()
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(self.number) and self.number in changes.of(kinds.PURCHASE_ORDER)
+        return bool(self.number) and self.number in changes.of(PURCHASE_ORDER)
 
     def show_order(self, info: PurchaseOrderInfo) -> None:
         self.info = info

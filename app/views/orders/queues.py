@@ -14,8 +14,8 @@ from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, sales
-from app.services.orders.fulfillment import FulfillmentSummary
-from app.services.orders.sales import SalesOrderSummary
+from app.services.orders.fulfillment import FULFILLMENT, FulfillmentSummary
+from app.services.orders.sales import SALES_ORDER, SalesOrderSummary
 from app.views.common import format as fmt
 from app.views.common.page import ListPage
 from app.views.common.runner import AppContext, run_op
@@ -108,7 +108,7 @@ class PickingQueuePage(ListPage):
         return sales.list_sales_orders(uow, ready_to_pick=True, page=page)
 
     def affected_by(self, changes: Changes) -> bool:
-        return changes.touches(kinds.SALES_ORDER, kinds.FULFILLMENT) or bool(changes.balances)
+        return changes.touches(SALES_ORDER, FULFILLMENT) or bool(changes.balances)
 
     def _loaded(self, pages: int) -> None:
         self.batch_button.setEnabled(self.model.total > 0)
@@ -186,7 +186,7 @@ class PackingQueuePage(ListPage):
         return fulfillment.list_fulfillments(uow, packing_queue=True, page=page)
 
     def affected_by(self, changes: Changes) -> bool:
-        return changes.touches(kinds.FULFILLMENT, kinds.PREFERENCE)
+        return changes.touches(FULFILLMENT, kinds.PREFERENCE)
 
     def _loaded(self, pages: int) -> None:
         status = self.model.row_at(0).status_label if self.model.rowCount() else None

@@ -9,7 +9,7 @@ from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.services.orders import purchasing
-from app.services.orders.purchasing import Replenished, Replenishment
+from app.services.orders.purchasing import PURCHASE_ORDER, Replenished, Replenishment
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT
@@ -101,7 +101,7 @@ class ReplenishmentPage(Page):
         self.table.select_first()
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(changes.balances) or changes.touches(kinds.PURCHASE_ORDER, kinds.ITEM)
+        return bool(changes.balances) or changes.touches(PURCHASE_ORDER, kinds.ITEM)
 
     def user_changed(self) -> None:
         permitted = self.ctx.can(Permission.PURCHASE)

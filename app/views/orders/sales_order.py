@@ -10,12 +10,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
-from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.services.orders import fulfillment, sales
-from app.services.orders.fulfillment import FulfillmentInfo
-from app.services.orders.sales import SalesOrderInfo, SalesOrderLineInfo
+from app.services.orders.fulfillment import FULFILLMENT, FulfillmentInfo
+from app.services.orders.purchasing import PURCHASE_ORDER
+from app.services.orders.sales import SALES_ORDER, SalesOrderInfo, SalesOrderLineInfo
+from app.services.production.work_orders import WORK_ORDER
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog, ask_before
 from app.views.common.page import DocumentPage
@@ -167,16 +168,12 @@ class SalesOrderPage(DocumentPage):
     def affected_by(self, changes: Changes) -> bool:
         if not self.number:
             return False
-        if self.number in changes.of(kinds.SALES_ORDER):
+        if self.number in changes.of(SALES_ORDER):
             return True
         if self.info is None:
             return False
         mine = {*self.info.fulfillments, *self.info.work_orders, *self.info.purchase_orders}
-        touched = (
-            changes.of(kinds.FULFILLMENT)
-            | changes.of(kinds.WORK_ORDER)
-            | changes.of(kinds.PURCHASE_ORDER)
-        )
+        touched = changes.of(FULFILLMENT) | changes.of(WORK_ORDER) | changes.of(PURCHASE_ORDER)
         skus = {ln.sku for ln in self.info.lines}
         return bool(mine & touched) or bool(skus & changes.items)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
-from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import queries, sales
-from app.services.orders.sales import SalesOrderSummary
+from app.services.orders.fulfillment import FULFILLMENT
+from app.services.orders.sales import SALES_ORDER, SalesOrderSummary
 from app.views.common import format as fmt
 from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
@@ -135,7 +135,7 @@ class SalesOrderListPage(ListPage):
             self.text.setText(str(target.get("text") or ""))
 
     def affected_by(self, changes: Changes) -> bool:
-        return changes.touches(kinds.SALES_ORDER, kinds.FULFILLMENT) or bool(changes.balances)
+        return changes.touches(SALES_ORDER, FULFILLMENT) or bool(changes.balances)
 
     def user_changed(self) -> None:
         self.new_button.setEnabled(self.ctx.can(Permission.SELL))

@@ -10,11 +10,10 @@ from typing import Any
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import ShopfloorError
-from app.services.engine import changes as kinds
+from app.services import kinds
 from app.services.engine.changes import Changes
 from app.services.orders import trace
 from app.services.orders.trace import Trace, TracedRecord
-from app.views.common.format import words
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.table_model import Column, RowTableModel
@@ -27,14 +26,14 @@ from app.views.common.widgets import (
     shortcut,
     title_label,
 )
-from app.views.orders.common import KIND_WORDS, open_record
+from app.views.orders.common import open_record
 
 COLUMNS: list[Column[TracedRecord]] = [
-    Column("Record", lambda r: KIND_WORDS.get(r.kind, words(r.kind)), width=160),
+    Column("Record", lambda r: kinds.document_kind(r.kind).title, width=160),
     Column("Number", lambda r: r.number, width=130),
     Column(
         "Status",
-        lambda r: words(r.status).capitalize(),
+        lambda r: r.status_label,
         status=lambda r: r.status,
         width=210,
     ),
@@ -95,13 +94,7 @@ class TracePage(Page):
             self.search()
 
     def affected_by(self, changes: Changes) -> bool:
-        return self.found is not None and changes.touches(
-            kinds.SALES_ORDER,
-            kinds.WORK_ORDER,
-            kinds.PURCHASE_ORDER,
-            kinds.RECEIPT,
-            kinds.FULFILLMENT,
-        )
+        return self.found is not None and changes.touches(*kinds.document_kinds())
 
     def _found(self, found: Trace) -> None:
         self.found = found
@@ -129,7 +122,4 @@ class TracePage(Page):
         self.summary.setText(exc.message)
 
     def open_row(self, row: TracedRecord) -> None:
-        if row.kind == "receipt" and row.created_from:
-            open_record(self.ctx, "purchase_order", row.created_from)
-        else:
-            open_record(self.ctx, row.kind, row.number)
+        open_record(self.ctx, row.kind, row.number, origin=row.created_from)

@@ -13,7 +13,7 @@ from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.overview import Overview, RecentBuild
 from app.services.production.planning import ShortageLine
-from app.services.production.work_orders import WorkOrderSummary, work_order_statuses
+from app.services.production.work_orders import WORK_ORDER, WorkOrderSummary, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
@@ -169,7 +169,7 @@ class DashboardPage(Page):
         ).run()
 
     def affected_by(self, changes: Changes) -> bool:
-        return changes.touches(kinds.WORK_ORDER, kinds.ITEM, kinds.BOM, kinds.PREFERENCE)
+        return changes.touches(WORK_ORDER, kinds.ITEM, kinds.BOM, kinds.PREFERENCE)
 
     def show_overview(self, data: Overview) -> None:
         self.data = data

@@ -22,7 +22,12 @@ from app.services.engine.uow import UnitOfWork
 from app.services.inventory import LedgerRow
 from app.services.production import planning, work_orders
 from app.services.production.planning import ShortageLine
-from app.services.production.work_orders import VarianceInfo, WorkOrderInfo, WorkOrderLineInfo
+from app.services.production.work_orders import (
+    WORK_ORDER,
+    VarianceInfo,
+    WorkOrderInfo,
+    WorkOrderLineInfo,
+)
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog, ask_before
 from app.views.common.page import DocumentPage
@@ -213,7 +218,7 @@ class WorkOrderPage(DocumentPage):
     def affected_by(self, changes: Changes) -> bool:
         if not self.number:
             return False
-        if self.number in changes.work_orders:
+        if self.number in changes.of(WORK_ORDER):
             return True
         skus = {ln.sku for ln in self.view.info.lines} if self.view else set()
         return bool(skus & changes.items)

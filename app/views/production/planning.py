@@ -11,6 +11,7 @@ from app.services.engine.changes import Changes
 from app.services.engine.permissions import Permission
 from app.services.production import planning
 from app.services.production.planning import ShortageLine, Suggestion
+from app.services.production.work_orders import WORK_ORDER
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
@@ -134,7 +135,7 @@ class PlanningPage(Page):
 
     def affected_by(self, changes: Changes) -> bool:
         return bool(
-            changes.work_orders or changes.balances or changes.touches(kinds.ITEM, kinds.BOM)
+            changes.of(WORK_ORDER) or changes.balances or changes.touches(kinds.ITEM, kinds.BOM)
         )
 
     def user_changed(self) -> None:

@@ -11,7 +11,7 @@ from app.services.engine.paging import PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
-from app.services.production.work_orders import WorkOrderSummary, work_order_statuses
+from app.services.production.work_orders import WORK_ORDER, WorkOrderSummary, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
@@ -167,7 +167,7 @@ class WorkOrderListPage(ListPage):
             self.item.setText(str(target.get("item") or ""))
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(changes.work_orders or changes.balances)
+        return bool(changes.of(WORK_ORDER) or changes.balances)
 
     def user_changed(self) -> None:
         self.new_button.setEnabled(self.ctx.can(Permission.PLAN))

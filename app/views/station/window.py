@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import ShopfloorError
 from app.services.engine.changes import Changes
+from app.services.production.work_orders import WORK_ORDER
 from app.services.station import PickLine, ScanOutcome, ScanStation, StationState
 from app.views.common import format as fmt
 from app.views.common.idle import IdleWatch
@@ -410,7 +411,7 @@ class StationWindow(QWidget):
     def _changes(self, changes: Changes) -> None:
         """Someone else posted against the current order: read it again."""
         current = self.station.current
-        if current is None or current not in changes.work_orders:
+        if current is None or current not in changes.of(WORK_ORDER):
             return
         if changes.event_id in self._own_events or self.busy:
             return
