@@ -79,3 +79,19 @@ def test_a_cycle_slipped_into_the_tables_is_reported(unchecked: Plant) -> None:
         "SELECT id, 9, assembly_id, 1000000, 1 FROM bom_revision",
     )
     assert "BOM cycle: CLIP → CLIP" in problems
+
+
+def test_a_ledger_reason_nobody_registered_is_reported(unchecked: Plant) -> None:
+    """The database keeps reasons as data (no constraint to rebuild for a new kind of
+    posting); check names a code no kind of posting registered."""
+    problems = corrupt(
+        unchecked,
+        "INSERT INTO ledger_entry (event_id, item_id, location_id, quantity, unit_cost, reason, "
+        "source_kind, source_ref, posted_by, posted_at) SELECT event_id, item_id, location_id, "
+        "q, 0, 'teleported', 'wormhole', 'test', 'tester', posted_at FROM ledger_entry, "
+        "(SELECT 1000000 AS q UNION ALL SELECT -1000000) WHERE reason = 'issue'",
+    )
+    assert problems == [
+        "2 ledger rows have the unknown ledger reason 'teleported'",
+        "2 ledger rows have the unknown ledger source kind 'wormhole'",
+    ]

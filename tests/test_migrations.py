@@ -72,9 +72,21 @@ def test_the_first_release_upgrades_with_a_backup_and_nothing_lost(released: Pat
     uow = UnitOfWork(db, ACTOR)
     report = check_database(uow)
     assert report.ok, report.problems
-    # The ledger is still append-only after the copy.
+    # The ledger is still append-only after the copies, and keeps its row rules; a reason is
+    # a registered code, no longer a constraint.
     with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("DELETE FROM ledger_entry"))
+    copy_a_row = (
+        "INSERT INTO ledger_entry (event_id, item_id, location_id, quantity, unit_cost, "
+        "reason, source_kind, source_ref, posted_by, posted_at) SELECT event_id, item_id, "
+        "location_id, {quantity}, unit_cost, 'a_reason_thirty_two_characters_x', "
+        "source_kind, source_ref, posted_by, posted_at FROM ledger_entry LIMIT 1"
+    )
+    with pytest.raises(Exception, match="CHECK"), db.engine.begin() as conn:
+        conn.execute(text(copy_a_row.format(quantity=0)))
+    with db.engine.begin() as conn:
+        conn.execute(text(copy_a_row.format(quantity=1)))
+        conn.execute(text(copy_a_row.format(quantity=-1)))
     # The backup is the old database, untouched.
     old = Database(f"sqlite:///{backup}")
     assert old.schema_state().current == "0001"

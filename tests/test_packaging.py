@@ -64,7 +64,7 @@ def test_resources_are_found_through_the_package() -> None:
         path = config.resource_path(*parts)
         assert path.is_file()
         assert path.is_relative_to(APP / "resources")
-    assert (config.package_path("app.migrations") / "env.py").is_file()
+    assert (config.package_path("app", "migrations") / "env.py").is_file()
 
 
 def _climbs_from_file(node: ast.AST) -> bool:

@@ -11,11 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
 from app.models.figures import StockFigures
-from app.models.item import _in
+from app.models.kinds import register_reasons, register_source_kinds
 from app.models.quantity import ZERO, Fixed
 
 
 class LedgerReason(StrEnum):
+    """The reasons of the postings the core makes; a kind of document that posts for other
+    reasons registers its own (`register_reasons`)."""
+
     ADJUSTMENT = "adjustment"
     ISSUE = "issue"
     BACKFLUSH = "backflush"
@@ -25,12 +28,13 @@ class LedgerReason(StrEnum):
     REVERSAL = "reversal"
 
 
-LEDGER_REASONS = tuple(r.value for r in LedgerReason)
+register_reasons(LedgerReason)
 
 
 class SourceKind(StrEnum):
     """The kind of document a ledger row comes from (`source_id` and `source_line_id` are
-    that document's and its line's ids, where it has them)."""
+    that document's and its line's ids, where it has them); other kinds of document register
+    theirs (`register_source_kinds`)."""
 
     ADJUSTMENT = "adjustment"
     WORK_ORDER = "work_order"
@@ -38,7 +42,8 @@ class SourceKind(StrEnum):
     RECEIPT = "receipt"
 
 
-SOURCE_KINDS = tuple(k.value for k in SourceKind)
+register_source_kinds(SourceKind)
+REASON_LENGTH = 32  # a ledger reason's or source kind's code
 
 
 class LedgerEntry(Base):
@@ -49,8 +54,6 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("quantity <> 0", name="quantity"),
         CheckConstraint("unit_cost >= 0", name="unit_cost"),
-        CheckConstraint(_in("reason", LEDGER_REASONS), name="reason"),
-        CheckConstraint(_in("source_kind", SOURCE_KINDS), name="source_kind"),
         # Covering index: one item's on hand, and the grouped sums of `shopfloor check`.
         Index("ix_ledger_entry_item_location_qty", "item_id", "location_id", "quantity"),
         Index("ix_ledger_entry_source", "source_kind", "source_id"),
@@ -64,10 +67,12 @@ class LedgerEntry(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     quantity: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
-    reason: Mapped[str] = mapped_column(String(16))
+    # Registered codes (app/models/kinds.py): data a new kind of posting adds, not a
+    # constraint of the schema; `shopfloor check` proves every row's.
+    reason: Mapped[str] = mapped_column(String(REASON_LENGTH))
     # The source document: its kind, its id and its line's id (none for an adjustment), and
     # the document in words (a work order number, "adjustment", an import file and row).
-    source_kind: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[str] = mapped_column(String(REASON_LENGTH))
     source_id: Mapped[int | None] = mapped_column(BigInteger)
     source_line_id: Mapped[int | None] = mapped_column(BigInteger)
     source_ref: Mapped[str] = mapped_column(String(120))

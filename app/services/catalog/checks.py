@@ -6,9 +6,10 @@ from sqlalchemy import case, func, select
 
 from app.models import BomRevision
 from app.services.catalog.boms import find_cycle
-from app.services.engine.checks import CheckReport, Facts
+from app.services.engine.checks import CheckReport, Facts, invariant
 
 
+@invariant("one active revision per BOM")
 def one_active_revision_per_bom(f: Facts, report: CheckReport) -> None:
     rows = f.session.execute(
         select(
@@ -23,6 +24,7 @@ def one_active_revision_per_bom(f: Facts, report: CheckReport) -> None:
             )
 
 
+@invariant("no BOM cycles")
 def no_bom_cycles(f: Facts, report: CheckReport) -> None:
     cycle = find_cycle(f.session, {}, everywhere=True)
     if cycle:

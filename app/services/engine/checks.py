@@ -1,5 +1,6 @@
-"""The engine's invariants for `shopfloor check` (the list is in app/services/check.py), and
-what every invariant works with: the report, the facts read once, amounts in words.
+"""The engine's invariants for `shopfloor check`, what every invariant works with (the report,
+the facts read once, amounts in words), and the registry every module declares its
+invariants in (`@invariant("...")`).
 
 Stock: on hand is the ledger. Demand: a balance's committed and demand are its open demand
 lines' of every kind, and no line commits past its need. Supply: on order is the open supply
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from app.models import Item, LedgerEntry, Location, StockBalance
 from app.models.figures import need_of
+from app.models.kinds import LEDGER_REASONS, SOURCE_KINDS
 from app.models.quantity import SCALE, fmt, millionths
 from app.services.engine.demand import sources, supply_sources
 from app.services.engine.uow import Transaction
@@ -74,11 +76,30 @@ class Facts:
 
 
 Invariant = Callable[[Facts, CheckReport], None]
+_INVARIANTS: list[tuple[str, Invariant]] = []
+
+
+def invariant(name: str) -> Callable[[Invariant], Invariant]:
+    """Declare a function as one of `shopfloor check`'s invariants, in the module of the
+    records it is about; `check` runs them all, in the order they were declared."""
+
+    def register(fn: Invariant) -> Invariant:
+        if any(existing == name for existing, _ in _INVARIANTS):
+            raise ValueError(f"invariant {name!r} is declared twice")
+        _INVARIANTS.append((name, fn))
+        return fn
+
+    return register
+
+
+def invariants() -> list[tuple[str, Invariant]]:
+    return list(_INVARIANTS)
 
 
 # --- stock ---------------------------------------------------------------------------------
 
 
+@invariant("on hand is the sum of the ledger")
 def on_hand_is_the_ledger(f: Facts, report: CheckReport) -> None:
     """On hand is the sum of the ledger; never negative; never below what is committed."""
     report.checked["balances"] = len(f.balances)
@@ -110,6 +131,7 @@ def on_hand_is_the_ledger(f: Facts, report: CheckReport) -> None:
             )
 
 
+@invariant("only stocked items move")
 def only_stocked_items_move(f: Facts, report: CheckReport) -> None:
     """Only inventory and assembly items have ledger rows."""
     rows = f.session.scalars(
@@ -122,9 +144,26 @@ def only_stocked_items_move(f: Facts, report: CheckReport) -> None:
         report.problem(f"{sku}: ledger rows for an item that carries no stock")
 
 
+@invariant("every ledger row's reason and source are registered")
+def reasons_are_registered(f: Facts, report: CheckReport) -> None:
+    """A ledger row's reason and source kind are codes some kind of posting registered."""
+    for column, vocabulary in (
+        (LedgerEntry.reason, LEDGER_REASONS),
+        (LedgerEntry.source_kind, SOURCE_KINDS),
+    ):
+        for row in f.session.execute(
+            select(column.label("code"), func.count().label("rows")).group_by(column)
+        ):
+            if row.code not in vocabulary.words:
+                report.problem(
+                    f"{row.rows} ledger rows have the unknown {vocabulary.what} {row.code!r}"
+                )
+
+
 # --- demand and supply ---------------------------------------------------------------------
 
 
+@invariant("committed and demand are the open demand lines'")
 def committed_and_demand_are_the_open_lines(f: Facts, report: CheckReport) -> None:
     """A balance's committed and demand are the sums over the open lines of every kind."""
     committed: dict[Pair, dict[str, int]] = defaultdict(dict)
@@ -177,6 +216,7 @@ def _by_kind(parts: dict[str, int], verb: str) -> str:
     return f"the open demand lines {verb} {total}" + (f" ({detail})" if detail else "")
 
 
+@invariant("no line commits past its need")
 def no_line_commits_past_its_need(f: Facts, report: CheckReport) -> None:
     """An open line commits at most what it still needs (and at least what is firm); a line
     that is not open demand commits nothing."""
@@ -218,6 +258,7 @@ def no_line_commits_past_its_need(f: Facts, report: CheckReport) -> None:
                 )
 
 
+@invariant("on order is the open supply")
 def on_order_is_the_open_supply(f: Facts, report: CheckReport) -> None:
     """A balance's on order is what the open supply of every kind still has to deliver."""
     on_order: dict[Pair, dict[str, int]] = defaultdict(dict)

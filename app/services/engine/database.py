@@ -8,6 +8,7 @@ and upgraded only by Alembic migrations; every other command checks the version 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,10 +29,17 @@ if TYPE_CHECKING:
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
 
-# The migrations this program ships, oldest first; the last is the schema it works on. Kept
-# here so that opening a database reads one row instead of loading Alembic and its scripts;
-# a test proves the list matches the migration scripts.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004")
+
+def _shipped_revisions() -> tuple[str, ...]:
+    """The migrations this program ships, oldest first, read from the names of their scripts
+    (`0005_ledger_reasons_are_data.py` is revision 0005), so that opening a database reads
+    one row instead of loading Alembic; a test proves the names match the scripts."""
+    folder = package_path("app", "migrations", "versions")
+    return tuple(sorted(m[1] for p in folder.iterdir() if (m := _SCRIPT.fullmatch(p.name))))
+
+
+_SCRIPT = re.compile(r"([0-9]{4})_\w+\.py")
+SCHEMA_REVISIONS = _shipped_revisions()
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 
@@ -111,7 +119,7 @@ class Database:
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option("script_location", str(package_path("app.migrations")))
+        cfg.set_main_option("script_location", str(package_path("app", "migrations")))
         cfg.attributes["connection"] = connection
         return cfg
 

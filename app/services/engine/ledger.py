@@ -23,8 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import InsufficientStock, ValidationError
-from app.models import Item, ItemType, LedgerEntry, LedgerReason, Location, StockBalance, utcnow
+from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, utcnow
 from app.models.figures import StockFigures
+from app.models.kinds import LEDGER_REASONS, SOURCE_KINDS
 from app.models.quantity import ZERO, fmt
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ class StockBook:
         item: StockItem,
         location_id: int,
         quantity: Decimal,
-        reason: LedgerReason,
+        reason: str,
         source: Source,
         *,
         unit_cost: Decimal | None = None,
@@ -223,7 +224,11 @@ class StockBook:
         memo: str | None = None,
     ) -> None:
         """Queue one ledger row and move on hand. Refuses to take on hand below zero or below
-        what is committed; the caller has already released any commitment the stock had."""
+        what is committed; the caller has already released any commitment the stock had.
+        `reason` (a `LedgerReason` or another registered reason) and the source's kind must be
+        registered codes (app/models/kinds.py)."""
+        LEDGER_REASONS.require(reason)
+        SOURCE_KINDS.require(source.kind)
         require_stocked(item)
         if quantity == 0:
             raise ValidationError("a stock posting needs a quantity other than zero")
@@ -245,7 +250,7 @@ class StockBook:
                 "location_id": location_id,
                 "quantity": quantity,
                 "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
-                "reason": reason.value,
+                "reason": str(reason),
                 "source_kind": source.kind,
                 "source_id": source.id,
                 "source_line_id": source.line_id,

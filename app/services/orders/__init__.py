@@ -2,4 +2,5 @@
 receipts. Importing the package registers the sales order line as a kind of demand and the
 open purchase order line as a kind of supply."""
 
+from app.services.orders import checks as checks
 from app.services.orders import records as records

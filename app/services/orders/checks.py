@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.figures import need_of
 from app.models.quantity import millionths
-from app.services.engine.checks import CheckReport, Facts, amount
+from app.services.engine.checks import CheckReport, Facts, amount, invariant
 from app.services.orders.records import SHIPPING_PATHS
 
 _SHIPPED = FulfillmentStatus.SHIPPED.value
@@ -37,6 +37,7 @@ def _label(line_no: int, member_no: int) -> str:
     return f"{line_no}.{member_no}" if member_no else str(line_no)
 
 
+@invariant("order lines match their fulfillments")
 def order_lines_match_their_fulfillments(f: Facts, report: CheckReport) -> None:
     """A line's fulfilled is what its shipped fulfillments carry; its picked is what its open
     fulfillments carry, as far as the line still needs it."""
@@ -84,6 +85,7 @@ def order_lines_match_their_fulfillments(f: Facts, report: CheckReport) -> None:
             )
 
 
+@invariant("shipments are the ledger")
 def shipments_are_the_ledger(f: Facts, report: CheckReport) -> None:
     """A shipped fulfillment's lines left stock as ledger rows of the same quantity (a
     drop-ship fulfillment and an unshipped one have none)."""
@@ -115,6 +117,7 @@ def shipments_are_the_ledger(f: Facts, report: CheckReport) -> None:
         )
 
 
+@invariant("purchase lines match their receipts")
 def purchase_lines_match_their_receipts(f: Facts, report: CheckReport) -> None:
     """A purchase order line's received is what its receipts brought in, and every receipt
     line is a ledger row of the same quantity."""
@@ -163,6 +166,7 @@ def purchase_lines_match_their_receipts(f: Facts, report: CheckReport) -> None:
         )
 
 
+@invariant("sales order statuses match what shipped")
 def order_statuses_match_shipments(f: Facts, report: CheckReport) -> None:
     """Fulfilled means every shipping line has shipped; partially fulfilled means some has;
     pending means none has."""

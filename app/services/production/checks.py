@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from app.models import LedgerEntry, LedgerReason, SourceKind, WorkOrder, WorkOrderLine, WOStatus
 from app.models.quantity import millionths
-from app.services.engine.checks import CheckReport, Facts, amount
+from app.services.engine.checks import CheckReport, Facts, amount, invariant
 
 _WO_KIND = SourceKind.WORK_ORDER.value
 
 
+@invariant("work order lines issued what the ledger consumed")
 def issued_is_the_ledger(f: Facts, report: CheckReport) -> None:
     """A line's issued is what its ledger rows (issues and backflush) consumed."""
     le, wol, wo = LedgerEntry, WorkOrderLine, WorkOrder
@@ -47,6 +48,7 @@ def issued_is_the_ledger(f: Facts, report: CheckReport) -> None:
         )
 
 
+@invariant("work orders built what the ledger received")
 def built_is_the_ledger(f: Facts, report: CheckReport) -> None:
     """A work order's built is what its completion rows received."""
     le, wo = LedgerEntry, WorkOrder
@@ -70,6 +72,7 @@ def built_is_the_ledger(f: Facts, report: CheckReport) -> None:
         )
 
 
+@invariant("work order statuses match what has moved")
 def statuses_match_movements(f: Facts, report: CheckReport) -> None:
     """Built means fully built; in process means something moved and not all is built;
     planned, released and cancelled mean nothing has moved."""
