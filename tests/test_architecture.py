@@ -188,3 +188,49 @@ def test_the_row_rule_catches_positional_reads(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f(row):\n    return row[3], row.sku, parts[0]\n", encoding="utf-8")
     assert positional_row_reads(sample) == ["sample.py:2: row[3]"]
+
+
+def _import_every_service() -> None:
+    import importlib
+    import pkgutil
+
+    import app.services
+
+    for found in pkgutil.walk_packages(app.services.__path__, "app.services."):
+        importlib.import_module(found.name)
+
+
+def test_every_action_a_screen_offers_is_a_posting_that_states_its_permission() -> None:
+    """Screens ask whether the user may run a posting by its name; the posting states its
+    permission once. Every name a view asks about, and every action of every kind of
+    document, is a posting."""
+    from app.models.kinds import document_kinds
+    from app.services.engine.uow import permission_of
+
+    _import_every_service()
+    asked = set()
+    for path in files("views"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "may"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                asked.add(node.args[0].value)
+    for kind in document_kinds():
+        if kind.lifecycle is not None:
+            asked.update(kind.use_case(str(a.value)) for a in kind.lifecycle.action_from)
+    assert asked
+    for action in sorted(asked):
+        permission_of(action)
+
+
+@pytest.mark.parametrize("path", files("views"), ids=str)
+def test_no_screen_keeps_its_own_map_of_permissions(path: Path) -> None:
+    """Only the page list names a permission (who sees a page); actions are asked of the
+    postings."""
+    if path.name in ("pages.py", "main_window.py", "runner.py"):
+        return
+    assert "app.services.engine.permissions" not in imported_modules(path)

@@ -14,7 +14,7 @@ registers its reasons, and the database keeps them as data, not as a schema cons
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -51,6 +51,7 @@ class DocumentKind:
     lifecycle: Lifecycle | None = None
     page: str | None = None  # the window page that shows one ("work_order"), if any
     actions: str | None = None  # its use cases are "<actions>.<action>": "wo" -> "wo.release"
+    use_cases: Mapping[str, str] = field(default_factory=dict)  # actions named otherwise
     source_kind: str | None = None  # the ledger source kind of its postings
     links: tuple[Link, ...] = ()
     customer_po: bool = False
@@ -78,9 +79,14 @@ class DocumentKind:
         """The noun with a capital: "Work order"."""
         return self.noun[:1].upper() + self.noun[1:]
 
-    def use_case(self, action: str) -> str | None:
-        """The use case's action name for one of this kind's actions ("wo.release")."""
-        return f"{self.actions}.{action}" if self.actions else None
+    def use_case(self, action: str) -> str:
+        """The posting that carries out one of this kind's actions ("release" on a work
+        order is "wo.release"; a sales order's "fulfill" is "fulfillment.pick")."""
+        if action in self.use_cases:
+            return self.use_cases[action]
+        if self.actions is None:
+            raise ValueError(f"{self.noun} has no actions")
+        return f"{self.actions}.{action}"
 
 
 _KINDS: dict[str, DocumentKind] = {}

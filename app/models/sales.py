@@ -298,6 +298,7 @@ SALES_ORDER = register_kind(
         lifecycle=SalesOrderRules.lifecycle,
         page="sales_order",
         actions="so",
+        use_cases={"fulfill": "fulfillment.pick"},
         customer_po=True,
     )
 )

@@ -19,7 +19,7 @@ from app.errors import NotFound, PermissionDenied, ValidationError
 from app.models import AppUser, utcnow
 from app.services.engine import changes
 from app.services.engine.permissions import ROLE_PERMISSIONS, Permission
-from app.services.engine.uow import Transaction, UnitOfWork
+from app.services.engine.uow import Transaction, UnitOfWork, permission_of
 
 LOCK_AFTER_FAILURES = 5
 LOCK_FOR = timedelta(minutes=5)
@@ -41,6 +41,11 @@ class SignedIn:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    def may(self, action: str) -> bool:
+        """Whether this user may run a posting ("wo.release"): its permission is the one
+        the posting declares."""
+        return permission_of(action) in self.permissions
 
 
 @dataclass(frozen=True)

@@ -203,15 +203,33 @@ class UseCase(Generic[P, R]):
         return self.fn(tx, *args, **kwargs)
 
 
+_POSTINGS: dict[str, UseCase[Any, Any]] = {}
+
+
 def posting(
     action: str, permission: Permission
 ) -> Callable[[Callable[Concatenate[Transaction, P], R]], UseCase[P, R]]:
-    """Declare a use case that changes the database: one transaction, one audit event."""
+    """Declare a use case that changes the database: one transaction, one audit event. Its
+    action names it ("wo.release") and its permission is stated here, once: the services
+    check it, and the screens ask `permission_of` before offering the action."""
 
     def wrap(fn: Callable[Concatenate[Transaction, P], R]) -> UseCase[P, R]:
-        return UseCase(fn, permission, action)
+        found = _POSTINGS.get(action)
+        if found is not None and found.fn.__qualname__ != fn.__qualname__:
+            raise ValueError(f"two use cases are called {action!r}")
+        made = UseCase(fn, permission, action)
+        _POSTINGS[action] = made
+        return made
 
     return wrap
+
+
+def permission_of(action: str) -> Permission:
+    """The permission a posting's action needs (its module must have been imported)."""
+    try:
+        return _POSTINGS[action].permission
+    except KeyError:
+        raise KeyError(f"no posting is called {action!r}") from None
 
 
 def query(

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 from app.services import admin
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.engine.preferences import PrefSpec
 from app.views.common import format as fmt
 from app.views.common.page import Page
@@ -124,7 +123,7 @@ class PreferencesPage(Page):
 
     def show_values(self, values: dict[str, str]) -> None:
         self.values = dict(values)
-        editable = self.ctx.can(Permission.EDIT_PREFERENCES)
+        editable = self.ctx.may("prefs.set")
         for key, editor in self.editors.items():
             value = values.get(key, "")
             editor.blockSignals(True)

@@ -8,7 +8,6 @@ from app.services import admin, auth
 from app.services.admin import UserInfo
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog
 from app.views.common.page import Page
@@ -96,7 +95,7 @@ class UsersPage(Page):
         self._enable()
 
     def _enable(self) -> None:
-        may = self.ctx.can(Permission.MANAGE_USERS)
+        may = self.ctx.may("user.update")
         user = self.selected()
         self.add_button.setEnabled(may)
         for b in (self.role_button, self.pin_button, self.active_button):

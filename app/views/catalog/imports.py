@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QVBoxLa
 
 from app.services.catalog import imports
 from app.services.catalog.imports import ImportPreview, ImportResult, PreviewRow
-from app.services.engine.permissions import Permission
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import LATE, MESSAGE_COLOURS, OK, chip_style, font
@@ -130,7 +129,9 @@ class ImportPage(Page):
         self.verdict.setText(text)
         self.verdict.setStyleSheet(chip_style(tone, padding="8px 12px"))
         self.verdict.show()
-        self.import_button.setEnabled(preview.ok and self.ctx.can(Permission.IMPORT))
+        self.import_button.setEnabled(
+            preview.ok and self.ctx.may(f"import.{self.kind.currentData()}")
+        )
 
     def run_import(self) -> None:
         if self.preview is None or not self.preview.ok:

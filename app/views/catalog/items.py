@@ -28,7 +28,6 @@ from app.services.catalog.items import ItemDetail, ItemInfo
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.views.common import format as fmt
 from app.views.common.page import ListPage
@@ -195,8 +194,8 @@ class ItemsPage(ListPage):
             self.show_item(str(target["sku"]))
 
     def user_changed(self) -> None:
-        self.new_button.setEnabled(self.ctx.can(Permission.EDIT_ITEMS))
-        self.activate_button.setEnabled(self.ctx.can(Permission.EDIT_BOMS))
+        self.new_button.setEnabled(self.ctx.may("item.save"))
+        self.activate_button.setEnabled(self.ctx.may("bom.activate"))
         self.editor.user_changed()
 
     # --- one item ------------------------------------------------------------------------
@@ -339,7 +338,7 @@ class ItemEditor(QWidget):
             self.fields["sku"].setFocus()
 
     def user_changed(self) -> None:
-        self.save.setEnabled(self.ctx.can(Permission.EDIT_ITEMS))
+        self.save.setEnabled(self.ctx.may("item.save"))
 
     def submit(self) -> None:
         f = {key: edit.text() for key, edit in self.fields.items()}

@@ -105,6 +105,11 @@ class AppContext(QObject):
         """Whether the signed-in user's role allows it (the services check it again)."""
         return self.user is not None and self.user.can(permission)
 
+    def may(self, action: str) -> bool:
+        """Whether the signed-in user may run a posting ("wo.release"), as the posting
+        itself declares (the services check it again)."""
+        return self.user is not None and self.user.may(action)
+
     # --- messages and operations ---------------------------------------------------------
 
     def show_message(self, text: str, kind: str = "info") -> None:

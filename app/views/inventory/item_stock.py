@@ -22,7 +22,6 @@ from app.services import inventory
 from app.services.catalog import items
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.inventory import Holder, LedgerRow, StockPosition
 from app.views.common import format as fmt
@@ -225,9 +224,8 @@ class ItemStockPage(Page):
             self.ctx.navigate.emit("work_order", {"number": row.document})
 
     def user_changed(self) -> None:
-        allowed = self.ctx.can(Permission.ADJUST_STOCK)
-        self.adjust_button.setEnabled(allowed)
-        self.reverse_button.setEnabled(allowed)
+        self.adjust_button.setEnabled(self.ctx.may("stock.adjust"))
+        self.reverse_button.setEnabled(self.ctx.may("stock.reverse"))
 
     def print_labels(self) -> None:
         from app.views.printing.actions import ask_item_labels

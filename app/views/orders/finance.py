@@ -23,7 +23,6 @@ from app.services import finance
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.finance import DropShipLine, FinanceEventInfo, FinanceLineInfo, InvoiceReady
 from app.views.common import format as fmt
@@ -275,7 +274,7 @@ class FinancePage(Page):
             self.lines.set_rows([])
 
     def user_changed(self) -> None:
-        self.review_button.setEnabled(self.ctx.can(Permission.FINANCE))
+        self.review_button.setEnabled(self.ctx.may("finance.review"))
 
     # --- actions -------------------------------------------------------------------------
 

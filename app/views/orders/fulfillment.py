@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.orders import fulfillment
 from app.services.orders.fulfillment import FULFILLMENT, FulfillmentInfo, FulfillmentLineInfo
 from app.views.common import format as fmt
@@ -100,9 +99,8 @@ class FulfillmentPage(DocumentPage):
 
     def _enable(self) -> None:
         allowed = set(self.info.actions) if self.info else set()
-        permitted = self.ctx.can(Permission.FULFILL)
         for action, b in self.action_buttons.items():
-            b.setEnabled(action in allowed and permitted)
+            b.setEnabled(action in allowed and self.ctx.may(FULFILLMENT.use_case(action)))
         self.slip_button.setEnabled(self.info is not None)
 
     def act(self, action: str) -> None:

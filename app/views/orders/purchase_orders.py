@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import purchasing, queries
 from app.services.orders.purchasing import (
@@ -68,12 +67,6 @@ LINE_COLUMNS: list[Column[PurchaseOrderLineInfo]] = [
     Column("Unit", lambda r: r.uom, width=60),
     Column("For order line", lambda r: r.sales_order_line or ""),
 ]
-ACTION_PERMISSION = {
-    "receive": Permission.RECEIVE,
-    "mark_shipped": Permission.RECEIVE,
-    "close": Permission.PURCHASE,
-    "cancel": Permission.PURCHASE,
-}
 ACTION_TEXT = {
     "receive": ("&Receive…", None),
     "mark_shipped": ("&Mark shipped…", None),
@@ -219,11 +212,11 @@ class PurchaseOrderPage(DocumentPage):
     def _enable(self) -> None:
         allowed = set(self.info.actions) if self.info else set()
         for action, b in self.action_buttons.items():
-            b.setEnabled(action in allowed and self.ctx.can(ACTION_PERMISSION[action]))
+            b.setEnabled(action in allowed and self.ctx.may(PURCHASE_ORDER.use_case(action)))
             b.setVisible(action != "mark_shipped" or bool(self.info and self.info.drop_ship))
         self.action_buttons["receive"].setVisible(not (self.info and self.info.drop_ship))
         scannable = bool(allowed & {"receive", "mark_shipped"})
-        self.scan_button.setEnabled(scannable and self.ctx.can(Permission.RECEIVE))
+        self.scan_button.setEnabled(scannable and self.ctx.may("po.receive"))
 
     def act(self, action: str) -> None:
         if self.info is None or not self.action_buttons[action].isEnabled():

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QLabel, QWidget
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FULFILLMENT, FulfillmentSummary
@@ -115,7 +114,7 @@ class PickingQueuePage(ListPage):
         super()._loaded(pages)
 
     def user_changed(self) -> None:
-        self.scan_button.setEnabled(self.ctx.can(Permission.FULFILL))
+        self.scan_button.setEnabled(self.ctx.may("fulfillment.pick"))
 
     def selected(self) -> SalesOrderSummary | None:
         row = self.table.current_row()
@@ -199,9 +198,8 @@ class PackingQueuePage(ListPage):
         super()._loaded(pages)
 
     def user_changed(self) -> None:
-        permitted = self.ctx.can(Permission.FULFILL)
-        self.pack_button.setEnabled(permitted)
-        self.ship_button.setEnabled(permitted)
+        self.pack_button.setEnabled(self.ctx.may("fulfillment.pack"))
+        self.ship_button.setEnabled(self.ctx.may("fulfillment.ship"))
 
     def selected(self) -> FulfillmentSummary | None:
         row = self.table.current_row()

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.orders import purchasing
 from app.services.orders.purchasing import PURCHASE_ORDER, Replenished, Replenishment
 from app.views.common.page import Page
@@ -104,7 +103,7 @@ class ReplenishmentPage(Page):
         return bool(changes.balances) or changes.touches(PURCHASE_ORDER, kinds.ITEM)
 
     def user_changed(self) -> None:
-        permitted = self.ctx.can(Permission.PURCHASE)
+        permitted = self.ctx.may("po.suggest.accept")
         some = self.model.rowCount() > 0
         self.accept_all.setEnabled(permitted and some)
         self.accept_selected.setEnabled(permitted and some)

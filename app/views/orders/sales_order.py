@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FULFILLMENT, FulfillmentInfo
 from app.services.orders.purchasing import PURCHASE_ORDER
@@ -33,13 +32,6 @@ from app.views.common.widgets import (
 from app.views.orders.common import LinkLabel, beside_ship_to, fields_grid, open_record
 from app.views.orders.order_entry import PATH_WORDS
 
-ACTION_PERMISSION = {
-    "approve": Permission.SELL,
-    "edit": Permission.SELL,
-    "fulfill": Permission.FULFILL,
-    "close": Permission.SELL,
-    "cancel": Permission.SELL,
-}
 ACTION_TEXT = {
     "approve": ("&Approve", "Ctrl+Shift+A"),
     "edit": ("&Edit…", "Ctrl+E"),
@@ -199,8 +191,8 @@ class SalesOrderPage(DocumentPage):
     def _enable(self) -> None:
         allowed = set(self.info.actions) if self.info else set()
         for action, b in self.action_buttons.items():
-            b.setEnabled(action in allowed and self.ctx.can(ACTION_PERMISSION[action]))
-        can_pick = "fulfill" in allowed and self.ctx.can(Permission.FULFILL)
+            b.setEnabled(action in allowed and self.ctx.may(SALES_ORDER.use_case(action)))
+        can_pick = "fulfill" in allowed and self.ctx.may("fulfillment.pick")
         self.scan_button.setEnabled(can_pick)
         self.ticket_button.setEnabled(self.info is not None)
 

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import queries, sales
 from app.services.orders.fulfillment import FULFILLMENT
@@ -138,7 +137,7 @@ class SalesOrderListPage(ListPage):
         return changes.touches(SALES_ORDER, FULFILLMENT) or bool(changes.balances)
 
     def user_changed(self) -> None:
-        self.new_button.setEnabled(self.ctx.can(Permission.SELL))
+        self.new_button.setEnabled(self.ctx.may("so.create"))
 
     def open_order(self, row: SalesOrderSummary) -> None:
         self.ctx.navigate.emit("sales_order", {"number": row.number})
@@ -146,7 +145,7 @@ class SalesOrderListPage(ListPage):
     def new_order(self) -> None:
         from app.views.orders.order_entry import SalesOrderDialog
 
-        if not self.ctx.can(Permission.SELL):
+        if not self.ctx.may("so.create"):
             self.ctx.show_message("your role may not enter sales orders", "error")
             return
         self.dialog = SalesOrderDialog(self.ctx, self)

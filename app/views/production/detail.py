@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.inventory import LedgerRow
 from app.services.production import planning, work_orders
@@ -42,15 +41,6 @@ from app.views.common.widgets import (
     shortcut,
 )
 
-# Which permission each action needs (the service checks it again).
-ACTION_PERMISSION = {
-    "release": Permission.PLAN,
-    "issue": Permission.PRODUCE,
-    "complete": Permission.PRODUCE,
-    "build": Permission.PRODUCE,
-    "close": Permission.PLAN,
-    "cancel": Permission.PLAN,
-}
 ACTION_TEXT = {
     "release": ("&Release", "Ctrl+R"),
     "issue": ("&Issue components…", "Ctrl+I"),
@@ -259,7 +249,7 @@ class WorkOrderPage(DocumentPage):
     def _enable(self) -> None:
         allowed = set(self.view.info.actions) if self.view else set()
         for action, b in self.action_buttons.items():
-            permitted = self.ctx.can(ACTION_PERMISSION[action])
+            permitted = self.ctx.may(WORK_ORDER.use_case(action))
             b.setEnabled(action in allowed and permitted)
             b.setVisible(permitted or action in ("issue", "complete", "build"))
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
-from app.services.engine.permissions import Permission
 from app.services.production import planning
 from app.services.production.planning import ShortageLine, Suggestion
 from app.services.production.work_orders import WORK_ORDER
@@ -122,7 +121,7 @@ class PlanningPage(Page):
     def _counts(self) -> None:
         self.tabs.setTabText(0, f"Shortages ({self.shortages.total:,})")
         self.tabs.setTabText(1, f"Creation queue ({self.queue.total:,})")
-        enabled = self.ctx.can(Permission.PLAN) and self.queue.total > 0
+        enabled = self.ctx.may("queue.accept") and self.queue.total > 0
         self.accept_all.setEnabled(enabled)
         self.accept_selected.setEnabled(enabled)
 

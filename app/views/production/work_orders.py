@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
-from app.services.engine.permissions import Permission
 from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
 from app.services.production.work_orders import WORK_ORDER, WorkOrderSummary, work_order_statuses
@@ -170,7 +169,7 @@ class WorkOrderListPage(ListPage):
         return bool(changes.of(WORK_ORDER) or changes.balances)
 
     def user_changed(self) -> None:
-        self.new_button.setEnabled(self.ctx.can(Permission.PLAN))
+        self.new_button.setEnabled(self.ctx.may("wo.create"))
 
     # --- actions -------------------------------------------------------------------------
 
@@ -185,7 +184,7 @@ class WorkOrderListPage(ListPage):
     def new_work_order(self) -> None:
         from app.views.production.new_order import NewWorkOrderDialog
 
-        if not self.ctx.can(Permission.PLAN):
+        if not self.ctx.may("wo.create"):
             self.ctx.show_message("your role may not create work orders", "error")
             return
         dialog = NewWorkOrderDialog(self.ctx, self)
