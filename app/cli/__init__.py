@@ -3,19 +3,23 @@
 Exit status: 0 done; 2 refused (bad input, not found, illegal transition, permission, schema),
 with a one-line reason on stderr and, with --json, {"error": {"code", "message"}} on stdout;
 1 when `check` finds problems or something unexpected breaks. Nothing is changed unless the
-command succeeds. The commands are grouped by what they are about: app/cli/plant.py,
-catalog.py, stock.py, production.py.
+command succeeds. The commands are grouped by what they are about, one module each
+(app/cli/plant.py, catalog.py, stock.py, production.py, orders.py ...): every module here
+with a `register` function adds its commands, found rather than listed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import pkgutil
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from app import __version__
-from app.cli import catalog, orders, plant, printing, production, stock
+from app.cli import plant
 from app.cli.base import Commands, Context, Parser, database_location, user_name
 from app.cli.output import fail, jsonable
 from app.config import database_url
@@ -23,7 +27,15 @@ from app.errors import ShopfloorError
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 
-GROUPS = (plant, catalog, stock, production, orders, printing)
+
+def command_groups() -> list[ModuleType]:
+    """Every module of this package that adds commands: the plant's first, then by name."""
+    groups = [plant]
+    for found in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{found.name}")
+        if module is not plant and callable(getattr(module, "register", None)):
+            groups.append(module)
+    return groups
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the window offscreen on a temporary demo plant, build through it, check",
     )
     commands = Commands(p.add_subparsers(dest="command", parser_class=Parser), common)
-    for group in GROUPS:
+    for group in command_groups():
         group.register(commands)
     return p
 

@@ -1,12 +1,15 @@
-"""The pages of the main window, in navigation order: one registration line per page.
+"""The pages of the main window, in navigation order.
 
-A new view (sales orders, the picking queue, purchase orders, finance, print preview) is a
-`Page` subclass in its feature folder plus one line here; the window itself does not change.
-Factories are imported on first use, so start-up only loads the page it shows.
+The pages of the first features are listed here; a feature package may instead declare its
+own (a `PAGES` list of `(PageSpec, after)` in app/views/<feature>/__init__.py: each page
+goes after the page `after`), found rather than listed, so a new kind of document adds its
+pages without editing this file. Factories are imported on first use, so start-up only
+loads the page it shows.
 """
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -124,6 +127,22 @@ def register_page(spec: PageSpec, *, after: str | None = None) -> None:
     """Add a page (e.g. from a feature package), after the page `after` or at the end."""
     at = next((i + 1 for i, p in enumerate(PAGES) if p.key == after), len(PAGES))
     PAGES.insert(at, spec)
+
+
+def _declared_pages() -> None:
+    """Add the pages every feature package declares (its `PAGES`)."""
+    import app.views
+
+    for found in pkgutil.iter_modules(app.views.__path__):
+        if not found.ispkg:
+            continue
+        package = import_module(f"app.views.{found.name}")
+        for spec, after in getattr(package, "PAGES", ()):
+            if all(p.key != spec.key for p in PAGES):
+                register_page(spec, after=after)
+
+
+_declared_pages()
 
 
 def page_spec(key: str) -> PageSpec:
