@@ -13,6 +13,10 @@ Rules kept here and nowhere else:
 - a firm commitment (picked stock waiting to ship) is never taken away;
 - a pegged line (a special order's build) is fed only by the build made for it
   (`commit_to`): it takes no general stock, and nobody takes what it holds.
+
+Every line this changes, its own document's or another's, is as read under its balance's
+lock (see app/services/engine/demand.py): that lock is what serialises two postings that
+take from the same lines.
 """
 
 from __future__ import annotations
@@ -289,11 +293,22 @@ class _Open:
 def rerun_commitment(tx: Transaction) -> RerunResult:
     """Re-run commitment for every open demand line of every kind, by the ordering
     preference: each item and location's on hand goes first to what is firm and to what
-    pegged lines hold, then by `allocate` in order. Reads the lines in stored integers (a
-    plant has hundreds of thousands); only the lines and balances whose commitment changes
-    are written, through their books."""
+    pegged lines hold, then by `allocate` in order. The balances with demand or commitment
+    are locked first and the lines read after, so what is handed out is what they hold now;
+    a line opened meanwhile on another balance is left as its posting committed it. Reads
+    the lines in stored integers (a plant has hundreds of thousands); only the lines and
+    balances whose commitment changes are written, through their books."""
     key = ordering_key(tx.prefs.item_commitment_ordering)
     session = tx.session
+    stock = StockBook.of(tx)
+    bals = stock.lock(
+        (r.item_id, r.location_id)
+        for r in session.execute(
+            select(StockBalance.item_id, StockBalance.location_id).where(
+                (StockBalance.committed > 0) | (StockBalance.demand > 0)
+            )
+        )
+    )
     demand: dict[Pair, list[_Open]] = defaultdict(list)
     by_kind: dict[str, int] = {}
     for source in sources():
@@ -302,7 +317,7 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
         for row in session.execute(source.open_in_millionths):
             count += 1
             need = max(0, row.required - row.consumed)
-            if need > 0 or row.committed:
+            if (need > 0 or row.committed) and (row.item_id, row.location_id) in bals:
                 rank = keys.get(row.document_id)
                 if rank is None:
                     rank = keys[row.document_id] = key(source.urgency(row))
@@ -319,14 +334,6 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
                     )
                 )
         by_kind[source.kind] = count
-    committed_pairs = {
-        (r.item_id, r.location_id)
-        for r in session.execute(
-            select(StockBalance.item_id, StockBalance.location_id).where(StockBalance.committed > 0)
-        )
-    }
-    stock = StockBook.of(tx)
-    bals = stock.lock(set(demand) | committed_pairs)
     book = DemandBook.of(tx)
     changed = 0
     for pair, bal in bals.items():

@@ -10,6 +10,17 @@ itself, and the commitment engine, the balances and `shopfloor check` work over 
 The demand book is the transaction's identity map of demand lines: a line loaded twice (as
 part of its document, or as someone else's competition for the same stock) is one object, so
 every change is seen everywhere and written once, by its source's statement.
+
+Concurrency: a line's quantities are changed by its own document's postings and by postings
+that take from it or give to it (a consumption ignoring commitment, a write-off, a pick,
+commit-after-entry, a re-run), and every one of them holds the balance row of the line's item
+and location locked. That lock is what serialises them, so a posting uses a line only as read
+while it holds it: competing lines are read after their balances are locked (`open_lines`
+takes the locks first), and a line read before (a document's own lines, loaded with its
+header) is read again the moment its balance is locked. The statement is written with
+absolute values, which is exact because its values come from a read made under that lock;
+writing deltas instead would not help, since what a posting decides (how much it takes, what
+it refuses) already depends on what it read.
 """
 
 from __future__ import annotations
@@ -37,7 +48,7 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 
 from app.models.figures import DemandFigures
 from app.models.quantity import ZERO, millionths
-from app.services.engine.ledger import Pair, by_location
+from app.services.engine.ledger import Pair, StockBook, by_location
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -227,6 +238,17 @@ class DemandSource:
         return Urgency(row.ship_date, row.priority, tx_date, created, self.rank, row.document_id)
 
     @cached_property
+    def quantities(self) -> Select[Any]:
+        """What postings write on some lines (`ids`; `update_line`'s values), to read
+        them again once their balances are locked."""
+        return select(
+            self.line_id.label("line_id"),
+            self.consumed.label("consumed"),
+            self.committed.label("committed"),
+            self.firm_value.label("firm"),
+        ).where(self.line_id.in_(bindparam("ids", expanding=True)))
+
+    @cached_property
     def update_line(self) -> Any:
         values = {
             self.committed.key: bindparam("b_committed", type_=self.committed.type),
@@ -295,6 +317,13 @@ class DemandBook:
         self._recommitted: dict[tuple[str, int], tuple[int, Decimal]] = {}
         # Document numbers known to this posting, for naming what it changed.
         self._numbers: dict[tuple[str, int], str] = {}
+        # Lines read before this posting held their balance locked, by pair: read again
+        # when it takes the lock.
+        self._unlocked: dict[Pair, list[DemandLine]] = defaultdict(list)
+        self._stock: StockBook | None = None
+        if tx.write:
+            self._stock = StockBook.of(tx)
+            self._stock.when_locked(self._read_again)
 
     @classmethod
     def of(cls, tx: Transaction) -> DemandBook:
@@ -308,7 +337,27 @@ class DemandBook:
             line = source.make(source, row)
             line.saved = line.values()
             self._lines[key] = line
+            if self._stock is not None and not self._stock.holds(line.pair):
+                self._unlocked[line.pair].append(line)
         return line
+
+    def _read_again(self, pairs: set[Pair]) -> None:
+        """The balances of `pairs` are now locked: the lines on them read before are read
+        again, since another posting may have changed them before it let the lock go."""
+        stale: dict[str, dict[int, DemandLine]] = defaultdict(dict)
+        for pair in pairs & self._unlocked.keys():
+            for line in self._unlocked.pop(pair):
+                if line.values() != line.saved:
+                    raise RuntimeError(
+                        f"{line.kind} line {line.id} was changed before its balance was locked"
+                    )
+                stale[line.kind][line.id] = line
+        for kind, lines in stale.items():
+            rows = self.tx.session.execute(_SOURCES[kind].quantities, {"ids": sorted(lines)})
+            for row in rows:
+                line = lines[row.line_id]
+                line.consumed, line.committed, line.firm = row.consumed, row.committed, row.firm
+                line.saved = line.values()
 
     def lines_of(self, source: DemandSource, document_id: int) -> list[DemandLine]:
         """The lines of one document (any status), through the identity map."""
@@ -338,11 +387,14 @@ class DemandBook:
             self._open[(line.kind, line.id)] = is_open
 
     def open_lines(self, pairs: Iterable[Pair]) -> dict[Pair, list[DemandLine]]:
-        """Open demand lines of every kind per (item, location)."""
+        """Open demand lines of every kind per (item, location); in a posting, read with
+        their balances locked (the caller has mostly locked them already)."""
         wanted = set(pairs)
         found: dict[Pair, list[DemandLine]] = defaultdict(list)
         if not wanted:
             return found
+        if self._stock is not None:
+            self._stock.lock(wanted)
         for source in sources():
             for location_id, item_ids in by_location(wanted):
                 params = {"location": location_id, "items": item_ids}

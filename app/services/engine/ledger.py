@@ -9,11 +9,15 @@ Locks: a posting takes the balance rows it will touch in one call to `lock`, in 
 order (location, then item). Two postings therefore always meet their common rows in the
 same order and cannot deadlock on them. Asking later for a row that sorts before one already
 held is a programming error and is refused.
+
+A balance row's lock also serialises every change to the demand lines of its item and
+location (what they commit, consume and hold firm), whoever's they are: the demand book reads
+them under it, and re-reads any it read before (see app/services/engine/demand.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -144,6 +148,7 @@ class StockBook:
         self._skus: dict[int, str] = {}
         # Item/location pairs whose available stock grew in this posting.
         self.new_supply: set[Pair] = set()
+        self._on_lock: list[Callable[[set[Pair]], None]] = []
 
     @classmethod
     def of(cls, tx: Transaction) -> StockBook:
@@ -154,6 +159,16 @@ class StockBook:
         self._skus[item.id] = item.sku
 
     # --- balances ----------------------------------------------------------------------
+
+    def holds(self, pair: Pair) -> bool:
+        """Whether this posting holds the pair's balance locked, so that what others write
+        under that lock stays as read until it commits (on SQLite a posting holds the
+        database's write lock from its start)."""
+        return self.tx.write and (not self.tx.is_postgresql or pair in self._balances)
+
+    def when_locked(self, callback: Callable[[set[Pair]], None]) -> None:
+        """Call `callback` with the pairs each `lock` newly takes, once they are held."""
+        self._on_lock.append(callback)
 
     def lock(self, pairs: Iterable[Pair]) -> dict[Pair, Balance]:
         """Balances for the pairs, created at zero where missing; in a write transaction
@@ -191,6 +206,9 @@ class StockBook:
                 self._load(missing)
             for pair in wanted - self._balances.keys():  # read-only: never had stock
                 self._balances[pair] = Balance(*pair, saved=(ZERO, ZERO, ZERO, ZERO))
+            if self.tx.write:
+                for callback in self._on_lock:
+                    callback(wanted)
         return {p: self._balances[p] for p in pairs}
 
     def _load(self, pairs: set[Pair]) -> None:

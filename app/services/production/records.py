@@ -220,7 +220,13 @@ _SELECT_WO = (
     .join(_REV, _REV.c.id == _WO.c.bom_revision_id)
 )
 _SELECT_WO_BY_NUMBER = _SELECT_WO.where(_WO.c.number == bindparam("number"))
-_SELECT_WO_FOR_UPDATE = _SELECT_WO_BY_NUMBER.with_for_update(of=_WO)
+# A posting's read: the header locked, a row per component (the components never change), so
+# that the balances can be locked before the lines are read.
+_SELECT_WO_FOR_UPDATE = (
+    _SELECT_WO_BY_NUMBER.add_columns(_LINE.c.component_id)
+    .outerjoin(_LINE, _LINE.c.work_order_id == _WO.c.id)
+    .with_for_update(of=_WO)
+)
 _UPDATE_WO = (
     update(_WO)
     .where(_WO.c.id == bindparam("b_id"))
@@ -282,18 +288,23 @@ class WorkOrderBook:
         return tx.book(cls)
 
     def load(self, number: str, *, variances: bool = False) -> WorkOrderRecord:
-        """A work order with its lines. In a write transaction its row is locked, and so are
-        the balances of everything it touches, in one go."""
+        """A work order with its lines. In a write transaction its row is locked, then the
+        balances of everything it touches, in one go, and only then are its lines read (what
+        other postings take from them is serialised by those balance locks)."""
         text = normalize_number(number)
         for wo in self.orders.values():
             if wo.number == text:
                 return wo
         stmt = _SELECT_WO_FOR_UPDATE if self.tx.write else _SELECT_WO_BY_NUMBER
-        row = self.tx.session.execute(stmt, {"number": text}).first()
-        if row is None:
+        rows = self.tx.session.execute(stmt, {"number": text}).all()
+        if not rows:
             raise NotFound(f"unknown work order {text!r}")
-        wo = _record(row)
+        wo = _record(rows[0])
         wo.saved = wo.values()
+        if self.tx.write:
+            at = wo.location_id
+            components = (r.component_id for r in rows if r.component_id is not None)
+            StockBook.of(self.tx).lock([(wo.item.id, at), *((c, at) for c in components)])
         demand = DemandBook.of(self.tx)
         demand.name_document(WORK_ORDER_DEMAND.kind, wo.id, wo.number)
         lines = demand.lines_of(WORK_ORDER_DEMAND, wo.id)
@@ -311,8 +322,6 @@ class WorkOrderBook:
                 for r in self.tx.session.execute(_SELECT_VARIANCES, {"wo_id": wo.id})
             ]
         self.orders[wo.id] = wo
-        if self.tx.write:
-            StockBook.of(self.tx).lock(wo.pairs())
         return wo
 
     def create(
