@@ -1,0 +1,68 @@
+"""The `shopfloor` command on the demo plant as a new user meets it, run as a real subprocess:
+refusals that name what is in the way and what to do instead, the filters of the lists, and
+long output read by a program that stops early.
+
+Demo postings used here (see app/services/setup.py): WO-000002 has components issued,
+WO-000003 is built, IF-000001 (SO-000002) is packed, IF-000002 shipped LOCK-U and IR-000001
+received LIGHT-SET.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli_helpers import Shopfloor, copy_database, parallel
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("demo-template")
+    path = home / "demo.db"
+    init = Shopfloor(home, path).run("init", "--demo")
+    assert init.returncode == 0, str(init)
+    return path
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Shopfloor:
+    """A private copy of the demo plant."""
+    return Shopfloor(tmp_path, copy_database(demo_template, tmp_path / "shopfloor.db"))
+
+
+def event_of(demo: Shopfloor, sku: str, reason: str) -> int:
+    """The event id of an item's latest ledger row for this reason."""
+    rows: list[dict[str, Any]] = demo.ok("ledger", sku)["entries"]
+    return next(int(r["event_id"]) for r in rows if r["reason"] == reason)
+
+
+# --- refusals that say what the posting is and what to do -------------------------------
+
+
+def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> None:
+    issue = event_of(demo, "HUB-F", "issue")
+    build = event_of(demo, "WHEEL-R-700", "completion")
+    receipt = event_of(demo, "LIGHT-SET", "receipt")
+    shipment = event_of(demo, "LOCK-U", "shipment")
+    runs = parallel([lambda e=e: demo.run("reverse", str(e)) for e in (issue, build, receipt)])
+    runs.append(demo.run("reverse", str(shipment), json=False))
+    reasons = [r.stderr for r in runs]
+    assert all(r.returncode == 2 for r in runs), "\n".join(map(str, runs))
+    assert reasons[0] == (
+        f"shopfloor: event {issue} is an issue to WO-000002: work order postings are not "
+        "reversed yet; correct the stock with an adjustment, and closing WO-000002 records its "
+        "variance\n"
+    )
+    assert reasons[1].startswith(f"shopfloor: event {build} is a build on WO-000003: work order")
+    assert reasons[2] == (
+        f"shopfloor: event {receipt} is receipt IR-000001: receipts are not reversed yet; "
+        "correct the stock with an adjustment and tell finance, which was told of the receipt\n"
+    )
+    assert reasons[3].startswith(
+        f"shopfloor: event {shipment} is the shipment of IF-000002: shipments are not reversed"
+    )
+    assert "correct work order postings" not in "".join(reasons)
+    adjusted = demo.ok("adjust", "LOCK-U", "2", "--memo", "found on the bench")
+    assert demo.ok("reverse", str(adjusted["event_id"]))["reversed"] == adjusted["event_id"]
