@@ -66,3 +66,11 @@ def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> No
     assert "correct work order postings" not in "".join(reasons)
     adjusted = demo.ok("adjust", "LOCK-U", "2", "--memo", "found on the bench")
     assert demo.ok("reverse", str(adjusted["event_id"]))["reversed"] == adjusted["event_id"]
+
+
+def test_close_names_the_status_of_the_fulfillment_in_the_way(demo: Shopfloor) -> None:
+    said = demo.refused("so", "close", "SO-000002", code="illegal_transition")
+    assert said == "cannot close SO-000002: IF-000001 is Packed; ship or cancel it first"
+    demo.ok("prefs", "set", "name_for_packed_status", "Boxed")
+    said = demo.refused("so", "close", "SO-000002", json=False)
+    assert said == "cannot close SO-000002: IF-000001 is Boxed; ship or cancel it first"

@@ -288,6 +288,31 @@ def test_close_and_cancel(shop: OrderPlant) -> None:
     assert_clean(shop)
 
 
+def test_a_refused_close_names_each_fulfillment_in_the_way_by_its_status(
+    shop: OrderPlant,
+) -> None:
+    shop.pref("name_for_picked_status", "Pulled")
+    shop.pref("name_for_packed_status", "Boxed")
+    shop.stock("CASE-12", 4)
+    so = shop.so("Lakeside Foods", ("CASE-12", 4))
+    pulled = shop.pick(so.number, {"1": "1"})
+    boxed = shop.pick(so.number, {"1": "1"})
+    fulfillment.pack_fulfillment(shop.uow, boxed.number)
+    with pytest.raises(IllegalTransition) as refused:
+        sales.close_sales_order(shop.uow, so.number)
+    assert refused.value.message == (
+        f"cannot close {so.number}: {pulled.number} is Pulled and {boxed.number} is Boxed; "
+        "ship or cancel them first"
+    )
+    fulfillment.cancel_fulfillment(shop.uow, pulled.number)
+    with pytest.raises(IllegalTransition) as refused:
+        sales.close_sales_order(shop.uow, so.number)
+    assert refused.value.message == (
+        f"cannot close {so.number}: {boxed.number} is Boxed; ship or cancel it first"
+    )
+    assert shop.show_so(so.number).status == "pending_fulfillment"
+
+
 # --- commitment between orders ------------------------------------------------------------
 
 
@@ -619,7 +644,7 @@ def test_an_edit_that_needs_re_approval_waits_for_what_is_picked(shop: OrderPlan
     so = shop.so("Lakeside Foods", ("CASE-12", 4))
     picked = shop.pick(so.number, {"1": "3"})
     for change in ({"quantities": {"1": "5"}}, {"memo": "call first"}):
-        with pytest.raises(IllegalTransition, match=f"{picked.number} is picked"):
+        with pytest.raises(IllegalTransition, match=f"{picked.number} is Picked"):
             sales.update_sales_order(shop.uow, so.number, **change)  # type: ignore[arg-type]
     line = shop.so_line(so.number, "1")
     assert (shop.show_so(so.number).status, line.committed, line.picked) == (
