@@ -74,3 +74,36 @@ def test_close_names_the_status_of_the_fulfillment_in_the_way(demo: Shopfloor) -
     demo.ok("prefs", "set", "name_for_packed_status", "Boxed")
     said = demo.refused("so", "close", "SO-000002", json=False)
     assert said == "cannot close SO-000002: IF-000001 is Boxed; ship or cancel it first"
+
+
+# --- one status filter for every list ----------------------------------------------------
+
+
+def test_every_list_takes_status_keys_names_and_comma_lists(demo: Shopfloor) -> None:
+    def numbers(kind: str, key: str, *args: str) -> list[str]:
+        return [row["number"] for row in demo.ok(kind, "list", *args)[key]]
+
+    refused = demo.refused("fulfillment", "list", "--status", "Boxed", code="invalid")
+    assert refused == "unknown status 'Boxed'; one of picked, packed, shipped, cancelled"
+    demo.ok("prefs", "set", "name_for_packed_status", "Boxed")
+    demo.ok("prefs", "set", "name_for_shipped_status", "On the truck")
+    assert numbers("fulfillment", "fulfillments", "--status", "Boxed") == ["IF-000001"]
+    assert numbers("fulfillment", "fulfillments", "--status", "packed") == ["IF-000001"]
+    listed = numbers("fulfillment", "fulfillments", "--status", "boxed,ON THE TRUCK")
+    assert listed == ["IF-000001", "IF-000002"]
+    refused = demo.refused("fulfillment", "list", "--status", "Packd", json=False)
+    assert refused == (
+        "unknown status 'Packd'; one of picked, packed (Boxed), shipped (On the truck), cancelled"
+    )
+    chosen = "Pending Approval,partially_fulfilled"
+    assert numbers("so", "sales_orders", "--status", chosen) == ["SO-000003", "SO-000004"]
+    chosen = "in process,Planned (Firm)"
+    assert numbers("wo", "work_orders", "--status", chosen) == [
+        "WO-000002",
+        "WO-000005",
+        "WO-000008",
+    ]
+    chosen = "Open,Partially Received"
+    assert numbers("po", "purchase_orders", "--status", chosen) == ["PO-000001", "PO-000002"]
+    for kind in ("wo", "so", "po", "fulfillment"):
+        assert "one of" in demo.refused(kind, "list", "--status", "done", code="invalid")

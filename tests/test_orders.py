@@ -471,6 +471,47 @@ def test_the_packing_slip_queue_and_the_names_of_the_statuses(
         fulfillment.pack_fulfillment(shop.uow, a.number)
 
 
+def test_every_list_filters_by_a_status_key_or_name_or_several(shop: OrderPlant) -> None:
+    shop.pref("name_for_picked_status", "Pulled")
+    shop.stock("CASE-12", 4)
+    so = shop.so("Lakeside Foods", ("CASE-12", 2), ("CASE-12", 2))
+    waiting = shop.so("Harbor Cycles", ("CASE-12", 1), status="pending_approval")
+    pulled = shop.pick(so.number, {"1": "2"})
+    packed = fulfillment.pack_fulfillment(shop.uow, shop.pick(so.number, {"2": "2"}).number)
+    po = shop.po("Glass Works", ("BOTTLE", 10))
+    wo = shop.wo("CASE-12", 1)
+    planned = shop.wo("CASE-12", 1, status="firm_planned")
+
+    def fulfillments(status: object) -> list[str]:
+        return [f.number for f in fulfillment.list_fulfillments(shop.uow, status=status)]
+
+    def orders(status: object) -> list[str]:
+        return [o.number for o in sales.list_sales_orders(shop.uow, status=status)]
+
+    assert fulfillments("Pulled") == fulfillments(" pulled ") == fulfillments("picked")
+    assert fulfillments("PULLED") == [pulled.number]
+    assert fulfillments("pulled,Packed") == fulfillments(["picked", "packed, picked"])
+    assert fulfillments("Pulled, packed") == [pulled.number, packed.number]
+    assert orders("Pending Approval") == orders("pending_approval") == [waiting.number]
+    assert orders("pending approval,Pending_Fulfillment") == [so.number, waiting.number]
+    assert [p.number for p in purchasing.list_purchase_orders(shop.uow, status="Open")] == [
+        po.number
+    ]
+    assert [p.number for p in purchasing.list_purchase_orders(shop.uow, status="received")] == []
+    both = work_orders.list_work_orders(shop.uow, status="released,Planned (Firm)")
+    assert [w.number for w in both] == [wo, planned]
+    assert [w.number for w in work_orders.list_work_orders(shop.uow, status="RELEASED")] == [wo]
+    with pytest.raises(ValidationError) as refused:
+        fulfillments("picked,Boxed")
+    assert refused.value.message == (
+        "unknown status 'Boxed'; one of picked (Pulled), packed, shipped, cancelled"
+    )
+    with pytest.raises(ValidationError, match="unknown status 'done'; one of open, partially_"):
+        purchasing.list_purchase_orders(shop.uow, status="done")
+    with pytest.raises(ValidationError, match="one of pending_approval, pending_fulfillment, "):
+        orders("approved")
+
+
 def test_refusals_change_nothing_and_roles_are_checked(shop: OrderPlant) -> None:
     shop.stock("CASE-12", 4)
     so = shop.so("Lakeside Foods", ("CASE-12", 4), ("RACK", 1, "drop_ship"))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.errors import InvalidQuantity
-from app.models import FulfillmentStatus, Item, ItemBin, Location, POStatus, SOStatus
+from app.models import Fulfillment, Item, ItemBin, Location, PurchaseOrder, SalesOrder
 from app.models.quantity import ZERO
 from app.services import inventory
 from app.services.engine.parsing import parse_quantity
@@ -21,17 +21,17 @@ from app.services.inventory import StockPosition
 
 def sales_order_statuses() -> list[tuple[str, str]]:
     """Every sales order status as (key, label), in life-cycle order."""
-    return [(s.value, s.label) for s in SOStatus]
+    return SalesOrder.lifecycle.choices()
 
 
 def purchase_order_statuses() -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in POStatus]
+    return PurchaseOrder.lifecycle.choices()
 
 
 @query()
 def fulfillment_statuses(tx: Transaction) -> list[tuple[str, str]]:
     """Every fulfillment status with the plant's own name for it (a preference)."""
-    return [(s.value, tx.prefs.status_name(s.value)) for s in FulfillmentStatus]
+    return Fulfillment.lifecycle.choices(tx.prefs.status_names())
 
 
 @dataclass(frozen=True)

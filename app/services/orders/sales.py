@@ -724,18 +724,6 @@ _LISTING = Listing(
 SALES_ORDER_SORTS = tuple(_LISTING.sorts)
 
 
-def parse_statuses(status: str | Iterable[str] | None) -> list[str]:
-    out = []
-    for s in [status] if isinstance(status, str) else status or ():
-        try:
-            out.append(SOStatus(s.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown status {s!r}; one of {', '.join(x.value for x in SOStatus)}"
-            ) from None
-    return out
-
-
 @query()
 def list_sales_orders(
     tx: Transaction,
@@ -750,7 +738,7 @@ def list_sales_orders(
 ) -> Page[SalesOrderSummary]:
     """Sales orders by the filters, one page in the order asked. `text` matches the number,
     the customer's name or the customer's PO number."""
-    statuses = parse_statuses(status)
+    statuses = SalesOrder.lifecycle.statuses_named(status)
     day = today or date.today()
     late_expr = and_(_SO.ship_date < day, _SO.status.in_([*_OPEN, SOStatus.PENDING_APPROVAL.value]))
     ready = ready_to_pick_condition()
