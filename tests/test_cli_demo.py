@@ -107,3 +107,28 @@ def test_every_list_takes_status_keys_names_and_comma_lists(demo: Shopfloor) -> 
     assert numbers("po", "purchase_orders", "--status", chosen) == ["PO-000001", "PO-000002"]
     for kind in ("wo", "so", "po", "fulfillment"):
         assert "one of" in demo.refused(kind, "list", "--status", "done", code="invalid")
+
+
+# --- the finance handoff: one selection for every part ------------------------------------
+
+
+def test_finance_filters_apply_to_every_part_of_the_output(demo: Shopfloor) -> None:
+    everything, closed, shipped, elsewhere = parallel(
+        [
+            lambda: demo.ok("finance"),
+            lambda: demo.ok("finance", "--moment", "closed"),
+            lambda: demo.run("finance", "--moment", "shipped", json=False),
+            lambda: demo.ok("finance", "--ref", "PO-000002"),
+        ]
+    )
+    ready = [(r["sales_order"], r["sku"], r["quantity"]) for r in everything["invoice_ready"]]
+    assert ready == [("SO-000003", "LOCK-U", "8")]
+    assert [e["moment"] for e in closed["events"]] == ["closed"]
+    assert (closed["drop_ship"], closed["invoice_ready"]) == ([], [])
+    assert [e["moment"] for e in elsewhere["events"]] == ["received"]
+    assert elsewhere["invoice_ready"] == []
+    assert shipped.returncode == 0 and "Invoice-ready" in shipped.stdout, str(shipped)
+    text = demo.run("finance", "--moment", "closed", json=False)
+    assert text.returncode == 0 and text.stderr == "", str(text)
+    assert "WO-000004" in text.stdout
+    assert "Invoice-ready" not in text.stdout and "LOCK-U" not in text.stdout

@@ -7,6 +7,7 @@ import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -674,6 +675,52 @@ def test_finance_reviews_and_exports(shop: OrderPlant, tmp_path: Path) -> None:
         (events[0].document, "3", "37.5", "LF-9"),
         (events[1].document, "2", "25", "LF-9"),
     }
+
+
+def test_every_part_of_the_finance_handoff_answers_the_same_filters(shop: OrderPlant) -> None:
+    shop.stock("BOTTLE", 12)
+    shop.stock("CAP", 12)
+    shop.stock("CASE-12", 3)
+    wo = shop.wo("CASE-12", 1)
+    work_orders.post_assembly_build(shop.uow, wo, "1")
+    work_orders.close_work_order(shop.uow, wo)
+    so = shop.so(
+        "Lakeside Foods",
+        ("CASE-12", 2, "stock", "10"),
+        ("RACK", 1, "drop_ship", "60"),
+        customer_po="LF-9",
+    )
+    shop.ship(shop.pick(so.number).number)
+    (po,) = so.lines[1].created
+    purchasing.mark_drop_ship_shipped(shop.uow, po, {"RACK": "1"})
+    other = shop.so("Harbor Cycles", ("CASE-12", 1, "stock", "10"))
+    shop.ship(shop.pick(other.number).number)
+
+    def parts(**chosen: Any) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """The moments of the events, the drop-ship lines, what is ready to invoice."""
+        return (
+            sorted(e.moment for e in finance.list_events(shop.uow, **chosen).rows),
+            [d.sku for d in finance.drop_ship_lines(shop.uow, **chosen)],
+            [(r.sales_order, r.sku) for r in finance.invoice_ready(shop.uow, **chosen)],
+        )
+
+    billed = [(so.number, "CASE-12"), (so.number, "RACK"), (other.number, "CASE-12")]
+    assert parts() == (["closed", "received", "shipped", "shipped", "shipped"], ["RACK"], billed)
+    assert parts(moment="closed") == (["closed"], [], [])
+    assert parts(moment="received") == (["received"], ["RACK"], [])
+    assert parts(moment=" Shipped") == (["shipped"] * 3, ["RACK"], billed)
+    assert parts(reference="LF-9") == (["received", "shipped", "shipped"], ["RACK"], billed[:2])
+    assert parts(reference=other.number) == (["shipped"], [], billed[2:])
+    assert parts(reference=wo, moment="closed") == (["closed"], [], [])
+    drop_shipped = [e for e in finance.list_events(shop.uow).rows if e.document.startswith("IF-")]
+    sold = next(e.id for e in drop_shipped if e.lines[0].sku == "RACK")
+    finance.mark_reviewed(shop.uow, [sold])
+    assert parts(reviewed=False)[1:] == (["RACK"], billed[::2])  # its receipt is not reviewed
+    assert parts(reviewed=True) == (["shipped"], ["RACK"], [])
+    assert parts(reviewed=False, moment="shipped")[1] == []
+    with pytest.raises(ValidationError, match="unknown moment 'billed'; one of shipped, "):
+        finance.drop_ship_lines(shop.uow, moment="billed")
+    assert_clean(shop)
 
 
 # --- edits, special orders and kits: the rules that keep picked and built goods -----------

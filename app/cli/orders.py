@@ -453,21 +453,20 @@ def cmd_finance(ctx: Context) -> Result:
         done = finance.mark_reviewed(ctx.uow, a.reviewed)
         payload["reviewed"] = done.ids
         text += f"marked reviewed: {', '.join(str(i) for i in done.ids)}\n\n"
-    page = finance.list_events(
-        ctx.uow,
-        moment=a.moment,
-        reviewed=None if a.all else False,
-        reference=a.ref,
-        page=page_request(a, descending=a.sort is None),
-    )
+    # One selection for every part of the output: the events, the drop-ship lines and what
+    # is ready to invoice.
+    chosen: dict[str, Any] = {
+        "moment": a.moment,
+        "reviewed": None if a.all else False,
+        "reference": a.ref,
+    }
+    page = finance.list_events(ctx.uow, **chosen, page=page_request(a, descending=a.sort is None))
     payload["events"] = page.rows
     payload["total"] = page.total
-    payload["drop_ship"] = finance.drop_ship_lines(ctx.uow)
-    payload["invoice_ready"] = finance.invoice_ready(ctx.uow)
+    payload["drop_ship"] = finance.drop_ship_lines(ctx.uow, **chosen)
+    payload["invoice_ready"] = finance.invoice_ready(ctx.uow, **chosen)
     if a.export:
-        everything = finance.list_events(
-            ctx.uow, moment=a.moment, reviewed=None if a.all else False, reference=a.ref
-        )
+        everything = finance.list_events(ctx.uow, **chosen)
         payload["exported"] = finance.export_csv(everything.rows, a.export)
     text += table(
         ["event", "moment", "document", "from", "customer PO", "party", "amount", "reviewed"],
