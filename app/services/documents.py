@@ -692,6 +692,20 @@ def _copies(count: object, field: str) -> int:
     return parse_int(count, field=field, minimum=1, maximum=MAX_LABEL_COPIES)
 
 
+def _label_shares(built: Decimal, count: int, uom: str) -> list[Decimal]:
+    """What each of `count` finished-goods labels carries: the same whole number of units on
+    each, the remainder (and any fraction) on the last; refused when a label would carry
+    less than one unit, so no label says 1.5 ea."""
+    most = max(1, int(built))
+    if count > most:
+        raise ValidationError(
+            f"{fmt(built)} {uom} built fill at most {most} label{'s' if most != 1 else ''} "
+            f"of whole units, not {count}"
+        )
+    each = Decimal(int(built) // count)
+    return [each] * (count - 1) + [built - each * (count - 1)]
+
+
 @query()
 def item_labels(
     tx: Transaction, skus: Sequence[str], *, count: int | str = 1, location: str | None = None
@@ -730,7 +744,7 @@ def finished_goods_labels(
     tx: Transaction, wo_number: str, *, count: int | str | None = None
 ) -> list[FinishedGoodsLabel]:
     """Labels for what a work order has built, dated by its last completion: one label for
-    the whole built quantity, or `count` labels sharing it equally."""
+    the whole built quantity, or `count` labels of whole units, the remainder on the last."""
     wo = get_work_order.within(tx, wo_number)
     if wo.built <= 0:
         raise NothingToPrint(f"{wo.number} has built nothing yet")
@@ -750,13 +764,7 @@ def finished_goods_labels(
     if count is None:
         quantities = [wo.built]
     else:
-        n = _copies(count, "label count")
-        each = round_quantity(wo.built / n)
-        if each * n != wo.built:
-            raise ValidationError(
-                f"{fmt(wo.built)} {uom} built do not share out equally over {n} labels"
-            )
-        quantities = [each] * n
+        quantities = _label_shares(wo.built, _copies(count, "label count"), uom)
     return [
         FinishedGoodsLabel(
             assembly_sku=wo.item,
