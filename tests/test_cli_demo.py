@@ -9,12 +9,16 @@ received LIGHT-SET.
 
 from __future__ import annotations
 
+import fcntl
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cli_helpers import Shopfloor, copy_database, parallel
+from tests.cli_helpers import TIMEOUT_S, Shopfloor, copy_database, parallel, write_csv
+
+ITEM_HEADER = "sku,name,type,uom,cost,build_point,preferred_stock,drop_ship"
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +136,36 @@ def test_finance_filters_apply_to_every_part_of_the_output(demo: Shopfloor) -> N
     assert text.returncode == 0 and text.stderr == "", str(text)
     assert "WO-000004" in text.stdout
     assert "Invoice-ready" not in text.stdout and "LOCK-U" not in text.stdout
+
+
+# --- long output read by a program that stops early --------------------------------------
+
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)  # Linux: the capacity of a pipe
+
+
+@pytest.mark.parametrize("json", [False, True], ids=["text", "json"])
+def test_long_output_into_a_reader_that_stops_early(demo: Shopfloor, json: bool) -> None:
+    """`shopfloor item list | head -1`: the reader takes the first line and closes the pipe
+    while far more than a pipe holds is still to come; the command ends quietly, done."""
+    rows = [f"PART-{n:05d},Part {n} {'x' * 180},inventory,ea,1,,," for n in range(2000)]
+    demo.ok("import", "items", str(write_csv(demo.home / "parts.csv", ITEM_HEADER, *rows)))
+    options = ["--db", str(demo.db_path), *(["--json"] if json else [])]
+    proc = subprocess.Popen(
+        [*demo.command, *options, "item", "list", "--limit", "10000"],
+        env=demo.environment(),
+        cwd=demo.home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    # 2,000 rows of over 180 characters cannot all fit in the pipe: the command is still
+    # writing when the reader goes.
+    assert fcntl.fcntl(proc.stdout.fileno(), F_GETPIPE_SZ) < 2000 * 180
+    first = proc.stdout.read(80)
+    proc.stdout.close()
+    errors = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=TIMEOUT_S) == 0, errors
+    assert errors == b""
+    assert first.startswith(b'{"items": [' if json else b"sku ")
