@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import NotFound
 from app.models import AuditEvent
-from app.services import admin
+from app.services import admin, shelf
 from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
 from app.services.setup import load_demo
@@ -56,7 +56,7 @@ def test_a_work_order_becomes_current_with_its_pick_list_by_bin(uow: UnitOfWork)
     order = out.state.order
     assert order is not None and order.item == "WHEEL-F-700" and order.location == "MAIN"
     bins = [p.bin for p in out.pick_list]
-    assert bins == sorted(bins) and bins[0] == "A-02-1"
+    assert bins == sorted(bins, key=shelf.bin_order) and bins[0] == "A-02-1"
     lines = {p.sku: p for p in out.pick_list}
     assert lines["SPOKE-SS"].required == D(384) and lines["SPOKE-SS"].remaining == D(192)
     assert lines["RIM-700C"].remaining == lines["RIM-700C"].required - lines["RIM-700C"].issued

@@ -30,7 +30,7 @@ from app.printing.packing_slip import REMAINING_HEADER, PackingSlip
 from app.printing.picking_ticket import PickingTicket
 from app.printing.templates import MARGIN, PAGE_SIZES
 from app.printing.traveler import COMMANDS, Traveler
-from app.services import documents, setup
+from app.services import documents, setup, shelf
 from app.services.catalog import boms, imports, items
 from app.services.catalog.boms import BomLineSpec
 from app.services.documents import NothingToPrint, RenderedDocument
@@ -210,7 +210,7 @@ def test_demo_travelers_list_what_is_left_to_issue_by_bin(uow: UnitOfWork) -> No
         doc, text = render_traveler(uow, number)
         left = {ln.sku: ln.required - ln.issued for ln in info.lines if ln.required > ln.issued}
         assert {ln.sku: ln.quantity for ln in doc.lines} == left
-        bins = [documents.bin_order(ln.bin) for ln in doc.lines]
+        bins = [shelf.bin_order(ln.bin) for ln in doc.lines]
         assert bins == sorted(bins), number
         assert doc.status_label in text and info.item in text
         for ln in doc.lines:
@@ -311,8 +311,8 @@ def test_a_300_line_traveler_paginates_with_its_header_and_loses_no_line(
     assert len(doc.lines) == 300
     binned = [ln for ln in doc.lines if ln.bin]
     assert len(binned) == 100 and doc.lines[:100] == binned
-    assert [documents.bin_order(ln.bin) for ln in binned] == sorted(
-        documents.bin_order(ln.bin) for ln in binned
+    assert [shelf.bin_order(ln.bin) for ln in binned] == sorted(
+        shelf.bin_order(ln.bin) for ln in binned
     )
     unbinned = [int(ln.sku[4:]) for ln in doc.lines[100:]]
     assert unbinned == sorted(unbinned)

@@ -1,17 +1,14 @@
 """Small reads the order screens need besides the documents themselves: the statuses to
-filter by, an order line's stock as it is typed, and where each item sits (its bin), so a
-pick list on a screen walks the shelves in the same order as the printed picking ticket."""
+filter by and an order line's stock as it is typed. Where each item sits (its bin) is read
+in app/services/shelf.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from app.errors import InvalidQuantity
-from app.models import Fulfillment, Item, ItemBin, Location, PurchaseOrder, SalesOrder
+from app.models import Fulfillment, PurchaseOrder, SalesOrder
 from app.models.quantity import ZERO
 from app.services import inventory
 from app.services.engine.parsing import parse_quantity
@@ -53,18 +50,3 @@ def line_availability(
     except InvalidQuantity:
         wanted = ZERO
     return LineAvailability(position, max(ZERO, wanted - position.available))
-
-
-@query()
-def bins(tx: Transaction, skus: Iterable[str], location: str) -> dict[str, str]:
-    """The bin of each of these items at a location (items without one are left out)."""
-    wanted = sorted({s for s in skus if s})
-    if not wanted:
-        return {}
-    rows = tx.session.execute(
-        select(Item.sku, ItemBin.bin)
-        .join(ItemBin, ItemBin.item_id == Item.id)
-        .join(Location, Location.id == ItemBin.location_id)
-        .where(Item.sku.in_(wanted), Location.code == location)
-    )
-    return {r.sku: r.bin for r in rows}
