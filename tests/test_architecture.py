@@ -234,3 +234,28 @@ def test_no_screen_keeps_its_own_map_of_permissions(path: Path) -> None:
     if path.name in ("pages.py", "main_window.py", "runner.py"):
         return
     assert "app.services.engine.permissions" not in imported_modules(path)
+
+
+def names_used(path: Path) -> set[str]:
+    """Every name a file imports or refers to (`ItemBin`, `models.ItemBin`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_bins_are_read_in_one_place() -> None:
+    """Where items sit is read by app/services/shelf.py alone (the item service sets it), so
+    every screen and document shows the same bins in the same walk order."""
+    users = {
+        p.relative_to(APP).as_posix()
+        for p in files("services", "printing", "cli", "views")
+        if "ItemBin" in names_used(p)
+    }
+    assert users == {"services/shelf.py", "services/catalog/items.py"}

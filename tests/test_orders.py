@@ -7,6 +7,7 @@ import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -288,6 +289,31 @@ def test_close_and_cancel(shop: OrderPlant) -> None:
     assert_clean(shop)
 
 
+def test_a_refused_close_names_each_fulfillment_in_the_way_by_its_status(
+    shop: OrderPlant,
+) -> None:
+    shop.pref("name_for_picked_status", "Pulled")
+    shop.pref("name_for_packed_status", "Boxed")
+    shop.stock("CASE-12", 4)
+    so = shop.so("Lakeside Foods", ("CASE-12", 4))
+    pulled = shop.pick(so.number, {"1": "1"})
+    boxed = shop.pick(so.number, {"1": "1"})
+    fulfillment.pack_fulfillment(shop.uow, boxed.number)
+    with pytest.raises(IllegalTransition) as refused:
+        sales.close_sales_order(shop.uow, so.number)
+    assert refused.value.message == (
+        f"cannot close {so.number}: {pulled.number} is Pulled and {boxed.number} is Boxed; "
+        "ship or cancel them first"
+    )
+    fulfillment.cancel_fulfillment(shop.uow, pulled.number)
+    with pytest.raises(IllegalTransition) as refused:
+        sales.close_sales_order(shop.uow, so.number)
+    assert refused.value.message == (
+        f"cannot close {so.number}: {boxed.number} is Boxed; ship or cancel it first"
+    )
+    assert shop.show_so(so.number).status == "pending_fulfillment"
+
+
 # --- commitment between orders ------------------------------------------------------------
 
 
@@ -446,6 +472,47 @@ def test_the_packing_slip_queue_and_the_names_of_the_statuses(
         fulfillment.pack_fulfillment(shop.uow, a.number)
 
 
+def test_every_list_filters_by_a_status_key_or_name_or_several(shop: OrderPlant) -> None:
+    shop.pref("name_for_picked_status", "Pulled")
+    shop.stock("CASE-12", 4)
+    so = shop.so("Lakeside Foods", ("CASE-12", 2), ("CASE-12", 2))
+    waiting = shop.so("Harbor Cycles", ("CASE-12", 1), status="pending_approval")
+    pulled = shop.pick(so.number, {"1": "2"})
+    packed = fulfillment.pack_fulfillment(shop.uow, shop.pick(so.number, {"2": "2"}).number)
+    po = shop.po("Glass Works", ("BOTTLE", 10))
+    wo = shop.wo("CASE-12", 1)
+    planned = shop.wo("CASE-12", 1, status="firm_planned")
+
+    def fulfillments(status: object) -> list[str]:
+        return [f.number for f in fulfillment.list_fulfillments(shop.uow, status=status)]
+
+    def orders(status: object) -> list[str]:
+        return [o.number for o in sales.list_sales_orders(shop.uow, status=status)]
+
+    assert fulfillments("Pulled") == fulfillments(" pulled ") == fulfillments("picked")
+    assert fulfillments("PULLED") == [pulled.number]
+    assert fulfillments("pulled,Packed") == fulfillments(["picked", "packed, picked"])
+    assert fulfillments("Pulled, packed") == [pulled.number, packed.number]
+    assert orders("Pending Approval") == orders("pending_approval") == [waiting.number]
+    assert orders("pending approval,Pending_Fulfillment") == [so.number, waiting.number]
+    assert [p.number for p in purchasing.list_purchase_orders(shop.uow, status="Open")] == [
+        po.number
+    ]
+    assert [p.number for p in purchasing.list_purchase_orders(shop.uow, status="received")] == []
+    both = work_orders.list_work_orders(shop.uow, status="released,Planned (Firm)")
+    assert [w.number for w in both] == [wo, planned]
+    assert [w.number for w in work_orders.list_work_orders(shop.uow, status="RELEASED")] == [wo]
+    with pytest.raises(ValidationError) as refused:
+        fulfillments("picked,Boxed")
+    assert refused.value.message == (
+        "unknown status 'Boxed'; one of picked (Pulled), packed, shipped, cancelled"
+    )
+    with pytest.raises(ValidationError, match="unknown status 'done'; one of open, partially_"):
+        purchasing.list_purchase_orders(shop.uow, status="done")
+    with pytest.raises(ValidationError, match="one of pending_approval, pending_fulfillment, "):
+        orders("approved")
+
+
 def test_refusals_change_nothing_and_roles_are_checked(shop: OrderPlant) -> None:
     shop.stock("CASE-12", 4)
     so = shop.so("Lakeside Foods", ("CASE-12", 4), ("RACK", 1, "drop_ship"))
@@ -490,6 +557,53 @@ def test_receipts_post_at_order_cost_and_feed_waiting_orders(shop: OrderPlant) -
     assert figures(shop, "BOTTLE")[0] == D(101)
     assert shop.position("BOTTLE").on_order == 0
     assert purchasing.get_purchase_order(shop.uow, po.number).status == "received"
+    assert_clean(shop)
+
+
+def test_only_adjustments_are_reversed_and_a_refusal_names_the_posting(shop: OrderPlant) -> None:
+    shop.stock("BOTTLE", 12)
+    shop.stock("CAP", 12)
+    shop.stock("CASE-12", 1)
+    wo = shop.wo("CASE-12", 1)
+    work_orders.issue_components(shop.uow, wo, {"BOTTLE": "12"})
+    work_orders.post_assembly_build(shop.uow, wo, "1")  # backflushes the caps
+    po = shop.po("Glass Works", ("BOTTLE", 10))
+    receipt = purchasing.receive_purchase_order(shop.uow, po.number, {"BOTTLE": "10"})
+    so = shop.so("Lakeside Foods", ("CASE-12", 1))
+    shipped = shop.ship(shop.pick(so.number).number)
+    adjusted = inventory.adjust_stock(shop.uow, "LABEL", "5")
+    inventory.reverse_adjustment(shop.uow, adjusted.event_id)
+
+    def event(sku: str, reason: str) -> int:
+        rows = inventory.ledger_history(shop.uow, sku)
+        return next(r.event_id for r in rows if r.reason == reason)
+
+    work_order = (
+        "work order postings are not reversed yet; correct the stock with an adjustment, and "
+        f"closing {wo} records its variance"
+    )
+    told = "correct the stock with an adjustment and tell finance, which was told of the"
+    refusals = {
+        event("BOTTLE", "issue"): f"an issue to {wo}: {work_order}",
+        event("CASE-12", "completion"): f"a build on {wo}: {work_order}",
+        event("BOTTLE", "receipt"): (
+            f"receipt {receipt.number}: receipts are not reversed yet; {told} receipt"
+        ),
+        event("CASE-12", "shipment"): (
+            f"the shipment of {shipped.number}: shipments are not reversed yet; {told} shipment"
+        ),
+        event("LABEL", "reversal"): (
+            f"the reversal of event {adjusted.event_id}: a reversal is not reversed; post a new "
+            "adjustment"
+        ),
+    }
+    before = [len(inventory.ledger_history(shop.uow, s)) for s in ("BOTTLE", "CAP", "CASE-12")]
+    for event_id, words in refusals.items():
+        with pytest.raises(ValidationError) as refused:
+            inventory.reverse_adjustment(shop.uow, event_id)
+        assert refused.value.message == f"event {event_id} is {words}"
+    after = [len(inventory.ledger_history(shop.uow, s)) for s in ("BOTTLE", "CAP", "CASE-12")]
+    assert after == before
     assert_clean(shop)
 
 
@@ -563,6 +677,52 @@ def test_finance_reviews_and_exports(shop: OrderPlant, tmp_path: Path) -> None:
     }
 
 
+def test_every_part_of_the_finance_handoff_answers_the_same_filters(shop: OrderPlant) -> None:
+    shop.stock("BOTTLE", 12)
+    shop.stock("CAP", 12)
+    shop.stock("CASE-12", 3)
+    wo = shop.wo("CASE-12", 1)
+    work_orders.post_assembly_build(shop.uow, wo, "1")
+    work_orders.close_work_order(shop.uow, wo)
+    so = shop.so(
+        "Lakeside Foods",
+        ("CASE-12", 2, "stock", "10"),
+        ("RACK", 1, "drop_ship", "60"),
+        customer_po="LF-9",
+    )
+    shop.ship(shop.pick(so.number).number)
+    (po,) = so.lines[1].created
+    purchasing.mark_drop_ship_shipped(shop.uow, po, {"RACK": "1"})
+    other = shop.so("Harbor Cycles", ("CASE-12", 1, "stock", "10"))
+    shop.ship(shop.pick(other.number).number)
+
+    def parts(**chosen: Any) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """The moments of the events, the drop-ship lines, what is ready to invoice."""
+        return (
+            sorted(e.moment for e in finance.list_events(shop.uow, **chosen).rows),
+            [d.sku for d in finance.drop_ship_lines(shop.uow, **chosen)],
+            [(r.sales_order, r.sku) for r in finance.invoice_ready(shop.uow, **chosen)],
+        )
+
+    billed = [(so.number, "CASE-12"), (so.number, "RACK"), (other.number, "CASE-12")]
+    assert parts() == (["closed", "received", "shipped", "shipped", "shipped"], ["RACK"], billed)
+    assert parts(moment="closed") == (["closed"], [], [])
+    assert parts(moment="received") == (["received"], ["RACK"], [])
+    assert parts(moment=" Shipped") == (["shipped"] * 3, ["RACK"], billed)
+    assert parts(reference="LF-9") == (["received", "shipped", "shipped"], ["RACK"], billed[:2])
+    assert parts(reference=other.number) == (["shipped"], [], billed[2:])
+    assert parts(reference=wo, moment="closed") == (["closed"], [], [])
+    drop_shipped = [e for e in finance.list_events(shop.uow).rows if e.document.startswith("IF-")]
+    sold = next(e.id for e in drop_shipped if e.lines[0].sku == "RACK")
+    finance.mark_reviewed(shop.uow, [sold])
+    assert parts(reviewed=False)[1:] == (["RACK"], billed[::2])  # its receipt is not reviewed
+    assert parts(reviewed=True) == (["shipped"], ["RACK"], [])
+    assert parts(reviewed=False, moment="shipped")[1] == []
+    with pytest.raises(ValidationError, match="unknown moment 'billed'; one of shipped, "):
+        finance.drop_ship_lines(shop.uow, moment="billed")
+    assert_clean(shop)
+
+
 # --- edits, special orders and kits: the rules that keep picked and built goods -----------
 
 
@@ -572,7 +732,7 @@ def test_an_edit_that_needs_re_approval_waits_for_what_is_picked(shop: OrderPlan
     so = shop.so("Lakeside Foods", ("CASE-12", 4))
     picked = shop.pick(so.number, {"1": "3"})
     for change in ({"quantities": {"1": "5"}}, {"memo": "call first"}):
-        with pytest.raises(IllegalTransition, match=f"{picked.number} is picked"):
+        with pytest.raises(IllegalTransition, match=f"{picked.number} is Picked"):
             sales.update_sales_order(shop.uow, so.number, **change)  # type: ignore[arg-type]
     line = shop.so_line(so.number, "1")
     assert (shop.show_so(so.number).status, line.committed, line.picked) == (

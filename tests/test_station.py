@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import NotFound
 from app.models import AuditEvent
-from app.services import admin
+from app.services import admin, shelf
 from app.services.engine.uow import UnitOfWork
 from app.services.production import work_orders
 from app.services.setup import load_demo
@@ -56,7 +56,7 @@ def test_a_work_order_becomes_current_with_its_pick_list_by_bin(uow: UnitOfWork)
     order = out.state.order
     assert order is not None and order.item == "WHEEL-F-700" and order.location == "MAIN"
     bins = [p.bin for p in out.pick_list]
-    assert bins == sorted(bins) and bins[0] == "A-02-1"
+    assert bins == sorted(bins, key=shelf.bin_order) and bins[0] == "A-02-1"
     lines = {p.sku: p for p in out.pick_list}
     assert lines["SPOKE-SS"].required == D(384) and lines["SPOKE-SS"].remaining == D(192)
     assert lines["RIM-700C"].remaining == lines["RIM-700C"].required - lines["RIM-700C"].issued
@@ -80,7 +80,7 @@ def test_component_scans_stage_and_issue_posts_them_once(uow: UnitOfWork, bikes:
     issued = station.scan(uow, "#ISSUE")
     assert issued.level == "done" and issued.posted == "issue"
     assert issued.message == f"Issued 1 FRAME, 2 WHEEL, 3 CHAIN to {bikes}"
-    assert bikes in issued.changes.work_orders
+    assert bikes in issued.changes.of("work_order")
     assert postings(uow, "wo.issue") == before + 1  # one posting for everything staged
     assert issued.state.staged == ()
     lines = {p.sku: p for p in issued.pick_list}
@@ -104,7 +104,7 @@ def test_a_routine_build_is_three_scans_and_a_repeat_does_not_post(
     assert ask.state.pending_command == "#BUILD"
     assert built.level == "done" and built.posted == "build"
     assert built.message == f"Built 1 BIKE on {bikes} (1 of 5 built)"
-    assert bikes in built.changes.work_orders and ("BIKE", "MAIN") in built.changes.balances
+    assert bikes in built.changes.of("work_order") and ("BIKE", "MAIN") in built.changes.balances
     assert built.state.pending_command is None and built.state.pending_quantity is None
     assert postings(uow, "wo.build") == 1
 

@@ -21,7 +21,7 @@ from types import ModuleType
 from app import __version__
 from app.cli import plant
 from app.cli.base import Commands, Context, Parser, database_location, user_name
-from app.cli.output import fail, jsonable
+from app.cli.output import fail, jsonable, say
 from app.config import database_url
 from app.errors import ShopfloorError
 from app.services.engine.database import Database
@@ -105,10 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if database is not None:
             database.dispose()
-    if want_json:
-        print(json.dumps(jsonable(payload), ensure_ascii=False))
-    else:
-        print(text)
+    say(json.dumps(jsonable(payload), ensure_ascii=False) if want_json else text)
     if args.handler is plant.cmd_check and not payload["ok"]:
         return 1
     return 0

@@ -160,6 +160,14 @@ class Commands:
         return gp.add_subparsers(dest=f"{name}_command", required=True, parser_class=Parser)
 
 
+def add_status_filter(parser: Any) -> None:
+    """--status of a list command: the service reads it (app/models/lifecycle.py)."""
+    parser.add_argument(
+        "--status",
+        help="only this status (its key or its name, in any case), or several separated by commas",
+    )
+
+
 def add_paging(parser: Any, sorts: tuple[str, ...], default_limit: int | None = None) -> None:
     """--limit, --offset, --sort and --desc of a list command."""
     parser.add_argument("--limit", type=limit, default=default_limit, help="at most this many rows")

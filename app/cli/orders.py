@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.cli.base import Commands, Context, Result, UsageError, add_paging, page_request
+from app.cli.base import (
+    Commands,
+    Context,
+    Result,
+    UsageError,
+    add_paging,
+    add_status_filter,
+    page_request,
+)
 from app.cli.output import cell, jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services import finance
@@ -181,7 +189,7 @@ def cmd_so_list(ctx: Context) -> Result:
     a = ctx.args
     page = sales.list_sales_orders(
         ctx.uow,
-        status=a.status.split(",") if a.status else None,
+        status=a.status,
         customer=a.customer,
         text=a.search,
         ready_to_pick=a.ready_to_pick,
@@ -445,21 +453,20 @@ def cmd_finance(ctx: Context) -> Result:
         done = finance.mark_reviewed(ctx.uow, a.reviewed)
         payload["reviewed"] = done.ids
         text += f"marked reviewed: {', '.join(str(i) for i in done.ids)}\n\n"
-    page = finance.list_events(
-        ctx.uow,
-        moment=a.moment,
-        reviewed=None if a.all else False,
-        reference=a.ref,
-        page=page_request(a, descending=a.sort is None),
-    )
+    # One selection for every part of the output: the events, the drop-ship lines and what
+    # is ready to invoice.
+    chosen: dict[str, Any] = {
+        "moment": a.moment,
+        "reviewed": None if a.all else False,
+        "reference": a.ref,
+    }
+    page = finance.list_events(ctx.uow, **chosen, page=page_request(a, descending=a.sort is None))
     payload["events"] = page.rows
     payload["total"] = page.total
-    payload["drop_ship"] = finance.drop_ship_lines(ctx.uow)
-    payload["invoice_ready"] = finance.invoice_ready(ctx.uow)
+    payload["drop_ship"] = finance.drop_ship_lines(ctx.uow, **chosen)
+    payload["invoice_ready"] = finance.invoice_ready(ctx.uow, **chosen)
     if a.export:
-        everything = finance.list_events(
-            ctx.uow, moment=a.moment, reviewed=None if a.all else False, reference=a.ref
-        )
+        everything = finance.list_events(ctx.uow, **chosen)
         payload["exported"] = finance.export_csv(everything.rows, a.export)
     text += table(
         ["event", "moment", "document", "from", "customer PO", "party", "amount", "reviewed"],
@@ -574,7 +581,7 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--line", action="append", metavar="LINE=QTY", help="a line's new quantity")
     sp.add_argument("--add", action="append", metavar="SKU:QTY[:PATH][@RATE]", help="a new line")
     sp = cmd.add("list", cmd_so_list, "list sales orders", g)
-    sp.add_argument("--status", help="one status, or several separated by commas")
+    add_status_filter(sp)
     sp.add_argument("--customer")
     sp.add_argument("--search", help="number, customer or customer PO contains this")
     sp.add_argument("--ready-to-pick", dest="ready_to_pick", action="store_true")
@@ -594,7 +601,7 @@ def register(cmd: Commands) -> None:
     ):
         cmd.add(name, handler, text, g).add_argument("fulfillment")
     sp = cmd.add("list", cmd_fulfillment_list, "list fulfillments", g)
-    sp.add_argument("--status")
+    add_status_filter(sp)
     sp.add_argument("--order")
     sp.add_argument(
         "--packing-queue",
@@ -628,7 +635,7 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--accept", action="store_true", help="create purchase orders per vendor")
     sp.add_argument("--sku", action="append", help="with --accept: only these items")
     sp = cmd.add("list", cmd_po_list, "list purchase orders", g)
-    sp.add_argument("--status")
+    add_status_filter(sp)
     sp.add_argument("--vendor")
     sp.add_argument("--open", action="store_true", help="only orders still expecting goods")
     sp.add_argument("--search")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence, Set
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from app.models.quantity import fmt
 from app.services.engine.changes import Changes
@@ -87,9 +88,29 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def say(text: str, stream: TextIO | None = None) -> None:
+    """Write `text` and a line end to standard output (or `stream`) at once. A reader that
+    stops early (`| head`) is no fault of the command: the rest is dropped without a word."""
+    out = stream or sys.stdout
+    try:
+        print(text, file=out, flush=True)
+    except BrokenPipeError:
+        _drop_the_rest(out)
+
+
+def _drop_the_rest(stream: TextIO) -> None:
+    """Point a stream whose reader has gone at the null device, so that nothing written later
+    (the flush at exit included) reports the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
 def fail(status: int, code: str, message: str, want_json: bool) -> int:
     one_line = printable(message)
-    print(f"shopfloor: {one_line}", file=sys.stderr)
+    say(f"shopfloor: {one_line}", sys.stderr)
     if want_json:
-        print(json.dumps({"error": {"code": code, "message": one_line}}, ensure_ascii=False))
+        say(json.dumps({"error": {"code": code, "message": one_line}}, ensure_ascii=False))
     return status

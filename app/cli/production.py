@@ -11,6 +11,7 @@ from app.cli.base import (
     Result,
     UsageError,
     add_paging,
+    add_status_filter,
     memo,
     one_line,
     page_request,
@@ -114,7 +115,7 @@ def cmd_wo_list(ctx: Context) -> Result:
     a = ctx.args
     page = work_orders.list_work_orders(
         ctx.uow,
-        status=a.status.split(",") if a.status else None,
+        status=a.status,
         item=a.item,
         due_from=a.due_from,
         due_to=a.due_to,
@@ -201,7 +202,7 @@ def register(cmd: Commands) -> None:
     sp.add_argument("wo")
     sp.add_argument("--qty", required=True)
     sp = cmd.add("list", cmd_wo_list, "list work orders", g)
-    sp.add_argument("--status", help="one status, or several separated by commas")
+    add_status_filter(sp)
     sp.add_argument("--item")
     sp.add_argument("--due-from", dest="due_from", help="due on or after YYYY-MM-DD")
     sp.add_argument("--due-to", dest="due_to", help="due on or before YYYY-MM-DD")

@@ -8,20 +8,65 @@ way wherever it changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from app.errors import IllegalTransition
+from app.errors import IllegalTransition, ValidationError
+
+
+def _folded(text: str) -> str:
+    """A status as typed, compared without case and with runs of spaces as one."""
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
 class Lifecycle:
-    statuses: type[StrEnum]
+    statuses: type[StrEnum]  # each with a `label`, in life-cycle order
     action_from: Mapping[Any, frozenset[Any]]  # action -> the statuses it may start from
     edges: frozenset[tuple[Any, Any]] = frozenset()  # every status change there is
     hints: Mapping[tuple[Any, Any], str] = field(default_factory=dict)  # (action, status)
+
+    def choices(self, names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+        """Every status as (key, name), in life-cycle order: its label, or the plant's own
+        name for it where `names` (key -> name) has one."""
+        named = names or {}
+        return [(s.value, named.get(s.value) or s.label) for s in self._members()]
+
+    def statuses_named(
+        self, given: str | Iterable[str] | None, names: Mapping[str, str] | None = None
+    ) -> list[str]:
+        """The statuses a list is filtered by, as keys: each given by its key, its label or
+        the plant's own name for it (`names`), in any case, one or several separated by
+        commas; an unknown one is refused, naming the choices. A key always means its own
+        status, whatever another status is called."""
+        words: dict[str, str] = {}
+        for key, name in ((s.value, s.label) for s in self._members()):
+            words[_folded(name)] = key
+        for key, name in (names or {}).items():
+            words[_folded(name)] = key
+        for s in self._members():
+            words[_folded(s.value)] = s.value
+        out: list[str] = []
+        for text in [given] if isinstance(given, str) else given or ():
+            for part in (p for p in text.split(",") if p.strip()):
+                key = words.get(_folded(part))
+                if key is None:
+                    raise ValidationError(f"unknown status {part.strip()!r}; {self._one_of(names)}")
+                if key not in out:
+                    out.append(key)
+        return out
+
+    def _members(self) -> list[Any]:
+        return list(self.statuses)
+
+    def _one_of(self, names: Mapping[str, str] | None) -> str:
+        shown = [
+            key if _folded(name) in (_folded(key), _folded(label)) else f"{key} ({name})"
+            for (key, name), (_k, label) in zip(self.choices(names), self.choices(), strict=True)
+        ]
+        return f"one of {', '.join(shown)}"
 
 
 class StatusRules:

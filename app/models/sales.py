@@ -217,6 +217,11 @@ class FulfillmentStatus(StrEnum):
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The status's name unless the plant has its own (`name_for_*_status`)."""
+        return self.value.title()
+
 
 FULFILLMENT_STATUSES = tuple(s.value for s in FulfillmentStatus)
 # Picked or packed: its quantities are firm commitments, still on hand.

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, func, select
 
 from app.config import resource_path
 from app.errors import NotFound, ValidationError
@@ -37,11 +37,9 @@ from app.models import (
     SO_OPEN_DEMAND,
     Customer,
     Item,
-    ItemBin,
     LedgerEntry,
     LedgerReason,
     LinePath,
-    Location,
     SOStatus,
     SourceKind,
     WorkOrder,
@@ -72,6 +70,7 @@ from app.services.orders.sales import (
     list_sales_orders,
 )
 from app.services.production.work_orders import WorkOrderInfo, get_work_order, list_work_orders
+from app.services.shelf import Shelf, Shelves, WalkKey, walk_order
 
 __all__ = [
     "LOGO",
@@ -109,15 +108,9 @@ LOGO = "logo.png"  # under app/resources/: printed at the top left of every docu
 MAX_LABEL_COPIES = 1000  # copies of one label in one request
 MAX_LABELS = 5000  # labels in one request: about 170 sheets
 _ITEM = cast(Table, Item.__table__)
-_BIN = cast(Table, ItemBin.__table__)
-_LOCATION = cast(Table, Location.__table__)
 _LEDGER = cast(Table, LedgerEntry.__table__)
-_LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name).where(
-    _LOCATION.c.code == bindparam("code")
-)
 _PAGE_COUNT = re.compile(rb"/Count (\d+) /Kids \[[^\]]*\] /Type /Pages")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_DIGITS = re.compile(r"(\d+)")
 
 T = TypeVar("T")
 
@@ -126,76 +119,6 @@ class NothingToPrint(ValidationError):
     """The document would list nothing, or its record is in no state to be printed."""
 
     code = "nothing_to_print"
-
-
-# --- where things are: item types and bins at a location ---------------------------------
-
-
-@dataclass(frozen=True)
-class _Shelf:
-    item_type: str
-    bin: str | None
-
-
-@dataclass(frozen=True)
-class _Place:
-    id: int
-    code: str
-    name: str
-
-
-class _Shelves:
-    """Item types and bins at locations, read once per transaction (a batch of documents
-    asks for the same items over and over)."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-        self._places: dict[str, _Place] = {}
-        self._known: dict[tuple[int, str], _Shelf] = {}
-
-    @classmethod
-    def of(cls, tx: Transaction) -> _Shelves:
-        return tx.book(cls)
-
-    def write(self, event_id: int) -> None:
-        """Nothing to write: this book only reads."""
-
-    def place(self, code: str) -> _Place:
-        found = self._places.get(code)
-        if found is None:
-            row = self.tx.session.execute(_LOCATION_BY_CODE, {"code": code}).first()
-            if row is None:
-                raise NotFound(f"unknown location {code!r}")
-            found = self._places[code] = _Place(row.id, row.code, row.name)
-        return found
-
-    def shelves(self, location: str, skus: Iterable[str]) -> dict[str, _Shelf]:
-        """Each sku's item type and its bin at `location` (None where it has none)."""
-        place = self.place(location)
-        wanted = list(dict.fromkeys(skus))
-        missing = [s for s in wanted if (place.id, s) not in self._known]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            rows = self.tx.session.execute(
-                select(_ITEM.c.sku, _ITEM.c.item_type, _BIN.c.bin)
-                .select_from(
-                    _ITEM.outerjoin(
-                        _BIN, (_BIN.c.item_id == _ITEM.c.id) & (_BIN.c.location_id == place.id)
-                    )
-                )
-                .where(_ITEM.c.sku.in_(chunk))
-            )
-            for r in rows:
-                self._known[(place.id, r.sku)] = _Shelf(r.item_type, r.bin)
-        return {s: self._known[(place.id, s)] for s in wanted if (place.id, s) in self._known}
-
-
-def bin_order(bin_: str | None) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-    """Sort key of a bin as a picker walks: A-2 before A-10; no bin last."""
-    if not bin_:
-        return (1, ())
-    parts = (p for p in _DIGITS.split(bin_.upper()) if p)
-    return (0, tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts))
 
 
 def _now() -> datetime:
@@ -212,10 +135,10 @@ def _local_day(moment: datetime) -> date:
 def _traveler(tx: Transaction, wo: WorkOrderInfo, printed_at: datetime) -> Traveler:
     if wo.status in (WOStatus.CANCELLED.value, WOStatus.CLOSED.value):
         raise NothingToPrint(f"{wo.number} is {wo.status_label}: nothing is left to build")
-    shelves = _Shelves.of(tx)
+    shelves = Shelves.of(tx)
     place = shelves.place(wo.location)
     where = shelves.shelves(wo.location, (ln.sku for ln in wo.lines))
-    keyed: list[tuple[tuple[object, ...], TravelerLine]] = []
+    keyed: list[tuple[WalkKey, TravelerLine]] = []
     for ln in wo.lines:
         left = max(ZERO, ln.required - ln.issued)
         if left <= 0:
@@ -224,7 +147,7 @@ def _traveler(tx: Transaction, wo: WorkOrderInfo, printed_at: datetime) -> Trave
         bin_ = shelf.bin if shelf is not None else None
         keyed.append(
             (
-                (bin_order(bin_), ln.line_no),
+                walk_order(bin_, ln.line_no),
                 TravelerLine(
                     sku=ln.sku,
                     name=ln.name,
@@ -332,7 +255,7 @@ def _non_inventory_note(item_type: str | None, verb: str) -> str:
 class _TicketBuilder:
     """The lines of one picking ticket under the printed-forms preferences."""
 
-    def __init__(self, so: SalesOrderInfo, prefs: Preferences, where: dict[str, _Shelf]):
+    def __init__(self, so: SalesOrderInfo, prefs: Preferences, where: dict[str, Shelf]):
         self.so = so
         self.uncommitted = prefs.show_uncommitted_items_on_picking_tickets
         self.kit_items = prefs.always_print_kit_items_on_picking_tickets
@@ -469,31 +392,26 @@ class _TicketBuilder:
         head: SalesOrderLineInfo,
         members: Sequence[SalesOrderLineInfo],
         group: Sequence[PickLine],
-    ) -> tuple[object, ...]:
+    ) -> WalkKey:
         """A line sorts by its bin, a kit by the first of its members' bins; then by number."""
         if head.path == LinePath.KIT.value:
             bins = [self._bin(m.sku) for m in members]
         else:
             bins = [pl.bin for pl in group]
-        first = min((bin_order(b) for b in bins), default=bin_order(None))
-        return (first, int(head.line.split(".")[0]))
+        return min((walk_order(b, head.line) for b in bins), default=walk_order(None, head.line))
 
     def lines(self) -> list[PickLine]:
-        keyed: list[tuple[tuple[object, ...], list[PickLine]]] = []
+        keyed: list[tuple[WalkKey, list[PickLine]]] = []
         for head, members in _groups(self.so.lines):
             group = self.group(head, members)
             if not group:
                 continue
             if group[0].heading:
-                body = sorted(group[1:], key=lambda pl: (bin_order(pl.bin), _line_order(pl)))
+                body = sorted(group[1:], key=lambda pl: walk_order(pl.bin, pl.line))
                 group = [group[0], *body]
             keyed.append((self.sort_key(head, members, group), group))
         keyed.sort(key=lambda pair: pair[0])
         return [pl for _key, group in keyed for pl in group]
-
-
-def _line_order(pl: PickLine) -> tuple[int, ...]:
-    return tuple(int(part) for part in pl.line.split("."))
 
 
 def _picking_ticket(tx: Transaction, so: SalesOrderInfo, printed_at: datetime) -> PickingTicket:
@@ -502,7 +420,7 @@ def _picking_ticket(tx: Transaction, so: SalesOrderInfo, printed_at: datetime) -
         raise NothingToPrint(f"{so.number} is {so.status_label}: approve it before it is picked")
     if state not in SO_OPEN_DEMAND:
         raise NothingToPrint(f"{so.number} is {so.status_label}: nothing is left to pick")
-    where = _Shelves.of(tx).shelves(so.location, _skus(so.lines))
+    where = Shelves.of(tx).shelves(so.location, _skus(so.lines))
     return PickingTicket(
         order_number=so.number,
         customer=so.customer,
@@ -559,7 +477,7 @@ class _SlipBuilder:
         f: FulfillmentInfo,
         so: SalesOrderInfo,
         prefs: Preferences,
-        types: dict[str, _Shelf],
+        types: dict[str, Shelf],
     ) -> None:
         self.f = f
         self.so = so
@@ -658,7 +576,7 @@ def _packing_slip(tx: Transaction, f: FulfillmentInfo, printed_at: datetime) -> 
         raise NothingToPrint(f"{f.number} is cancelled: nothing ships on it")
     so = get_sales_order.within(tx, f.created_from)
     bill_to = tx.session.scalar(select(Customer.bill_to).where(Customer.name == so.customer))
-    types = _Shelves.of(tx).shelves(so.location, _skus(so.lines))
+    types = Shelves.of(tx).shelves(so.location, _skus(so.lines))
     builder = _SlipBuilder(f, so, tx.prefs, types)
     return PackingSlip(
         fulfillment_number=f.number,
@@ -692,6 +610,20 @@ def _copies(count: object, field: str) -> int:
     return parse_int(count, field=field, minimum=1, maximum=MAX_LABEL_COPIES)
 
 
+def _label_shares(built: Decimal, count: int, uom: str) -> list[Decimal]:
+    """What each of `count` finished-goods labels carries: the same whole number of units on
+    each, the remainder (and any fraction) on the last; refused when a label would carry
+    less than one unit, so no label says 1.5 ea."""
+    most = max(1, int(built))
+    if count > most:
+        raise ValidationError(
+            f"{fmt(built)} {uom} built fill at most {most} label{'s' if most != 1 else ''} "
+            f"of whole units, not {count}"
+        )
+    each = Decimal(int(built) // count)
+    return [each] * (count - 1) + [built - each * (count - 1)]
+
+
 @query()
 def item_labels(
     tx: Transaction, skus: Sequence[str], *, count: int | str = 1, location: str | None = None
@@ -716,7 +648,7 @@ def item_labels(
     unknown = [s for s in wanted if s not in names]
     if unknown:
         raise NotFound(f"unknown sku {unknown[0]!r}")
-    where = _Shelves.of(tx).shelves(place.code, wanted)
+    where = Shelves.of(tx).shelves(place.code, wanted)
     out = []
     for sku in wanted:
         shelf = where.get(sku)
@@ -730,7 +662,7 @@ def finished_goods_labels(
     tx: Transaction, wo_number: str, *, count: int | str | None = None
 ) -> list[FinishedGoodsLabel]:
     """Labels for what a work order has built, dated by its last completion: one label for
-    the whole built quantity, or `count` labels sharing it equally."""
+    the whole built quantity, or `count` labels of whole units, the remainder on the last."""
     wo = get_work_order.within(tx, wo_number)
     if wo.built <= 0:
         raise NothingToPrint(f"{wo.number} has built nothing yet")
@@ -750,13 +682,7 @@ def finished_goods_labels(
     if count is None:
         quantities = [wo.built]
     else:
-        n = _copies(count, "label count")
-        each = round_quantity(wo.built / n)
-        if each * n != wo.built:
-            raise ValidationError(
-                f"{fmt(wo.built)} {uom} built do not share out equally over {n} labels"
-            )
-        quantities = [each] * n
+        quantities = _label_shares(wo.built, _copies(count, "label count"), uom)
     return [
         FinishedGoodsLabel(
             assembly_sku=wo.item,

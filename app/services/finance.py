@@ -18,7 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from app.errors import NotFound, ValidationError
 from app.models import FinanceEvent, FinanceLine, Moment, SalesOrder, SalesOrderLine, utcnow
@@ -215,6 +216,37 @@ _LISTING = Listing(
 )
 
 
+def _chosen(
+    event: type[FinanceEvent],
+    moment: str | None,
+    reviewed: bool | None,
+    reference: str | None,
+) -> list[ColumnElement[bool]]:
+    """The events a reader asks for (None: any), as conditions on `event`: one selection for
+    the events, the drop-ship lines and what is ready to invoice, so every part of what is
+    shown answers the same question."""
+    conditions: list[ColumnElement[bool]] = []
+    if moment:
+        try:
+            conditions.append(event.moment == Moment(moment.strip().lower()).value)
+        except ValueError:
+            raise ValidationError(
+                f"unknown moment {moment!r}; one of {', '.join(m.value for m in Moment)}"
+            ) from None
+    if reviewed is not None:
+        conditions.append(
+            event.reviewed_at.is_not(None) if reviewed else event.reviewed_at.is_(None)
+        )
+    if reference and reference.strip():
+        ref = reference.strip()
+        conditions.append(
+            (event.document == ref.upper())
+            | (event.created_from == ref.upper())
+            | (event.customer_po == ref)
+        )
+    return conditions
+
+
 _DropKey = tuple[int, int, int | None]  # (audit event, sales order line, purchase order line)
 
 
@@ -288,27 +320,7 @@ def list_events(
 ) -> Page[FinanceEventInfo]:
     """Finance events, newest first unless asked otherwise; `reference` matches the
     document, the order it came from or the customer's PO number."""
-    stmt = select(FinanceEvent)
-    if moment:
-        try:
-            stmt = stmt.where(FinanceEvent.moment == Moment(moment.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown moment {moment!r}; one of {', '.join(m.value for m in Moment)}"
-            ) from None
-    if reviewed is not None:
-        stmt = stmt.where(
-            FinanceEvent.reviewed_at.is_not(None)
-            if reviewed
-            else FinanceEvent.reviewed_at.is_(None)
-        )
-    if reference and reference.strip():
-        ref = reference.strip()
-        stmt = stmt.where(
-            (FinanceEvent.document == ref.upper())
-            | (FinanceEvent.created_from == ref.upper())
-            | (FinanceEvent.customer_po == ref)
-        )
+    stmt = select(FinanceEvent).where(*_chosen(FinanceEvent, moment, reviewed, reference))
     request = page or PageRequest(limit=None, descending=True)
     found = _LISTING.fetch(tx.session, stmt, request, lambda r: r.FinanceEvent)
     lines = _events_of(tx, [e.id for e in found.rows])
@@ -341,18 +353,31 @@ def list_events(
 
 
 @query(Permission.READ)
-def drop_ship_lines(tx: Transaction) -> list[DropShipLine]:
+def drop_ship_lines(
+    tx: Transaction,
+    *,
+    moment: str | None = None,
+    reviewed: bool | None = None,
+    reference: str | None = None,
+) -> list[DropShipLine]:
     """Every drop-ship shipment finance was told about, its two events shown as one line: one
     line per shipment (a line the vendor ships in parts is a line per part), the received
-    line paired with the shipped line of the same posting for the same order line."""
-    rows = tx.session.execute(
+    line paired with the shipped line of the same posting for the same order line. With
+    filters (as `list_events`), a line is listed when one of its two events is asked for."""
+    stmt = (
         select(
             FinanceLine, FinanceEvent.moment, FinanceEvent.audit_event_id, FinanceEvent.customer_po
         )
         .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
         .where(FinanceLine.drop_ship.is_(True), FinanceLine.sales_order_line_id.is_not(None))
         .order_by(FinanceLine.id)
-    ).all()
+    )
+    chosen = aliased(FinanceEvent)
+    conditions = _chosen(chosen, moment, reviewed, reference)
+    if conditions:
+        postings = select(chosen.audit_event_id).where(*conditions)
+        stmt = stmt.where(FinanceEvent.audit_event_id.in_(postings))
+    rows = tx.session.execute(stmt).all()
     grouped: dict[_DropKey, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         grouped[_drop_key(r.audit_event_id, r.FinanceLine)][r.moment].append(r)
@@ -387,8 +412,16 @@ def drop_ship_lines(tx: Transaction) -> list[DropShipLine]:
 
 
 @query(Permission.READ)
-def invoice_ready(tx: Transaction) -> list[InvoiceReady]:
-    """Shipped, not yet billed: the shipped events finance has not reviewed, per order line."""
+def invoice_ready(
+    tx: Transaction,
+    *,
+    moment: str | None = None,
+    reviewed: bool | None = None,
+    reference: str | None = None,
+) -> list[InvoiceReady]:
+    """Shipped, not yet billed: the shipped events finance has not reviewed, per order line;
+    with filters (as `list_events`), only those among the events asked for."""
+    chosen = _chosen(FinanceEvent, moment, reviewed, reference)
     rows = tx.session.execute(
         select(
             FinanceLine.sales_order_line_id,
@@ -402,7 +435,11 @@ def invoice_ready(tx: Transaction) -> list[InvoiceReady]:
             FinanceEvent.party,
         )
         .join(FinanceEvent, FinanceEvent.id == FinanceLine.finance_event_id)
-        .where(FinanceEvent.moment == Moment.SHIPPED.value, FinanceEvent.reviewed_at.is_(None))
+        .where(
+            FinanceEvent.moment == Moment.SHIPPED.value,
+            FinanceEvent.reviewed_at.is_(None),
+            *chosen,
+        )
         .order_by(FinanceEvent.id, FinanceLine.line_no)
     ).all()
     line_numbers = dict(

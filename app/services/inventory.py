@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -304,13 +305,51 @@ def commitment_holders(tx: Transaction, sku: str, location: str | None = None) -
 
 _REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)
 
+_WORK_ORDER_INSTEAD = (
+    "work order postings are not reversed yet; correct the stock with an adjustment, and "
+    "closing {ref} records its variance"
+)
+# A posting that is not reversed here, in words: what it is (by the reason of its rows, the
+# first that applies) and what to do instead; `{ref}` is its document.
+_NOT_REVERSED: tuple[tuple[LedgerReason, str, str], ...] = (
+    (LedgerReason.COMPLETION, "a build on {ref}", _WORK_ORDER_INSTEAD),
+    (LedgerReason.ISSUE, "an issue to {ref}", _WORK_ORDER_INSTEAD),
+    (LedgerReason.BACKFLUSH, "a backflush on {ref}", _WORK_ORDER_INSTEAD),
+    (
+        LedgerReason.RECEIPT,
+        "receipt {ref}",
+        "receipts are not reversed yet; correct the stock with an adjustment and tell "
+        "finance, which was told of the receipt",
+    ),
+    (
+        LedgerReason.SHIPMENT,
+        "the shipment of {ref}",
+        "shipments are not reversed yet; correct the stock with an adjustment and tell "
+        "finance, which was told of the shipment",
+    ),
+    (LedgerReason.REVERSAL, "the {ref}", "a reversal is not reversed; post a new adjustment"),
+)
+assert {r for r, _what, _instead in _NOT_REVERSED} == set(LedgerReason) - set(_REVERSIBLE)
+
+
+def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
+    """Why an event other than an adjustment is not reversed, naming the posting it is and
+    what to do instead."""
+    refs = {e.reason: e.source_ref for e in entries}
+    what, instead, ref = next(
+        (what, instead, refs[reason.value])
+        for reason, what, instead in _NOT_REVERSED
+        if reason.value in refs
+    )
+    return f"event {event_id} is {what.format(ref=ref)}: {instead.format(ref=ref)}"
+
 
 @posting("stock.reverse", Permission.ADJUST_STOCK)
 def reverse_adjustment(
     tx: Transaction, event_id: object, memo: str | None = None
 ) -> ReversalResult:
-    """Correct an adjustment posting by appending its exact opposite. Work order postings are
-    corrected through the work order, not here."""
+    """Correct an adjustment posting by appending its exact opposite. Any other posting is
+    refused, naming what it is and what to do instead."""
     event_id = parse_id(event_id, field="event id")
     memo = parse_text(memo, field="memo", max_length=200) or None
     tx.set_document(f"event {event_id}")
@@ -323,6 +362,7 @@ def reverse_adjustment(
             le.quantity,
             le.unit_cost,
             le.reason,
+            le.source_ref,
             Item.sku,
             Item.item_type,
             Item.standard_cost,
@@ -334,9 +374,7 @@ def reverse_adjustment(
     if not entries:
         raise NotFound(f"no stock posting with event id {event_id}")
     if any(e.reason not in _REVERSIBLE for e in entries):
-        raise ValidationError(
-            f"event {event_id} is not an adjustment; correct work order postings on the work order"
-        )
+        raise ValidationError(_not_reversed(event_id, entries))
     ids = [e.id for e in entries]
     if tx.session.scalar(select(func.count()).where(LedgerEntry.reverses_id.in_(ids))):
         raise ValidationError(f"event {event_id} has already been reversed")

@@ -32,11 +32,11 @@ from typing import Literal
 from sqlalchemy import select
 
 from app.errors import NotFound, PermissionDenied, ShopfloorError, ValidationError
-from app.models import Item, ItemBin, Location
+from app.models import Item
 from app.models.kinds import document_kinds
 from app.models.quantity import ZERO, fmt
 from app.models.work_order import WORK_ORDER
-from app.services import auth
+from app.services import auth, shelf
 from app.services.auth import SignedIn
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.lookup import SKU_LENGTH, location_ref
@@ -160,14 +160,7 @@ class _OrderRead:
 def read_station_order(tx: Transaction, number: str) -> _OrderRead:
     """A work order with the bin of each component at the order's location."""
     info = work_orders.get_work_order.within(tx, number)
-    skus = [ln.sku for ln in info.lines]
-    rows = tx.session.execute(
-        select(Item.sku, ItemBin.bin)
-        .join(ItemBin, ItemBin.item_id == Item.id)
-        .join(Location, Location.id == ItemBin.location_id)
-        .where(Location.code == info.location, Item.sku.in_(skus))
-    ).all()
-    return _OrderRead(info, {r.sku: r.bin for r in rows})
+    return _OrderRead(info, shelf.bins.within(tx, [ln.sku for ln in info.lines], info.location))
 
 
 @query()
@@ -295,7 +288,7 @@ class ScanStation:
                 )
                 for ln in order.lines
             ]
-            lines.sort(key=lambda p: (p.bin is None, p.bin or "", p.line_no))
+            lines.sort(key=lambda p: shelf.walk_order(p.bin, p.line_no))
         return StationState(
             user=self.user,
             pin_for=self._pin_for,

@@ -30,7 +30,7 @@ from app.printing.packing_slip import REMAINING_HEADER, PackingSlip
 from app.printing.picking_ticket import PickingTicket
 from app.printing.templates import MARGIN, PAGE_SIZES
 from app.printing.traveler import COMMANDS, Traveler
-from app.services import documents, setup
+from app.services import documents, setup, shelf
 from app.services.catalog import boms, imports, items
 from app.services.catalog.boms import BomLineSpec
 from app.services.documents import NothingToPrint, RenderedDocument
@@ -210,7 +210,7 @@ def test_demo_travelers_list_what_is_left_to_issue_by_bin(uow: UnitOfWork) -> No
         doc, text = render_traveler(uow, number)
         left = {ln.sku: ln.required - ln.issued for ln in info.lines if ln.required > ln.issued}
         assert {ln.sku: ln.quantity for ln in doc.lines} == left
-        bins = [documents.bin_order(ln.bin) for ln in doc.lines]
+        bins = [shelf.bin_order(ln.bin) for ln in doc.lines]
         assert bins == sorted(bins), number
         assert doc.status_label in text and info.item in text
         for ln in doc.lines:
@@ -311,8 +311,8 @@ def test_a_300_line_traveler_paginates_with_its_header_and_loses_no_line(
     assert len(doc.lines) == 300
     binned = [ln for ln in doc.lines if ln.bin]
     assert len(binned) == 100 and doc.lines[:100] == binned
-    assert [documents.bin_order(ln.bin) for ln in binned] == sorted(
-        documents.bin_order(ln.bin) for ln in binned
+    assert [shelf.bin_order(ln.bin) for ln in binned] == sorted(
+        shelf.bin_order(ln.bin) for ln in binned
     )
     unbinned = [int(ln.sku[4:]) for ln in doc.lines[100:]]
     assert unbinned == sorted(unbinned)
@@ -776,10 +776,47 @@ def test_finished_goods_labels_in_every_layout(
         assert pdfcheck.scan_pages(rendered.pdf) == [label_code(lb, layout) for lb in each]
     text = flat(pdfcheck.texts(rendered.pdf))
     assert "Rear wheel 700c" in text and date.today().isoformat() in text
-    with pytest.raises(ValidationError, match="equally over 7 labels"):
+    with pytest.raises(ValidationError, match="fill at most 3 labels of whole units, not 7"):
         documents.finished_goods_labels(uow, "WO-000003", count=7)
     with pytest.raises(NothingToPrint, match="built nothing"):
         documents.finished_goods_labels(uow, "WO-000001")
+
+
+def test_finished_goods_labels_carry_whole_units_the_remainder_on_the_last(
+    uow: UnitOfWork,
+) -> None:
+    demo(uow)  # WO-000003 built 3 WHEEL-R-700 ea
+    pair = documents.finished_goods_labels(uow, "WO-000003", count=2)
+    assert [(lb.quantity, lb.uom) for lb in pair] == [(Decimal(1), "ea"), (Decimal(2), "ea")]
+    rendered = documents.finished_goods_labels_pdf(uow, "WO-000003", count=2)
+    assert rendered.documents == 2
+    assert_labels_scan(uow, rendered, pair, "sheet")
+    printed = re.findall(r"(\S+) ea\b", flat(pdfcheck.texts(rendered.pdf)))
+    assert sorted(printed) == ["1", "2"]
+    with pytest.raises(ValidationError) as refused:
+        documents.finished_goods_labels(uow, "WO-000003", count=4)
+    assert refused.value.message == "3 ea built fill at most 3 labels of whole units, not 4"
+
+    plant = OrderPlant(uow)
+    plant.item("SYRUP", uom="kg")
+    plant.item("BLEND", "assembly", uom="kg")
+    plant.bom("BLEND", {"SYRUP": "1"})
+    plant.stock("SYRUP", "10")
+    blend = plant.wo("BLEND", "5.5")
+    work_orders.post_assembly_build(uow, blend, "5.5")
+    shares = documents.finished_goods_labels(uow, blend, count=4)
+    assert [lb.quantity for lb in shares] == [Decimal(1), Decimal(1), Decimal(1), Decimal("2.5")]
+    assert [lb.quantity for lb in documents.finished_goods_labels(uow, blend, count=5)] == [
+        Decimal(1)
+    ] * 4 + [Decimal("1.5")]
+    with pytest.raises(ValidationError, match=r"5\.5 kg built fill at most 5 labels"):
+        documents.finished_goods_labels(uow, blend, count=6)
+    small = plant.wo("BLEND", "0.5")
+    work_orders.post_assembly_build(uow, small, "0.5")
+    [whole] = documents.finished_goods_labels(uow, small, count=1)
+    assert whole.quantity == Decimal("0.5")
+    with pytest.raises(ValidationError, match=r"0\.5 kg built fill at most 1 label of whole"):
+        documents.finished_goods_labels(uow, small, count=2)
 
 
 # --- page setup and printing --------------------------------------------------------------

@@ -176,6 +176,18 @@ def test_text_output_says_what_was_written_where(copy: Shopfloor) -> None:
     assert sorted(p.name for p in copy.home.glob("*.pdf")) == ["wo.pdf"]
 
 
+def test_finished_goods_labels_never_print_part_of_a_unit(copy: Shopfloor) -> None:
+    out = copy.home / "labels.pdf"
+    payload = copy.ok("print", "labels", "--wo", "WO-000003", "--count", "2", "--out", str(out))
+    assert payload["documents"] == 2
+    printed = re.findall(r"(\S+) ea\b", " ".join(pdfcheck.texts(out.read_bytes())))
+    assert sorted(printed) == ["1", "2"]  # 3 ea built: 1 and the remainder, never 1.5 and 1.5
+    four = ("print", "labels", "--wo", "WO-000003", "--count", "4", "--out", str(out))
+    assert copy.refused(*four, code="invalid") == (
+        "3 ea built fill at most 3 labels of whole units, not 4"
+    )
+
+
 REFUSALS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("unknown work order", ("traveler", "WO-999999"), "not_found"),
     ("cancelled work order", ("traveler", "WO-000009"), "nothing_to_print"),
@@ -185,7 +197,7 @@ REFUSALS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("unknown fulfillment", ("packing-slip", "IF-999999"), "not_found"),
     ("unknown sku", ("labels", "--item", "NO-SUCH-SKU"), "not_found"),
     ("nothing built", ("labels", "--wo", "WO-000001"), "nothing_to_print"),
-    ("unequal shares", ("labels", "--wo", "WO-000003", "--count", "7"), "invalid"),
+    ("labels than whole units", ("labels", "--wo", "WO-000003", "--count", "7"), "invalid"),
     ("count zero", ("labels", "--item", "BELL", "--count", "0"), "usage"),
     ("count not a number", ("labels", "--item", "BELL", "--count", "two"), "usage"),
     ("count too big", ("labels", "--item", "BELL", "--count", "1001"), "usage"),

@@ -89,7 +89,7 @@ def test_the_hub_says_what_a_posting_changed_on_the_gui_thread(ctx: AppContext, 
     run_op(None, work_orders.release_work_order, "WO-000005").run()
     idle(qtbot, ctx)
     [(changes, thread)] = got
-    assert "WO-000005" in changes.work_orders and "BRAKE-KIT" in changes.items
+    assert "WO-000005" in changes.of("work_order") and "BRAKE-KIT" in changes.items
     assert thread is QThread.currentThread()
 
 

@@ -254,13 +254,17 @@ class Preferences:
     company_name: str
     company_address: str
 
-    def status_name(self, status: str) -> str:
-        """What a fulfillment status is called in this plant (picked, packed, shipped)."""
+    def status_names(self) -> dict[str, str]:
+        """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""
         return {
             "picked": self.name_for_picked_status,
             "packed": self.name_for_packed_status,
             "shipped": self.name_for_shipped_status,
-        }.get(status, status.replace("_", " ").title())
+        }
+
+    def status_name(self, status: str) -> str:
+        """What a fulfillment status is called in this plant (picked, packed, shipped)."""
+        return self.status_names().get(status, status.replace("_", " ").title())
 
     def as_text(self) -> dict[str, str]:
         out: dict[str, str] = {}

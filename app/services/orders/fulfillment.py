@@ -14,7 +14,7 @@ needs only with `allow_overage_on_item_fulfillments`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -548,7 +548,7 @@ _LISTING = Listing(
 def list_fulfillments(
     tx: Transaction,
     *,
-    status: str | None = None,
+    status: str | Iterable[str] | None = None,
     order: str | None = None,
     packing_queue: bool = False,
     page: PageRequest | None = None,
@@ -571,13 +571,9 @@ def list_fulfillments(
     )
     if packing_queue:
         stmt = stmt.where(Fulfillment.status == tx.prefs.limit_status_on_packing_slip_queue)
-    if status:
-        try:
-            stmt = stmt.where(Fulfillment.status == FulfillmentStatus(status.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown status {status!r}; one of {', '.join(s.value for s in FulfillmentStatus)}"
-            ) from None
+    statuses = Fulfillment.lifecycle.statuses_named(status, tx.prefs.status_names())
+    if statuses:
+        stmt = stmt.where(Fulfillment.status.in_(statuses))
     if order:
         stmt = stmt.where(SalesOrder.number == normalize_number(order))
     return _LISTING.fetch(

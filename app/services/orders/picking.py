@@ -18,7 +18,6 @@ fulfillment already shipped is not shipped again.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,17 +26,16 @@ from decimal import Decimal
 from app.errors import ShopfloorError
 from app.models.kinds import kind_of_number
 from app.models.quantity import ZERO, fmt
+from app.services import shelf
 from app.services.engine.parsing import parse_quantity, scanned_text
 from app.services.engine.uow import UnitOfWork
-from app.services.orders import fulfillment, queries, sales
+from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FulfillmentInfo
 from app.services.orders.sales import SalesOrderInfo
 
 PICK, PACK, SHIP, CLEAR = "#PICK", "#PACK", "#SHIP", "#CLEAR"
 COMMANDS = (PICK, PACK, SHIP, CLEAR)
 PICKABLE_PATHS = ("stock", "build")  # the lines that take stock from the shelf
-
-_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,7 @@ class PickSession(ScanSession):
                         )
                         for ln in f.lines
                     ),
-                    key=_walk_order,
+                    key=_walked,
                 )
             )
             return PickState(
@@ -248,7 +246,7 @@ class PickSession(ScanSession):
                     ln.kit_member,
                 )
             )
-        return sorted(out, key=_walk_order)
+        return sorted(out, key=_walked)
 
     # --- scans ---------------------------------------------------------------------------
 
@@ -331,13 +329,13 @@ class PickSession(ScanSession):
     def _show_order(self, uow: UnitOfWork, info: SalesOrderInfo) -> None:
         self.order = info
         self.fulfillment = None
-        self.bins = queries.bins(uow, [ln.sku for ln in info.lines], info.location)
+        self.bins = shelf.bins(uow, [ln.sku for ln in info.lines], info.location)
 
     def _show_fulfillment(self, uow: UnitOfWork, info: FulfillmentInfo) -> None:
         self.fulfillment = info
         if self.order is None or self.order.number != info.created_from:
             self.order = sales.get_sales_order(uow, info.created_from)
-            self.bins = queries.bins(uow, [ln.sku for ln in self.order.lines], self.order.location)
+            self.bins = shelf.bins(uow, [ln.sku for ln in self.order.lines], self.order.location)
 
     def stage(self, lines: list[PickLine], sku: str) -> ScanAnswer:
         qty = self.waiting if self.waiting is not None else Decimal(1)
@@ -436,10 +434,6 @@ class PickSession(ScanSession):
         return moved
 
 
-def _walk_order(line: PickLine) -> tuple[int, tuple[tuple[int, int | str], ...], list[int]]:
-    """The way a picker walks: by bin (A-2 before A-10), lines without a bin last; then by
-    line number (3 before 3.1 before 10)."""
-    parts = (p for p in _DIGITS.split((line.bin or "").upper()) if p)
-    shelf = tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
-    number = [int(p) for p in line.line.split(".") if p.isdigit()]
-    return (0 if line.bin else 1, shelf, number)
+def _walked(line: PickLine) -> shelf.WalkKey:
+    """A line on the screen in the order a picker walks (app/services/shelf.py)."""
+    return shelf.walk_order(line.bin, line.line)

@@ -606,7 +606,7 @@ _LISTING = Listing(
 def list_purchase_orders(
     tx: Transaction,
     *,
-    status: str | None = None,
+    status: str | Iterable[str] | None = None,
     vendor: str | None = None,
     open_only: bool = False,
     text: str | None = None,
@@ -627,13 +627,9 @@ def list_purchase_orders(
         .outerjoin(SalesOrder, SalesOrder.id == PurchaseOrder.sales_order_id)
     )
     conditions: list[ColumnElement[bool]] = []
-    if status:
-        try:
-            conditions.append(PurchaseOrder.status == POStatus(status.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown status {status!r}; one of {', '.join(s.value for s in POStatus)}"
-            ) from None
+    statuses = PurchaseOrder.lifecycle.statuses_named(status)
+    if statuses:
+        conditions.append(PurchaseOrder.status.in_(statuses))
     if open_only:
         conditions.append(PurchaseOrder.status.in_([s.value for s in PO_OPEN]))
     if vendor and vendor.strip():

@@ -1,17 +1,14 @@
 """Small reads the order screens need besides the documents themselves: the statuses to
-filter by, an order line's stock as it is typed, and where each item sits (its bin), so a
-pick list on a screen walks the shelves in the same order as the printed picking ticket."""
+filter by and an order line's stock as it is typed. Where each item sits (its bin) is read
+in app/services/shelf.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from app.errors import InvalidQuantity
-from app.models import FulfillmentStatus, Item, ItemBin, Location, POStatus, SOStatus
+from app.models import Fulfillment, PurchaseOrder, SalesOrder
 from app.models.quantity import ZERO
 from app.services import inventory
 from app.services.engine.parsing import parse_quantity
@@ -21,17 +18,17 @@ from app.services.inventory import StockPosition
 
 def sales_order_statuses() -> list[tuple[str, str]]:
     """Every sales order status as (key, label), in life-cycle order."""
-    return [(s.value, s.label) for s in SOStatus]
+    return SalesOrder.lifecycle.choices()
 
 
 def purchase_order_statuses() -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in POStatus]
+    return PurchaseOrder.lifecycle.choices()
 
 
 @query()
 def fulfillment_statuses(tx: Transaction) -> list[tuple[str, str]]:
     """Every fulfillment status with the plant's own name for it (a preference)."""
-    return [(s.value, tx.prefs.status_name(s.value)) for s in FulfillmentStatus]
+    return Fulfillment.lifecycle.choices(tx.prefs.status_names())
 
 
 @dataclass(frozen=True)
@@ -53,18 +50,3 @@ def line_availability(
     except InvalidQuantity:
         wanted = ZERO
     return LineAvailability(position, max(ZERO, wanted - position.available))
-
-
-@query()
-def bins(tx: Transaction, skus: Iterable[str], location: str) -> dict[str, str]:
-    """The bin of each of these items at a location (items without one are left out)."""
-    wanted = sorted({s for s in skus if s})
-    if not wanted:
-        return {}
-    rows = tx.session.execute(
-        select(Item.sku, ItemBin.bin)
-        .join(ItemBin, ItemBin.item_id == Item.id)
-        .join(Location, Location.id == ItemBin.location_id)
-        .where(Item.sku.in_(wanted), Location.code == location)
-    )
-    return {r.sku: r.bin for r in rows}

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.models.quantity import ZERO, fmt
+from app.services import shelf
 from app.services.engine.uow import UnitOfWork
-from app.services.orders import purchasing, queries
+from app.services.orders import purchasing
 from app.services.orders.picking import CLEAR, ScanAnswer, ScanSession, document_kind, quantity_of
 from app.services.orders.purchasing import PurchaseOrderInfo
 
@@ -166,7 +167,7 @@ class ReceiveSession(ScanSession):
 
     def _show(self, uow: UnitOfWork, info: PurchaseOrderInfo) -> None:
         self.order = info
-        self.bins = queries.bins(uow, [ln.sku for ln in info.lines], info.location)
+        self.bins = shelf.bins(uow, [ln.sku for ln in info.lines], info.location)
 
     def stage(self, lines: list[purchasing.PurchaseOrderLineInfo]) -> ScanAnswer:
         qty = self.waiting if self.waiting is not None else Decimal(1)

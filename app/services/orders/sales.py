@@ -26,7 +26,6 @@ from app.models import (
     SO_OPEN_DEMAND,
     Customer,
     Fulfillment,
-    FulfillmentStatus,
     ItemType,
     LinePath,
     Location,
@@ -41,8 +40,8 @@ from app.models import (
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity, round_quantity
+from app.models.sales import FULFILLMENT_OPEN, SO_INITIAL, STOCKED_PATHS
 from app.models.sales import SALES_ORDER as SALES_ORDER
-from app.models.sales import SO_INITIAL, STOCKED_PATHS
 from app.services.catalog.boms import read_active_bom
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -354,23 +353,23 @@ def approve_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
     return sales_order_info(tx, so)
 
 
-def _picked_words(fulfillments: list[str]) -> str:
-    if len(fulfillments) == 1:
-        return f"{fulfillments[0]} is picked"
-    return f"{', '.join(fulfillments[:-1])} and {fulfillments[-1]} are picked"
+def _waiting_words(tx: Transaction, waiting: list[tuple[str, str]]) -> str:
+    """The fulfillments still picked or packed, each with its status as the plant names it."""
+    said = [f"{number} is {tx.prefs.status_name(status)}" for number, status in waiting]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
 
-def _open_fulfillments(tx: Transaction, so: SalesOrderRecord) -> list[str]:
-    return list(
-        tx.session.scalars(
-            select(Fulfillment.number).where(
-                Fulfillment.sales_order_id == so.id,
-                Fulfillment.status.in_(
-                    [FulfillmentStatus.PICKED.value, FulfillmentStatus.PACKED.value]
-                ),
-            )
+def _open_fulfillments(tx: Transaction, so: SalesOrderRecord) -> list[tuple[str, str]]:
+    """The order's fulfillments still picked or packed: (number, status), oldest first."""
+    rows = tx.session.execute(
+        select(Fulfillment.number, Fulfillment.status)
+        .where(
+            Fulfillment.sales_order_id == so.id,
+            Fulfillment.status.in_([s.value for s in FULFILLMENT_OPEN]),
         )
+        .order_by(Fulfillment.id)
     )
+    return [(r.number, r.status) for r in rows]
 
 
 @posting("so.close", Permission.SELL)
@@ -381,7 +380,7 @@ def close_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
     waiting = _open_fulfillments(tx, so)
     if waiting:
         raise IllegalTransition(
-            f"cannot close {so.number}: {_picked_words(waiting)}; ship or cancel "
+            f"cannot close {so.number}: {_waiting_words(tx, waiting)}; ship or cancel "
             f"{'it' if len(waiting) == 1 else 'them'} first"
         )
     if so.state in SO_OPEN_DEMAND:
@@ -511,7 +510,7 @@ def update_sales_order(
         waiting = _open_fulfillments(tx, so)
         if waiting:
             raise IllegalTransition(
-                f"cannot change {so.number}: {_picked_words(waiting)}, and a change sends "
+                f"cannot change {so.number}: {_waiting_words(tx, waiting)}, and a change sends "
                 "the order back for approval; ship or put back first"
             )
         close_lines(tx, so)
@@ -726,18 +725,6 @@ _LISTING = Listing(
 SALES_ORDER_SORTS = tuple(_LISTING.sorts)
 
 
-def parse_statuses(status: str | Iterable[str] | None) -> list[str]:
-    out = []
-    for s in [status] if isinstance(status, str) else status or ():
-        try:
-            out.append(SOStatus(s.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown status {s!r}; one of {', '.join(x.value for x in SOStatus)}"
-            ) from None
-    return out
-
-
 @query()
 def list_sales_orders(
     tx: Transaction,
@@ -752,7 +739,7 @@ def list_sales_orders(
 ) -> Page[SalesOrderSummary]:
     """Sales orders by the filters, one page in the order asked. `text` matches the number,
     the customer's name or the customer's PO number."""
-    statuses = parse_statuses(status)
+    statuses = SalesOrder.lifecycle.statuses_named(status)
     day = today or date.today()
     late_expr = and_(_SO.ship_date < day, _SO.status.in_([*_OPEN, SOStatus.PENDING_APPROVAL.value]))
     ready = ready_to_pick_condition()

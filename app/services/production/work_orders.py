@@ -221,18 +221,6 @@ def parse_status(value: object | None, default: str) -> WOStatus:
     return status
 
 
-def parse_statuses(status: str | Iterable[str] | None) -> list[str]:
-    statuses: list[str] = []
-    for s in [status] if isinstance(status, str) else status or ():
-        try:
-            statuses.append(WOStatus(s.strip().lower()).value)
-        except ValueError:
-            raise ValidationError(
-                f"unknown status {s!r}; one of {', '.join(x.value for x in WOStatus)}"
-            ) from None
-    return statuses
-
-
 def parse_components(
     components: Mapping[str, object] | Iterable[tuple[str, object]],
 ) -> list[tuple[str, Decimal]]:
@@ -753,7 +741,7 @@ def list_work_orders(
 ) -> Page[WorkOrderSummary]:
     """Work orders by the filters, one page in the order asked, with the total count. `text`
     matches the number, the item's sku or name, the created-from reference or the memo."""
-    statuses = parse_statuses(status)
+    statuses = WorkOrder.lifecycle.statuses_named(status)
     start, end = parse_due(due_from), parse_due(due_to)
     day = today or date.today()
     late_expr = late_condition(day)
@@ -851,7 +839,7 @@ def count_by_status(tx: Transaction) -> dict[str, int]:
 
 def work_order_statuses() -> list[tuple[str, str]]:
     """Every work order status as (key, label), in life-cycle order (for filters)."""
-    return [(s.value, s.label) for s in WOStatus]
+    return WorkOrder.lifecycle.choices()
 
 
 @query()
