@@ -19,16 +19,16 @@ from app.views.common.table_model import Column, PagedTableModel, qty_column
 from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
 
 SHORTAGE_COLUMNS: list[Column[ShortageLine]] = [
-    Column("Component", lambda r: r.sku, sort="sku", width=150),
-    Column("Name", lambda r: r.name, width=190),
-    Column("At", lambda r: r.location, sort="location", width=70),
-    qty_column("Still needed", lambda r: r.required, width=125),
-    qty_column("Can have", lambda r: r.available, width=100),
-    qty_column("Short", lambda r: r.short, sort="short", width=75),
-    Column("Orders", lambda r: r.work_orders, width=80),
-    qty_column("On order", lambda r: r.on_order, width=100),
-    Column("Next due", lambda r: fmt.day(r.next_due), width=115),
-    qty_column("Still short", lambda r: r.still_short, width=110),
+    Column("Component", lambda r: r.sku, sort="sku", width=140),
+    Column("Name", lambda r: r.name, width=150),
+    Column("At", lambda r: r.location, sort="location", width=50),
+    qty_column("Needed", lambda r: r.required, width=95),
+    qty_column("Can have", lambda r: r.available, width=105),
+    qty_column("Short", lambda r: r.short, sort="short", width=80),
+    Column("Orders", lambda r: r.work_orders, width=85),
+    qty_column("On order", lambda r: r.on_order, width=102),
+    Column("Next due", lambda r: fmt.day(r.next_due), width=110),
+    qty_column("Still short", lambda r: r.still_short, width=112),
 ]
 
 
@@ -86,7 +86,9 @@ class PlanningPage(Page):
             context=ctx,
             autoload=False,
         )
-        self.shortage_table = DataTable(self.shortages, settings_key="shortages", stretch=6)
+        self.shortage_table = DataTable(
+            self.shortages, settings_key="shortages_with_supply", stretch=1
+        )
         self.shortage_table.setObjectName("shortage_table")
         self.shortage_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("stock_item", {"sku": r.sku, "location": r.location})
