@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -26,6 +27,11 @@ from app.views.common.runner import AppContext
 from app.views.main_window import MainWindow
 
 SIZE = (1440, 900)
+# Offscreen, the pictures are taken on a desk screen larger than they are: a window opens
+# fitted to its screen, and offscreen's own screen is 800 x 800.
+DESK_SCREEN = {
+    "screens": [{"name": "desk", "x": 0, "y": 0, "width": 1920, "height": 1200, "logicalDpi": 96}]
+}
 
 
 def settle(ctx: AppContext) -> None:
@@ -48,6 +54,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("XDG_CONFIG_HOME", tmp)  # QSettings of this run only
+        if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+            screen = Path(tmp) / "screen.json"
+            screen.write_text(json.dumps(DESK_SCREEN), encoding="utf-8")
+            os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
         app = make_application(["screenshots"])
         database = Database(f"sqlite:///{Path(tmp) / 'demo.db'}")
         init_database(database, demo=True, actor=Actor("anna", "office"))

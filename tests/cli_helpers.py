@@ -34,7 +34,7 @@ WO_KEYS = ("number", "item", "quantity", "built", "status", "due", "priority", "
 WO_LINE_KEYS = ("quantity_per", "required", "committed", "issued", "backordered")
 VARIANCE_KEYS = ("expected", "actual", "variance", "cost_variance")
 WO_LIST_KEYS = ("number", "item", "quantity", "built", "status", "due")
-SHORTAGE_KEYS = ("required", "available", "short")
+SHORTAGE_KEYS = ("required", "available", "short", "on_order", "still_short")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,8 +243,9 @@ def check_shortages(payload: Any) -> dict[str, Mapping[str, Any]]:
     assert_fields(payload, ("lines",), "shortages")
     out: dict[str, Mapping[str, Any]] = {}
     for row in payload["lines"]:
-        assert_fields(row, ("sku", *SHORTAGE_KEYS), "shortage line")
+        assert_fields(row, ("sku", "next_due", *SHORTAGE_KEYS), "shortage line")
         assert_decimals(row, SHORTAGE_KEYS, f"shortage {row['sku']}")
+        assert row["next_due"] is None or re.fullmatch(r"\d{4}-\d\d-\d\d", row["next_due"]), row
         out[row["sku"]] = row
     return out
 

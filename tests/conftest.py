@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Windows open offscreen on two screens (data/screens.json): a floor PC's 1366 x 768, the
+# primary, and a larger office screen to its right.
+os.environ.setdefault(
+    "QT_QPA_PLATFORM", f"offscreen:configfile={Path(__file__).with_name('data') / 'screens.json'}"
+)
 
 from app.services.check import check_database
 from app.services.engine.database import Database

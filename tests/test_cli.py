@@ -15,6 +15,7 @@ Demo work orders (see app/services/setup.py):
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections.abc import Callable
 from datetime import date
@@ -441,6 +442,46 @@ def test_shortages_show_the_bicycle_example_before_anyone_starts(demo: Shopfloor
     }
     caliper = plant["BRAKE-CALIPER"]
     assert (caliper["required"], caliper["available"]) == ("20", "16")
+
+
+def test_shortages_show_the_supply_on_its_way_and_what_is_still_short(demo: Shopfloor) -> None:
+    everything, text, kits, drivetrains, late_drivetrains, bikes = parallel(
+        [
+            partial(demo.ok, "shortages", "--all"),
+            partial(demo.run, "shortages", "--all", json=False),
+            partial(demo.ok, "wo", "show", "WO-000001"),
+            partial(demo.ok, "wo", "show", "WO-000006"),
+            partial(demo.ok, "wo", "show", "WO-000008"),
+            partial(demo.ok, "wo", "show", BIKES),
+        ]
+    )
+    lines = check_shortages(everything)
+    # A released work order builds 10 brake kits, due before the bicycles: they cover the 6.
+    assert check_work_order(kits)["due"] < check_work_order(bikes)["due"]
+    brake_kits = lines["BRAKE-KIT"]
+    assert (brake_kits["short"], brake_kits["on_order"], brake_kits["still_short"]) == (
+        "6",
+        "10",
+        "0",
+    )
+    assert brake_kits["next_due"] == check_work_order(kits)["due"]
+    # 5 drivetrains are due after the bicycles and only the 3 late ones count.
+    assert check_work_order(drivetrains)["due"] > check_work_order(bikes)["due"]
+    drivetrain = lines["DRIVETRAIN-8S"]
+    assert (drivetrain["short"], drivetrain["on_order"], drivetrain["still_short"]) == (
+        "14",
+        "8",
+        "11",
+    )
+    assert drivetrain["next_due"] == check_work_order(late_drivetrains)["due"]
+    # Nothing is on its way for the calipers.
+    caliper = lines["BRAKE-CALIPER"]
+    assert (caliper["on_order"], caliper["next_due"], caliper["still_short"]) == ("0", None, "4")
+    assert text.returncode == 0, str(text)
+    header, _rule, *rows = text.stdout.splitlines()
+    assert re.split(r"\s{2,}", header)[-3:] == ["on order", "next due", "still short"]
+    kit_row = next(row.split() for row in rows if row.startswith("BRAKE-KIT "))
+    assert kit_row[-3:] == ["10", check_work_order(kits)["due"], "0"]
 
 
 # --- work orders --------------------------------------------------------------------------

@@ -140,8 +140,31 @@ def cmd_shortages(ctx: Context) -> Result:
     else:
         rows = planning.shortages_all(ctx.uow).rows
     text = table(
-        ["sku", "location", "required", "available", "short", "work orders"],
-        [(r.sku, r.location, r.required, r.available, r.short, r.work_orders) for r in rows],
+        [
+            "sku",
+            "location",
+            "required",
+            "available",
+            "short",
+            "work orders",
+            "on order",
+            "next due",
+            "still short",
+        ],
+        [
+            (
+                r.sku,
+                r.location,
+                r.required,
+                r.available,
+                r.short,
+                r.work_orders,
+                r.on_order,
+                r.next_due,
+                r.still_short,
+            )
+            for r in rows
+        ],
     )
     return {"lines": rows}, text
 
@@ -211,7 +234,7 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--short", action="store_true", help="only work orders short of components")
     add_paging(sp, work_orders.WORK_ORDER_SORTS)
 
-    sp = cmd.add("shortages", cmd_shortages, "component shortages")
+    sp = cmd.add("shortages", cmd_shortages, "component shortages and the supply on its way")
     which = sp.add_mutually_exclusive_group(required=True)
     which.add_argument("--wo")
     which.add_argument("--all", action="store_true")

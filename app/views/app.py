@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
@@ -25,6 +25,7 @@ from app.errors import ForeignDatabaseError, SchemaError, ShopfloorError
 from app.services import setup
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor
+from app.views.common.geometry import place_window
 from app.views.common.runner import AppContext
 from app.views.common.status import BASE_POINT_SIZE, MESSAGE_COLOURS, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
@@ -272,7 +273,7 @@ def open_station(ctx: AppContext, *, location: str | None = None, full_screen: b
             window.setGeometry(screen.geometry())
         window.showFullScreen()
     else:
-        window.resize(1600, 1000)
+        place_window(window, QSize(1600, 1000))
         window.show()
     return window
 

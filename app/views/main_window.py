@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,12 +28,16 @@ from PySide6.QtWidgets import (
 
 from app.services import auth
 from app.services.auth import SignedIn
+from app.views.common.geometry import place_window
 from app.views.common.idle import IdleWatch
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, font
 from app.views.common.widgets import MessageBar, button, shortcut
 from app.views.pages import PAGES, PageSpec
+
+GEOMETRY_KEY = "main_window/geometry"
+DEFAULT_SIZE = QSize(1440, 900)  # on a larger screen; a smaller one gets what fits
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +63,7 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: #1F2A30; color: #E8EDF0; border: none; "
             "padding-top: 12px; }"
-            "QListWidget#navigation::item { padding: 12px 16px; }"
+            "QListWidget#navigation::item { padding: 6px 16px; }"
             f"QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}"
         )
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -276,14 +280,14 @@ class MainWindow(QMainWindow):
     # --- settings ------------------------------------------------------------------------
 
     def restore_geometry(self) -> None:
-        state = QSettings().value("main_window/geometry")
-        if isinstance(state, QByteArray | bytes):
-            self.restoreGeometry(QByteArray(state))
-        else:
-            self.resize(1440, 900)
+        """Open as it was left (maximised too), fitted to the screen it opens on; the first
+        time at the default size within the screen."""
+        state = QSettings().value(GEOMETRY_KEY)
+        restored = isinstance(state, QByteArray | bytes) and self.restoreGeometry(QByteArray(state))
+        place_window(self, self.geometry() if restored else DEFAULT_SIZE)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
         if self.station_window is not None:
             self.station_window.close()
         for page in self.pages.values():

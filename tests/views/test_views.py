@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt
 from app.services import admin, inventory, overview
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
+from app.services.production import work_orders
 from app.views.app import StartupDialog, database_state
+from app.views.common.status import SHORT
 from tests.views.conftest import idle
 
 
@@ -48,6 +50,35 @@ def test_the_dashboard_shows_the_overview_and_opens_the_lists(ctx, window, qtbot
     idle(qtbot, ctx)
     planning = window.pages["planning"]
     assert planning.tabs.currentIndex() == 0 and planning.shortages.total == 6
+
+
+def test_the_shortages_show_the_supply_on_its_way(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = window.show_page("planning")
+    idle(qtbot, ctx)
+    model = page.shortages
+    titles = [
+        model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        for i in range(model.columnCount())
+    ]
+    assert titles[-5:] == ["Short", "Orders", "On order", "Next due", "Still short"]
+
+    def shown(sku: str) -> tuple[list[str], object]:
+        row = next(i for i in range(model.rowCount()) if model.row_at(i).sku == sku)
+        cells = [model.data(model.index(row, c)) for c in range(model.columnCount())]
+        return cells[-5:], model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
+
+    kits_due = work_orders.get_work_order(ctx.uow, "WO-000001").due
+    late_due = work_orders.get_work_order(ctx.uow, "WO-000008").due
+    # The released brake kit order is due before the bicycles: the 6 short are covered.
+    kits, covered = shown("BRAKE-KIT")
+    assert kits == ["6", "1", "10", kits_due.isoformat(), "0"]
+    assert covered is None
+    # Only the late drivetrains come in time; the planned ones are due after the bicycles.
+    drivetrains, still_short = shown("DRIVETRAIN-8S")
+    assert drivetrains == ["14", "1", "8", late_due.isoformat(), "11"]
+    assert still_short is not None and still_short.color().name().upper() == SHORT.background
+    # Nothing is on its way for the calipers.
+    assert shown("BRAKE-CALIPER")[0] == ["4", "1", "0", "", "4"]
 
 
 def test_the_creation_queue_is_accepted(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    func,
     literal,
     literal_column,
     select,
@@ -270,12 +271,22 @@ class DemandSource:
 @dataclass(frozen=True)
 class SupplySource:
     """One kind of supply on order (work orders still to build, purchase orders still to
-    receive): `remaining` selects (item_id, location_id, quantity) per pair, quantities in
-    stored integers, for `shopfloor check` to prove the balances' on order against."""
+    receive): `scheduled` selects what each open document still brings and when it is due,
+    (item_id, location_id, due, quantity) with due a date or null and the quantity, above
+    zero, in stored integers. The shortage report nets it by date; its sums per pair are
+    what `shopfloor check` proves the balances' on order against."""
 
     kind: str
     wording: str  # in words, with {} for the quantity: "the active work orders have {} to build"
-    remaining: Select[Any]
+    scheduled: Select[Any]
+
+    @cached_property
+    def remaining(self) -> Select[Any]:
+        """(item_id, location_id, quantity): everything still to come per pair."""
+        rows = self.scheduled.subquery()
+        return select(
+            rows.c.item_id, rows.c.location_id, func.sum(rows.c.quantity).label("quantity")
+        ).group_by(rows.c.item_id, rows.c.location_id)
 
 
 _SOURCES: dict[str, DemandSource] = {}

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 
 from app.errors import NotFound
 from app.models import (
@@ -162,14 +162,14 @@ PURCHASE_ORDER_SUPPLY = register_supply(
     SupplySource(
         kind="purchase_order",
         wording="the open purchase orders have {} to receive",
-        remaining=select(
+        scheduled=select(
             _POL.c.item_id,
             _PO.c.location_id,
-            func.sum(case((_TO_RECEIVE > 0, _TO_RECEIVE), else_=0)).label("quantity"),
+            _PO.c.expected_date.label("due"),
+            _TO_RECEIVE.label("quantity"),
         )
         .join(_PO, _PO.c.id == _POL.c.purchase_order_id)
-        .where(_PO.c.status.in_([s.value for s in PO_OPEN]), ~_PO.c.drop_ship)
-        .group_by(_POL.c.item_id, _PO.c.location_id),
+        .where(_PO.c.status.in_([s.value for s in PO_OPEN]), ~_PO.c.drop_ship, _TO_RECEIVE > 0),
     )
 )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, bindparam, case, func, select, type_coerce
 
 from app.models import (
     ACTIVE,
@@ -24,7 +26,8 @@ from app.models.figures import need_of
 from app.models.quantity import ZERO, Fixed, parse_quantity, round_quantity
 from app.services.catalog.boms import Explosion, explode_item
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.ledger import StockBook
+from app.services.engine.demand import supply_sources
+from app.services.engine.ledger import Pair, StockBook, by_location
 from app.services.engine.lookup import item_by_sku, item_ref_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.permissions import Permission
@@ -49,6 +52,84 @@ class ShortageLine:
     available: Decimal  # committed to the work order(s) + uncommitted on hand
     short: Decimal
     work_orders: int
+    on_order: Decimal  # on its way there: work orders still to build, purchase orders to receive
+    next_due: date | None  # the earliest date any of it is due (None: none of it has one)
+    still_short: Decimal  # short even after the supply due by each order's due date
+
+
+Dated = tuple[date | None, Decimal]  # a quantity and the day it is needed or due (None: no day)
+
+
+def _day_order(entry: Dated) -> tuple[bool, date]:
+    """Earliest first; no date last (as in the commitment ordering)."""
+    return (entry[0] is None, entry[0] or date.min)
+
+
+def still_short(available: Decimal, needs: Iterable[Dated], supply: Iterable[Dated]) -> Decimal:
+    """What the stock and the supply due in time cannot cover. The needs are served earliest
+    due date first (none last), each from the stock and the supply due on or before its day
+    (every dated supply, for a need without a day); supply without a date counts for none.
+    The answer is the largest shortfall on any day: what must still be found for every order
+    to have its components by its due date."""
+    arriving = sorted((day, qty) for day, qty in supply if day is not None)
+    worst = needed = arrived = ZERO
+    came = 0
+    for day, qty in sorted(needs, key=_day_order):
+        needed += qty
+        while came < len(arriving) and (day is None or arriving[came][0] <= day):
+            arrived += arriving[came][1]
+            came += 1
+        worst = max(worst, needed - available - arrived)
+    return worst
+
+
+def _supply_at(tx: Transaction, pairs: Iterable[Pair]) -> dict[Pair, list[Dated]]:
+    """What every kind of open supply still brings to these items and locations, by due date."""
+    found: dict[Pair, list[Dated]] = defaultdict(list)
+    wanted = set(pairs)
+    for source in supply_sources():
+        rows = source.scheduled.subquery()
+        stmt = select(
+            rows.c.item_id,
+            rows.c.location_id,
+            rows.c.due,
+            type_coerce(rows.c.quantity, Fixed).label("quantity"),
+        ).where(
+            rows.c.location_id == bindparam("location"),
+            rows.c.item_id.in_(bindparam("items", expanding=True)),
+        )
+        for location_id, item_ids in by_location(wanted):
+            params = {"location": location_id, "items": item_ids}
+            for r in tx.session.execute(stmt, params):
+                found[(r.item_id, r.location_id)].append((r.due, r.quantity))
+    return found
+
+
+def _shortage(
+    *,
+    sku: str,
+    name: str,
+    location: str,
+    required: Decimal,
+    available: Decimal,
+    work_orders: int,
+    needs: Iterable[Dated],
+    supply: list[Dated],
+) -> ShortageLine:
+    """A component short at a location, with what is on its way there and what is still
+    short after the supply due in time."""
+    return ShortageLine(
+        sku=sku,
+        name=name,
+        location=location,
+        required=required,
+        available=available,
+        short=required - available,
+        work_orders=work_orders,
+        on_order=sum((qty for _day, qty in supply), ZERO),
+        next_due=min((day for day, _qty in supply if day is not None), default=None),
+        still_short=still_short(available, needs, supply),
+    )
 
 
 @dataclass(frozen=True)
@@ -71,24 +152,52 @@ def shortages_for_work_order(tx: Transaction, number: str) -> list[ShortageLine]
     if wo.state not in ACTIVE:
         return []
     bals = StockBook.of(tx).lock(ln.pair for ln in wo.lines)
-    out = []
-    for ln in wo.lines:
-        if ln.need <= 0:
-            continue
-        available = ln.committed + max(ZERO, bals[ln.pair].available)
-        if ln.need > available:
-            out.append(
-                ShortageLine(
-                    sku=ln.component.sku,
-                    name=ln.component.name,
-                    location=wo.location_code,
-                    required=ln.need,
-                    available=available,
-                    short=ln.need - available,
-                    work_orders=1,
-                )
-            )
-    return out
+    can_have = {ln.id: ln.committed + max(ZERO, bals[ln.pair].available) for ln in wo.lines}
+    short = [(ln, can_have[ln.id]) for ln in wo.lines if ln.need > can_have[ln.id]]
+    supply = _supply_at(tx, (ln.pair for ln, _available in short))
+    return [
+        _shortage(
+            sku=ln.component.sku,
+            name=ln.component.name,
+            location=wo.location_code,
+            required=ln.need,
+            available=available,
+            work_orders=1,
+            needs=[(wo.due_date, ln.need)],
+            supply=supply[ln.pair],
+        )
+        for ln, available in short
+    ]
+
+
+_OPEN_NEED = (WorkOrder.status.in_(_ACTIVE), WorkOrderLine.required > WorkOrderLine.issued)
+_NEED = type_coerce(func.sum(need_of(WorkOrderLine.required, WorkOrderLine.issued)), Fixed)
+
+# What the active work orders still need of some components at one location, per due date.
+_NEEDS_BY_DAY = (
+    select(
+        WorkOrderLine.component_id.label("item_id"),
+        WorkOrder.due_date,
+        _NEED.label("need"),
+    )
+    .join(WorkOrder, WorkOrder.id == WorkOrderLine.work_order_id)
+    .where(
+        *_OPEN_NEED,
+        WorkOrder.location_id == bindparam("location"),
+        WorkOrderLine.component_id.in_(bindparam("items", expanding=True)),
+    )
+    .group_by(WorkOrderLine.component_id, WorkOrder.due_date)
+)
+
+
+def _needs_at(tx: Transaction, pairs: Iterable[Pair]) -> dict[Pair, list[Dated]]:
+    """What the active work orders still need of these items at these locations, by due date."""
+    found: dict[Pair, list[Dated]] = defaultdict(list)
+    for location_id, item_ids in by_location(pairs):
+        params = {"location": location_id, "items": item_ids}
+        for r in tx.session.execute(_NEEDS_BY_DAY, params):
+            found[(r.item_id, location_id)].append((r.due_date, r.need))
+    return found
 
 
 def _shortage_rows() -> Any:
@@ -99,12 +208,12 @@ def _shortage_rows() -> Any:
         select(
             wol.component_id.label("item_id"),
             WorkOrder.location_id.label("location_id"),
-            type_coerce(func.sum(need_of(wol.required, wol.issued)), Fixed).label("need"),
+            _NEED.label("need"),
             type_coerce(func.sum(wol.committed), Fixed).label("committed"),
             func.count(func.distinct(WorkOrder.id)).label("orders"),
         )
         .join(WorkOrder, WorkOrder.id == wol.work_order_id)
-        .where(WorkOrder.status.in_(_ACTIVE), wol.required > wol.issued)
+        .where(*_OPEN_NEED)
         .group_by(wol.component_id, WorkOrder.location_id)
         .subquery()
     )
@@ -119,6 +228,8 @@ def _shortage_rows() -> Any:
     short: ColumnElement[Decimal] = type_coerce(demand.c.need - available, Fixed)
     stmt = (
         select(
+            demand.c.item_id,
+            demand.c.location_id,
             Item.sku,
             Item.name,
             Location.code,
@@ -149,26 +260,31 @@ _SHORTAGES = Listing(
 
 
 def shortage_page(tx: Transaction, page: PageRequest | None = None) -> Page[ShortageLine]:
-    return _SHORTAGES.fetch(
-        tx.session,
-        _STMT,
-        page or PageRequest(limit=None),
-        lambda r: ShortageLine(
+    """One page of the shortages, each with the supply on its way (read for that page only)."""
+    found = _SHORTAGES.fetch(tx.session, _STMT, page or PageRequest(limit=None), lambda r: r)
+    pairs = [(r.item_id, r.location_id) for r in found.rows]
+    needs, supply = _needs_at(tx, pairs), _supply_at(tx, pairs)
+    lines = [
+        _shortage(
             sku=r.sku,
             name=r.name,
             location=r.code,
             required=r.need,
             available=r.available,
-            short=r.short,
             work_orders=r.orders,
-        ),
-    )
+            needs=needs[(r.item_id, r.location_id)],
+            supply=supply[(r.item_id, r.location_id)],
+        )
+        for r in found.rows
+    ]
+    return replace(found, rows=lines)
 
 
 @query()
 def shortages_all(tx: Transaction, page: PageRequest | None = None) -> Page[ShortageLine]:
     """Every component the active work orders together still need beyond what they have
-    committed plus what is uncommitted, per location."""
+    committed plus what is uncommitted, per location, with what is on its way and what is
+    still short after the supply due in time."""
     return shortage_page(tx, page)
 
 

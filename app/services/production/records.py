@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from app.errors import NotFound
 from app.models import (
@@ -131,13 +131,12 @@ WORK_ORDER_SUPPLY = register_supply(
     SupplySource(
         kind="work_order",
         wording="the active work orders have {} to build",
-        remaining=select(
+        scheduled=select(
             _WO.c.item_id,
             _WO.c.location_id,
-            func.sum(case((_TO_BUILD > 0, _TO_BUILD), else_=0)).label("quantity"),
-        )
-        .where(_WO.c.status.in_([s.value for s in ACTIVE]))
-        .group_by(_WO.c.item_id, _WO.c.location_id),
+            _WO.c.due_date.label("due"),
+            _TO_BUILD.label("quantity"),
+        ).where(_WO.c.status.in_([s.value for s in ACTIVE]), _TO_BUILD > 0),
     )
 )
 

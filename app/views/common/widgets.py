@@ -192,10 +192,16 @@ class DataTable(QTableView):
                 self.setItemDelegateForColumn(n, self._chips)
             if col.width:
                 self.setColumnWidth(n, col.width)
+        self._stretch: int | None = None  # a stretched column kept at least `_least` wide
+        self._least = 0
         if fill:  # share the width out: no sideways scrolling in a small panel
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         elif stretch is not None:
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+            self._least = model.columns[stretch].width or 0
+            if self._least:
+                self._stretch = stretch
+                header.sectionResized.connect(lambda n, _old, _new: self._keep_readable(n))
         else:
             header.setStretchLastSection(True)
         if isinstance(model, PagedTableModel):
@@ -211,6 +217,29 @@ class DataTable(QTableView):
         self.doubleClicked.connect(lambda index: self._activate(index.row()))
         if not fill:
             self.restore_widths()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._keep_readable(None)
+
+    def _keep_readable(self, resized: int | None) -> None:
+        """The stretched column takes what the others leave, but never less than its own
+        width: on a small screen the table scrolls sideways instead of squeezing it away."""
+        n = self._stretch
+        if n is None or resized == n:
+            return
+        header = self.horizontalHeader()
+        others = sum(
+            header.sectionSize(i)
+            for i in range(header.count())
+            if i != n and not header.isSectionHidden(i)
+        )
+        squeezed = self.viewport().width() - others < self._least
+        mode = QHeaderView.ResizeMode.Interactive if squeezed else QHeaderView.ResizeMode.Stretch
+        if header.sectionResizeMode(n) != mode:
+            header.setSectionResizeMode(n, mode)
+            if squeezed:
+                header.resizeSection(n, self._least)
 
     def _show_sort(self) -> None:
         """Show the order the rows are in (the service names its default on the first
@@ -282,9 +311,9 @@ class DataTable(QTableView):
 
 
 def fitted_table(model: RowTableModel, name: str, stretch: int) -> DataTable:
-    """A short table named `name` (its widths remembered under that name too), its columns
-    fitted to their text and column `stretch` taking the rest."""
-    table = DataTable(model, settings_key=name, stretch=stretch)
+    """A short table named `name`, its columns fitted to their text and column `stretch`
+    taking the rest, however little that is."""
+    table = DataTable(model, fill=True)
     table.setObjectName(name)
     fit_columns(table, stretch)
     return table
@@ -302,7 +331,7 @@ class FigureCard(QFrame):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(112)
+        self.setMinimumHeight(96)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 12)
         self.value = QLabel("-")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -115,16 +116,16 @@ class ItemStockPage(Page):
         self.labels_button = button("Print item &labels…", self.print_labels, name="item_labels")
         self.item_name = caption_label()
         self.item_name.setWordWrap(False)
+        # A long name is cut short rather than widening the page past a small screen.
+        self.item_name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addLayout(
             hbox(
                 back,
                 self.heading,
                 self.item_name,
-                None,
                 QLabel("Location"),
                 self.where,
                 self.adjust_button,
-                self.reverse_button,
             )
         )
 
@@ -169,7 +170,7 @@ class ItemStockPage(Page):
                 self.labels_button,
             )
         )
-        split.addWidget(section("Ledger, newest first", self.ledger_table))
+        split.addWidget(section("Ledger, newest first", self.ledger_table, self.reverse_button))
         split.setSizes([260, 420])
         layout.addWidget(split, 1)
         self.dialog: Any = None

@@ -36,8 +36,8 @@ def row_style(row: StockPosition) -> Chip | None:
 
 
 COLUMNS: list[Column[StockPosition]] = [
-    Column("Item", lambda r: r.sku, sort="sku", width=170),
-    Column("Name", lambda r: r.name, sort="name", width=260),
+    Column("Item", lambda r: r.sku, sort="sku", width=160),
+    Column("Name", lambda r: r.name, sort="name", width=230),
     Column("Unit", lambda r: r.uom, width=60),
     qty_column("On hand", lambda r: r.on_hand, sort="on_hand", width=115),
     qty_column("Committed", lambda r: r.committed, sort="committed", width=120),

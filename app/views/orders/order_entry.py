@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -33,6 +33,7 @@ from app.services.orders.partners import CustomerInfo
 from app.services.orders.queries import LineAvailability
 from app.services.orders.sales import LineEntry, SalesOrderInfo, SalesOrderLineInfo
 from app.views.common import format as fmt
+from app.views.common.geometry import size_dialog
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, MUTED, SHORT, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
@@ -262,7 +263,7 @@ class SalesOrderDialog(QDialog):
         heading = f"Change {info.number}" if info is not None else "New sales order"
         self.setWindowTitle(heading)
         self.setModal(True)
-        self.resize(1240, 780)
+        size_dialog(self, QSize(1240, 780))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 20)
         outer.setSpacing(12)

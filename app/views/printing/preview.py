@@ -30,6 +30,7 @@ from app.errors import ShopfloorError
 from app.services import documents
 from app.services.documents import PrintSettings, RenderedDocument
 from app.services.engine.uow import UnitOfWork
+from app.views.common.geometry import size_dialog
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, shortcut, title_label
@@ -204,7 +205,7 @@ class PrintPreviewDialog(QDialog):
         self.rendered = rendered
         self.setObjectName("print_preview")
         self.setWindowTitle(f"Preview — {rendered.title}")
-        self.resize(1080, 900)
+        size_dialog(self, QSize(1080, 900))
         self.pages = PdfPages(rendered.pdf)
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)  # kept: the dialog uses it
         self.printer.setDocName(rendered.title)

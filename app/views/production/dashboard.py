@@ -158,7 +158,7 @@ class DashboardPage(Page):
         view = QChartView(chart)
         view.setObjectName("completed_chart")
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(230)
+        view.setMinimumHeight(140)
         return view
 
     # --- data ----------------------------------------------------------------------------

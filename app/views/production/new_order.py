@@ -3,7 +3,7 @@ the BOM explosion and the shortage check are shown before anything is saved."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -25,6 +25,7 @@ from app.services.production import planning, work_orders
 from app.services.production.planning import PreviewLine, ShortagePreview
 from app.services.production.work_orders import WorkOrderInfo, work_order_statuses
 from app.views.common import format as fmt
+from app.views.common.geometry import size_dialog
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MESSAGE_COLOURS, OK, SHORT, chip_style, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
@@ -56,7 +57,7 @@ class NewWorkOrderDialog(QDialog):
         self.setObjectName("new_work_order_dialog")
         self.setWindowTitle("New work order")
         self.setModal(True)
-        self.resize(1340, 840)
+        size_dialog(self, QSize(1340, 840))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 20)
         outer.setSpacing(12)

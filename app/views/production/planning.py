@@ -14,19 +14,29 @@ from app.services.production.work_orders import WORK_ORDER
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import SHORT
+from app.views.common.status import SHORT, Chip
 from app.views.common.table_model import Column, PagedTableModel, qty_column
 from app.views.common.widgets import DataTable, button, caption_label, hbox, title_label
 
 SHORTAGE_COLUMNS: list[Column[ShortageLine]] = [
-    Column("Component", lambda r: r.sku, sort="sku", width=170),
-    Column("Name", lambda r: r.name, width=240),
-    Column("At", lambda r: r.location, sort="location", width=90),
-    qty_column("Still needed", lambda r: r.required, width=130),
-    qty_column("Can have", lambda r: r.available, width=120),
-    qty_column("Short", lambda r: r.short, sort="short", width=100),
-    Column("Work orders", lambda r: r.work_orders),
+    Column("Component", lambda r: r.sku, sort="sku", width=140),
+    Column("Name", lambda r: r.name, width=150),
+    Column("At", lambda r: r.location, sort="location", width=50),
+    qty_column("Needed", lambda r: r.required, width=95),
+    qty_column("Can have", lambda r: r.available, width=105),
+    qty_column("Short", lambda r: r.short, sort="short", width=80),
+    Column("Orders", lambda r: r.work_orders, width=85),
+    qty_column("On order", lambda r: r.on_order, width=102),
+    Column("Next due", lambda r: fmt.day(r.next_due), width=110),
+    qty_column("Still short", lambda r: r.still_short, width=112),
 ]
+
+
+def _still_short(row: ShortageLine) -> Chip | None:
+    """Orange while the supply due in time does not cover it."""
+    return SHORT if row.still_short > 0 else None
+
+
 QUEUE_COLUMNS: list[Column[Suggestion]] = [
     Column("Assembly", lambda r: r.sku, sort="sku", width=170),
     Column("Name", lambda r: r.name, width=240),
@@ -61,7 +71,9 @@ class PlanningPage(Page):
         short_layout.addWidget(
             caption_label(
                 "Every component the active work orders (planned ones too) still need beyond what "
-                "is committed to them plus what is uncommitted at their location."
+                "is committed to them plus what is uncommitted at their location; on order is "
+                "what open work orders and purchase orders bring there, and still short what "
+                "the supply due by each order's due date does not cover."
             )
         )
         self.shortages = PagedTableModel(
@@ -70,11 +82,13 @@ class PlanningPage(Page):
             self,
             sort="short",
             descending=True,
-            row_style=lambda _r: SHORT,
+            row_style=_still_short,
             context=ctx,
             autoload=False,
         )
-        self.shortage_table = DataTable(self.shortages, settings_key="shortages", stretch=6)
+        self.shortage_table = DataTable(
+            self.shortages, settings_key="shortages_with_supply", stretch=1
+        )
         self.shortage_table.setObjectName("shortage_table")
         self.shortage_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit("stock_item", {"sku": r.sku, "location": r.location})
