@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 
 from app import __version__
@@ -25,7 +25,6 @@ from app.errors import ForeignDatabaseError, SchemaError, ShopfloorError
 from app.services import setup
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor
-from app.views.common.geometry import place_window
 from app.views.common.runner import AppContext
 from app.views.common.status import BASE_POINT_SIZE, MESSAGE_COLOURS, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
@@ -262,22 +261,6 @@ def run_main_window(
     return int(code)
 
 
-def open_station(ctx: AppContext, *, location: str | None = None, full_screen: bool = True):  # type: ignore[no-untyped-def]
-    """The scan station over `ctx`, shown (full screen on a floor PC)."""
-    from app.views.station import StationWindow
-
-    window = StationWindow(ctx, location=location)
-    if full_screen:
-        screen = QGuiApplication.primaryScreen()
-        if screen is not None:  # without a window manager full screen alone does not resize
-            window.setGeometry(screen.geometry())
-        window.showFullScreen()
-    else:
-        place_window(window, QSize(1600, 1000))
-        window.show()
-    return window
-
-
 def run_station(
     database: Database,
     *,
@@ -293,6 +276,8 @@ def run_station(
     if not ready:
         print(f"shopfloor: {note}", file=sys.stderr)
         return 2
+    from app.views.station.launch import open_station
+
     ctx = AppContext(database, Actor.current(user))
     window = open_station(ctx, location=location, full_screen=full_screen)
     code = app.exec()

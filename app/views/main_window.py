@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
     def open_station(self) -> None:
         """F9: the scan station beside the window, over the same database and user; a
         second F9 brings it to the front."""
-        from app.views.app import open_station
+        from app.views.station.launch import open_station
 
         if self.station_window is not None and self.station_window.isVisible():
             self.station_window.raise_()

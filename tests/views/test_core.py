@@ -141,3 +141,40 @@ def test_the_paged_model_inserts_pages_without_the_off_by_one(ctx: AppContext, q
     idle(qtbot, ctx)
     assert calls[-1] == PageRequest(offset=0, limit=200, sort="n", descending=True)
     assert model.row_at(0) == Row(449) and model.rowCount() == 200
+
+
+def test_a_page_reads_once_after_its_own_posting_and_once_after_news(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The work order page's own release (and a dialog's build) reach it once, through
+    `posted`; the hub's echo of them is ignored; another view's posting is news, read once."""
+    page = window.show_page("work_order", number="WO-000005")  # planned bicycles
+    idle(qtbot, ctx)
+    reads: list[str] = []
+    read = page.refresh
+
+    def counted() -> None:
+        reads.append(page.number)
+        read()
+
+    page.refresh = counted
+    page.act("release")
+    idle(qtbot, ctx)
+    assert page.view.info.status == "released"
+    assert reads == ["WO-000005"]
+
+    reads.clear()
+    other = QWidget()
+    run_op(other, work_orders.cancel_work_order, "WO-000005").run()
+    idle(qtbot, ctx)
+    assert reads == ["WO-000005"]
+    assert page.view.info.status == "cancelled"
+
+
+def test_a_job_without_a_database_runs_in_the_background(ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.common.runner import run_job
+
+    seen: list[tuple[str, bool]] = []
+    run_job(
+        None, lambda text: (text.upper(), QThread.currentThread().isMainThread()), "pdf"
+    ).success(seen.append).run()
+    idle(qtbot, ctx)
+    assert seen == [("PDF", False)]

@@ -139,6 +139,9 @@ class PreferencesPage(Page):
     def user_changed(self) -> None:
         self.stale = True
 
+    def posted(self, changes: Changes) -> None:
+        """A preference this page saved is shown from the posting's result already."""
+
     def save(self, key: str, value: str) -> None:
         if self.values.get(key) == value:
             return

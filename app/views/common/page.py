@@ -39,10 +39,12 @@ FILTER_PAUSE_MS = 250
 class Page(QWidget):
     """A view shown in the main window's stack.
 
-    Override `refresh()` (read what the page shows, through `run_op`), `affected_by(changes)`
-    (whether a posting's changes concern the page) and, for a page others open with a target
-    (a work order number, a filter), `open_target(**target)`. A page that is hidden when its
-    data changes refreshes the next time it is shown."""
+    Override `refresh()` (read what the page shows, through `run_op`: one service read),
+    `affected_by(changes)` (whether a posting's changes concern the page) and, for a page
+    others open with a target (a work order number, a filter), `open_target(**target)`. A
+    page that is hidden when its data changes refreshes the next time it is shown. The
+    page's own postings (its operations', and its dialogs') reach it once, through
+    `posted(changes)` after their `success`, not also as news from the hub."""
 
     title = ""
 
@@ -80,7 +82,18 @@ class Page(QWidget):
         else:
             self.stale = True
 
+    def posted(self, changes: Changes) -> None:
+        """One of this page's own postings is written: read again what it changed (a page
+        whose `success` already shows the posting's result overrides this)."""
+        self._take(changes)
+
     def _changes_arrived(self, changes: Changes) -> None:
+        origin = self.ctx.hub.origin
+        if origin is not None and origin.owner() is self:
+            return  # the echo of our own posting: `posted` follows
+        self._take(changes)
+
+    def _take(self, changes: Changes) -> None:
         if not self.affected_by(changes):
             return
         if self.isVisible():

@@ -11,7 +11,12 @@ runs in the context's thread pool, and its plain-dataclass result comes back to 
 the GUI thread. A refusal (`ShopfloorError`) goes, in words, to the window's message line, or
 to `failure` when one is given; anything unexpected opens an error window with the details.
 An operation still running after half a second shows the progress label in the status bar.
-The posting's `Changes` reach every view through `AppContext.hub.changed` first.
+`run_job` runs work that needs no database (printing, saving a file) the same way.
+
+The posting's `Changes` reach every other view through `AppContext.hub.changed`; the page
+that made the posting (the operation's parent, or the page a dialog of it belongs to) ignores
+that echo and gets the changes once, after `success`, through its `posted(changes)`: one
+read after its own posting, not two.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from app.services.auth import SignedIn
 from app.services.engine.database import Database
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Actor, UnitOfWork
-from app.views.common.hub import ChangeHub
+from app.views.common.hub import ChangeHub, running
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -163,14 +168,16 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, call: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, call: Callable[[], Any], relay: _Relay, operation: Op[Any]) -> None:
         super().__init__()
         self.call = call
         self.relay = relay
+        self.operation = operation
 
     def run(self) -> None:
         try:
-            result = self.call()
+            with running(self.operation):
+                result = self.call()
         except BaseException as exc:  # handed to the GUI thread, never lost in the worker
             self.relay.finished.emit(None, exc, traceback.format_exc())
         else:
@@ -187,8 +194,12 @@ class Op(Generic[R]):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         context: AppContext | None = None,
+        *,
+        database: bool = True,
     ) -> None:
         self.parent = parent
+        self.database = database
+        self.own_changes: list[Any] = []  # what its postings changed (filled by the hub)
         self.context = context or AppContext.current()
         self.fn = fn
         self.args = args
@@ -232,8 +243,21 @@ class Op(Generic[R]):
         timer.timeout.connect(lambda: ctx._show_busy(self))
         timer.start(PROGRESS_AFTER_MS)
         fn, args, kwargs = self.fn, self.args, self.kwargs
-        ctx.pool.start(_Job(lambda: fn(uow, *args, **kwargs), relay))
+        if self.database:
+            ctx.pool.start(_Job(lambda: fn(uow, *args, **kwargs), relay, self))
+        else:
+            ctx.pool.start(_Job(lambda: fn(*args, **kwargs), relay, self))
         return self
+
+    def owner(self) -> Any:
+        """The page this operation works for: its parent, or the first of the parent's
+        ancestors that takes its own postings (a dialog's page)."""
+        widget = self.parent
+        while widget is not None and shiboken6.isValid(widget):
+            if callable(getattr(widget, "posted", None)):
+                return widget
+            widget = widget.parentWidget()
+        return None
 
     def _alive(self) -> bool:
         return self.parent is None or shiboken6.isValid(self.parent)
@@ -250,6 +274,10 @@ class Op(Generic[R]):
                     self.context.show_message(text, "success")
                 if self._success is not None:
                     self._success(result)
+                owner = self.owner() if self.own_changes else None
+                if owner is not None:
+                    for changes in self.own_changes:
+                        owner.posted(changes)
             elif isinstance(error, ShopfloorError):
                 if self._failure is not None:
                     self._failure(error)
@@ -271,6 +299,12 @@ def run_op(parent: QWidget | None, fn: Callable[..., R], *args: Any, **kwargs: A
     """An operation calling `fn(uow, *args, **kwargs)` in the background for the signed-in
     user; chain `.success()`, `.failure()`, `.progress()`, `.done()`, then `.run()`."""
     return Op(parent, fn, args, kwargs)
+
+
+def run_job(parent: QWidget | None, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Op[R]:
+    """An operation calling `fn(*args, **kwargs)` in the background, with no database (a PDF
+    sent to a printer, a file saved); chained like `run_op`."""
+    return Op(parent, fn, args, kwargs, database=False)
 
 
 def show_unexpected(parent: QWidget | None, error: BaseException, details: str) -> QMessageBox:

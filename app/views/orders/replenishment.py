@@ -111,7 +111,7 @@ class ReplenishmentPage(Page):
     def accept_every(self) -> None:
         run_op(self, purchasing.accept_replenishment).progress("Ordering…").done(
             accepted_words
-        ).success(lambda _r: self.refresh()).run()
+        ).run()
 
     def accept_one(self) -> None:
         row = self.table.current_row()
@@ -120,4 +120,4 @@ class ReplenishmentPage(Page):
             return
         run_op(self, purchasing.accept_replenishment, [row.sku]).progress("Ordering…").done(
             accepted_words
-        ).success(lambda _r: self.refresh()).run()
+        ).run()

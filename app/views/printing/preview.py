@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 from app.errors import ShopfloorError
 from app.services import documents
 from app.services.documents import PrintSettings, RenderedDocument
-from app.services.engine.uow import UnitOfWork
 from app.views.common.geometry import size_dialog
-from app.views.common.runner import AppContext, run_op
+from app.views.common.runner import AppContext, run_job, run_op
 from app.views.common.status import MESSAGE_COLOURS, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, shortcut, title_label
 
@@ -81,9 +80,9 @@ class PdfPages:
         self.buffer.close()
 
 
-def print_pdf(uow: UnitOfWork | None, pdf: bytes, printer: QPrinter) -> int:
+def print_pdf(pdf: bytes, printer: QPrinter) -> int:
     """Every page of `pdf` onto `printer` (as set up by the print dialog), each scaled to
-    the printable area; returns the pages printed. Runs in a worker (`run_op`)."""
+    the printable area; returns the pages printed. Runs in a worker (`run_job`)."""
     pages = PdfPages(pdf)
     try:
         first, last = 1, pages.count
@@ -116,7 +115,7 @@ def print_pdf(uow: UnitOfWork | None, pdf: bytes, printer: QPrinter) -> int:
         pages.close()
 
 
-def save_pdf(uow: UnitOfWork | None, pdf: bytes, path: str) -> str:
+def save_pdf(pdf: bytes, path: str) -> str:
     """Write the document's PDF, exactly as made, to `path`."""
     try:
         Path(path).write_bytes(pdf)
@@ -357,7 +356,7 @@ class PrintPreviewDialog(QDialog):
         where = self.printer.printerName() or self.printer.outputFileName() or "the printer"
         if self.printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
             where = self.printer.outputFileName() or "a PDF file"
-        run_op(self, print_pdf, self.rendered.pdf, self.printer).progress(
+        run_job(self, print_pdf, self.rendered.pdf, self.printer).progress(
             f"Printing {self.rendered.title}…"
         ).success(
             lambda n: self._done(
@@ -395,7 +394,7 @@ class PrintPreviewDialog(QDialog):
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
         self._busy(True)
-        run_op(self, save_pdf, self.rendered.pdf, path).progress("Saving…").success(
+        run_job(self, save_pdf, self.rendered.pdf, path).progress("Saving…").success(
             lambda p: self._done(f"Saved {self.rendered.title} as {p}")
         ).failure(self._refused).run()
 

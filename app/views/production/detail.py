@@ -262,9 +262,7 @@ class WorkOrderPage(DocumentPage):
         if action == "release":
             run_op(self, work_orders.release_work_order, number).progress(
                 f"Releasing {number}…"
-            ).done(lambda info: f"Released {info.number}: " + committed_words(info)).success(
-                self._posted
-            ).run()
+            ).done(lambda info: f"Released {info.number}: " + committed_words(info)).run()
         elif action == "issue":
             self._dialog(IssueDialog(self.ctx, self.view.info, self))
         elif action in ("complete", "build"):
@@ -300,9 +298,6 @@ class WorkOrderPage(DocumentPage):
 
         if self.number:
             self.dialog = ask_finished_goods_labels(self, self.ctx, self.number)
-
-    def _posted(self, info: WorkOrderInfo) -> None:
-        self.refresh()
 
 
 def committed_words(info: WorkOrderInfo) -> str:

@@ -78,9 +78,10 @@ def _run(tmp: Path) -> str:
     from app.services.engine.uow import Actor, UnitOfWork
     from app.services.production import work_orders
     from app.services.setup import init_database
-    from app.views.app import make_application, open_main_window, open_station
+    from app.views.app import make_application, open_main_window
     from app.views.common.format import qty
     from app.views.common.runner import AppContext
+    from app.views.station.launch import open_station
 
     qInstallMessageHandler(_quiet_qt)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
