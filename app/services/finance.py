@@ -561,3 +561,27 @@ def count_unreviewed(tx: Transaction) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class FinanceSide:
+    """The finance screen's side panels, in one read: drop-ship lines and what is ready to
+    invoice."""
+
+    drop_ship: list[DropShipLine]
+    invoice: list[InvoiceReady]
+
+
+@query(Permission.READ)
+def finance_side(
+    tx: Transaction,
+    *,
+    moment: str | None = None,
+    reviewed: bool | None = None,
+    reference: str | None = None,
+) -> FinanceSide:
+    """Under the same filters as the list of events."""
+    return FinanceSide(
+        drop_ship_lines.within(tx, moment=moment, reviewed=reviewed, reference=reference),
+        invoice_ready.within(tx, moment=moment, reviewed=reviewed, reference=reference),
+    )

@@ -481,3 +481,26 @@ def ledger_history(
     if location:
         conditions.append(LedgerEntry.location_id == location_ref(tx.session, location).id)
     return ledger_page(tx, *conditions, page=page)
+
+
+@dataclass(frozen=True)
+class ItemStock:
+    """What the item stock screen shows, in one read: the item at one location (the default
+    one unless named), who holds its committed stock there, and the locations to choose."""
+
+    position: StockPosition
+    holders: list[Holder]
+    locations: list[str]
+
+
+@query()
+def item_stock(tx: Transaction, sku: str, location: str | None = None) -> ItemStock:
+    from app.services.catalog import items
+
+    known = items.list_locations.within(tx)
+    code = location or next((loc.code for loc in known if loc.is_default), None)
+    return ItemStock(
+        stock_position.within(tx, sku, code),
+        commitment_holders.within(tx, sku, code),
+        [loc.code for loc in known],
+    )

@@ -3,7 +3,6 @@ its revisions (and which is active), and where an item is used."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -21,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import NotFound, ShopfloorError
-from app.services.catalog import boms, items
-from app.services.catalog.boms import BomInfo, Explosion, WhereUsedRow
-from app.services.catalog.items import ItemDetail, ItemInfo
+from app.errors import ShopfloorError
+from app.services.catalog import boms, items, screens
+from app.services.catalog.boms import BomInfo, WhereUsedRow
+from app.services.catalog.items import ItemInfo
+from app.services.catalog.screens import CatalogItem
 from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
@@ -75,31 +75,6 @@ WHERE_USED_COLUMNS: list[Column[WhereUsedRow]] = [
     Column("Through", lambda r: r.component, width=170),
     qty_column("Per", lambda r: r.quantity_per),
 ]
-
-
-@dataclass(frozen=True)
-class CatalogItem:
-    detail: ItemDetail
-    revisions: list[BomInfo]
-    explosion: Explosion | None
-    where_used: list[WhereUsedRow]
-
-
-def read_catalog_item(uow: UnitOfWork, sku: str) -> CatalogItem:
-    detail = items.show_item(uow, sku)
-    has_bom = detail.item.type in ("assembly", "kit")
-    explosion = None
-    if detail.bom is not None:
-        try:
-            explosion = boms.explode(uow, sku, "1")
-        except NotFound:
-            explosion = None
-    return CatalogItem(
-        detail,
-        boms.list_revisions(uow, sku) if has_bom else [],
-        explosion,
-        boms.where_used(uow, sku),
-    )
 
 
 class ItemsPage(ListPage):
@@ -202,7 +177,7 @@ class ItemsPage(ListPage):
 
     def show_item(self, sku: str) -> None:
         self.sku = sku
-        run_op(self, read_catalog_item, sku).success(self._show).run()
+        run_op(self, screens.catalog_item, sku).success(self._show).run()
 
     def _show(self, data: CatalogItem) -> None:
         self.data = data

@@ -4,7 +4,6 @@ reversal."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -20,11 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import inventory
-from app.services.catalog import items
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import UnitOfWork
-from app.services.inventory import Holder, LedgerRow, StockPosition
+from app.services.inventory import Holder, ItemStock, LedgerRow
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog
 from app.views.common.page import Page
@@ -68,24 +66,6 @@ LEDGER_COLUMNS: list[Column[LedgerRow]] = [
     Column("Event", lambda r: r.event_id, width=70),
     Column("Memo", lambda r: r.memo or ""),
 ]
-
-
-@dataclass(frozen=True)
-class ItemStock:
-    position: StockPosition
-    holders: list[Holder]
-    locations: list[str]
-
-
-def read_item_stock(uow: UnitOfWork, sku: str, location: str | None) -> ItemStock:
-    """The item at one location (the default one unless named)."""
-    known = items.list_locations(uow)
-    code = location or next((loc.code for loc in known if loc.is_default), None)
-    return ItemStock(
-        inventory.stock_position(uow, sku, code),
-        inventory.commitment_holders(uow, sku, code),
-        [loc.code for loc in known],
-    )
 
 
 class ItemStockPage(Page):
@@ -193,7 +173,7 @@ class ItemStockPage(Page):
     def refresh(self) -> None:
         if not self.sku:
             return
-        run_op(self, read_item_stock, self.sku, self.location).success(self.show_stock).run()
+        run_op(self, inventory.item_stock, self.sku, self.location).success(self.show_stock).run()
         self.ledger.reload()
 
     def affected_by(self, changes: Changes) -> bool:

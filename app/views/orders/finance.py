@@ -4,7 +4,6 @@ with their lines, drop-ship lines as one line with both sources, what is ready t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -24,7 +23,13 @@ from app.services.engine import changes as kinds
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import UnitOfWork
-from app.services.finance import DropShipLine, FinanceEventInfo, FinanceLineInfo, InvoiceReady
+from app.services.finance import (
+    DropShipLine,
+    FinanceEventInfo,
+    FinanceLineInfo,
+    FinanceSide,
+    InvoiceReady,
+)
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
@@ -100,16 +105,6 @@ INVOICE_COLUMNS: list[Column[InvoiceReady]] = [
     money_column("To bill", lambda r: r.amount),
     Column("Events", lambda r: ", ".join(str(e) for e in r.events)),
 ]
-
-
-@dataclass(frozen=True)
-class Side:
-    drop_ship: list[DropShipLine]
-    invoice: list[InvoiceReady]
-
-
-def read_side(uow: UnitOfWork) -> Side:
-    return Side(finance.drop_ship_lines(uow), finance.invoice_ready(uow))
 
 
 def export_events(uow: UnitOfWork, path: str, filters: dict[str, Any]) -> int:
@@ -241,6 +236,7 @@ class FinancePage(Page):
         self.filters = self.current_filters()
         self.stale = False
         self.events.reload()
+        self._read_side()
 
     def refresh(self) -> None:
         wanted = self.current_filters()
@@ -249,9 +245,13 @@ class FinancePage(Page):
             self.events.reload()
         else:
             self.events.refresh()
-        run_op(self, read_side).success(self._side).run()
+        self._read_side()
 
-    def _side(self, side: Side) -> None:
+    def _read_side(self) -> None:
+        """The drop-ship and ready-to-invoice panels, under the list's filters."""
+        run_op(self, finance.finance_side, **self.filters).success(self._side).run()
+
+    def _side(self, side: FinanceSide) -> None:
         self.drop_ship.set_rows(side.drop_ship)
         self.invoice.set_rows(side.invoice)
         self.tabs.setTabText(1, f"Drop-ship lines ({len(side.drop_ship)})")

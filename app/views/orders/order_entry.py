@@ -5,7 +5,6 @@ every value when the order is saved and refuses in words."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ShopfloorError
-from app.services.catalog import items
-from app.services.engine.uow import UnitOfWork
-from app.services.orders import partners, queries, sales
+from app.services.orders import queries, sales, screens
 from app.services.orders.partners import CustomerInfo
 from app.services.orders.queries import LineAvailability
 from app.services.orders.sales import LineEntry, SalesOrderInfo, SalesOrderLineInfo
+from app.services.orders.screens import EntryChoices
 from app.views.common import format as fmt
 from app.views.common.geometry import size_dialog
 from app.views.common.runner import AppContext, run_op
@@ -69,24 +67,6 @@ NEW_STATUSES = [
     ("pending_approval", "Pending approval"),
     ("pending_fulfillment", "Pending fulfillment (approved)"),
 ]
-
-
-@dataclass(frozen=True)
-class EntryChoices:
-    customers: list[CustomerInfo]
-    skus: list[str]
-    locations: list[str]
-    default_location: str | None
-
-
-def entry_choices(uow: UnitOfWork) -> EntryChoices:
-    known = items.list_locations(uow)
-    return EntryChoices(
-        [c for c in partners.list_customers(uow).rows if c.active],
-        [i.sku for i in items.list_items(uow, active=True).rows],
-        [loc.code for loc in known],
-        next((loc.code for loc in known if loc.is_default), None),
-    )
 
 
 def _figure(name: str) -> QLabel:
@@ -381,7 +361,7 @@ class SalesOrderDialog(QDialog):
         self.customer.textChanged.connect(lambda _t: self._customer_typed())
         self.location.currentIndexChanged.connect(lambda _i: self._location_changed())
         self.choices: EntryChoices | None = None
-        run_op(self, entry_choices).success(self._fill).run()
+        run_op(self, screens.order_entry_choices).success(self._fill).run()
 
     def _heading_row(self) -> QWidget:
         row = QWidget()

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.engine.changes import Changes
-from app.services.engine.uow import UnitOfWork
 from app.services.inventory import LedgerRow
-from app.services.production import planning, work_orders
+from app.services.production import screens, work_orders
 from app.services.production.planning import ShortageLine
+from app.services.production.screens import WorkOrderView
 from app.services.production.work_orders import (
     WORK_ORDER,
     VarianceInfo,
@@ -57,22 +57,6 @@ class LineRow:
 
     line: WorkOrderLineInfo
     short: ShortageLine | None
-
-
-@dataclass(frozen=True)
-class WorkOrderView:
-    info: WorkOrderInfo
-    shortages: list[ShortageLine]
-    postings: list[LedgerRow]
-
-
-def read_work_order(uow: UnitOfWork, number: str) -> WorkOrderView:
-    info = work_orders.get_work_order(uow, number)
-    return WorkOrderView(
-        info,
-        planning.shortages_for_work_order(uow, info.number),
-        work_orders.work_order_postings(uow, info.number).rows,
-    )
 
 
 LINE_COLUMNS: list[Column[LineRow]] = [
@@ -203,7 +187,7 @@ class WorkOrderPage(DocumentPage):
     def refresh(self) -> None:
         if not self.number:
             return
-        run_op(self, read_work_order, self.number).success(self.show_view).run()
+        run_op(self, screens.work_order_view, self.number).success(self.show_view).run()
 
     def affected_by(self, changes: Changes) -> bool:
         if not self.number:

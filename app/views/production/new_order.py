@@ -19,10 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ShopfloorError
-from app.services.catalog import items
-from app.services.engine.uow import UnitOfWork
-from app.services.production import planning, work_orders
+from app.services.production import planning, screens, work_orders
 from app.services.production.planning import PreviewLine, ShortagePreview
+from app.services.production.screens import NewWorkOrderChoices
 from app.services.production.work_orders import WorkOrderInfo, work_order_statuses
 from app.views.common import format as fmt
 from app.views.common.geometry import size_dialog
@@ -40,12 +39,6 @@ PREVIEW_COLUMNS: list[Column[PreviewLine]] = [
     qty_column("Available", lambda r: r.available, width=115),
     qty_column("Short", lambda r: r.short if r.short else None, width=90),
 ]
-
-
-def choices(uow: UnitOfWork) -> tuple[list[str], list[str]]:
-    """Assemblies to build and locations to build at."""
-    assemblies = items.list_items(uow, item_type="assembly", active=True).rows
-    return [a.sku for a in assemblies], [loc.code for loc in items.list_locations(uow)]
 
 
 class NewWorkOrderDialog(QDialog):
@@ -159,13 +152,12 @@ class NewWorkOrderDialog(QDialog):
             edit.editingFinished.connect(self.check)
         self.location.currentIndexChanged.connect(lambda _i: self._timer.start())
         self._asked: tuple[str, str, str] | None = None
-        run_op(self, choices).success(self._fill).run()
+        run_op(self, screens.new_work_order_choices).success(self._fill).run()
 
-    def _fill(self, found: tuple[list[str], list[str]]) -> None:
-        skus, locations = found
-        self.skus.setStringList(skus)
+    def _fill(self, found: NewWorkOrderChoices) -> None:
+        self.skus.setStringList(found.assemblies)
         self.location.clear()
-        for code in locations:
+        for code in found.locations:
             self.location.addItem(code, code)
 
     def wanted(self) -> tuple[str, str, str]:
