@@ -3,8 +3,8 @@ kind of document registers its reasons (transfers, counts, returns ...) without 
 the ledger. Both columns grow to 32 characters; `shopfloor check` proves every row's code is
 registered. The ledger's append-only triggers are lifted for the SQLite copy and put back.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
