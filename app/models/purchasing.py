@@ -109,9 +109,11 @@ class PurchaseOrder(PurchaseOrderRules, Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     order_date: Mapped[date] = mapped_column(Date)
     expected_date: Mapped[date | None] = mapped_column(Date)
-    # A drop-ship order is created from a sales order and carries its customer's PO number.
+    # A drop-ship order is created from a sales order and carries its customer's PO number
+    # (an order bought for stock has none; its memo is only a note).
     drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
     sales_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    customer_po: Mapped[str | None] = mapped_column(String(64), index=True)
     memo: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))

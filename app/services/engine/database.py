@@ -30,7 +30,7 @@ SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
 # The migrations this program ships, oldest first; the last is the schema it works on. Kept
 # here so that opening a database reads one row instead of loading Alembic and its scripts;
 # a test proves the list matches the migration scripts.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 

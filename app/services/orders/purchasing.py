@@ -75,6 +75,7 @@ def _new_order(
     memo: str | None,
     drop_ship: bool = False,
     sales_order_id: int | None = None,
+    customer_po: str | None = None,
 ) -> PurchaseOrder:
     po = PurchaseOrder(
         number=next_number(tx, "purchase_order"),
@@ -85,6 +86,7 @@ def _new_order(
         expected_date=expected,
         drop_ship=drop_ship,
         sales_order_id=sales_order_id,
+        customer_po=customer_po,
         memo=memo,
         created_by=tx.actor.user,
     )
@@ -97,7 +99,7 @@ def create_drop_ship_orders(
     tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
 ) -> list[str]:
     """One purchase order per preferred vendor for the drop-ship lines of an approved order,
-    created from it, carrying the customer's PO number as its memo."""
+    created from it, carrying the customer's PO number."""
     by_vendor: dict[int, list[OrderLine]] = defaultdict(list)
     vendors = dict(
         tx.session.execute(
@@ -122,9 +124,10 @@ def create_drop_ship_orders(
             vendor,
             so.location_id,
             expected=so.ship_date,
-            memo=so.customer_po,
+            memo=None,
             drop_ship=True,
             sales_order_id=so.id,
+            customer_po=so.customer_po,
         )
         tx.session.flush()
         for n, ln in enumerate(group, start=1):
@@ -361,7 +364,15 @@ def receive_purchase_order(
     vendor = tx.session.get(Vendor, po.vendor_id)
     assert vendor is not None
     FinanceBook.of(tx).tell(
-        Told(Moment.RECEIVED, "receipt", receipt.number, po.number, po.memo, vendor.name, told)
+        Told(
+            Moment.RECEIVED,
+            "receipt",
+            receipt.number,
+            po.number,
+            po.customer_po,
+            vendor.name,
+            told,
+        )
     )
     tx.set_document(receipt.number)
     tx.changed.add(changes.RECEIPT, receipt.number)
@@ -557,7 +568,7 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo
         vendor=vendor.name,
         drop_ship=po.drop_ship,
         created_from=so_number,
-        customer_po=po.memo if po.drop_ship else None,
+        customer_po=po.customer_po,
         location=location.code,
         order_date=po.order_date,
         expected_date=po.expected_date,
@@ -637,7 +648,9 @@ def list_purchase_orders(
         conditions.append(PurchaseOrder.status.in_([s.value for s in PO_OPEN]))
     if vendor and vendor.strip():
         conditions.append(Vendor.name == " ".join(vendor.split()))
-    conditions += text_search(text, PurchaseOrder.number, PurchaseOrder.memo, Vendor.name)
+    conditions += text_search(
+        text, PurchaseOrder.number, PurchaseOrder.customer_po, PurchaseOrder.memo, Vendor.name
+    )
     return _LISTING.fetch(
         tx.session,
         stmt.where(*conditions),

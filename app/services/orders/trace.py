@@ -84,7 +84,9 @@ def trace(tx: Transaction, reference: str) -> Trace:
         s.scalars(select(WorkOrder.id).where(by(WorkOrder.number, WorkOrder.customer_po)))
     )
     found.purchases |= set(
-        s.scalars(select(PurchaseOrder.id).where(by(PurchaseOrder.number, PurchaseOrder.memo)))
+        s.scalars(
+            select(PurchaseOrder.id).where(by(PurchaseOrder.number, PurchaseOrder.customer_po))
+        )
     )
     if number:
         found.receipts |= set(s.scalars(select(Receipt.id).where(Receipt.number == number)))
@@ -210,7 +212,7 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
                 po.number,
                 po.status,
                 origin.number if origin else None,
-                po.memo if po.drop_ship else None,
+                po.customer_po,
                 [r.number for r in receipts if r.purchase_order_id == po.id],
             )
         )

@@ -1,0 +1,38 @@
+"""A purchase order carries its customer's PO number in a column of its own: a drop-ship
+order's, copied from its sales order, where 0004 kept it in the memo; an order bought for
+stock has none, and its memo is only a note.
+
+Existing drop-ship orders get the customer's PO their memo held. The receipts' finance
+events, which were told an ordinary order's memo as the customer's PO, are told the order's
+customer PO instead (none).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-08
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("purchase_order") as batch:
+        batch.add_column(sa.Column("customer_po", sa.String(length=64), nullable=True))
+        batch.create_index(batch.f("ix_purchase_order_customer_po"), ["customer_po"], unique=False)
+    op.execute("UPDATE purchase_order SET customer_po = memo WHERE drop_ship")
+    op.execute(
+        "UPDATE finance_event SET customer_po = (SELECT purchase_order.customer_po FROM "
+        "purchase_order WHERE purchase_order.number = finance_event.created_from) "
+        "WHERE document_kind = 'receipt'"
+    )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Shopfloor databases are upgraded only; restore the backup copy")

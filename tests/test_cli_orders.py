@@ -1,0 +1,68 @@
+"""The order side of the `shopfloor` command line as a new user meets it, run as a real
+subprocess on a private copy of the demo plant.
+
+Demo orders (see app/services/setup.py): SO-000001 (Harbor Cycles, customer PO 72622) has a
+drop-ship line of 2 RACK-REAR on PO-000001 from Carrier Racks Inc.; PO-000002 buys from Velo
+Parts GmbH and is partly received.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli_helpers import Run, Shopfloor, copy_database
+
+HARBOR_ORDER = "SO-000001"
+HARBOR_PO = "72622"
+RACKS = "PO-000001"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    home = tmp_path_factory.mktemp("demo-template")
+    path = home / "demo.db"
+    return path, Shopfloor(home, path).run("init", "--demo")
+
+
+@pytest.fixture
+def demo(demo_template: tuple[Path, Run], tmp_path: Path) -> Shopfloor:
+    """A private copy of the demo plant."""
+    path, init = demo_template
+    assert init.returncode == 0, str(init)
+    return Shopfloor(tmp_path, copy_database(path, tmp_path / "shopfloor.db"))
+
+
+def events(sf: Shopfloor, ref: str) -> list[dict[str, Any]]:
+    """The finance events `finance --ref` lists, reviewed or not."""
+    rows: list[dict[str, Any]] = sf.ok("finance", "--all", "--ref", ref)["events"]
+    return rows
+
+
+# --- a memo is not a customer's PO --------------------------------------------------------
+
+
+def test_a_receipt_tells_finance_no_customer_po_when_its_order_has_none(demo: Shopfloor) -> None:
+    po = demo.ok(
+        "po", "create", "--vendor", "Velo Parts GmbH", "--line", "LOCK-U:10", "--memo", "restock"
+    )
+    number = po["number"]
+    assert (po["memo"], po["customer_po"]) == ("restock", None)
+    receipt = demo.ok("po", "receive", number)
+    assert events(demo, "restock") == []
+    (event,) = events(demo, receipt["number"])
+    assert (event["moment"], event["created_from"], event["customer_po"]) == (
+        "received",
+        number,
+        None,
+    )
+    assert demo.ok("po", "show", number)["customer_po"] is None
+    assert demo.ok("trace", "restock")["records"] == []
+    # A drop-ship order carries its customer's PO, and trace still finds it by it.
+    racks = demo.ok("po", "show", RACKS)
+    assert (racks["customer_po"], racks["created_from"]) == (HARBOR_PO, HARBOR_ORDER)
+    traced = {(r["kind"], r["number"]) for r in demo.ok("trace", HARBOR_PO)["records"]}
+    assert ("purchase_order", RACKS) in traced
+    assert demo.ok("po", "list", "--search", HARBOR_PO)["purchase_orders"][0]["number"] == RACKS
