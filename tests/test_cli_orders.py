@@ -8,12 +8,13 @@ Parts GmbH and is partly received.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cli_helpers import Run, Shopfloor, copy_database
+from tests.cli_helpers import Run, Shopfloor, copy_database, snapshot
 
 HARBOR_ORDER = "SO-000001"
 HARBOR_PO = "72622"
@@ -66,3 +67,51 @@ def test_a_receipt_tells_finance_no_customer_po_when_its_order_has_none(demo: Sh
     traced = {(r["kind"], r["number"]) for r in demo.ok("trace", HARBOR_PO)["records"]}
     assert ("purchase_order", RACKS) in traced
     assert demo.ok("po", "list", "--search", HARBOR_PO)["purchase_orders"][0]["number"] == RACKS
+
+
+# --- what a drop-ship line may take is the customer side's rule -----------------------------
+
+
+def rack_line(sf: Shopfloor) -> dict[str, Any]:
+    so = sf.ok("so", "show", HARBOR_ORDER)
+    line: dict[str, Any] = next(ln for ln in so["lines"] if ln["sku"] == "RACK-REAR")
+    return line
+
+
+def test_a_vendor_shipping_more_than_the_customer_ordered_follows_the_fulfillment_overage(
+    demo: Shopfloor,
+) -> None:
+    """Receipts may run over, fulfillments may not: the customer's line takes no more than
+    it ordered, whatever the vendor's side allows."""
+    demo.ok("prefs", "set", "allow_overage_on_item_receipts", "true")
+    demo.ok("po", "mark-shipped", RACKS, "--line", "RACK-REAR=1")
+    before = snapshot(demo.db_path)
+    reason = demo.refused(
+        "po", "mark-shipped", RACKS, "--line", "RACK-REAR=2", code="overage_not_allowed"
+    )
+    assert HARBOR_ORDER in reason and "1 still to ship" in reason
+    assert "overage on item fulfillments is not allowed" in reason
+    assert snapshot(demo.db_path) == before
+    assert (rack_line(demo)["fulfilled"], rack_line(demo)["quantity"]) == ("1", "2")
+    assert (
+        sum(
+            Decimal(r["quantity"])
+            for r in demo.ok("finance")["invoice_ready"]
+            if r["sku"] == "RACK-REAR"
+        )
+        == 1
+    )
+    shipped = demo.ok("po", "mark-shipped", RACKS, "--line", "RACK-REAR=1")
+    assert shipped["lines"][0]["received"] == "2"
+    assert rack_line(demo)["fulfilled"] == "2"
+
+
+def test_with_both_overages_allowed_the_vendor_may_ship_more(demo: Shopfloor) -> None:
+    demo.ok("prefs", "set", "allow_overage_on_item_fulfillments", "true")
+    reason = demo.refused(
+        "po", "mark-shipped", RACKS, "--line", "RACK-REAR=3", code="overage_not_allowed"
+    )
+    assert "overage on item receipts is not allowed" in reason
+    demo.ok("prefs", "set", "allow_overage_on_item_receipts", "true")
+    demo.ok("po", "mark-shipped", RACKS, "--line", "RACK-REAR=3")
+    assert rack_line(demo)["fulfilled"] == "3"

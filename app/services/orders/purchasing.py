@@ -51,7 +51,7 @@ from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
-from app.services.orders.fulfillment import FulfillmentBook
+from app.services.orders.fulfillment import FulfillmentBook, overage
 from app.services.orders.partners import vendor_by_name
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
 
@@ -411,6 +411,7 @@ def mark_drop_ship_shipped(
         so_line = by_id[line.sales_order_line_id] if line.sales_order_line_id else None
         if so_line is None:
             raise IllegalTransition(f"{po.number} line {line.line_no} has no sales order line")
+        overage(tx, so, so_line, qty, verb="ship")
         line.received += qty
         so_line.consumed += qty
         shipped.append((so_line, qty))
