@@ -115,3 +115,37 @@ def test_with_both_overages_allowed_the_vendor_may_ship_more(demo: Shopfloor) ->
     demo.ok("prefs", "set", "allow_overage_on_item_receipts", "true")
     demo.ok("po", "mark-shipped", RACKS, "--line", "RACK-REAR=3")
     assert rack_line(demo)["fulfilled"] == "3"
+
+
+# --- a cancelled special order frees its line -----------------------------------------------
+
+
+def test_cancelling_a_special_order_makes_its_line_an_ordinary_stock_line(
+    demo: Shopfloor,
+) -> None:
+    """BIKE-CITY-L has no stock. Its line built to order waits for its own work order only;
+    once that is cancelled, the line ships from stock like any other and commits."""
+    demo.ok("prefs", "set", "perform_item_commitment_after_transaction_entry", "false")
+    so = demo.ok("so", "create", "--customer", "Lakeside Bikes", "--line", "BIKE-CITY-L:1:build")
+    number = so["number"]
+    ((line),) = so["lines"]
+    (wo,) = so["work_orders"]
+    assert (line["path"], line["created"]) == ("build", [wo])
+    reason = demo.refused("so", "edit", number, "--line", "1=2")
+    assert "has its own work order" in reason
+    demo.ok("wo", "cancel", wo)
+    ((line),) = demo.ok("so", "show", number)["lines"]
+    assert (line["path"], line["created"], line["backordered"]) == ("stock", [wo], "1")
+    demo.ok("adjust", "BIKE-CITY-L", "3")
+    demo.ok("commit")
+    ((line),) = demo.ok("so", "show", number)["lines"]
+    assert (line["committed"], line["backordered"]) == ("1", "0")
+    picked = demo.ok("fulfill", number)
+    assert [(ln["sku"], ln["quantity"]) for ln in picked["lines"]] == [("BIKE-CITY-L", "1")]
+    # An ordinary line: it changes on the order, and commits what is free at once.
+    demo.ok("fulfillment", "cancel", picked["number"])
+    ((line),) = demo.ok("so", "edit", number, "--line", "1=2")["lines"]
+    assert (line["quantity"], line["committed"]) == ("2", "2")
+    traced = {r["number"] for r in demo.ok("trace", number)["records"]}
+    assert {number, wo} <= traced
+    demo.ok("check")

@@ -5,7 +5,8 @@ tests/data/schema-0001-demo.db is the demo plant as the first release (schema 00
 tests/data/schema-0004-demo.db is the demo plant as schema 0004 wrote it, after a new user
 bought LOCK-U for stock with the memo "restock" and received it (PO-000003, IR-000002), and
 entered SO-000005 (customer PO LB-4600) with a line built to order whose work order,
-WO-000010, was then cancelled.
+WO-000010, was then cancelled, and SO-000006 (customer PO HC-4700) with one built on
+WO-000011.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import text
 
 from app.services import finance
 from app.services.check import check_database
+from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
@@ -227,5 +229,23 @@ def test_purchase_orders_of_schema_0004_carry_the_customer_po_their_memo_meant(
     assert [r.number for r in trace.trace(uow, "restock").records] == []
     traced = {r.number: r.customer_po for r in trace.trace(uow, "72622").records}
     assert traced["PO-000001"] == "72622"
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stock(
+    plant_0004: Database,
+) -> None:
+    """SO-000005's line waited for WO-000010, cancelled: after the upgrade it is a stock line
+    that commits and is picked like any other."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    (line,) = sales.get_sales_order(uow, "SO-000005").lines
+    assert (line.path, line.created, line.committed) == ("stock", ["WO-000010"], 0)
+    commitment.rerun(uow)
+    assert sales.get_sales_order(uow, "SO-000005").lines[0].committed == 1
+    picked = fulfillment.fulfill(uow, "SO-000005")
+    assert [(ln.sku, ln.quantity) for ln in picked.lines] == [("WHEEL-R-700", 1)]
+    (live,) = sales.get_sales_order(uow, "SO-000006").lines  # its work order is not cancelled
+    assert (live.path, live.created) == ("build", ["WO-000011"])
     report = check_database(uow)
     assert report.ok, report.problems

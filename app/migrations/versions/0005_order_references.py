@@ -6,6 +6,9 @@ Existing drop-ship orders get the customer's PO their memo held. The receipts' f
 events, which were told an ordinary order's memo as the customer's PO, are told the order's
 customer PO instead (none).
 
+A sales order line built to order whose work order was cancelled ships from stock: it no
+longer waits for a build that will never come.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-08
@@ -31,6 +34,12 @@ def upgrade() -> None:
         "UPDATE finance_event SET customer_po = (SELECT purchase_order.customer_po FROM "
         "purchase_order WHERE purchase_order.number = finance_event.created_from) "
         "WHERE document_kind = 'receipt'"
+    )
+    op.execute(
+        "UPDATE sales_order_line SET path = 'stock' WHERE path = 'build' "
+        "AND id IN (SELECT sales_order_line_id FROM work_order WHERE status = 'cancelled') "
+        "AND id NOT IN (SELECT sales_order_line_id FROM work_order "
+        "WHERE status <> 'cancelled' AND sales_order_line_id IS NOT NULL)"
     )
 
 

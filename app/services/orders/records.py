@@ -153,6 +153,7 @@ SALES_ORDER_DEMAND = register_source(
         ),
         line_order=(_SOL.c.line_no, _SOL.c.member_no),
         pegged=_SOL.c.path == LinePath.BUILD.value,
+        unpegged=(_SOL.c.path, LinePath.STOCK.value),
     )
 )
 

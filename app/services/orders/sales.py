@@ -237,7 +237,7 @@ def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
             created_from=so.number,
             memo=f"for {so.customer}, {so.number} line {ln.label}",
             bom=bom,
-            for_line=(ln.id, so.customer_po),
+            for_line=(ln.id, ln.label, so.customer_po),
         )
         created.append(wo.number)
     have_po = _existing_purchase_lines(tx, [ln.id for ln in drop])
@@ -485,7 +485,7 @@ def update_sales_order(
     for line, _qty in resized:
         if line.member_no:
             raise ValidationError(f"line {line.label} is a kit member; change the kit's line")
-        if line.id in spawned:
+        if line.id in spawned and line.path in (LinePath.BUILD.value, LinePath.DROP_SHIP.value):
             raise ValidationError(
                 f"line {line.label} has its own work order or purchase order; change that"
             )

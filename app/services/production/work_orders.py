@@ -123,6 +123,7 @@ class WorkOrderInfo:
     priority: int
     location: str
     created_from: str | None  # the sales order number of a special order
+    sales_order_line: str | None  # the line of that order a special order builds for
     customer_po: str | None  # the customer's PO number of that sales order
     bom_revision: str
     memo: str | None
@@ -292,7 +293,7 @@ def create_in_transaction(
     created_from: str | None = None,
     memo: str | None = None,
     bom: BomForOrder | None = None,
-    for_line: tuple[int, str | None] | None = None,  # (sales order line id, customer's PO)
+    for_line: tuple[int, str, str | None] | None = None,  # SO line id, its number, customer PO
 ) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     bom = bom or active_bom(tx, item)
@@ -329,7 +330,8 @@ def create_in_transaction(
             created_by=tx.actor.user,
             created_from=parse_text(created_from, field="created from", max_length=64) or None,
             sales_order_line_id=for_line[0] if for_line else None,
-            customer_po=for_line[1] if for_line else None,
+            sales_order_line=for_line[1] if for_line else None,
+            customer_po=for_line[2] if for_line else None,
             memo=parse_text(memo, field="memo", max_length=200) or None,
             released_at=now if released else None,
             closed_at=None,
@@ -401,7 +403,8 @@ def release_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
 
 @posting("wo.cancel", Permission.PLAN)
 def cancel_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
-    """Cancel before any stock has moved; what was committed is released."""
+    """Cancel before any stock has moved; what was committed is released. A special order's
+    sales order line no longer waits for it: it ships from stock like any other line."""
     wo = _load(tx, number)
     wo.require(WOAction.CANCEL)
     if wo.built > 0 or any(ln.issued > 0 for ln in wo.lines):
@@ -411,6 +414,8 @@ def cancel_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
     StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
     wo.move_to(WOStatus.CANCELLED)
     wo.closed_at = utcnow()
+    if wo.sales_order_line_id is not None:
+        commitment.unpeg(tx, "sales_order", wo.sales_order_line_id)
     return work_order_info(wo)
 
 
