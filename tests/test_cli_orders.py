@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_helpers import Run, Shopfloor, copy_database, snapshot
+from tests.cli_helpers import Run, Shopfloor, copy_database, snapshot, write_csv
 
 HARBOR_ORDER = "SO-000001"
 HARBOR_PO = "72622"
@@ -149,3 +149,29 @@ def test_cancelling_a_special_order_makes_its_line_an_ordinary_stock_line(
     traced = {r["number"] for r in demo.ok("trace", number)["records"]}
     assert {number, wo} <= traced
     demo.ok("check")
+
+
+# --- an orders file imported twice --------------------------------------------------------
+
+
+def test_an_orders_file_imported_twice_makes_each_order_once(
+    demo: Shopfloor, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "orders.csv",
+        "order_ref,customer,customer_po,sku,quantity,path,rate",
+        "EDI-555,Harbor Cycles,HC-555,HELMET-M,1,,42",
+        "EDI-555,Harbor Cycles,HC-555,RACK-REAR,1,drop_ship,39",
+    )
+    assert demo.ok("import", "orders", str(path))["created"] == 1
+    before = snapshot(demo.db_path)
+    reason = demo.refused("import", "orders", str(path), code="import_rejected")
+    assert snapshot(demo.db_path) == before
+    (order,) = demo.ok("so", "list", "--search", "HC-555")["sales_orders"]
+    assert reason == (
+        f"orders.csv: nothing imported, 2 bad rows: row 2: order EDI-555 is already imported "
+        f"as {order['number']}; row 3: order EDI-555 is already imported as {order['number']}"
+    )
+    assert len(demo.ok("po", "list", "--search", "HC-555")["purchase_orders"]) == 1
+    assert demo.ok("so", "list", "--search", "EDI-555")["sales_orders"] == [order]
+    assert demo.ok("so", "show", order["number"])["order_ref"] == "EDI-555"

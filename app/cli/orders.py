@@ -76,6 +76,7 @@ def so_text(info: sales.SalesOrderInfo) -> str:
     head = (
         f"{info.number}  {info.customer}  [{info.status_label}]"
         + (f"  customer PO {info.customer_po}" if info.customer_po else "")
+        + (f"  imported as {info.order_ref}" if info.order_ref else "")
         + f"\nordered {info.order_date}, ship {cell(info.ship_date) or '-'}, priority "
         f"{info.priority}, location {info.location}, total {fmt(info.total)}"
     )
@@ -576,7 +577,7 @@ def register(cmd: Commands) -> None:
     sp = cmd.add("list", cmd_so_list, "list sales orders", g)
     sp.add_argument("--status", help="one status, or several separated by commas")
     sp.add_argument("--customer")
-    sp.add_argument("--search", help="number, customer or customer PO contains this")
+    sp.add_argument("--search", help="number, customer, customer PO or import ref contains this")
     sp.add_argument("--ready-to-pick", dest="ready_to_pick", action="store_true")
     sp.add_argument("--late", action="store_true")
     add_paging(sp, sales.SALES_ORDER_SORTS)

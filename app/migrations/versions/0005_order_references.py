@@ -9,6 +9,10 @@ customer PO instead (none).
 A sales order line built to order whose work order was cancelled ships from stock: it no
 longer waits for a build that will never come.
 
+A sales order keeps the reference it was imported under (the import's order_ref), unique
+among the orders that are not cancelled, so that a file imported twice is refused. Orders
+imported before have none: their reference was only written into the memo, in words.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-08
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+ORDER_REF_HELD = "order_ref IS NOT NULL AND status <> 'cancelled'"
 
 revision = "0005"
 down_revision = "0004"
@@ -29,6 +35,15 @@ def upgrade() -> None:
     with op.batch_alter_table("purchase_order") as batch:
         batch.add_column(sa.Column("customer_po", sa.String(length=64), nullable=True))
         batch.create_index(batch.f("ix_purchase_order_customer_po"), ["customer_po"], unique=False)
+    with op.batch_alter_table("sales_order") as batch:
+        batch.add_column(sa.Column("order_ref", sa.String(length=64), nullable=True))
+        batch.create_index(
+            "uq_sales_order_order_ref",
+            ["order_ref"],
+            unique=True,
+            sqlite_where=sa.text(ORDER_REF_HELD),
+            postgresql_where=sa.text(ORDER_REF_HELD),
+        )
     op.execute("UPDATE purchase_order SET customer_po = memo WHERE drop_ship")
     op.execute(
         "UPDATE finance_event SET customer_po = (SELECT purchase_order.customer_po FROM "

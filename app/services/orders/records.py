@@ -189,6 +189,7 @@ class SalesOrderRecord(SalesOrderRules):
     customer_id: int
     customer: str
     customer_po: str | None
+    order_ref: str | None  # the reference it was imported under
     order_date: date
     ship_date: date | None
     priority: int

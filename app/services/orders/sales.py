@@ -72,6 +72,7 @@ from app.services.production.work_orders import (
 )
 
 CUSTOMER_PO_LENGTH = 64
+ORDER_REF_LENGTH = 64
 MEMO_LENGTH = 200
 
 
@@ -260,6 +261,28 @@ def _approve(tx: Transaction, so: SalesOrderRecord) -> None:
 # --- use cases ------------------------------------------------------------------------------
 
 
+def imported_orders(tx: Transaction, references: Iterable[str]) -> dict[str, str]:
+    """The orders already imported under these references, by reference: every order but a
+    cancelled one holds its reference, so a file imported twice makes no order twice."""
+    wanted = sorted({ref for ref in references if ref})
+    if not wanted:
+        return {}
+    rows = tx.session.execute(
+        select(SalesOrder.order_ref, SalesOrder.number).where(
+            SalesOrder.order_ref.in_(wanted), SalesOrder.status != SOStatus.CANCELLED.value
+        )
+    )
+    return {ref: number for ref, number in rows if ref is not None}
+
+
+def already_imported(reference: str, number: str) -> str:
+    return f"order {reference} is already imported as {number}"
+
+
+def parse_order_ref(value: object) -> str | None:
+    return parse_text(value, field="order_ref", max_length=ORDER_REF_LENGTH) or None
+
+
 def parse_status(value: str | None, default: str) -> SOStatus:
     text = default if value is None or not value.strip() else value.strip().lower()
     try:
@@ -286,9 +309,16 @@ def create_sales_order(
     location: str | None = None,
     memo: str | None = None,
     status: str | None = None,
+    order_ref: str | None = None,
 ) -> SalesOrderInfo:
     """Enter a sales order; in pending fulfillment (the default status preference) it is
-    approved at once."""
+    approved at once. An imported order keeps its reference (`order_ref`), which no other
+    order may hold."""
+    reference = parse_order_ref(order_ref)
+    if reference is not None:
+        taken = imported_orders(tx, [reference])
+        if taken:
+            raise ValidationError(already_imported(reference, taken[reference]))
     cust = customer_ref(tx, customer)
     if not cust.active:
         raise ValidationError(f"customer {cust.name!r} is inactive")
@@ -305,6 +335,7 @@ def create_sales_order(
             customer=cust.name,
             customer_po=parse_text(customer_po, field="customer PO", max_length=CUSTOMER_PO_LENGTH)
             or None,
+            order_ref=reference,
             order_date=parse_date(order_date, field="order date") or date.today(),
             ship_date=parse_date(ship_date, field="ship date"),
             priority=prio,
@@ -571,6 +602,7 @@ class SalesOrderInfo:
     status_label: str
     customer: str
     customer_po: str | None
+    order_ref: str | None  # the reference it was imported under
     order_date: date
     ship_date: date | None
     priority: int
@@ -654,6 +686,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
         status_label=so.state.label,
         customer=so.customer,
         customer_po=so.customer_po,
+        order_ref=so.order_ref,
         order_date=so.order_date,
         ship_date=so.ship_date,
         priority=so.priority,
@@ -750,7 +783,7 @@ def list_sales_orders(
     page: PageRequest | None = None,
 ) -> Page[SalesOrderSummary]:
     """Sales orders by the filters, one page in the order asked. `text` matches the number,
-    the customer's name or the customer's PO number."""
+    the customer's name, the customer's PO number or the reference it was imported under."""
     statuses = parse_statuses(status)
     day = today or date.today()
     late_expr = and_(_SO.ship_date < day, _SO.status.in_([*_OPEN, SOStatus.PENDING_APPROVAL.value]))
@@ -776,7 +809,7 @@ def list_sales_orders(
         conditions.append(_SO.status.in_(statuses))
     if customer and customer.strip():
         conditions.append(Customer.name == " ".join(customer.split()))
-    conditions += text_search(text, _SO.number, Customer.name, _SO.customer_po)
+    conditions += text_search(text, _SO.number, Customer.name, _SO.customer_po, _SO.order_ref)
     if ready_to_pick:
         conditions.append(ready)
     if late:
