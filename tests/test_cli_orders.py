@@ -175,3 +175,42 @@ def test_an_orders_file_imported_twice_makes_each_order_once(
     assert len(demo.ok("po", "list", "--search", "HC-555")["purchase_orders"]) == 1
     assert demo.ok("so", "list", "--search", "EDI-555")["sales_orders"] == [order]
     assert demo.ok("so", "show", order["number"])["order_ref"] == "EDI-555"
+
+
+# --- a work order created from a sales order ------------------------------------------------
+
+
+def test_a_work_order_is_created_only_from_a_sales_order_that_exists_and_is_linked_to_it(
+    demo: Shopfloor,
+) -> None:
+    before = snapshot(demo.db_path)
+    reason = demo.refused(
+        "wo",
+        "create",
+        "--item",
+        "WHEEL-R-700",
+        "--qty",
+        "2",
+        "--created-from",
+        "SO-999999",
+        code="not_found",
+    )
+    assert reason == "unknown sales order 'SO-999999'"
+    assert snapshot(demo.db_path) == before
+    wo = demo.ok(
+        "wo", "create", "--item", "WHEEL-R-700", "--qty", "2", "--created-from", " so-000001"
+    )
+    assert (wo["created_from"], wo["customer_po"]) == (HARBOR_ORDER, HARBOR_PO)
+    number = wo["number"]
+    from_order = {(r["kind"], r["number"]): r for r in demo.ok("trace", HARBOR_ORDER)["records"]}
+    assert from_order[("work_order", number)]["created_from"] == HARBOR_ORDER
+    assert number in from_order[("sales_order", HARBOR_ORDER)]["spawned"]
+    from_work_order = {(r["kind"], r["number"]) for r in demo.ok("trace", number)["records"]}
+    assert ("sales_order", HARBOR_ORDER) in from_work_order
+    assert ("work_order", number) in {
+        (r["kind"], r["number"]) for r in demo.ok("trace", HARBOR_PO)["records"]
+    }
+    order = demo.ok("so", "show", HARBOR_ORDER)
+    assert number in order["work_orders"]
+    assert all(number not in ln["created"] for ln in order["lines"])  # made for no line
+    assert "created from SO-000001" in demo.run("wo", "show", number, json=False).stdout

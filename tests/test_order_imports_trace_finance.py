@@ -283,6 +283,34 @@ def test_trace_a_customer_po_longer_than_a_document_number(shop: OrderPlant) -> 
     assert trace.trace(shop.uow, "Q" * 64).records == []
 
 
+def test_a_work_order_created_from_an_order_is_traced_both_ways(shop: OrderPlant) -> None:
+    with pytest.raises(NotFound, match="unknown sales order 'SO-999999'"):
+        work_orders.create_work_order(shop.uow, "CASE-12", "2", created_from="SO-999999")
+    assert snapshot(shop)["work_orders"] == 0
+    so = shop.so("Harbor Cycles", ("CASE-12", 1, "build"), customer_po="HC-88")
+    (special,) = so.work_orders
+    made = work_orders.create_work_order(shop.uow, "CASE-12", "6", created_from=so.number.lower())
+    assert (made.created_from, made.customer_po, made.sales_order_line) == (
+        so.number,
+        "HC-88",
+        None,
+    )
+    assert shop.show_so(so.number).work_orders == [special, made.number]
+    for reference in (so.number, made.number, "HC-88"):
+        found = {(r.kind, r.number): r for r in trace.trace(shop.uow, reference).records}
+        assert set(found) == {
+            ("sales_order", so.number),
+            ("work_order", special),
+            ("work_order", made.number),
+        }, reference
+        assert found[("sales_order", so.number)].spawned == [special, made.number]
+        assert found[("work_order", made.number)].created_from == so.number
+    # It builds for stock, not for the order's line: the order can still be cancelled.
+    work_orders.cancel_work_order(shop.uow, special)
+    sales.cancel_sales_order(shop.uow, so.number)
+    assert shop.show(made.number).status == "firm_planned"
+
+
 # --- 4. a drop-ship line shipped in parts -------------------------------------------------
 
 

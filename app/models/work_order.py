@@ -159,9 +159,10 @@ class WorkOrder(WorkOrderRules, Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     due_date: Mapped[date | None] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(Integer, default=5)
-    # Empty for production work orders; for a special order, the sales order's number, its
-    # line, and the customer's PO number.
-    created_from: Mapped[str | None] = mapped_column(String(64))
+    # The sales order it was created from and that order's customer PO number (empty for a
+    # production work order the plant made on its own); a special order also points at the
+    # line it builds for.
+    created_from: Mapped[str | None] = mapped_column(String(64), index=True)
     sales_order_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_order_line.id"), index=True
     )

@@ -9,6 +9,9 @@ customer PO instead (none).
 A sales order line built to order whose work order was cancelled ships from stock: it no
 longer waits for a build that will never come.
 
+A work order's created-from is the sales order it was created from, found by trace both
+ways; it is indexed for that.
+
 A sales order keeps the reference it was imported under (the import's order_ref), unique
 among the orders that are not cancelled, so that a file imported twice is refused. Orders
 imported before have none: their reference was only written into the memo, in words.
@@ -44,6 +47,8 @@ def upgrade() -> None:
             sqlite_where=sa.text(ORDER_REF_HELD),
             postgresql_where=sa.text(ORDER_REF_HELD),
         )
+    with op.batch_alter_table("work_order") as batch:
+        batch.create_index(batch.f("ix_work_order_created_from"), ["created_from"], unique=False)
     op.execute("UPDATE purchase_order SET customer_po = memo WHERE drop_ship")
     op.execute(
         "UPDATE finance_event SET customer_po = (SELECT purchase_order.customer_po FROM "

@@ -236,9 +236,10 @@ def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
             due=so.ship_date,
             priority=so.priority,
             created_from=so.number,
+            customer_po=so.customer_po,
             memo=f"for {so.customer}, {so.number} line {ln.label}",
             bom=bom,
-            for_line=(ln.id, ln.label, so.customer_po),
+            for_line=(ln.id, ln.label),
         )
         created.append(wo.number)
     have_po = _existing_purchase_lines(tx, [ln.id for ln in drop])
@@ -632,6 +633,12 @@ _MADE_BY_PURCHASE_ORDERS = (
     .where(PurchaseOrder.sales_order_id == bindparam("so"))
     .order_by(PurchaseOrder.id)
 )
+# Work orders created from the order for none of its lines (production, because of it).
+_CREATED_FROM = (
+    select(WorkOrder.number)
+    .where(WorkOrder.created_from == bindparam("number"), WorkOrder.sales_order_line_id.is_(None))
+    .order_by(WorkOrder.id)
+)
 _FULFILLMENTS_OF = (
     select(Fulfillment.number)
     .where(Fulfillment.sales_order_id == bindparam("so"))
@@ -647,6 +654,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
     for r in tx.session.execute(_MADE_BY_WORK_ORDERS, params):
         created.setdefault(r.line_id, []).append(r.number)
         work_orders.append(r.number)
+    work_orders += tx.session.scalars(_CREATED_FROM, {"number": so.number})
     for r in tx.session.execute(_MADE_BY_PURCHASE_ORDERS, params):
         created.setdefault(r.line_id, []).append(r.number)
         if r.number not in purchase_orders:

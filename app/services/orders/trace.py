@@ -98,6 +98,15 @@ def trace(tx: Transaction, reference: str) -> Trace:
         if found.works:
             found.sales |= set(
                 s.scalars(
+                    select(SalesOrder.id).where(
+                        SalesOrder.number.in_(
+                            select(WorkOrder.created_from).where(WorkOrder.id.in_(found.works))
+                        )
+                    )
+                )
+            )
+            found.sales |= set(
+                s.scalars(
                     select(SalesOrderLine.sales_order_id)
                     .join(WorkOrder, WorkOrder.sales_order_line_id == SalesOrderLine.id)
                     .where(WorkOrder.id.in_(found.works))
@@ -130,6 +139,10 @@ def trace(tx: Transaction, reference: str) -> Trace:
             lines = select(SalesOrderLine.id).where(SalesOrderLine.sales_order_id.in_(found.sales))
             found.works |= set(
                 s.scalars(select(WorkOrder.id).where(WorkOrder.sales_order_line_id.in_(lines)))
+            )
+            numbers = select(SalesOrder.number).where(SalesOrder.id.in_(found.sales))
+            found.works |= set(
+                s.scalars(select(WorkOrder.id).where(WorkOrder.created_from.in_(numbers)))
             )
             found.purchases |= set(
                 s.scalars(
@@ -185,7 +198,12 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
     po_number = {po.id: po.number for po in purchases}
     for so in sales.values():
         spawned = [
-            *(w.number for w in works if line_order.get(w.sales_order_line_id or 0) == so.id),
+            *(
+                w.number
+                for w in works
+                if line_order.get(w.sales_order_line_id or 0) == so.id
+                or w.created_from == so.number
+            ),
             *(po.number for po in purchases if po.sales_order_id == so.id),
             *(f.number for f in fulfillments if f.sales_order_id == so.id),
         ]
