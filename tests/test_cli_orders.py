@@ -214,3 +214,27 @@ def test_a_work_order_is_created_only_from_a_sales_order_that_exists_and_is_link
     assert number in order["work_orders"]
     assert all(number not in ln["created"] for ln in order["lines"])  # made for no line
     assert "created from SO-000001" in demo.run("wo", "show", number, json=False).stdout
+
+
+# --- words that say what happened ---------------------------------------------------------
+
+
+def test_a_drop_ship_order_reads_shipped_by_its_vendor(demo: Shopfloor) -> None:
+    demo.ok("po", "mark-shipped", RACKS, "--line", "RACK-REAR=1")
+    assert demo.ok("po", "show", RACKS)["status_label"] == "Partially Shipped by Vendor"
+    shipped = demo.ok("po", "mark-shipped", RACKS)
+    assert (shipped["status"], shipped["status_label"]) == ("received", "Shipped by Vendor")
+    listed = {r["number"]: r for r in demo.ok("po", "list")["purchase_orders"]}
+    assert listed[RACKS]["status_label"] == "Shipped by Vendor"
+    assert listed["PO-000002"]["status_label"] == "Partially Received"  # bought for stock
+    assert f"{RACKS}  Carrier Racks Inc.  [Shipped by Vendor]" in (
+        demo.run("po", "show", RACKS, json=False).stdout
+    )
+    table = demo.run("po", "list", json=False).stdout
+    assert "Shipped by Vendor" in table and "Partially Received" in table
+    assert "received" not in table.replace("Partially Received", "")
+    traced = {r["number"]: r for r in demo.ok("trace", HARBOR_PO)["records"]}
+    assert traced[RACKS]["status_label"] == "Shipped by Vendor"
+    assert "Shipped by Vendor" in demo.run("trace", HARBOR_PO, json=False).stdout
+    reason = demo.refused("po", "cancel", RACKS)
+    assert reason.startswith(f"cannot cancel {RACKS}: it is Shipped by Vendor")

@@ -375,7 +375,7 @@ def cmd_po_list(ctx: Context) -> Result:
     text = table(
         ["number", "vendor", "status", "drop ship", "from", "expected"],
         [
-            (r.number, r.vendor, r.status, r.drop_ship, r.created_from, r.expected_date)
+            (r.number, r.vendor, r.status_label, r.drop_ship, r.created_from, r.expected_date)
             for r in page
         ],
     )
@@ -425,7 +425,7 @@ def cmd_trace(ctx: Context) -> Result:
             (
                 r.kind.replace("_", " "),
                 r.number,
-                r.status,
+                r.status_label,
                 r.created_from,
                 r.customer_po,
                 ", ".join(r.spawned),

@@ -39,6 +39,19 @@ class POStatus(StrEnum):
 
 
 PO_STATUSES = tuple(s.value for s in POStatus)
+# A drop-ship order is never received here: what its vendor sends goes to the customer.
+_DROP_SHIP_LABELS = {
+    POStatus.PARTIALLY_RECEIVED: "Partially Shipped by Vendor",
+    POStatus.RECEIVED: "Shipped by Vendor",
+}
+
+
+def po_status_label(status: str, drop_ship: bool) -> str:
+    """A purchase order's status in words: a drop-ship order's says what its vendor did."""
+    state = POStatus(status)
+    return _DROP_SHIP_LABELS.get(state, state.label) if drop_ship else state.label
+
+
 # Still expecting goods: their lines' remaining quantity is on order.
 PO_OPEN = frozenset({POStatus.OPEN, POStatus.PARTIALLY_RECEIVED})
 
@@ -62,6 +75,10 @@ _PO_HINTS: dict[tuple[POAction, POStatus], str] = {
     (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "part of it is received: close it",
     (POAction.CANCEL, POStatus.RECEIVED): "it is received: close it",
 }
+_DROP_SHIP_HINTS: dict[tuple[POAction, POStatus], str] = {
+    (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "close it",
+    (POAction.CANCEL, POStatus.RECEIVED): "close it",
+}
 
 
 class PurchaseOrderRules(StatusRules):
@@ -75,6 +92,15 @@ class PurchaseOrderRules(StatusRules):
     @property
     def state(self) -> POStatus:
         return POStatus(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return po_status_label(self.status, self.drop_ship)
+
+    def hint(self, action: POAction) -> str | None:
+        if self.drop_ship:
+            return _DROP_SHIP_HINTS.get((action, self.state))
+        return super().hint(action)
 
     def can(self, action: POAction) -> bool:
         if action == POAction.RECEIVE and self.drop_ship:
@@ -92,7 +118,7 @@ class PurchaseOrderRules(StatusRules):
             raise IllegalTransition(
                 f"cannot mark {self.number} shipped: it is not a drop-ship order; receive it"
             )
-        super().refuse(action, label)
+        super().refuse(action, label or self.status_label)
 
 
 class PurchaseOrder(PurchaseOrderRules, Base):

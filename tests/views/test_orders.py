@@ -226,10 +226,26 @@ def test_a_drop_ship_order_is_marked_shipped(ctx, window, qtbot) -> None:  # typ
     dialog = page.dialog
     click(qtbot, dialog.ok)  # all blank: everything the vendor still has to ship
     idle(qtbot, ctx)
-    assert not dialog.isVisible() and page.chip.text() == "Received"
+    assert not dialog.isVisible() and page.chip.text() == "Shipped by Vendor"
     assert "Marked PO-000001 shipped: SO-000001 is fulfilled by the vendor" in (
         window.message_bar.text
     )
+    listing = window.show_page("purchase_orders")
+    idle(qtbot, ctx)
+    labels = {
+        listing.model.row_at(n).number: listing.model.data(listing.model.index(n, 2))
+        for n in range(listing.model.rowCount())
+    }
+    assert labels == {"PO-000001": "Shipped by Vendor", "PO-000002": "Partially Received"}
+    traced = window.show_page("trace")
+    traced.reference.clear()
+    qtbot.keyClicks(traced.reference, "72622")
+    qtbot.keyClick(traced.reference, Qt.Key.Key_Return)
+    idle(qtbot, ctx)
+    assert [traced.model.data(traced.model.index(n, 2)) for n in range(2)] == [
+        "Partially Fulfilled",
+        "Shipped by Vendor",
+    ]
     line = next(
         ln for ln in sales.get_sales_order(service(ctx), "SO-000001").lines if ln.line == "3"
     )

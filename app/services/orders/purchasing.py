@@ -40,6 +40,7 @@ from app.models import (
     Vendor,
     utcnow,
 )
+from app.models.purchasing import po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -565,7 +566,7 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo
     return PurchaseOrderInfo(
         number=po.number,
         status=po.status,
-        status_label=po.state.label,
+        status_label=po.status_label,
         vendor=vendor.name,
         drop_ship=po.drop_ship,
         created_from=so_number,
@@ -660,7 +661,7 @@ def list_purchase_orders(
             number=r.number,
             vendor=r.vendor,
             status=r.status,
-            status_label=POStatus(r.status).label,
+            status_label=po_status_label(r.status, r.drop_ship),
             drop_ship=r.drop_ship,
             created_from=r.created_from,
             order_date=r.order_date,

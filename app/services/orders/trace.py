@@ -32,6 +32,7 @@ class TracedRecord:
     kind: str  # sales_order, work_order, purchase_order, receipt, fulfillment
     number: str
     status: str
+    status_label: str  # the status in words, as the record's own page shows it
     created_from: str | None
     customer_po: str | None
     spawned: list[str]
@@ -208,7 +209,9 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
             *(f.number for f in fulfillments if f.sales_order_id == so.id),
         ]
         records.append(
-            TracedRecord("sales_order", so.number, so.status, None, so.customer_po, spawned)
+            TracedRecord(
+                "sales_order", so.number, so.status, so.state.label, None, so.customer_po, spawned
+            )
         )
     for w in works:
         origin = sales.get(line_order.get(w.sales_order_line_id or 0, 0))
@@ -217,6 +220,7 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
                 "work_order",
                 w.number,
                 w.status,
+                w.state.label,
                 origin.number if origin else w.created_from,
                 w.customer_po,
                 [],
@@ -229,6 +233,7 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
                 "purchase_order",
                 po.number,
                 po.status,
+                po.status_label,
                 origin.number if origin else None,
                 po.customer_po,
                 [r.number for r in receipts if r.purchase_order_id == po.id],
@@ -237,7 +242,13 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
     for r in receipts:
         records.append(
             TracedRecord(
-                "receipt", r.number, "received", po_number.get(r.purchase_order_id), None, []
+                "receipt",
+                r.number,
+                "received",
+                "Received",
+                po_number.get(r.purchase_order_id),
+                None,
+                [],
             )
         )
     for f in fulfillments:
@@ -247,6 +258,7 @@ def _describe(tx: Transaction, ref: str, found: _Found) -> Trace:
                 "fulfillment",
                 f.number,
                 f.status,
+                tx.prefs.status_name(f.status),
                 origin.number if origin else None,
                 f.customer_po,
                 [],

@@ -34,7 +34,7 @@ COLUMNS: list[Column[TracedRecord]] = [
     Column("Number", lambda r: r.number, width=130),
     Column(
         "Status",
-        lambda r: words(r.status).capitalize(),
+        lambda r: r.status_label,
         status=lambda r: r.status,
         width=210,
     ),
