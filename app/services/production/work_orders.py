@@ -123,7 +123,7 @@ class WorkOrderInfo:
     due: date | None
     priority: int
     location: str
-    created_from: str | None  # the sales order number of a special order
+    created_from: str | None  # the sales order it was created from (for a line, or because of it)
     sales_order_line: str | None  # the line of that order a special order builds for
     customer_po: str | None  # the customer's PO number of that sales order
     bom_revision: str
