@@ -533,10 +533,10 @@ def test_create_work_orders_with_options_and_the_default_status(demo: Shopfloor)
     prefs = demo.ok("prefs", "set", "default_work_order_status", "released")
     assert prefs["default_work_order_status"] == "released"
     released = check_work_order(
-        demo.ok("wo", "create", "--item", "HUB-R-ASSY", "--qty", "2", "--created-from", "SO-1001")
+        demo.ok("wo", "create", "--item", "HUB-R-ASSY", "--qty", "2", "--created-from", "SO-000002")
     )
     assert (released["number"], released["status"]) == ("WO-000012", "released")
-    assert released["created_from"] == "SO-1001"
+    assert released["created_from"] == "SO-000002"
     lines = lines_by_sku(released)
     assert (lines["HUB-SHELL-R"]["committed"], lines["HUB-SHELL-R"]["backordered"]) == ("2", "0")
     assert (lines["BEARING-6001"]["required"], lines["BEARING-6001"]["committed"]) == ("4", "4")

@@ -306,7 +306,7 @@ RULES: dict[tuple[tuple[str, ...], str], Rule] = {
     (("wo", "create"), "memo"): text(200),
     (("adjust",), "memo"): text(200),
     (("reverse",), "memo"): text(200),
-    (("wo", "create"), "created_from"): text(64),
+    (("wo", "create"), "created_from"): key(32),  # a sales order's number
     (("location", "add"), "name"): text(120),
     (("shortages",), "wo"): key(32),
     (("wo", "create"), "item"): key(64),

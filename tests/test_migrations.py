@@ -1,25 +1,34 @@
 """Upgrading a database of every released schema: nothing is lost, the figures still prove
 against the ledger, and the upgraded plant works with every new kind of document.
 
-tests/data/schema-0001-demo.db is the demo plant as the first release (schema 0001) wrote it.
+tests/data/schema-0001-demo.db is the demo plant as the first release (schema 0001) wrote it;
+tests/data/schema-0004-demo.db is the demo plant as schema 0004 wrote it, after a new user
+bought LOCK-U for stock with the memo "restock" and received it (PO-000003, IR-000002), and
+entered SO-000005 (customer PO LB-4600) with a line built to order whose work order,
+WO-000010, was then cancelled, and SO-000006 (customer PO HC-4700) with one built on
+WO-000011.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import text
 
+from app.services import finance
 from app.services.check import check_database
+from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
-from app.services.orders import fulfillment, partners, sales
+from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.production import work_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
+SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
 ACTOR = Actor("upgrader", "test-bench")
 
 
@@ -28,6 +37,20 @@ def released(tmp_path: Path) -> Path:
     target = tmp_path / "plant.db"
     shutil.copyfile(RELEASED, target)
     return target
+
+
+@pytest.fixture
+def plant_0004(tmp_path: Path) -> Iterator[Database]:
+    """The schema 0004 plant, upgraded."""
+    target = tmp_path / "plant.db"
+    shutil.copyfile(SCHEMA_0004, target)
+    db = Database(f"sqlite:///{target}")
+    assert db.schema_state().current == "0004"
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0004.")
+    assert db.schema_state().up_to_date
+    yield db
+    db.dispose()
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -200,3 +223,41 @@ def test_a_postgresql_database_of_the_first_release_upgrades(pg_database: Databa
     assert report.ok, report.problems
     work_orders.post_assembly_build(uow, "WO-000001", "1")
     assert check_database(uow).ok
+
+
+def test_purchase_orders_of_schema_0004_carry_the_customer_po_their_memo_meant(
+    plant_0004: Database,
+) -> None:
+    """A drop-ship order's memo held its customer's PO; an order bought for stock had a memo
+    that a receipt told finance as a customer's PO. After the upgrade neither is so."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    drop_ship = purchasing.get_purchase_order(uow, "PO-000001")
+    assert (drop_ship.drop_ship, drop_ship.customer_po) == (True, "72622")
+    restock = purchasing.get_purchase_order(uow, "PO-000003")
+    assert (restock.memo, restock.customer_po) == ("restock", None)
+    assert finance.list_events(uow, reference="restock").rows == []
+    (received,) = finance.list_events(uow, reference="IR-000002").rows
+    assert (received.created_from, received.customer_po) == ("PO-000003", None)
+    assert [r.number for r in trace.trace(uow, "restock").records] == []
+    traced = {r.number: r.customer_po for r in trace.trace(uow, "72622").records}
+    assert traced["PO-000001"] == "72622"
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stock(
+    plant_0004: Database,
+) -> None:
+    """SO-000005's line waited for WO-000010, cancelled: after the upgrade it is a stock line
+    that commits and is picked like any other."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    (line,) = sales.get_sales_order(uow, "SO-000005").lines
+    assert (line.path, line.created, line.committed) == ("stock", ["WO-000010"], 0)
+    commitment.rerun(uow)
+    assert sales.get_sales_order(uow, "SO-000005").lines[0].committed == 1
+    picked = fulfillment.fulfill(uow, "SO-000005")
+    assert [(ln.sku, ln.quantity) for ln in picked.lines] == [("WHEEL-R-700", 1)]
+    (live,) = sales.get_sales_order(uow, "SO-000006").lines  # its work order is not cancelled
+    assert (live.path, live.created) == ("build", ["WO-000011"])
+    report = check_database(uow)
+    assert report.ok, report.problems

@@ -207,6 +207,50 @@ def test_one_bad_row_imports_no_order_at_all(shop: OrderPlant, tmp_path: Path) -
     assert snapshot(shop) == before
 
 
+# --- 2b. an order_ref is imported once ------------------------------------------------------
+
+
+def test_an_order_ref_already_imported_is_refused_naming_its_rows_and_order(
+    shop: OrderPlant, tmp_path: Path
+) -> None:
+    shop.stock("LABEL", 20)
+    rows = [
+        ("EDI-555", "Harbor Cycles", "HC-1", "LABEL", "2", "", "1"),
+        ("EDI-555", "Harbor Cycles", "HC-1", "RACK", "1", "drop_ship", "60"),
+        ("EDI-556", "Lakeside Foods", "", "LABEL", "3", "", "1"),
+    ]
+    first = imports.import_orders(shop.uow, order_file(tmp_path / "orders.csv", rows))
+    assert first.created == 2
+    orders = imported(shop)
+    before = snapshot(shop)
+    for again in ("orders.csv", "orders-again.csv"):  # the same file, or the same orders
+        with pytest.raises(ImportRejected) as info:
+            imports.import_orders(shop.uow, order_file(tmp_path / again, rows))
+        reasons = {e.row: e.reason for e in info.value.errors}
+        assert sorted(reasons) == [2, 3, 4]
+        number_555, number_556 = orders["EDI-555"].number, orders["EDI-556"].number
+        assert reasons[2] == reasons[3] == f"order EDI-555 is already imported as {number_555}"
+        assert reasons[4] == f"order EDI-556 is already imported as {number_556}"
+        assert snapshot(shop) == before
+    # One order already there refuses the whole file, the new one too.
+    mixed = [("EDI-557", "Lakeside Foods", "", "LABEL", "1", "", "1"), rows[2]]
+    with pytest.raises(ImportRejected) as info:
+        imports.import_orders(shop.uow, order_file(tmp_path / "mixed.csv", mixed))
+    assert [e.row for e in info.value.errors] == [3]
+    assert snapshot(shop) == before
+    # A cancelled order gives its reference back: the corrected order imports again.
+    sales.cancel_sales_order(shop.uow, orders["EDI-556"].number)
+    again = imports.import_orders(shop.uow, order_file(tmp_path / "fixed.csv", [rows[2]]))
+    assert again.created == 1
+    (reimported,) = [
+        so
+        for so in sales.list_sales_orders(shop.uow, text="EDI-556").rows
+        if so.status != "cancelled"
+    ]
+    assert reimported.number != orders["EDI-556"].number
+    assert [shop.show_so(o.number).order_ref for o in orders.values()] == ["EDI-555", "EDI-556"]
+
+
 # --- 3. trace by a customer's PO longer than a document number ----------------------------
 
 
@@ -237,6 +281,34 @@ def test_trace_a_customer_po_longer_than_a_document_number(shop: OrderPlant) -> 
     with pytest.raises(NotFound, match="longer than 64 characters"):
         trace.trace(shop.uow, "P" * 65)
     assert trace.trace(shop.uow, "Q" * 64).records == []
+
+
+def test_a_work_order_created_from_an_order_is_traced_both_ways(shop: OrderPlant) -> None:
+    with pytest.raises(NotFound, match="unknown sales order 'SO-999999'"):
+        work_orders.create_work_order(shop.uow, "CASE-12", "2", created_from="SO-999999")
+    assert snapshot(shop)["work_orders"] == 0
+    so = shop.so("Harbor Cycles", ("CASE-12", 1, "build"), customer_po="HC-88")
+    (special,) = so.work_orders
+    made = work_orders.create_work_order(shop.uow, "CASE-12", "6", created_from=so.number.lower())
+    assert (made.created_from, made.customer_po, made.sales_order_line) == (
+        so.number,
+        "HC-88",
+        None,
+    )
+    assert shop.show_so(so.number).work_orders == [special, made.number]
+    for reference in (so.number, made.number, "HC-88"):
+        found = {(r.kind, r.number): r for r in trace.trace(shop.uow, reference).records}
+        assert set(found) == {
+            ("sales_order", so.number),
+            ("work_order", special),
+            ("work_order", made.number),
+        }, reference
+        assert found[("sales_order", so.number)].spawned == [special, made.number]
+        assert found[("work_order", made.number)].created_from == so.number
+    # It builds for stock, not for the order's line: the order can still be cancelled.
+    work_orders.cancel_work_order(shop.uow, special)
+    sales.cancel_sales_order(shop.uow, so.number)
+    assert shop.show(made.number).status == "firm_planned"
 
 
 # --- 4. a drop-ship line shipped in parts -------------------------------------------------

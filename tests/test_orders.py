@@ -837,6 +837,37 @@ def test_a_special_order_line_is_fed_only_by_its_own_build(shop: OrderPlant) -> 
     assert_clean(shop)
 
 
+@pytest.mark.parametrize("approved", [True, False], ids=["approved", "pending-approval"])
+def test_a_cancelled_special_order_leaves_an_ordinary_stock_line(
+    shop: OrderPlant, approved: bool
+) -> None:
+    """Its line no longer waits for a build that will never come: it ships from stock, commits
+    what is free (at once if the order is approved, else when it is), and gives it up to a
+    more urgent order like any other line."""
+    shop.stock("CASE-12", 3)
+    special = shop.so("Lakeside Foods", ("CASE-12", 4, "build"), priority="5")
+    (wo,) = special.lines[0].created
+    assert shop.committed(special.number) == 0
+    if not approved:
+        shop.pref("require_re_approval_on_edit_of_sales_order", "true")
+        sales.update_sales_order(shop.uow, special.number, memo="back for approval")
+        assert shop.show_so(special.number).status == "pending_approval"
+    cancelled = work_orders.cancel_work_order(shop.uow, wo)
+    assert cancelled.status == "cancelled"
+    line = shop.so_line(special.number, "1")
+    assert (line.path, line.created) == ("stock", [wo])
+    if not approved:
+        assert line.committed == 0
+        sales.approve_sales_order(shop.uow, special.number)
+    assert shop.committed(special.number) == D(3)
+    urgent = shop.so("Harbor Cycles", ("CASE-12", 2), priority="1")
+    commitment.rerun(shop.uow)
+    assert (shop.committed(urgent.number), shop.committed(special.number)) == (D(2), D(1))
+    picked = shop.pick(special.number)
+    assert [(ln.sku, ln.quantity) for ln in picked.lines] == [("CASE-12", D(1))]
+    assert_clean(shop)
+
+
 @pytest.mark.parametrize(
     ("mode", "picked"),
     [("limit_to_committed", 3), ("allow_uncommitted", 5), ("ignore_commitment", 7)],

@@ -84,6 +84,7 @@ def so_text(info: sales.SalesOrderInfo) -> str:
     head = (
         f"{info.number}  {info.customer}  [{info.status_label}]"
         + (f"  customer PO {info.customer_po}" if info.customer_po else "")
+        + (f"  imported as {info.order_ref}" if info.order_ref else "")
         + f"\nordered {info.order_date}, ship {cell(info.ship_date) or '-'}, priority "
         f"{info.priority}, location {info.location}, total {fmt(info.total)}"
     )
@@ -382,7 +383,7 @@ def cmd_po_list(ctx: Context) -> Result:
     text = table(
         ["number", "vendor", "status", "drop ship", "from", "expected"],
         [
-            (r.number, r.vendor, r.status, r.drop_ship, r.created_from, r.expected_date)
+            (r.number, r.vendor, r.status_label, r.drop_ship, r.created_from, r.expected_date)
             for r in page
         ],
     )
@@ -432,7 +433,7 @@ def cmd_trace(ctx: Context) -> Result:
             (
                 r.kind.replace("_", " "),
                 r.number,
-                r.status,
+                r.status_label,
                 r.created_from,
                 r.customer_po,
                 ", ".join(r.spawned),
@@ -583,7 +584,7 @@ def register(cmd: Commands) -> None:
     sp = cmd.add("list", cmd_so_list, "list sales orders", g)
     add_status_filter(sp)
     sp.add_argument("--customer")
-    sp.add_argument("--search", help="number, customer or customer PO contains this")
+    sp.add_argument("--search", help="number, customer, customer PO or import ref contains this")
     sp.add_argument("--ready-to-pick", dest="ready_to_pick", action="store_true")
     sp.add_argument("--late", action="store_true")
     add_paging(sp, sales.SALES_ORDER_SORTS)

@@ -29,6 +29,7 @@ def _wo_text(info: work_orders.WorkOrderInfo) -> str:
         f"due {cell(info.due) or '-'}, priority {info.priority}, location {info.location}, "
         f"BOM revision {info.bom_revision}"
         + (f", created from {info.created_from}" if info.created_from else "")
+        + (f" line {info.sales_order_line}" if info.sales_order_line else "")
     )
     lines = table(
         ["component", "qty per", "required", "committed", "issued", "backordered"],

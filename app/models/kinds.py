@@ -55,7 +55,9 @@ class DocumentKind:
     source_kind: str | None = None  # the ledger source kind of its postings
     links: tuple[Link, ...] = ()
     customer_po: bool = False
-    status_label: Callable[[str], str] | None = None  # its statuses in words
+    # A document's status in words as its own page shows it, from its record and the plant's
+    # preferences (a drop-ship order's vendor "shipped", a fulfillment's own names).
+    status_label: Callable[[Any, Any], str] | None = None
     shown_on: str | None = None  # a kind without a page is shown on this kind's page
 
     def format_number(self, value: int) -> str:
@@ -65,9 +67,11 @@ class DocumentKind:
         """Whether a (normalised) number is one of this kind's."""
         return number.startswith(self.prefix)
 
-    def label(self, status: str) -> str:
+    def label(self, record: Any, prefs: Any) -> str:
+        """The status of one document (a mapped row) in words."""
         if self.status_label is not None:
-            return self.status_label(status)
+            return self.status_label(record, prefs)
+        status = str(getattr(record, "status", ""))
         if self.lifecycle is not None:
             label = getattr(self.lifecycle.statuses(status), "label", None)
             if isinstance(label, str):

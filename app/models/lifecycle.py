@@ -91,9 +91,13 @@ class StatusRules:
             return
         self.refuse(action, label)
 
+    def hint(self, action: Any) -> str | None:
+        """What to do instead, when the current status refuses `action`."""
+        return self.lifecycle.hints.get((action, self.state))
+
     def refuse(self, action: Any, label: str | None = None) -> None:
         state = self.state
-        hint = self.lifecycle.hints.get((action, state))
+        hint = self.hint(action)
         extra = f"; {hint}" if hint else ""
         verb = str(action.value).replace("_", " ")
         raise IllegalTransition(f"cannot {verb} {self.number}: it is {label or state.label}{extra}")

@@ -41,6 +41,19 @@ class POStatus(StrEnum):
 
 
 PO_STATUSES = tuple(s.value for s in POStatus)
+# A drop-ship order is never received here: what its vendor sends goes to the customer.
+_DROP_SHIP_LABELS = {
+    POStatus.PARTIALLY_RECEIVED: "Partially Shipped by Vendor",
+    POStatus.RECEIVED: "Shipped by Vendor",
+}
+
+
+def po_status_label(status: str, drop_ship: bool) -> str:
+    """A purchase order's status in words: a drop-ship order's says what its vendor did."""
+    state = POStatus(status)
+    return _DROP_SHIP_LABELS.get(state, state.label) if drop_ship else state.label
+
+
 # Still expecting goods: their lines' remaining quantity is on order.
 PO_OPEN = frozenset({POStatus.OPEN, POStatus.PARTIALLY_RECEIVED})
 
@@ -64,6 +77,10 @@ _PO_HINTS: dict[tuple[POAction, POStatus], str] = {
     (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "part of it is received: close it",
     (POAction.CANCEL, POStatus.RECEIVED): "it is received: close it",
 }
+_DROP_SHIP_HINTS: dict[tuple[POAction, POStatus], str] = {
+    (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "close it",
+    (POAction.CANCEL, POStatus.RECEIVED): "close it",
+}
 
 
 class PurchaseOrderRules(StatusRules):
@@ -77,6 +94,15 @@ class PurchaseOrderRules(StatusRules):
     @property
     def state(self) -> POStatus:
         return POStatus(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return po_status_label(self.status, self.drop_ship)
+
+    def hint(self, action: POAction) -> str | None:
+        if self.drop_ship:
+            return _DROP_SHIP_HINTS.get((action, self.state))
+        return super().hint(action)
 
     def can(self, action: POAction) -> bool:
         if action == POAction.RECEIVE and self.drop_ship:
@@ -94,7 +120,7 @@ class PurchaseOrderRules(StatusRules):
             raise IllegalTransition(
                 f"cannot mark {self.number} shipped: it is not a drop-ship order; receive it"
             )
-        super().refuse(action, label)
+        super().refuse(action, label or self.status_label)
 
 
 class PurchaseOrder(PurchaseOrderRules, Base):
@@ -111,9 +137,11 @@ class PurchaseOrder(PurchaseOrderRules, Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     order_date: Mapped[date] = mapped_column(Date)
     expected_date: Mapped[date | None] = mapped_column(Date)
-    # A drop-ship order is created from a sales order and carries its customer's PO number.
+    # A drop-ship order is created from a sales order and carries its customer's PO number
+    # (an order bought for stock has none; its memo is only a note).
     drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
     sales_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    customer_po: Mapped[str | None] = mapped_column(String(64), index=True)
     memo: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -181,6 +209,8 @@ PURCHASE_ORDER = register_kind(
         lifecycle=PurchaseOrderRules.lifecycle,
         page="purchase_order",
         actions="po",
+        customer_po=True,
+        status_label=lambda po, _prefs: po_status_label(po.status, po.drop_ship),
         links=(
             Link(
                 "created from",
@@ -201,7 +231,7 @@ RECEIPT = register_kind(
         model=Receipt,
         source_kind="receipt",
         shown_on="purchase_order",
-        status_label=lambda _status: "Received",
+        status_label=lambda _receipt, _prefs: "Received",
         links=(
             Link(
                 "receives",

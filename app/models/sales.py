@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
@@ -46,6 +47,8 @@ class SOStatus(StrEnum):
 
 
 SO_STATUSES = tuple(s.value for s in SOStatus)
+# The orders that hold their import reference: all but the cancelled ones.
+ORDER_REF_HELD = "order_ref IS NOT NULL AND status <> 'cancelled'"
 # Approved and not finished: the stock and build lines are demand and commit stock.
 SO_OPEN_DEMAND = frozenset({SOStatus.PENDING_FULFILLMENT, SOStatus.PARTIALLY_FULFILLED})
 SO_INITIAL = frozenset({SOStatus.PENDING_APPROVAL, SOStatus.PENDING_FULFILLMENT})
@@ -112,6 +115,14 @@ class SalesOrder(SalesOrderRules, Base):
         Index("ix_sales_order_status", "status"),
         Index("ix_sales_order_customer_po", "customer_po"),
         Index("ix_sales_order_ship_date", "ship_date"),
+        # An imported order's reference names one order (a cancelled one gives it back).
+        Index(
+            "uq_sales_order_order_ref",
+            "order_ref",
+            unique=True,
+            sqlite_where=text(ORDER_REF_HELD),
+            postgresql_where=text(ORDER_REF_HELD),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +131,8 @@ class SalesOrder(SalesOrderRules, Base):
     # The customer's own purchase order number ("otherrefnum"): it threads through every
     # record made for this order.
     customer_po: Mapped[str | None] = mapped_column(String(64))
+    # An imported order's number in the system that sent the file (the import's order_ref).
+    order_ref: Mapped[str | None] = mapped_column(String(64))
     order_date: Mapped[date] = mapped_column(Date)
     ship_date: Mapped[date | None] = mapped_column(Date)  # expected ship date
     priority: Mapped[int] = mapped_column(Integer, default=5)
@@ -316,6 +329,7 @@ FULFILLMENT = register_kind(
         lifecycle=FulfillmentRules.lifecycle,
         page="fulfillment",
         actions="fulfillment",
+        status_label=lambda f, prefs: prefs.status_name(f.status),
         source_kind="fulfillment",
         customer_po=True,
         links=(

@@ -162,9 +162,10 @@ class WorkOrder(WorkOrderRules, Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     due_date: Mapped[date | None] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(Integer, default=5)
-    # Empty for production work orders; for a special order, the sales order's number, its
-    # line, and the customer's PO number.
-    created_from: Mapped[str | None] = mapped_column(String(64))
+    # The sales order it was created from and that order's customer PO number (empty for a
+    # production work order the plant made on its own); a special order also points at the
+    # line it builds for.
+    created_from: Mapped[str | None] = mapped_column(String(64), index=True)
     sales_order_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_order_line.id"), index=True
     )
@@ -223,10 +224,12 @@ class WorkOrderVariance(Base):
 
 
 def _made_for_sales_order() -> Any:
-    from app.models.sales import SalesOrderLine
+    """A work order made from a sales order names it (a special order, and a production
+    order created from one)."""
+    from app.models.sales import SalesOrder
 
-    return select(WorkOrder.id, SalesOrderLine.sales_order_id).join(
-        SalesOrderLine, SalesOrderLine.id == WorkOrder.sales_order_line_id
+    return select(WorkOrder.id, SalesOrder.id).join(
+        SalesOrder, SalesOrder.number == WorkOrder.created_from
     )
 
 

@@ -47,7 +47,7 @@ class PackLine:
     sku: str
     name: str
     ordered: Decimal
-    shipped: Decimal
+    shipped: Decimal  # in this shipment, at its status: picked, packed or shipped
     remaining: Decimal | None
     uom: str
     note: str | None
@@ -92,7 +92,8 @@ def _lines_table(doc: PackingSlip, lines: Sequence[PackLine], width: float, empt
         header_cell("Item"),
         header_cell("Description"),
         header_cell("Ordered", styles.HEADER_CELL_RIGHT),
-        header_cell("Shipped", styles.HEADER_CELL_RIGHT),
+        # What the quantity is so far: picked or packed is not shipped yet.
+        header_cell(doc.status_label, styles.HEADER_CELL_RIGHT),
     ]
     if doc.show_remaining:
         header.append(header_cell(REMAINING_HEADER, styles.HEADER_CELL_RIGHT))

@@ -624,6 +624,29 @@ def test_packing_slip_header_status_names_and_addresses(uow: UnitOfWork) -> None
     assert doc.status_label == "Pulled" and "STATUS Pulled" in text
 
 
+@pytest.mark.parametrize("names", [{}, {"picked": "Pulled", "packed": "Boxed"}], ids=str)
+def test_packing_slip_quantity_column_is_named_for_the_fulfillments_status(
+    uow: UnitOfWork, names: dict[str, str]
+) -> None:
+    """Picked or packed, nothing has shipped yet: the column says what its quantity is now."""
+    demo(uow)
+    prefs(uow, **{f"name_for_{status}_status": name for status, name in names.items()})
+    picked = fulfillment.fulfill(uow, "SO-000001")
+    steps = (
+        ("picked", lambda: None),
+        ("packed", lambda: fulfillment.pack_fulfillment(uow, picked.number)),
+        ("shipped", lambda: fulfillment.ship_fulfillment(uow, picked.number)),
+    )
+    for status, step in steps:
+        step()
+        word = names.get(status, status.title())
+        doc, text = render_slip(uow, picked.number)
+        assert doc.status_label == word
+        headers = re.findall(r"Description Ordered (\S+)(?: Back Ordered)? UoM", text)
+        assert headers and set(headers) == {word}, f"{status}: {headers}"
+        assert re.search(r"HELMET-M [^0-9]*4 4 ea", text), status
+
+
 def test_packing_slip_of_a_kit_lists_the_kit_and_its_members(uow: UnitOfWork) -> None:
     demo(uow)
     prefs(uow)

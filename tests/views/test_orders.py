@@ -188,6 +188,29 @@ def test_illegal_actions_and_roles_are_refused_in_words(team, ctx, window, qtbot
     assert sales.get_sales_order(uow, "SO-000004").status == "pending_approval"
 
 
+def test_a_cancelled_special_order_says_its_line_ships_from_stock(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    so = sales.create_sales_order(
+        service(ctx), "Lakeside Bikes", [sales.LineEntry("BIKE-CITY-L", "1", "build")]
+    )
+    (wo,) = so.work_orders
+    detail = window.show_page("work_order", number=wo)
+    idle(qtbot, ctx)
+    assert detail.fields["created_from"].text() == f"{so.number} line 1"
+    click(qtbot, detail.action_buttons["cancel"])
+    click(qtbot, detail.dialog.ok)
+    idle(qtbot, ctx)
+    assert window.message_bar.kind == "success"
+    assert window.message_bar.text.endswith(
+        f"Cancelled {wo}; {so.number} line 1 now ships from stock"
+    )
+    order = window.show_page("sales_order", number=so.number)
+    idle(qtbot, ctx)
+    qtbot.waitUntil(lambda: order.info is not None and order.info.number == so.number)
+    (line,) = order.lines.rows
+    assert line.path == "stock" and line.created == [wo]
+    assert order.lines.data(order.lines.index(0, 3)) == "stock"
+
+
 def test_a_drop_ship_order_is_marked_shipped(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
     racks = inventory.stock_position(service(ctx), "RACK-REAR").on_hand
     order = window.show_page("sales_order", number="SO-000001")
@@ -203,10 +226,26 @@ def test_a_drop_ship_order_is_marked_shipped(ctx, window, qtbot) -> None:  # typ
     dialog = page.dialog
     click(qtbot, dialog.ok)  # all blank: everything the vendor still has to ship
     idle(qtbot, ctx)
-    assert not dialog.isVisible() and page.chip.text() == "Received"
+    assert not dialog.isVisible() and page.chip.text() == "Shipped by Vendor"
     assert "Marked PO-000001 shipped: SO-000001 is fulfilled by the vendor" in (
         window.message_bar.text
     )
+    listing = window.show_page("purchase_orders")
+    idle(qtbot, ctx)
+    labels = {
+        listing.model.row_at(n).number: listing.model.data(listing.model.index(n, 2))
+        for n in range(listing.model.rowCount())
+    }
+    assert labels == {"PO-000001": "Shipped by Vendor", "PO-000002": "Partially Received"}
+    traced = window.show_page("trace")
+    traced.reference.clear()
+    qtbot.keyClicks(traced.reference, "72622")
+    qtbot.keyClick(traced.reference, Qt.Key.Key_Return)
+    idle(qtbot, ctx)
+    assert [traced.model.data(traced.model.index(n, 2)) for n in range(2)] == [
+        "Partially Fulfilled",
+        "Shipped by Vendor",
+    ]
     line = next(
         ln for ln in sales.get_sales_order(service(ctx), "SO-000001").lines if ln.line == "3"
     )

@@ -12,7 +12,8 @@ Rules kept here and nowhere else:
   commitment), the lines last in that order give theirs up first;
 - a firm commitment (picked stock waiting to ship) is never taken away;
 - a pegged line (a special order's build) is fed only by the build made for it
-  (`commit_to`): it takes no general stock, and nobody takes what it holds.
+  (`commit_to`): it takes no general stock, and nobody takes what it holds; once that build
+  is cancelled the line is ordinary demand (`unpeg`).
 
 Every line this changes, its own document's or another's, is as read under its balance's
 lock (see app/services/engine/demand.py): that lock is what serialises two postings that
@@ -144,6 +145,15 @@ def commit_to(tx: Transaction, kind: str, line_id: int, quantity: Decimal) -> No
     if take > 0:
         line.committed += take
         bal.committed += take
+
+
+def unpeg(tx: Transaction, kind: str, line_id: int) -> None:
+    """The supply made for a pegged line is cancelled: the line becomes ordinary demand and,
+    if it is open, commits what is available at once, taking from nobody (as at approval)."""
+    book = DemandBook.of(tx)
+    line = book.unpeg(kind, line_id)
+    if book.open_line(kind, line_id) is line:
+        commit_available(tx, [line])
 
 
 def firm_up(tx: Transaction, line: DemandLine, quantity: Decimal, *, take: bool) -> None:

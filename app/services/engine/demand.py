@@ -140,6 +140,9 @@ class DemandSource:
     record_tables: FromClause | None = None  # `tables` with the joins `extra` needs
     line_order: tuple[ColumnElement[Any], ...] = ()  # lines of one document, in order
     pegged: ColumnElement[bool] | None = None  # which lines are pegged (None: none are)
+    # How a pegged line becomes ordinary demand once the supply made for it is cancelled:
+    # the column to set, and its value.
+    unpegged: tuple[KeyedColumnElement[Any], Any] | None = None
 
     def standard_columns(self) -> list[ColumnElement[Any]]:
         return [
@@ -260,6 +263,14 @@ class DemandSource:
         return update(self.lines).where(self.line_id == bindparam("b_id")).values(values)
 
     @cached_property
+    def update_unpegged(self) -> Any:
+        assert self.unpegged is not None, f"{self.kind} lines are never pegged"
+        column, value = self.unpegged
+        return (
+            update(self.lines).where(self.line_id == bindparam("b_id")).values({column.key: value})
+        )
+
+    @cached_property
     def update_committed(self) -> Any:
         return (
             update(self.lines)
@@ -335,6 +346,8 @@ class DemandBook:
         if tx.write:
             self._stock = StockBook.of(tx)
             self._stock.when_locked(self._read_again)
+        # Pegged lines this posting made ordinary demand.
+        self._unpegged: list[DemandLine] = []
 
     @classmethod
     def of(cls, tx: Transaction) -> DemandBook:
@@ -386,6 +399,22 @@ class DemandBook:
             source.selected.where(source.line_id == line_id, source.is_open)
         ).all()
         return self.adopt(source, rows[0]) if rows else None
+
+    def unpeg(self, kind: str, line_id: int) -> DemandLine:
+        """The supply made for a pegged line is cancelled: from now on the line is ordinary
+        demand (any status; written by its source's `unpegged`)."""
+        source = _SOURCES[kind]
+        line = self._lines.get((kind, line_id))
+        if line is None:
+            row = self.tx.session.execute(source.selected.where(source.line_id == line_id)).one()
+            line = self.adopt(source, row)
+        if line.pegged:
+            line.pegged = False
+            column, value = source.unpegged or (None, None)
+            if column is not None and hasattr(line, column.key):
+                setattr(line, column.key, value)  # the kind's own record of the column
+            self._unpegged.append(line)
+        return line
 
     def add_new(self, line: DemandLine) -> None:
         """A line this transaction has just inserted (its id is known)."""
@@ -442,6 +471,10 @@ class DemandBook:
         for (kind, _line_id), (document_id, _c) in self._recommitted.items():
             documents[kind].add(document_id)
         session = self.tx.session
+        for line in self._unpegged:
+            session.execute(_SOURCES[line.kind].update_unpegged, {"b_id": line.id})
+            documents[line.kind].add(line.document_id)
+        self._unpegged = []
         for kind, lines in by_kind.items():
             session.execute(
                 _SOURCES[kind].update_line,

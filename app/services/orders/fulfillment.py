@@ -284,17 +284,27 @@ def _takeable(tx: Transaction, so: SalesOrderRecord, line: OrderLine, mode: str)
     )
 
 
+def overage(
+    tx: Transaction, so: SalesOrderRecord, line: OrderLine, qty: Decimal, *, verb: str = "pick"
+) -> Decimal:
+    """The part of `qty` beyond what the line still wants, which only
+    `allow_overage_on_item_fulfillments` lets the customer's line take: one rule for a pick
+    from stock and for what a vendor ships on a drop-ship line."""
+    over = qty - min(qty, line.to_pick)
+    if over > 0 and not tx.prefs.allow_overage_on_item_fulfillments:
+        raise OverageNotAllowed(
+            f"{so.number} line {line.label}: {fmt(qty)} {line.sku} is more than the "
+            f"{fmt(line.to_pick)} still to {verb}; overage on item fulfillments is not allowed"
+        )
+    return over
+
+
 def _reserve(tx: Transaction, so: SalesOrderRecord, line: OrderLine, qty: Decimal) -> None:
     """Make a picked quantity firm, as far as the line still needs it, under the
     preferences; the rest is an overage, picked from free stock when it ships."""
     mode = tx.prefs.fulfill_based_on_commitment
-    within = min(qty, line.to_pick)
-    over = qty - within
-    if over > 0 and not tx.prefs.allow_overage_on_item_fulfillments:
-        raise OverageNotAllowed(
-            f"{so.number} line {line.label}: picking {fmt(qty)} {line.sku} is more than the "
-            f"{fmt(line.to_pick)} still to pick; overage on item fulfillments is not allowed"
-        )
+    over = overage(tx, so, line, qty)
+    within = qty - over
     if mode == "limit_to_committed" and qty > line.releasable:
         raise CommitmentLimit(
             f"{so.number} line {line.label}: {fmt(qty)} {line.sku} asked but only "

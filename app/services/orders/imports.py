@@ -112,7 +112,9 @@ def _import_vendors(tx: Transaction, source: str, rows: list[Row]) -> ImportResu
 def import_orders(uow: UnitOfWork, path: str | Path) -> ImportResult:
     """Sales orders from their lines: rows with the same order_ref make one order (in the
     default sales order status); its customer, customer PO and ship date are the same on
-    every one of its rows."""
+    every one of its rows. The order keeps its order_ref, and a reference already imported
+    (an order that is not cancelled holds it) refuses the file, naming its rows and the
+    order."""
     source, rows = read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED)
     return _import_orders(uow, source, rows)
 
@@ -140,11 +142,15 @@ def _import_orders(tx: Transaction, source: str, rows: list[Row]) -> ImportResul
     orders: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
     location = location_ref(tx.session, None)  # an imported order ships from the default one
     pairs: list[Pair] = []
+    taken = sales.imported_orders(tx, (r.get("order_ref", "") for _n, r in rows))
 
     def check(number: int, r: dict[str, str]) -> None:
         ref = r.get("order_ref", "")
         if not ref:
             raise ValidationError("order_ref is empty")
+        sales.parse_order_ref(ref)
+        if ref in taken:
+            raise ValidationError(sales.already_imported(ref, taken[ref]))
         customer_by_name(tx, r.get("customer", ""))
         item = item_ref_by_sku(tx.session, r.get("sku", ""))
         if not item.active:
@@ -189,6 +195,7 @@ def _import_orders(tx: Transaction, source: str, rows: list[Row]) -> ImportResul
                     customer_po=first.get("customer_po") or None,
                     ship_date=first.get("ship_date") or None,
                     memo=f"import {source} order {ref}"[:200],
+                    order_ref=ref,
                 )
             except ShopfloorError as exc:
                 errors.append(RowError(group[0][0], f"order {ref}: {exc.message}"))

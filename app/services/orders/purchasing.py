@@ -42,6 +42,7 @@ from app.models import (
 )
 from app.models.purchasing import PURCHASE_ORDER as PURCHASE_ORDER
 from app.models.purchasing import RECEIPT as RECEIPT
+from app.models.purchasing import po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
@@ -52,7 +53,7 @@ from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
-from app.services.orders.fulfillment import FulfillmentBook
+from app.services.orders.fulfillment import FulfillmentBook, overage
 from app.services.orders.partners import vendor_by_name
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
 
@@ -76,6 +77,7 @@ def _new_order(
     memo: str | None,
     drop_ship: bool = False,
     sales_order_id: int | None = None,
+    customer_po: str | None = None,
 ) -> PurchaseOrder:
     po = PurchaseOrder(
         number=next_number(tx, PURCHASE_ORDER),
@@ -86,6 +88,7 @@ def _new_order(
         expected_date=expected,
         drop_ship=drop_ship,
         sales_order_id=sales_order_id,
+        customer_po=customer_po,
         memo=memo,
         created_by=tx.actor.user,
     )
@@ -98,7 +101,7 @@ def create_drop_ship_orders(
     tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
 ) -> list[str]:
     """One purchase order per preferred vendor for the drop-ship lines of an approved order,
-    created from it, carrying the customer's PO number as its memo."""
+    created from it, carrying the customer's PO number."""
     by_vendor: dict[int, list[OrderLine]] = defaultdict(list)
     vendors = dict(
         tx.session.execute(
@@ -123,9 +126,10 @@ def create_drop_ship_orders(
             vendor,
             so.location_id,
             expected=so.ship_date,
-            memo=so.customer_po,
+            memo=None,
             drop_ship=True,
             sales_order_id=so.id,
+            customer_po=so.customer_po,
         )
         tx.session.flush()
         for n, ln in enumerate(group, start=1):
@@ -362,7 +366,15 @@ def receive_purchase_order(
     vendor = tx.session.get(Vendor, po.vendor_id)
     assert vendor is not None
     FinanceBook.of(tx).tell(
-        Told(Moment.RECEIVED, "receipt", receipt.number, po.number, po.memo, vendor.name, told)
+        Told(
+            Moment.RECEIVED,
+            "receipt",
+            receipt.number,
+            po.number,
+            po.customer_po,
+            vendor.name,
+            told,
+        )
     )
     tx.set_document(receipt.number)
     tx.changed.add(RECEIPT, receipt.number)
@@ -401,6 +413,7 @@ def mark_drop_ship_shipped(
         so_line = by_id[line.sales_order_line_id] if line.sales_order_line_id else None
         if so_line is None:
             raise IllegalTransition(f"{po.number} line {line.line_no} has no sales order line")
+        overage(tx, so, so_line, qty, verb="ship")
         line.received += qty
         so_line.consumed += qty
         shipped.append((so_line, qty))
@@ -554,11 +567,11 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo
     return PurchaseOrderInfo(
         number=po.number,
         status=po.status,
-        status_label=po.state.label,
+        status_label=po.status_label,
         vendor=vendor.name,
         drop_ship=po.drop_ship,
         created_from=so_number,
-        customer_po=po.memo if po.drop_ship else None,
+        customer_po=po.customer_po,
         location=location.code,
         order_date=po.order_date,
         expected_date=po.expected_date,
@@ -634,7 +647,9 @@ def list_purchase_orders(
         conditions.append(PurchaseOrder.status.in_([s.value for s in PO_OPEN]))
     if vendor and vendor.strip():
         conditions.append(Vendor.name == " ".join(vendor.split()))
-    conditions += text_search(text, PurchaseOrder.number, PurchaseOrder.memo, Vendor.name)
+    conditions += text_search(
+        text, PurchaseOrder.number, PurchaseOrder.customer_po, PurchaseOrder.memo, Vendor.name
+    )
     return _LISTING.fetch(
         tx.session,
         stmt.where(*conditions),
@@ -643,7 +658,7 @@ def list_purchase_orders(
             number=r.number,
             vendor=r.vendor,
             status=r.status,
-            status_label=POStatus(r.status).label,
+            status_label=po_status_label(r.status, r.drop_ship),
             drop_ship=r.drop_ship,
             created_from=r.created_from,
             order_date=r.order_date,

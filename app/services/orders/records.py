@@ -152,6 +152,7 @@ SALES_ORDER_DEMAND = register_source(
         ),
         line_order=(_SOL.c.line_no, _SOL.c.member_no),
         pegged=_SOL.c.path == LinePath.BUILD.value,
+        unpegged=(_SOL.c.path, LinePath.STOCK.value),
     )
 )
 
@@ -187,6 +188,7 @@ class SalesOrderRecord(SalesOrderRules):
     customer_id: int
     customer: str
     customer_po: str | None
+    order_ref: str | None  # the reference it was imported under
     order_date: date
     ship_date: date | None
     priority: int

@@ -72,6 +72,7 @@ from app.services.production.work_orders import (
 )
 
 CUSTOMER_PO_LENGTH = 64
+ORDER_REF_LENGTH = 64
 MEMO_LENGTH = 200
 
 
@@ -235,9 +236,10 @@ def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
             due=so.ship_date,
             priority=so.priority,
             created_from=so.number,
+            customer_po=so.customer_po,
             memo=f"for {so.customer}, {so.number} line {ln.label}",
             bom=bom,
-            for_line=(ln.id, so.customer_po),
+            for_line=(ln.id, ln.label),
         )
         created.append(wo.number)
     have_po = _existing_purchase_lines(tx, [ln.id for ln in drop])
@@ -258,6 +260,28 @@ def _approve(tx: Transaction, so: SalesOrderRecord) -> None:
 
 
 # --- use cases ------------------------------------------------------------------------------
+
+
+def imported_orders(tx: Transaction, references: Iterable[str]) -> dict[str, str]:
+    """The orders already imported under these references, by reference: every order but a
+    cancelled one holds its reference, so a file imported twice makes no order twice."""
+    wanted = sorted({ref for ref in references if ref})
+    if not wanted:
+        return {}
+    rows = tx.session.execute(
+        select(SalesOrder.order_ref, SalesOrder.number).where(
+            SalesOrder.order_ref.in_(wanted), SalesOrder.status != SOStatus.CANCELLED.value
+        )
+    )
+    return {ref: number for ref, number in rows if ref is not None}
+
+
+def already_imported(reference: str, number: str) -> str:
+    return f"order {reference} is already imported as {number}"
+
+
+def parse_order_ref(value: object) -> str | None:
+    return parse_text(value, field="order_ref", max_length=ORDER_REF_LENGTH) or None
 
 
 def parse_status(value: str | None, default: str) -> SOStatus:
@@ -286,9 +310,16 @@ def create_sales_order(
     location: str | None = None,
     memo: str | None = None,
     status: str | None = None,
+    order_ref: str | None = None,
 ) -> SalesOrderInfo:
     """Enter a sales order; in pending fulfillment (the default status preference) it is
-    approved at once."""
+    approved at once. An imported order keeps its reference (`order_ref`), which no other
+    order may hold."""
+    reference = parse_order_ref(order_ref)
+    if reference is not None:
+        taken = imported_orders(tx, [reference])
+        if taken:
+            raise ValidationError(already_imported(reference, taken[reference]))
     cust = customer_ref(tx, customer)
     if not cust.active:
         raise ValidationError(f"customer {cust.name!r} is inactive")
@@ -305,6 +336,7 @@ def create_sales_order(
             customer=cust.name,
             customer_po=parse_text(customer_po, field="customer PO", max_length=CUSTOMER_PO_LENGTH)
             or None,
+            order_ref=reference,
             order_date=parse_date(order_date, field="order date") or date.today(),
             ship_date=parse_date(ship_date, field="ship date"),
             priority=prio,
@@ -485,7 +517,7 @@ def update_sales_order(
     for line, _qty in resized:
         if line.member_no:
             raise ValidationError(f"line {line.label} is a kit member; change the kit's line")
-        if line.id in spawned:
+        if line.id in spawned and line.path in (LinePath.BUILD.value, LinePath.DROP_SHIP.value):
             raise ValidationError(
                 f"line {line.label} has its own work order or purchase order; change that"
             )
@@ -571,6 +603,7 @@ class SalesOrderInfo:
     status_label: str
     customer: str
     customer_po: str | None
+    order_ref: str | None  # the reference it was imported under
     order_date: date
     ship_date: date | None
     priority: int
@@ -600,6 +633,12 @@ _MADE_BY_PURCHASE_ORDERS = (
     .where(PurchaseOrder.sales_order_id == bindparam("so"))
     .order_by(PurchaseOrder.id)
 )
+# Work orders created from the order for none of its lines (production, because of it).
+_CREATED_FROM = (
+    select(WorkOrder.number)
+    .where(WorkOrder.created_from == bindparam("number"), WorkOrder.sales_order_line_id.is_(None))
+    .order_by(WorkOrder.id)
+)
 _FULFILLMENTS_OF = (
     select(Fulfillment.number)
     .where(Fulfillment.sales_order_id == bindparam("so"))
@@ -615,6 +654,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
     for r in tx.session.execute(_MADE_BY_WORK_ORDERS, params):
         created.setdefault(r.line_id, []).append(r.number)
         work_orders.append(r.number)
+    work_orders += tx.session.scalars(_CREATED_FROM, {"number": so.number})
     for r in tx.session.execute(_MADE_BY_PURCHASE_ORDERS, params):
         created.setdefault(r.line_id, []).append(r.number)
         if r.number not in purchase_orders:
@@ -654,6 +694,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
         status_label=so.state.label,
         customer=so.customer,
         customer_po=so.customer_po,
+        order_ref=so.order_ref,
         order_date=so.order_date,
         ship_date=so.ship_date,
         priority=so.priority,
@@ -738,7 +779,7 @@ def list_sales_orders(
     page: PageRequest | None = None,
 ) -> Page[SalesOrderSummary]:
     """Sales orders by the filters, one page in the order asked. `text` matches the number,
-    the customer's name or the customer's PO number."""
+    the customer's name, the customer's PO number or the reference it was imported under."""
     statuses = SalesOrder.lifecycle.statuses_named(status)
     day = today or date.today()
     late_expr = and_(_SO.ship_date < day, _SO.status.in_([*_OPEN, SOStatus.PENDING_APPROVAL.value]))
@@ -764,7 +805,7 @@ def list_sales_orders(
         conditions.append(_SO.status.in_(statuses))
     if customer and customer.strip():
         conditions.append(Customer.name == " ".join(customer.split()))
-    conditions += text_search(text, _SO.number, Customer.name, _SO.customer_po)
+    conditions += text_search(text, _SO.number, Customer.name, _SO.customer_po, _SO.order_ref)
     if ready_to_pick:
         conditions.append(ready)
     if late:

@@ -113,14 +113,9 @@ def _describe(tx: Transaction, ref: str, found: dict[str, set[int]]) -> Trace:
     rows: dict[tuple[str, int], Any] = {}
     for kind in kinds:
         model = kind.model
-        columns = [model.id, model.number]
-        if hasattr(model, "status"):
-            columns.append(model.status)
-        if kind.customer_po:
-            columns.append(model.customer_po)
         for ids in _chunks(found[kind.key]):
-            for row in s.execute(select(*columns).where(model.id.in_(ids))):
-                rows[(kind.key, row.id)] = row
+            for record in s.scalars(select(model).where(model.id.in_(ids))):
+                rows[(kind.key, record.id)] = record
     origin_of: dict[tuple[str, int], tuple[str, int]] = {}
     for kind in kinds:
         for link in kind.links:
@@ -143,15 +138,16 @@ def _describe(tx: Transaction, ref: str, found: dict[str, set[int]]) -> Trace:
             if found_row is None:
                 continue
             status = getattr(found_row, "status", None) or ""
+            label = kind.label(found_row, tx.prefs)
             parent = origin_of.get((kind.key, doc_id))
             records.append(
                 TracedRecord(
                     kind=kind.key,
                     number=found_row.number,
-                    status=status or kind.label(status).lower(),
-                    status_label=kind.label(status),
+                    status=status or label.lower(),
+                    status_label=label,
                     created_from=rows[parent].number if parent else None,
-                    customer_po=getattr(found_row, "customer_po", None),
+                    customer_po=found_row.customer_po if kind.customer_po else None,
                     spawned=spawned.get((kind.key, doc_id), []),
                 )
             )

@@ -24,6 +24,7 @@ from app.models import (
     BomRevision,
     Item,
     Location,
+    SalesOrderLine,
     WorkOrder,
     WorkOrderLine,
     WorkOrderVariance,
@@ -53,6 +54,7 @@ _VARIANCE = cast(Table, WorkOrderVariance.__table__)
 _ITEM = cast(Table, Item.__table__)
 _LOC = cast(Table, Location.__table__)
 _REV = cast(Table, BomRevision.__table__)
+_SOL = cast(Table, SalesOrderLine.__table__)
 _COMPONENT = _ITEM.alias("component")
 _OPEN = [s.value for s in OPEN_DEMAND]
 
@@ -174,6 +176,7 @@ class WorkOrderRecord(WorkOrderRules):
     created_by: str
     created_from: str | None
     sales_order_line_id: int | None  # a special order: the sales order line it builds for
+    sales_order_line: str | None = None  # ... and that line's number on its order
     customer_po: str | None
     memo: str | None
     released_at: datetime | None
@@ -212,11 +215,13 @@ _SELECT_WO = (
         *(_WO.c[name] for name in _HEADER_FIELDS),
         _LOC.c.code.label("location_code"),
         _REV.c.revision.label("bom_revision"),
+        _SOL.c.line_no.label("sales_order_line"),
         *item_columns("item"),
     )
     .join(_ITEM, _ITEM.c.id == _WO.c.item_id)
     .join(_LOC, _LOC.c.id == _WO.c.location_id)
     .join(_REV, _REV.c.id == _WO.c.bom_revision_id)
+    .outerjoin(_SOL, _SOL.c.id == _WO.c.sales_order_line_id)
 )
 _SELECT_WO_BY_NUMBER = _SELECT_WO.where(_WO.c.number == bindparam("number"))
 # A posting's read: the header locked, a row per component (the components never change), so
@@ -260,6 +265,7 @@ def _record(row: Any) -> WorkOrderRecord:
         **{name: m[name] for name in _HEADER_FIELDS},
         location_code=m["location_code"],
         bom_revision=m["bom_revision"],
+        sales_order_line=None if m["sales_order_line"] is None else str(m["sales_order_line"]),
         item=item_ref(row, "item"),
     )
 

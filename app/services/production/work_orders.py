@@ -34,6 +34,7 @@ from app.models import (
     LedgerReason,
     Location,
     Moment,
+    SalesOrder,
     SourceKind,
     StockBalance,
     WOAction,
@@ -64,7 +65,7 @@ from app.services.engine.lookup import (
     item_ref_by_sku,
     location_ref,
 )
-from app.services.engine.numbering import next_number
+from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
 from app.services.engine.permissions import Permission
@@ -123,7 +124,8 @@ class WorkOrderInfo:
     due: date | None
     priority: int
     location: str
-    created_from: str | None  # the sales order number of a special order
+    created_from: str | None  # the sales order it was created from (for a line, or because of it)
+    sales_order_line: str | None  # the line of that order a special order builds for
     customer_po: str | None  # the customer's PO number of that sales order
     bom_revision: str
     memo: str | None
@@ -279,9 +281,10 @@ def create_in_transaction(
     due: date | None = None,
     priority: int = DEFAULT_PRIORITY,
     created_from: str | None = None,
+    customer_po: str | None = None,
     memo: str | None = None,
     bom: BomForOrder | None = None,
-    for_line: tuple[int, str | None] | None = None,  # (sales order line id, customer's PO)
+    for_line: tuple[int, str] | None = None,  # a special order: the line's id and number
 ) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     bom = bom or active_bom(tx, item)
@@ -318,7 +321,8 @@ def create_in_transaction(
             created_by=tx.actor.user,
             created_from=parse_text(created_from, field="created from", max_length=64) or None,
             sales_order_line_id=for_line[0] if for_line else None,
-            customer_po=for_line[1] if for_line else None,
+            sales_order_line=for_line[1] if for_line else None,
+            customer_po=customer_po,
             memo=parse_text(memo, field="memo", max_length=200) or None,
             released_at=now if released else None,
             closed_at=None,
@@ -346,12 +350,16 @@ def create_work_order(
     created_from: str | None = None,
     memo: str | None = None,
 ) -> WorkOrderInfo:
+    """A new work order. One created from a sales order (`created_from`) records that order
+    and its customer's PO number, so each is traced from the other, but builds for none of
+    its lines: what it makes goes to stock (a special order builds for a line)."""
     qty = parse_quantity(quantity)
     due_date = parse_due(due)
     prio = parse_priority(priority)
     item = item_ref_by_sku(tx.session, item_sku)
     st = parse_status(status, tx.prefs.default_work_order_status)
     loc = location_ref(tx.session, location)
+    origin, customer_po = _sales_order(tx, created_from)
     wo = create_in_transaction(
         tx,
         item,
@@ -360,12 +368,28 @@ def create_work_order(
         location=loc,
         due=due_date,
         priority=prio,
-        created_from=created_from,
+        created_from=origin,
+        customer_po=customer_po,
         memo=memo,
     )
     tx.set_document(wo.number)
     tx.note(item=item.sku, quantity=qty, status=st.value)
     return work_order_info(wo)
+
+
+def _sales_order(tx: Transaction, created_from: str | None) -> tuple[str | None, str | None]:
+    """The sales order a work order is created from, and its customer's PO number (both
+    None when there is none); an order that does not exist is refused."""
+    text = parse_text(created_from, field="created from", max_length=64)
+    if not text:
+        return None, None
+    number = normalize_number(text)
+    row = tx.session.execute(
+        select(SalesOrder.number, SalesOrder.customer_po).where(SalesOrder.number == number)
+    ).first()
+    if row is None:
+        raise NotFound(f"unknown sales order {number!r}")
+    return row.number, row.customer_po
 
 
 def _load(tx: Transaction, number: str, *, variances: bool = False) -> WorkOrderRecord:
@@ -390,7 +414,8 @@ def release_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
 
 @posting("wo.cancel", Permission.PLAN)
 def cancel_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
-    """Cancel before any stock has moved; what was committed is released."""
+    """Cancel before any stock has moved; what was committed is released. A special order's
+    sales order line no longer waits for it: it ships from stock like any other line."""
     wo = _load(tx, number)
     wo.require(WOAction.CANCEL)
     if wo.built > 0 or any(ln.issued > 0 for ln in wo.lines):
@@ -400,6 +425,8 @@ def cancel_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
     StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
     wo.move_to(WOStatus.CANCELLED)
     wo.closed_at = utcnow()
+    if wo.sales_order_line_id is not None:
+        commitment.unpeg(tx, "sales_order", wo.sales_order_line_id)
     return work_order_info(wo)
 
 

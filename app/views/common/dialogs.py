@@ -107,8 +107,10 @@ def ask_before(
     name: str,
     confirm: str,
     parent: QWidget | None = None,
+    outcome: Callable[[Any], str] | None = None,
 ) -> ConfirmDialog:
-    """Asks before closing or cancelling (`action`) document `number` with `fn(number)`."""
+    """Asks before closing or cancelling (`action`) document `number` with `fn(number)`; the
+    outcome is said in the usual words unless the document has more to say (`outcome`)."""
     title, keep, progress, done = ASKED[action]
     return ConfirmDialog(
         ctx,
@@ -120,6 +122,6 @@ def ask_before(
         keep=keep,
         confirm=confirm,
         progress=progress,
-        done=lambda i: done.format(i.number),
+        done=outcome or (lambda i: done.format(i.number)),
         parent=parent,
     )

@@ -209,7 +209,7 @@ class WorkOrderPage(DocumentPage):
         f["priority"].setText(str(info.priority))
         f["location"].setText(info.location)
         f["bom"].setText(info.bom_revision)
-        f["created_from"].setText(info.created_from or "—")
+        f["created_from"].setText(made_for(info) or info.created_from or "—")
         f["created"].setText(f"{fmt.when(info.created_at)} by {info.created_by}")
         f["released"].setText(fmt.when(info.released_at) or "—")
         f["closed"].setText(fmt.when(info.closed_at) or "—")
@@ -268,6 +268,7 @@ class WorkOrderPage(DocumentPage):
                     name="cancel_dialog",
                     confirm="Cancel work order",
                     parent=self,
+                    outcome=cancelled_words,
                 )
             )
 
@@ -282,6 +283,19 @@ class WorkOrderPage(DocumentPage):
 
         if self.number:
             self.dialog = ask_finished_goods_labels(self, self.ctx, self.number)
+
+
+def made_for(info: WorkOrderInfo) -> str | None:
+    """The sales order line a special order builds for, in words."""
+    if info.sales_order_line is None:
+        return None
+    return f"{info.created_from} line {info.sales_order_line}"
+
+
+def cancelled_words(info: WorkOrderInfo) -> str:
+    """A cancelled special order's line no longer waits for it: it ships from stock."""
+    line = made_for(info)
+    return f"Cancelled {info.number}" + (f"; {line} now ships from stock" if line else "")
 
 
 def committed_words(info: WorkOrderInfo) -> str:
