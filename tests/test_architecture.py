@@ -262,3 +262,48 @@ def test_bins_are_read_in_one_place() -> None:
         if "ItemBin" in names_used(p)
     }
     assert users == {"services/shelf.py", "services/catalog/items.py"}
+
+
+def status_assignments(path: Path) -> list[str]:
+    """`x.status = ...`: a status set by hand instead of through the status machine."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == "status":
+                found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_every_status_changes_through_the_status_machine() -> None:
+    """Only the status machine's `move_to` (app/models/lifecycle.py) sets a document's
+    status; every kind of document, purchase orders and fulfillments included, goes
+    through it."""
+    found = [
+        hit
+        for path in files("services", "models")
+        for hit in status_assignments(path)
+        if path.name != "lifecycle.py"
+    ]
+    assert found == []
+    sample = APP / "models" / "lifecycle.py"
+    assert status_assignments(sample)  # the rule sees the one place that does it
+
+
+def test_documents_are_written_through_the_books() -> None:
+    """A document (any registered kind) is written by its book at commit; ORM `add` is left
+    to the records that are not documents: items, BOMs, customers, vendors, users and
+    preferences."""
+    adders = {
+        p.relative_to(APP).as_posix()
+        for p in files("services")
+        if "session.add(" in p.read_text(encoding="utf-8")
+    }
+    assert adders <= {
+        "services/admin.py",
+        "services/catalog/boms.py",
+        "services/catalog/items.py",
+        "services/orders/partners.py",
+    }

@@ -96,3 +96,32 @@ def test_a_work_order_declares_its_origin_as_a_link(uow) -> None:  # type: ignor
     assert origin.target == "sales_order"
     with uow.database.session_factory() as session:
         assert session.execute(select(origin.pairs().subquery())).all() == []
+
+
+def test_purchase_orders_and_fulfillments_move_along_their_edges_only() -> None:
+    from app.errors import IllegalTransition
+    from app.models import FulfillmentStatus, POStatus
+    from app.models.purchasing import PurchaseOrderRules
+    from app.models.sales import FulfillmentRules
+
+    class Order(PurchaseOrderRules):
+        def __init__(self, status: str) -> None:
+            self.number, self.status, self.drop_ship = "PO-000001", status, False
+
+    class Shipment(FulfillmentRules):
+        def __init__(self, status: str) -> None:
+            self.number, self.status = "IF-000001", status
+
+    po = Order("open")
+    po.move_to(POStatus.PARTIALLY_RECEIVED)
+    po.move_to(POStatus.RECEIVED)
+    with pytest.raises(IllegalTransition, match="from Received to Open"):
+        po.move_to(POStatus.OPEN)
+    with pytest.raises(IllegalTransition, match="from Received to Cancelled"):
+        po.move_to(POStatus.CANCELLED)
+    f = Shipment("packed")
+    with pytest.raises(IllegalTransition, match="cannot go from Packed to Picked"):
+        f.move_to(FulfillmentStatus.PICKED)
+    f.move_to(FulfillmentStatus.SHIPPED)
+    with pytest.raises(IllegalTransition):
+        f.move_to(FulfillmentStatus.CANCELLED)

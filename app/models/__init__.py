@@ -16,6 +16,7 @@ from app.models.purchasing import (
     Receipt,
     ReceiptLine,
 )
+from app.models.reasons import ReasonCode, ReasonCodeKind
 from app.models.sales import (
     FULFILLMENT_OPEN,
     SO_OPEN_DEMAND,
@@ -76,6 +77,8 @@ __all__ = [
     "Preference",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "ReasonCode",
+    "ReasonCodeKind",
     "Receipt",
     "ReceiptLine",
     "SOAction",

@@ -1,6 +1,7 @@
-"""The finance handoff: an event at each of the three moments finance is told about (a
-fulfillment shipped, a receipt posted, a work order closed with its variance), with its lines
-in quantity and amount. Events are written once; finance marks them reviewed."""
+"""The finance handoff: an event at each moment finance is told about (a fulfillment shipped,
+a receipt posted, a work order closed with its variance, and those other kinds of posting
+register), with its lines in quantity and amount. Events are written once; finance marks
+them reviewed."""
 
 from __future__ import annotations
 
@@ -8,40 +9,44 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
-from app.models.item import _in
+from app.models.kinds import FINANCE_MOMENTS, register_moments
 from app.models.quantity import Fixed
 
 
 class Moment(StrEnum):
+    """The moments of the planned path; other kinds of posting register theirs
+    (`register_moments`: a scrap, a customer's credit, a vendor's credit ...)."""
+
     SHIPPED = "shipped"  # a fulfillment shipped: bill what was shipped, at the order's rate
     RECEIVED = "received"  # a receipt posted (or a drop-ship order marked shipped): at PO cost
     CLOSED = "closed"  # a work order closed: its variance at standard cost
 
-    @property
-    def label(self) -> str:
-        return {
-            Moment.SHIPPED: "Shipped",
-            Moment.RECEIVED: "Received",
-            Moment.CLOSED: "Work order closed",
-        }[self]
+
+register_moments(
+    Moment,
+    {Moment.SHIPPED: "Shipped", Moment.RECEIVED: "Received", Moment.CLOSED: "Work order closed"},
+)
 
 
-MOMENTS = tuple(m.value for m in Moment)
+def moment_label(moment: str) -> str:
+    """A moment in words, as its kind of posting registered it."""
+    return FINANCE_MOMENTS.words.get(moment, moment.replace("_", " ").capitalize())
+
+
+MOMENT_LENGTH = 32
 
 
 class FinanceEvent(Base):
     __tablename__ = "finance_event"
-    __table_args__ = (
-        CheckConstraint(_in("moment", MOMENTS), name="moment"),
-        Index("ix_finance_event_reviewed", "reviewed_at"),
-    )
+    __table_args__ = (Index("ix_finance_event_reviewed", "reviewed_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    moment: Mapped[str] = mapped_column(String(16))
+    # A registered moment (app/models/kinds.py): data, not a schema constraint.
+    moment: Mapped[str] = mapped_column(String(MOMENT_LENGTH))
     # The document that told finance (a fulfillment, a receipt, a purchase order, a work order)
     document_kind: Mapped[str] = mapped_column(String(24))
     document: Mapped[str] = mapped_column(String(32), index=True)

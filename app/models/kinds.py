@@ -8,8 +8,9 @@ documents (created from, fulfils, receives ...). Numbering, what a posting chang
 the views' links and the scanners' "what is this code" read this registry; adding a kind
 adds its own modules and edits no list elsewhere.
 
-Ledger reasons and ledger source kinds are registered here too: a new kind of posting
-registers its reasons, and the database keeps them as data, not as a schema constraint.
+Ledger reasons and source kinds, the moments finance is told about, and the kinds of reason
+codes are registered here too: a new kind of posting registers its own, and the database
+keeps them as data, not as a schema constraint.
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ class _Vocabulary:
 
 LEDGER_REASONS = _Vocabulary("ledger reason")
 SOURCE_KINDS = _Vocabulary("ledger source kind")
+FINANCE_MOMENTS = _Vocabulary("finance moment")
+REASON_CODE_KINDS = _Vocabulary("kind of reason code")
 
 
 def register_reasons(reasons: type[StrEnum], words: dict[Any, str] | None = None) -> None:
@@ -171,3 +174,13 @@ def register_reasons(reasons: type[StrEnum], words: dict[Any, str] | None = None
 
 def register_source_kinds(kinds: type[StrEnum]) -> None:
     SOURCE_KINDS.register((k.value, k.value.replace("_", " ")) for k in kinds)
+
+
+def register_moments(moments: type[StrEnum], words: dict[Any, str]) -> None:
+    """Make moments finance is told about known, with their words ("Shipped")."""
+    FINANCE_MOMENTS.register((m.value, words[m]) for m in moments)
+
+
+def register_reason_code_kinds(kinds: type[StrEnum], words: dict[Any, str]) -> None:
+    """Make kinds of reason codes known (scrap, return ...), with what they explain."""
+    REASON_CODE_KINDS.register((k.value, words[k]) for k in kinds)

@@ -73,6 +73,19 @@ PO_ACTION_FROM: dict[POAction, frozenset[POStatus]] = {
 }
 
 
+_PO = POStatus
+PO_EDGES: frozenset[tuple[POStatus, POStatus]] = frozenset(
+    {
+        (_PO.OPEN, _PO.PARTIALLY_RECEIVED),
+        (_PO.OPEN, _PO.RECEIVED),
+        (_PO.PARTIALLY_RECEIVED, _PO.RECEIVED),
+        (_PO.OPEN, _PO.CLOSED),
+        (_PO.PARTIALLY_RECEIVED, _PO.CLOSED),
+        (_PO.RECEIVED, _PO.CLOSED),
+        (_PO.OPEN, _PO.CANCELLED),
+    }
+)
+
 _PO_HINTS: dict[tuple[POAction, POStatus], str] = {
     (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "part of it is received: close it",
     (POAction.CANCEL, POStatus.RECEIVED): "it is received: close it",
@@ -86,7 +99,7 @@ _DROP_SHIP_HINTS: dict[tuple[POAction, POStatus], str] = {
 class PurchaseOrderRules(StatusRules):
     """A purchase order's status, and which of receive / mark shipped its kind allows."""
 
-    lifecycle = Lifecycle(POStatus, PO_ACTION_FROM, hints=_PO_HINTS)
+    lifecycle = Lifecycle(POStatus, PO_ACTION_FROM, PO_EDGES, _PO_HINTS)
     number: str
     status: str
     drop_ship: bool

@@ -254,11 +254,23 @@ FULFILLMENT_ACTION_FROM: dict[FulfillmentAction, frozenset[FulfillmentStatus]] =
 }
 
 
+_F = FulfillmentStatus
+FULFILLMENT_EDGES: frozenset[tuple[FulfillmentStatus, FulfillmentStatus]] = frozenset(
+    {
+        (_F.PICKED, _F.PACKED),
+        (_F.PICKED, _F.SHIPPED),
+        (_F.PACKED, _F.SHIPPED),
+        (_F.PICKED, _F.CANCELLED),
+        (_F.PACKED, _F.CANCELLED),
+    }
+)
+
+
 class FulfillmentRules(StatusRules):
     """Needs `number` and `status`; the printed names of the statuses are preferences, so
     `require` takes the status's name."""
 
-    lifecycle = Lifecycle(FulfillmentStatus, FULFILLMENT_ACTION_FROM)
+    lifecycle = Lifecycle(FulfillmentStatus, FULFILLMENT_ACTION_FROM, FULFILLMENT_EDGES)
     number: str
     status: str
 

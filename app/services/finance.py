@@ -23,6 +23,8 @@ from sqlalchemy.orm import aliased
 
 from app.errors import NotFound, ValidationError
 from app.models import FinanceEvent, FinanceLine, Moment, SalesOrder, SalesOrderLine, utcnow
+from app.models.finance import moment_label
+from app.models.kinds import FINANCE_MOMENTS
 from app.models.quantity import ZERO, fmt, round_quantity
 from app.services.engine import changes
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -228,10 +230,10 @@ def _chosen(
     conditions: list[ColumnElement[bool]] = []
     if moment:
         try:
-            conditions.append(event.moment == Moment(moment.strip().lower()).value)
+            conditions.append(event.moment == FINANCE_MOMENTS.require(moment.strip().lower()))
         except ValueError:
             raise ValidationError(
-                f"unknown moment {moment!r}; one of {', '.join(m.value for m in Moment)}"
+                f"unknown moment {moment!r}; one of {', '.join(FINANCE_MOMENTS.words)}"
             ) from None
     if reviewed is not None:
         conditions.append(
@@ -329,7 +331,7 @@ def list_events(
             FinanceEventInfo(
                 id=e.id,
                 moment=e.moment,
-                moment_label=Moment(e.moment).label,
+                moment_label=moment_label(e.moment),
                 document_kind=e.document_kind,
                 document=e.document,
                 created_from=e.created_from,
@@ -561,6 +563,11 @@ def count_unreviewed(tx: Transaction) -> int:
         )
         or 0
     )
+
+
+def moments() -> list[tuple[str, str]]:
+    """Every moment finance is told about, as (code, words), in the order registered."""
+    return list(FINANCE_MOMENTS.words.items())
 
 
 @dataclass(frozen=True)

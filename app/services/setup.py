@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from app.config import resource_path
 from app.errors import ValidationError
 from app.models import Item
-from app.services import admin, inventory
+from app.services import admin, inventory, reasons
 from app.services.catalog import imports, items
 from app.services.engine.database import (
     Database,
@@ -109,6 +109,8 @@ def load_demo(uow: UnitOfWork, today: date | None = None) -> None:
     today = today or date.today()
     demo = resource_path("demo")
     admin.set_preference(uow, "perform_item_commitment_after_transaction_entry", "true")
+    for code, kind, words in DEMO_REASONS:
+        reasons.add_reason_code(uow, code, kind, words)
     imports.import_items(uow, demo / "items.csv")
     imports.import_boms(uow, demo / "boms.csv")
     imports.import_stock(uow, demo / "stock.csv")
@@ -160,6 +162,16 @@ def load_demo(uow: UnitOfWork, today: date | None = None) -> None:
     wo.cancel_work_order(uow, cancelled.number)
     load_demo_orders(uow, today)
 
+
+# The plant's reasons for scrapping stock and for returns.
+DEMO_REASONS = (
+    ("DAMAGED", "scrap", "damaged in handling"),
+    ("DEFECTIVE", "scrap", "failed inspection"),
+    ("SETUP", "scrap", "used up setting the line up"),
+    ("DAMAGED", "return", "arrived damaged"),
+    ("WRONG-ITEM", "return", "not what was ordered"),
+    ("DEFECTIVE", "return", "does not work"),
+)
 
 # Where things sit in the main warehouse: the bins pick lists are sorted by.
 DEMO_BINS = {

@@ -36,6 +36,7 @@ VENDOR = "vendor"
 USER = "user"
 PREFERENCE = "preference"
 FINANCE_EVENT = "finance_event"
+REASON_CODE = "reason_code"
 
 _EMPTY: frozenset[str] = frozenset()
 

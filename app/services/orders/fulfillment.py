@@ -364,7 +364,7 @@ def _load(tx: Transaction, number: str) -> tuple[FulfillmentRecord, SalesOrderRe
 def pack_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     f, so = _load(tx, number)
     f.require(FulfillmentAction.PACK, tx.prefs.status_name(f.status))
-    f.status = FulfillmentStatus.PACKED.value
+    f.move_to(FulfillmentStatus.PACKED)
     f.packed_at = utcnow()
     return fulfillment_info(tx, f, so)
 
@@ -394,7 +394,7 @@ def cancel_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     for fl in f.lines:
         line = by_id[fl.sales_order_line_id]
         line.firm = min(line.need, others.get(line.id, ZERO))
-    f.status = FulfillmentStatus.CANCELLED.value
+    f.move_to(FulfillmentStatus.CANCELLED)
     f.cancelled_at = utcnow()
     return fulfillment_info(tx, f, so)
 
@@ -431,7 +431,7 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
             LedgerReason.SHIPMENT,
             Source(SourceKind.FULFILLMENT, f.number, f.id, fl.id),
         )
-    f.status = FulfillmentStatus.SHIPPED.value
+    f.move_to(FulfillmentStatus.SHIPPED)
     f.shipped_at = utcnow()
     so.move_to(so.status_after_shipping())
     told = []

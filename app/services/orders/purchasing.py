@@ -25,14 +25,11 @@ from app.models import (
     Item,
     ItemType,
     LedgerReason,
-    Location,
     Moment,
     POAction,
     POStatus,
     PurchaseOrder,
-    PurchaseOrderLine,
     Receipt,
-    ReceiptLine,
     SalesOrder,
     SalesOrderLine,
     SourceKind,
@@ -46,8 +43,7 @@ from app.models.purchasing import po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
-from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
-from app.services.engine.numbering import next_number, normalize_number
+from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
@@ -55,6 +51,13 @@ from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.orders.fulfillment import FulfillmentBook, overage
 from app.services.orders.partners import vendor_by_name
+from app.services.orders.purchase_records import (
+    NewPurchaseLine,
+    PurchaseLine,
+    PurchaseOrderBook,
+    PurchaseOrderRecord,
+    ReceiptBook,
+)
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
 
 if TYPE_CHECKING:
@@ -71,30 +74,25 @@ def _cost_of(tx: Transaction, item: ItemRef) -> Decimal:
 def _new_order(
     tx: Transaction,
     vendor: Vendor,
-    location_id: int,
+    location: LocationRef,
     *,
     expected: date | None,
     memo: str | None,
     drop_ship: bool = False,
-    sales_order_id: int | None = None,
-    customer_po: str | None = None,
-) -> PurchaseOrder:
-    po = PurchaseOrder(
-        number=next_number(tx, PURCHASE_ORDER),
+    sales_order: SalesOrderRecord | None = None,
+) -> PurchaseOrderRecord:
+    return PurchaseOrderBook.of(tx).create(
         vendor_id=vendor.id,
-        status=POStatus.OPEN.value,
-        location_id=location_id,
-        order_date=date.today(),
+        vendor=vendor.name,
+        location_id=location.id,
+        location_code=location.code,
         expected_date=expected,
-        drop_ship=drop_ship,
-        sales_order_id=sales_order_id,
-        customer_po=customer_po,
         memo=memo,
-        created_by=tx.actor.user,
+        drop_ship=drop_ship,
+        sales_order_id=sales_order.id if sales_order else None,
+        created_from=sales_order.number if sales_order else None,
+        customer_po=sales_order.customer_po if sales_order else None,
     )
-    tx.session.add(po)
-    tx.changed.add(PURCHASE_ORDER, po.number)
-    return po
 
 
 def create_drop_ship_orders(
@@ -118,34 +116,19 @@ def create_drop_ship_orders(
             )
         by_vendor[vendor_id].append(ln)
     numbers = []
+    book = PurchaseOrderBook.of(tx)
+    where = LocationRef(so.location_id, so.location_code)
     for vendor_id, group in sorted(by_vendor.items()):
         vendor = tx.session.get(Vendor, vendor_id)
         assert vendor is not None
         po = _new_order(
-            tx,
-            vendor,
-            so.location_id,
-            expected=so.ship_date,
-            memo=None,
-            drop_ship=True,
-            sales_order_id=so.id,
-            customer_po=so.customer_po,
+            tx, vendor, where, expected=so.ship_date, memo=None, drop_ship=True, sales_order=so
         )
-        tx.session.flush()
-        for n, ln in enumerate(group, start=1):
-            tx.session.add(
-                PurchaseOrderLine(
-                    purchase_order_id=po.id,
-                    line_no=n,
-                    item_id=ln.item_id,
-                    quantity=ln.required,
-                    unit_cost=_cost_of(tx, ln.item),
-                    received=ZERO,
-                    sales_order_line_id=ln.id,
-                )
-            )
+        book.add_lines(
+            po,
+            [NewPurchaseLine(ln.item, ln.required, _cost_of(tx, ln.item), ln.id) for ln in group],
+        )
         numbers.append(po.number)
-    tx.session.flush()
     return numbers
 
 
@@ -184,81 +167,31 @@ def create_purchase_order(
             if entry.cost is None or entry.cost == ""
             else parse_decimal(entry.cost, field=f"cost of {item.sku}", non_negative=True)
         )
-        parsed.append((item, qty, cost))
-    stock = StockBook.of(tx)
-    stock.lock((item.id, loc.id) for item, _q, _c in parsed)
+        parsed.append(NewPurchaseLine(item, qty, cost))
+    StockBook.of(tx).lock((new.item.id, loc.id) for new in parsed)
     po = _new_order(
         tx,
         v,
-        loc.id,
+        loc,
         expected=parse_date(expected, field="expected date"),
         memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
     )
-    tx.session.flush()
-    for n, (item, qty, cost) in enumerate(parsed, start=1):
-        tx.session.add(
-            PurchaseOrderLine(
-                purchase_order_id=po.id,
-                line_no=n,
-                item_id=item.id,
-                quantity=qty,
-                unit_cost=cost,
-                received=ZERO,
-            )
-        )
-        stock.know(item)
-        stock.balance(item.id, loc.id).on_order += qty
+    PurchaseOrderBook.of(tx).add_lines(po, parsed)
     tx.set_document(po.number)
-    tx.session.flush()
     return purchase_order_info(tx, po)
 
 
-def _load(tx: Transaction, number: str) -> tuple[PurchaseOrder, list[PurchaseOrderLine]]:
-    text = normalize_number(number)
-    stmt = select(PurchaseOrder).where(PurchaseOrder.number == text)
-    if tx.write:
-        stmt = stmt.with_for_update()
-    po = tx.session.scalar(stmt)
-    if po is None:
-        raise NotFound(f"unknown purchase order {text!r}")
-    lines = list(
-        tx.session.scalars(
-            select(PurchaseOrderLine)
-            .where(PurchaseOrderLine.purchase_order_id == po.id)
-            .order_by(PurchaseOrderLine.line_no)
-        )
-    )
-    if tx.write:
-        tx.set_document(po.number)
-        tx.changed.add(PURCHASE_ORDER, po.number)
-    return po, lines
-
-
-def _items(tx: Transaction, lines: Iterable[PurchaseOrderLine]) -> dict[int, ItemRef]:
-    ids = {ln.item_id for ln in lines}
-    out = {}
-    for item in tx.session.scalars(select(Item).where(Item.id.in_(ids))):
-        out[item.id] = ItemRef(
-            id=item.id,
-            sku=item.sku,
-            name=item.name,
-            uom=item.uom,
-            item_type=item.item_type,
-            standard_cost=item.standard_cost,
-            active=item.active,
-        )
-    return out
+def _load(tx: Transaction, number: str) -> PurchaseOrderRecord:
+    return PurchaseOrderBook.of(tx).load(number)
 
 
 def _quantities(
     tx: Transaction,
-    po: PurchaseOrder,
-    lines: list[PurchaseOrderLine],
-    items: dict[int, ItemRef],
+    po: PurchaseOrderRecord,
     wanted: Mapping[str, object] | None,
     *,
     verb: str,
-) -> list[tuple[PurchaseOrderLine, Decimal]]:
+) -> list[tuple[PurchaseLine, Decimal]]:
     """What to receive (or mark shipped): the lines given by sku or line number, or
     everything remaining (unless receipts start at zero)."""
     if wanted is None:
@@ -267,7 +200,7 @@ def _quantities(
                 f"say what was {verb} on {po.number} (receipts start at zero): give each sku "
                 "and quantity"
             )
-        out = [(ln, ln.quantity - ln.received) for ln in lines if ln.quantity > ln.received]
+        out = [(ln, ln.remaining) for ln in po.lines if ln.remaining > 0]
         if not out:
             raise ValidationError(f"nothing remains to be {verb} on {po.number}")
         return out
@@ -275,7 +208,7 @@ def _quantities(
     used: set[int] = set()
     for key, value in wanted.items():
         text = str(key).strip()
-        matches = [ln for ln in lines if items[ln.item_id].sku == text or str(ln.line_no) == text]
+        matches = [ln for ln in po.lines if ln.sku == text or str(ln.line_no) == text]
         if not matches:
             raise NotFound(f"{text!r} is not on {po.number}")
         if len(matches) > 1:
@@ -291,18 +224,11 @@ def _quantities(
         remaining = line.quantity - line.received
         if qty > remaining and not tx.prefs.allow_overage_on_item_receipts:
             raise OverageNotAllowed(
-                f"{po.number}: {fmt(qty)} {items[line.item_id].sku} is more than the "
+                f"{po.number}: {fmt(qty)} {line.sku} is more than the "
                 f"{fmt(max(ZERO, remaining))} remaining; overage on item receipts is not allowed"
             )
         out.append((line, qty))
     return out
-
-
-def _refresh_status(po: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
-    if all(ln.received >= ln.quantity for ln in lines):
-        po.status = POStatus.RECEIVED.value
-    elif any(ln.received > 0 for ln in lines):
-        po.status = POStatus.PARTIALLY_RECEIVED.value
 
 
 @dataclass(frozen=True)
@@ -325,46 +251,27 @@ def receive_purchase_order(
 ) -> ReceiptInfo:
     """An item receipt: the goods go into stock at the order's cost, on order comes down,
     and finance is told what was received."""
-    po, po_lines = _load(tx, number)
+    po = _load(tx, number)
     po.require(POAction.RECEIVE)
-    items = _items(tx, po_lines)
-    plan = _quantities(tx, po, po_lines, items, lines, verb="received")
-    stock = StockBook.of(tx)
-    stock.lock((ln.item_id, po.location_id) for ln, _q in plan)
-    receipt = Receipt(
-        number=next_number(tx, RECEIPT),
-        purchase_order_id=po.id,
-        memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
-        created_by=tx.actor.user,
+    plan = _quantities(tx, po, lines, verb="received")
+    receipt = ReceiptBook.of(tx).create(
+        po, plan, parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
     )
-    tx.session.add(receipt)
-    tx.session.flush()
+    stock = StockBook.of(tx)
     told = []
-    for line, qty in plan:
-        rl = ReceiptLine(
-            receipt_id=receipt.id,
-            purchase_order_line_id=line.id,
-            quantity=qty,
-            unit_cost=line.unit_cost,
-        )
-        tx.session.add(rl)
-        tx.session.flush()
-        item = items[line.item_id]
+    for (line, qty), receipt_line in zip(plan, receipt.line_ids, strict=True):
         stock.post(
-            item,
+            line.item,
             po.location_id,
             qty,
             LedgerReason.RECEIPT,
-            Source(SourceKind.RECEIPT, receipt.number, receipt.id, rl.id),
+            Source(SourceKind.RECEIPT, receipt.number, receipt.id, receipt_line),
             unit_cost=line.unit_cost,
         )
-        remaining = max(ZERO, line.quantity - line.received)
-        stock.balance(item.id, po.location_id).on_order -= min(qty, remaining)
+        stock.balance(line.item.id, po.location_id).on_order -= min(qty, line.remaining)
         line.received += qty
-        told.append(MomentLine(item.sku, qty, line.unit_cost, purchase_order_line_id=line.id))
-    _refresh_status(po, po_lines)
-    vendor = tx.session.get(Vendor, po.vendor_id)
-    assert vendor is not None
+        told.append(MomentLine(line.sku, qty, line.unit_cost, purchase_order_line_id=line.id))
+    po.move_to(po.status_after_receipt())
     FinanceBook.of(tx).tell(
         Told(
             Moment.RECEIVED,
@@ -372,19 +279,17 @@ def receive_purchase_order(
             receipt.number,
             po.number,
             po.customer_po,
-            vendor.name,
+            po.vendor,
             told,
         )
     )
     tx.set_document(receipt.number)
-    tx.changed.add(RECEIPT, receipt.number)
-    tx.note(purchase_order=po.number, received={items[ln.item_id].sku: q for ln, q in plan})
-    tx.session.flush()
+    tx.note(purchase_order=po.number, received={ln.sku: q for ln, q in plan})
     return ReceiptInfo(
         number=receipt.number,
         purchase_order=po.number,
-        vendor=vendor.name,
-        lines=[(items[ln.item_id].sku, q, ln.unit_cost) for ln, q in plan],
+        vendor=po.vendor,
+        lines=[(ln.sku, q, ln.unit_cost) for ln, q in plan],
         order=purchase_order_info(tx, po),
     )
 
@@ -396,16 +301,12 @@ def mark_drop_ship_shipped(
     """The vendor has shipped a drop-ship order to the customer: the sales order lines are
     fulfilled (a shipped fulfillment records it), nothing moves through stock, and finance
     is told both the receipt and the shipment."""
-    po, po_lines = _load(tx, number)
+    po = _load(tx, number)
     po.require(POAction.MARK_SHIPPED)
-    items = _items(tx, po_lines)
-    plan = _quantities(tx, po, po_lines, items, lines, verb="shipped")
-    so_number = tx.session.scalar(
-        select(SalesOrder.number).where(SalesOrder.id == po.sales_order_id)
-    )
-    if so_number is None:
+    plan = _quantities(tx, po, lines, verb="shipped")
+    if po.created_from is None:
         raise IllegalTransition(f"{po.number} was not created from a sales order")
-    so = SalesOrderBook.of(tx).load(so_number, lock_stock=False)
+    so = SalesOrderBook.of(tx).load(po.created_from, lock_stock=False)
     by_id = {ln.id: ln for ln in so.lines}
     shipped: list[tuple[OrderLine, Decimal]] = []
     bought, sold = [], []
@@ -424,10 +325,8 @@ def mark_drop_ship_shipped(
     f = FulfillmentBook.of(tx).create(
         so, shipped, status=FulfillmentStatus.SHIPPED, drop_ship=True, memo=f"drop ship {po.number}"
     )
-    _refresh_status(po, po_lines)
+    po.move_to(po.status_after_receipt())
     so.move_to(so.status_after_shipping())
-    vendor = tx.session.get(Vendor, po.vendor_id)
-    assert vendor is not None
     finance = FinanceBook.of(tx)
     finance.tell(
         Told(
@@ -436,7 +335,7 @@ def mark_drop_ship_shipped(
             po.number,
             so.number,
             so.customer_po,
-            vendor.name,
+            po.vendor,
             bought,
         )
     )
@@ -444,44 +343,40 @@ def mark_drop_ship_shipped(
         Told(Moment.SHIPPED, "fulfillment", f.number, so.number, so.customer_po, so.customer, sold)
     )
     tx.note(fulfillment=f.number, order=so.number)
-    tx.session.flush()
     return purchase_order_info(tx, po)
 
 
 @posting("po.close", Permission.PURCHASE)
 def close_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
     """Nothing more will come: what is still on order is dropped."""
-    po, lines = _load(tx, number)
+    po = _load(tx, number)
     po.require(POAction.CLOSE)
-    _drop_on_order(tx, po, lines)
-    po.status = POStatus.CLOSED.value
+    _drop_on_order(tx, po)
+    po.move_to(POStatus.CLOSED)
     po.closed_at = utcnow()
-    tx.session.flush()
     return purchase_order_info(tx, po)
 
 
 @posting("po.cancel", Permission.PURCHASE)
 def cancel_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
-    po, lines = _load(tx, number)
+    po = _load(tx, number)
     po.require(POAction.CANCEL)
-    if any(ln.received > 0 for ln in lines):
+    if any(ln.received > 0 for ln in po.lines):
         raise IllegalTransition(f"cannot cancel {po.number}: part of it is received; close it")
-    _drop_on_order(tx, po, lines)
-    po.status = POStatus.CANCELLED.value
+    _drop_on_order(tx, po)
+    po.move_to(POStatus.CANCELLED)
     po.closed_at = utcnow()
-    tx.session.flush()
     return purchase_order_info(tx, po)
 
 
-def _drop_on_order(tx: Transaction, po: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
-    if po.drop_ship or po.state not in PO_OPEN:
+def _drop_on_order(tx: Transaction, po: PurchaseOrderRecord) -> None:
+    """An open order for stock stops being on order (its balances are locked with it)."""
+    if po.drop_ship or not po.is_open:
         return
     stock = StockBook.of(tx)
-    stock.lock((ln.item_id, po.location_id) for ln in lines)
-    for ln in lines:
-        remaining = ln.quantity - ln.received
-        if remaining > 0:
-            stock.balance(ln.item_id, po.location_id).on_order -= remaining
+    for ln in po.lines:
+        if ln.remaining > 0:
+            stock.balance(ln.item.id, po.location_id).on_order -= ln.remaining
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -521,30 +416,15 @@ class PurchaseOrderInfo:
     changes: Changes = NO_CHANGES
 
 
-def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo:
-    lines = list(
-        tx.session.scalars(
-            select(PurchaseOrderLine)
-            .where(PurchaseOrderLine.purchase_order_id == po.id)
-            .order_by(PurchaseOrderLine.line_no)
-        )
-    )
-    items = _items(tx, lines)
+def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrderInfo:
     so_lines: dict[int, str] = {}
-    so_number = None
     if po.sales_order_id is not None:
-        so_number = tx.session.scalar(
-            select(SalesOrder.number).where(SalesOrder.id == po.sales_order_id)
-        )
         for r in tx.session.execute(
             select(SalesOrderLine.id, SalesOrderLine.line_no).where(
                 SalesOrderLine.sales_order_id == po.sales_order_id
             )
         ):
             so_lines[r.id] = str(r.line_no)
-    vendor = tx.session.get(Vendor, po.vendor_id)
-    location = tx.session.get(Location, po.location_id)
-    assert vendor is not None and location is not None
     receipts = list(
         tx.session.scalars(
             select(Receipt.number).where(Receipt.purchase_order_id == po.id).order_by(Receipt.id)
@@ -553,26 +433,26 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo
     infos = [
         PurchaseOrderLineInfo(
             line_no=ln.line_no,
-            sku=items[ln.item_id].sku,
-            name=items[ln.item_id].name,
-            uom=items[ln.item_id].uom,
+            sku=ln.sku,
+            name=ln.item.name,
+            uom=ln.item.uom,
             quantity=ln.quantity,
             unit_cost=ln.unit_cost,
             received=ln.received,
-            remaining=(max(ZERO, ln.quantity - ln.received) if po.state in PO_OPEN else ZERO),
+            remaining=ln.remaining if po.is_open else ZERO,
             sales_order_line=so_lines.get(ln.sales_order_line_id or 0),
         )
-        for ln in lines
+        for ln in po.lines
     ]
     return PurchaseOrderInfo(
         number=po.number,
         status=po.status,
         status_label=po.status_label,
-        vendor=vendor.name,
+        vendor=po.vendor,
         drop_ship=po.drop_ship,
-        created_from=so_number,
+        created_from=po.created_from,
         customer_po=po.customer_po,
-        location=location.code,
+        location=po.location_code,
         order_date=po.order_date,
         expected_date=po.expected_date,
         memo=po.memo,
@@ -586,8 +466,7 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderInfo
 
 @query()
 def get_purchase_order(tx: Transaction, number: str) -> PurchaseOrderInfo:
-    po, _lines = _load(tx, number)
-    return purchase_order_info(tx, po)
+    return purchase_order_info(tx, _load(tx, number))
 
 
 @dataclass(frozen=True)
@@ -778,31 +657,16 @@ def accept_replenishment(tx: Transaction, skus: Iterable[str] | None = None) -> 
             skipped.append(s.sku)
         else:
             by_vendor[s.vendor].append(s)
-    stock = StockBook.of(tx)
     refs = {
         s.sku: item_ref_by_sku(tx.session, s.sku) for group in by_vendor.values() for s in group
     }
-    stock.lock((ref.id, loc.id) for ref in refs.values())
+    StockBook.of(tx).lock((ref.id, loc.id) for ref in refs.values())
     created = []
+    book = PurchaseOrderBook.of(tx)
     for vendor_name, group in sorted(by_vendor.items()):
         vendor = vendor_by_name(tx, vendor_name)
-        po = _new_order(tx, vendor, loc.id, expected=None, memo="replenishment")
-        tx.session.flush()
-        for n, s in enumerate(group, start=1):
-            ref = refs[s.sku]
-            tx.session.add(
-                PurchaseOrderLine(
-                    purchase_order_id=po.id,
-                    line_no=n,
-                    item_id=ref.id,
-                    quantity=s.quantity,
-                    unit_cost=s.unit_cost,
-                    received=ZERO,
-                )
-            )
-            stock.know(ref)
-            stock.balance(ref.id, loc.id).on_order += s.quantity
-        tx.session.flush()
+        po = _new_order(tx, vendor, loc, expected=None, memo="replenishment")
+        book.add_lines(po, [NewPurchaseLine(refs[s.sku], s.quantity, s.unit_cost) for s in group])
         created.append(purchase_order_info(tx, po))
     tx.note(created=[p.number for p in created], skipped=skipped)
     tx.set_document(", ".join(p.number for p in created)[:120] or "none")

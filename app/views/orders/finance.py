@@ -52,12 +52,6 @@ from app.views.common.widgets import (
 )
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-MOMENTS = [
-    (None, "Every moment"),
-    ("shipped", "Shipped"),
-    ("received", "Received"),
-    ("closed", "Work order closed"),
-]
 REVIEWED = [(False, "Not reviewed"), (None, "Reviewed or not"), (True, "Reviewed")]
 
 EVENT_COLUMNS: list[Column[FinanceEventInfo]] = [
@@ -137,7 +131,7 @@ class FinancePage(Page):
         events_layout = QVBoxLayout(events)
         self.moment = QComboBox()
         self.moment.setObjectName("finance_moment")
-        for key, words in MOMENTS:
+        for key, words in [(None, "Every moment"), *finance.moments()]:
             self.moment.addItem(words, key)
         self.reviewed = QComboBox()
         self.reviewed.setObjectName("finance_reviewed")
