@@ -1,12 +1,10 @@
 """What the order views share: opening a linked record, the row of links to the records an
 order made, the grid of a document's fields and the address it ships to, the scanner reading
-keystrokes until Enter, and scans handed to a session one at a time through the runner."""
+keystrokes until Enter."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import kinds
-from app.views.common.runner import AppContext, run_op
+from app.views.common.runner import AppContext
 from app.views.common.status import ACCENT, MUTED, font
 from app.views.common.widgets import caption_label, hbox
 
@@ -197,43 +195,3 @@ class ScannerInput(QObject):
             self._set(self.buffer + text)
             return True
         return False
-
-
-class ScanQueue(QObject):
-    """Scans handed to a session's `scan(uow, text)` one at a time, in the background; each
-    answer comes back by `answered(answer)`. Scans arriving while one is posted wait their
-    turn, so a command scanned twice is read twice, after the first has finished."""
-
-    answered = Signal(object)
-
-    def __init__(self, parent: QWidget, ctx: AppContext, scan: Callable[..., Any]) -> None:
-        super().__init__(parent)
-        self.widget = parent
-        self.ctx = ctx
-        self.scan = scan
-        self.waiting: deque[str] = deque()
-        self.busy = False
-        ctx.unexpected.connect(lambda _text: self._fault())
-
-    def submit(self, text: str) -> None:
-        self.waiting.append(text)
-        self._next()
-
-    def _next(self) -> None:
-        if self.busy or not self.waiting:
-            return
-        text = self.waiting.popleft()
-        self.busy = True
-        run_op(self.widget, self.scan, text).progress(f"Scanning {text}…").success(
-            self._answered
-        ).run()
-
-    def _answered(self, answer: Any) -> None:
-        self.busy = False
-        self.answered.emit(answer)
-        self._next()
-
-    def _fault(self) -> None:
-        if self.busy:  # a fault in the program: what was queued is dropped, not guessed at
-            self.busy = False
-            self.waiting.clear()

@@ -2,11 +2,11 @@
 
 Every key typed into the window, whichever of its widgets has focus, is collected by
 `ScanReader` until Enter (a USB scanner types its code and Enter; a keyboard works the same),
-and the scan goes to `ScanStation.scan` through the runner. The answer shows as large
-coloured words (green done, red refused with the service's reason, amber asking, blue
-noted), with the current order's pick list and the last scans beside it. While a scan is
-being answered the next one is refused, so nothing is posted twice. Escape drops what is
-typed and staged; Ctrl+Q closes the station.
+and the scan goes to the station's session (`WorkOrderSession.scan`) through the runner. The
+answer shows as large coloured words (green done, red refused with the service's reason,
+amber asking, blue noted), with the current order's pick list and the last scans beside it.
+While a scan is being answered the next one is refused, so nothing is posted twice. Escape
+drops what is typed and staged; Ctrl+Q closes the station.
 """
 
 from __future__ import annotations
@@ -30,12 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ShopfloorError
+from app.services.auth import BADGE_PREFIX
 from app.services.engine.changes import Changes
 from app.services.production.work_orders import WORK_ORDER
-from app.services.station import PickLine, ScanOutcome, ScanStation, StationState
+from app.services.scanning.production import (
+    StationDetail,
+    StationLine,
+    StationOutcome,
+    WorkOrderSession,
+)
+from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.idle import IdleWatch
 from app.views.common.runner import AppContext, run_op
+from app.views.common.scanner import level_chip, level_mark
 from app.views.common.status import (
     ACCENT,
     MESSAGE_COLOURS,
@@ -54,10 +62,6 @@ CLOCK_MS = 15_000
 NAME_COLUMN = 2
 NARROW_WINDOW = 1500  # pixels: below it the pick list leaves the component's name out
 
-# Scan outcome level -> palette message kind, and the mark shown before the words.
-LEVEL_KIND = {"done": "success", "refused": "error", "info": "info", "ask": "warning"}
-INFO_MARK = "●"
-LEVEL_MARK = {"done": "✔", "refused": "✖", "info": INFO_MARK, "ask": "?"}
 STAGED = MESSAGE_COLOURS["info"]
 
 ANSWER_POINT_SIZE = 34
@@ -67,10 +71,6 @@ ORDER_POINT_SIZE = 28
 TABLE_POINT_SIZE = 19
 TABLE_ROW_HEIGHT = 52
 RECENT_POINT_SIZE = 15
-
-
-def level_chip(level: str) -> Chip:
-    return MESSAGE_COLOURS[LEVEL_KIND.get(level, "info")]
 
 
 def sentence(text: str) -> str:
@@ -140,26 +140,26 @@ class ScanReader(QObject):
                 self.typed.emit(self.buffer)
 
 
-PICK_COLUMNS: list[Column[PickLine]] = [
+PICK_COLUMNS: list[Column[StationLine]] = [
     Column("Bin", lambda p: p.bin or "—", width=150),
     Column("Component", lambda p: p.sku, width=280),
     Column("Name", lambda p: p.name),
-    qty_column("To issue", lambda p: p.remaining, width=170),
+    qty_column("To issue", lambda p: p.left_to_issue, width=170),
     qty_column("Staged", lambda p: p.staged if p.staged else None, width=140),
 ]
 
 
-def pick_style(line: PickLine) -> Chip | None:
+def pick_style(line: StationLine) -> Chip | None:
     if line.staged:
         return STAGED
-    if line.remaining == 0:
+    if line.left_to_issue == 0:
         return OK
     return None
 
 
 class StationWindow(QWidget):
     """The scan station over one `AppContext`. Signals for tests and the benchmark:
-    `scan_started(text)` when Enter sends a scan, `answered(ScanOutcome)` once the window
+    `scan_started(text)` when Enter sends a scan, `answered(StationOutcome)` once the window
     shows the answer."""
 
     scan_started = Signal(str)
@@ -175,9 +175,9 @@ class StationWindow(QWidget):
             settings.setValue(SETTINGS_LOCATION, location)
         else:
             location = str(settings.value(SETTINGS_LOCATION, "") or "") or None
-        self.station = ScanStation(location=location, user=ctx.user)
+        self.session = WorkOrderSession(location=location, user=ctx.user)
         self.busy = False
-        self.last_outcome: ScanOutcome | None = None
+        self.last_outcome: StationOutcome | None = None
         self._own_events: set[int] = set()
         self.setObjectName("station_window")
         self.setWindowTitle("Shopfloor scan station")
@@ -196,9 +196,9 @@ class StationWindow(QWidget):
         self.clock.timeout.connect(self._tick)
         self.clock.start(CLOCK_MS)
         self._tick()
-        self._show_state(self.station.state())
+        self._show_state(self.session.state())
         self.busy = True
-        run_op(self, self.station.start).success(self._started).failure(self._start_refused).run()
+        run_op(self, self.session.start).success(self._started).failure(self._start_refused).run()
 
     # --- layout --------------------------------------------------------------------------
 
@@ -327,11 +327,8 @@ class StationWindow(QWidget):
         right.addWidget(self.recent, 1)
         columns.addLayout(right, 3)
 
-        help_bar = QLabel(
-            "#ISSUE  post what is staged    #BUILD  assembly build    "
-            "#COMPLETE  completion with backflush    #CLEAR / Esc  drop what is staged    "
-            "#U:name  sign in"
-        )
+        codes = [f"{c.code}{' / Esc' if c is CLEAR else ''}  {c.words}" for c in self.session.codes]
+        help_bar = QLabel("    ".join([*codes, f"{BADGE_PREFIX}name  sign in"]))
         help_bar.setObjectName("station_help")
         help_bar.setFont(font(15, bold=True))
         help_bar.setWordWrap(True)
@@ -350,11 +347,11 @@ class StationWindow(QWidget):
             return
         self.busy = True
         self.scan_started.emit(text)
-        run_op(self, self.station.scan, text).progress("Reading the scan…").success(
+        run_op(self, self.session.scan, text).progress("Reading the scan…").success(
             self._answered
         ).failure(self._refused).run()
 
-    def _answered(self, outcome: ScanOutcome) -> None:
+    def _answered(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.changes.event_id is not None:
             self._own_events.add(outcome.changes.event_id)
@@ -377,7 +374,7 @@ class StationWindow(QWidget):
             self._set_answer("refused", "Something went wrong: nothing was posted by that scan")
             self.answered.emit(None)
 
-    def _started(self, outcome: ScanOutcome) -> None:
+    def _started(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.signed_in is None and outcome.state.user is not None:
             self.ctx.set_user(outcome.state.user)
@@ -386,12 +383,12 @@ class StationWindow(QWidget):
 
     def _start_refused(self, exc: ShopfloorError) -> None:
         """An unknown station location: say so, forget it and work for every location."""
-        self.station.location = None
+        self.session.location = None
         QSettings().remove(SETTINGS_LOCATION)
         self._set_answer("refused", f"{sentence(exc.message)}: this station takes any location")
-        run_op(self, self.station.start).success(self._started_quietly).run()
+        run_op(self, self.session.start).success(self._started_quietly).run()
 
-    def _started_quietly(self, outcome: ScanOutcome) -> None:
+    def _started_quietly(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.state.user is not None:
             self.ctx.set_user(outcome.state.user)
@@ -402,7 +399,7 @@ class StationWindow(QWidget):
         staged and the current order. A scan being answered finishes first."""
         if self.busy:
             return
-        state = self.station.sign_out()
+        state = self.session.sign_out()
         self.ctx.set_user(None)
         self._set_answer("ask", f"{sentence(reason)}: scan your badge to sign in")
         self._note("(idle)", "info", reason)
@@ -410,24 +407,24 @@ class StationWindow(QWidget):
 
     def _changes(self, changes: Changes) -> None:
         """Someone else posted against the current order: read it again."""
-        current = self.station.current
+        current = self.session.current
         if current is None or current not in changes.of(WORK_ORDER):
             return
         if changes.event_id in self._own_events or self.busy:
             return
         self.busy = True
-        run_op(self, self.station.refresh).success(self._refreshed).failure(
+        run_op(self, self.session.refresh).success(self._refreshed).failure(
             lambda _exc: self._refreshed(None)
         ).run()
 
-    def _refreshed(self, state: StationState | None) -> None:
+    def _refreshed(self, state: ScanState[StationDetail] | None) -> None:
         self.busy = False
         if state is not None:
             self._show_state(state)
 
     # --- showing -------------------------------------------------------------------------
 
-    def show_outcome(self, outcome: ScanOutcome, *, note: bool = True) -> None:
+    def show_outcome(self, outcome: StationOutcome, *, note: bool = True) -> None:
         self.last_outcome = outcome
         self._set_answer(outcome.level, sentence(outcome.message))
         if note:
@@ -439,7 +436,7 @@ class StationWindow(QWidget):
 
     def _set_answer(self, level: str, text: str) -> None:
         c = level_chip(level)
-        self.answer.setText(f"{LEVEL_MARK.get(level, INFO_MARK)}  {text}")
+        self.answer.setText(f"{level_mark(level)}  {text}")
         self.answer.setProperty("level", level)
         self.answer.setStyleSheet(
             f"background: {c.background}; color: {c.foreground}; border: 3px solid "
@@ -450,7 +447,7 @@ class StationWindow(QWidget):
         c = level_chip(level)
         stamp = datetime.now().strftime("%H:%M:%S")
         shown = code if code else "(Enter)"
-        mark = LEVEL_MARK.get(level, INFO_MARK)
+        mark = level_mark(level)
         item = QListWidgetItem(f"{stamp}   {shown}\n{mark} {sentence(message)}")
         item.setData(Qt.ItemDataRole.UserRole, level)
         item.setBackground(QColor(c.background))
@@ -459,8 +456,8 @@ class StationWindow(QWidget):
         while self.recent.count() > RECENT_SCANS:
             self.recent.takeItem(self.recent.count() - 1)
 
-    def _show_state(self, state: StationState) -> None:
-        where = f" · {state.location}" if state.location else ""
+    def _show_state(self, state: ScanState[StationDetail]) -> None:
+        where = f" · {state.detail.location}" if state.detail.location else ""
         self.title.setText(f"Scan station{where}")
         user = state.user
         if user is None:
@@ -471,7 +468,7 @@ class StationWindow(QWidget):
             self.user_label.setText(f"{user.username} ({user.role})")
         self.prompt.setText(state.prompt)
         self.setWindowTitle(f"Shopfloor scan station: {state.prompt}")
-        order = state.order
+        order = state.detail.order
         if order is None:
             self.order_label.setText("No work order")
             self.order_detail.setText("Scan a work order number (WO-…) to start")
@@ -484,11 +481,11 @@ class StationWindow(QWidget):
             )
             self.chip.set_status(order.status, order.status_label)
             self.chip.show()
-        self.pick.set_rows(list(state.pick_list))
+        self.pick.set_rows(list(state.detail.lines))
         self._typed(self.reader.buffer if hasattr(self, "reader") else "")
 
     def _typed(self, text: str) -> None:
-        shown = "•" * len(text) if self.station.awaiting_pin else text
+        shown = "•" * len(text) if self.session.awaiting_pin else text
         self.typed_label.setText(shown + "▏")
 
     def _tick(self) -> None:
