@@ -20,10 +20,10 @@ from app.services.scanning.session import ScanOutcome, ScanSession
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext
-from app.views.common.scanner import ScanQueue, level_chip, level_mark
+from app.views.common.scanner import ScanQueue, ScanReader, level_chip, level_mark
 from app.views.common.status import MUTED, StatusChip, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
-from app.views.orders.common import LinkLabel, ScannerInput
+from app.views.orders.common import LinkLabel
 
 HISTORY = 12
 
@@ -58,8 +58,8 @@ class ScanPage(Page):
         self.answer.hide()
         self.answer_level = ""
 
-        self.scanner = ScannerInput(self)
-        self.scanner.collected.connect(self._collected)
+        self.scanner = ScanReader(self)
+        self.scanner.typed.connect(self._collected)
         self.scanner.scanned.connect(self.submit)
         self._collected("")
 

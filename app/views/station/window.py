@@ -1,23 +1,23 @@
 """The scan station window: full screen, read at arm's length, driven by a scanner alone.
 
-Every key typed into the window, whichever of its widgets has focus, is collected by
-`ScanReader` until Enter (a USB scanner types its code and Enter; a keyboard works the same),
-and the scan goes to the station's session (`WorkOrderSession.scan`) through the runner. The
-answer shows as large coloured words (green done, red refused with the service's reason,
-amber asking, blue noted), with the current order's pick list and the last scans beside it.
-While a scan is being answered the next one is refused, so nothing is posted twice. Escape
-drops what is typed and staged; Ctrl+Q closes the station.
+Every key typed into the window, whichever of its widgets has focus, is collected by the one
+scan reader (app/views/common/scanner.py) until Enter (a USB scanner types its code and
+Enter; a keyboard works the same), and the scan goes to the station's session
+(`WorkOrderSession.scan`) through the runner. The answer shows as large coloured words (green
+done, red refused with the service's reason, amber asking, blue noted), with the current
+order's pick list and the last scans beside it. While a scan is being answered the next one
+is refused, so nothing is posted twice. Escape drops what is typed and staged; Ctrl+Q closes
+the station.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -43,7 +43,7 @@ from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.idle import IdleWatch
 from app.views.common.runner import AppContext, run_op
-from app.views.common.scanner import level_chip, level_mark
+from app.views.common.scanner import ScanReader, level_chip, level_mark
 from app.views.common.status import (
     ACCENT,
     MESSAGE_COLOURS,
@@ -57,7 +57,6 @@ from app.views.common.table_model import Column, RowTableModel, qty_column
 
 SETTINGS_LOCATION = "station/location"
 RECENT_SCANS = 14
-MAX_TYPED = 256  # characters collected before Enter; a scan is never this long
 CLOCK_MS = 15_000
 NAME_COLUMN = 2
 NARROW_WINDOW = 1500  # pixels: below it the pick list leaves the component's name out
@@ -76,68 +75,6 @@ RECENT_POINT_SIZE = 15
 def sentence(text: str) -> str:
     """A service's message as the big answer shows it: starting with a capital."""
     return text[:1].upper() + text[1:] if text else text
-
-
-class ScanReader(QObject):
-    """Reads the keys typed into one window, whichever widget has focus: printable text
-    collects, Enter (or Return, or Tab, which some scanners send) ends a scan, Backspace
-    takes a character back, Escape drops what is typed. Nothing else in the window gets
-    the keys."""
-
-    scanned = Signal(str)
-    escaped = Signal()
-    typed = Signal(str)
-    quit_requested = Signal()
-
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.window = window
-        self.buffer = ""
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-
-    def remove(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            return False
-        if not isinstance(watched, QWidget) or watched.window() is not self.window:
-            return False
-        if kind == QEvent.Type.ShortcutOverride:
-            event.accept()  # keys are scan text here, never shortcuts
-            return True
-        assert isinstance(event, QKeyEvent)
-        self.key(event)
-        return True
-
-    def key(self, event: QKeyEvent) -> None:
-        key = event.key()
-        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if control:
-            if key == Qt.Key.Key_Q:
-                self.quit_requested.emit()
-            return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
-            text, self.buffer = self.buffer, ""
-            self.typed.emit("")
-            self.scanned.emit(text)
-        elif key == Qt.Key.Key_Escape:
-            self.buffer = ""
-            self.typed.emit("")
-            self.escaped.emit()
-        elif key == Qt.Key.Key_Backspace:
-            self.buffer = self.buffer[:-1]
-            self.typed.emit(self.buffer)
-        else:
-            text = event.text()
-            if text and text.isprintable() and len(self.buffer) < MAX_TYPED:
-                self.buffer += text
-                self.typed.emit(self.buffer)
 
 
 PICK_COLUMNS: list[Column[StationLine]] = [
@@ -184,11 +121,12 @@ class StationWindow(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setStyleSheet("#station_window { background: #F4F6F7; }")
         self._build()
-        self.reader = ScanReader(self)
+        self.reader = ScanReader(self, exclusive=True)
         self.reader.scanned.connect(self.submit)
         self.reader.escaped.connect(lambda: self.submit("#CLEAR"))
         self.reader.typed.connect(self._typed)
         self.reader.quit_requested.connect(self.close)
+        self.reader.start()
         ctx.hub.changed.connect(self._changes)
         ctx.unexpected.connect(lambda _text: self._unexpected())
         self.idle_watch = IdleWatch(self, ctx, self.sign_out)
@@ -506,7 +444,7 @@ class StationWindow(QWidget):
         self.pick_table.horizontalHeader().setStretchLastSection(narrow)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.reader.remove()
+        self.reader.stop()
         self.clock.stop()
         self.idle_watch.stop()
         super().closeEvent(event)
