@@ -160,9 +160,11 @@ class ScanSession(ABC, Generic[V]):
 
     _sessions: ClassVar[list[type[ScanSession[Any]]]] = []
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, known: bool = True, **kwargs: Any) -> None:
+        """A session is known to the others (which name the screen a command of its is for)
+        unless it says `known=False`."""
         super().__init_subclass__(**kwargs)
-        if cls.kinds:
+        if cls.kinds and known:
             ScanSession._sessions.append(cls)
 
     def __init__(self, *, user: SignedIn | None = None) -> None:
