@@ -164,6 +164,10 @@ def test_scanner_keys_in_a_dialog_are_not_scans(ctx, window, qtbot) -> None:  # 
     assert page.scanner.buffer == "SO-"
     qtbot.keyClick(page.table, Qt.Key.Key_Escape)
     assert page.scanner.buffer == "" and "Scan an order" in page.scan_line.text()
+    qtbot.keyClicks(page.table, "SO-000001")
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)  # some scanners end a code with Tab
+    idle(qtbot, ctx)
+    assert page.document.text() == "SO-000001" and page.scanner.buffer == ""
     window.show_page("sales_orders")
     idle(qtbot, ctx)
     other = window.pages["sales_orders"]
