@@ -205,3 +205,21 @@ def test_receive_by_scan(ctx, window, qtbot) -> None:  # type: ignore[no-untyped
         "refused: SO-000001 is a sales order; this screen receives purchase orders: scan a "
         "purchase order (PO-...)"
     )
+
+
+def test_a_badge_at_the_pick_bench_signs_in_the_window(team, ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    team()
+    page = window.show_page("pick_station")
+    idle(qtbot, ctx)
+    scan(qtbot, ctx, page.table, "#U:olga")
+    assert answer(page) == "ask: Badge olga: type your PIN and Enter"
+    qtbot.keyClicks(page.table, "2222")
+    assert page.scan_line.text() == "••••"  # the PIN is not shown
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    idle(qtbot, ctx)
+    assert answer(page) == "done: Signed in: olga (operator)"
+    assert ctx.user is not None and ctx.user.username == "olga"
+    assert not any("2222" in page.history.item(n).text() for n in range(page.history.count()))
+    scan(qtbot, ctx, page.table, "SO-000001", "LIGHT-SET", "#PICK")
+    assert page.answer_level == "refused"
+    assert "olga (operator) may not pick, pack or ship orders" in page.answer.text()

@@ -58,6 +58,7 @@ class ScanPage(Page):
         self.answer.hide()
         self.answer_level = ""
 
+        self.session: ScanSession[Any] | None = None  # the subclass's, before `build`
         self.scanner = ScanReader(self)
         self.scanner.typed.connect(self._collected)
         self.scanner.scanned.connect(self.submit)
@@ -187,7 +188,8 @@ class ScanPage(Page):
 
     def _collected(self, text: str) -> None:
         if text:
-            self.scan_line.setText(text)
+            pin = self.session is not None and self.session.awaiting_pin
+            self.scan_line.setText("•" * len(text) if pin else text)
             self.scan_line.setStyleSheet(
                 "QLabel#scan_line { background: white; border: 2px solid #0B4A8F; "
                 "border-radius: 8px; padding: 6px 16px; color: #1F2A30; }"
