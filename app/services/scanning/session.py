@@ -63,9 +63,9 @@ V = TypeVar("V")
 @dataclass(frozen=True)
 class Command:
     """A session's command code: `code` ("#BUILD"), what it does in `words` (the screens list
-    them), and what it `takes`: what is staged (STAGED), a quantity scanned before or right
-    after it (QUANTITY, for which `verb` says what the quantity is for: "build"), or
-    nothing."""
+    them), and what it `takes`: what is staged (STAGED: `post` gets it), a quantity scanned
+    before or right after it (QUANTITY: `produce` gets it; `verb` says what the quantity is
+    for, "build"), or nothing (NOTHING: `post` gets nothing staged)."""
 
     code: str
     words: str
@@ -161,8 +161,8 @@ class ScanSession(ABC, Generic[V]):
     _sessions: ClassVar[list[type[ScanSession[Any]]]] = []
 
     def __init_subclass__(cls, *, known: bool = True, **kwargs: Any) -> None:
-        """A session is known to the others (which name the screen a command of its is for)
-        unless it says `known=False`."""
+        """A session is known to the others, which name its screen when one of its commands
+        is scanned there, unless it says `known=False` (a test's own session)."""
         super().__init_subclass__(**kwargs)
         if cls.kinds and known:
             ScanSession._sessions.append(cls)
