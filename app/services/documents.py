@@ -140,7 +140,7 @@ def _traveler(tx: Transaction, wo: WorkOrderInfo, printed_at: datetime) -> Trave
     where = shelves.shelves(wo.location, (ln.sku for ln in wo.lines))
     keyed: list[tuple[WalkKey, TravelerLine]] = []
     for ln in wo.lines:
-        left = max(ZERO, ln.required - ln.issued)
+        left = ln.left_to_issue
         if left <= 0:
             continue
         shelf = where.get(ln.sku)
@@ -206,16 +206,6 @@ def travelers_for_released(
 # --- picking tickets ----------------------------------------------------------------------
 
 
-def _ready(ln: SalesOrderLineInfo) -> Decimal:
-    """Committed to the line and not picked yet: what a picker can take now."""
-    return max(ZERO, ln.committed - ln.picked)
-
-
-def _still_to_pick(ln: SalesOrderLineInfo) -> Decimal:
-    """Neither shipped nor picked yet, committed or not."""
-    return max(ZERO, ln.quantity - ln.fulfilled - ln.picked)
-
-
 def _kits(
     kit: SalesOrderLineInfo,
     members: Sequence[SalesOrderLineInfo],
@@ -273,9 +263,9 @@ class _TicketBuilder:
     def stocked(self, ln: SalesOrderLineInfo, member: bool) -> PickLine | None:
         """A line picked from stock: what is committed and not picked; with uncommitted
         items shown, everything still to pick, the uncommitted part named in a note."""
-        ready = _ready(ln)
+        ready = ln.ready_to_pick
         if self.uncommitted:
-            quantity = _still_to_pick(ln)
+            quantity = ln.still_to_pick
             short = quantity - min(quantity, ready)
         else:
             quantity, short = ready, ZERO
@@ -348,7 +338,7 @@ class _TicketBuilder:
                 heading=True,
             )
             return [heading, *lines]
-        ready = min(left, _kits(kit, members, _ready))
+        ready = min(left, _kits(kit, members, lambda m: m.ready_to_pick))
         quantity = left if self.uncommitted else ready
         if quantity <= 0:
             return []
@@ -494,13 +484,9 @@ class _SlipBuilder:
 
     def remaining(self, ln: SalesOrderLineInfo, members: Sequence[SalesOrderLineInfo]) -> Decimal:
         """Still to come after everything shipped or picked so far (this shipment included)."""
-        if self.finished:
-            return ZERO
         if ln.path == LinePath.KIT.value:
-            return _kits_left(ln, members)
-        if ln.path == LinePath.DROP_SHIP.value:
-            return max(ZERO, ln.quantity - ln.fulfilled)
-        return max(ZERO, ln.quantity - ln.fulfilled - ln.picked)
+            return ZERO if self.finished else _kits_left(ln, members)
+        return ln.still_to_pick  # a drop-ship line is never picked: what is still to ship
 
     def here(self, ln: SalesOrderLineInfo, members: Sequence[SalesOrderLineInfo]) -> Decimal:
         """What this shipment carries of the line (a kit: whole kits of its members)."""

@@ -111,7 +111,7 @@ def test_an_idle_station_signs_the_operator_out(team, ctx, qtbot) -> None:  # ty
     assert window.idle_watch.check(now=start + 121)
     assert ctx.user is None and window.user_label.text() == "Nobody signed in"
     assert "signed out after 2 idle minutes" in window.answer.text()
-    assert window.station.current is None and not station_has_staged(window)
+    assert window.session.current is None and not station_has_staged(window)
     refused = scan(qtbot, window, "#ISSUE")
     assert refused.level == "refused" and "Scan your badge" in window.answer.text()
     idle(qtbot, ctx)
@@ -119,7 +119,7 @@ def test_an_idle_station_signs_the_operator_out(team, ctx, qtbot) -> None:  # ty
 
 
 def station_has_staged(window: StationWindow) -> bool:
-    return bool(window.station.state().staged)
+    return bool(window.session.state().staged)
 
 
 def test_scan_components_then_issue_posts_one_issue(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +153,7 @@ def test_a_routine_build_in_three_scans_with_no_mouse(ctx, station, qtbot) -> No
     assert MESSAGE_COLOURS["warning"].foreground in answer_colour(station)
     assert station.prompt.text() == "Scan the quantity to build"
     built = scan(qtbot, station, "1")
-    assert built.level == "done" and built.posted == "build"
+    assert built.level == "done" and built.posted.action == "build"
     assert "Built 1 HUB-R-ASSY on WO-000007 (1 of 10 built)" in station.answer.text()
     assert "1 of 10 built" in station.order_detail.text()
     assert work_orders.get_work_order(ctx.uow, "WO-000007").built == 1
@@ -182,7 +182,7 @@ def test_repeated_issue_and_build_do_not_post_twice(ctx, station, qtbot) -> None
     scan(qtbot, station, "AXLE-R")
     assert scan(qtbot, station, "#ISSUE").level == "done"
     again = scan(qtbot, station, "#ISSUE")
-    assert again.level == "info" and "Nothing staged" in station.answer.text()
+    assert again.level == "refused" and "Nothing is staged on" in station.answer.text()
     assert audit_count(ctx, "wo.issue") == issues + 1
 
     scan(qtbot, station, "2")
@@ -210,13 +210,13 @@ def test_a_refused_build_shows_the_services_reason_in_red(ctx, station, qtbot) -
 
 def test_a_scan_while_one_is_answered_is_refused(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
     release = threading.Event()
-    answer = station.station.scan
+    answer = station.session.scan
 
     def slow(uow, text):  # type: ignore[no-untyped-def]
         release.wait(10)
         return answer(uow, text)
 
-    station.station.scan = slow  # type: ignore[method-assign]
+    station.session.scan = slow  # type: ignore[method-assign]
     qtbot.keyClicks(focused(station), "WO-000007")
     qtbot.keyClick(focused(station), Qt.Key.Key_Return)
     assert station.busy
@@ -225,7 +225,7 @@ def test_a_scan_while_one_is_answered_is_refused(ctx, station, qtbot) -> None:  
     assert "Not read: still answering" in station.recent.item(0).text()
     with qtbot.waitSignal(station.answered, timeout=20_000):
         release.set()
-    assert station.station.state().pending_command is None
+    assert station.session.state().pending_command is None
     assert station.order_label.text().startswith("WO-000007")
 
 
@@ -253,7 +253,7 @@ def test_the_station_remembers_its_location(ctx, qtbot) -> None:  # type: ignore
     qtbot.addWidget(again)
     with qtbot.waitSignal(again.answered, timeout=20_000):
         again.show()
-    assert again.station.location == "STAGING"
+    assert again.session.location == "STAGING"
     out = scan(qtbot, again, "WO-000001")
     assert "this station is at STAGING" in again.answer.text() and out.level == "refused"
     again.close()

@@ -595,6 +595,16 @@ class SalesOrderLineInfo:
     kit_member: bool
     created: list[str]  # the work order or purchase order made for the line
 
+    @property
+    def ready_to_pick(self) -> Decimal:
+        """Committed to the line and not picked yet: what a picker can take now."""
+        return max(ZERO, self.committed - self.picked)
+
+    @property
+    def still_to_pick(self) -> Decimal:
+        """Neither shipped nor picked yet, committed or not."""
+        return max(ZERO, self.remaining - self.picked)
+
 
 @dataclass(frozen=True)
 class SalesOrderInfo:

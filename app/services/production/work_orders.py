@@ -100,6 +100,11 @@ class WorkOrderLineInfo:
     backordered: Decimal
     backflush: bool
 
+    @property
+    def left_to_issue(self) -> Decimal:
+        """What the line still needs issued: required - issued, never below zero."""
+        return max(ZERO, self.required - self.issued)
+
 
 @dataclass(frozen=True)
 class VarianceInfo:
@@ -138,6 +143,11 @@ class WorkOrderInfo:
     variance_total: Decimal | None
     actions: list[str]  # what its status allows now, in WOAction order
     changes: Changes = NO_CHANGES
+
+    @property
+    def left_to_build(self) -> Decimal:
+        """What is still to be built: quantity - built, never below zero."""
+        return max(ZERO, self.quantity - self.built)
 
 
 # The header fields the read model shares with the record, by name and meaning (the record
