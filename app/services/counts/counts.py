@@ -448,7 +448,8 @@ def post_count(tx: Transaction, number: str, *, skip_uncounted: bool = False) ->
     over = _over(count, tx.prefs.count_approval_threshold)
     if over and count.state != CountStatus.APPROVED:
         raise IllegalTransition(
-            f"cannot post {count.number}: {_named(over)} differ by more than "
+            f"cannot post {count.number}: {_named(over)} "
+            f"{'differs' if len(over) == 1 else 'differ'} by more than "
             f"{_threshold_words(tx)}; a supervisor approves it first"
         )
     moving = [ln for ln in count.counted if ln.difference != 0]
