@@ -200,3 +200,32 @@ def test_a_postgresql_database_of_the_first_release_upgrades(pg_database: Databa
     assert report.ok, report.problems
     work_orders.post_assembly_build(uow, "WO-000001", "1")
     assert check_database(uow).ok
+
+
+def test_a_plant_of_schema_0005_upgrades_to_cycle_counts(released: Path) -> None:
+    """The tables of cycle counts arrive on a plant that has worked a while; its ledger and
+    figures are untouched and its shelves can be counted at once."""
+    from app.services.counts import counts as cycle_counts
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0005 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0005")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0005"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0005.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    number = cycle_counts.start_count(uow, None, items=["CHAIN-8S"]).count.number
+    cycle_counts.enter_counts(uow, number, {"CHAIN-8S": "1"})
+    posted = cycle_counts.post_count(uow, number)
+    assert posted.status == "posted" and posted.lines[0].counted == 1
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
