@@ -495,3 +495,13 @@ def test_a_count_posts_beside_work_and_purchase_orders(plant: Plant) -> None:
     counts.post_count(uow, number)
     assert plant.on_hand("PIN") == D(11)  # 9 counted - 2 issued + 4 received
     assert plant.line(wo, "PIN").committed == D(8)  # all it still needs
+
+
+@pytest.mark.sqlite_only
+def test_the_approval_threshold_is_an_amount_of_money(plant: Plant) -> None:
+    shown = admin.set_preference(plant.uow, "count_approval_threshold", " 250.50 ")
+    assert shown["count_approval_threshold"] == "250.5"
+    for bad, words in (("-1", "must not be negative"), ("ten", "is not a number"), ("", "empty")):
+        with pytest.raises(ValidationError, match=words):
+            admin.set_preference(plant.uow, "count_approval_threshold", bad)
+    assert admin.show_preferences(plant.uow)["count_approval_threshold"] == "250.5"
