@@ -130,6 +130,7 @@ def main() -> int:
             detail.dialog.reject()
 
         order_side(window, ctx, out, page, settle)
+        cycle_counts(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
         uow = UnitOfWork(database, Actor("anna", "office"))
@@ -214,6 +215,34 @@ def order_side(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> 
         settle(ctx)
         save(preview, out, "print-preview")
         preview.reject()
+
+
+def cycle_counts(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Cycle counts: the list, aisle B counted with a difference above the approval
+    threshold, and entering counts."""
+    from app.services.counts import counts
+
+    uow = UnitOfWork(ctx.database, Actor("anna", "office"))
+    admin.set_preference(uow, "count_approval_threshold", "50")
+    done = counts.start_count(uow, "MAIN", items=["HELMET-M", "LOCK-U", "BELL"]).count
+    counts.enter_counts(uow, done.number, {"HELMET-M": "12", "LOCK-U": "12", "BELL": "38"})
+    counts.post_count(uow, done.number)
+    aisle = counts.start_count(uow, "MAIN", bin_prefix="B-0", memo="Aisle B after the spill")
+    number = aisle.count.number
+    counts.enter_counts(
+        uow,
+        number,
+        {"SPOKE-SS": "2080", "NIPPLE-BR": "2112", "HUB-SHELL-R": "14", "CHAIN-8S": "12"},
+    )
+    counts.start_count(uow, "STAGING", not_counted_for=0)
+    page("cycle-counts", "cycle_counts")
+    page("cycle-count", "cycle_count", number=number)
+    detail = window.pages["cycle_count"]
+    detail.act("enter")
+    settle(ctx)
+    if detail.dialog is not None:
+        save(detail.dialog, out, "count-entry")
+        detail.dialog.reject()
 
 
 if __name__ == "__main__":

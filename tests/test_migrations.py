@@ -261,3 +261,32 @@ def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stoc
     assert (live.path, live.created) == ("build", ["WO-000011"])
     report = check_database(uow)
     assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0007_upgrades_to_cycle_counts(released: Path) -> None:
+    """The tables of cycle counts arrive on a plant that has worked a while; its ledger and
+    figures are untouched and its shelves can be counted at once."""
+    from app.services.counts import counts as cycle_counts
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0007 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0007")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0007"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0007.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    number = cycle_counts.start_count(uow, None, items=["CHAIN-8S"]).count.number
+    cycle_counts.enter_counts(uow, number, {"CHAIN-8S": "1"})
+    posted = cycle_counts.post_count(uow, number)
+    assert posted.status == "posted" and posted.lines[0].counted == 1
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()

@@ -2,7 +2,8 @@
 
 A hypothesis state machine drives random sequences of work order postings, sales orders and
 their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, stock
-adjustments, commitment re-runs and preference changes against a real SQLite file, and after
+adjustments, cycle counts (start, count, approve, post, cancel), commitment re-runs and
+preference changes against a real SQLite file, and after
 every step proves the database against the ledger and against an independent model of on
 hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
 of demand. Refused requests are legal outcomes, but the model predicts which requests are
@@ -37,8 +38,10 @@ from app.errors import (
     CommitmentLimit,
     IllegalTransition,
     InsufficientStock,
+    NotFound,
     OverageNotAllowed,
     ShopfloorError,
+    ValidationError,
 )
 from app.models import (
     AuditEvent,
@@ -63,6 +66,7 @@ from app.models.work_order import WOStatus as S
 from app.services import admin, inventory
 from app.services.catalog import items
 from app.services.check import check_database
+from app.services.counts import counts
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales
@@ -132,6 +136,14 @@ PREF_DEFAULTS = {
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+
+# --- cycle counts: the approval threshold is a preference like the others ---------------------
+COUNT_THRESHOLD = "count_approval_threshold"
+PREF_CHOICES[COUNT_THRESHOLD] = ("0", "5")
+PREF_DEFAULTS[COUNT_THRESHOLD] = "0"
+COUNT_OPEN = frozenset({"open", "approved"})
+COSTS = {"C1": D(1), "C2": D(2), "C3": D(3), "S": D(10), "A": D(10), "B": D(10)}
+count_amounts = st.sampled_from(["0", "1", "2.5", "same", "one more", "one less"])
 
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
@@ -433,6 +445,27 @@ class ModelPO:
     status: str = "open"
 
 
+@dataclass
+class ModelCount:
+    """A cycle count: its items, and per counted item (what was counted, on hand then)."""
+
+    number: str
+    location: str
+    skus: list[str]
+    counted: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    status: str = "open"
+
+    def difference(self, sku: str) -> Decimal:
+        counted, then = self.counted[sku]
+        return counted - then
+
+    def over(self, threshold: Decimal) -> list[str]:
+        """The counted items whose difference is worth more than the threshold (0: none)."""
+        if threshold <= 0:
+            return []
+        return [s for s in self.counted if abs(self.difference(s)) * COSTS[s] > threshold]
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -458,6 +491,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.sales: dict[str, ModelSO] = {}
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
+        self.cycle_counts: dict[str, ModelCount] = {}
         self.seq = 0  # documents of both kinds in the order they were entered
         self.seen_status: dict[str, S] = {}
         self.before = take_snapshot(self.uow)
@@ -1356,6 +1390,213 @@ class ShopfloorMachine(RuleBasedStateMachine):
         po.status = "received" if po.received >= po.quantity else "partially_received"
         self.on_hand[(po.sku, po.location)] += qty
         self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
+
+    # --- cycle counts -------------------------------------------------------------------
+
+    def has_counts(self) -> bool:
+        return bool(self.cycle_counts)
+
+    def count_state(self) -> dict[str, tuple[str, dict[str, Decimal | None]]]:
+        """Every count's status and what each of its lines counted, as the service reads it."""
+        out = {}
+        for number in self.cycle_counts:
+            info = counts.get_count(self.uow, number)
+            out[number] = (info.status, {ln.sku: ln.counted for ln in info.lines})
+        return out
+
+    def attempt_count(self, label: str, call: Callable[[], T], expected: Refusal) -> T | None:
+        """`attempt`, and a refused count posting leaves every count as it was too."""
+        before = self.count_state()
+        done = self.attempt(label, call, expected)
+        if done is None:
+            assert self.count_state() == before, f"{label} refused but changed a count"
+        return done
+
+    def held(self, location: str) -> dict[str, str]:
+        """Items on open counts at a location: sku -> count."""
+        return {
+            sku: c.number
+            for c in self.cycle_counts.values()
+            if c.location == location and c.status in COUNT_OPEN
+            for sku in c.skus
+        }
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.one_of(
+            st.none(), st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True)
+        ),
+    )
+    def start_count(self, location: str, chosen: list[str] | None) -> None:
+        self.start_counting(location, chosen)
+
+    def start_counting(self, location: str, chosen: list[str] | None) -> str | None:
+        """A count of chosen items, or (none chosen) of every item with stock there."""
+        self.observe()
+        held = self.held(location)
+        expected: Refusal = None
+        if chosen is not None:
+            skus = list(chosen)
+            if any(s in held for s in skus):
+                expected = ValidationError
+        else:
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0]
+            skus = [s for s in found if s not in held]
+            if not skus:
+                expected = ValidationError
+        done = self.attempt_count(
+            "count start",
+            lambda: counts.start_count(
+                self.uow,
+                location,
+                items=chosen,
+                not_counted_for=None if chosen is not None else 0,
+            ),
+            expected,
+        )
+        if done is None:
+            return None
+        assert sorted(ln.sku for ln in done.count.lines) == sorted(skus)
+        if chosen is None:
+            assert done.left_out == {s: held[s] for s in found if s in held}
+        self.cycle_counts[done.count.number] = ModelCount(done.count.number, location, skus)
+        self.check_commitments(take_snapshot(self.uow))
+        return done.count.number
+
+    @precondition(has_counts)
+    @rule(pick=picks, line=st.integers(0, 3), amount=count_amounts)
+    def enter_count(self, pick: Pick, line: int, amount: str) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.enter_counted(number, [*count.skus, "C1"][line % (len(count.skus) + 1)], amount)
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True),
+        amounts=st.lists(count_amounts, min_size=3, max_size=3),
+    )
+    def count_through(self, location: str, chosen: list[str], amounts: list[str]) -> None:
+        """A whole count as the floor does it: started, every line counted, approved by a
+        supervisor when a difference is worth it, then posted."""
+        number = self.start_counting(location, chosen)
+        if number is None:
+            return
+        count = self.cycle_counts[number]
+        for sku, amount in zip(count.skus, amounts, strict=False):
+            self.enter_counted(number, sku, amount)
+        if count.over(D(self.prefs[COUNT_THRESHOLD])):
+            self.approve_counted(number)
+        self.post_counted(number, skip=False)
+
+    def enter_counted(self, number: str, sku: str, amount: str) -> None:
+        count = self.cycle_counts[number]
+        on_hand = self.on_hand[(sku, count.location)]
+        qty = {
+            "same": on_hand,
+            "one more": on_hand + 1,
+            "one less": max(ZERO, on_hand - 1),
+        }.get(amount, D(amount) if amount[0].isdigit() else ZERO)
+        self.observe()
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif sku not in count.skus:
+            expected = NotFound
+        done = self.attempt_count(
+            "count enter",
+            lambda: counts.enter_counts(self.uow, number, {sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        count.counted[sku] = (qty, on_hand)
+        count.status = "open"  # counting again withdraws an approval
+        got = next(ln for ln in done.lines if ln.sku == sku)
+        assert (got.counted, got.on_hand_when_counted) == (qty, on_hand)
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def approve_count(self, pick: Pick) -> None:
+        self.approve_counted(self.choose_from(pick, self.cycle_counts, frozenset({"open"})))
+
+    def approve_counted(self, number: str) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        expected: Refusal = None
+        if count.status != "open":
+            expected = IllegalTransition
+        elif not count.over(D(self.prefs[COUNT_THRESHOLD])):
+            expected = ValidationError
+        done = self.attempt_count(
+            "count approve", lambda: counts.approve_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "approved"
+
+    @precondition(has_counts)
+    @rule(pick=picks, skip=st.booleans())
+    def post_count(self, pick: Pick, skip: bool) -> None:
+        self.post_counted(self.choose_from(pick, self.cycle_counts, COUNT_OPEN), skip)
+
+    def post_counted(self, number: str, skip: bool) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        moving = {s: count.difference(s) for s in count.counted if count.difference(s) != 0}
+        picked = {
+            pair: sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+            for pair in ((s, count.location) for s in moving)
+        }
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif not count.counted or (len(count.counted) < len(count.skus) and not skip):
+            expected = ValidationError
+        elif count.over(D(self.prefs[COUNT_THRESHOLD])) and count.status != "approved":
+            expected = IllegalTransition
+        elif any(
+            self.on_hand[(s, count.location)] + d < max(ZERO, picked[(s, count.location)])
+            for s, d in moving.items()
+        ):
+            expected = InsufficientStock  # below zero, or below what is picked to ship
+        done = self.attempt_count(
+            "count post",
+            lambda: counts.post_count(self.uow, number, skip_uncounted=skip),
+            expected,
+        )
+        if done is None:
+            return
+        count.status = "posted"
+        for sku, difference in moving.items():
+            self.on_hand[(sku, count.location)] += difference
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(moving)
+        self.check_commitments(
+            after,
+            consumed=frozenset((s, count.location) for s, d in moving.items() if d < 0),
+            supply=frozenset((s, count.location) for s, d in moving.items() if d > 0),
+        )
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def cancel_count(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.observe()
+        expected = None if count.status in COUNT_OPEN else IllegalTransition
+        done = self.attempt_count(
+            "count cancel", lambda: counts.cancel_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "cancelled"
+
+    @invariant()
+    def counts_agree(self) -> None:
+        """Every count's status and counted quantities are the model's."""
+        assert self.count_state() == {
+            number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
+            for number, c in self.cycle_counts.items()
+        }
 
     # --- after every step -----------------------------------------------------------------
 

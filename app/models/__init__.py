@@ -1,5 +1,11 @@
-"""SQLAlchemy 2 typed models and the rules of one record. No Qt here."""
+"""SQLAlchemy 2 typed models and the rules of one record. No Qt here.
 
+The core models are re-exported here; a kind of document beyond them keeps its tables in its
+own module, imported here all the same so that the metadata (Alembic's, the schema test's)
+holds every table.
+"""
+
+from app.models import cycle_count as cycle_count
 from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision

@@ -21,6 +21,7 @@ from app.models import (
     StockBalance,
 )
 from app.models.figures import need_of
+from app.models.kinds import LEDGER_REASONS
 from app.models.quantity import ZERO, Fixed, parse_decimal
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -334,13 +335,24 @@ assert {r for r, _what, _instead in _NOT_REVERSED} == set(LedgerReason) - set(_R
 
 def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
     """Why an event other than an adjustment is not reversed, naming the posting it is and
-    what to do instead."""
+    what to do instead; a posting of a reason another kind of document registered (a count,
+    a transfer ...) is named by that reason's words."""
     refs = {e.reason: e.source_ref for e in entries}
-    what, instead, ref = next(
-        (what, instead, refs[reason.value])
-        for reason, what, instead in _NOT_REVERSED
-        if reason.value in refs
+    found = next(
+        (
+            (what, instead, refs[reason.value])
+            for reason, what, instead in _NOT_REVERSED
+            if reason.value in refs
+        ),
+        None,
     )
+    if found is None:
+        reason, ref = next((r, s) for r, s in refs.items() if r not in _REVERSIBLE)
+        return (
+            f"event {event_id} is a {LEDGER_REASONS.words.get(reason, reason)} of {ref}: only "
+            "adjustments are reversed; correct the stock with an adjustment"
+        )
+    what, instead, ref = found
     return f"event {event_id} is {what.format(ref=ref)}: {instead.format(ref=ref)}"
 
 

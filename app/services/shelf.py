@@ -1,7 +1,7 @@
 """Where items sit on the shelves, and the way a picker walks them: the one read of the bins of
 some items at a location, and the one walk order (by bin, A-2 before A-10; lines without a bin
 last; then by line number) for every screen and document that lists lines by bin: the scan
-station, the pick and receiving screens, the traveler and the picking ticket.
+station, the pick and receiving screens, the traveler, the picking ticket and the count sheet.
 
     bins(uow, ["RIM-700C", "HUB-F"], "MAIN") -> {"RIM-700C": "A-2"}
     sorted(lines, key=lambda ln: walk_order(ln.bin, ln.line))
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 
 from app.errors import NotFound
 from app.models import Item, ItemBin, Location
@@ -117,6 +117,24 @@ class Shelves:
             for r in rows:
                 self._known[(place.id, r.sku)] = Shelf(r.item_type, r.bin)
         return {s: self._known[(place.id, s)] for s in wanted if (place.id, s) in self._known}
+
+    def binned(self, location: str, prefix: str) -> dict[str, str]:
+        """Every item with a bin at `location` starting with `prefix` (in any case), as sku
+        -> bin: the shelves a count of "bins A-02" walks."""
+        place = self.place(location)
+        rows = self.tx.session.execute(
+            select(_ITEM.c.sku, _ITEM.c.item_type, _BIN.c.bin)
+            .join(_BIN, _BIN.c.item_id == _ITEM.c.id)
+            .where(
+                _BIN.c.location_id == place.id,
+                func.lower(_BIN.c.bin).startswith(prefix.strip().lower(), autoescape=True),
+            )
+        )
+        found = {}
+        for r in rows:
+            self._known[(place.id, r.sku)] = Shelf(r.item_type, r.bin)
+            found[r.sku] = r.bin
+        return found
 
     def bins(self, location: str, skus: Iterable[str]) -> dict[str, str]:
         """The bin of each of these items at `location` (items without one are left out)."""

@@ -10,6 +10,7 @@ class Permission(StrEnum):
     EDIT_ITEMS = "edit_items"
     EDIT_BOMS = "edit_boms"
     ADJUST_STOCK = "adjust_stock"
+    COUNT = "count"
     IMPORT = "import"
     PLAN = "plan"
     PRODUCE = "produce"
@@ -30,6 +31,7 @@ _DESCRIPTIONS = {
     Permission.EDIT_ITEMS: "edit items and locations",
     Permission.EDIT_BOMS: "edit bills of materials",
     Permission.ADJUST_STOCK: "adjust stock",
+    Permission.COUNT: "start, count, post or cancel cycle counts",
     Permission.IMPORT: "import data",
     Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
     Permission.PRODUCE: "issue components or report production",
@@ -48,8 +50,12 @@ _SUPERVISOR = _ALL - {Permission.EDIT_PREFERENCES, Permission.MANAGE_USERS}
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": _ALL,
     "supervisor": _SUPERVISOR,
-    "operator": frozenset({Permission.READ, Permission.PRODUCE}),
-    "picker": frozenset({Permission.READ, Permission.FULFILL, Permission.RECEIVE}),
+    # Those who work the floor count its shelves; a count whose differences are worth more
+    # than count_approval_threshold waits for someone who may adjust stock to approve it.
+    "operator": frozenset({Permission.READ, Permission.PRODUCE, Permission.COUNT}),
+    "picker": frozenset(
+        {Permission.READ, Permission.FULFILL, Permission.RECEIVE, Permission.COUNT}
+    ),
     "viewer": frozenset({Permission.READ}),
 }
 

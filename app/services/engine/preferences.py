@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound, ValidationError
+from app.errors import InvalidQuantity, NotFound, ValidationError
 from app.models import Preference
+from app.models.quantity import fmt, parse_decimal
 
 _BOOL_TEXT = {"true": True, "false": False}
 _WHOLE = re.compile(r"[0-9]{1,6}")
@@ -25,6 +27,7 @@ class PrefSpec:
     maximum: int | None = None  # a whole number from 0 to this (then `choices` is empty)
     text: int | None = None  # free text of at most this many characters, case kept
     group: str = "Manufacturing"  # where a settings window shows it
+    amount: bool = False  # an amount of money of at least 0 (then `choices` is empty)
 
     @property
     def is_bool(self) -> bool:
@@ -37,6 +40,10 @@ class PrefSpec:
     @property
     def is_text(self) -> bool:
         return self.text is not None
+
+    @property
+    def is_amount(self) -> bool:
+        return self.amount
 
 
 def _bool(key: str, default: bool, description: str, group: str = "Manufacturing") -> PrefSpec:
@@ -220,6 +227,17 @@ SPECS: tuple[PrefSpec, ...] = (
         PRINTING,
         200,
     ),
+    # --- cycle counts ---
+    PrefSpec(
+        "count_approval_threshold",
+        "0",
+        (),
+        "a cycle count whose line differs from the stock by more than this amount (the "
+        "difference times the item's standard cost) waits for a supervisor's approval before "
+        "it posts (0 = no count needs approval)",
+        group="Cycle counts",
+        amount=True,
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -253,6 +271,8 @@ class Preferences:
     default_printer: str
     company_name: str
     company_address: str
+    # --- cycle counts ---
+    count_approval_threshold: Decimal
 
     def status_names(self) -> dict[str, str]:
         """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""
@@ -272,6 +292,8 @@ class Preferences:
             value = getattr(self, f.name)
             if isinstance(value, bool):
                 out[f.name] = "true" if value else "false"
+            elif isinstance(value, Decimal):
+                out[f.name] = fmt(value)
             else:
                 out[f.name] = str(value)
         return out
@@ -281,6 +303,11 @@ assert [f.name for f in fields(Preferences)] == [s.key for s in SPECS]
 
 
 def _typed(spec: PrefSpec, text: str) -> Any:
+    if spec.is_amount:
+        try:
+            return parse_decimal(text, field=spec.key, non_negative=True)
+        except InvalidQuantity:
+            return parse_decimal(spec.default, field=spec.key, non_negative=True)
     if spec.is_number:
         try:
             return int(text)
@@ -304,6 +331,8 @@ def validate(key: str, value: str) -> str:
         if not kept and spec.key.startswith("name_for_"):
             raise ValidationError(f"{key} must not be empty")
         return kept
+    if spec.is_amount:
+        return fmt(parse_decimal(value, field=key, non_negative=True))
     text = value.strip().lower()
     if spec.is_number:
         assert spec.maximum is not None

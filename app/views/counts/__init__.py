@@ -1,0 +1,21 @@
+"""Cycle counts in the window: the list of counts and one count with its lines and actions.
+Declares its pages; the page classes are imported when first shown."""
+
+from app.views.pages import PageSpec
+
+PAGES = [
+    (
+        PageSpec("cycle_counts", "Cycle counts", "app.views.counts.pages:CycleCountListPage"),
+        "stock_item",
+    ),
+    (
+        PageSpec(
+            "cycle_count",
+            "Cycle count",
+            "app.views.counts.pages:CycleCountPage",
+            in_navigation=False,
+            section="cycle_counts",
+        ),
+        "cycle_counts",
+    ),
+]
