@@ -115,7 +115,7 @@ def test_garbage_and_unknown_codes_change_nothing(shop: OrderPlant) -> None:
     )
     assert answers == [
         "refused: Unknown code %%garbage%%: not a badge, a command, an item, a document "
-        "number or a quantity. Nothing changed",
+        "number, a bin or a quantity. Nothing changed",
         "refused: #SHIPP is not a command here; the codes are #PICK, #PACK, #SHIP, #CLEAR",
         "refused: WO-000001 is a work order; this screen picks, packs and ships sales orders: "
         "scan a sales order (SO-...) or a fulfillment (IF-...)",

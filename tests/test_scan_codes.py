@@ -76,7 +76,10 @@ def test_a_document_of_every_registered_kind(uow: UnitOfWork) -> None:
 
 
 GARBAGE = [
-    ("xyz", "Unknown code xyz: not a badge, a command, an item, a document number or a quantity"),
+    (
+        "xyz",
+        "Unknown code xyz: not a badge, a command, an item, a document number, a bin or a quantity",
+    ),
     ("#issue-now", "Unknown code #issue-now: not a badge"),
     ("abc\x07def", "Unknown code 'abc\\x07def': it contains control characters"),
     ("WO-0000\x001", "it contains control characters"),
@@ -111,8 +114,8 @@ def test_nothing_is_no_code(uow: UnitOfWork) -> None:
         read_code(uow, " \t")
 
 
-class BinCode(Code):
-    noun = "bin"
+class LabelCode(Code):
+    noun = "label"
 
 
 @pytest.mark.sqlite_only
@@ -121,16 +124,16 @@ def test_a_new_kind_of_code_is_one_reader(
 ) -> None:
     monkeypatch.setattr(codes, "_READERS", list(codes._READERS))
 
-    @register_reader(35, "a bin")
-    def read_bin(text: str, lookup: Lookup) -> Code | None:
-        return BinCode(text) if text.startswith("BIN:") else None
+    @register_reader(35, "a label")
+    def read_label(text: str, lookup: Lookup) -> Code | None:
+        return LabelCode(text) if text.startswith("LBL:") else None
 
-    found = read_code(uow, "BIN:A-2")
-    assert isinstance(found, BinCode) and found.described() == "BIN:A-2 is a bin"
+    found = read_code(uow, "LBL:A-2")
+    assert isinstance(found, LabelCode) and found.described() == "LBL:A-2 is a label"
     assert isinstance(read_code(uow, "RIM-700C"), ItemCode)  # rank 30 still reads first
     with pytest.raises(ShopfloorError) as refused:
         read_code(uow, "xyz")
-    assert "not a badge, a command, an item, a bin, a document number or a quantity" in (
+    assert "not a badge, a command, an item, a label, a document number, a bin or a " in (
         refused.value.message
     )
 
@@ -141,3 +144,22 @@ def test_a_code_as_an_answer_shows_it() -> None:
     assert codes.shown_code("a\x07") == "'a\\x07'"
     assert codes.a("item receipt") == "an item receipt" and codes.a("work order") == "a work order"
     assert Decimal(1) == QuantityCode("1", Decimal(1)).positive()
+
+
+def test_a_bin_label_is_a_code_every_screen_names(uow: UnitOfWork, items: Plant) -> None:
+    from app.services.catalog import items as catalog
+    from app.services.scanning.receiving import ReceiveSession
+
+    catalog.set_bin(uow, "RIM-700C", "A-02-1")
+    found = read_code(uow, "a-02-1")
+    assert isinstance(found, codes.BinCode) and found.bin == "A-02-1"
+    assert found.described() == "A-02-1 is a bin"
+    # A screen that does not walk bins says what the code is and what it wants instead.
+    answer = ReceiveSession().scan(uow, "A-02-1")
+    assert answer.level == "refused"
+    assert answer.message.startswith("A-02-1 is a bin; this screen receives purchase orders")
+    with pytest.raises(
+        ShopfloorError,
+        match="not a badge, a command, an item, a document number, a bin or a quantity",
+    ):
+        read_code(uow, "B-99")

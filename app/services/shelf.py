@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select
 
@@ -27,6 +27,7 @@ _LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name).w
     _LOCATION.c.code == bindparam("code")
 )
 _DIGITS = re.compile(r"(\d+)")
+BIN_LENGTH = cast(Any, _BIN.c.bin.type).length
 _CHUNK = 500  # skus in one query
 
 BinKey = tuple[int, tuple[tuple[int, int | str], ...]]
@@ -143,6 +144,15 @@ class Shelves:
             for sku, shelf in self.shelves(location, skus).items()
             if shelf.bin is not None
         }
+
+
+def known_bin(tx: Transaction, text: str) -> str | None:
+    """The bin called `text` (in any case) as it is kept, if any item sits in it anywhere:
+    a scanned bin label."""
+    found: str | None = tx.session.scalar(
+        select(_BIN.c.bin).where(func.upper(_BIN.c.bin) == text.strip().upper()).limit(1)
+    )
+    return found
 
 
 @query()

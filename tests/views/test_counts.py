@@ -143,3 +143,31 @@ def test_the_count_sheet_previews_and_a_count_is_cancelled(ctx, window, qtbot) -
     listed.status.setCurrentIndex(listed.status.findData("cancelled"))
     idle(qtbot, ctx)
     assert [r.number for r in listed.model.rows] == [number]
+
+
+def test_a_shelf_counted_by_scan_from_the_count_page(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Count by scan opens the counting screen on the count; the bin label, the items and the
+    quantities typed as a scanner types them, #COUNT records them on the count."""
+    uow = service(ctx)
+    number = counts.start_count(uow, "MAIN", items=["SPOKE-SS", "AXLE-R"]).count.number
+    detail = window.show_page("cycle_count", number=number)
+    qtbot.waitUntil(lambda: detail.info is not None and detail.info.number == number)
+    click(qtbot, detail.scan_button)
+    idle(qtbot, ctx)
+    page = window.pages["count_scan"]
+    assert window.stack.currentWidget() is page
+    assert page.document.text() == number
+    bin_ = next(r.bin for r in page.lines.rows if r.sku == "AXLE-R")
+    for code in (bin_, "3", "AXLE-R", "0", "SPOKE-SS"):
+        qtbot.keyClicks(page.table, code)
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+        idle(qtbot, ctx)
+    assert page.lines.rows[0].sku == "AXLE-R"  # the bin scanned comes first
+    assert {r.sku: r.scanned for r in page.lines.rows} == {"AXLE-R": 3, "SPOKE-SS": 0}
+    assert "2 items scanned, not recorded yet" in page.summary.text()
+    click(qtbot, page.code_buttons["#COUNT"])
+    idle(qtbot, ctx)
+    assert page.answer_level == "done"
+    assert "Counted on" in page.answer.text() and "every line counted" in page.answer.text()
+    info = counts.get_count(uow, number)
+    assert {ln.sku: ln.counted for ln in info.lines} == {"AXLE-R": 3, "SPOKE-SS": 0}

@@ -122,7 +122,7 @@ def test_scans_refused_in_words_change_nothing(team, ctx, window, qtbot) -> None
     scan(qtbot, ctx, page.table, order.number, "%%not-a-code%%")
     assert answer(page) == (
         "refused: Unknown code %%not-a-code%%: not a badge, a command, an item, a document "
-        "number or a quantity. Nothing changed"
+        "number, a bin or a quantity. Nothing changed"
     )
     scan(qtbot, ctx, page.table, "#PACKED")
     assert answer(page) == (

@@ -35,7 +35,7 @@ from app.errors import NotFound, ValidationError
 from app.models import Item
 from app.models.kinds import DocumentKind, kind_of_number
 from app.models.quantity import fmt
-from app.services import auth
+from app.services import auth, shelf
 from app.services.engine.lookup import SKU_LENGTH
 from app.services.engine.numbering import normalize_number
 from app.services.engine.parsing import (
@@ -47,6 +47,7 @@ from app.services.engine.parsing import (
     text_fault,
 )
 from app.services.engine.uow import Transaction, UnitOfWork
+from app.services.shelf import BIN_LENGTH
 
 MAX_CODE_LENGTH = 128  # characters: longer than any sku, number, badge or GS1 string
 SHOWN_LENGTH = 40  # characters of a code shown back as it was scanned
@@ -153,6 +154,18 @@ class QuantityCode(Code):
         return parse_decimal(self.value, field=QUANTITY_FIELD, positive=True)
 
 
+@dataclass(frozen=True)
+class BinCode(Code):
+    """A bin's label: where the next items were found (a count walks the shelves by bin)."""
+
+    bin: str
+    noun: ClassVar[str] = "bin"
+
+    @property
+    def shown(self) -> str:
+        return self.bin
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -183,6 +196,12 @@ class Lookup:
             return None  # no item can have it
         found: str | None = self.tx.session.scalar(select(Item.sku).where(Item.sku == sku))
         return found
+
+    def bin(self, text: str) -> str | None:
+        """The bin labelled `text` as it is kept, or None."""
+        if len(text) > BIN_LENGTH:
+            return None
+        return shelf.known_bin(self.tx, text)
 
 
 Reader = Callable[[str, Lookup], Code | None]
@@ -274,6 +293,15 @@ def read_document(text: str, lookup: Lookup) -> Code | None:
     if kind is None:
         return None
     return DocumentCode(text, kind, normalize_number(text))
+
+
+@register_reader(45, "a bin")
+def read_bin(text: str, lookup: Lookup) -> Code | None:
+    """A bin's label (an item or a document number of the same text comes first)."""
+    if scanned_text(text)[:1].isdigit():
+        return None  # numbers are quantities
+    found = lookup.bin(text)
+    return BinCode(text, found) if found is not None else None
 
 
 @register_reader(50, "a quantity")

@@ -1,5 +1,5 @@
-"""Cycle counts in the window: the list of counts and one count with its lines and actions.
-Declares its pages; the page classes are imported when first shown."""
+"""Cycle counts in the window: the list of counts, one count with its lines and actions, and
+counting by scan. Declares its pages; the page classes are imported when first shown."""
 
 from app.views.pages import PageSpec
 
@@ -17,5 +17,15 @@ PAGES = [
             section="cycle_counts",
         ),
         "cycle_counts",
+    ),
+    (
+        PageSpec(
+            "count_scan",
+            "Count by scan",
+            "app.views.counts.scan:CountScanPage",
+            in_navigation=False,
+            section="cycle_counts",
+        ),
+        "cycle_count",
     ),
 ]

@@ -269,8 +269,11 @@ class CycleCountPage(DocumentPage):
         )
         layout.addLayout(grid)
         self.sheet_button = button("Count &sheet…", self.count_sheet, name="count_sheet")
+        self.scan_button = button("Count by sc&an", self.count_by_scan, name="count_by_scan")
         layout.addLayout(
-            self.action_row(ACTION_TEXT, ("enter", "post"), "count_action_", self.sheet_button)
+            self.action_row(
+                ACTION_TEXT, ("enter", "post"), "count_action_", self.scan_button, self.sheet_button
+            )
         )
         self.lines = RowTableModel(LINE_COLUMNS, self, row_style=over_threshold)
         self.lines_table = fitted_table(self.lines, "count_lines", 3)
@@ -288,6 +291,11 @@ class CycleCountPage(DocumentPage):
     def forget(self) -> None:
         self.info = None
         self.lines.set_rows([])
+
+    def count_by_scan(self) -> None:
+        """Walk the shelves with a scanner: the counting screen, this count opened."""
+        if self.info is not None:
+            self.ctx.navigate.emit("count_scan", {"scan": self.info.number})
 
     def refresh(self) -> None:
         if self.number:
@@ -320,6 +328,9 @@ class CycleCountPage(DocumentPage):
         for action, b in self.action_buttons.items():
             b.setEnabled(action in allowed and self.ctx.may(CYCLE_COUNT.use_case(action)))
         self.sheet_button.setEnabled(self.info is not None and "enter" in allowed)
+        self.scan_button.setEnabled(
+            self.info is not None and "enter" in allowed and self.ctx.may("count.enter")
+        )
 
     def act(self, action: str) -> None:
         if self.info is None or not self.action_buttons[action].isEnabled():
