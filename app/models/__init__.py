@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models and the rules of one record. No Qt here."""
 
+from app.models import transfer as transfer  # its tables, for the metadata of every schema
 from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision
