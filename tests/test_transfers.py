@@ -434,6 +434,29 @@ def test_the_shortage_report_counts_a_transfer_as_supply_due_on_its_receipt_date
     )
 
 
+def test_goods_in_transit_count_once_in_replenishment_and_the_creation_queue(
+    uow: UnitOfWork,
+) -> None:
+    shop = OrderPlant(uow).setup()
+    items.add_location(uow, "EAST", "East warehouse")
+    shop.item("GLUE", cost="3", build_point="15", preferred_stock="20")
+    partners.set_purchasing(uow, "GLUE", vendor="Glass Works", price="2")
+    shop.item("CRATE", "assembly", cost="9", build_point="15", preferred_stock="20")
+    shop.bom("CRATE", {"GLUE": 1})
+    for sku in ("GLUE", "CRATE"):
+        shop.stock(sku, 12)
+        to = create_transfer_order(uow, "MAIN", "EAST", [TransferLineEntry(sku, "12")])
+        ship_transfer_order(uow, to.number)
+    # 12 of each, all of it on its way to EAST: 8 short of the preferred 20, not 24 on hand.
+    bought = {
+        s.sku: (s.quantity, s.available, s.on_order)
+        for s in purchasing.replenishment_suggestions(uow)
+    }
+    assert bought["GLUE"] == (8, 0, 12)
+    built = {s.sku: s.quantity for s in planning.creation_queue(uow)}
+    assert built["CRATE"] == 8
+
+
 def test_expected_receipt_dates_follow_the_lead_time_between_locations(yard: Yard) -> None:
     ship = date(2031, 5, 1)
     assert yard.transfer(("BOLT", 1), ship_date=ship).receipt_date == ship
