@@ -605,3 +605,18 @@ def test_roles_decide_who_enters_ships_and_receives(yard: Yard) -> None:
     with pytest.raises(PermissionDenied, match="may not receive purchase orders or transfers"):
         receive_transfer_order(olga, to.number)
     receive_transfer_order(pete, to.number)
+
+
+def test_a_transfer_posting_is_not_reversed_and_the_refusal_says_what_it_is(yard: Yard) -> None:
+    yard.stock("BOLT", 2)
+    to = yard.transfer(("BOLT", 2))
+    shipped = ship_transfer_order(yard.uow, to.number)
+    assert shipped.changes.event_id is not None
+    with pytest.raises(
+        ValidationError,
+        match=(
+            f"event {shipped.changes.event_id} is a transfer out posting \\(TS-000001\\): only "
+            "adjustments are reversed; correct the stock with an adjustment"
+        ),
+    ):
+        inventory.reverse_adjustment(yard.uow, shipped.changes.event_id)
