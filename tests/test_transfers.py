@@ -504,14 +504,24 @@ def test_supply_planning_suggests_stock_another_location_can_spare(uow: UnitOfWo
         ("BOTTLE", "WEST", "MAIN", 5, 10),
         ("BOTTLE", "EAST", "MAIN", 3, 5),
     ]
-    shop.pref("generate_transfer_orders_in_supply_planning", "pending_fulfillment")
-    made = transfer_planning.accept_transfer_suggestions(uow)
+    made = transfer_planning.accept_transfer_suggestions(uow, ["BOTTLE"])
     assert [(t.from_location, t.to_location, t.status, t.memo) for t in made.created] == [
-        ("EAST", "MAIN", "pending_fulfillment", "supply planning"),
-        ("WEST", "MAIN", "pending_fulfillment", "supply planning"),
+        ("EAST", "MAIN", "pending_approval", "supply planning"),
+        ("WEST", "MAIN", "pending_approval", "supply planning"),
     ]
+    # Not on order until approved, but planned already: not suggested a second time.
+    assert inventory.stock_position(uow, "BOTTLE", "MAIN").on_order == 0
+    assert transfer_planning.transfer_suggestions(uow) == []
+    for t in made.created:
+        approve_transfer_order(uow, t.number)
     assert inventory.stock_position(uow, "BOTTLE", "MAIN").on_order == 8
     assert transfer_planning.transfer_suggestions(uow) == []  # 2 still short, nobody can spare
+    shop.stock("BOTTLE", 2, "WEST")
+    shop.pref("generate_transfer_orders_in_supply_planning", "pending_fulfillment")
+    again = transfer_planning.accept_transfer_suggestions(uow)
+    assert [(t.from_location, t.status, t.lines[0].quantity) for t in again.created] == [
+        ("WEST", "pending_fulfillment", 2)
+    ]
     with pytest.raises(NotFound, match="unknown sku 'NOPE'"):
         transfer_planning.accept_transfer_suggestions(uow, ["NOPE"])
 

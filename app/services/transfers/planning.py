@@ -2,8 +2,9 @@
 spare, a transfer order brings it over (the transfer twin of replenishment).
 
 At a location, an item is short by what its open orders still need beyond what is committed
-to them, what is free there (a re-run would commit it) and what is on order there already.
-Another location can spare what is free there beyond its own orders' backorder. The short
+to them, what is free there (a re-run would commit it), what is on order there already and
+what transfers awaiting approval bring. Another location can spare what is free there beyond
+its own orders' backorder and what transfers awaiting approval take from it. The short
 locations are served item by item, each from the locations with the most to spare first.
 Accepting makes one transfer order per pair of locations, in the status of
 `generate_transfer_orders_in_supply_planning`.
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from app.models import Item, ItemType, Location, StockBalance
 from app.models.quantity import ZERO
-from app.models.transfer import TOStatus
+from app.models.transfer import TOStatus, TransferOrder, TransferOrderLine
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import StockBook
 from app.services.engine.lookup import item_ref_by_sku, location_ref
@@ -76,6 +77,7 @@ def _suggestions(tx: Transaction, skus: Iterable[str] | None = None) -> list[Tra
     )
     if skus is not None:
         stmt = stmt.where(Item.sku.in_(list(skus)))
+    coming, going = _awaiting_approval(tx)
     short: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     spare: dict[str, dict[str, Decimal]] = defaultdict(dict)
     names: dict[str, str] = {}
@@ -83,11 +85,12 @@ def _suggestions(tx: Transaction, skus: Iterable[str] | None = None) -> list[Tra
         names[r.sku] = r.name
         free = max(ZERO, r.on_hand - r.committed)
         backordered = max(ZERO, r.demand - r.committed)
-        lacking = backordered - free - r.on_order
+        lacking = backordered - free - r.on_order - coming[(r.sku, r.code)]
+        spared = free - backordered - going[(r.sku, r.code)]
         if lacking > 0:
             short[r.sku].append((r.code, lacking))
-        elif free > backordered:
-            spare[r.sku][r.code] = free - backordered
+        elif spared > 0:
+            spare[r.sku][r.code] = spared
     out = []
     for sku, wanting in short.items():
         left = spare.get(sku, {})
@@ -104,6 +107,34 @@ def _suggestions(tx: Transaction, skus: Iterable[str] | None = None) -> list[Tra
                 left[donor] -= take
                 lacking -= take
     return out
+
+
+def _awaiting_approval(
+    tx: Transaction,
+) -> tuple[defaultdict[tuple[str, str], Decimal], defaultdict[tuple[str, str], Decimal]]:
+    """What transfer orders not approved yet will bring to (sku, location), and take from
+    it: not on order or committed until approved, but planned already, so planning does not
+    suggest them twice."""
+    source, target = Location.__table__.alias("source"), Location.__table__.alias("target")
+    coming: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    going: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    rows = tx.session.execute(
+        select(
+            Item.sku,
+            source.c.code.label("source"),
+            target.c.code.label("target"),
+            TransferOrderLine.quantity,
+        )
+        .join(TransferOrder, TransferOrder.id == TransferOrderLine.transfer_order_id)
+        .join(Item, Item.id == TransferOrderLine.item_id)
+        .join(source, source.c.id == TransferOrder.from_location_id)
+        .join(target, target.c.id == TransferOrder.to_location_id)
+        .where(TransferOrder.status == TOStatus.PENDING_APPROVAL.value)
+    )
+    for r in rows:
+        coming[(r.sku, r.target)] += r.quantity
+        going[(r.sku, r.source)] += r.quantity
+    return coming, going
 
 
 @query()
