@@ -46,6 +46,7 @@ from app.views.common.widgets import (
     section,
     title_label,
 )
+from app.views.orders.common import open_record
 
 HOLDER_COLUMNS: list[Column[Holder]] = [
     Column("Document", lambda r: r.document, width=130),
@@ -74,17 +75,20 @@ LEDGER_COLUMNS: list[Column[LedgerRow]] = [
 class ItemStock:
     position: StockPosition
     holders: list[Holder]
-    locations: list[str]
+    locations: list[str]  # the ordinary ones (stock is adjusted there)
+    transit: str | None = None  # the in-transit location, once a transfer has shipped
 
 
 def read_item_stock(uow: UnitOfWork, sku: str, location: str | None) -> ItemStock:
     """The item at one location (the default one unless named)."""
-    known = items.list_locations(uow)
+    known = items.list_locations(uow, transit=True)
     code = location or next((loc.code for loc in known if loc.is_default), None)
+    transit = next((loc.code for loc in known if loc.transit), None)
     return ItemStock(
         inventory.stock_position(uow, sku, code),
-        inventory.commitment_holders(uow, sku, code),
-        [loc.code for loc in known],
+        [] if code == transit else inventory.commitment_holders(uow, sku, code),
+        [loc.code for loc in known if not loc.transit],
+        transit,
     )
 
 
@@ -137,6 +141,7 @@ class ItemStockPage(Page):
             ("available", "available"),
             ("on_order", "on order"),
             ("backordered", "backordered"),
+            ("in_transit", "in transit to it"),
         ):
             card = FigureCard(caption)
             card.setMinimumHeight(96)
@@ -213,6 +218,8 @@ class ItemStockPage(Page):
         self.where.clear()
         for code in data.locations:
             self.where.addItem(code, code)
+        if data.transit is not None:
+            self.where.addItem("In transit", data.transit)
         self.where.setCurrentIndex(max(0, self.where.findData(p.location)))
         self.where.blockSignals(False)
 
@@ -221,8 +228,7 @@ class ItemStockPage(Page):
         self.refresh()
 
     def _open_holder(self, row: Holder) -> None:
-        if row.kind == "work_order":
-            self.ctx.navigate.emit("work_order", {"number": row.document})
+        open_record(self.ctx, row.kind, row.document)
 
     def user_changed(self) -> None:
         self.adjust_button.setEnabled(self.ctx.may("stock.adjust"))

@@ -44,6 +44,7 @@ COLUMNS: list[Column[StockPosition]] = [
     qty_column("Available", lambda r: r.available, sort="available", width=115),
     qty_column("On order", lambda r: r.on_order, sort="on_order", width=110),
     qty_column("Backordered", lambda r: r.backordered, sort="backordered", width=130),
+    qty_column("In transit", lambda r: r.in_transit, sort="in_transit", width=115),
     Column("", lambda r: ""),
 ]
 
@@ -72,18 +73,19 @@ class InventoryPage(ListPage):
         layout.addWidget(
             caption_label(
                 "Available = on hand minus committed. Backordered = what open orders still need "
-                "beyond what is committed to them (marked orange). Enter opens an item's ledger "
-                "and who holds its stock."
+                "beyond what is committed to them (marked orange). In transit = shipped on "
+                "transfer orders, not received yet (over all locations it is not on hand "
+                "anywhere). Enter opens an item's ledger and who holds its stock."
             )
         )
         self.watch(self.text, self.location, self.short)
         shortcut(self, "Ctrl+F", self.text.setFocus)
-        run_op(self, items.list_locations).success(self._locations).run()
+        run_op(self, items.list_locations, transit=True).success(self._locations).run()
 
     def _locations(self, found: list[LocationInfo]) -> None:
         self.location.blockSignals(True)
         for loc in found:
-            self.location.addItem(f"{loc.code} — {loc.name}", loc.code)
+            self.location.addItem(loc.name if loc.transit else f"{loc.code} — {loc.name}", loc.code)
         self.location.blockSignals(False)
 
     def current_filters(self) -> dict[str, Any]:
