@@ -36,15 +36,15 @@ def row_style(row: StockPosition) -> Chip | None:
 
 
 COLUMNS: list[Column[StockPosition]] = [
-    Column("Item", lambda r: r.sku, sort="sku", width=160),
-    Column("Name", lambda r: r.name, sort="name", width=230),
-    Column("Unit", lambda r: r.uom, width=60),
-    qty_column("On hand", lambda r: r.on_hand, sort="on_hand", width=115),
-    qty_column("Committed", lambda r: r.committed, sort="committed", width=120),
-    qty_column("Available", lambda r: r.available, sort="available", width=115),
-    qty_column("On order", lambda r: r.on_order, sort="on_order", width=110),
-    qty_column("Backordered", lambda r: r.backordered, sort="backordered", width=130),
-    qty_column("In transit", lambda r: r.in_transit, sort="in_transit", width=115),
+    Column("Item", lambda r: r.sku, sort="sku", width=150),
+    Column("Name", lambda r: r.name, sort="name", width=208),
+    Column("Unit", lambda r: r.uom, width=56),
+    qty_column("On hand", lambda r: r.on_hand, sort="on_hand", width=105),
+    qty_column("Committed", lambda r: r.committed, sort="committed", width=115),
+    qty_column("Available", lambda r: r.available, sort="available", width=105),
+    qty_column("On order", lambda r: r.on_order, sort="on_order", width=100),
+    qty_column("Backordered", lambda r: r.backordered, sort="backordered", width=132),
+    qty_column("In transit", lambda r: r.in_transit, sort="in_transit", width=105),
     Column("", lambda r: ""),
 ]
 
