@@ -19,13 +19,15 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from app.services import finance
+from app.services import finance, inventory
+from app.services.catalog import items
 from app.services.check import check_database
 from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.production import work_orders
+from app.services.transfers import transfer_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
 SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
@@ -290,3 +292,59 @@ def test_a_plant_of_schema_0007_upgrades_to_cycle_counts(released: Path) -> None
     report = check_database(uow)
     assert report.ok, report.problems
     db.dispose()
+
+
+def test_an_upgraded_plant_moves_stock_between_its_locations(released: Path) -> None:
+    """Schema 0009: the locations the plant had stay ordinary ones, and a transfer order
+    moves stock through the in-transit location made on its first shipment."""
+    db = Database(f"sqlite:///{released}")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("MAIN", 0),
+            ("STAGING", 0),
+        ]
+    uow = UnitOfWork(db, ACTOR)
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "STAGING", [transfer_orders.TransferLineEntry("SPOKE-SS", "50")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    done = transfer_orders.receive_transfer_order(uow, entered.number)
+    assert done.order.status == "received"
+    assert [loc.code for loc in items.list_locations(uow, transit=True)] == [
+        "IN-TRANSIT",
+        "MAIN",
+        "STAGING",
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_postgresql_database_of_schema_0008_gains_transfer_orders(pg_database: Database) -> None:
+    cfg = pg_database.alembic_config()
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO location (code, name, is_default) VALUES ('EAST', 'E', false)")
+        )
+    pg_database.upgrade()
+    with pg_database.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("EAST", False),
+            ("MAIN", False),
+        ]
+    uow = UnitOfWork(pg_database, ACTOR)
+    items.save_item(uow, items.item_spec(sku="PART", name="Part", item_type="inventory"))
+    inventory.adjust_stock(uow, "PART", "3")
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "EAST", [transfer_orders.TransferLineEntry("PART", "3")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    assert transfer_orders.receive_transfer_order(uow, entered.number).order.status == "received"
+    report = check_database(uow)
+    assert report.ok, report.problems
