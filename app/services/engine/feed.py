@@ -144,9 +144,10 @@ class PostgresFeed(ChangeFeed):
         return self._conn is not None
 
     def _heard(self, timeout: float) -> list[Changes]:
-        if self._conn is None and not self._connect():
-            self._pause(min(RETRY_S, timeout))
-            return []
+        if self._conn is None:
+            if not self._connect():
+                self._pause(min(RETRY_S, timeout))
+            return []  # connected again: `read` reports what was missed at once
         conn = self._conn
         assert conn is not None
         payloads: list[str] = []
