@@ -254,8 +254,10 @@ def run_main_window(
         return 2
     settings.setValue("last_database", database.describe())
     ctx = AppContext(database, Actor.current(user))
+    ctx.go_live()
     window = open_main_window(ctx, note)
     code = app.exec()
+    ctx.close()
     ctx.pool.waitForDone(10_000)
     del window
     return int(code)
@@ -279,8 +281,10 @@ def run_station(
     from app.views.station.launch import open_station
 
     ctx = AppContext(database, Actor.current(user))
+    ctx.go_live()
     window = open_station(ctx, location=location, full_screen=full_screen)
     code = app.exec()
+    ctx.close()
     ctx.pool.waitForDone(10_000)
     del window
     return int(code)
