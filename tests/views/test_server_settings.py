@@ -119,7 +119,7 @@ def test_a_server_that_cannot_be_reached_at_start_is_said_in_words(qtbot, tmp_pa
     file_db = Database(f"sqlite:///{tmp_path / 'plant.db'}")
     assert the_plants_database(file_db, from_settings=True) is file_db
     assert said == [
-        f"the server 127.0.0.1:{port} does not answer: is PostgreSQL running there, on that port?"
+        f"The server 127.0.0.1:{port} does not answer: is PostgreSQL running there, on that port?"
     ]
     assert stored_server() is None
 

@@ -104,7 +104,7 @@ class ServerDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("server_dialog")
         self.setWindowTitle("Shopfloor: the plant's server")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(780)
         self.chosen: tuple[ServerSettings, str] | None = None
         self.checked: ServerCheck | None = None
         layout = QVBoxLayout(self)
@@ -216,6 +216,6 @@ class ServerDialog(QDialog):
         self.checked = None  # what is typed now has not been tried
 
     def _say(self, text: str, kind: str) -> None:
-        self.result_label.setText(text)
+        self.result_label.setText(text[:1].upper() + text[1:])
         self.result_label.setStyleSheet(chip_style(MESSAGE_COLOURS[kind], padding="8px"))
         self.result_label.show()
