@@ -111,7 +111,10 @@ def test_a_posting_whose_commit_never_reached_the_server_was_not_saved_and_says_
     with database.session() as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
     proxy.cut_at_commit("before")
-    with pytest.raises(PostingNotSaved, match="it was not saved; try again"):
+    with pytest.raises(
+        PostingNotSaved,
+        match=r"lost while saving stock\.adjust of SPOKE-SS: it was not saved; try again",
+    ):
         inventory.adjust_stock(uow, "SPOKE-SS", "2", memo="cut before commit")
     assert proxy.cuts == 1
     assert ledger_rows(database, "cut before commit") == 0

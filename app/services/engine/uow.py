@@ -205,7 +205,7 @@ class UnitOfWork:
         """The connection was lost while the commit was on its way: whole or absent, the
         server knows. Saved: the posting's result and changes stand (what it computed is what
         committed). Not saved: `PostingNotSaved`."""
-        what = tx.action or "the posting"
+        what = f"{tx.action} of {tx.document}" if tx.document else str(tx.action)
         try:
             self._wait_for_server(f"whether {what} was saved is not known yet: look it up")
             saved = self.was_saved(tx.key)
@@ -215,8 +215,8 @@ class UnitOfWork:
             ) from None
         if not saved:
             raise PostingNotSaved(
-                f"the connection to the server was lost while {what} was being saved: it was "
-                "not saved; try again"
+                f"the connection to the server was lost while saving {what}: it was not "
+                "saved; try again"
             ) from exc
         tx.cut_off_but_saved()
 
