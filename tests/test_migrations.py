@@ -348,3 +348,47 @@ def test_a_postgresql_database_of_schema_0008_gains_transfer_orders(pg_database:
     assert transfer_orders.receive_transfer_order(uow, entered.number).order.status == "received"
     report = check_database(uow)
     assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0009_upgrades_to_live_screens_and_posting_keys(
+    released: Path,
+) -> None:
+    """The change feed and the posting keys arrive on a plant that has worked a while: its
+    audit trail is kept (its old events carry no key), the first posting after the upgrade
+    is announced and found by its key."""
+    from app.services import inventory
+    from app.services.engine.feed import open_feed
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0009 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0009")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0009"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0009.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT count(posting_key) FROM audit_event")).scalar_one()
+        counter = conn.execute(text("SELECT seq FROM change_counter")).scalar_one()
+    assert (keys, counter) == (0, 0)
+    feed = open_feed(db, own=None)
+    uow = UnitOfWork(db, ACTOR)
+    posted = inventory.adjust_stock(uow, "CHAIN-8S", "1")
+    news = feed.read(30)
+    feed.close()
+    assert [c.event_id for c in news] == [posted.changes.event_id]
+    with db.engine.connect() as conn:
+        key = conn.execute(
+            text("SELECT posting_key FROM audit_event WHERE id = :id"),
+            {"id": posted.changes.event_id},
+        ).scalar_one()
+    assert uow.was_saved(key)
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
