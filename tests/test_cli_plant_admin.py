@@ -14,23 +14,27 @@ import csv
 import json
 import os
 import pty
-import select
+import select as os_select
+import shutil
 import sqlite3
 import stat
-from contextlib import closing
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, text
 
+from app.models import AuditEvent
 from app.services import auth
 from app.services.check import check_database
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from tests.cli_helpers import Shopfloor, copy_database, snapshot, succeeded
+from tests.plant import Plant
 
 PINS = {"anna": "4711", "sam": "1111", "sara": "2222", "olga": "3333"}
 ROLES = {"anna": "admin", "sam": "supervisor", "sara": "sales", "olga": "operator"}
@@ -129,7 +133,7 @@ def test_five_wrong_pins_lock_a_user_out_of_the_command_line_and_the_window(plan
 def read_until(fd: int, wanted: bytes, seen: bytearray) -> None:
     """Read what the terminal shows until `wanted` has appeared (or the program ended)."""
     while wanted not in seen:
-        ready, _, _ = select.select([fd], [], [], 60)
+        ready, _, _ = os_select.select([fd], [], [], 60)
         assert ready, f"the terminal showed {bytes(seen)!r}, never {wanted!r}"
         try:
             chunk = os.read(fd, 4096)
@@ -282,7 +286,7 @@ def test_every_file_of_a_sqlite_plant_is_readable_by_its_owner_only(tmp_path: Pa
     database = Database(f"sqlite:///{tmp_path / 'new.db'}")
     try:
         with database.session(write=True) as session:  # an open write: its WAL and shm exist
-            session.execute(sqlite_text("UPDATE counter SET value = value"))
+            session.execute(text("UPDATE counter SET value = value"))
             for suffix in ("-wal", "-shm"):
                 assert mode(tmp_path / f"new.db{suffix}") == 0o600, suffix
             session.commit()
@@ -290,7 +294,7 @@ def test_every_file_of_a_sqlite_plant_is_readable_by_its_owner_only(tmp_path: Pa
         database.dispose()
     # An upgrade's copy of the old file, beside it.
     old = tmp_path / "old.db"
-    shutil_copy(Path(__file__).parent / "data" / "schema-0004-demo.db", old)
+    shutil.copyfile(Path(__file__).parent / "data" / "schema-0004-demo.db", old)
     os.chmod(old, 0o644)
     upgraded = succeeded(sf.with_(db=old).run("init"))
     assert mode(Path(upgraded["backup"])) == 0o600
@@ -300,25 +304,11 @@ def test_every_file_of_a_sqlite_plant_is_readable_by_its_owner_only(tmp_path: Pa
     )
 
 
-def sqlite_text(sql: str) -> Any:
-    from sqlalchemy import text
-
-    return text(sql)
-
-
-def shutil_copy(source: Path, target: Path) -> None:
-    import shutil
-
-    shutil.copyfile(source, target)
-
-
 # --- a backup while four workstations post -------------------------------------------------------
 
 
 @pytest.fixture
 def posting(database: Database, tmp_path: Path) -> Iterator[tuple[Database, Path]]:
-    from tests.plant import Plant
-
     shop = Plant(UnitOfWork(database, Actor("tester", "office")))
     shop.item("NUT")
     shop.stock("NUT", 100)
@@ -341,10 +331,6 @@ def workers(url: str, stop: Path, n: int) -> list[subprocess.Popen[str]]:
 
 
 def events(database: Database) -> int:
-    from sqlalchemy import func, select
-
-    from app.models import AuditEvent
-
     with database.session() as s:
         return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 

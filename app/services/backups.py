@@ -277,6 +277,7 @@ def _sqlite_revision(path: Path) -> str:
         )
     try:
         conn = sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+        conn.row_factory = sqlite3.Row
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -285,7 +286,7 @@ def _sqlite_revision(path: Path) -> str:
         row = None
     if row is None:
         raise ForeignDatabaseError(f"{path} is not a Shopfloor database")
-    return str(row[0])
+    return str(row["version_num"])
 
 
 # --- restoring ----------------------------------------------------------------------------

@@ -255,6 +255,10 @@ def run_main_window(
     settings.setValue("last_database", database.describe())
     ctx = AppContext(database, Actor.current(user))
     window = open_main_window(ctx, note)
+    from app.views.admin.backups import BackupSchedule
+
+    backups = BackupSchedule(ctx, window)  # automatic backups while the window runs
+    backups.start()
     code = app.exec()
     ctx.pool.waitForDone(10_000)
     del window
