@@ -215,10 +215,6 @@ class StockBook:
                     callback(wanted)
         return {p: self._balances[p] for p in pairs}
 
-    def locked_pairs(self) -> Iterable[Pair]:
-        """The balances this posting holds (or, reading, has read)."""
-        return self._balances.keys()
-
     def _load(self, pairs: set[Pair]) -> None:
         stmt = _SELECT_SOME_FOR_UPDATE if self.tx.write else _SELECT_SOME
         for location_id, item_ids in by_location(pairs):

@@ -239,37 +239,34 @@ class LotBook:
     # --- stock per location --------------------------------------------------------------
 
     def at(self, item_id: int, location_id: int) -> dict[int, LotStock]:
-        """The item's lots on hand at the location (by lot id), read under the balance's lock
-        (the posting has locked it); the lots of the other balances it holds at the location
-        are read in the same query."""
+        """The item's lots on hand at the location (by lot id), read under the lock of its
+        balance, which the posting holds already (`StockBook.lock`)."""
         pair = (item_id, location_id)
         found = self._stock.get(pair)
-        if found is not None:
-            return found
-        from app.services.engine.ledger import StockBook
+        if found is None:
+            self.prefetch([pair])
+            found = self._stock[pair]
+        return found
 
-        stock = StockBook.of(self.tx)
-        stock.balance(item_id, location_id)  # holds the lock (or, reading, needs none)
-        items = sorted(
-            {
-                i
-                for i, loc in stock.locked_pairs()
-                if loc == location_id and (i, loc) not in self._stock
-            }
-            | {item_id}
-        )
-        for start in range(0, len(items), 500):
-            chunk = items[start : start + 500]
-            for i in chunk:
-                self._stock[(i, location_id)] = {}
-            for r in self.tx.session.execute(
-                _ON_HAND_AT, {"location": location_id, "items": chunk}
-            ):
-                lot = self._record(r)
-                self._stock[(r.item_id, location_id)][lot.id] = LotStock(
-                    lot, r.item_id, location_id, r.on_hand, r.reserved, (r.on_hand, r.reserved)
+    def prefetch(self, pairs: Iterable[Pair]) -> None:
+        """Read the lots of several balances the posting holds, a query per location (a
+        posting moving many tracked items reads them at once)."""
+        wanted: dict[int, list[int]] = {}
+        for item_id, location_id in sorted(set(pairs) - self._stock.keys()):
+            wanted.setdefault(location_id, []).append(item_id)
+        for location_id, item_ids in wanted.items():
+            for start in range(0, len(item_ids), 500):
+                chunk = item_ids[start : start + 500]
+                for item_id in chunk:
+                    self._stock[(item_id, location_id)] = {}
+                rows = self.tx.session.execute(
+                    _ON_HAND_AT, {"location": location_id, "items": chunk}
                 )
-        return self._stock[pair]
+                for r in rows:
+                    lot = self._record(r)
+                    self._stock[(r.item_id, location_id)][lot.id] = LotStock(
+                        lot, r.item_id, location_id, r.on_hand, r.reserved, (r.on_hand, r.reserved)
+                    )
 
     def stock_of(self, lot: LotRecord, location_id: int) -> LotStock:
         """The lot at a location (a new row at zero where it has none)."""
@@ -532,8 +529,10 @@ class LotBook:
             if kind == holder_kind and line in wanted
         ]
         lots = self.lots(lot_id for _line, lot_id, _q in rows)
-        for line, lot_id, qty in sorted(rows, key=lambda r: (r[0], lots[r[1]].number)):
+        for line, lot_id, qty in rows:
             out.setdefault(line, []).append((lots[lot_id], qty))
+        for parts in out.values():
+            parts.sort(key=lambda part: part[0].number)
         return out
 
     def release(self, holder_kind: str, line_ids: Sequence[int]) -> dict[int, list[LotPart]]:
@@ -543,6 +542,7 @@ class LotBook:
             return out
         rows = self.tx.session.execute(_HELD, {"kind": holder_kind, "lines": list(line_ids)}).all()
         lots = self.lots(r.lot_id for r in rows)
+        self.prefetch((lots[r.lot_id].item_id, r.location_id) for r in rows)
         for r in sorted(rows, key=lambda r: (r.holder_line_id, lots[r.lot_id].number)):
             lot = lots[r.lot_id]
             self.stock_of(lot, r.location_id).reserved -= r.quantity

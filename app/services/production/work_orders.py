@@ -37,6 +37,7 @@ from app.models import (
     SalesOrder,
     SourceKind,
     StockBalance,
+    Tracking,
     WOAction,
     WorkOrder,
     WorkOrderLine,
@@ -65,7 +66,7 @@ from app.services.engine.lookup import (
     item_ref_by_sku,
     location_ref,
 )
-from app.services.engine.lots import LotRecord, LotUse
+from app.services.engine.lots import LotBook, LotRecord, LotUse
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
@@ -85,6 +86,7 @@ from app.services.production.records import (
 
 MAX_PRIORITY = 999
 DEFAULT_PRIORITY = 5
+NOT_TRACKED = Tracking.NONE.value
 
 
 # --- read models --------------------------------------------------------------------------
@@ -545,6 +547,7 @@ def _consume_all(
     stock = StockBook.of(tx)
     for line, qty in plan:
         _check_consumption(tx, wo, line, qty, stock.balance(*line.pair))
+    LotBook.of(tx).prefetch(ln.pair for ln, _q in plan if ln.component.tracking != NOT_TRACKED)
     consumed: list[tuple[LotRecord | None, Decimal]] = []
     for line, qty in plan:
         commitment.consume(tx, line, qty, line.component)
