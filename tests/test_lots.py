@@ -687,3 +687,22 @@ def test_every_ledger_row_of_a_tracked_item_names_its_lot(shop: LotPlant) -> Non
             )
         ).all()
     assert rows and all(lot_id is not None for _item, lot_id in rows)
+
+
+def test_many_lots_on_hand_are_still_taken_in_order(shop: LotPlant) -> None:
+    """A posting reads an item's first lots in the consumption order, and all of them when
+    those do not cover it: the outcome is the same as reading all at once."""
+    for n in range(1, 10):  # R-9 expires first, R-1 last
+        day = TODAY + timedelta(days=100 - n)
+        inventory.adjust_stock(shop.uow, "RESIN", "1", lot=f"R-{n}", expires=day.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "-1", lot="R-1")  # the last in the order
+    so = shop.so("Harbor Cycles", ("RESIN", 1))
+    fulfillment.fulfill(shop.uow, so.number, {"1": "1"}, lots={"1": [("R-8", "1")]})
+    wo = gadget_order(shop, 3)
+    work_orders.post_assembly_build(shop.uow, wo, "3", lot="G-1")  # 6, R-8 is picked
+    assert shop.lots_of("RESIN") == {"R-8": 1, "R-2": 1}
+    assert [lot for _r, _q, lot in shop.rows("RESIN")[-6:]] == [
+        f"R-{n}" for n in (9, 7, 6, 5, 4, 3)
+    ]
+    inventory.adjust_stock(shop.uow, "RESIN", "-1")  # not the picked one
+    assert shop.lots_of("RESIN") == {"R-8": 1}

@@ -26,7 +26,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -65,6 +65,35 @@ _ON_HAND_AT = (
         _BAL.c.on_hand > 0,
     )
 )
+_LOT_AT = select(_BAL.c.on_hand, _BAL.c.reserved).where(
+    _BAL.c.item_id == bindparam("item"),
+    _BAL.c.location_id == bindparam("location"),
+    _BAL.c.lot_id == bindparam("lot"),
+)
+# A posting usually takes one lot or two: it reads each item's first lots in the consumption
+# order, and all of them only when those do not cover what it takes.
+FIRST_LOTS = 6
+_CONSUMPTION_ORDER = {
+    LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value: (
+        _LOT.c.expires.is_(None),
+        _LOT.c.expires,
+        _LOT.c.id,
+    ),
+    LotConsumptionOrder.FIRST_IN_FIRST_OUT.value: (_LOT.c.id,),
+}
+
+
+def _first_on_hand(order: str) -> Any:
+    """The first FIRST_LOTS lots on hand of each item, in the consumption order."""
+    ranked = _ON_HAND_AT.add_columns(
+        func.row_number()
+        .over(partition_by=_BAL.c.item_id, order_by=_CONSUMPTION_ORDER[order])
+        .label("rank")
+    ).subquery()
+    return select(*(c for c in ranked.c if c.key != "rank")).where(ranked.c.rank <= FIRST_LOTS)
+
+
+_FIRST_ON_HAND = {order: _first_on_hand(order) for order in _CONSUMPTION_ORDER}
 _WHERE_ON_HAND = select(_BAL.c.location_id, _BAL.c.on_hand).where(
     _BAL.c.lot_id == bindparam("lot"), _BAL.c.on_hand > 0
 )
@@ -144,6 +173,7 @@ class LotBook:
         self._lots: dict[int, LotRecord] = {}
         self._numbers: dict[tuple[int, str], LotRecord] = {}
         self._stock: dict[Pair, dict[int, LotStock]] = {}
+        self._partial: set[Pair] = set()  # read only its first lots in the consumption order
         self._reserved: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._released: list[dict[str, Any]] = []
         self._given_back: dict[tuple[str, int], list[LotPart]] = {}
@@ -238,42 +268,66 @@ class LotBook:
 
     # --- stock per location --------------------------------------------------------------
 
-    def at(self, item_id: int, location_id: int) -> dict[int, LotStock]:
+    def at(self, item_id: int, location_id: int, *, every: bool = False) -> dict[int, LotStock]:
         """The item's lots on hand at the location (by lot id), read under the lock of its
-        balance, which the posting holds already (`StockBook.lock`)."""
+        balance, which the posting holds already (`StockBook.lock`): its first lots in the
+        consumption order, or with `every` all of them."""
         pair = (item_id, location_id)
-        found = self._stock.get(pair)
-        if found is None:
+        if pair not in self._stock:
             self.prefetch([pair])
-            found = self._stock[pair]
-        return found
+        if every and pair in self._partial:
+            self._read([pair], first=False)
+        return self._stock[pair]
 
     def prefetch(self, pairs: Iterable[Pair]) -> None:
-        """Read the lots of several balances the posting holds, a query per location (a
-        posting moving many tracked items reads them at once)."""
+        """Read the first lots of several balances the posting holds, a query per location
+        (a posting moving many tracked items reads them at once)."""
+        self._read(set(pairs) - self._stock.keys(), first=True)
+
+    def _read(self, pairs: Iterable[Pair], *, first: bool) -> None:
         wanted: dict[int, list[int]] = {}
-        for item_id, location_id in sorted(set(pairs) - self._stock.keys()):
+        for item_id, location_id in sorted(pairs):
             wanted.setdefault(location_id, []).append(item_id)
+        stmt = _FIRST_ON_HAND[self.tx.prefs.lot_consumption_order] if first else _ON_HAND_AT
         for location_id, item_ids in wanted.items():
             for start in range(0, len(item_ids), 500):
                 chunk = item_ids[start : start + 500]
+                counts = dict.fromkeys(chunk, 0)
                 for item_id in chunk:
-                    self._stock[(item_id, location_id)] = {}
-                rows = self.tx.session.execute(
-                    _ON_HAND_AT, {"location": location_id, "items": chunk}
-                )
+                    self._stock.setdefault((item_id, location_id), {})
+                    self._partial.discard((item_id, location_id))
+                rows = self.tx.session.execute(stmt, {"location": location_id, "items": chunk})
                 for r in rows:
+                    counts[r.item_id] += 1
+                    lots = self._stock[(r.item_id, location_id)]
+                    if r.id in lots:  # what this posting changed stays as it changed it
+                        continue
                     lot = self._record(r)
-                    self._stock[(r.item_id, location_id)][lot.id] = LotStock(
+                    lots[lot.id] = LotStock(
                         lot, r.item_id, location_id, r.on_hand, r.reserved, (r.on_hand, r.reserved)
+                    )
+                if first:
+                    self._partial.update(
+                        (item_id, location_id) for item_id, n in counts.items() if n >= FIRST_LOTS
                     )
 
     def stock_of(self, lot: LotRecord, location_id: int) -> LotStock:
         """The lot at a location (a new row at zero where it has none)."""
-        lots = self.at(lot.item_id, location_id)
+        pair = (lot.item_id, location_id)
+        lots = self.at(*pair)
         found = lots.get(lot.id)
         if found is None:
-            found = lots[lot.id] = LotStock(lot, lot.item_id, location_id)
+            row = None
+            if pair in self._partial:  # it may be on hand beyond the first lots read
+                row = self.tx.session.execute(
+                    _LOT_AT, {"item": lot.item_id, "location": location_id, "lot": lot.id}
+                ).first()
+            if row is not None:
+                values = (row.on_hand, row.reserved)
+                found = LotStock(lot, lot.item_id, location_id, *values, saved=values)
+            else:
+                found = LotStock(lot, lot.item_id, location_id)
+            lots[lot.id] = found
         return found
 
     def where_on_hand(self, lot: LotRecord) -> list[tuple[str, Decimal]]:
@@ -286,7 +340,10 @@ class LotBook:
         for (item_id, location_id), lots in self._stock.items():
             if item_id == lot.item_id:
                 mine = lots.get(lot.id)
-                on_hand[location_id] = mine.on_hand if mine is not None else ZERO
+                if mine is not None:
+                    on_hand[location_id] = mine.on_hand
+                elif (item_id, location_id) not in self._partial:
+                    on_hand[location_id] = ZERO
         return sorted((self._code(loc), q) for loc, q in on_hand.items() if q > 0)
 
     # --- how a posting splits over lots -------------------------------------------------
@@ -381,21 +438,26 @@ class LotBook:
     ) -> list[tuple[LotStock, Decimal]]:
         """`quantity` out of the item's lots at the location by the consumption order, from
         what is not reserved and, for a build or a sale, not expired (unless allowed)."""
-        lots = self.at(item.id, location_id)
         pref = self._expiry_preference(use)
-        usable = [
-            s
-            for s in lots.values()
-            if s.free > 0 and (pref is None or not s.lot.expired(self.today))
-        ]
-        out: list[tuple[LotStock, Decimal]] = []
-        left = quantity
-        for stock in self.order(usable):
-            take = min(stock.free, left)
-            out.append((stock, take))
-            left -= take
-            if left <= 0:
-                return out
+        every = False
+        while True:
+            lots = self.at(item.id, location_id, every=every)
+            usable = [
+                s
+                for s in lots.values()
+                if s.free > 0 and (pref is None or not s.lot.expired(self.today))
+            ]
+            out: list[tuple[LotStock, Decimal]] = []
+            left = quantity
+            for stock in self.order(usable):
+                take = min(stock.free, left)
+                out.append((stock, take))
+                left -= take
+                if left <= 0:
+                    return out
+            if every or (item.id, location_id) not in self._partial:
+                break
+            every = True  # the first lots read do not cover it: read them all
         self._refuse_take(item, location_id, quantity, quantity - left, lots.values(), pref)
         return out  # pragma: no cover - refused above
 
