@@ -371,6 +371,7 @@ def test_an_issue_names_its_lots_and_the_rest_follows_the_consumption_order(
             "RESIN: the lots named add up to 4, more than the 3 given",
         ),
         ({"SCREW": [("S-1", "1")]}, ValidationError, "SCREW is not tracked by lot or serial"),
+        ({"METER": [("M-1", "1")]}, ValidationError, "lots are named for METER, which is not"),
     ):
         with pytest.raises(refusal, match=words):
             work_orders.issue_components(shop.uow, wo, {"RESIN": "3", "SCREW": "1"}, lots=lots)

@@ -593,14 +593,14 @@ def issue_components(
                 "is not allowed"
             )
         plan.append((line, qty))
+    unissued = sorted(set(lots or {}) - {line.sku for line, _q in plan})
+    if unissued:
+        raise ValidationError(f"lots are named for {unissued[0]}, which is not issued here")
     named = {
         line.id: named_parts(tx, line.component, qty, (lots or {})[line.sku], what=line.sku)
         for line, qty in plan
         if (lots or {}).get(line.sku)
     }
-    unknown = sorted(set(lots or {}) - set(by_sku))
-    if unknown:
-        raise NotFound(f"{unknown[0]!r} is not a component of {wo.number}")
     _consume_all(tx, wo, plan, LedgerReason.ISSUE, named)
     if wo.state == WOStatus.RELEASED:
         wo.move_to(WOStatus.IN_PROCESS)
