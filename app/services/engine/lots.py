@@ -12,6 +12,9 @@ Locks: a lot's stock at a location is guarded by the lock of its item and locati
 (`StockBook.lock`), which every posting that moves or reserves it already holds; the book reads
 it only under that lock. A serial coming in is also checked at every other location, after its
 lot row is locked, so that two postings cannot bring the same serial in at two places.
+A posting reads each item's first lots in the consumption order (`FIRST_LOTS`), and all of
+them only when those do not cover what it takes: a build costs the same whether an item has
+two lots on hand or two hundred.
 
 What changed is written when the posting commits: new and changed lot balances in one upsert,
 the reservations taken and released, and the links.
