@@ -369,6 +369,7 @@ class PlantGenerator:
         self.lots: dict[int, deque[list[int]]] = {}
         self.lot_id = 0
         self.lots_of_item: dict[int, int] = {}
+        self.lot_expiry: dict[int, str | None] = {}
         self.lot_split = 1
         self.extra_rows = 0
 
@@ -439,6 +440,7 @@ class PlantGenerator:
             expiry = datetime.fromisoformat(made) + timedelta(days=self.spec.shelf_life_days)
             expires = expiry.date().isoformat()
         kind, origin_id, ref = origin
+        self.lot_expiry[self.lot_id] = expires
         self.rows.pending["lot"].append(
             (
                 self.lot_id,
@@ -1079,6 +1081,7 @@ class PlantGenerator:
                     "lot_id": lot,
                     "on_hand": qty,
                     "reserved": 0,
+                    "expires": self.lot_expiry[lot],
                 }
                 for item, queue in sorted(self.lots.items())
                 for lot, qty in queue

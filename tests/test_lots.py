@@ -707,3 +707,26 @@ def test_many_lots_on_hand_are_still_taken_in_order(shop: LotPlant) -> None:
     ]
     inventory.adjust_stock(shop.uow, "RESIN", "-1")  # not the picked one
     assert shop.lots_of("RESIN") == {"R-8": 1}
+
+
+@pytest.mark.parametrize(
+    ("order", "taken"),
+    [
+        ("first_expiry_first_out", ["D-4", "D-3", "D-2", "D-1", "N-1", "N-2"]),
+        ("first_in_first_out", ["N-1", "N-2", "N-3", "N-4", "D-1", "D-2"]),
+    ],
+)
+def test_lots_without_an_expiry_come_last_first_expiry_first_out(
+    shop: LotPlant, order: str, taken: list[str]
+) -> None:
+    """More lots than a posting first reads, with and without an expiry: the write-off
+    still takes them in the consumption order, those without an expiry last."""
+    tracking.set_item_tracking(shop.uow, "CAP", "lot")  # no shelf life: no expiry unless given
+    shop.pref("lot_consumption_order", order)
+    for n in range(1, 5):
+        inventory.adjust_stock(shop.uow, "CAP", "1", lot=f"N-{n}")
+    for n in range(1, 5):  # D-4 expires first
+        day = TODAY + timedelta(days=50 - n)
+        inventory.adjust_stock(shop.uow, "CAP", "1", lot=f"D-{n}", expires=day.isoformat())
+    inventory.adjust_stock(shop.uow, "CAP", "-6")
+    assert [lot for _r, q, lot in shop.rows("CAP") if q < 0] == taken

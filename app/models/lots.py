@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
@@ -81,12 +81,17 @@ class Lot(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
+ON_HAND = "on_hand > 0"
+
+
 class LotBalance(Base):
     """One lot's stock at one location, updated with the ledger in the same transaction and
     under the lock of its item and location's balance; `shopfloor check` proves it.
 
     on_hand  = the sum of the lot's ledger rows at the location
     reserved = what open shipments have picked of it (their lot reservations)
+    expires  = the lot's expiry (it never changes), kept here so that the lots on hand of an
+               item are read in the consumption order from an index
     """
 
     __tablename__ = "lot_balance"
@@ -95,6 +100,24 @@ class LotBalance(Base):
         CheckConstraint("reserved >= 0", name="reserved"),
         CheckConstraint("reserved <= on_hand", name="reserved_le_on_hand"),
         Index("ix_lot_balance_lot_id", "lot_id"),
+        # The lots on hand of an item at a location, first to expire first, or first in.
+        Index(
+            "ix_lot_balance_first_expiry",
+            "item_id",
+            "location_id",
+            "expires",
+            "lot_id",
+            sqlite_where=text(ON_HAND),
+            postgresql_where=text(ON_HAND),
+        ),
+        Index(
+            "ix_lot_balance_first_in",
+            "item_id",
+            "location_id",
+            "lot_id",
+            sqlite_where=text(ON_HAND),
+            postgresql_where=text(ON_HAND),
+        ),
     )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
@@ -102,6 +125,7 @@ class LotBalance(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), primary_key=True)
     on_hand: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
     reserved: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
+    expires: Mapped[date | None] = mapped_column(Date)
 
 
 class LotReservation(Base):

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("lot_id", BigId, nullable=False),
         sa.Column("on_hand", sa.BigInteger(), nullable=False),
         sa.Column("reserved", sa.BigInteger(), nullable=False),
+        sa.Column("expires", sa.Date(), nullable=True),
         sa.CheckConstraint("on_hand >= 0", name=op.f("ck_lot_balance_on_hand")),
         sa.CheckConstraint("reserved >= 0", name=op.f("ck_lot_balance_reserved")),
         sa.CheckConstraint(
@@ -96,6 +97,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("item_id", "location_id", "lot_id", name=op.f("pk_lot_balance")),
     )
     op.create_index("ix_lot_balance_lot_id", "lot_balance", ["lot_id"], unique=False)
+    for name, columns in (
+        ("ix_lot_balance_first_expiry", ["item_id", "location_id", "expires", "lot_id"]),
+        ("ix_lot_balance_first_in", ["item_id", "location_id", "lot_id"]),
+    ):
+        op.create_index(
+            name,
+            "lot_balance",
+            columns,
+            unique=False,
+            sqlite_where=sa.text("on_hand > 0"),
+            postgresql_where=sa.text("on_hand > 0"),
+        )
     op.create_table(
         "lot_reservation",
         sa.Column("holder_kind", sa.String(length=32), nullable=False),

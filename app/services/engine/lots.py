@@ -27,15 +27,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import ExpiredLot, InsufficientStock, NotFound, ValidationError
 from app.models import Item, Location, Lot, LotBalance, LotLink, LotReservation, Tracking, utcnow
-from app.models.lots import LotConsumptionOrder
+from app.models.lots import ON_HAND, LotConsumptionOrder
 from app.models.quantity import ZERO, fmt
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ _ON_HAND_AT = (
     .where(
         _BAL.c.location_id == bindparam("location"),
         _BAL.c.item_id.in_(bindparam("items", expanding=True)),
-        _BAL.c.on_hand > 0,
+        text(ON_HAND),  # as written, so that the partial indexes serve it
     )
 )
 _LOT_AT = select(_BAL.c.on_hand, _BAL.c.reserved).where(
@@ -74,29 +75,51 @@ _LOT_AT = select(_BAL.c.on_hand, _BAL.c.reserved).where(
     _BAL.c.lot_id == bindparam("lot"),
 )
 # A posting usually takes one lot or two: it reads each item's first lots in the consumption
-# order, and all of them only when those do not cover what it takes.
-FIRST_LOTS = 6
-_CONSUMPTION_ORDER = {
-    LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value: (
-        _LOT.c.expires.is_(None),
-        _LOT.c.expires,
-        _LOT.c.id,
-    ),
-    LotConsumptionOrder.FIRST_IN_FIRST_OUT.value: (_LOT.c.id,),
-}
+# order, from an index of the lots on hand, and all of them only when those do not cover what
+# it takes.
+FIRST_LOTS = 3
+_FEFO = LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value
+_BRANCH_COLUMNS = (_BAL.c.item_id, _BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved)
+_ON_HAND = text(ON_HAND)
 
 
-def _first_on_hand(order: str) -> Any:
-    """The first FIRST_LOTS lots on hand of each item, in the consumption order."""
-    ranked = _ON_HAND_AT.add_columns(
-        func.row_number()
-        .over(partition_by=_BAL.c.item_id, order_by=_CONSUMPTION_ORDER[order])
-        .label("rank")
-    ).subquery()
-    return select(*(c for c in ranked.c if c.key != "rank")).where(ranked.c.rank <= FIRST_LOTS)
+def _branch(k: int, order_by: tuple[Any, ...], *where: Any) -> Any:
+    """The first lots on hand of the k-th item at the location, in one index order."""
+    return (
+        select(*_BRANCH_COLUMNS)
+        .where(
+            _BAL.c.item_id == bindparam(f"item_{k}"),
+            _BAL.c.location_id == bindparam("location"),
+            _ON_HAND,  # as written, so that the partial indexes serve it
+            *where,
+        )
+        .order_by(*order_by)
+        .limit(FIRST_LOTS)
+        .subquery()
+    )
 
 
-_FIRST_ON_HAND = {order: _first_on_hand(order) for order in _CONSUMPTION_ORDER}
+@lru_cache(maxsize=256)
+def _first_on_hand(order: str, items: int) -> Any:
+    """The first FIRST_LOTS lots on hand of each of `items` items (`item_0`, ...): first to
+    expire first (those with an expiry, then those without), or first in. Each branch reads
+    FIRST_LOTS entries of a partial index, however many lots the item has on hand."""
+    branches = []
+    for k in range(items):
+        if order == _FEFO:
+            ways = [
+                _branch(k, (_BAL.c.expires, _BAL.c.lot_id), _BAL.c.expires.is_not(None)),
+                _branch(k, (_BAL.c.lot_id,), _BAL.c.expires.is_(None)),
+            ]
+        else:
+            ways = [_branch(k, (_BAL.c.lot_id,))]
+        branches += [select(*way.c) for way in ways]
+    first = union_all(*branches).subquery()
+    return select(*_LOT_COLUMNS, first.c.on_hand, first.c.reserved).join(
+        _LOT, _LOT.c.id == first.c.lot_id
+    )
+
+
 _WHERE_ON_HAND = select(_BAL.c.location_id, _BAL.c.on_hand).where(
     _BAL.c.lot_id == bindparam("lot"), _BAL.c.on_hand > 0
 )
@@ -111,6 +134,18 @@ _UNRESERVE = delete(_RES).where(
     _RES.c.lot_id == bindparam("b_lot"),
 )
 _RESERVE = insert(_RES)
+
+
+def _upsert(insert: Any) -> Any:
+    """A lot's balance written whether or not it has a row yet (its lock is held)."""
+    stmt = insert(_BAL)
+    return stmt.on_conflict_do_update(
+        index_elements=["item_id", "location_id", "lot_id"],
+        set_={"on_hand": stmt.excluded.on_hand, "reserved": stmt.excluded.reserved},
+    )
+
+
+_UPSERT = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(pg_insert)}
 _LINK_INSERT = insert(_LINK)
 
 
@@ -176,7 +211,9 @@ class LotBook:
         self._lots: dict[int, LotRecord] = {}
         self._numbers: dict[tuple[int, str], LotRecord] = {}
         self._stock: dict[Pair, dict[int, LotStock]] = {}
-        self._partial: set[Pair] = set()  # read only its first lots in the consumption order
+        # Balances of which only the first lots were read: the consumption key of the last
+        # lot that is surely in order (lots after it may be missing).
+        self._boundary: dict[Pair, tuple[Any, ...]] = {}
         self._reserved: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._released: list[dict[str, Any]] = []
         self._given_back: dict[tuple[str, int], list[LotPart]] = {}
@@ -278,7 +315,7 @@ class LotBook:
         pair = (item_id, location_id)
         if pair not in self._stock:
             self.prefetch([pair])
-        if every and pair in self._partial:
+        if every and pair in self._boundary:
             self._read([pair], first=False)
         return self._stock[pair]
 
@@ -291,28 +328,57 @@ class LotBook:
         wanted: dict[int, list[int]] = {}
         for item_id, location_id in sorted(pairs):
             wanted.setdefault(location_id, []).append(item_id)
-        stmt = _FIRST_ON_HAND[self.tx.prefs.lot_consumption_order] if first else _ON_HAND_AT
+        order = self.tx.prefs.lot_consumption_order
         for location_id, item_ids in wanted.items():
-            for start in range(0, len(item_ids), 500):
-                chunk = item_ids[start : start + 500]
-                counts = dict.fromkeys(chunk, 0)
+            for start in range(0, len(item_ids), 100):
+                chunk = item_ids[start : start + 100]
+                if first:
+                    stmt = _first_on_hand(order, len(chunk))
+                    params: dict[str, Any] = {f"item_{k}": i for k, i in enumerate(chunk)}
+                else:
+                    stmt, params = _ON_HAND_AT, {"items": chunk}
+                params["location"] = location_id
+                read: dict[int, list[LotStock]] = {i: [] for i in chunk}
                 for item_id in chunk:
                     self._stock.setdefault((item_id, location_id), {})
-                    self._partial.discard((item_id, location_id))
-                rows = self.tx.session.execute(stmt, {"location": location_id, "items": chunk})
-                for r in rows:
-                    counts[r.item_id] += 1
+                    self._boundary.pop((item_id, location_id), None)
+                for r in self.tx.session.execute(stmt, params):
                     lots = self._stock[(r.item_id, location_id)]
-                    if r.id in lots:  # what this posting changed stays as it changed it
-                        continue
-                    lot = self._record(r)
-                    lots[lot.id] = LotStock(
-                        lot, r.item_id, location_id, r.on_hand, r.reserved, (r.on_hand, r.reserved)
-                    )
+                    found = lots.get(r.id)  # what this posting changed stays as it changed it
+                    if found is None:
+                        lot = self._record(r)
+                        values = (r.on_hand, r.reserved)
+                        found = lots[lot.id] = LotStock(
+                            lot, r.item_id, location_id, *values, saved=values
+                        )
+                    read[r.item_id].append(found)
                 if first:
-                    self._partial.update(
-                        (item_id, location_id) for item_id, n in counts.items() if n >= FIRST_LOTS
-                    )
+                    for item_id, stocks in read.items():
+                        self._bound((item_id, location_id), stocks)
+
+    def _bound(self, pair: Pair, read: list[LotStock]) -> None:
+        """After reading a balance's first lots: where the lots surely in order end, if some
+        may be missing (a way of the index gave all the lots it was asked for)."""
+        ends = []
+        for way in self._ways(read):
+            if len(way) >= FIRST_LOTS:
+                ends.append(max(self.key(s.lot) for s in way))
+        if ends:
+            self._boundary[pair] = min(ends)
+
+    def _ways(self, read: list[LotStock]) -> list[list[LotStock]]:
+        if self.tx.prefs.lot_consumption_order == _FEFO:
+            return [
+                [s for s in read if s.lot.expires is not None],
+                [s for s in read if s.lot.expires is None],
+            ]
+        return [read]
+
+    def key(self, lot: LotRecord) -> tuple[Any, ...]:
+        """A lot's place in the order `lot_consumption_order` takes lots."""
+        if self.tx.prefs.lot_consumption_order == _FEFO:
+            return (lot.expires is None, lot.expires or date.max, lot.id)
+        return (lot.id,)
 
     def stock_of(self, lot: LotRecord, location_id: int) -> LotStock:
         """The lot at a location (a new row at zero where it has none)."""
@@ -321,7 +387,7 @@ class LotBook:
         found = lots.get(lot.id)
         if found is None:
             row = None
-            if pair in self._partial:  # it may be on hand beyond the first lots read
+            if pair in self._boundary:  # it may be on hand beyond the first lots read
                 row = self.tx.session.execute(
                     _LOT_AT, {"item": lot.item_id, "location": location_id, "lot": lot.id}
                 ).first()
@@ -345,7 +411,7 @@ class LotBook:
                 mine = lots.get(lot.id)
                 if mine is not None:
                     on_hand[location_id] = mine.on_hand
-                elif (item_id, location_id) not in self._partial:
+                elif (item_id, location_id) not in self._boundary:
                     on_hand[location_id] = ZERO
         return sorted((self._code(loc), q) for loc, q in on_hand.items() if q > 0)
 
@@ -432,9 +498,7 @@ class LotBook:
 
     def order(self, lots: Iterable[LotStock]) -> list[LotStock]:
         """Lots in the order `lot_consumption_order` takes them."""
-        if self.tx.prefs.lot_consumption_order == LotConsumptionOrder.FIRST_IN_FIRST_OUT:
-            return sorted(lots, key=lambda s: s.lot.id)
-        return sorted(lots, key=lambda s: (s.lot.expires or date.max, s.lot.id))
+        return sorted(lots, key=lambda s: self.key(s.lot))
 
     def take(
         self, item: StockItem, location_id: int, quantity: Decimal, use: LotUse
@@ -442,13 +506,17 @@ class LotBook:
         """`quantity` out of the item's lots at the location by the consumption order, from
         what is not reserved and, for a build or a sale, not expired (unless allowed)."""
         pref = self._expiry_preference(use)
+        pair = (item.id, location_id)
         every = False
         while True:
-            lots = self.at(item.id, location_id, every=every)
+            lots = self.at(*pair, every=every)
+            boundary = self._boundary.get(pair)
             usable = [
                 s
                 for s in lots.values()
-                if s.free > 0 and (pref is None or not s.lot.expired(self.today))
+                if s.free > 0
+                and (pref is None or not s.lot.expired(self.today))
+                and (boundary is None or self.key(s.lot) <= boundary)
             ]
             out: list[tuple[LotStock, Decimal]] = []
             left = quantity
@@ -458,7 +526,7 @@ class LotBook:
                 left -= take
                 if left <= 0:
                     return out
-            if every or (item.id, location_id) not in self._partial:
+            if every or boundary is None:
                 break
             every = True  # the first lots read do not cover it: read them all
         self._refuse_take(item, location_id, quantity, quantity - left, lots.values(), pref)
@@ -662,17 +730,11 @@ class LotBook:
                     "lot_id": s.lot.id,
                     "on_hand": s.on_hand,
                     "reserved": s.reserved,
+                    "expires": s.lot.expires,
                 }
                 for s in changed
             ]
-            stmt = (pg_insert if self.tx.is_postgresql else sqlite_insert)(_BAL)
-            session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["item_id", "location_id", "lot_id"],
-                    set_={"on_hand": stmt.excluded.on_hand, "reserved": stmt.excluded.reserved},
-                ),
-                rows,
-            )
+            session.execute(_UPSERT["postgresql" if self.tx.is_postgresql else "sqlite"], rows)
             for s in changed:
                 s.saved = s.values()
         if self._released:

@@ -35,7 +35,8 @@ def _name(f: Facts, lots: dict[int, tuple[int, str]], key: Key) -> str:
 @invariant("lot balances are the ledger")
 def lot_balances_are_the_ledger(f: Facts, report: CheckReport) -> None:
     """A lot's on hand at a location is the sum of its ledger rows there; never negative,
-    never below what is reserved; a lot belongs to the item of its rows and balances."""
+    never below what is reserved; a lot belongs to the item of its rows and balances, which
+    keep its expiry."""
     lots = _numbers(f)
     report.checked["lots"] = len(lots)
     ledger = {
@@ -83,6 +84,15 @@ def lot_balances_are_the_ledger(f: Facts, report: CheckReport) -> None:
                 f"{_name(f, lots, key)}: the lot is {f.skus.get(lots[lot_id][0])}'s, not "
                 f"{f.skus.get(item_id)}'s"
             )
+    for r in f.session.execute(
+        select(LotBalance.item_id, LotBalance.location_id, LotBalance.lot_id)
+        .join(Lot, Lot.id == LotBalance.lot_id)
+        .where(LotBalance.expires.is_distinct_from(Lot.expires))
+    ):
+        report.problem(
+            f"{_name(f, lots, (r.item_id, r.location_id, r.lot_id))}: its balance keeps "
+            "another expiry than the lot's"
+        )
 
 
 @invariant("a tracked item's lots add up to its on hand")
