@@ -1619,7 +1619,7 @@ def test_repeated_issues_are_exact(
     with fresh_plant(plant_template) as plant:
         plant.pref(WO_OVERAGE, "true")
         plant.stock("C1", str(total + 1))
-        plant.stock("C2", "100")
+        inventory.adjust_stock(plant.uow, "C2", "100", lot="L1")  # tracked by lot
         number = plant.wo("S", "1")
         for _ in range(times):
             work_orders.issue_components(plant.uow, number, {"C1": step})
@@ -1634,7 +1634,7 @@ def test_repeated_issues_are_exact(
 def test_issuing_a_tenth_ten_times_is_exactly_one(plant_template: Path) -> None:
     with fresh_plant(plant_template) as plant:
         plant.stock("C1", "1")
-        plant.stock("C2", "4")
+        inventory.adjust_stock(plant.uow, "C2", "4", lot="L1")  # tracked by lot
         number = plant.wo("S", "2")
         for _ in range(10):
             work_orders.issue_components(plant.uow, number, {"C1": "0.1"})
