@@ -50,6 +50,12 @@ class OverageNotAllowed(ValidationError):
     code = "overage_not_allowed"
 
 
+class ExpiredLot(ValidationError):
+    """A lot past its expiry date, where the plant's preferences keep expired lots out."""
+
+    code = "expired_lot"
+
+
 class BomCycle(ValidationError):
     code = "bom_cycle"
 

@@ -432,3 +432,41 @@ def test_a_plant_of_schema_0010_upgrades_to_roles_in_the_audit_trail(released: P
     report = check_database(uow)
     assert report.ok, report.problems
     db.dispose()
+
+
+def test_a_plant_of_schema_0004_upgrades_to_lots_with_its_ledger_untouched(
+    plant_0004: Database,
+) -> None:
+    """Every item is untracked and no ledger row names a lot; the ledger is still append-only
+    (its new column was added without a copy); an item can then be tracked, received in lots
+    and built from them."""
+    from app.services import inventory
+    from app.services.catalog import items
+    from app.services.lots import tracking
+
+    with plant_0004.engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT tracking FROM item")).scalars().all() == ["none"]
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ledger_entry WHERE lot_id IS NOT NULL")
+            ).scalar()
+            == 0
+        )
+    with pytest.raises(Exception, match="append-only"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_entry SET lot_id = NULL"))
+    with pytest.raises(Exception, match="CHECK"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE item SET tracking = 'batch'"))
+    uow = UnitOfWork(plant_0004, ACTOR)
+    for location in ("MAIN", *(x.code for x in items.list_locations(uow) if x.code != "MAIN")):
+        on_hand = inventory.stock_position(uow, "SPOKE-SS", location).on_hand
+        if on_hand:
+            inventory.adjust_stock(uow, "SPOKE-SS", str(-on_hand), location=location)
+    tracking.set_item_tracking(uow, "SPOKE-SS", "lot", shelf_life="720")
+    inventory.adjust_stock(uow, "SPOKE-SS", "400", lot="SP-1")
+    wo = work_orders.create_work_order(uow, "WHEEL-F-700", "2", status="released")
+    work_orders.post_assembly_build(uow, wo.number, "2")
+    assert [(x.lot, x.on_hand) for x in inventory.stock_position(uow, "SPOKE-SS").lots] == [
+        ("SP-1", 336)
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems

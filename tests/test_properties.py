@@ -7,8 +7,12 @@ adjustments, cycle counts (start, count, approve, post, cancel), commitment re-r
 preference changes against a real SQLite file, and after every step proves the database
 against the ledger and against an independent model of on hand (in transit too), issued,
 built, picked, shipped, received, status and the commitment of every line of every kind of
-demand. Refused requests are legal outcomes, but the model predicts which requests are refused
-and why, and a refused request must leave everything as it was.
+demand. Two items are tracked by lot (a component and a subassembly): they come in as lots
+(opening stock, adjustments, receipts, builds), go out by lot (issues naming one, the rest and
+every backflush first in first out), and picks reserve their lots until they ship or are put
+back; the model follows every lot at every location. Refused requests are legal outcomes, but
+the model predicts which requests are refused and why, and a refused request must leave
+everything as it was.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from app.models import (
     Item,
     LedgerEntry,
     Location,
+    Lot,
+    LotBalance,
     Preference,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -71,6 +77,8 @@ from app.services.check import check_database
 from app.services.counts import counts
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
+from app.services.lots import tracking
+from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import work_orders
 from app.services.transfers import transfer_orders
@@ -103,6 +111,9 @@ BOMS: dict[str, list[tuple[str, Decimal, bool]]] = {
 }
 ASSEMBLIES = ("S", "A", "B")
 STOCKED = COMPONENTS + ASSEMBLIES
+TRACKED = ("C2", "S")  # by lot (no expiry: the consumption order is first in, first out)
+LOTS = ("L1", "L2", "L3")
+LotKey = tuple[str, str, str]  # (sku, location code, lot)
 
 ORDERING = "item_commitment_ordering"
 COMMIT_AFTER = "perform_item_commitment_after_transaction_entry"
@@ -168,6 +179,8 @@ REST, OVER = "rest", "over"
 issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
 produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
 opening_stock = quantities("10", "0", "2.5", "40")
+lot_names = st.sampled_from(LOTS)
+named_lots = st.sampled_from([None, None, *LOTS])  # an issue naming the tracked component's lot
 adjustments = quantities("0.5", "2.5", "4", "10", "-0.5", "-1", "-2.5")
 due_dates = st.one_of(st.none(), st.sampled_from([date(2031, 3, d) for d in (1, 2, 3)]))
 priorities = st.integers(1, 3)
@@ -182,8 +195,12 @@ so_lines = st.lists(
     unique_by=lambda x: x[0],
 )
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+# Mostly untracked items (a tracked one refuses the whole transfer order).
 to_lines = st.lists(
-    st.tuples(st.sampled_from(STOCKED), quantities("1", "2.5", "4")),
+    st.tuples(
+        st.sampled_from([*[s for s in STOCKED if s not in TRACKED] * 4, *TRACKED]),
+        quantities("1", "2.5", "4"),
+    ),
     min_size=1,
     max_size=2,
     unique_by=lambda x: x[0],
@@ -218,6 +235,8 @@ def populate(plant: Plant) -> None:
             {c: str(q) for c, q, _ in BOMS[sku]},
             no_backflush=tuple(c for c, _, flag in BOMS[sku] if not flag),
         )
+    for sku in TRACKED:
+        tracking.set_item_tracking(plant.uow, sku, "lot")
 
 
 @pytest.fixture(scope="module")
@@ -327,6 +346,8 @@ class Snapshot:
     sales_orders: dict[str, SOSnap]
     fulfillments: dict[str, str]  # number -> status
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
+    lots: dict[LotKey, tuple[Decimal, Decimal]]  # on hand and reserved, where either is not 0
+    lot_rows: int
     transfer_orders: dict[str, TOSnap]
 
     def balance(self, pair: Pair) -> Balance:
@@ -411,6 +432,20 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
         received: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
             received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
+        lots = {
+            (skus[r.item_id], locs[r.location_id], r.number): (r.on_hand, r.reserved)
+            for r in s.execute(
+                select(
+                    LotBalance.item_id,
+                    LotBalance.location_id,
+                    Lot.number,
+                    LotBalance.on_hand,
+                    LotBalance.reserved,
+                )
+                .join(Lot, Lot.id == LotBalance.lot_id)
+                .where((LotBalance.on_hand != 0) | (LotBalance.reserved != 0))
+            )
+        }
         return Snapshot(
             ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
@@ -427,6 +462,8 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                 to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
                 for to in s.scalars(select(TransferOrder))
             },
+            lots=lots,
+            lot_rows=s.scalar(select(func.count()).select_from(Lot)) or 0,
         )
 
 
@@ -501,6 +538,7 @@ class ModelShipment:
     order: str
     lines: list[tuple[str, Decimal]]  # (line, quantity)
     status: str = "picked"
+    lots: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (line, lot, quantity)
 
 
 @dataclass
@@ -601,6 +639,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.cycle_counts: dict[str, ModelCount] = {}
         self.seq = 0  # documents of both kinds in the order they were entered
         self.seen_status: dict[str, S] = {}
+        # Lots: on hand and reserved per (sku, location, lot); each item's lots in the order
+        # they were made (the consumption order, since no lot here expires).
+        self.lot_stock: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_held: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_order: dict[str, list[str]] = defaultdict(list)
         self.before = take_snapshot(self.uow)
 
     def teardown(self) -> None:
@@ -629,6 +672,45 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def pref_on(self, key: str) -> bool:
         return self.prefs[key] == "true"
 
+    # --- lots -------------------------------------------------------------------------------
+
+    def lots_out(
+        self, sku: str, location: str, qty: Decimal, named: list[tuple[str, Decimal]] | None = None
+    ) -> list[tuple[str, Decimal]] | None:
+        """The lots an outflow of a tracked item takes: those named, then the rest first in
+        first out, never what is reserved; None when they do not cover it."""
+        taken: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        out = []
+
+        def free(lot: str) -> Decimal:
+            key = (sku, location, lot)
+            return self.lot_stock[key] - self.lot_held[key] - taken[lot]
+
+        for lot, part in named or []:
+            if part > free(lot):
+                return None
+            out.append((lot, part))
+            taken[lot] += part
+        left = qty - sum((part for _lot, part in named or []), ZERO)
+        for lot in self.lot_order[sku]:
+            if left <= 0:
+                break
+            take = min(free(lot), left)
+            if take > 0:
+                out.append((lot, take))
+                taken[lot] += take
+                left -= take
+        return out if left <= 0 else None
+
+    def lots_in(self, sku: str, location: str, lot: str, qty: Decimal) -> None:
+        if lot not in self.lot_order[sku]:
+            self.lot_order[sku].append(lot)
+        self.lot_stock[(sku, location, lot)] += qty
+
+    def lots_gone(self, sku: str, location: str, parts: list[tuple[str, Decimal]]) -> None:
+        for lot, part in parts:
+            self.lot_stock[(sku, location, lot)] -= part
+
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -647,8 +729,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         bal = self.before.balance(pair)
         return bal.on_hand - bal.committed
 
-    def consumption_refusal(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]]) -> Refusal:
-        """What `manufacturing_issue_based_on_commitment` and the stock on hand refuse."""
+    def consumption_refusal(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> Refusal:
+        """What `manufacturing_issue_based_on_commitment`, the stock on hand and, for a
+        tracked component, its lots not reserved for shipments refuse."""
         mode = self.prefs[ISSUE_MODE]
         snap = self.before.work_orders[wo.number]
         for line, qty in plan:
@@ -667,10 +755,24 @@ class ShopfloorMachine(RuleBasedStateMachine):
             firm = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
             if firm > self.on_hand[pair] - qty:
                 return InsufficientStock
+        for line, qty in plan:
+            lots = (named or {}).get(line.sku)
+            if line.sku in TRACKED and self.lots_out(line.sku, wo.location, qty, lots) is None:
+                return InsufficientStock
         return None
 
-    def consume(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]], overage: bool) -> None:
+    def consume(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        overage: bool,
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> None:
         for line, qty in plan:
+            if line.sku in TRACKED:
+                parts = self.lots_out(line.sku, wo.location, qty, (named or {}).get(line.sku))
+                assert parts is not None
+                self.lots_gone(line.sku, wo.location, parts)
             line.issued += qty
             self.on_hand[(line.sku, wo.location)] -= qty
             if line.issued > line.required:
@@ -938,8 +1040,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
             max_size=2,
             unique_by=lambda p: p[0],
         ),
+        lot=named_lots,
     )
-    def issue(self, pick: Pick, lines: list[tuple[int, str]]) -> None:
+    def issue(self, pick: Pick, lines: list[tuple[int, str]], lot: str | None) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.ISSUE])
         self.observe()
         m = self.model[wo]
@@ -948,24 +1051,33 @@ class ShopfloorMachine(RuleBasedStateMachine):
             line = m.lines[index % len(m.lines)]
             wanted.setdefault(line.sku, resolve(amount, line.required - line.issued))
         plan = [(m.line(sku), qty) for sku, qty in wanted.items()]
+        # The tracked component's lot may be named, for at most what is issued of it.
+        named = {
+            sku: [(lot, min(qty, D(1)))] for sku, qty in wanted.items() if lot and sku in TRACKED
+        }
         overage = self.pref_on(WO_OVERAGE)
         expected: Refusal = None
         if m.status not in ACTION_FROM[Act.ISSUE]:
             expected = IllegalTransition
         elif any(ln.issued + qty > ln.required for ln, qty in plan) and not overage:
             expected = OverageNotAllowed
+        elif any(n not in self.lot_order[sku] for sku, parts in named.items() for n, _q in parts):
+            expected = NotFound
         else:
-            expected = self.consumption_refusal(m, plan)
+            expected = self.consumption_refusal(m, plan, named)
         done = self.attempt(
-            "issue",
+            "issue" + (" naming a lot" if named else ""),
             lambda: work_orders.issue_components(
-                self.uow, wo, {s: str(q) for s, q in wanted.items()}
+                self.uow,
+                wo,
+                {s: str(q) for s, q in wanted.items()},
+                lots={sku: [(n, str(q)) for n, q in parts] for sku, parts in named.items()},
             ),
             expected,
         )
         if done is None:
             return
-        self.consume(m, plan, overage)
+        self.consume(m, plan, overage, named)
         if m.status == S.RELEASED:
             m.status = S.IN_PROCESS
         self.check_consumption(wo, plan, supply=frozenset())
@@ -984,7 +1096,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             take_snapshot(self.uow), acting=acting, consumed=consumed, supply=supply
         )
 
-    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool) -> None:
+    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool, lot: str = "L1") -> None:
+        """A completion or build; a tracked assembly comes in as the lot given."""
         self.observe()
         m = self.model[wo]
         every_line = action == Act.BUILD
@@ -1005,10 +1118,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         else:
             expected = self.consumption_refusal(m, plan)
 
+        made = lot if m.item in TRACKED else None
+
         def call() -> work_orders.WorkOrderInfo:
             if every_line:
-                return work_orders.post_assembly_build(self.uow, wo, str(qty))
-            return work_orders.complete_work_order(self.uow, wo, str(qty), backflush=backflush)
+                return work_orders.post_assembly_build(self.uow, wo, str(qty), lot=made)
+            return work_orders.complete_work_order(
+                self.uow, wo, str(qty), backflush=backflush, lot=made
+            )
 
         done = self.attempt(f"{action.value} backflush={backflush}", call, expected)
         if done is None:
@@ -1016,6 +1133,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         issued_before = {ln.sku: ln.issued for ln in m.lines}
         self.consume(m, plan, overage)
         self.on_hand[(m.item, m.location)] += qty
+        if made is not None:
+            self.lots_in(m.item, m.location, made, qty)
         m.built = new_built
         m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
         covered = {ln.sku for ln in m.lines if every_line or (backflush and ln.backflush)}
@@ -1036,33 +1155,50 @@ class ShopfloorMachine(RuleBasedStateMachine):
         pick=picks,
         amount=produce_amounts,
         how=st.sampled_from(["complete", "complete with backflush", "build"]),
+        lot=lot_names,
     )
-    def complete_or_build(self, pick: Pick, amount: str, how: str) -> None:
+    def complete_or_build(self, pick: Pick, amount: str, how: str, lot: str) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.BUILD if how == "build" else Act.COMPLETE])
         m = self.model[wo]
         qty = resolve(amount, m.quantity - m.built)
         if how == "build":
-            self.produce(wo, qty, Act.BUILD, backflush=True)
+            self.produce(wo, qty, Act.BUILD, backflush=True, lot=lot)
         else:
-            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"))
+            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"), lot=lot)
 
-    @rule(change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments))
-    def adjust_stock(self, change: tuple[str, str, Decimal]) -> None:
-        self.adjust(*change)
+    @rule(
+        change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments),
+        lot=lot_names,
+    )
+    def adjust_stock(self, change: tuple[str, str, Decimal], lot: str) -> None:
+        self.adjust(*change, lot=lot)
 
-    def adjust(self, sku: str, location: str, qty: Decimal) -> None:
+    def adjust(self, sku: str, location: str, qty: Decimal, lot: str = "L1") -> None:
+        """An adjustment; a tracked item comes in as the lot given, and a write-off takes its
+        lots first in first out."""
         self.observe()
         pair = (sku, location)
+        tracked = sku in TRACKED
         # A write-off never takes stock below zero, nor stock picked for orders to ship.
         picked = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
         expected = InsufficientStock if self.on_hand[pair] + qty < max(ZERO, picked) else None
+        parts = None
+        if tracked and qty < 0 and expected is None:
+            parts = self.lots_out(sku, location, -qty)
+            expected = InsufficientStock if parts is None else None
         done = self.attempt(
-            "adjust in" if qty > 0 else "adjust out",
-            lambda: inventory.adjust_stock(self.uow, sku, str(qty), location=location),
+            ("adjust in" if qty > 0 else "adjust out") + (" by lot" if tracked else ""),
+            lambda: inventory.adjust_stock(
+                self.uow, sku, str(qty), location=location, lot=lot if tracked and qty > 0 else None
+            ),
             expected,
         )
         if done is None:
             return
+        if tracked and qty > 0:
+            self.lots_in(sku, location, lot, qty)
+        elif parts is not None:
+            self.lots_gone(sku, location, parts)
         self.on_hand[pair] += qty
         assert done.position.on_hand == self.on_hand[pair]
         after = take_snapshot(self.uow)
@@ -1309,16 +1445,33 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 wanted.setdefault(ln.label, resolve(amount, ln.to_pick))
             plan = [(so.line(label), q) for label, q in wanted.items()]
         expected, outcome = self.predict_pick(so, plan)
+        # A tracked line holds lots for all it picks, first in first out, from what is free.
+        held: list[tuple[str, str, Decimal]] = []
+        if expected is None:
+            for ln, qty in outcome[0]:
+                if ln.sku in TRACKED:
+                    parts = self.lots_out(ln.sku, so.location, qty)
+                    if parts is None:
+                        expected = InsufficientStock
+                        break
+                    held += [(ln.label, lot, part) for lot, part in parts]
         asked = None if plan is None else {ln.label: str(q) for ln, q in plan}
-        done = self.attempt("pick", lambda: fulfillment.fulfill(self.uow, number, asked), expected)
+        done = self.attempt(
+            "pick" + (" by lot" if held else ""),
+            lambda: fulfillment.fulfill(self.uow, number, asked),
+            expected,
+        )
         if done is None:
             return
         picked, acting, taken = outcome
         assert [(x.line, x.quantity) for x in done.lines] == [(ln.label, q) for ln, q in picked]
+        assert [(x.line, lot, q) for x in done.lines for lot, q in x.lots] == held
         for ln, qty in picked:
             ln.picked += min(qty, ln.to_pick)
+        for label, lot, part in held:
+            self.lot_held[(so.line(label).sku, so.location, lot)] += part
         self.shipments[done.number] = ModelShipment(
-            done.number, number, [(ln.label, q) for ln, q in picked]
+            done.number, number, [(ln.label, q) for ln, q in picked], lots=held
         )
         self.check_commitments(take_snapshot(self.uow), acting=acting, taken=taken)
 
@@ -1352,6 +1505,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             return
         f.status = "cancelled"
         so = self.sales[f.order]
+        for label, lot, part in f.lots:  # put back: its lots are free again
+            self.lot_held[(so.line(label).sku, so.location, lot)] -= part
         for label, _q in f.lines:
             ln = so.line(label)
             others = sum(
@@ -1418,6 +1573,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         snap = self.before.sales_orders[so.number]
         acting: dict[LineKey, Decimal] = {}
         consumed = set()
+        for label, lot, part in f.lots:  # exactly the lots it picked leave
+            key = (so.line(label).sku, so.location, lot)
+            self.lot_held[key] -= part
+            self.lot_stock[key] -= part
         for label, qty in f.lines:
             ln = so.line(label)
             committed = snap.lines[label].committed
@@ -1481,8 +1640,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.check_commitments(take_snapshot(self.uow))
 
     @precondition(has_purchases)
-    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]))
-    def receive(self, pick: Pick, amount: str) -> None:
+    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]), lot=lot_names)
+    def receive(self, pick: Pick, amount: str, lot: str) -> None:
         receivable = frozenset({"open", "partially_received"})
         number = self.choose_from(pick, self.purchases, receivable)
         po = self.purchases[number]
@@ -1493,13 +1652,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
             expected = IllegalTransition
         elif qty > po.quantity - po.received and not self.pref_on(RECEIPT_OVERAGE):
             expected = OverageNotAllowed
+        tracked = po.sku in TRACKED
         done = self.attempt(
-            "receive",
-            lambda: purchasing.receive_purchase_order(self.uow, number, {po.sku: str(qty)}),
+            "receive" + (" a lot" if tracked else ""),
+            lambda: purchasing.receive_purchase_order(
+                self.uow,
+                number,
+                {po.sku: str(qty)},
+                lots={po.sku: lot_given(lot)} if tracked else None,
+            ),
             expected,
         )
         if done is None:
             return
+        if tracked:
+            self.lots_in(po.sku, po.location, lot, qty)
         po.received += qty
         po.status = "received" if po.received >= po.quantity else "partially_received"
         self.on_hand[(po.sku, po.location)] += qty
@@ -1551,10 +1718,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         expected: Refusal = None
         if chosen is not None:
             skus = list(chosen)
-            if any(s in held for s in skus):
+            if any(s in held or s in TRACKED for s in skus):  # a count counts no lots
                 expected = ValidationError
         else:
-            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0]
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0 and s not in TRACKED]
             skus = [s for s in found if s not in held]
             if not skus:
                 expected = ValidationError
@@ -1742,6 +1909,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
     ) -> None:
         source, target = LOCATIONS if eastward else LOCATIONS[::-1]
         self.observe()
+        # A transfer carries no lots: an order naming a tracked item is refused.
+        refused = ValidationError if any(sku in TRACKED for sku, _q in lines) else None
         info = self.attempt(
             "to create",
             lambda: transfer_orders.create_transfer_order(
@@ -1753,9 +1922,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 priority=priority,
                 status=status,
             ),
-            None,
+            refused,
         )
-        assert info is not None
+        if info is None:
+            return
         to = ModelTO(
             number=info.number,
             source=source,
@@ -1979,6 +2149,27 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 if so.status not in SO_OPEN:
                     assert sl.committed == 0, (number, sl)
         assert snap.fulfillments == {n: f.status for n, f in self.shipments.items()}
+        # Lots: as the model followed them, never negative, never more reserved than on hand,
+        # and a tracked item's lots add up to its on hand at each location.
+        modelled = {
+            key: (self.lot_stock[key], self.lot_held[key])
+            for key in set(self.lot_stock) | set(self.lot_held)
+            if self.lot_stock[key] or self.lot_held[key]
+        }
+        assert snap.lots == modelled, (snap.lots, modelled)
+        for (sku, location, lot), (on_hand, reserved) in snap.lots.items():
+            assert ZERO <= reserved <= on_hand, (sku, location, lot)
+        for sku in TRACKED:
+            for location in LOCATIONS:
+                in_lots = sum(
+                    (
+                        q
+                        for (s, loc, _lot), (q, _r) in snap.lots.items()
+                        if (s, loc) == (sku, location)
+                    ),
+                    ZERO,
+                )
+                assert in_lots == snap.balance((sku, location)).on_hand, (sku, location)
         assert snap.purchase_orders == {
             n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
         }
@@ -2022,7 +2213,7 @@ def test_repeated_issues_are_exact(
     with fresh_plant(plant_template) as plant:
         plant.pref(WO_OVERAGE, "true")
         plant.stock("C1", str(total + 1))
-        plant.stock("C2", "100")
+        inventory.adjust_stock(plant.uow, "C2", "100", lot="L1")  # tracked by lot
         number = plant.wo("S", "1")
         for _ in range(times):
             work_orders.issue_components(plant.uow, number, {"C1": step})
@@ -2037,7 +2228,7 @@ def test_repeated_issues_are_exact(
 def test_issuing_a_tenth_ten_times_is_exactly_one(plant_template: Path) -> None:
     with fresh_plant(plant_template) as plant:
         plant.stock("C1", "1")
-        plant.stock("C2", "4")
+        inventory.adjust_stock(plant.uow, "C2", "4", lot="L1")  # tracked by lot
         number = plant.wo("S", "2")
         for _ in range(10):
             work_orders.issue_components(plant.uow, number, {"C1": "0.1"})

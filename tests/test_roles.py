@@ -38,6 +38,7 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.permissions import ROLE_PERMISSIONS, Permission, allowed
 from app.services.engine.uow import _POSTINGS, _SELECT_ROLE, Actor, UnitOfWork, permission_of
+from app.services.lots import tracking
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders import imports as order_imports
 from app.services.production import planning, work_orders
@@ -227,6 +228,9 @@ EXAMPLES: dict[str, Example] = {
     ),
     "location.add": lambda s: lambda u: items.add_location(u, s.new("LOC"), "a shelf"),
     "item.bin": lambda s: lambda u: items.set_bin(u, "PART", s.new("A")),
+    "item.tracking": lambda s: (lambda sku: lambda u: tracking.set_item_tracking(u, sku, "lot"))(
+        s.item()
+    ),
     "bom.save": lambda s: lambda u: boms.save_bom(u, "ASM", [BomLineSpec("PART", Decimal(1))]),
     "bom.activate": _bom_activate,
     "import.items": _imported(imports.import_items, "sku,name,type", "{},Imported,inventory"),

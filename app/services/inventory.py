@@ -17,8 +17,10 @@ from app.models import (
     LedgerEntry,
     LedgerReason,
     Location,
+    Lot,
     SourceKind,
     StockBalance,
+    Tracking,
 )
 from app.models.figures import need_of
 from app.models.kinds import LEDGER_REASONS
@@ -34,10 +36,13 @@ from app.services.engine.lookup import (
     item_ref_by_sku,
     location_ref,
 )
+from app.services.engine.lots import LotBook
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_id, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
+from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, outgoing
+from app.services.lots.stock import LotOnHand, lots_on_hand
 
 _STOCKED = [t.value for t in ItemType if t.stocked]
 
@@ -57,6 +62,8 @@ class StockPosition:
     # over all locations: everything at the in-transit location, whose stock the other
     # figures leave out.
     in_transit: Decimal = ZERO
+    # One item's position (not a summary row): its lots on hand, with their expiry flags.
+    lots: tuple[LotOnHand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class LedgerRow:
     event_id: int
     reverses_id: int | None
     memo: str | None
+    lot: str | None = None  # the lot or serial the row moved
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,14 @@ _SUMS: tuple[ColumnElement[Any], ...] = tuple(
 )
 
 
-def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> StockPosition:
+def _position(
+    sku: str,
+    name: str,
+    uom: str,
+    location: str | None,
+    row: Any,
+    lots: tuple[LotOnHand, ...] = (),
+) -> StockPosition:
     return StockPosition(
         sku=sku,
         name=name,
@@ -123,6 +138,7 @@ def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> 
         on_order=row.on_order,
         backordered=row.backordered,
         in_transit=row.in_transit,
+        lots=lots,
     )
 
 
@@ -156,7 +172,10 @@ def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) ->
         StockBalance.item_id == item.id, _where(location)
     )
     row = tx.session.execute(stmt).one()
-    return _position(item.sku, item.name, item.uom, location.code if location else None, row)
+    lots: tuple[LotOnHand, ...] = ()
+    if item.tracking != Tracking.NONE:
+        lots = tuple(lots_on_hand(tx, item.id, location.id if location else None))
+    return _position(item.sku, item.name, item.uom, location.code if location else None, row, lots)
 
 
 @query()
@@ -227,22 +246,31 @@ def adjust_in_transaction(
     unit_cost: Decimal | None,
     source: str,
     memo: str | None = None,
+    lot: LotGiven = NOTHING,
 ) -> None:
     """Post an inventory adjustment inside an open posting (whose balances are locked). A
     write-off may not take on hand below zero; commitments it eats into are given up, least
-    urgent order first."""
+    urgent order first. A tracked item comes in as the lot (or serials) given, and goes out
+    of the lot named or, with none named, by the consumption order."""
     require_stocked(item)
+    origin = Source(SourceKind.ADJUSTMENT, source)
     if quantity < 0:
         commitment.make_room(tx, item, location_id, -quantity)
-    StockBook.of(tx).post(
-        item,
-        location_id,
-        quantity,
-        LedgerReason.ADJUSTMENT,
-        Source(SourceKind.ADJUSTMENT, source),
-        unit_cost=unit_cost,
-        memo=memo,
-    )
+        parts = [(lot_part, -q) for lot_part, q in outgoing(tx, item, -quantity, lot)]
+    else:
+        parts = incoming(tx, item, quantity, lot, origin)
+    stock = StockBook.of(tx)
+    for lot_part, qty in parts:
+        stock.post(
+            item,
+            location_id,
+            qty,
+            LedgerReason.ADJUSTMENT,
+            origin,
+            unit_cost=unit_cost,
+            memo=memo,
+            lot=lot_part,
+        )
 
 
 @posting("stock.adjust", Permission.ADJUST_STOCK)
@@ -254,8 +282,15 @@ def adjust_stock(
     location: str | None = None,
     unit_cost: object = None,
     memo: str | None = None,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
 ) -> AdjustmentResult:
+    """An inventory adjustment (negative: a write-off). A tracked item's adjustment names
+    its lot (`lot`, with `expires` for a new one) or serials; a write-off that names none
+    takes lots by the consumption order."""
     qty = parse_decimal(quantity, non_zero=True)
+    given = lot_given(lot, serials, expires)
     cost = (
         None
         if unit_cost is None or unit_cost == ""
@@ -266,8 +301,15 @@ def adjust_stock(
     tx.set_document(item.sku)
     StockBook.of(tx).lock([(item.id, loc.id)])
     note = parse_text(memo, field="memo", max_length=200) or None
-    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note)
-    tx.note(location=loc.code, quantity=qty, memo=note)
+    adjust_in_transaction(
+        tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note, lot=given
+    )
+    tx.note(
+        location=loc.code,
+        quantity=qty,
+        memo=note,
+        **({"lot": list(given.numbers)} if given.numbers else {}),
+    )
     tx.settle()  # commit-after-entry first: the position shows what it committed
     bal = StockBook.of(tx).balance(item.id, loc.id)
     position = StockPosition(
@@ -416,9 +458,11 @@ def reverse_adjustment(
             le.unit_cost,
             le.reason,
             le.source_ref,
+            le.lot_id,
             Item.sku,
             Item.item_type,
             Item.standard_cost,
+            Item.tracking,
         )
         .join(Item, Item.id == le.item_id)
         .where(le.event_id == event_id)
@@ -442,6 +486,7 @@ def reverse_adjustment(
             item_type=e.item_type,
             standard_cost=e.standard_cost,
             active=True,
+            tracking=e.tracking,
         )
         qty = -e.quantity
         if qty < 0:
@@ -455,6 +500,7 @@ def reverse_adjustment(
             unit_cost=e.unit_cost,
             reverses_id=e.id,
             memo=memo,
+            lot=LotBook.of(tx).lot(e.lot_id) if e.lot_id is not None else None,
         )
     tx.note(reverses=event_id, rows=len(entries))
     return ReversalResult(reversed_event=event_id)
@@ -493,9 +539,11 @@ def ledger_page(
             le.event_id,
             le.reverses_id,
             le.memo,
+            Lot.number.label("lot"),
         )
         .join(Item, Item.id == le.item_id)
         .join(Location, Location.id == le.location_id)
+        .outerjoin(Lot, Lot.id == le.lot_id)
         .where(*conditions)
     )
     return _LEDGER.fetch(
@@ -516,6 +564,7 @@ def ledger_page(
             event_id=r.event_id,
             reverses_id=r.reverses_id,
             memo=r.memo,
+            lot=r.lot,
         ),
     )
 
