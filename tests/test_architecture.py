@@ -294,8 +294,8 @@ def test_every_status_changes_through_the_status_machine() -> None:
 
 def test_documents_are_written_through_the_books() -> None:
     """A document (any registered kind) is written by its book at commit; ORM `add` is left
-    to the records that are not documents: items, BOMs, customers, vendors, users and
-    preferences."""
+    to the records that are not documents: items, BOMs, customers, vendors, users,
+    preferences and reason codes."""
     adders = {
         p.relative_to(APP).as_posix()
         for p in files("services")
@@ -306,4 +306,5 @@ def test_documents_are_written_through_the_books() -> None:
         "services/catalog/boms.py",
         "services/catalog/items.py",
         "services/orders/partners.py",
+        "services/reasons.py",
     }
