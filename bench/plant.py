@@ -228,6 +228,9 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "created_by",
         "released_at",
         "closed_at",
+        "unbuilt",
+        "scrapped",
+        "hold_released",
     ),
     "work_order_line": (
         "id",
@@ -239,6 +242,8 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "committed",
         "issued",
         "backflush",
+        "returned",
+        "scrapped",
     ),
     "ledger_entry": (
         "id",
@@ -265,6 +270,7 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "variance",
         "unit_cost",
         "cost_variance",
+        "scrapped",
     ),
 }
 
@@ -720,6 +726,7 @@ class PlantGenerator:
                         variance,
                         cost,
                         _round_half_up(variance * cost, UNIT),
+                        0,
                     )
                 )
         elif status == "cancelled":
@@ -756,10 +763,13 @@ class PlantGenerator:
                 planner,
                 _ts(released_at) if released_at else None,
                 closed_at,
+                0,
+                0,
+                False,
             )
         )
         self.rows.pending["work_order_line"].extend(
-            (first_line + i, plan.id, i + 1, comp, qp, required[i], 0, issued[i], backflush)
+            (first_line + i, plan.id, i + 1, comp, qp, required[i], 0, issued[i], backflush, 0, 0)
             for i, (comp, qp, backflush) in enumerate(lines)
         )
 

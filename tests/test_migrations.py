@@ -25,7 +25,7 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
 SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
@@ -259,5 +259,35 @@ def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stoc
     assert [(ln.sku, ln.quantity) for ln in picked.lines] == [("WHEEL-R-700", 1)]
     (live,) = sales.get_sales_order(uow, "SO-000006").lines  # its work order is not cancelled
     assert (live.path, live.created) == ("build", ["WO-000011"])
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Database) -> None:
+    """After schema 0008 every existing work order has returned, scrapped and unbuilt
+    nothing, is not on hold and was never changed; it changes, holds, gives back and takes
+    apart like a new one."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    with plant_0004.engine.connect() as conn:
+        totals = conn.execute(
+            text(
+                "SELECT sum(unbuilt), sum(scrapped), count(held_at), count(changed_at), "
+                "sum(CASE WHEN hold_released THEN 1 ELSE 0 END) FROM work_order"
+            )
+        ).one()
+        lines = conn.execute(text("SELECT sum(returned), sum(scrapped) FROM work_order_line")).one()
+    assert tuple(totals) == (0, 0, 0, 0, 0) and tuple(lines) == (0, 0)
+    built = work_orders.get_work_order(uow, "WO-000003")
+    taken_apart = corrections.unbuild(uow, "WO-000003", "1")
+    assert (taken_apart.built, taken_apart.unbuilt, taken_apart.status) == (
+        built.built - 1,
+        1,
+        "in_process",
+    )
+    editing.hold_work_order(uow, "WO-000002", "waiting for parts")
+    assert work_orders.get_work_order(uow, "WO-000002").held is not None
+    editing.resume_work_order(uow, "WO-000002")
+    special = editing.edit_work_order(uow, "WO-000011", quantity="3", priority="1")
+    assert (special.quantity, special.priority, special.changed_by) == (3, 1, "upgrader")
     report = check_database(uow)
     assert report.ok, report.problems

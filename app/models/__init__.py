@@ -38,6 +38,8 @@ from app.models.work_order import (
     WOAction,
     WorkOrder,
     WorkOrderLine,
+    WorkOrderMoment,
+    WorkOrderReason,
     WorkOrderVariance,
     WOStatus,
 )
@@ -92,6 +94,8 @@ __all__ = [
     "WOStatus",
     "WorkOrder",
     "WorkOrderLine",
+    "WorkOrderMoment",
+    "WorkOrderReason",
     "WorkOrderVariance",
     "utcnow",
 ]

@@ -31,8 +31,10 @@ _DESCRIPTIONS = {
     Permission.EDIT_BOMS: "edit bills of materials",
     Permission.ADJUST_STOCK: "adjust stock",
     Permission.IMPORT: "import data",
-    Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
-    Permission.PRODUCE: "issue components or report production",
+    Permission.PLAN: (
+        "create, release, change, hold, cancel or close work orders or re-run commitment"
+    ),
+    Permission.PRODUCE: "issue components or return them, report production, unbuild or scrap",
     Permission.SELL: "enter, change, approve, close or cancel sales orders and customers",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
