@@ -21,7 +21,9 @@ from app.errors import (
 from app.models import AuditEvent, LedgerEntry
 from app.services import finance, inventory, reasons
 from app.services.engine import commitment
+from app.services.engine.uow import UnitOfWork
 from app.services.production import corrections, editing, work_orders
+from tests.orders_plant import OrderPlant
 from tests.plant import D, Plant
 
 
@@ -463,3 +465,84 @@ def test_reverse_names_what_undoes_a_work_order_posting(widget: Plant) -> None:
         with pytest.raises(ValidationError) as refused:
             inventory.reverse_adjustment(widget.uow, event_id)
         assert refused.value.message.startswith(f"event {event_id} is {words}")
+
+
+# --- a special order's change reaches the line it builds for -------------------------------
+
+
+@pytest.fixture
+def shop(uow: UnitOfWork) -> OrderPlant:
+    plant = OrderPlant(uow).setup()
+    plant.pref("default_work_order_status", "released")
+    plant.stock("BOTTLE", 240)
+    plant.stock("CAP", 240)
+    return plant
+
+
+def special_order(shop: OrderPlant, quantity: int = 4) -> tuple[str, str]:
+    so = shop.so("Lakeside Foods", ("CASE-12", quantity, "build", "20"))
+    (wo,) = so.lines[0].created
+    return so.number, wo
+
+
+def test_with_the_preference_the_line_takes_the_work_orders_quantity(shop: OrderPlant) -> None:
+    shop.pref("update_special_order_quantities_automatically_prior_to_shipment", "true")
+    so, wo = special_order(shop)
+    editing.edit_work_order(shop.uow, wo, quantity="6")
+    line = shop.so_line(so, "1")
+    assert (line.quantity, line.path, line.amount) == (D(6), "build", D(120))
+    work_orders.post_assembly_build(shop.uow, wo, "2")
+    editing.edit_work_order(shop.uow, wo, quantity="3")
+    line = shop.so_line(so, "1")
+    assert (line.quantity, line.committed) == (D(3), D(2))
+    shop.ship(shop.pick(so).number)
+    # Part of the line has shipped: from now on the work order changes alone.
+    editing.edit_work_order(shop.uow, wo, quantity="5")
+    assert shop.so_line(so, "1").quantity == D(3)
+
+
+def test_without_it_a_larger_work_order_builds_the_rest_for_stock(shop: OrderPlant) -> None:
+    so, wo = special_order(shop)
+    editing.edit_work_order(shop.uow, wo, quantity="6")
+    line = shop.so_line(so, "1")
+    assert (line.quantity, line.path) == (D(4), "build")  # still its work order's own
+    work_orders.post_assembly_build(shop.uow, wo, "6")
+    assert shop.committed(so) == D(4)
+    assert shop.position("CASE-12").available == D(2)
+
+
+def test_without_it_a_smaller_work_order_lets_the_line_ship_from_stock(shop: OrderPlant) -> None:
+    shop.stock("CASE-12", 1)
+    so, wo = special_order(shop)
+    info = editing.edit_work_order(shop.uow, wo, quantity="3")
+    line = shop.so_line(so, "1")
+    # The work order can no longer fill the line: it ships from stock for the rest, and
+    # what its work order builds still goes to it first.
+    assert (line.quantity, line.path, line.committed, line.created) == (D(4), "stock", D(1), [wo])
+    assert details(shop, info.changes.event_id or 0)["ships_from_stock"] == f"{so} 1"
+    work_orders.post_assembly_build(shop.uow, wo, "3")
+    assert shop.committed(so) == D(4)
+
+
+def test_a_special_order_builds_where_its_order_ships_from(shop: OrderPlant) -> None:
+    from app.services.catalog import items
+
+    items.add_location(shop.uow, "EAST", "East store")
+    _so, wo = special_order(shop)
+    with pytest.raises(ValidationError, match="at that order's location MAIN"):
+        editing.edit_work_order(shop.uow, wo, location="EAST")
+
+
+def test_a_special_orders_build_taken_apart_or_scrapped_leaves_its_line(shop: OrderPlant) -> None:
+    reasons.add_reason_code(shop.uow, "DAMAGED", "scrap")
+    shop.stock("CASE-12", 2)  # free cases nobody holds
+    so, wo = special_order(shop)
+    work_orders.post_assembly_build(shop.uow, wo, "4")
+    assert shop.committed(so) == D(4)
+    corrections.unbuild(shop.uow, wo, "1")
+    corrections.scrap(shop.uow, wo, built="1", reason="DAMAGED")
+    # Six cases were there, two are gone: the free ones stay free, the line holds the rest.
+    assert (shop.committed(so), shop.position("CASE-12").available) == (D(2), D(2))
+    assert shop.position("CASE-12").on_order == D(1)
+    work_orders.post_assembly_build(shop.uow, wo, "1")
+    assert shop.committed(so) == D(3)

@@ -174,16 +174,19 @@ def leave(
     owner: DemandLine | None,
 ) -> None:
     """`quantity` leaves stock without any line consuming it (scrapped, or finished goods
-    taken apart): what is committed beyond what will be on hand is given up first by
-    `owner`, the line the stock was for (a work order line whose parts were scrapped, a
-    special order's line whose build is taken apart), never what it has picked; then by
-    the others, last in preference order first, as for a write-off."""
+    taken apart). `owner` is the line the stock was for: a pegged line (a special order's,
+    whose build this is) gives up what leaves, as far as it holds it, since no other stock
+    may take its place; an ordinary line (a work order line whose parts were scrapped)
+    gives up only what free stock cannot cover. The others then give up what is still
+    committed beyond what will be on hand, last in preference order first, as for a
+    write-off; never what is picked."""
     bal = StockBook.of(tx).balance(item.id, location_id)
-    excess = bal.committed - max(ZERO, bal.on_hand - quantity)
-    if owner is not None and excess > 0:
-        give = min(owner.releasable, excess)
-        owner.committed -= give
-        bal.committed -= give
+    if owner is not None:
+        excess = bal.committed - max(ZERO, bal.on_hand - quantity)
+        give = min(owner.releasable, quantity if owner.pegged else max(ZERO, excess))
+        if give > 0:
+            owner.committed -= give
+            bal.committed -= give
     make_room(tx, item, location_id, quantity)
 
 
