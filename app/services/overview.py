@@ -14,7 +14,7 @@ from app.services.engine.paging import Page, PageRequest
 from app.services.engine.uow import Transaction, query
 from app.services.production import planning, work_orders
 from app.services.production.planning import ShortageLine, Suggestion
-from app.services.production.work_orders import WorkOrderSummary
+from app.services.production.work_orders import ExceptionCounts, WorkOrderSummary
 
 CHART_DAYS = 28
 
@@ -44,12 +44,14 @@ class Overview:
     suggestions: Page[Suggestion]
     recent_builds: list[RecentBuild]
     completed_per_day: list[DayTotal]  # the last CHART_DAYS days, oldest first, zeros included
+    exceptions: ExceptionCounts | None = None  # work orders on hold, and changed
 
 
 @query()
 def overview(tx: Transaction, today: date | None = None, *, first: int = 10) -> Overview:
     """Work orders by status, late work orders, shortages across open work orders, the
-    creation queue, recent builds and the completed quantity per day for four weeks."""
+    creation queue, recent builds, the completed quantity per day for four weeks, and the
+    work orders on hold or changed."""
     day = today or date.today()
     head = PageRequest(limit=first)
     start = datetime.combine(day - timedelta(days=CHART_DAYS - 1), time.min, tzinfo=UTC)
@@ -101,4 +103,5 @@ def overview(tx: Transaction, today: date | None = None, *, first: int = 10) -> 
         suggestions=planning.queue_page(tx, head),
         recent_builds=recent,
         completed_per_day=[DayTotal(d, q) for d, q in sorted(per_day.items())],
+        exceptions=work_orders.exception_counts(tx),
     )

@@ -3,43 +3,21 @@
 The pages of the first features are listed here; a feature package may instead declare its
 own (a `PAGES` list of `(PageSpec, after)` in app/views/<feature>/__init__.py: each page
 goes after the page `after`), found rather than listed, so a new kind of document adds its
-pages without editing this file. Factories are imported on first use, so start-up only
-loads the page it shows.
+pages without editing this file. Such a package takes `PageSpec` from app/views/page_specs.py,
+which imports neither Qt nor this list: a package first imported for one of its modules
+has declared its pages by the time this list gathers them. Factories are imported on first
+use, so start-up only loads the page it shows.
 """
 
 from __future__ import annotations
 
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
 
-from PySide6.QtWidgets import QWidget
-
 from app.services.engine.permissions import Permission
-from app.views.common.page import Page
-from app.views.common.runner import AppContext
+from app.views.page_specs import PageSpec
 
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A page: its key (for `ctx.navigate`), its title in the navigation list, the class
-    that builds it ("module:Class", imported on first use), a shortcut, the permission a
-    role needs to see it, and whether it is listed (detail pages are opened from others;
-    `section` names the listed page the navigation shows as current meanwhile)."""
-
-    key: str
-    title: str
-    factory: str
-    shortcut: str | None = None
-    permission: Permission = Permission.READ
-    in_navigation: bool = True
-    section: str | None = None
-
-    def build(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
-        module, _, name = self.factory.partition(":")
-        cls: Callable[[AppContext, QWidget | None], Page] = getattr(import_module(module), name)
-        return cls(ctx, parent)
+__all__ = ["PAGES", "PageSpec", "page_spec", "register_page"]
 
 
 PAGES: list[PageSpec] = [
