@@ -194,7 +194,7 @@ def unbuild(tx: Transaction, number: str, quantity: object) -> WorkOrderInfo:
         if p.reason == LedgerReason.BACKFLUSH.value:
             backflushed[p.event_id].append(p)
     lines = {ln.id: ln for ln in wo.lines}
-    given: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    given: dict[ComponentLine, Decimal] = defaultdict(lambda: ZERO)
     corrected: set[int] = set()
     left = qty
     completions = [p for p in posted if p.reason == LedgerReason.COMPLETION.value]
@@ -236,19 +236,24 @@ def unbuild(tx: Transaction, number: str, quantity: object) -> WorkOrderInfo:
                 reverses_id=row.id,
             )
             row.undone += back
-            commitment.unconsume(tx, line, back)
-            given[line.sku] += back
+            given[line] += back
         left -= take
         if left == 0:
             break
     assert left == 0, f"{wo.number}: built is more than its completion rows"
+    for line, back in given.items():
+        commitment.unconsume(tx, line, back)
     remaining = wo.remaining
     wo.built -= qty
     wo.unbuilt += qty
     stock.balance(wo.item.id, wo.location_id).on_order += wo.remaining - remaining
     if wo.state == WOStatus.BUILT:
         wo.move_to(wo.status_after_production())
-    tx.note(unbuilt=qty, components=dict(given), corrects=sorted(corrected))
+    tx.note(
+        unbuilt=qty,
+        components={ln.sku: q for ln, q in given.items()},
+        corrects=sorted(corrected),
+    )
     return work_order_info(wo)
 
 
