@@ -3,12 +3,14 @@
 A hypothesis state machine drives random sequences of work order postings (and the floor's
 exceptions: changes of quantity and urgency, holds, unrelease, returns, unbuilds, scrap),
 sales orders and their fulfillments (pick, pack, ship, cancel), purchase orders and
-receipts, stock adjustments, commitment re-runs and preference changes against a real
-SQLite file, and after
-every step proves the database against the ledger and against an independent model of on
-hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
-of demand. Refused requests are legal outcomes, but the model predicts which requests are
-refused and why, and a refused request must leave everything as it was.
+receipts, transfer orders between the two locations (approve, ship into transit, receive,
+close, cancel), stock adjustments, cycle counts (start, count, approve, post, cancel),
+commitment re-runs and preference changes against a real SQLite file, and after every step
+proves the database against the ledger and against an independent model of on hand (in
+transit too), issued, returned, scrapped, built, unbuilt, picked, shipped, received, status
+and the commitment of every line of every kind of demand. Refused requests are legal
+outcomes, but the model predicts which requests are refused and why, and a refused request
+must leave everything as it was.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from app.errors import (
     CommitmentLimit,
     IllegalTransition,
     InsufficientStock,
+    NotFound,
     OnHold,
     OverageNotAllowed,
     ShopfloorError,
@@ -61,16 +64,19 @@ from app.models import (
     WorkOrderLine,
 )
 from app.models.quantity import round_quantity
+from app.models.transfer import TransferOrder, TransferOrderLine
 from app.models.work_order import ACTION_FROM, ACTIVE, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
 from app.services import admin, inventory, reasons
 from app.services.catalog import items
 from app.services.check import check_database
+from app.services.counts import counts
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import corrections, editing, work_orders
+from app.services.transfers import transfer_orders
 from tests.plant import Plant
 from tests.properties_support import (
     ACTOR,
@@ -88,6 +94,7 @@ ZERO = Decimal(0)
 T = TypeVar("T")
 Pair = tuple[str, str]  # (sku, location code)
 LineKey = tuple[str, str]  # (work order number, component sku)
+TRANSIT = "IN-TRANSIT"  # where shipped transfers wait to be received
 
 LOCATIONS = ("MAIN", "EAST")
 COMPONENTS = ("C1", "C2", "C3")
@@ -111,6 +118,7 @@ FULFILL_MODE = "fulfill_based_on_commitment"
 FULFILL_OVERAGE = "allow_overage_on_item_fulfillments"
 RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
 RELEASE_ON_HOLD = "release_commitment_on_hold"
+TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
     COMMIT_AFTER: ("true", "false"),
@@ -123,6 +131,7 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     FULFILL_OVERAGE: ("true", "false"),
     RECEIPT_OVERAGE: ("true", "false"),
     RELEASE_ON_HOLD: ("true", "false"),
+    TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
 PREF_DEFAULTS = {
     ORDERING: "expected_ship_date",
@@ -136,10 +145,24 @@ PREF_DEFAULTS = {
     FULFILL_OVERAGE: "false",
     RECEIPT_OVERAGE: "false",
     RELEASE_ON_HOLD: "false",
+    TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
 SCRAP_REASON = "LOST"
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+# Transfer orders: demand at the source while approved and not all shipped.
+TO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+TO_RECEIVABLE = frozenset({"partially_fulfilled", "pending_receipt"})
+TO_CLOSABLE = frozenset({"pending_fulfillment", "partially_fulfilled", "received"})
+TO_CANCELLABLE = frozenset({"pending_approval", "pending_fulfillment"})
+
+# --- cycle counts: the approval threshold is a preference like the others ---------------------
+COUNT_THRESHOLD = "count_approval_threshold"
+PREF_CHOICES[COUNT_THRESHOLD] = ("0", "5")
+PREF_DEFAULTS[COUNT_THRESHOLD] = "0"
+COUNT_OPEN = frozenset({"open", "approved"})
+COSTS = {"C1": D(1), "C2": D(2), "C3": D(3), "S": D(10), "A": D(10), "B": D(10)}
+count_amounts = st.sampled_from(["0", "1", "2.5", "same", "one more", "one less"])
 
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
@@ -166,6 +189,21 @@ so_lines = st.lists(
     unique_by=lambda x: x[0],
 )
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+to_lines = st.lists(
+    st.tuples(st.sampled_from(STOCKED), quantities("1", "2.5", "4")),
+    min_size=1,
+    max_size=2,
+    unique_by=lambda x: x[0],
+)
+move_plans = st.one_of(
+    st.none(),
+    st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["1", REST, REST, OVER])),
+        min_size=1,
+        max_size=2,
+        unique_by=lambda x: x[0],
+    ),
+)
 pick_plans = st.one_of(
     st.none(),
     st.lists(
@@ -252,6 +290,30 @@ class SOSnap:
 
 
 @dataclass(frozen=True)
+class TOLineSnap:
+    sku: str
+    quantity: Decimal
+    committed: Decimal
+    shipped: Decimal
+    received: Decimal
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def firm(self) -> Decimal:
+        return ZERO  # a transfer line is never picked
+
+
+@dataclass(frozen=True)
+class TOSnap:
+    status: str
+    source: str
+    lines: dict[str, TOLineSnap]  # by sku
+
+
+@dataclass(frozen=True)
 class WOSnap:
     status: S
     item: str
@@ -284,13 +346,15 @@ class Snapshot:
     sales_orders: dict[str, SOSnap]
     fulfillments: dict[str, str]  # number -> status
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
+    transfer_orders: dict[str, TOSnap]
 
     def balance(self, pair: Pair) -> Balance:
         return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
 
-    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]]:
-        """The open demand lines of both kinds: (work order, sku) and (sales order, line)."""
-        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]] = {
+    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]]:
+        """The open demand lines of every kind: (work order, sku), (sales order, line) and
+        (transfer order, sku) at its source."""
+        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
             if wo.is_demand
@@ -300,12 +364,18 @@ class Snapshot:
             if so.status in SO_OPEN:
                 for label, sl in so.lines.items():
                     found[(number, label)] = ((sl.sku, so.location), sl)
+        for number, to in self.transfer_orders.items():
+            if to.status in TO_OPEN:
+                for sku, tl in to.lines.items():
+                    found[(number, sku)] = ((sku, to.source), tl)
         return found
 
     def committed_of(self, key: LineKey) -> Decimal:
         number, line = key
         if number in self.work_orders:
             return self.work_orders[number].line(line).committed
+        if number in self.transfer_orders:
+            return self.transfer_orders[number].lines[line].committed
         return self.sales_orders[number].lines[line].committed
 
 
@@ -358,6 +428,11 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             so.number: SOSnap(so.status, locs[so.location_id], so_lines[so.id])
             for so in s.scalars(select(SalesOrder))
         }
+        to_lines: dict[int, dict[str, TOLineSnap]] = defaultdict(dict)
+        for tl in s.scalars(select(TransferOrderLine)):
+            to_lines[tl.transfer_order_id][skus[tl.item_id]] = TOLineSnap(
+                skus[tl.item_id], tl.quantity, tl.committed, tl.shipped, tl.received
+            )
         received: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
             received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
@@ -372,6 +447,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             fulfillments={f.number: f.status for f in s.scalars(select(Fulfillment))},
             purchase_orders={
                 po.number: (po.status, received[po.id]) for po in s.scalars(select(PurchaseOrder))
+            },
+            transfer_orders={
+                to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
+                for to in s.scalars(select(TransferOrder))
             },
         )
 
@@ -490,6 +569,65 @@ class ModelPO:
     status: str = "open"
 
 
+@dataclass
+class ModelCount:
+    """A cycle count: its items, and per counted item (what was counted, on hand then)."""
+
+    number: str
+    location: str
+    skus: list[str]
+    counted: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    status: str = "open"
+
+    def difference(self, sku: str) -> Decimal:
+        counted, then = self.counted[sku]
+        return counted - then
+
+    def over(self, threshold: Decimal) -> list[str]:
+        """The counted items whose difference is worth more than the threshold (0: none)."""
+        if threshold <= 0:
+            return []
+        return [s for s in self.counted if abs(self.difference(s)) * COSTS[s] > threshold]
+
+
+@dataclass
+class ModelTOLine:
+    sku: str
+    quantity: Decimal
+    shipped: Decimal = ZERO
+    received: Decimal = ZERO
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def in_transit(self) -> Decimal:
+        return self.shipped - self.received
+
+
+@dataclass
+class ModelTO:
+    number: str
+    source: str
+    target: str
+    ship: date
+    priority: int
+    seq: int
+    status: str
+    lines: list[ModelTOLine] = field(default_factory=list)
+
+    def line(self, sku: str) -> ModelTOLine:
+        return next(ln for ln in self.lines if ln.sku == sku)
+
+    def status_after_moving(self) -> str:
+        if all(ln.received >= ln.quantity for ln in self.lines):
+            return "received"
+        if all(ln.shipped >= ln.quantity for ln in self.lines):
+            return "pending_receipt"
+        return "partially_fulfilled"
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -515,6 +653,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.sales: dict[str, ModelSO] = {}
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
+        self.transfers: dict[str, ModelTO] = {}
+        self.cycle_counts: dict[str, ModelCount] = {}
         self.seq = 0  # documents of both kinds in the order they were entered
         self.events = 0  # work order postings, to tell a build's rows from another's
         self.seen_status: dict[str, S] = {}
@@ -554,6 +694,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if number in self.sales:
             so = self.sales[number]
             return order_key(self.prefs[ORDERING], so.ship, so.priority, so.seq)
+        if number in self.transfers:
+            to = self.transfers[number]
+            return order_key(self.prefs[ORDERING], to.ship, to.priority, to.seq)
         wo = self.model[number]
         return order_key(self.prefs[ORDERING], wo.due, wo.priority, wo.seq)
 
@@ -1010,8 +1153,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
             self.check_commitments(after, consumed=frozenset({pair}))
 
     def has_open_demand(self) -> bool:
-        return any(wo.is_demand for wo in self.model.values()) or any(
-            so.status in SO_OPEN for so in self.sales.values()
+        return (
+            any(wo.is_demand for wo in self.model.values())
+            or any(so.status in SO_OPEN for so in self.sales.values())
+            or any(to.status in TO_OPEN for to in self.transfers.values())
         )
 
     @precondition(has_open_demand)
@@ -1022,7 +1167,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         self.attempt("commit", lambda: commitment.rerun(self.uow), None)
         after = take_snapshot(self.uow)
-        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap | TOLineSnap]]] = defaultdict(
+            list
+        )
         for lk, (pair, ln) in after.open_lines().items():
             by_pair[pair].append((lk, ln))
         for pair, entries in by_pair.items():
@@ -1785,6 +1932,431 @@ class ShopfloorMachine(RuleBasedStateMachine):
             m.status = S.IN_PROCESS
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset({pair}))
 
+    # --- cycle counts -------------------------------------------------------------------
+
+    def has_counts(self) -> bool:
+        return bool(self.cycle_counts)
+
+    def count_state(self) -> dict[str, tuple[str, dict[str, Decimal | None]]]:
+        """Every count's status and what each of its lines counted, as the service reads it."""
+        out = {}
+        for number in self.cycle_counts:
+            info = counts.get_count(self.uow, number)
+            out[number] = (info.status, {ln.sku: ln.counted for ln in info.lines})
+        return out
+
+    def attempt_count(self, label: str, call: Callable[[], T], expected: Refusal) -> T | None:
+        """`attempt`, and a refused count posting leaves every count as it was too."""
+        before = self.count_state()
+        done = self.attempt(label, call, expected)
+        if done is None:
+            assert self.count_state() == before, f"{label} refused but changed a count"
+        return done
+
+    def held(self, location: str) -> dict[str, str]:
+        """Items on open counts at a location: sku -> count."""
+        return {
+            sku: c.number
+            for c in self.cycle_counts.values()
+            if c.location == location and c.status in COUNT_OPEN
+            for sku in c.skus
+        }
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.one_of(
+            st.none(), st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True)
+        ),
+    )
+    def start_count(self, location: str, chosen: list[str] | None) -> None:
+        self.start_counting(location, chosen)
+
+    def start_counting(self, location: str, chosen: list[str] | None) -> str | None:
+        """A count of chosen items, or (none chosen) of every item with stock there."""
+        self.observe()
+        held = self.held(location)
+        expected: Refusal = None
+        if chosen is not None:
+            skus = list(chosen)
+            if any(s in held for s in skus):
+                expected = ValidationError
+        else:
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0]
+            skus = [s for s in found if s not in held]
+            if not skus:
+                expected = ValidationError
+        done = self.attempt_count(
+            "count start",
+            lambda: counts.start_count(
+                self.uow,
+                location,
+                items=chosen,
+                not_counted_for=None if chosen is not None else 0,
+            ),
+            expected,
+        )
+        if done is None:
+            return None
+        assert sorted(ln.sku for ln in done.count.lines) == sorted(skus)
+        if chosen is None:
+            assert done.left_out == {s: held[s] for s in found if s in held}
+        self.cycle_counts[done.count.number] = ModelCount(done.count.number, location, skus)
+        self.check_commitments(take_snapshot(self.uow))
+        return done.count.number
+
+    @precondition(has_counts)
+    @rule(pick=picks, line=st.integers(0, 3), amount=count_amounts)
+    def enter_count(self, pick: Pick, line: int, amount: str) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.enter_counted(number, [*count.skus, "C1"][line % (len(count.skus) + 1)], amount)
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True),
+        amounts=st.lists(count_amounts, min_size=3, max_size=3),
+    )
+    def count_through(self, location: str, chosen: list[str], amounts: list[str]) -> None:
+        """A whole count as the floor does it: started, every line counted, approved by a
+        supervisor when a difference is worth it, then posted."""
+        number = self.start_counting(location, chosen)
+        if number is None:
+            return
+        count = self.cycle_counts[number]
+        for sku, amount in zip(count.skus, amounts, strict=False):
+            self.enter_counted(number, sku, amount)
+        if count.over(D(self.prefs[COUNT_THRESHOLD])):
+            self.approve_counted(number)
+        self.post_counted(number, skip=False)
+
+    def enter_counted(self, number: str, sku: str, amount: str) -> None:
+        count = self.cycle_counts[number]
+        on_hand = self.on_hand[(sku, count.location)]
+        qty = {
+            "same": on_hand,
+            "one more": on_hand + 1,
+            "one less": max(ZERO, on_hand - 1),
+        }.get(amount, D(amount) if amount[0].isdigit() else ZERO)
+        self.observe()
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif sku not in count.skus:
+            expected = NotFound
+        done = self.attempt_count(
+            "count enter",
+            lambda: counts.enter_counts(self.uow, number, {sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        count.counted[sku] = (qty, on_hand)
+        count.status = "open"  # counting again withdraws an approval
+        got = next(ln for ln in done.lines if ln.sku == sku)
+        assert (got.counted, got.on_hand_when_counted) == (qty, on_hand)
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def approve_count(self, pick: Pick) -> None:
+        self.approve_counted(self.choose_from(pick, self.cycle_counts, frozenset({"open"})))
+
+    def approve_counted(self, number: str) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        expected: Refusal = None
+        if count.status != "open":
+            expected = IllegalTransition
+        elif not count.over(D(self.prefs[COUNT_THRESHOLD])):
+            expected = ValidationError
+        done = self.attempt_count(
+            "count approve", lambda: counts.approve_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "approved"
+
+    @precondition(has_counts)
+    @rule(pick=picks, skip=st.booleans())
+    def post_count(self, pick: Pick, skip: bool) -> None:
+        self.post_counted(self.choose_from(pick, self.cycle_counts, COUNT_OPEN), skip)
+
+    def post_counted(self, number: str, skip: bool) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        moving = {s: count.difference(s) for s in count.counted if count.difference(s) != 0}
+        picked = {
+            pair: sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+            for pair in ((s, count.location) for s in moving)
+        }
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif not count.counted or (len(count.counted) < len(count.skus) and not skip):
+            expected = ValidationError
+        elif count.over(D(self.prefs[COUNT_THRESHOLD])) and count.status != "approved":
+            expected = IllegalTransition
+        elif any(
+            self.on_hand[(s, count.location)] + d < max(ZERO, picked[(s, count.location)])
+            for s, d in moving.items()
+        ):
+            expected = InsufficientStock  # below zero, or below what is picked to ship
+        done = self.attempt_count(
+            "count post",
+            lambda: counts.post_count(self.uow, number, skip_uncounted=skip),
+            expected,
+        )
+        if done is None:
+            return
+        count.status = "posted"
+        for sku, difference in moving.items():
+            self.on_hand[(sku, count.location)] += difference
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(moving)
+        self.check_commitments(
+            after,
+            consumed=frozenset((s, count.location) for s, d in moving.items() if d < 0),
+            supply=frozenset((s, count.location) for s, d in moving.items() if d > 0),
+        )
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def cancel_count(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.observe()
+        expected = None if count.status in COUNT_OPEN else IllegalTransition
+        done = self.attempt_count(
+            "count cancel", lambda: counts.cancel_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "cancelled"
+
+    @invariant()
+    def counts_agree(self) -> None:
+        """Every count's status and counted quantities are the model's."""
+        assert self.count_state() == {
+            number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
+            for number, c in self.cycle_counts.items()
+        }
+
+    # --- transfer orders ---------------------------------------------------------------
+
+    def has_transfers(self) -> bool:
+        return bool(self.transfers)
+
+    def to_commitments(self, to: ModelTO) -> dict[LineKey, Decimal]:
+        """At approval each line commits what is available at the source, up to its need
+        (each item is on a transfer once)."""
+        return {
+            (to.number, ln.sku): min(ln.need, max(ZERO, self.available_before((ln.sku, to.source))))
+            for ln in to.lines
+        }
+
+    @rule(
+        lines=to_lines,
+        eastward=st.booleans(),
+        ship=due_dates,
+        priority=priorities,
+        status=st.sampled_from([None, "pending_approval", "pending_fulfillment"]),
+    )
+    def enter_transfer(
+        self,
+        lines: list[tuple[str, Decimal]],
+        eastward: bool,
+        ship: date | None,
+        priority: int,
+        status: str | None,
+    ) -> None:
+        source, target = LOCATIONS if eastward else LOCATIONS[::-1]
+        self.observe()
+        info = self.attempt(
+            "to create",
+            lambda: transfer_orders.create_transfer_order(
+                self.uow,
+                source,
+                target,
+                [transfer_orders.TransferLineEntry(sku, str(q)) for sku, q in lines],
+                ship_date=ship,
+                priority=priority,
+                status=status,
+            ),
+            None,
+        )
+        assert info is not None
+        to = ModelTO(
+            number=info.number,
+            source=source,
+            target=target,
+            ship=ship or date.today(),  # an order without a ship date ships today
+            priority=priority,
+            seq=self.next_seq(),
+            status=status or self.prefs[TO_STATUS],
+            lines=[ModelTOLine(sku, q) for sku, q in lines],
+        )
+        self.transfers[to.number] = to
+        assert (info.status, info.ship_date) == (to.status, to.ship)
+        acting = self.to_commitments(to) if to.status in TO_OPEN else {}
+        self.check_commitments(take_snapshot(self.uow), acting=acting)
+
+    @precondition(has_transfers)
+    @rule(pick=picks)
+    def approve_transfer(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.transfers, frozenset({"pending_approval"}))
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status == "pending_approval"
+        done = self.attempt(
+            "to approve",
+            lambda: transfer_orders.approve_transfer_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        to.status = "pending_fulfillment"
+        self.check_commitments(take_snapshot(self.uow), acting=self.to_commitments(to))
+
+    def may_ship(self, to: ModelTO, ln: ModelTOLine, mode: str) -> Decimal:
+        """What a line may ship under the commitment preference: its commitment; also free
+        stock; also what other orders commit and could give up."""
+        key, pair = (to.number, ln.sku), (ln.sku, to.source)
+        committed = self.before.transfer_orders[to.number].lines[ln.sku].committed
+        if mode == "limit_to_committed":
+            return committed
+        room = committed + max(ZERO, self.available_before(pair))
+        if mode == "ignore_commitment":
+            room += self.others_releasable(pair, key)
+        return room
+
+    def predict_transfer_ship(
+        self, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]] | None
+    ) -> tuple[Refusal, list[tuple[ModelTOLine, Decimal]]]:
+        if to.status not in TO_OPEN:
+            return IllegalTransition, []
+        mode = self.prefs[FULFILL_MODE]
+        if plan is None:
+            plan = [(ln, min(ln.need, self.may_ship(to, ln, mode))) for ln in to.lines]
+            plan = [(ln, q) for ln, q in plan if q > 0]
+            return (InsufficientStock if not plan else None), plan
+        snap = self.before.transfer_orders[to.number]
+        for ln, qty in plan:
+            if qty > ln.need:
+                return OverageNotAllowed, plan
+            committed = snap.lines[ln.sku].committed
+            if mode == "limit_to_committed" and qty > committed:
+                return CommitmentLimit, plan
+            if mode == "allow_uncommitted" and qty > self.may_ship(to, ln, mode):
+                return InsufficientStock, plan
+        for ln, qty in plan:  # what is picked for sales orders stays on the shelf
+            pair = (ln.sku, to.source)
+            firm = sum((o.firm for p, o in self.before.open_lines().values() if p == pair), ZERO)
+            if qty > self.on_hand[pair] or firm > self.on_hand[pair] - qty:
+                return InsufficientStock, plan
+        return None, plan
+
+    def transfer_plan(
+        self, to: ModelTO, amounts: list[tuple[int, str]] | None, shipping: bool
+    ) -> list[tuple[ModelTOLine, Decimal]] | None:
+        if amounts is None:
+            return None
+        wanted: dict[str, Decimal] = {}
+        for index, amount in amounts:
+            ln = to.lines[index % len(to.lines)]
+            wanted.setdefault(ln.sku, resolve(amount, ln.need if shipping else ln.in_transit))
+        return [(to.line(sku), q) for sku, q in wanted.items()]
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def ship_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_OPEN)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=True)
+        expected, plan = self.predict_transfer_ship(to, asked)
+        done = self.attempt(
+            "to ship",
+            lambda: transfer_orders.ship_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        assert [(m.sku, m.quantity) for m in done.lines] == [(ln.sku, q) for ln, q in plan]
+        snap = self.before.transfer_orders[number]
+        acting: dict[LineKey, Decimal] = {}
+        consumed = set()
+        for ln, qty in plan:
+            ln.shipped += qty
+            self.on_hand[(ln.sku, to.source)] -= qty
+            self.on_hand[(ln.sku, TRANSIT)] += qty
+            committed = snap.lines[ln.sku].committed
+            acting[(number, ln.sku)] = committed - min(committed, qty)
+            consumed.add((ln.sku, to.source))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def receive_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_RECEIVABLE)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=False)
+        plan = asked or [(ln, ln.in_transit) for ln in to.lines if ln.in_transit > 0]
+        expected: Refusal = None
+        if to.status not in TO_RECEIVABLE:
+            expected = IllegalTransition
+        elif not plan:
+            expected = ValidationError
+        elif any(q > ln.in_transit for ln, q in plan):
+            expected = InsufficientStock
+        done = self.attempt(
+            "to receive",
+            lambda: transfer_orders.receive_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        supply = set()
+        for ln, qty in plan:
+            ln.received += qty
+            self.on_hand[(ln.sku, TRANSIT)] -= qty
+            self.on_hand[(ln.sku, to.target)] += qty
+            supply.add((ln.sku, to.target))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), supply=frozenset(supply))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, close=st.booleans())
+    def close_or_cancel_transfer(self, pick: Pick, close: bool) -> None:
+        allowed = TO_CLOSABLE if close else TO_CANCELLABLE
+        number = self.choose_from(pick, self.transfers, allowed)
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status in allowed and not any(ln.in_transit > 0 for ln in to.lines)
+        call = (
+            transfer_orders.close_transfer_order if close else transfer_orders.cancel_transfer_order
+        )
+        done = self.attempt(
+            "to close" if close else "to cancel",
+            lambda: call(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        snap = self.before.transfer_orders[number]
+        freed = frozenset(
+            (sku, to.source)
+            for sku, ln in snap.lines.items()
+            if to.status in TO_OPEN and ln.committed > 0
+        )
+        to.status = "closed" if close else "cancelled"
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
     # --- after every step -----------------------------------------------------------------
 
     @invariant()
@@ -1799,7 +2371,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             assert bal.committed <= bal.on_hand, pair
         for pos in inventory.stock_summary(self.uow):
             total = sum((q for (sku, _), q in self.on_hand.items() if sku == pos.sku), ZERO)
-            assert pos.on_hand == total, pos
+            assert pos.on_hand + pos.in_transit == total, pos
+            assert pos.in_transit == self.on_hand[(pos.sku, TRANSIT)], pos
             assert ZERO <= pos.committed <= pos.on_hand, pos
             assert pos.available == pos.on_hand - pos.committed, pos
         assert set(snap.work_orders) == set(self.model)
@@ -1847,6 +2420,20 @@ class ShopfloorMachine(RuleBasedStateMachine):
         assert snap.purchase_orders == {
             n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
         }
+        assert set(snap.transfer_orders) == set(self.transfers)
+        for number, to in self.transfers.items():
+            got = snap.transfer_orders[number]
+            assert got.status == to.status, number
+            for ml in to.lines:
+                tl = got.lines[ml.sku]
+                assert (tl.quantity, tl.shipped, tl.received) == (
+                    ml.quantity,
+                    ml.shipped,
+                    ml.received,
+                ), (number, ml.sku)
+                assert ZERO <= tl.committed <= tl.need, (number, tl)
+                if to.status not in TO_OPEN:
+                    assert tl.committed == 0, (number, tl)
 
 
 def test_work_order_state_machine(plant_template: Path) -> None:

@@ -243,7 +243,7 @@ class WorkOrder(WorkOrderRules, Base):
     created_by: Mapped[str] = mapped_column(String(64))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # --- exceptions (schema 0008) ---
+    # --- exceptions (schema 0012) ---
     # What unbuilds took apart and what finished goods were scrapped (built counts net of
     # unbuilds; scrapped goods were built, then lost).
     unbuilt: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound, ValidationError
+from app.errors import InvalidQuantity, NotFound, ValidationError
 from app.models import Preference
+from app.models.quantity import fmt, parse_decimal
 
 _BOOL_TEXT = {"true": True, "false": False}
 _WHOLE = re.compile(r"[0-9]{1,6}")
@@ -25,6 +27,7 @@ class PrefSpec:
     maximum: int | None = None  # a whole number from 0 to this (then `choices` is empty)
     text: int | None = None  # free text of at most this many characters, case kept
     group: str = "Manufacturing"  # where a settings window shows it
+    amount: bool = False  # an amount of money of at least 0 (then `choices` is empty)
 
     @property
     def is_bool(self) -> bool:
@@ -37,6 +40,10 @@ class PrefSpec:
     @property
     def is_text(self) -> bool:
         return self.text is not None
+
+    @property
+    def is_amount(self) -> bool:
+        return self.amount
 
 
 def _bool(key: str, default: bool, description: str, group: str = "Manufacturing") -> PrefSpec:
@@ -56,6 +63,7 @@ SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING = (
     "Printed forms",
     "Printing",
 )
+TRANSFERS = "Transfer orders"
 
 
 SPECS: tuple[PrefSpec, ...] = (
@@ -171,6 +179,40 @@ SPECS: tuple[PrefSpec, ...] = (
         "a receipt may bring in more than the quantity remaining on the purchase order line",
         RECEIVING,
     ),
+    # --- transfer orders ---
+    PrefSpec(
+        "default_transfer_order_status",
+        "pending_fulfillment",
+        ("pending_approval", "pending_fulfillment"),
+        "status of a new transfer order: pending approval when someone approves transfers "
+        "before they reserve stock, pending fulfillment when they go straight to shipping",
+        group=TRANSFERS,
+    ),
+    PrefSpec(
+        "generate_transfer_orders_in_supply_planning",
+        "pending_approval",
+        ("pending_approval", "pending_fulfillment"),
+        "status of the transfer orders made from the replenishment suggestions (stock another "
+        "location has for orders waiting here)",
+        group=TRANSFERS,
+    ),
+    _bool(
+        "use_item_cost_as_transfer_cost",
+        True,
+        "a transfer receipt is valued at the item's standard cost and the transfer price is a "
+        "declared value only; off: at the transfer price on the order",
+        TRANSFERS,
+    ),
+    PrefSpec(
+        "default_lead_time_between_locations",
+        "0",
+        (),
+        "days a transfer takes between two locations that have no lead time of their own: the "
+        "expected receipt date is the ship date plus these",
+        maximum=365,
+        group=TRANSFERS,
+    ),
+    # --- end of transfer orders ---
     _bool(
         "show_uncommitted_items_on_picking_tickets",
         False,
@@ -233,6 +275,44 @@ SPECS: tuple[PrefSpec, ...] = (
         PRINTING,
         200,
     ),
+    # --- cycle counts ---
+    PrefSpec(
+        "count_approval_threshold",
+        "0",
+        (),
+        "a cycle count whose line differs from the stock by more than this amount (the "
+        "difference times the item's standard cost) waits for a supervisor's approval before "
+        "it posts (0 = no count needs approval)",
+        group="Cycle counts",
+        amount=True,
+    ),
+    # --- plant administration: separation of duties, backups ---
+    _bool(
+        "approver_must_differ_from_author",
+        False,
+        "a sales order is approved by someone other than who entered it (nobody approves "
+        "their own order, nor enters one approved while orders wait for approval)",
+        SALES,
+    ),
+    PrefSpec(
+        "backup_every_hours",
+        "24",
+        (),
+        "the window makes a backup of a SQLite plant when its newest automatic backup is "
+        "this many hours old, and on the first start of a day once it is a day old "
+        "(0 = no automatic backups)",
+        maximum=24 * 30,
+        group="Backups",
+    ),
+    PrefSpec(
+        "backups_to_keep",
+        "7",
+        (),
+        "how many automatic backups are kept; the oldest beyond these are removed (0 = keep "
+        "every one)",
+        maximum=1000,
+        group="Backups",
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -258,6 +338,11 @@ class Preferences:
     name_for_packed_status: str
     name_for_shipped_status: str
     allow_overage_on_item_receipts: bool
+    # transfer orders
+    default_transfer_order_status: str
+    generate_transfer_orders_in_supply_planning: str
+    use_item_cost_as_transfer_cost: bool
+    default_lead_time_between_locations: int
     show_uncommitted_items_on_picking_tickets: bool
     always_print_kit_items_on_picking_tickets: bool
     show_non_inventory_items_on_printed_forms: bool
@@ -268,6 +353,12 @@ class Preferences:
     default_printer: str
     company_name: str
     company_address: str
+    # --- cycle counts ---
+    count_approval_threshold: Decimal
+    # --- plant administration: separation of duties, backups ---
+    approver_must_differ_from_author: bool
+    backup_every_hours: int
+    backups_to_keep: int
 
     def status_names(self) -> dict[str, str]:
         """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""
@@ -287,6 +378,8 @@ class Preferences:
             value = getattr(self, f.name)
             if isinstance(value, bool):
                 out[f.name] = "true" if value else "false"
+            elif isinstance(value, Decimal):
+                out[f.name] = fmt(value)
             else:
                 out[f.name] = str(value)
         return out
@@ -296,6 +389,11 @@ assert [f.name for f in fields(Preferences)] == [s.key for s in SPECS]
 
 
 def _typed(spec: PrefSpec, text: str) -> Any:
+    if spec.is_amount:
+        try:
+            return parse_decimal(text, field=spec.key, non_negative=True)
+        except InvalidQuantity:
+            return parse_decimal(spec.default, field=spec.key, non_negative=True)
     if spec.is_number:
         try:
             return int(text)
@@ -319,6 +417,8 @@ def validate(key: str, value: str) -> str:
         if not kept and spec.key.startswith("name_for_"):
             raise ValidationError(f"{key} must not be empty")
         return kept
+    if spec.is_amount:
+        return fmt(parse_decimal(value, field=key, non_negative=True))
     text = value.strip().lower()
     if spec.is_number:
         assert spec.maximum is not None

@@ -102,6 +102,11 @@ class WorkOrderLineInfo:
     returned: Decimal = ZERO  # taken back to stock by returns
     scrapped: Decimal = ZERO  # scrapped on the work order
 
+    @property
+    def left_to_issue(self) -> Decimal:
+        """What the line still needs issued: required - issued, never below zero."""
+        return max(ZERO, self.required - self.issued)
+
 
 @dataclass(frozen=True)
 class VarianceInfo:
@@ -160,6 +165,11 @@ class WorkOrderInfo:
     changed_by: str | None = None
     scrap_total: Decimal | None = None  # the variance's scrap at cost, told apart
     changes: Changes = NO_CHANGES
+
+    @property
+    def left_to_build(self) -> Decimal:
+        """What is still to be built: quantity - built, never below zero."""
+        return max(ZERO, self.quantity - self.built)
 
 
 # The header fields the read model shares with the record, by name and meaning (the record

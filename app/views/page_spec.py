@@ -1,6 +1,6 @@
-"""A page of the main window as a declaration. Without Qt and without the page list, so a
-feature package's `__init__` can declare its pages (`PAGES`) however it is first imported;
-app/views/pages.py gathers them."""
+"""What a page of the main window is, declared apart from the list of pages: a feature
+package's `PAGES` imports this alone, so importing one of its modules first never sets off
+the search for every package's pages (app/views/pages.py) halfway through its own."""
 
 from __future__ import annotations
 
