@@ -26,7 +26,7 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 from app.services.transfers import transfer_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
@@ -468,5 +468,35 @@ def test_a_plant_of_schema_0004_upgrades_to_lots_with_its_ledger_untouched(
     assert [(x.lot, x.on_hand) for x in inventory.stock_position(uow, "SPOKE-SS").lots] == [
         ("SP-1", 336)
     ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Database) -> None:
+    """After schema 0013 every existing work order has returned, scrapped and unbuilt
+    nothing, is not on hold and was never changed; it changes, holds, gives back and takes
+    apart like a new one."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    with plant_0004.engine.connect() as conn:
+        totals = conn.execute(
+            text(
+                "SELECT sum(unbuilt), sum(scrapped), count(held_at), count(changed_at), "
+                "sum(CASE WHEN hold_released THEN 1 ELSE 0 END) FROM work_order"
+            )
+        ).one()
+        lines = conn.execute(text("SELECT sum(returned), sum(scrapped) FROM work_order_line")).one()
+    assert tuple(totals) == (0, 0, 0, 0, 0) and tuple(lines) == (0, 0)
+    built = work_orders.get_work_order(uow, "WO-000003")
+    taken_apart = corrections.unbuild(uow, "WO-000003", "1")
+    assert (taken_apart.built, taken_apart.unbuilt, taken_apart.status) == (
+        built.built - 1,
+        1,
+        "in_process",
+    )
+    editing.hold_work_order(uow, "WO-000002", "waiting for parts")
+    assert work_orders.get_work_order(uow, "WO-000002").held is not None
+    editing.resume_work_order(uow, "WO-000002")
+    special = editing.edit_work_order(uow, "WO-000011", quantity="3", priority="1")
+    assert (special.quantity, special.priority, special.changed_by) == (3, 1, "upgrader")
     report = check_database(uow)
     assert report.ok, report.problems

@@ -47,6 +47,8 @@ from app.models.work_order import (
     WOAction,
     WorkOrder,
     WorkOrderLine,
+    WorkOrderMoment,
+    WorkOrderReason,
     WorkOrderVariance,
     WOStatus,
 )
@@ -106,6 +108,8 @@ __all__ = [
     "WOStatus",
     "WorkOrder",
     "WorkOrderLine",
+    "WorkOrderMoment",
+    "WorkOrderReason",
     "WorkOrderVariance",
     "utcnow",
 ]
