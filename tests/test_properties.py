@@ -1980,7 +1980,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         m = self.model[wo]
         self.adjust(m.lines[index % len(m.lines)].sku, m.location, D("4"))
         this = (list(self.model).index(wo), True)  # this work order, whatever its status
-        self.issue(this, [(index, amount)])
+        self.issue(this, [(index, amount)], None)
         self.return_components(this, index, back)
 
     @precondition(has_orders)
