@@ -318,7 +318,18 @@ def po_text(info: purchasing.PurchaseOrderInfo) -> str:
                 for ln in info.lines
             ],
         )
+        + _receipts_text(info)
     )
+
+
+def _receipts_text(info: purchasing.PurchaseOrderInfo) -> str:
+    if not info.receipts:
+        return ""
+    shown = [
+        f"{number} (reversed)" if number in info.reversed_receipts else number
+        for number in info.receipts
+    ]
+    return f"\nreceipts: {', '.join(shown)}"
 
 
 def cmd_po_create(ctx: Context) -> Result:

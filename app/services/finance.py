@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -78,7 +79,7 @@ class MomentLine:
 class Told:
     """One moment finance is told about, as the posting that reached it describes it."""
 
-    moment: Moment
+    moment: StrEnum  # a registered moment (Moment, or another kind of posting's)
     document_kind: str
     document: str
     created_from: str | None
@@ -111,7 +112,7 @@ class FinanceBook:
             finance_id = session.execute(
                 _INSERT_EVENT,
                 {
-                    "moment": told.moment.value,
+                    "moment": str(told.moment),
                     "document_kind": told.document_kind,
                     "document": told.document,
                     "created_from": told.created_from,
