@@ -98,6 +98,7 @@ def so_text(info: sales.SalesOrderInfo) -> str:
             "picked",
             "fulfilled",
             "backordered",
+            "returned",
             "made on",
         ],
         [
@@ -110,12 +111,15 @@ def so_text(info: sales.SalesOrderInfo) -> str:
                 ln.picked,
                 ln.fulfilled,
                 ln.backordered,
+                ln.returned,
                 ", ".join(ln.created),
             )
             for ln in info.lines
         ],
     )
     tail = f"\nfulfillments: {', '.join(info.fulfillments)}" if info.fulfillments else ""
+    if info.returns:
+        tail += f"\nreturns: {', '.join(info.returns)}"
     return head + "\n" + lines + tail
 
 
@@ -660,6 +664,10 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--export", metavar="FILE.csv", help="write the events as CSV")
     sp.add_argument("--reviewed", action="append", metavar="ID", help="mark an event reviewed")
     sp.add_argument("--all", action="store_true", help="reviewed events too")
-    sp.add_argument("--moment", choices=["shipped", "received", "closed"])
+    sp.add_argument(
+        "--moment",
+        help="only this moment: shipped, received, closed, or one another kind of posting "
+        "tells (customer_credit, receipt_reversed ...); the services know them all",
+    )
     sp.add_argument("--ref", help="a document, order or customer PO number")
     add_paging(sp, ("posted", "amount", "document"))

@@ -6,6 +6,7 @@ holds every table.
 """
 
 from app.models import cycle_count as cycle_count
+from app.models import returns as returns
 from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision

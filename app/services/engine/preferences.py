@@ -56,12 +56,13 @@ def _text(key: str, default: str, description: str, group: str, length: int = 40
     return PrefSpec(key, default, (), description, text=length, group=group)
 
 
-SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING = (
+SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING, RETURNS = (
     "Sales orders",
     "Fulfillment",
     "Receiving",
     "Printed forms",
     "Printing",
+    "Customer returns",
 )
 
 
@@ -238,6 +239,29 @@ SPECS: tuple[PrefSpec, ...] = (
         group="Cycle counts",
         amount=True,
     ),
+    # --- customer returns ---
+    PrefSpec(
+        "default_return_authorization_status",
+        "pending_approval",
+        ("pending_approval", "pending_receipt"),
+        "status of a new customer return (RMA): pending approval when someone approves returns "
+        "before the goods may come back, pending receipt when they may come back at once",
+        group=RETURNS,
+    ),
+    _bool(
+        "refund_in_advance_of_return",
+        False,
+        "credit the customer for everything authorized when the return is approved, before "
+        "the goods come back; off: credit what comes back, as it is received",
+        RETURNS,
+    ),
+    _bool(
+        "restock_returned_items",
+        True,
+        "goods that come back on a customer return go back into stock unless the receiver says "
+        "to scrap them; off: they are scrapped unless the receiver says to restock them",
+        RETURNS,
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -273,6 +297,10 @@ class Preferences:
     company_address: str
     # --- cycle counts ---
     count_approval_threshold: Decimal
+    # --- customer returns ---
+    default_return_authorization_status: str
+    refund_in_advance_of_return: bool
+    restock_returned_items: bool
 
     def status_names(self) -> dict[str, str]:
         """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""

@@ -118,7 +118,7 @@ def reverse_rows(
     chosen = list(posted.rows if rows is None else rows)
     stock = StockBook.of(tx)
     stock.lock((r.item.id, r.location_id) for r in chosen)
-    for r in chosen:
+    for r in reversed(chosen):  # undone last first: a row taken out after one put in
         qty = -r.quantity
         if qty < 0:
             commitment.make_room(tx, r.item, r.location_id, -qty)
