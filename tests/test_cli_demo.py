@@ -58,8 +58,7 @@ def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> No
         "work order instead\n"
     )
     assert reasons[1] == (
-        f"shopfloor: event {build} is a build on WO-000003: unbuild it on the work order "
-        "instead\n"
+        f"shopfloor: event {build} is a build on WO-000003: unbuild it on the work order instead\n"
     )
     assert reasons[2] == (
         f"shopfloor: event {shipment} is the shipment of IF-000002: what the customer sends "
