@@ -2,8 +2,10 @@
 
 A hypothesis state machine drives random sequences of work order postings, sales orders and
 their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, stock
-adjustments, cycle counts (start, count, approve, post, cancel), commitment re-runs and
-preference changes against a real SQLite file, and after
+adjustments, cycle counts (start, count, approve, post, cancel), customer returns (authorize,
+approve, receive restocked or scrapped, close, cancel), reversals of any posting (taken back,
+or refused in words), commitment re-runs and preference changes against a real SQLite file,
+and after
 every step proves the database against the ledger and against an independent model of on
 hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
 of demand. Refused requests are legal outcomes, but the model predicts which requests are
@@ -60,6 +62,7 @@ from app.models import (
     WorkOrderLine,
 )
 from app.models.quantity import round_quantity
+from app.models.returns import ReturnAuthorization, ReturnLine
 from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
@@ -71,6 +74,7 @@ from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import work_orders
+from app.services.returns import returns
 from tests.plant import Plant
 from tests.properties_support import (
     ACTOR,
@@ -145,6 +149,18 @@ COUNT_OPEN = frozenset({"open", "approved"})
 COSTS = {"C1": D(1), "C2": D(2), "C3": D(3), "S": D(10), "A": D(10), "B": D(10)}
 count_amounts = st.sampled_from(["0", "1", "2.5", "same", "one more", "one less"])
 
+# --- customer returns: their status, refund and restock are preferences like the others -----
+RMA_STATUS = "default_return_authorization_status"
+REFUND_IN_ADVANCE = "refund_in_advance_of_return"
+RESTOCK = "restock_returned_items"
+PREF_CHOICES[RMA_STATUS] = ("pending_approval", "pending_receipt")
+PREF_CHOICES[REFUND_IN_ADVANCE] = ("true", "false")
+PREF_CHOICES[RESTOCK] = ("true", "false")
+PREF_DEFAULTS[RMA_STATUS] = "pending_approval"
+PREF_DEFAULTS[REFUND_IN_ADVANCE] = "false"
+PREF_DEFAULTS[RESTOCK] = "true"
+RMA_EXPECTING = frozenset({"pending_receipt", "partially_received"})
+
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
     return st.sampled_from([D(v) for v in values])
@@ -155,6 +171,7 @@ wo_quantities = quantities("0.5", "1", "2", "3")
 REST, OVER = "rest", "over"
 issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
 produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
+return_amounts = st.sampled_from(["1", REST, REST, OVER])
 opening_stock = quantities("10", "0", "2.5", "40")
 adjustments = quantities("0.5", "2.5", "4", "10", "-0.5", "-1", "-2.5")
 due_dates = st.one_of(st.none(), st.sampled_from([date(2031, 3, d) for d in (1, 2, 3)]))
@@ -276,6 +293,8 @@ class Snapshot:
     sales_orders: dict[str, SOSnap]
     fulfillments: dict[str, str]  # number -> status
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
+    # number -> status, and per sku (received, restocked, scrapped, credited)
+    returns: dict[str, tuple[str, dict[str, tuple[Decimal, ...]]]]
 
     def balance(self, pair: Pair) -> Balance:
         return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
@@ -347,6 +366,14 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
         received: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
             received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
+        came_back: dict[int, dict[str, tuple[Decimal, ...]]] = defaultdict(dict)
+        for rl in s.scalars(select(ReturnLine)):
+            came_back[rl.return_authorization_id][skus[rl.item_id]] = (
+                rl.received,
+                rl.restocked,
+                rl.scrapped,
+                rl.credited,
+            )
         return Snapshot(
             ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
@@ -358,6 +385,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             fulfillments={f.number: f.status for f in s.scalars(select(Fulfillment))},
             purchase_orders={
                 po.number: (po.status, received[po.id]) for po in s.scalars(select(PurchaseOrder))
+            },
+            returns={
+                r.number: (r.status, came_back[r.id])
+                for r in s.scalars(select(ReturnAuthorization))
             },
         )
 
@@ -466,6 +497,46 @@ class ModelCount:
         return [s for s in self.counted if abs(self.difference(s)) * COSTS[s] > threshold]
 
 
+@dataclass
+class ModelReturnLine:
+    label: str  # the sales order line
+    sku: str
+    quantity: Decimal
+    received: Decimal = ZERO
+    restocked: Decimal = ZERO
+    scrapped: Decimal = ZERO
+
+    @property
+    def to_receive(self) -> Decimal:
+        return self.quantity - self.received
+
+
+@dataclass
+class ModelReturn:
+    number: str
+    order: str
+    location: str
+    line: ModelReturnLine
+    status: str
+
+    def status_after_receipt(self) -> str:
+        if self.line.received >= self.line.quantity:
+            return "received"
+        return "partially_received" if self.line.received > 0 else "pending_receipt"
+
+
+@dataclass
+class ModelPosting:
+    """A posting as `reverse` sees it: its event, what kind it is, the rows it wrote as
+    (pair, quantity), and what to put back on its document when it is reversed."""
+
+    event_id: int | None
+    kind: str  # adjustment, receipt, count, return, shipment, reversal
+    rows: list[tuple[Pair, Decimal]]
+    undo: Callable[[], None] = lambda: None
+    reversed: bool = False
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -492,6 +563,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
+        self.returns: dict[str, ModelReturn] = {}
+        self.postings: list[ModelPosting] = []
         self.seq = 0  # documents of both kinds in the order they were entered
         self.seen_status: dict[str, S] = {}
         self.before = take_snapshot(self.uow)
@@ -955,6 +1028,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
             return
         self.on_hand[pair] += qty
         assert done.position.on_hand == self.on_hand[pair]
+        self.postings.append(ModelPosting(done.event_id, "adjustment", [(pair, qty)]))
         after = take_snapshot(self.uow)
         if qty > 0:
             self.check_commitments(after, supply=frozenset({pair}))
@@ -1292,7 +1366,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
     @precondition(has_shipments)
     @rule(pick=picks)
     def ship(self, pick: Pick) -> None:
-        number = self.choose_from(pick, self.shipments, frozenset({"picked", "packed"}))
+        self.ship_shipment(self.choose_from(pick, self.shipments, frozenset({"picked", "packed"})))
+
+    def ship_shipment(self, number: str) -> None:
         f = self.shipments[number]
         self.observe()
         done = self.attempt(
@@ -1319,6 +1395,13 @@ class ShopfloorMachine(RuleBasedStateMachine):
             else "partially_fulfilled"
         )
         assert done.status == "shipped"
+        self.postings.append(
+            ModelPosting(
+                done.changes.event_id,
+                "shipment",
+                [((so.line(label).sku, so.location), -q) for label, q in f.lines],
+            )
+        )
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
 
     @precondition(has_sales)
@@ -1389,6 +1472,19 @@ class ShopfloorMachine(RuleBasedStateMachine):
         po.received += qty
         po.status = "received" if po.received >= po.quantity else "partially_received"
         self.on_hand[(po.sku, po.location)] += qty
+
+        def undo(po: ModelPO = po, qty: Decimal = qty) -> None:
+            """A receipt taken back: the order expects it again (a closed one would not)."""
+            po.received -= qty
+            po.status = (
+                "received"
+                if po.received >= po.quantity
+                else ("partially_received" if po.received > 0 else "open")
+            )
+
+        self.postings.append(
+            ModelPosting(done.changes.event_id, "receipt", [((po.sku, po.location), qty)], undo)
+        )
         self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
 
     # --- cycle counts -------------------------------------------------------------------
@@ -1569,6 +1665,13 @@ class ShopfloorMachine(RuleBasedStateMachine):
         count.status = "posted"
         for sku, difference in moving.items():
             self.on_hand[(sku, count.location)] += difference
+        self.postings.append(
+            ModelPosting(
+                done.changes.event_id,
+                "count",
+                [((sku, count.location), d) for sku, d in moving.items()],
+            )
+        )
         after = take_snapshot(self.uow)
         assert after.ledger_rows == self.before.ledger_rows + len(moving)
         self.check_commitments(
@@ -1597,6 +1700,257 @@ class ShopfloorMachine(RuleBasedStateMachine):
             number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
             for number, c in self.cycle_counts.items()
         }
+
+    # --- customer returns --------------------------------------------------------------
+
+    def returned(self, number: str, label: str) -> Decimal:
+        """What returns take back of a sales order line: what each one not cancelled
+        authorized (a closed one: what it received)."""
+        return sum(
+            (
+                r.line.received if r.status == "closed" else r.line.quantity
+                for r in self.returns.values()
+                if r.order == number and r.line.label == label and r.status != "cancelled"
+            ),
+            ZERO,
+        )
+
+    def has_shipped(self) -> bool:
+        return any(ln.fulfilled > 0 for so in self.sales.values() for ln in so.lines)
+
+    def has_returns(self) -> bool:
+        return bool(self.returns)
+
+    def returns_state(self) -> dict[str, tuple[str, tuple[Decimal, ...]]]:
+        """Every return's status and its line's figures, as the service reads them."""
+        out = {}
+        for number in self.returns:
+            info = returns.get_return(self.uow, number)
+            (ln,) = info.lines
+            out[number] = (info.status, (ln.quantity, ln.received, ln.restocked, ln.scrapped))
+        return out
+
+    @precondition(has_shipped)
+    @rule(pick=picks, line=st.integers(0, 2), amount=return_amounts)
+    def return_goods(self, pick: Pick, line: int, amount: str) -> None:
+        """A customer sends back some of a shipped line."""
+        shipped = [n for n, so in self.sales.items() if any(ln.fulfilled for ln in so.lines)]
+        self.authorize_return(shipped[pick[0] % len(shipped)], line, amount)
+
+    @rule(
+        sku=st.sampled_from(STOCKED),
+        qty=so_quantities,
+        location=st.sampled_from(LOCATIONS),
+        amounts=st.tuples(return_amounts, return_amounts),
+        restock=st.sampled_from([None, True, False]),
+    )
+    def sell_and_take_back(
+        self,
+        sku: str,
+        qty: Decimal,
+        location: str,
+        amounts: tuple[str, str],
+        restock: bool | None,
+    ) -> None:
+        """A walk-in sale shipped at once, and part of it sent back: authorized, approved
+        when it waits for approval, and received."""
+        self.sell_from_stock(sku, qty, location, None)
+        order = list(self.sales)[-1]
+        picked = [n for n, f in self.shipments.items() if f.order == order]
+        if not picked:
+            return
+        self.ship_shipment(picked[-1])
+        number = self.authorize_return(order, 0, amounts[0])
+        if number is None:
+            return
+        if self.returns[number].status == "pending_approval":
+            self.approve_returned(number)
+        self.receive_returned(number, amounts[1], restock)
+
+    def authorize_return(self, number: str, line: int, amount: str) -> str | None:
+        so = self.sales[number]
+        ln = so.lines[line % len(so.lines)]
+        returnable = ln.fulfilled - self.returned(number, ln.label)
+        qty = resolve(amount, returnable)
+        self.observe()
+        expected = OverageNotAllowed if qty > returnable else None
+        done = self.attempt(
+            "rma create",
+            lambda: returns.create_return(self.uow, number, {ln.label: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return None
+        status = self.prefs[RMA_STATUS]
+        assert (done.status, done.credit_in_advance) == (
+            status,
+            status == "pending_receipt" and self.pref_on(REFUND_IN_ADVANCE),
+        )
+        self.returns[done.number] = ModelReturn(
+            done.number, number, so.location, ModelReturnLine(ln.label, ln.sku, qty), status
+        )
+        self.check_commitments(take_snapshot(self.uow))
+        return done.number
+
+    @precondition(has_returns)
+    @rule(pick=picks)
+    def approve_return(self, pick: Pick) -> None:
+        self.approve_returned(self.choose_from(pick, self.returns, frozenset({"pending_approval"})))
+
+    def approve_returned(self, number: str) -> None:
+        rma = self.returns[number]
+        self.observe()
+        ok = rma.status == "pending_approval"
+        done = self.attempt(
+            "rma approve",
+            lambda: returns.approve_return(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is not None:
+            rma.status = "pending_receipt"
+            assert done.credit_in_advance == self.pref_on(REFUND_IN_ADVANCE)
+
+    @precondition(has_returns)
+    @rule(
+        pick=picks,
+        amount=return_amounts,
+        restock=st.sampled_from([None, True, False]),
+    )
+    def receive_return(self, pick: Pick, amount: str, restock: bool | None) -> None:
+        self.receive_returned(self.choose_from(pick, self.returns, RMA_EXPECTING), amount, restock)
+
+    def receive_returned(self, number: str, amount: str, restock: bool | None) -> None:
+        rma = self.returns[number]
+        ln = rma.line
+        qty = resolve(amount, ln.to_receive)
+        self.observe()
+        expected: Refusal = None
+        if rma.status not in RMA_EXPECTING:
+            expected = IllegalTransition
+        elif qty > ln.to_receive:
+            expected = OverageNotAllowed
+        done = self.attempt(
+            "rma receive",
+            lambda: returns.receive_return(self.uow, number, {ln.label: str(qty)}, restock=restock),
+            expected,
+        )
+        if done is None:
+            return
+        back = self.pref_on(RESTOCK) if restock is None else restock
+        pair = (ln.sku, rma.location)
+        ln.received += qty
+        if back:
+            ln.restocked += qty
+            self.on_hand[pair] += qty
+        else:
+            ln.scrapped += qty
+        rma.status = rma.status_after_receipt()
+        rows = [(pair, qty)] if back else [(pair, qty), (pair, -qty)]
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(rows)
+
+        def undo(rma: ModelReturn = rma, qty: Decimal = qty, back: bool = back) -> None:
+            """A receipt taken back: the return expects the goods again (a closed one
+            stays closed)."""
+            rma.line.received -= qty
+            if back:
+                rma.line.restocked -= qty
+            else:
+                rma.line.scrapped -= qty
+            if rma.status != "closed":
+                rma.status = rma.status_after_receipt()
+
+        self.postings.append(ModelPosting(done.changes.event_id, "return", rows, undo))
+        self.check_commitments(after, supply=frozenset({pair}))
+
+    @precondition(has_returns)
+    @rule(pick=picks, close=st.booleans())
+    def finish_return(self, pick: Pick, close: bool) -> None:
+        """Close a return something came back on, or cancel one nothing came back on."""
+        allowed = (
+            frozenset({"partially_received", "received"})
+            if close
+            else frozenset({"pending_approval", "pending_receipt"})
+        )
+        number = self.choose_from(pick, self.returns, allowed)
+        rma = self.returns[number]
+        self.observe()
+        call = returns.close_return if close else returns.cancel_return
+        done = self.attempt(
+            "rma close" if close else "rma cancel",
+            lambda: call(self.uow, number),
+            None if rma.status in allowed else IllegalTransition,
+        )
+        if done is not None:
+            rma.status = "closed" if close else "cancelled"
+            self.check_commitments(take_snapshot(self.uow))
+
+    @invariant()
+    def returns_agree(self) -> None:
+        """Every return's status and line are the model's."""
+        assert self.returns_state() == {
+            number: (
+                r.status,
+                (r.line.quantity, r.line.received, r.line.restocked, r.line.scrapped),
+            )
+            for number, r in self.returns.items()
+        }
+
+    # --- reversing any posting --------------------------------------------------------------
+
+    def has_postings(self) -> bool:
+        return bool(self.postings)
+
+    def predict_reversal(self, posting: ModelPosting) -> Refusal:
+        if posting.kind in ("shipment", "reversal"):
+            return ValidationError  # refused, saying what to do instead
+        if not posting.rows:
+            return NotFound  # a count that found no difference posted nothing
+        if posting.reversed:
+            return ValidationError
+        leaving: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+        for pair, qty in posting.rows:
+            leaving[pair] += qty
+        for pair, qty in leaving.items():
+            picked = sum(
+                (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
+            )
+            if qty > 0 and self.on_hand[pair] - qty < max(ZERO, picked):
+                return InsufficientStock  # its goods are no longer all here
+        return None
+
+    @precondition(has_postings)
+    @rule(index=st.integers(0, 40))
+    def reverse(self, index: int) -> None:
+        posting = self.postings[-1 - index % len(self.postings)]
+        assert posting.event_id is not None
+        self.observe()
+        expected = self.predict_reversal(posting)
+        before_returns = self.returns_state()
+        done = self.attempt(
+            f"reverse {posting.kind}",
+            lambda: inventory.reverse_posting(self.uow, posting.event_id),
+            expected,
+        )
+        if done is None:
+            assert self.returns_state() == before_returns
+            return
+        posting.reversed = True
+        posting.undo()
+        moved: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+        for pair, qty in posting.rows:
+            moved[pair] -= qty
+            self.on_hand[pair] -= qty
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(posting.rows)
+        self.postings.append(
+            ModelPosting(done.event_id, "reversal", [(p, -q) for p, q in posting.rows])
+        )
+        self.check_commitments(
+            after,
+            consumed=frozenset(p for p, q in posting.rows if q > 0),
+            supply=frozenset(p for p, q in posting.rows if q < 0),
+        )
 
     # --- after every step -----------------------------------------------------------------
 
