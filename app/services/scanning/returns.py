@@ -30,9 +30,9 @@ from app.services.returns.returns import ReturnInfo, ReturnLineInfo
 from app.services.scanning.codes import DocumentCode
 from app.services.scanning.session import Command, Opened, Posted, ScanOutcome, ScanSession
 
-RECEIVE = Command("#RECEIVE", "post what is scanned as one receipt (restocked as the plant says)")
-RESTOCK = Command("#RESTOCK", "post what is scanned as one receipt, back into stock")
-SCRAP = Command("#SCRAP", "post what is scanned as one receipt, scrapped")
+RECEIVE = Command("#RECEIVE", "receive what is scanned, as the plant's preference says")
+RESTOCK = Command("#RESTOCK", "receive what is scanned, back into stock")
+SCRAP = Command("#SCRAP", "receive what is scanned, scrapped")
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,12 @@ def rate_tip(row: SalesOrderLineInfo) -> str:
     return f"{fmt.qty(row.quantity)} at {fmt.money(row.rate)} = {fmt.money(row.amount)}"
 
 
+def shipped_cell(row: SalesOrderLineInfo) -> str:
+    """What shipped, and what of it customer returns take back."""
+    back = f" · {fmt.qty(row.returned)} back" if row.returned else ""
+    return fmt.qty(row.fulfilled) + back
+
+
 LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
     Column("Line", lambda r: r.line, width=52),
     Column("Item", item_cell, width=150, tooltip=lambda r: r.name),
@@ -69,8 +75,17 @@ LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
     qty_column("Ordered", lambda r: r.quantity, width=90),
     qty_column("Committed", lambda r: r.committed, width=112),
     qty_column("Picked", lambda r: r.picked, width=78),
-    qty_column("Shipped", lambda r: r.fulfilled, width=88),
-    qty_column("Returned", lambda r: r.returned or None, width=96),
+    Column(
+        "Shipped",
+        shipped_cell,
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        tooltip=lambda r: (
+            f"{fmt.qty(r.fulfilled)} shipped; {fmt.qty(r.returned)} taken back on customer returns"
+            if r.returned
+            else ""
+        ),
+        width=88,
+    ),
     qty_column("Backordered", lambda r: r.backordered, width=124),
     Column(
         "Amount",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHeaderView, QLabel, QLineEdit, QWidget
 
 from app.errors import ShopfloorError
 from app.services import inventory, reasons
@@ -53,13 +53,13 @@ from app.views.orders.common import LinkLabel, fields_grid
 RETURN_AUTHORIZATION = document_kind("return_authorization")
 
 COLUMNS: list[Column[ReturnSummary]] = [
-    Column("Return", lambda r: r.number, sort="number", width=125),
-    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=175),
-    Column("Order", lambda r: r.sales_order, sort="order", width=115),
-    Column("Customer", lambda r: r.customer, sort="customer", width=190),
-    Column("Customer PO", lambda r: r.customer_po or "", width=125),
-    Column("Lines", lambda r: r.lines, width=60),
-    Column("Reason", lambda r: r.reason_code or "", width=110),
+    Column("Return", lambda r: r.number, sort="number", width=120),
+    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=170),
+    Column("Order", lambda r: r.sales_order, sort="order", width=110),
+    Column("Customer", lambda r: r.customer, sort="customer", width=180),
+    Column("Customer PO", lambda r: r.customer_po or "", width=135),
+    Column("Lines", lambda r: r.lines, width=70),
+    Column("Reason", lambda r: r.reason_code or "", width=125),
     Column("Entered", lambda r: fmt.when(r.created_at), sort="created", width=160),
     Column("Memo", lambda r: r.memo or "", tooltip=lambda r: r.memo or "", width=200),
 ]
@@ -71,7 +71,7 @@ def item_cell(row: ReturnLineInfo) -> str:
 
 LINE_COLUMNS: list[Column[ReturnLineInfo]] = [
     Column("Line", lambda r: r.line, width=52),
-    Column("Item", item_cell, width=150, tooltip=lambda r: r.name),
+    Column("Item", item_cell, width=175, tooltip=lambda r: r.name),
     Column("Name", lambda r: r.name, width=190, tooltip=lambda r: r.name),
     quantity("Authorized", lambda r: r.quantity, width=110),
     quantity("Received", lambda r: r.received, width=96),
@@ -211,6 +211,10 @@ class ReturnPage(DocumentPage):
         )
         self.lines = RowTableModel(LINE_COLUMNS, self, row_style=complete)
         self.lines_table = fitted_table(self.lines, "rma_lines", 2)
+        # A kit's members are indented under it: the item column keeps room for that.
+        items_column = self.lines_table.horizontalHeader()
+        items_column.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.lines_table.setColumnWidth(1, LINE_COLUMNS[1].width or 175)
         self.lines_table.activated_row.connect(self.open_line)
         layout.addWidget(section("Lines", self.lines_table), 2)
         self.reverse_button = button(
@@ -460,7 +464,7 @@ class NewReturnDialog(PostingDialog):
         super().__init__(ctx, f"Return from {number}", parent)
         self.number = number
         self.setObjectName("new_return_dialog")
-        self.setMinimumWidth(760)
+        self.setMinimumWidth(900)
         self.intro = caption_label(
             "What the customer sends back: never more than shipped and not returned yet. A kit "
             "comes back as its members, in whole kits."
@@ -472,6 +476,7 @@ class NewReturnDialog(PostingDialog):
         self.body.addLayout(self.grid)
         self.quantities: dict[str, QLineEdit] = {}
         self.reason = choice_box("return_reason", [(None, "No reason given")])
+        self.reason.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.memo = QLineEdit()
         self.memo.setObjectName("return_memo")
         self.memo.setPlaceholderText("memo (optional)")
@@ -502,32 +507,38 @@ class NewReturnDialog(PostingDialog):
         for ln in order.lines:
             if ln.kit_member:
                 continue
-            edit = QLineEdit()
-            edit.setObjectName(f"return_{ln.line}")
-            edit.setFixedWidth(220)
-            if ln.why_not:
-                edit.setEnabled(False)
-                edit.setPlaceholderText("does not come back here")
-                edit.setToolTip(ln.why_not)
-            elif ln.returnable <= 0:
-                edit.setEnabled(False)
-                edit.setPlaceholderText("nothing left to return")
+            name = QLabel(f"<b>{ln.sku}</b><br>{ln.name}")
+            name.setMinimumWidth(280)
+            name.setMinimumHeight(name.sizeHint().height())  # both lines, never squeezed
+            if ln.why_not or ln.returnable <= 0:
+                # The first words say why; the whole reason is the tooltip.
+                cell: QWidget = caption_label(
+                    ln.why_not.split(":")[0].capitalize() if ln.why_not else "All returned",
+                    wrap=False,
+                )
+                cell.setToolTip(ln.why_not or "everything shipped is on returns already")
             else:
-                edit.setPlaceholderText(f"up to {fmt.qty(ln.returnable)}")
+                edit = QLineEdit()
+                edit.setObjectName(f"return_{ln.line}")
+                edit.setFixedWidth(200)
+                edit.setPlaceholderText(
+                    f"up to {fmt.qty(ln.returnable)}" + (" kits" if ln.path == "kit" else "")
+                )
                 self.quantities[ln.line] = edit
-            name = QLabel(f"{ln.sku}  ·  {ln.name}")
-            name.setMinimumWidth(250)
+                cell = edit
             cells = (
                 QLabel(ln.line),
                 name,
                 QLabel(fmt.qty(ln.shipped)),
                 QLabel(fmt.qty(ln.returned)),
-                edit,
+                cell,
             )
             for column, widget in enumerate(cells):
                 self.grid.addWidget(widget, row, column)
             row += 1
+        self.grid.setColumnStretch(1, 1)
         self.ok.setEnabled(bool(self.quantities))
+        self.adjustSize()  # the lines arrive after the dialog is laid out
 
     def submit(self) -> None:
         wanted = {
