@@ -35,10 +35,12 @@ _DESCRIPTIONS = {
     Permission.IMPORT: "import data",
     Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
     Permission.PRODUCE: "issue components or report production",
-    Permission.SELL: "enter, change, approve, close or cancel sales orders and customers",
+    Permission.SELL: "enter, change, approve, close or cancel sales orders, customers and "
+    "customer returns",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
-    Permission.RECEIVE: "receive purchase orders or mark drop-ship orders shipped",
+    Permission.RECEIVE: "receive purchase orders or customer returns or mark drop-ship orders "
+    "shipped",
     Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",
