@@ -131,6 +131,7 @@ def main() -> int:
 
         order_side(window, ctx, out, page, settle)
         cycle_counts(window, ctx, out, page, settle)
+        transfers(window, ctx, out, page, settle)
         customer_returns(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
@@ -297,6 +298,46 @@ def customer_returns(window: MainWindow, ctx: AppContext, out: Path, page, settl
             settle(ctx)
 
     page("return-receiving", "return_receiving", scanning)
+
+
+def transfers(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Transfer orders: line-side stock on its way from the main warehouse to the staging
+    area, part of it received; the list; and a new transfer with the stock at its source."""
+    from app.services.transfers import transfer_orders as t
+
+    uow = UnitOfWork(ctx.database, Actor("anna", "office"))
+    line = t.TransferLineEntry
+    wheels = t.create_transfer_order(
+        uow,
+        "MAIN",
+        "STAGING",
+        [line("SPOKE-SS", "400"), line("NIPPLE-BR", "400"), line("RIM-700C", "12")],
+        memo="line-side stock for the wheel cell",
+    )
+    t.ship_transfer_order(
+        uow, wheels.number, {"SPOKE-SS": "250", "NIPPLE-BR": "250", "RIM-700C": "12"}
+    )
+    t.receive_transfer_order(uow, wheels.number, {"RIM-700C": "12"})
+    t.create_transfer_order(
+        uow, "STAGING", "MAIN", [line("SPOKE-SS", "50")], status="pending_approval"
+    )
+    page("transfer-orders", "transfer_orders")
+    page("transfer-order", "transfer_order", number=wheels.number)
+
+    listing = window.show_page("transfer_orders")
+    settle(ctx)
+    listing.new_transfer()
+    settle(ctx)
+    dialog = listing.dialog
+    dialog.target.setCurrentIndex(dialog.target.findData("STAGING"))
+    for n, (sku, qty) in enumerate([("TIRE-700X32", "10"), ("HUB-F", "20"), ("TUBE-700", "10")]):
+        entry = dialog.lines[n] if n < len(dialog.lines) else dialog.add_line()
+        entry.sku.setText(sku)
+        entry.quantity.setText(qty)
+        dialog.check_line(entry)
+    settle(ctx)
+    save(dialog, out, "new-transfer-order")
+    dialog.reject()
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from app.services import finance
+from app.services import finance, inventory
+from app.services.catalog import items
 from app.services.check import check_database
 from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.production import work_orders
+from app.services.transfers import transfer_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
 SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
@@ -292,23 +294,123 @@ def test_a_plant_of_schema_0007_upgrades_to_cycle_counts(released: Path) -> None
     db.dispose()
 
 
-def test_a_plant_of_schema_0008_upgrades_to_customer_returns(released: Path) -> None:
+def test_an_upgraded_plant_moves_stock_between_its_locations(released: Path) -> None:
+    """Schema 0009: the locations the plant had stay ordinary ones, and a transfer order
+    moves stock through the in-transit location made on its first shipment."""
+    db = Database(f"sqlite:///{released}")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("MAIN", 0),
+            ("STAGING", 0),
+        ]
+    uow = UnitOfWork(db, ACTOR)
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "STAGING", [transfer_orders.TransferLineEntry("SPOKE-SS", "50")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    done = transfer_orders.receive_transfer_order(uow, entered.number)
+    assert done.order.status == "received"
+    assert [loc.code for loc in items.list_locations(uow, transit=True)] == [
+        "IN-TRANSIT",
+        "MAIN",
+        "STAGING",
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_postgresql_database_of_schema_0008_gains_transfer_orders(pg_database: Database) -> None:
+    cfg = pg_database.alembic_config()
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO location (code, name, is_default) VALUES ('EAST', 'E', false)")
+        )
+    pg_database.upgrade()
+    with pg_database.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("EAST", False),
+            ("MAIN", False),
+        ]
+    uow = UnitOfWork(pg_database, ACTOR)
+    items.save_item(uow, items.item_spec(sku="PART", name="Part", item_type="inventory"))
+    inventory.adjust_stock(uow, "PART", "3")
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "EAST", [transfer_orders.TransferLineEntry("PART", "3")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    assert transfer_orders.receive_transfer_order(uow, entered.number).order.status == "received"
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0009_upgrades_to_live_screens_and_posting_keys(
+    released: Path,
+) -> None:
+    """The change feed and the posting keys arrive on a plant that has worked a while: its
+    audit trail is kept (its old events carry no key), the first posting after the upgrade
+    is announced and found by its key."""
+    from app.services import inventory
+    from app.services.engine.feed import open_feed
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0009 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0009")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0009"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0009.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT count(posting_key) FROM audit_event")).scalar_one()
+        counter = conn.execute(text("SELECT seq FROM change_counter")).scalar_one()
+    assert (keys, counter) == (0, 0)
+    feed = open_feed(db, own=None)
+    uow = UnitOfWork(db, ACTOR)
+    posted = inventory.adjust_stock(uow, "CHAIN-8S", "1")
+    news = feed.read(30)
+    feed.close()
+    assert [c.event_id for c in news] == [posted.changes.event_id]
+    with db.engine.connect() as conn:
+        key = conn.execute(
+            text("SELECT posting_key FROM audit_event WHERE id = :id"),
+            {"id": posted.changes.event_id},
+        ).scalar_one()
+    assert uow.was_saved(key)
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_plant_of_schema_0010_upgrades_to_customer_returns(released: Path) -> None:
     """The tables of customer returns arrive on a plant that has shipped orders; its ledger
     and figures are untouched, and what it shipped can come back at once."""
     from app.services.returns import returns
 
     db = Database(f"sqlite:///{released}")
-    with db.engine.connect() as conn:  # as Database.upgrade does, to 0008 only
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0010 only
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA foreign_keys = OFF")
         with conn.begin():
-            command.upgrade(db.alembic_config(conn), "0008")
+            command.upgrade(db.alembic_config(conn), "0010")
         raw.execute("PRAGMA foreign_keys = ON")
-    assert db.schema_state().current == "0008"
+    assert db.schema_state().current == "0010"
     before = counts(db)
     backup = db.upgrade()
-    assert backup is not None and backup.name.startswith("plant.db.0008.")
+    assert backup is not None and backup.name.startswith("plant.db.0010.")
     assert db.schema_state().up_to_date
     assert counts(db) == before
     uow = UnitOfWork(db, ACTOR)

@@ -1,15 +1,16 @@
 """Property-based tests of the engine: work orders and sales orders competing for stock.
 
 A hypothesis state machine drives random sequences of work order postings, sales orders and
-their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, stock
+their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, transfer orders
+between the two locations (approve, ship into transit, receive, close, cancel), stock
 adjustments, cycle counts (start, count, approve, post, cancel), customer returns (authorize,
 approve, receive restocked or scrapped, close, cancel), reversals of any posting (taken back,
 or refused in words), commitment re-runs and preference changes against a real SQLite file,
-and after
-every step proves the database against the ledger and against an independent model of on
-hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
-of demand. Refused requests are legal outcomes, but the model predicts which requests are
-refused and why, and a refused request must leave everything as it was.
+and after every step proves the database against the ledger and against an independent model
+of on hand (in transit too), issued, built, picked, shipped, received, status and the
+commitment of every line of every kind of demand. Refused requests are legal outcomes, but the
+model predicts which requests are refused and why, and a refused request must leave everything
+as it was.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from app.models import (
 )
 from app.models.quantity import round_quantity
 from app.models.returns import ReturnAuthorization, ReturnLine
+from app.models.transfer import TransferOrder, TransferOrderLine
 from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
@@ -75,6 +77,7 @@ from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import work_orders
 from app.services.returns import returns
+from app.services.transfers import transfer_orders
 from tests.plant import Plant
 from tests.properties_support import (
     ACTOR,
@@ -92,6 +95,7 @@ ZERO = Decimal(0)
 T = TypeVar("T")
 Pair = tuple[str, str]  # (sku, location code)
 LineKey = tuple[str, str]  # (work order number, component sku)
+TRANSIT = "IN-TRANSIT"  # where shipped transfers wait to be received
 
 LOCATIONS = ("MAIN", "EAST")
 COMPONENTS = ("C1", "C2", "C3")
@@ -114,6 +118,7 @@ SO_STATUS = "default_sales_order_status"
 FULFILL_MODE = "fulfill_based_on_commitment"
 FULFILL_OVERAGE = "allow_overage_on_item_fulfillments"
 RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
+TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
     COMMIT_AFTER: ("true", "false"),
@@ -125,6 +130,7 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     FULFILL_MODE: ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
     FULFILL_OVERAGE: ("true", "false"),
     RECEIPT_OVERAGE: ("true", "false"),
+    TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
 PREF_DEFAULTS = {
     ORDERING: "expected_ship_date",
@@ -137,9 +143,15 @@ PREF_DEFAULTS = {
     FULFILL_MODE: "limit_to_committed",
     FULFILL_OVERAGE: "false",
     RECEIPT_OVERAGE: "false",
+    TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+# Transfer orders: demand at the source while approved and not all shipped.
+TO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+TO_RECEIVABLE = frozenset({"partially_fulfilled", "pending_receipt"})
+TO_CLOSABLE = frozenset({"pending_fulfillment", "partially_fulfilled", "received"})
+TO_CANCELLABLE = frozenset({"pending_approval", "pending_fulfillment"})
 
 # --- cycle counts: the approval threshold is a preference like the others ---------------------
 COUNT_THRESHOLD = "count_approval_threshold"
@@ -187,6 +199,21 @@ so_lines = st.lists(
     unique_by=lambda x: x[0],
 )
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+to_lines = st.lists(
+    st.tuples(st.sampled_from(STOCKED), quantities("1", "2.5", "4")),
+    min_size=1,
+    max_size=2,
+    unique_by=lambda x: x[0],
+)
+move_plans = st.one_of(
+    st.none(),
+    st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["1", REST, REST, OVER])),
+        min_size=1,
+        max_size=2,
+        unique_by=lambda x: x[0],
+    ),
+)
 pick_plans = st.one_of(
     st.none(),
     st.lists(
@@ -270,6 +297,30 @@ class SOSnap:
 
 
 @dataclass(frozen=True)
+class TOLineSnap:
+    sku: str
+    quantity: Decimal
+    committed: Decimal
+    shipped: Decimal
+    received: Decimal
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def firm(self) -> Decimal:
+        return ZERO  # a transfer line is never picked
+
+
+@dataclass(frozen=True)
+class TOSnap:
+    status: str
+    source: str
+    lines: dict[str, TOLineSnap]  # by sku
+
+
+@dataclass(frozen=True)
 class WOSnap:
     status: S
     item: str
@@ -295,13 +346,15 @@ class Snapshot:
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
     # number -> status, and per sku (received, restocked, scrapped, credited)
     returns: dict[str, tuple[str, dict[str, tuple[Decimal, ...]]]]
+    transfer_orders: dict[str, TOSnap]
 
     def balance(self, pair: Pair) -> Balance:
         return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
 
-    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]]:
-        """The open demand lines of both kinds: (work order, sku) and (sales order, line)."""
-        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]] = {
+    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]]:
+        """The open demand lines of every kind: (work order, sku), (sales order, line) and
+        (transfer order, sku) at its source."""
+        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
             if wo.status in OPEN_DEMAND
@@ -311,12 +364,18 @@ class Snapshot:
             if so.status in SO_OPEN:
                 for label, sl in so.lines.items():
                     found[(number, label)] = ((sl.sku, so.location), sl)
+        for number, to in self.transfer_orders.items():
+            if to.status in TO_OPEN:
+                for sku, tl in to.lines.items():
+                    found[(number, sku)] = ((sku, to.source), tl)
         return found
 
     def committed_of(self, key: LineKey) -> Decimal:
         number, line = key
         if number in self.work_orders:
             return self.work_orders[number].line(line).committed
+        if number in self.transfer_orders:
+            return self.transfer_orders[number].lines[line].committed
         return self.sales_orders[number].lines[line].committed
 
 
@@ -363,6 +422,11 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             so.number: SOSnap(so.status, locs[so.location_id], so_lines[so.id])
             for so in s.scalars(select(SalesOrder))
         }
+        to_lines: dict[int, dict[str, TOLineSnap]] = defaultdict(dict)
+        for tl in s.scalars(select(TransferOrderLine)):
+            to_lines[tl.transfer_order_id][skus[tl.item_id]] = TOLineSnap(
+                skus[tl.item_id], tl.quantity, tl.committed, tl.shipped, tl.received
+            )
         received: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
             received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
@@ -389,6 +453,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             returns={
                 r.number: (r.status, came_back[r.id])
                 for r in s.scalars(select(ReturnAuthorization))
+            },
+            transfer_orders={
+                to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
+                for to in s.scalars(select(TransferOrder))
             },
         )
 
@@ -537,6 +605,44 @@ class ModelPosting:
     reversed: bool = False
 
 
+@dataclass
+class ModelTOLine:
+    sku: str
+    quantity: Decimal
+    shipped: Decimal = ZERO
+    received: Decimal = ZERO
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def in_transit(self) -> Decimal:
+        return self.shipped - self.received
+
+
+@dataclass
+class ModelTO:
+    number: str
+    source: str
+    target: str
+    ship: date
+    priority: int
+    seq: int
+    status: str
+    lines: list[ModelTOLine] = field(default_factory=list)
+
+    def line(self, sku: str) -> ModelTOLine:
+        return next(ln for ln in self.lines if ln.sku == sku)
+
+    def status_after_moving(self) -> str:
+        if all(ln.received >= ln.quantity for ln in self.lines):
+            return "received"
+        if all(ln.shipped >= ln.quantity for ln in self.lines):
+            return "pending_receipt"
+        return "partially_fulfilled"
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -562,6 +668,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.sales: dict[str, ModelSO] = {}
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
+        self.transfers: dict[str, ModelTO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
         self.returns: dict[str, ModelReturn] = {}
         self.postings: list[ModelPosting] = []
@@ -603,6 +710,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if number in self.sales:
             so = self.sales[number]
             return order_key(self.prefs[ORDERING], so.ship, so.priority, so.seq)
+        if number in self.transfers:
+            to = self.transfers[number]
+            return order_key(self.prefs[ORDERING], to.ship, to.priority, to.seq)
         wo = self.model[number]
         return order_key(self.prefs[ORDERING], wo.due, wo.priority, wo.seq)
 
@@ -1036,8 +1146,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
             self.check_commitments(after, consumed=frozenset({pair}))
 
     def has_open_demand(self) -> bool:
-        return any(wo.status in OPEN_DEMAND for wo in self.model.values()) or any(
-            so.status in SO_OPEN for so in self.sales.values()
+        return (
+            any(wo.status in OPEN_DEMAND for wo in self.model.values())
+            or any(so.status in SO_OPEN for so in self.sales.values())
+            or any(to.status in TO_OPEN for to in self.transfers.values())
         )
 
     @precondition(has_open_demand)
@@ -1048,7 +1160,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         self.attempt("commit", lambda: commitment.rerun(self.uow), None)
         after = take_snapshot(self.uow)
-        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap | TOLineSnap]]] = defaultdict(
+            list
+        )
         for lk, (pair, ln) in after.open_lines().items():
             by_pair[pair].append((lk, ln))
         for pair, entries in by_pair.items():
@@ -1952,6 +2066,224 @@ class ShopfloorMachine(RuleBasedStateMachine):
             supply=frozenset(p for p, q in posting.rows if q < 0),
         )
 
+    # --- transfer orders ---------------------------------------------------------------
+
+    def has_transfers(self) -> bool:
+        return bool(self.transfers)
+
+    def to_commitments(self, to: ModelTO) -> dict[LineKey, Decimal]:
+        """At approval each line commits what is available at the source, up to its need
+        (each item is on a transfer once)."""
+        return {
+            (to.number, ln.sku): min(ln.need, max(ZERO, self.available_before((ln.sku, to.source))))
+            for ln in to.lines
+        }
+
+    @rule(
+        lines=to_lines,
+        eastward=st.booleans(),
+        ship=due_dates,
+        priority=priorities,
+        status=st.sampled_from([None, "pending_approval", "pending_fulfillment"]),
+    )
+    def enter_transfer(
+        self,
+        lines: list[tuple[str, Decimal]],
+        eastward: bool,
+        ship: date | None,
+        priority: int,
+        status: str | None,
+    ) -> None:
+        source, target = LOCATIONS if eastward else LOCATIONS[::-1]
+        self.observe()
+        info = self.attempt(
+            "to create",
+            lambda: transfer_orders.create_transfer_order(
+                self.uow,
+                source,
+                target,
+                [transfer_orders.TransferLineEntry(sku, str(q)) for sku, q in lines],
+                ship_date=ship,
+                priority=priority,
+                status=status,
+            ),
+            None,
+        )
+        assert info is not None
+        to = ModelTO(
+            number=info.number,
+            source=source,
+            target=target,
+            ship=ship or date.today(),  # an order without a ship date ships today
+            priority=priority,
+            seq=self.next_seq(),
+            status=status or self.prefs[TO_STATUS],
+            lines=[ModelTOLine(sku, q) for sku, q in lines],
+        )
+        self.transfers[to.number] = to
+        assert (info.status, info.ship_date) == (to.status, to.ship)
+        acting = self.to_commitments(to) if to.status in TO_OPEN else {}
+        self.check_commitments(take_snapshot(self.uow), acting=acting)
+
+    @precondition(has_transfers)
+    @rule(pick=picks)
+    def approve_transfer(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.transfers, frozenset({"pending_approval"}))
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status == "pending_approval"
+        done = self.attempt(
+            "to approve",
+            lambda: transfer_orders.approve_transfer_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        to.status = "pending_fulfillment"
+        self.check_commitments(take_snapshot(self.uow), acting=self.to_commitments(to))
+
+    def may_ship(self, to: ModelTO, ln: ModelTOLine, mode: str) -> Decimal:
+        """What a line may ship under the commitment preference: its commitment; also free
+        stock; also what other orders commit and could give up."""
+        key, pair = (to.number, ln.sku), (ln.sku, to.source)
+        committed = self.before.transfer_orders[to.number].lines[ln.sku].committed
+        if mode == "limit_to_committed":
+            return committed
+        room = committed + max(ZERO, self.available_before(pair))
+        if mode == "ignore_commitment":
+            room += self.others_releasable(pair, key)
+        return room
+
+    def predict_transfer_ship(
+        self, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]] | None
+    ) -> tuple[Refusal, list[tuple[ModelTOLine, Decimal]]]:
+        if to.status not in TO_OPEN:
+            return IllegalTransition, []
+        mode = self.prefs[FULFILL_MODE]
+        if plan is None:
+            plan = [(ln, min(ln.need, self.may_ship(to, ln, mode))) for ln in to.lines]
+            plan = [(ln, q) for ln, q in plan if q > 0]
+            return (InsufficientStock if not plan else None), plan
+        snap = self.before.transfer_orders[to.number]
+        for ln, qty in plan:
+            if qty > ln.need:
+                return OverageNotAllowed, plan
+            committed = snap.lines[ln.sku].committed
+            if mode == "limit_to_committed" and qty > committed:
+                return CommitmentLimit, plan
+            if mode == "allow_uncommitted" and qty > self.may_ship(to, ln, mode):
+                return InsufficientStock, plan
+        for ln, qty in plan:  # what is picked for sales orders stays on the shelf
+            pair = (ln.sku, to.source)
+            firm = sum((o.firm for p, o in self.before.open_lines().values() if p == pair), ZERO)
+            if qty > self.on_hand[pair] or firm > self.on_hand[pair] - qty:
+                return InsufficientStock, plan
+        return None, plan
+
+    def transfer_plan(
+        self, to: ModelTO, amounts: list[tuple[int, str]] | None, shipping: bool
+    ) -> list[tuple[ModelTOLine, Decimal]] | None:
+        if amounts is None:
+            return None
+        wanted: dict[str, Decimal] = {}
+        for index, amount in amounts:
+            ln = to.lines[index % len(to.lines)]
+            wanted.setdefault(ln.sku, resolve(amount, ln.need if shipping else ln.in_transit))
+        return [(to.line(sku), q) for sku, q in wanted.items()]
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def ship_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_OPEN)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=True)
+        expected, plan = self.predict_transfer_ship(to, asked)
+        done = self.attempt(
+            "to ship",
+            lambda: transfer_orders.ship_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        assert [(m.sku, m.quantity) for m in done.lines] == [(ln.sku, q) for ln, q in plan]
+        snap = self.before.transfer_orders[number]
+        acting: dict[LineKey, Decimal] = {}
+        consumed = set()
+        for ln, qty in plan:
+            ln.shipped += qty
+            self.on_hand[(ln.sku, to.source)] -= qty
+            self.on_hand[(ln.sku, TRANSIT)] += qty
+            committed = snap.lines[ln.sku].committed
+            acting[(number, ln.sku)] = committed - min(committed, qty)
+            consumed.add((ln.sku, to.source))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def receive_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_RECEIVABLE)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=False)
+        plan = asked or [(ln, ln.in_transit) for ln in to.lines if ln.in_transit > 0]
+        expected: Refusal = None
+        if to.status not in TO_RECEIVABLE:
+            expected = IllegalTransition
+        elif not plan:
+            expected = ValidationError
+        elif any(q > ln.in_transit for ln, q in plan):
+            expected = InsufficientStock
+        done = self.attempt(
+            "to receive",
+            lambda: transfer_orders.receive_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        supply = set()
+        for ln, qty in plan:
+            ln.received += qty
+            self.on_hand[(ln.sku, TRANSIT)] -= qty
+            self.on_hand[(ln.sku, to.target)] += qty
+            supply.add((ln.sku, to.target))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), supply=frozenset(supply))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, close=st.booleans())
+    def close_or_cancel_transfer(self, pick: Pick, close: bool) -> None:
+        allowed = TO_CLOSABLE if close else TO_CANCELLABLE
+        number = self.choose_from(pick, self.transfers, allowed)
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status in allowed and not any(ln.in_transit > 0 for ln in to.lines)
+        call = (
+            transfer_orders.close_transfer_order if close else transfer_orders.cancel_transfer_order
+        )
+        done = self.attempt(
+            "to close" if close else "to cancel",
+            lambda: call(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        snap = self.before.transfer_orders[number]
+        freed = frozenset(
+            (sku, to.source)
+            for sku, ln in snap.lines.items()
+            if to.status in TO_OPEN and ln.committed > 0
+        )
+        to.status = "closed" if close else "cancelled"
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
     # --- after every step -----------------------------------------------------------------
 
     @invariant()
@@ -1966,7 +2298,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             assert bal.committed <= bal.on_hand, pair
         for pos in inventory.stock_summary(self.uow):
             total = sum((q for (sku, _), q in self.on_hand.items() if sku == pos.sku), ZERO)
-            assert pos.on_hand == total, pos
+            assert pos.on_hand + pos.in_transit == total, pos
+            assert pos.in_transit == self.on_hand[(pos.sku, TRANSIT)], pos
             assert ZERO <= pos.committed <= pos.on_hand, pos
             assert pos.available == pos.on_hand - pos.committed, pos
         assert set(snap.work_orders) == set(self.model)
@@ -2003,6 +2336,20 @@ class ShopfloorMachine(RuleBasedStateMachine):
         assert snap.purchase_orders == {
             n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
         }
+        assert set(snap.transfer_orders) == set(self.transfers)
+        for number, to in self.transfers.items():
+            got = snap.transfer_orders[number]
+            assert got.status == to.status, number
+            for ml in to.lines:
+                tl = got.lines[ml.sku]
+                assert (tl.quantity, tl.shipped, tl.received) == (
+                    ml.quantity,
+                    ml.shipped,
+                    ml.received,
+                ), (number, ml.sku)
+                assert ZERO <= tl.committed <= tl.need, (number, tl)
+                if to.status not in TO_OPEN:
+                    assert tl.committed == 0, (number, tl)
 
 
 def test_work_order_state_machine(plant_template: Path) -> None:

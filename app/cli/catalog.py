@@ -6,10 +6,12 @@ from typing import Any
 
 from app.cli.base import Commands, Context, Result, add_paging, file_path, one_line, page_request
 from app.cli.output import cell, jsonable, paged_note, table
+from app.cli.transfers import lead_times_from
 from app.models.quantity import fmt
 from app.services.catalog import boms, imports, items
 from app.services.orders import imports as order_imports
 from app.services.orders import partners
+from app.services.transfers import lead_times
 
 _IMPORTS = {
     "items": imports.import_items,
@@ -87,14 +89,19 @@ def cmd_item_bin(ctx: Context) -> Result:
 
 
 def cmd_location_list(ctx: Context) -> Result:
-    rows = items.list_locations(ctx.uow)
+    rows = items.list_locations(ctx.uow, transit=True)
     text = table(["code", "name", "default"], [(r.code, r.name, r.is_default) for r in rows])
     return {"locations": rows}, text
 
 
 def cmd_location_add(ctx: Context) -> Result:
-    loc = items.add_location(ctx.uow, ctx.args.code, ctx.args.name or "")
-    return loc, f"location {loc.code} added"
+    lead = lead_times_from(ctx.args.lead_time_from)
+    if not lead:
+        loc = items.add_location(ctx.uow, ctx.args.code, ctx.args.name or "")
+        return loc, f"location {loc.code} added"
+    loc = lead_times.add_location(ctx.uow, ctx.args.code, ctx.args.name or "", lead_times_from=lead)
+    days = ", ".join(f"{d} days from {code}" for code, d in lead.items())
+    return loc, f"location {loc.code} added; {days}"
 
 
 def cmd_bom_show(ctx: Context) -> Result:
@@ -173,6 +180,13 @@ def register(cmd: Commands) -> None:
     sp = cmd.add("add", cmd_location_add, "add a location", g)
     sp.add_argument("code")
     sp.add_argument("--name", type=one_line("name", 120))
+    sp.add_argument(
+        "--lead-time-from",
+        dest="lead_time_from",
+        action="append",
+        metavar="LOC=DAYS",
+        help="days a transfer from LOC takes to reach this location",
+    )
 
     g = cmd.group("bom", "bills of materials")
     sp = cmd.add("show", cmd_bom_show, "a BOM revision (the active one by default)", g)

@@ -1,7 +1,7 @@
 """`shopfloor print`: travelers, picking tickets, packing slips, labels and count sheets, as
 a PDF file (`--out FILE.pdf`) or straight to a CUPS printer (`--printer NAME`; `--printer`
 alone uses the `default_printer` preference). What each document lists is decided in
-app/services/documents.py (a count sheet in app/services/counts/sheet.py); the rendering
+app/services/documents/ (a count sheet in app/services/counts/sheet.py); the rendering
 libraries are loaded only when a document is made.
 """
 

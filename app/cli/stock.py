@@ -9,12 +9,21 @@ from app.cli.output import jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services import inventory
 
-_STOCK_HEAD = ["sku", "on hand", "committed", "available", "on order", "backordered"]
-_STOCK_SORTS = ("sku", "name", "on_hand", "committed", "available", "on_order", "backordered")
+_STOCK_HEAD = ["sku", "on hand", "committed", "available", "on order", "backordered", "in transit"]
+_STOCK_SORTS = (
+    "sku",
+    "name",
+    "on_hand",
+    "committed",
+    "available",
+    "on_order",
+    "backordered",
+    "in_transit",
+)
 
 
 def _stock_row(p: inventory.StockPosition) -> tuple[Any, ...]:
-    return (p.sku, p.on_hand, p.committed, p.available, p.on_order, p.backordered)
+    return (p.sku, p.on_hand, p.committed, p.available, p.on_order, p.backordered, p.in_transit)
 
 
 def cmd_stock(ctx: Context) -> Result:
@@ -86,7 +95,7 @@ def cmd_ledger(ctx: Context) -> Result:
 def register(cmd: Commands) -> None:
     sp = cmd.add("stock", cmd_stock, "stock position of one item, or of all items")
     sp.add_argument("sku", nargs="?")
-    sp.add_argument("--location")
+    sp.add_argument("--location", help="one location (IN-TRANSIT: what is in transit)")
     sp.add_argument("--search", help="all items: only those whose sku or name contains this")
     sp.add_argument("--short", action="store_true", help="all items: only backordered ones")
     add_paging(sp, _STOCK_SORTS)

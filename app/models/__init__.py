@@ -1,12 +1,13 @@
 """SQLAlchemy 2 typed models and the rules of one record. No Qt here.
 
-The core models are re-exported here; a kind of document beyond them keeps its tables in its
-own module, imported here all the same so that the metadata (Alembic's, the schema test's)
-holds every table.
+The core models are re-exported here; a kind of document beyond them keeps its tables in a
+module of its own, found and imported with the package (not listed) so that the metadata
+(Alembic's, the schema test's) holds every table.
 """
 
-from app.models import cycle_count as cycle_count
-from app.models import returns as returns
+import importlib
+import pkgutil
+
 from app.models.audit import ROLES, AppUser, AuditEvent, Counter, Preference
 from app.models.base import Base, utcnow
 from app.models.bom import BomLine, BomRevision
@@ -102,3 +103,11 @@ __all__ = [
     "WorkOrderVariance",
     "utcnow",
 ]
+
+
+def _import_every_model() -> None:
+    for found in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{found.name}")
+
+
+_import_every_model()

@@ -15,7 +15,10 @@ class AuditEvent(Base):
     """One per posting or change: who, what, when, on which workstation."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_document", "document"),)
+    __table_args__ = (
+        Index("ix_audit_event_document", "document"),
+        Index("ix_audit_event_posting_key", "posting_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -24,6 +27,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     document: Mapped[str | None] = mapped_column(String(120))
     details: Mapped[str] = mapped_column(Text)
+    # The key the workstation gave the posting before sending it: after a connection lost
+    # mid-commit, finding it tells whether the posting was saved (uow.py, `posting_outcome`).
+    posting_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class Preference(Base):

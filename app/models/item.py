@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -49,12 +49,23 @@ class Location(Base):
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
         ),
+        # At most one in-transit location; it is made by the first transfer shipment.
+        Index(
+            "uq_location_transit",
+            "transit",
+            unique=True,
+            sqlite_where=text("transit"),
+            postgresql_where=text("transit"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where shipped transfers wait to be received; never an ordinary location (nothing is
+    # made, sold, bought, counted or committed there).
+    transit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Item(Base):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, type_coerce
+from sqlalchemy import ColumnElement, false, func, literal, select, type_coerce, union_all
 
 from app.errors import NotFound, ValidationError
 from app.models import (
@@ -24,12 +24,13 @@ from app.models.kinds import LEDGER_REASONS
 from app.models.quantity import ZERO, Fixed, parse_decimal
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.demand import sources
+from app.services.engine.demand import sources, supply_sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
 from app.services.engine.lookup import (
     ITEM_COLUMNS,
     ItemRef,
     LocationRef,
+    at_ordinary_locations,
     item_ref,
     item_ref_by_sku,
     location_ref,
@@ -62,6 +63,10 @@ class StockPosition:
     available: Decimal
     on_order: Decimal
     backordered: Decimal
+    # On its way to the location(s), shipped and not received yet (part of on order there);
+    # over all locations: everything at the in-transit location, whose stock the other
+    # figures leave out.
+    in_transit: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -127,38 +132,68 @@ def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> 
         available=row.available,
         on_order=row.on_order,
         backordered=row.backordered,
+        in_transit=row.in_transit,
     )
 
 
-def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
-    stmt = select(*_SUMS).where(StockBalance.item_id == item.id)
+def _where(location: LocationRef | None) -> ColumnElement[bool]:
+    """The balances of a position: one location's, or every ordinary location's (the
+    in-transit location's stock is shown as in transit)."""
     if location is not None:
-        stmt = stmt.where(StockBalance.location_id == location.id)
+        return StockBalance.location_id == location.id
+    return at_ordinary_locations(StockBalance.location_id)
+
+
+def _in_transit(location: LocationRef | None) -> Any:
+    """(item_id, in_transit) per item: what every kind of supply has on its way to the
+    location (to any location, without one)."""
+    parts = [s.in_transit for s in supply_sources() if s.in_transit is not None]
+    if not parts:
+        return select(literal(0).label("item_id"), literal(0).label("in_transit")).where(false())
+    rows = union_all(*parts).subquery()
+    stmt = select(
+        rows.c.item_id, type_coerce(func.sum(rows.c.quantity), Fixed).label("in_transit")
+    ).group_by(rows.c.item_id)
+    if location is not None:
+        stmt = stmt.where(rows.c.location_id == location.id)
+    return stmt
+
+
+def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
+    moving = _in_transit(location).subquery()
+    on_way = select(moving.c.in_transit).where(moving.c.item_id == item.id).scalar_subquery()
+    stmt = select(*_SUMS, type_coerce(func.coalesce(on_way, 0), Fixed).label("in_transit")).where(
+        StockBalance.item_id == item.id, _where(location)
+    )
     row = tx.session.execute(stmt).one()
     return _position(item.sku, item.name, item.uom, location.code if location else None, row)
 
 
 @query()
 def stock_position(tx: Transaction, sku: str, location: str | None = None) -> StockPosition:
-    """On hand, committed, available, on order and backordered for one item."""
+    """On hand, committed, available, on order, backordered and in transit for one item (the
+    in-transit location's too)."""
     item = item_ref_by_sku(tx.session, sku)
     require_stocked(item)
-    loc = location_ref(tx.session, location) if location else None
+    loc = location_ref(tx.session, location, transit=True) if location else None
     return position_in(tx, item, loc)
 
 
 def _summary_statement(location: LocationRef | None) -> tuple[Any, dict[str, Any]]:
-    sums = select(StockBalance.item_id, *_SUMS).group_by(StockBalance.item_id)
-    if location is not None:
-        sums = sums.where(StockBalance.location_id == location.id)
-    sub = sums.subquery()
+    sums = select(StockBalance.item_id, *_SUMS).where(_where(location))
+    sub = sums.group_by(StockBalance.item_id).subquery()
+    moving = _in_transit(location).subquery()
     figures = {
         name: type_coerce(func.coalesce(sub.c[name], 0), Fixed).label(name)
         for name in ("on_hand", "committed", "available", "on_order", "backordered")
     }
+    figures["in_transit"] = type_coerce(func.coalesce(moving.c.in_transit, 0), Fixed).label(
+        "in_transit"
+    )
     stmt = (
         select(Item.sku, Item.name, Item.uom, *figures.values())
         .outerjoin(sub, sub.c.item_id == Item.id)
+        .outerjoin(moving, moving.c.item_id == Item.id)
         .where(Item.item_type.in_(_STOCKED))
     )
     return stmt, figures
@@ -176,7 +211,7 @@ def stock_summary(
     """The position of every stocked item (at one location, or over all of them): sortable
     by sku, name or any figure; `text` matches sku or name; `short_only` keeps items with a
     backorder."""
-    loc = location_ref(tx.session, location) if location else None
+    loc = location_ref(tx.session, location, transit=True) if location else None
     stmt, figures = _summary_statement(loc)
     stmt = stmt.where(*text_search(text, Item.sku, Item.name))
     if short_only:
@@ -255,6 +290,7 @@ def adjust_stock(
         available=bal.available,
         on_order=bal.on_order,
         backordered=bal.backordered,
+        in_transit=position_in(tx, item, loc).in_transit,
     )
     return AdjustmentResult(position=position)
 
@@ -514,28 +550,34 @@ def ledger_history(
     item = item_ref_by_sku(tx.session, sku)
     conditions = [LedgerEntry.item_id == item.id]
     if location:
-        conditions.append(LedgerEntry.location_id == location_ref(tx.session, location).id)
+        conditions.append(
+            LedgerEntry.location_id == location_ref(tx.session, location, transit=True).id
+        )
     return ledger_page(tx, *conditions, page=page)
 
 
 @dataclass(frozen=True)
 class ItemStock:
     """What the item stock screen shows, in one read: the item at one location (the default
-    one unless named), who holds its committed stock there, and the locations to choose."""
+    one unless named), who holds its committed stock there, the ordinary locations to choose
+    (stock is adjusted there) and the in-transit location once a transfer has shipped."""
 
     position: StockPosition
     holders: list[Holder]
     locations: list[str]
+    transit: str | None = None
 
 
 @query()
 def item_stock(tx: Transaction, sku: str, location: str | None = None) -> ItemStock:
     from app.services.catalog import items
 
-    known = items.list_locations.within(tx)
+    known = items.list_locations.within(tx, transit=True)
     code = location or next((loc.code for loc in known if loc.is_default), None)
+    transit = next((loc.code for loc in known if loc.transit), None)
     return ItemStock(
         stock_position.within(tx, sku, code),
-        commitment_holders.within(tx, sku, code),
-        [loc.code for loc in known],
+        [] if code == transit else commitment_holders.within(tx, sku, code),
+        [loc.code for loc in known if not loc.transit],
+        transit,
     )

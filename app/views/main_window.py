@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shopfloor — {ctx.database.describe()}")
         self.setObjectName("main_window")
         self.signin_dialog: Any = None
+        self.server_dialog: Any = None
 
         central = QWidget()
         outer = QHBoxLayout(central)
@@ -114,11 +115,14 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         db_label = QLabel(ctx.database.describe())
         db_label.setStyleSheet("color: #5F6B73;")
+        self.server_button = button("Server…", self.server_settings, name="server_settings")
+        self.server_button.setToolTip("The plant's server this workstation works on")
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.busy_bar)
         bar.addWidget(self.busy_label)
         bar.addPermanentWidget(db_label)
+        bar.addPermanentWidget(self.server_button)
 
         ctx.message.connect(self.message_bar.show_message)
         ctx.busy.connect(self._busy)
@@ -246,6 +250,21 @@ class MainWindow(QMainWindow):
             self.station_window.activateWindow()
             return
         self.station_window = open_station(self.ctx, full_screen=False)
+
+    def server_settings(self) -> None:
+        """The plant's server: changed settings are tried first and used from the next
+        start (this window stays on the database it opened)."""
+        from app.views.admin.server import ServerDialog
+
+        dialog = ServerDialog(self)
+
+        def kept() -> None:
+            where = dialog.chosen[0].describe() if dialog.chosen else "its own database file"
+            self.ctx.show_message(f"From its next start this workstation works on {where}", "info")
+
+        dialog.accepted.connect(kept)
+        dialog.open()
+        self.server_dialog = dialog
 
     def sign_out(self, reason: str) -> None:
         self.ctx.set_user(None)

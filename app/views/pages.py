@@ -3,7 +3,9 @@
 The pages of the first features are listed here; a feature package may instead declare its
 own (a `PAGES` list of `(PageSpec, after)` in app/views/<feature>/__init__.py: each page
 goes after the page `after`), found rather than listed, so a new kind of document adds its
-pages without editing this file. Factories are imported on first use, so start-up only
+pages without editing this file. They are found when the list is first read (`PAGES`,
+`page_spec`), not when this module is imported: a feature package imports this module for
+`PageSpec`, and may be the first to. Factories are imported on first use, so start-up only
 loads the page it shows.
 """
 
@@ -13,6 +15,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -42,7 +45,7 @@ class PageSpec:
         return cls(ctx, parent)
 
 
-PAGES: list[PageSpec] = [
+_PAGES: list[PageSpec] = [
     PageSpec("dashboard", "Dashboard", "app.views.production.dashboard:DashboardPage", "Ctrl+1"),
     PageSpec(
         "work_orders", "Work orders", "app.views.production.work_orders:WorkOrderListPage", "Ctrl+2"
@@ -125,28 +128,44 @@ PAGES: list[PageSpec] = [
 
 def register_page(spec: PageSpec, *, after: str | None = None) -> None:
     """Add a page (e.g. from a feature package), after the page `after` or at the end."""
-    at = next((i + 1 for i, p in enumerate(PAGES) if p.key == after), len(PAGES))
-    PAGES.insert(at, spec)
+    at = next((i + 1 for i, p in enumerate(_PAGES) if p.key == after), len(_PAGES))
+    _PAGES.insert(at, spec)
 
 
-def _declared_pages() -> None:
-    """Add the pages every feature package declares (its `PAGES`)."""
-    import app.views
-
-    for found in pkgutil.iter_modules(app.views.__path__):
-        if not found.ispkg:
-            continue
-        package = import_module(f"app.views.{found.name}")
-        for spec, after in getattr(package, "PAGES", ()):
-            if all(p.key != spec.key for p in PAGES):
-                register_page(spec, after=after)
+_found = False
 
 
-_declared_pages()
+def _declared_pages() -> list[PageSpec]:
+    """Every page: the first time, with the pages every feature package declares (its
+    `PAGES`) added."""
+    global _found
+    if not _found:
+        _found = True
+        import app.views
+
+        for found in pkgutil.iter_modules(app.views.__path__):
+            if not found.ispkg:
+                continue
+            package = import_module(f"app.views.{found.name}")
+            for spec, after in getattr(package, "PAGES", ()):
+                if all(p.key != spec.key for p in _PAGES):
+                    register_page(spec, after=after)
+    return _PAGES
+
+
+if TYPE_CHECKING:
+    PAGES: list[PageSpec]
+
+
+def __getattr__(name: str) -> Any:
+    """`PAGES`: every page, in navigation order (found on first reading)."""
+    if name == "PAGES":
+        return _declared_pages()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def page_spec(key: str) -> PageSpec:
-    for spec in PAGES:
+    for spec in _declared_pages():
         if spec.key == key:
             return spec
     raise KeyError(f"no page {key!r}")

@@ -286,3 +286,44 @@ def test_f9_opens_the_station_beside_the_main_window(window, ctx, qtbot) -> None
     idle(qtbot, ctx)
     window.close()
     assert not station.isVisible()
+
+
+def news_of_another_station(ctx, qtbot, number: str, sku: str) -> None:  # type: ignore[no-untyped-def]
+    """Another station issues one `sku` to `number`; its change set reaches this window's hub
+    as the live feed hands it on."""
+    other = UnitOfWork(ctx.database, Actor("olga", "station-2"))
+    heard: list[object] = []
+    other.listen(heard.append)
+    work_orders.issue_components(other, number, {sku: "1"})
+    with qtbot.waitSignal(ctx.hub.changed, timeout=20_000):
+        ctx.hub.post(heard[0])
+
+
+def test_news_that_comes_while_a_scan_is_answered_is_read_after_it(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    scan(qtbot, station, "WO-000001")
+    calipers = next(r.left_to_issue for r in station.pick.rows if r.sku == "BRAKE-CALIPER")
+    with station.session._lock:  # the scan waits for the session: the station stays busy
+        qtbot.keyClicks(focused(station), "BRAKE-LEVER")
+        qtbot.keyClick(focused(station), Qt.Key.Key_Return)
+        assert station.busy
+        news_of_another_station(ctx, qtbot, "WO-000001", "BRAKE-CALIPER")
+    qtbot.waitUntil(
+        lambda: (
+            next(r.left_to_issue for r in station.pick.rows if r.sku == "BRAKE-CALIPER")
+            == calipers - 1
+        ),
+        timeout=20_000,
+    )
+    staged = {r.sku: r.staged for r in station.pick.rows if r.staged}
+    assert staged == {"BRAKE-LEVER": 1}  # what this station staged is kept
+
+
+def test_a_scan_that_comes_while_the_order_is_read_again_is_answered(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    scan(qtbot, station, "WO-000001")
+    with station.session._lock:  # the order is being read again, waiting for the session
+        news_of_another_station(ctx, qtbot, "WO-000001", "BRAKE-CALIPER")
+        qtbot.keyClicks(focused(station), "BRAKE-LEVER")
+        qtbot.keyClick(focused(station), Qt.Key.Key_Return)
+    with qtbot.waitSignal(station.answered, timeout=20_000) as blocker:
+        pass
+    assert blocker.args[0].level == "info" and "+1 BRAKE-LEVER" in station.answer.text()

@@ -66,6 +66,7 @@ class LocationInfo:
     code: str
     name: str
     is_default: bool
+    transit: bool = False  # where shipped transfers wait to be received
     changes: Changes = NO_CHANGES
 
 
@@ -245,9 +246,13 @@ def list_items(
 
 
 @query()
-def list_locations(tx: Transaction) -> list[LocationInfo]:
-    rows = tx.session.scalars(select(Location).order_by(Location.code))
-    return [LocationInfo(r.code, r.name, r.is_default) for r in rows]
+def list_locations(tx: Transaction, *, transit: bool = False) -> list[LocationInfo]:
+    """The locations by code; the in-transit location too when asked (the stock screens show
+    it; nothing is made, sold, bought or counted there)."""
+    stmt = select(Location).order_by(Location.code)
+    if not transit:
+        stmt = stmt.where(~Location.transit)
+    return [LocationInfo(r.code, r.name, r.is_default, r.transit) for r in tx.session.scalars(stmt)]
 
 
 @posting("location.add", Permission.EDIT_ITEMS)

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     FULFILL = "fulfill"
     PURCHASE = "purchase"
     RECEIVE = "receive"
+    TRANSFER = "transfer"
     FINANCE = "finance"
     EDIT_PREFERENCES = "edit_preferences"
     MANAGE_USERS = "manage_users"
@@ -39,8 +40,9 @@ _DESCRIPTIONS = {
     "customer returns",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
-    Permission.RECEIVE: "receive purchase orders or customer returns or mark drop-ship orders "
-    "shipped",
+    Permission.RECEIVE: "receive purchase orders, transfers or customer returns, or mark "
+    "drop-ship orders shipped",
+    Permission.TRANSFER: "enter, approve, close or cancel transfer orders",
     Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",

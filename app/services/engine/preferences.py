@@ -64,6 +64,7 @@ SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING, RETURNS = (
     "Printing",
     "Customer returns",
 )
+TRANSFERS = "Transfer orders"
 
 
 SPECS: tuple[PrefSpec, ...] = (
@@ -166,6 +167,40 @@ SPECS: tuple[PrefSpec, ...] = (
         "a receipt may bring in more than the quantity remaining on the purchase order line",
         RECEIVING,
     ),
+    # --- transfer orders ---
+    PrefSpec(
+        "default_transfer_order_status",
+        "pending_fulfillment",
+        ("pending_approval", "pending_fulfillment"),
+        "status of a new transfer order: pending approval when someone approves transfers "
+        "before they reserve stock, pending fulfillment when they go straight to shipping",
+        group=TRANSFERS,
+    ),
+    PrefSpec(
+        "generate_transfer_orders_in_supply_planning",
+        "pending_approval",
+        ("pending_approval", "pending_fulfillment"),
+        "status of the transfer orders made from the replenishment suggestions (stock another "
+        "location has for orders waiting here)",
+        group=TRANSFERS,
+    ),
+    _bool(
+        "use_item_cost_as_transfer_cost",
+        True,
+        "a transfer receipt is valued at the item's standard cost and the transfer price is a "
+        "declared value only; off: at the transfer price on the order",
+        TRANSFERS,
+    ),
+    PrefSpec(
+        "default_lead_time_between_locations",
+        "0",
+        (),
+        "days a transfer takes between two locations that have no lead time of their own: the "
+        "expected receipt date is the ship date plus these",
+        maximum=365,
+        group=TRANSFERS,
+    ),
+    # --- end of transfer orders ---
     _bool(
         "show_uncommitted_items_on_picking_tickets",
         False,
@@ -285,6 +320,11 @@ class Preferences:
     name_for_packed_status: str
     name_for_shipped_status: str
     allow_overage_on_item_receipts: bool
+    # transfer orders
+    default_transfer_order_status: str
+    generate_transfer_orders_in_supply_planning: str
+    use_item_cost_as_transfer_cost: bool
+    default_lead_time_between_locations: int
     show_uncommitted_items_on_picking_tickets: bool
     always_print_kit_items_on_picking_tickets: bool
     show_non_inventory_items_on_printed_forms: bool

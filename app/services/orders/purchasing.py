@@ -50,7 +50,13 @@ from app.models.purchasing import ReceiptMoment, po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
-from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
+from app.services.engine.lookup import (
+    ItemRef,
+    LocationRef,
+    at_ordinary_locations,
+    item_ref_by_sku,
+    location_ref,
+)
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
@@ -649,6 +655,7 @@ def _replenishment_statement() -> Any:
             type_coerce(func.sum(StockBalance.available), Fixed).label("available"),
             type_coerce(func.sum(StockBalance.on_order), Fixed).label("on_order"),
         )
+        .where(at_ordinary_locations(StockBalance.location_id))  # transit counts as on order
         .group_by(StockBalance.item_id)
         .subquery()
     )

@@ -25,6 +25,7 @@ from app.models.quantity import fmt
 from app.models.sales import FULFILLMENT, SALES_ORDER
 from app.services import shelf
 from app.services.auth import SignedIn
+from app.services.engine.changes import Changes
 from app.services.engine.uow import UnitOfWork
 from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FulfillmentInfo
@@ -155,6 +156,13 @@ class PickSession(ScanSession[PickDetail]):
         self.order = None
         self.fulfillment = None
         self.bins = {}
+
+    def shows(self, changes: Changes) -> bool:
+        """The order being picked, or the fulfillment scanned from it."""
+        shown = self.fulfillment
+        return super().shows(changes) or (
+            shown is not None and shown.number in changes.of(FULFILLMENT)
+        )
 
     # --- staging --------------------------------------------------------------------------
 

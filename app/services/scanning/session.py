@@ -198,6 +198,13 @@ class ScanSession(ABC, Generic[V]):
             except ShopfloorError as exc:
                 return self.answer("refused", exc.message, shown_code(code))
 
+    def shows(self, changes: Changes) -> bool:
+        """Whether a posting changed what the session shows: its current document."""
+        current = self.current
+        return current is not None and (
+            changes.everything or any(current in changes.of(kind) for kind in self.kinds)
+        )
+
     def refresh(self, uow: UnitOfWork) -> ScanState[V]:
         """Read the current document again (someone else posted against it)."""
         with self._lock:

@@ -147,38 +147,71 @@ def _control(event: QKeyEvent) -> bool:
 class ScanQueue(QObject):
     """Scans handed to a session's `scan(uow, text)` one at a time, in the background; each
     answer comes back by `answered(outcome)`. Scans arriving while one is posted wait their
-    turn, so a command scanned twice is read twice, after the first has finished."""
+    turn, so a command scanned twice is read twice, after the first has finished. `refresh()`
+    reads the session's document again (`read_again(uow)`, someone else posted against it)
+    in the same turn, after the scans already waiting; its state comes back by
+    `refreshed(state)`."""
 
     answered = Signal(object)
+    refreshed = Signal(object)
 
-    def __init__(self, parent: QWidget, ctx: AppContext, scan: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        ctx: AppContext,
+        scan: Callable[..., Any],
+        read_again: Callable[..., Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.widget = parent
         self.ctx = ctx
         self.scan = scan
+        self.read_again = read_again
         self.waiting: deque[str] = deque()
         self.busy = False
+        self.refresh_wanted = False
         ctx.unexpected.connect(lambda _text: self._fault())
 
     def submit(self, text: str) -> None:
         self.waiting.append(text)
         self._next()
 
+    def refresh(self) -> None:
+        """Read the document again once the scans waiting now are answered (one refresh
+        waits at most: it reads whatever was posted until it runs)."""
+        if self.read_again is not None:
+            self.refresh_wanted = True
+            self._next()
+
     def _next(self) -> None:
-        if self.busy or not self.waiting:
+        if self.busy:
             return
-        text = self.waiting.popleft()
-        self.busy = True
-        run_op(self.widget, self.scan, text).progress(f"Scanning {text}…").success(
-            self._answered
-        ).run()
+        if self.waiting:
+            text = self.waiting.popleft()
+            self.busy = True
+            run_op(self.widget, self.scan, text).progress(f"Scanning {text}…").success(
+                self._answered
+            ).run()
+        elif self.refresh_wanted and self.read_again is not None:
+            self.refresh_wanted = False
+            self.busy = True
+            run_op(self.widget, self.read_again).success(self._refreshed).failure(
+                lambda _exc: self._refreshed(None)
+            ).run()
 
     def _answered(self, answer: Any) -> None:
         self.busy = False
         self.answered.emit(answer)
         self._next()
 
+    def _refreshed(self, state: Any) -> None:
+        self.busy = False
+        if state is not None:
+            self.refreshed.emit(state)
+        self._next()
+
     def _fault(self) -> None:
         if self.busy:  # a fault in the program: what was queued is dropped, not guessed at
             self.busy = False
             self.waiting.clear()
+            self.refresh_wanted = False

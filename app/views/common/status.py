@@ -43,11 +43,12 @@ STATUS_COLOURS: dict[str, Chip] = {
     "open": Chip("#DCEBFB", "#0B4A8F"),
     "partially_received": Chip("#FFF0C2", "#6B4D00"),
     "received": Chip("#DDF1DF", "#1B5E20"),
-    # Customer returns: pending receipt expects the goods back, like an open purchase order.
-    "pending_receipt": Chip("#DCEBFB", "#0B4A8F"),
     # Cycle counts: open is being counted (as above), approved waits to post, posted is done.
     "approved": Chip("#D7F0EE", "#00574F"),
     "posted": Chip("#DDF1DF", "#1B5E20"),
+    # Transfer orders: all shipped, waiting at the other end like a packed shipment (and a
+    # customer return waiting for its goods).
+    "pending_receipt": Chip("#D7F0EE", "#00574F"),
 }
 NEUTRAL = Chip("#ECEFF1", "#37474F")
 

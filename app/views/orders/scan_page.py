@@ -126,8 +126,9 @@ class ScanPage(Page):
     def build(self, body: QWidget, session: ScanSession[Any]) -> None:
         """Lay the page out around `body` (the table of the document being scanned), for
         `session`, which works as the window's signed-in user."""
-        self.queue = ScanQueue(self, self.ctx, session.scan)
+        self.queue = ScanQueue(self, self.ctx, session.scan, session.refresh)
         self.queue.answered.connect(self._answered)
+        self.queue.refreshed.connect(self.show_state)
         self.ctx.user_changed.connect(lambda user: self._user_changed(session, user))
         self.outer.addWidget(self.scan_line)
         self.outer.addWidget(self.answer)
@@ -176,7 +177,16 @@ class ScanPage(Page):
             self.submit(code)
 
     def affected_by(self, changes: Changes) -> bool:
-        return False  # the screen shows what the scans read; it never re-reads behind them
+        """Someone else posted against the document being scanned (another station picking
+        the same order): it is read again, in turn with the scans."""
+        return self.session is not None and self.session.shows(changes)
+
+    def refresh(self) -> None:
+        if self.session is not None and self.session.current is not None:
+            self.queue.refresh()
+
+    def posted(self, changes: Changes) -> None:
+        """The page's own scans: their answers show what they posted."""
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

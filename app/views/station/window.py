@@ -116,6 +116,9 @@ class StationWindow(QWidget):
         self.busy = False
         self.last_outcome: StationOutcome | None = None
         self._own_events: set[int] = set()
+        self._stale = False  # someone else posted against the order: read it again
+        self._refreshing = False
+        self._next_scan: str | None = None  # scanned while the order was being read again
         self.setObjectName("station_window")
         self.setWindowTitle("Shopfloor scan station")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -279,9 +282,13 @@ class StationWindow(QWidget):
     # --- scans ---------------------------------------------------------------------------
 
     def submit(self, text: str) -> None:
-        """Send one scan to the station (the reader calls this on Enter)."""
-        if self.busy:
+        """Send one scan to the station (the reader calls this on Enter). A scan that comes
+        while the order is read again (someone else posted) is answered right after."""
+        if self.busy or self._next_scan is not None:
             self._note(text, "refused", "Not read: still answering the last scan; scan again")
+            return
+        if self._refreshing:
+            self._next_scan = text
             return
         self.busy = True
         self.scan_started.emit(text)
@@ -297,6 +304,7 @@ class StationWindow(QWidget):
             self.ctx.set_user(outcome.signed_in)
         self.show_outcome(outcome)
         self.answered.emit(outcome)
+        self._catch_up()
 
     def _refused(self, exc: ShopfloorError) -> None:
         # The station answers refusals itself; this is a refusal from outside it (e.g. the
@@ -305,8 +313,11 @@ class StationWindow(QWidget):
         self._set_answer("refused", sentence(exc.message))
         self._note("", "refused", exc.message)
         self.answered.emit(None)
+        self._catch_up()
 
     def _unexpected(self) -> None:
+        self._refreshing = False
+        self._next_scan = None
         if self.busy:
             self.busy = False
             self._set_answer("refused", "Something went wrong: nothing was posted by that scan")
@@ -335,7 +346,7 @@ class StationWindow(QWidget):
     def sign_out(self, reason: str) -> None:
         """Nobody has scanned for the idle minutes: sign the operator out, drop what was
         staged and the current order. A scan being answered finishes first."""
-        if self.busy:
+        if self.busy or self._refreshing:
             return
         state = self.session.sign_out()
         self.ctx.set_user(None)
@@ -344,21 +355,36 @@ class StationWindow(QWidget):
         self._show_state(state)
 
     def _changes(self, changes: Changes) -> None:
-        """Someone else posted against the current order: read it again."""
+        """Someone else posted against the current order (or news too large to name came):
+        read it again, once the scan being answered is done."""
         current = self.session.current
-        if current is None or current not in changes.of(WORK_ORDER):
+        if current is None or changes.event_id in self._own_events:
             return
-        if changes.event_id in self._own_events or self.busy:
+        if not (changes.everything or current in changes.of(WORK_ORDER)):
             return
-        self.busy = True
+        self._stale = True
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Read the current order again if someone else posted against it meanwhile (not
+        while a scan is answered: its answer shows the order as it read it)."""
+        if not self._stale or self.busy or self._refreshing:
+            return
+        self._stale = False
+        self._refreshing = True
         run_op(self, self.session.refresh).success(self._refreshed).failure(
             lambda _exc: self._refreshed(None)
         ).run()
 
     def _refreshed(self, state: ScanState[StationDetail] | None) -> None:
-        self.busy = False
+        self._refreshing = False
         if state is not None:
             self._show_state(state)
+        waiting, self._next_scan = self._next_scan, None
+        if waiting is not None:
+            self.submit(waiting)
+        else:
+            self._catch_up()
 
     # --- showing -------------------------------------------------------------------------
 
