@@ -599,10 +599,15 @@ class ModelPosting:
     (pair, quantity), and what to put back on its document when it is reversed."""
 
     event_id: int | None
-    kind: str  # adjustment, receipt, count, return, shipment, reversal
+    kind: str  # adjustment, receipt, count, return, shipment, transfer, reversal
     rows: list[tuple[Pair, Decimal]]
     undo: Callable[[], None] = lambda: None
     reversed: bool = False
+    # What its document refuses before any stock moves (a transfer already received) ...
+    refuse: Callable[[], type[ShopfloorError] | None] = lambda: None
+    # ... and, after `undo`, the commitment of its document's lines, from the snapshot taken
+    # before the reversal (None: its lines keep theirs).
+    acting: Callable[[Snapshot], dict[LineKey, Decimal]] | None = None
 
 
 @dataclass
@@ -2022,6 +2027,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
             return NotFound  # a count that found no difference posted nothing
         if posting.reversed:
             return ValidationError
+        refused = posting.refuse()
+        if refused is not None:
+            return refused
         leaving: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
         for pair, qty in posting.rows:
             leaving[pair] += qty
@@ -2062,6 +2070,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         )
         self.check_commitments(
             after,
+            acting=posting.acting(self.before) if posting.acting is not None else None,
             consumed=frozenset(p for p, q in posting.rows if q > 0),
             supply=frozenset(p for p, q in posting.rows if q < 0),
         )
@@ -2191,10 +2200,37 @@ class ShopfloorMachine(RuleBasedStateMachine):
             wanted.setdefault(ln.sku, resolve(amount, ln.need if shipping else ln.in_transit))
         return [(to.line(sku), q) for sku, q in wanted.items()]
 
+    @rule(
+        lines=to_lines,
+        eastward=st.booleans(),
+        amounts=move_plans,
+        received=st.booleans(),
+    )
+    def ship_and_take_back(
+        self,
+        lines: list[tuple[str, Decimal]],
+        eastward: bool,
+        amounts: list[tuple[int, str]] | None,
+        received: bool,
+    ) -> None:
+        """A transfer entered approved and shipped at once, part of it perhaps received, and
+        the shipment taken back (refused once what it shipped has arrived)."""
+        self.enter_transfer(lines, eastward, None, 2, "pending_fulfillment")
+        number = list(self.transfers)[-1]
+        shipped = len(self.postings)
+        self.ship_transfer_order(number, amounts)
+        if len(self.postings) == shipped:
+            return
+        if received:
+            self.receive_transfer((list(self.transfers).index(number), False), None)
+        self.reverse(len(self.postings) - 1 - shipped)
+
     @precondition(has_transfers)
     @rule(pick=picks, amounts=move_plans)
     def ship_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
-        number = self.choose_from(pick, self.transfers, TO_OPEN)
+        self.ship_transfer_order(self.choose_from(pick, self.transfers, TO_OPEN), amounts)
+
+    def ship_transfer_order(self, number: str, amounts: list[tuple[int, str]] | None) -> None:
         to = self.transfers[number]
         self.observe()
         asked = self.transfer_plan(to, amounts, shipping=True)
@@ -2221,7 +2257,46 @@ class ShopfloorMachine(RuleBasedStateMachine):
             consumed.add((ln.sku, to.source))
         to.status = to.status_after_moving()
         assert done.order.status == to.status
+        self.postings.append(self.transfer_shipment(done.changes.event_id, to, plan))
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    def transfer_shipment(
+        self, event_id: int | None, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]]
+    ) -> ModelPosting:
+        """A shipment as `reverse` sees it: taken back only while the order expects goods and
+        each of its lines still has that much in transit; the goods return to the source
+        and are committed to their lines again as far as they are free."""
+        shipped = list(plan)
+
+        def refuse() -> Refusal:
+            if to.status not in TO_RECEIVABLE:
+                return IllegalTransition
+            if any(q > ln.in_transit for ln, q in shipped):
+                return InsufficientStock
+            return None
+
+        def undo() -> None:
+            for ln, q in shipped:
+                ln.shipped -= q
+            started = any(ln.shipped > 0 for ln in to.lines)
+            to.status = to.status_after_moving() if started else "pending_fulfillment"
+
+        def acting(before: Snapshot) -> dict[LineKey, Decimal]:
+            snap = before.transfer_orders[to.number]
+            back = {ln.sku: q for ln, q in shipped}
+            out = {}
+            for ln in to.lines:
+                committed = snap.lines[ln.sku].committed
+                if ln.sku in back:
+                    bal = before.balance((ln.sku, to.source))
+                    free = max(ZERO, bal.on_hand + back[ln.sku] - bal.committed)
+                    need = ln.quantity - ln.shipped
+                    committed += min(back[ln.sku], need - committed, free)
+                out[(to.number, ln.sku)] = committed
+            return out
+
+        rows = [r for ln, q in plan for r in (((ln.sku, to.source), -q), ((ln.sku, TRANSIT), q))]
+        return ModelPosting(event_id, "transfer", rows, undo, refuse=refuse, acting=acting)
 
     @precondition(has_transfers)
     @rule(pick=picks, amounts=move_plans)

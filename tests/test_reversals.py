@@ -199,6 +199,51 @@ def test_reversing_is_for_those_who_may_adjust_stock(shop: OrderPlant) -> None:
     assert shop.on_hand("BOTTLE") == 0
 
 
+def test_a_transfer_shipment_still_in_transit_goes_back_to_the_source(shop: OrderPlant) -> None:
+    from app.services.catalog import items
+    from app.services.transfers import transfer_orders as transfers
+    from app.services.transfers.transfer_orders import TransferLineEntry
+
+    uow = shop.uow
+    items.add_location(uow, "EAST", "East warehouse")
+    shop.stock("BOTTLE", 20)
+    shop.stock("CAP", 5)
+    order = transfers.create_transfer_order(
+        uow, "MAIN", "EAST", [TransferLineEntry("BOTTLE", "12"), TransferLineEntry("CAP", "5")]
+    )
+    first = transfers.ship_transfer_order(uow, order.number, {"BOTTLE": "8", "CAP": "5"})
+    second = transfers.ship_transfer_order(uow, order.number, {"BOTTLE": "4"})
+    assert second.order.status == "pending_receipt"
+    before = ledger_rows(shop)
+    reversed_ = inventory.reverse_posting(uow, second.changes.event_id, memo="truck left empty")
+    assert ledger_rows(shop) == before + 2
+    back = transfers.get_transfer_order(uow, order.number)
+    assert back.status == "partially_fulfilled"
+    assert [(ln.sku, ln.shipped, ln.in_transit) for ln in back.lines] == [
+        ("BOTTLE", D(8), D(8)),
+        ("CAP", D(5), D(5)),
+    ]
+    # The bottles are back on the source's shelf, committed to the line that needs them again.
+    main = inventory.stock_position(uow, "BOTTLE", "MAIN")
+    assert (main.on_hand, main.committed, main.backordered) == (D(12), D(4), D(0))
+    assert order.number in reversed_.changes.of("transfer_order")
+    # Part of the first shipment arrived: it is no longer all in transit.
+    transfers.receive_transfer_order(uow, order.number, {"BOTTLE": "3"})
+    with pytest.raises(
+        InsufficientStock,
+        match=f"cannot reverse shipment {first.number} of {order.number}: it shipped 8 BOTTLE "
+        "but only 5 is still in transit",
+    ):
+        inventory.reverse_posting(uow, first.changes.event_id)
+    receipt_event = next(
+        r.event_id for r in inventory.ledger_history(uow, "BOTTLE") if r.reason == "transfer_in"
+    )
+    with pytest.raises(ValidationError, match="a transfer order the other way moves them back"):
+        inventory.reverse_posting(uow, receipt_event)
+    # Shipped again, properly.
+    assert transfers.ship_transfer_order(uow, order.number).order.status == "pending_receipt"
+
+
 def test_every_ledger_reason_says_how_its_postings_are_reversed() -> None:
     """Whatever kinds of posting the program has, `reverse` either reverses one or says what
     to do instead: no ledger reason is left without a word. (In a fresh interpreter, so that
@@ -220,4 +265,6 @@ print(sorted(r for r, rule in rules.items() if rule.reverse is not None))
     )
     unruled, wordless, reversed_ = ran.stdout.splitlines()
     assert (unruled, wordless) == ("[]", "[]")
-    assert reversed_ == str(["adjustment", "count", "customer_return", "receipt", "return_scrap"])
+    assert reversed_ == str(
+        ["adjustment", "count", "customer_return", "receipt", "return_scrap", "transfer_out"]
+    )

@@ -110,7 +110,8 @@ def register(cmd: Commands) -> None:
     sp = cmd.add(
         "reverse",
         cmd_reverse,
-        "reverse a posting by its event id (an adjustment, a receipt, a count, a return)",
+        "reverse a posting by its event id (an adjustment, a receipt, a count, a transfer "
+        "shipment, a return's receipt)",
     )
     sp.add_argument("event", type=event_id)
     sp.add_argument("--memo", type=memo)

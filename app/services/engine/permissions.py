@@ -40,7 +40,7 @@ _DESCRIPTIONS = {
     "customer returns",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
-    Permission.RECEIVE: "receive purchase orders, transfers or customer returns, or mark "
+    Permission.RECEIVE: "receive purchase orders or transfers or customer returns, or mark "
     "drop-ship orders shipped",
     Permission.TRANSFER: "enter, approve, close or cancel transfer orders",
     Permission.FINANCE: "review or export the finance events",
