@@ -387,6 +387,12 @@ def _shipped_cost(tx: Transaction, line_ids: list[int]) -> dict[int, Decimal]:
     }
 
 
+def _cost_now(line: OrderLine) -> Decimal:
+    """What a line that shipped nothing through the ledger comes back at: its item's standard
+    cost (a kit's heading carries no stock and no cost)."""
+    return ZERO if line.path == LinePath.KIT.value else line.item.standard_cost
+
+
 def _authorized(
     tx: Transaction, so: SalesOrderRecord, wanted: Mapping[str, object]
 ) -> list[tuple[OrderLine, Decimal]]:
@@ -520,7 +526,7 @@ def create_return(
                 item=ln.item,
                 quantity=qty,
                 rate=ln.rate,
-                unit_cost=costs.get(ln.id, ln.item.standard_cost if ln.path != "kit" else ZERO),
+                unit_cost=costs.get(ln.id, _cost_now(ln)),
             )
             for ln, qty in plan
         ],

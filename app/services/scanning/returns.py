@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.errors import NotFound, ValidationError
+from app.models import LinePath
 from app.models.quantity import fmt
 from app.models.returns import RETURN_AUTHORIZATION
 from app.services.auth import SignedIn
@@ -98,7 +99,7 @@ class ReturnReceiveSession(ScanSession[ReturnScanDetail]):
         self.rma = None
 
     def _stocked(self) -> list[ReturnLineInfo]:
-        return [ln for ln in self._rma().lines if ln.path != "kit"]
+        return [ln for ln in self._rma().lines if ln.path != LinePath.KIT.value]
 
     def staging_key(self, sku: str, quantity: Decimal) -> str:
         """The first line of that item with room for the quantity, else with room left,
