@@ -394,10 +394,13 @@ def test_a_plant_of_schema_0009_upgrades_to_live_screens_and_posting_keys(
     db.dispose()
 
 
-def test_a_plant_of_schema_0010_upgrades_to_customer_returns(released: Path) -> None:
-    """The tables of customer returns arrive on a plant that has shipped orders; its ledger
-    and figures are untouched, and what it shipped can come back at once."""
-    from app.services.returns import returns
+def test_a_plant_of_schema_0010_upgrades_to_roles_in_the_audit_trail(released: Path) -> None:
+    """The audit trail gains the role of each event (unknown, None, for those written
+    before), its users keep their roles and PINs, and a user may now be order entry."""
+    from sqlalchemy import select
+
+    from app.models import AuditEvent
+    from app.services import admin, audit
 
     db = Database(f"sqlite:///{released}")
     with db.engine.connect() as conn:  # as Database.upgrade does, to 0010 only
@@ -411,6 +414,43 @@ def test_a_plant_of_schema_0010_upgrades_to_customer_returns(released: Path) -> 
     before = counts(db)
     backup = db.upgrade()
     assert backup is not None and backup.name.startswith("plant.db.0010.")
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    with db.session() as s:
+        assert s.scalars(select(AuditEvent.role).distinct()).all() == [None]
+    admin.add_user(uow, "upgrader", "admin")
+    admin.add_user(uow, "sara", "sales")
+    newest = audit.list_audit(uow).rows[0]
+    assert (newest.action, newest.document, newest.role) == ("user.add", "sara", "admin")
+    with db.engine.connect() as conn:  # the trail is still append-only
+        triggers = conn.execute(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            )
+        ).scalars()
+        assert sorted(triggers) == ["audit_event_no_delete", "audit_event_no_update"]
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_plant_of_schema_0011_upgrades_to_customer_returns(released: Path) -> None:
+    """The tables of customer returns arrive on a plant that has shipped orders; its ledger
+    and figures are untouched, and what it shipped can come back at once."""
+    from app.services.returns import returns
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0011 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0011")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0011"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0011.")
     assert db.schema_state().up_to_date
     assert counts(db) == before
     uow = UnitOfWork(db, ACTOR)

@@ -326,14 +326,24 @@ def test_goods_come_back_at_the_cost_they_shipped_at(shop: OrderPlant) -> None:
     assert line(returns.get_return(shop.uow, number), "1").unit_cost == D(8)
 
 
-def test_receiving_is_for_the_dock_and_authorizing_for_sales(shop: OrderPlant) -> None:
+def test_order_entry_authorizes_a_supervisor_approves_and_the_dock_receives(
+    shop: OrderPlant,
+) -> None:
     uow = shop.uow
     admin.add_user(uow, "tester", "admin")
     admin.add_user(uow, "pat", "picker")
+    admin.add_user(uow, "oona", "sales")
     pat = UnitOfWork(uow.database, Actor("pat", "dock"))
-    with pytest.raises(PermissionDenied, match="may not enter, change, approve"):
+    oona = UnitOfWork(uow.database, Actor("oona", "desk"))
+    with pytest.raises(PermissionDenied, match="may not enter, change, close or cancel sales"):
         returns.create_return(pat, SO, {"1": "1"})
-    number = returns.create_return(uow, SO, {"1": "1"}).number
+    number = returns.create_return(oona, SO, {"1": "1"}).number
+    with pytest.raises(PermissionDenied, match="oona \\(sales\\) may not approve"):
+        returns.approve_return(oona, number)
+    shop.pref("approver_must_differ_from_author", "true")
+    mine = returns.create_return(uow, SO, {"1": "1"}).number
+    with pytest.raises(PermissionDenied, match=f"{mine} was entered by tester; someone else"):
+        returns.approve_return(uow, mine)
     returns.approve_return(uow, number)
     assert returns.receive_return(pat, number).status == "received"
 

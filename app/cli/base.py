@@ -144,14 +144,31 @@ Handler = Callable[[Context], Result]
 
 
 class Commands:
-    """Adds sub-commands under the top-level parser, each with the shared options."""
+    """Adds sub-commands under the top-level parser, each with the shared options (one whose
+    own --user means something else, `acting_user=False`, without the shared --user: who
+    acts is then named before the command, or by $SHOPFLOOR_USER)."""
 
-    def __init__(self, sub: Any, common: argparse.ArgumentParser) -> None:
+    def __init__(
+        self,
+        sub: Any,
+        common: argparse.ArgumentParser,
+        common_without_user: argparse.ArgumentParser | None = None,
+    ) -> None:
         self.sub = sub
         self.common = common
+        self.common_without_user = common_without_user or common
 
-    def add(self, name: str, handler: Handler, help_text: str, parent: Any = None) -> Any:
-        sp = (parent or self.sub).add_parser(name, help=help_text, parents=[self.common])
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        help_text: str,
+        parent: Any = None,
+        *,
+        acting_user: bool = True,
+    ) -> Any:
+        shared = self.common if acting_user else self.common_without_user
+        sp = (parent or self.sub).add_parser(name, help=help_text, parents=[shared])
         sp.set_defaults(handler=handler)
         return sp
 

@@ -277,7 +277,7 @@ def adjust_stock(
     StockBook.of(tx).lock([(item.id, loc.id)])
     note = parse_text(memo, field="memo", max_length=200) or None
     adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note)
-    tx.note(location=loc.code, quantity=qty)
+    tx.note(location=loc.code, quantity=qty, memo=note)
     tx.settle()  # commit-after-entry first: the position shows what it committed
     bal = StockBook.of(tx).balance(item.id, loc.id)
     position = StockPosition(

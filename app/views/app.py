@@ -283,6 +283,10 @@ def run_main_window(
     ctx = AppContext(database, Actor.current(user))
     ctx.go_live()
     window = open_main_window(ctx, note)
+    from app.views.admin.backups import BackupSchedule
+
+    backups = BackupSchedule(ctx, window)  # automatic backups while the window runs
+    backups.start()
     code = app.exec()
     ctx.close()
     ctx.pool.waitForDone(10_000)

@@ -74,6 +74,12 @@ _SKUS = select(_ITEMS.c.id, _ITEMS.c.sku).where(_ITEMS.c.id.in_(bindparam("ids",
 _CODES = select(_LOCATIONS.c.id, _LOCATIONS.c.code)
 
 
+# The audit event of a posting lists the balances it changed, up to this many (the ledger
+# holds every row of a larger one, such as an import).
+AUDITED_BALANCES = 200
+_FIGURES = ("on_hand", "committed", "demand", "on_order")
+
+
 def lock_order(pair: Pair) -> tuple[int, int]:
     """The one global order in which balance rows are locked: location, then item."""
     return (pair[1], pair[0])
@@ -317,18 +323,48 @@ class StockBook:
             b.saved = b.values()
         self._name_changes(changed)
 
-    def _name_changes(self, changed: list[Balance]) -> None:
-        """Record the changed balances by sku and location code (skus and codes never change
-        once written, so the database's name cache answers most of them)."""
+    def _names(self, balances: list[Balance]) -> tuple[dict[int, str], dict[int, str]]:
+        """Skus by item id and location codes by id for these balances (skus and codes never
+        change once written, so the database's name cache answers most of them)."""
         names = self.tx.uow.database.names
         # The posting is about to commit: the skus it knows are rows that exist.
         names.skus.update(self._skus)
         skus = names.skus
-        unknown = {b.item_id for b in changed if b.item_id not in skus}
+        unknown = {b.item_id for b in balances if b.item_id not in skus}
         if unknown:
             skus.update(self.tx.session.execute(_SKUS, {"ids": sorted(unknown)}).all())
         codes = names.codes
-        if any(b.location_id not in codes for b in changed):
+        if any(b.location_id not in codes for b in balances):
             codes.update(self.tx.session.execute(_CODES).all())
+        return skus, codes
+
+    def _name_changes(self, changed: list[Balance]) -> None:
+        """Record the changed balances by sku and location code."""
+        skus, codes = self._names(changed)
         for b in changed:
             self.tx.changed.balance(skus[b.item_id], codes[b.location_id])
+
+    def audited(self) -> dict[str, Any]:
+        """For the posting's audit event: each balance it changed, by sku and location, with
+        the figures that changed as [before, after] (at most `AUDITED_BALANCES` of them, in
+        lock order, and how many more there were)."""
+        changed = sorted(
+            (b for b in self._balances.values() if b.saved is not None and b.values() != b.saved),
+            key=lambda b: lock_order(b.pair),
+        )
+        if not changed:
+            return {}
+        shown = changed[:AUDITED_BALANCES]
+        skus, codes = self._names(shown)
+        rows = []
+        for b in shown:
+            row: dict[str, Any] = {"sku": skus[b.item_id], "location": codes[b.location_id]}
+            assert b.saved is not None
+            for name, before, after in zip(_FIGURES, b.saved, b.values(), strict=True):
+                if before != after:
+                    row[name] = [fmt(before), fmt(after)]
+            rows.append(row)
+        out: dict[str, Any] = {"stock": rows}
+        if len(changed) > len(shown):
+            out["stock_more"] = len(changed) - len(shown)
+        return out

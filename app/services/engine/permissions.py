@@ -22,6 +22,10 @@ class Permission(StrEnum):
     FINANCE = "finance"
     EDIT_PREFERENCES = "edit_preferences"
     MANAGE_USERS = "manage_users"
+    # --- plant administration: separation of duties, the audit trail, backups ---
+    APPROVE_ORDERS = "approve_orders"
+    AUDIT = "audit"
+    BACKUP = "backup"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -36,8 +40,7 @@ _DESCRIPTIONS = {
     Permission.IMPORT: "import data",
     Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
     Permission.PRODUCE: "issue components or report production",
-    Permission.SELL: "enter, change, approve, close or cancel sales orders, customers and "
-    "customer returns",
+    Permission.SELL: "enter, change, close or cancel sales orders, customers and customer returns",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
     Permission.RECEIVE: "receive purchase orders or transfers or customer returns, or mark "
@@ -46,14 +49,22 @@ _DESCRIPTIONS = {
     Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",
+    Permission.APPROVE_ORDERS: "approve sales orders and customer returns",
+    Permission.AUDIT: "read the audit trail",
+    Permission.BACKUP: "back up or restore the database",
 }
 
 _ALL = frozenset(Permission)
-_SUPERVISOR = _ALL - {Permission.EDIT_PREFERENCES, Permission.MANAGE_USERS}
+_SUPERVISOR = _ALL - {Permission.EDIT_PREFERENCES, Permission.MANAGE_USERS, Permission.BACKUP}
 
+# The one declaration of who may do what: every posting states its permission once
+# (`@posting`), and a role may run it when its set here holds that permission.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": _ALL,
     "supervisor": _SUPERVISOR,
+    # Order entry: enters and changes sales orders and customers; someone who may approve
+    # orders (a supervisor, an admin) approves them.
+    "sales": frozenset({Permission.READ, Permission.SELL}),
     # Those who work the floor count its shelves; a count whose differences are worth more
     # than count_approval_threshold waits for someone who may adjust stock to approve it.
     "operator": frozenset({Permission.READ, Permission.PRODUCE, Permission.COUNT}),

@@ -297,6 +297,33 @@ SPECS: tuple[PrefSpec, ...] = (
         "to scrap them; off: they are scrapped unless the receiver says to restock them",
         RETURNS,
     ),
+    # --- plant administration: separation of duties, backups ---
+    _bool(
+        "approver_must_differ_from_author",
+        False,
+        "a sales order is approved by someone other than who entered it (nobody approves "
+        "their own order, nor enters one approved while orders wait for approval)",
+        SALES,
+    ),
+    PrefSpec(
+        "backup_every_hours",
+        "24",
+        (),
+        "the window makes a backup of a SQLite plant when its newest automatic backup is "
+        "this many hours old, and on the first start of a day once it is a day old "
+        "(0 = no automatic backups)",
+        maximum=24 * 30,
+        group="Backups",
+    ),
+    PrefSpec(
+        "backups_to_keep",
+        "7",
+        (),
+        "how many automatic backups are kept; the oldest beyond these are removed (0 = keep "
+        "every one)",
+        maximum=1000,
+        group="Backups",
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -341,6 +368,10 @@ class Preferences:
     default_return_authorization_status: str
     refund_in_advance_of_return: bool
     restock_returned_items: bool
+    # --- plant administration: separation of duties, backups ---
+    approver_must_differ_from_author: bool
+    backup_every_hours: int
+    backups_to_keep: int
 
     def status_names(self) -> dict[str, str]:
         """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""

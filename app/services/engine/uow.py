@@ -452,6 +452,31 @@ class Transaction:
         """Add details to this posting's audit event."""
         self.details.update(details)
 
+    # --- what the audit trail records -------------------------------------------------
+
+    def audited_role(self) -> str | None:
+        """The role the event is made in: the one the posting was authorized in, else the
+        actor's registered role (a sign-in), admin while nobody is registered, None for a
+        name nobody registered (a refused sign-in)."""
+        if self._role is not None:
+            return self._role
+        registered, role, _active = self.session.execute(
+            _SELECT_ROLE, {"username": self.actor.user}
+        ).one()
+        if role is not None:
+            return str(role)
+        return None if registered else "admin"
+
+    def audited_details(self) -> dict[str, Any]:
+        """The posting's notes, with what its books say it changed (a book with an
+        `audited()` method: the stock figures before and after)."""
+        details = dict(self.details)
+        for book in self._books.values():
+            audited = getattr(book, "audited", None)
+            if callable(audited):
+                details.update(audited())
+        return details
+
     def settle(self) -> None:
         """Run the before-commit hooks now (they run again at commit, and do only what is
         left), so that a result built afterwards shows their effect."""
@@ -471,9 +496,10 @@ class Transaction:
                 "at": utcnow(),
                 "username": self.actor.user,
                 "workstation": self.actor.workstation,
+                "role": self.audited_role(),
                 "action": self.action,
                 "document": (self.document or "")[:120] or None,
-                "details": json.dumps(self.details, default=str, sort_keys=True),
+                "details": json.dumps(self.audited_details(), default=str, sort_keys=True),
                 "posting_key": self.key,
             },
         ).scalar_one()

@@ -59,6 +59,7 @@ from app.services.engine.reversal import Posted, ReversalRule, register_reversal
 from app.services.engine.uow import Transaction, posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
+from app.services.orders.sales import require_approver
 from app.services.reasons import require_reason_code
 from app.services.returns.records import (
     NewReturnLine,
@@ -543,12 +544,14 @@ def _load(tx: Transaction, number: str) -> ReturnRecord:
     return ReturnBook.of(tx).load(number)
 
 
-@posting("rma.approve", Permission.SELL)
+@posting("rma.approve", Permission.APPROVE_ORDERS)
 def approve_return(tx: Transaction, number: str) -> ReturnInfo:
     """The goods may come back; with `refund_in_advance_of_return` finance credits everything
-    authorized now."""
+    authorized now. Approving is for those who approve orders (with
+    `approver_must_differ_from_author`, not whoever entered the return)."""
     rma = _load(tx, number)
     rma.require(RMAAction.APPROVE)
+    require_approver(tx, rma.number, rma.created_by)
     _approve(tx, rma)
     return return_info(tx, rma)
 

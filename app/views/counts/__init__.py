@@ -1,7 +1,7 @@
 """Cycle counts in the window: the list of counts, one count with its lines and actions, and
 counting by scan. Declares its pages; the page classes are imported when first shown."""
 
-from app.views.pages import PageSpec
+from app.views.page_spec import PageSpec
 
 PAGES = [
     (

@@ -3,7 +3,7 @@ receipts and actions (receive with restock or scrap per line), a new return from
 order, and receiving returns by scan. Declares its pages; the page classes are imported when
 first shown."""
 
-from app.views.pages import PageSpec
+from app.views.page_spec import PageSpec
 
 PAGES = [
     (

@@ -4,8 +4,8 @@ ledger rows with the reasons `customer_return` and `return_scrap`, and finance h
 moment `customer_credit` (registered codes, so the ledger and the finance events do not
 change).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
