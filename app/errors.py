@@ -38,6 +38,12 @@ class IllegalTransition(ShopfloorError):
     code = "illegal_transition"
 
 
+class OnHold(IllegalTransition):
+    """A posting on a work order that is on hold: the message names the hold's reason."""
+
+    code = "on_hold"
+
+
 class InsufficientStock(ShopfloorError):
     code = "insufficient_stock"
 
@@ -48,6 +54,12 @@ class CommitmentLimit(InsufficientStock):
 
 class OverageNotAllowed(ValidationError):
     code = "overage_not_allowed"
+
+
+class ExpiredLot(ValidationError):
+    """A lot past its expiry date, where the plant's preferences keep expired lots out."""
+
+    code = "expired_lot"
 
 
 class BomCycle(ValidationError):

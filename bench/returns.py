@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Item
+from app.models import Item, Tracking
 from app.services import admin
 from app.services.catalog import imports
 from app.services.engine.uow import UnitOfWork
@@ -32,12 +32,14 @@ CUSTOMER = "Bench Returns Co"
 def _returns_to_receive(
     uow: UnitOfWork, workdir: Path, rng: random.Random, count: int
 ) -> tuple[list[str], list[str]]:
-    """`count` approved returns of whole 50-line orders, shipped first; returns their
-    numbers and the orders'."""
+    """`count` approved returns of whole 50-line orders of untracked items (the plant's
+    lots are measured with its builds), shipped first; returns their numbers and the orders'."""
     with uow.query() as tx:
         raw = list(
             tx.session.scalars(
-                select(Item.sku).where(Item.item_type == "inventory").order_by(Item.sku)
+                select(Item.sku)
+                .where(Item.item_type == "inventory", Item.tracking == Tracking.NONE.value)
+                .order_by(Item.sku)
             )
         )
     skus = rng.sample(raw, ORDER_LINES)

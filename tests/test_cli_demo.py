@@ -54,11 +54,12 @@ def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> No
     reasons = [r.stderr for r in runs]
     assert all(r.returncode == 2 for r in runs), "\n".join(map(str, runs))
     assert reasons[0] == (
-        f"shopfloor: event {issue} is an issue to WO-000002: return the components from the "
-        "work order instead\n"
+        f"shopfloor: event {issue} is an issue to WO-000002: return the components "
+        "(shopfloor wo return WO-000002 --component SKU=QTY)\n"
     )
     assert reasons[1] == (
-        f"shopfloor: event {build} is a build on WO-000003: unbuild it on the work order instead\n"
+        f"shopfloor: event {build} is a build on WO-000003: use unbuild "
+        "(shopfloor wo unbuild WO-000003 --qty Q)\n"
     )
     assert reasons[2] == (
         f"shopfloor: event {shipment} is the shipment of IF-000002: what the customer sends "

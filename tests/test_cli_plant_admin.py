@@ -31,7 +31,7 @@ from sqlalchemy import func, select, text
 from app.models import AuditEvent
 from app.services import auth
 from app.services.check import check_database
-from app.services.engine.database import Database
+from app.services.engine.database import SCHEMA_HEAD, Database
 from app.services.engine.uow import Actor, UnitOfWork
 from tests.cli_helpers import Shopfloor, copy_database, snapshot, succeeded
 from tests.plant import Plant
@@ -205,7 +205,7 @@ def test_a_backup_is_restored_and_what_it_replaced_is_kept(plant: Path) -> None:
     )
     assert not out.exists()
     taken = anna.ok("backup", "--out", str(out))
-    assert (taken["file"], taken["schema"]) == (str(out), "0009")
+    assert (taken["file"], taken["schema"]) == (str(out), SCHEMA_HEAD)
     assert mode(out) == 0o600
     assert (
         anna.refused("backup", "--out", str(out))
@@ -217,7 +217,7 @@ def test_a_backup_is_restored_and_what_it_replaced_is_kept(plant: Path) -> None:
         "olga (operator) may not back up or restore the database"
     )
     done = anna.ok("restore", str(out))
-    assert (done["file"], done["schema"]) == (str(out), "0009")
+    assert (done["file"], done["schema"]) == (str(out), SCHEMA_HEAD)
     kept = Path(done["replaced_copy"])
     assert kept.name.startswith("plant.db.before-restore.") and mode(kept) == 0o600
     assert anna.ok("stock", "BOLT-M5")["on_hand"] == str(on_hand)  # the adjustment is gone

@@ -26,7 +26,7 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 from app.services.transfers import transfer_orders
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
@@ -434,23 +434,91 @@ def test_a_plant_of_schema_0010_upgrades_to_roles_in_the_audit_trail(released: P
     db.dispose()
 
 
-def test_a_plant_of_schema_0011_upgrades_to_customer_returns(released: Path) -> None:
+def test_a_plant_of_schema_0004_upgrades_to_lots_with_its_ledger_untouched(
+    plant_0004: Database,
+) -> None:
+    """Every item is untracked and no ledger row names a lot; the ledger is still append-only
+    (its new column was added without a copy); an item can then be tracked, received in lots
+    and built from them."""
+    from app.services import inventory
+    from app.services.catalog import items
+    from app.services.lots import tracking
+
+    with plant_0004.engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT tracking FROM item")).scalars().all() == ["none"]
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ledger_entry WHERE lot_id IS NOT NULL")
+            ).scalar()
+            == 0
+        )
+    with pytest.raises(Exception, match="append-only"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_entry SET lot_id = NULL"))
+    with pytest.raises(Exception, match="CHECK"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE item SET tracking = 'batch'"))
+    uow = UnitOfWork(plant_0004, ACTOR)
+    for location in ("MAIN", *(x.code for x in items.list_locations(uow) if x.code != "MAIN")):
+        on_hand = inventory.stock_position(uow, "SPOKE-SS", location).on_hand
+        if on_hand:
+            inventory.adjust_stock(uow, "SPOKE-SS", str(-on_hand), location=location)
+    tracking.set_item_tracking(uow, "SPOKE-SS", "lot", shelf_life="720")
+    inventory.adjust_stock(uow, "SPOKE-SS", "400", lot="SP-1")
+    wo = work_orders.create_work_order(uow, "WHEEL-F-700", "2", status="released")
+    work_orders.post_assembly_build(uow, wo.number, "2")
+    assert [(x.lot, x.on_hand) for x in inventory.stock_position(uow, "SPOKE-SS").lots] == [
+        ("SP-1", 336)
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Database) -> None:
+    """After schema 0013 every existing work order has returned, scrapped and unbuilt
+    nothing, is not on hold and was never changed; it changes, holds, gives back and takes
+    apart like a new one."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    with plant_0004.engine.connect() as conn:
+        totals = conn.execute(
+            text(
+                "SELECT sum(unbuilt), sum(scrapped), count(held_at), count(changed_at), "
+                "sum(CASE WHEN hold_released THEN 1 ELSE 0 END) FROM work_order"
+            )
+        ).one()
+        lines = conn.execute(text("SELECT sum(returned), sum(scrapped) FROM work_order_line")).one()
+    assert tuple(totals) == (0, 0, 0, 0, 0) and tuple(lines) == (0, 0)
+    built = work_orders.get_work_order(uow, "WO-000003")
+    taken_apart = corrections.unbuild(uow, "WO-000003", "1")
+    assert (taken_apart.built, taken_apart.unbuilt, taken_apart.status) == (
+        built.built - 1,
+        1,
+        "in_process",
+    )
+    editing.hold_work_order(uow, "WO-000002", "waiting for parts")
+    assert work_orders.get_work_order(uow, "WO-000002").held is not None
+    editing.resume_work_order(uow, "WO-000002")
+    special = editing.edit_work_order(uow, "WO-000011", quantity="3", priority="1")
+    assert (special.quantity, special.priority, special.changed_by) == (3, 1, "upgrader")
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0013_upgrades_to_customer_returns(released: Path) -> None:
     """The tables of customer returns arrive on a plant that has shipped orders; its ledger
     and figures are untouched, and what it shipped can come back at once."""
     from app.services.returns import returns
 
     db = Database(f"sqlite:///{released}")
-    with db.engine.connect() as conn:  # as Database.upgrade does, to 0011 only
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0013 only
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA foreign_keys = OFF")
         with conn.begin():
-            command.upgrade(db.alembic_config(conn), "0011")
+            command.upgrade(db.alembic_config(conn), "0013")
         raw.execute("PRAGMA foreign_keys = ON")
-    assert db.schema_state().current == "0011"
+    assert db.schema_state().current == "0013"
     before = counts(db)
     backup = db.upgrade()
-    assert backup is not None and backup.name.startswith("plant.db.0011.")
+    assert backup is not None and backup.name.startswith("plant.db.0013.")
     assert db.schema_state().up_to_date
     assert counts(db) == before
     uow = UnitOfWork(db, ACTOR)

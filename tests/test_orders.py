@@ -580,9 +580,12 @@ def test_a_posting_that_is_not_reversed_is_refused_naming_what_to_do_instead(
 
     refusals = {
         event("BOTTLE", "issue"): (
-            f"an issue to {wo}: return the components from the work order instead"
+            f"an issue to {wo}: return the components (shopfloor wo return {wo} "
+            "--component SKU=QTY)"
         ),
-        event("CASE-12", "completion"): f"a build on {wo}: unbuild it on the work order instead",
+        event("CASE-12", "completion"): (
+            f"a build on {wo}: use unbuild (shopfloor wo unbuild {wo} --qty Q)"
+        ),
         event("CASE-12", "shipment"): (
             f"the shipment of {shipped.number}: what the customer sends back comes in on a "
             "customer return (shopfloor rma create)"

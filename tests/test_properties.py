@@ -1,16 +1,23 @@
 """Property-based tests of the engine: work orders and sales orders competing for stock.
 
-A hypothesis state machine drives random sequences of work order postings, sales orders and
-their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, transfer orders
-between the two locations (approve, ship into transit, receive, close, cancel), stock
-adjustments, cycle counts (start, count, approve, post, cancel), customer returns (authorize,
-approve, receive restocked or scrapped, close, cancel), reversals of any posting (taken back,
-or refused in words), commitment re-runs and preference changes against a real SQLite file,
-and after every step proves the database against the ledger and against an independent model
-of on hand (in transit too), issued, built, picked, shipped, received, status and the
-commitment of every line of every kind of demand. Refused requests are legal outcomes, but the
-model predicts which requests are refused and why, and a refused request must leave everything
-as it was.
+A hypothesis state machine drives random sequences of work order postings (and the floor's
+exceptions: changes of quantity and urgency, holds, unrelease, returns, unbuilds, scrap),
+sales orders and their fulfillments (pick, pack, ship, cancel), purchase orders and
+receipts, transfer orders between the two locations (approve, ship into transit, receive,
+close, cancel), stock adjustments, cycle counts (start, count, approve, post, cancel),
+customer returns (authorize, approve, receive restocked or scrapped, close, cancel),
+reversals of any posting (taken back, or refused in words), commitment re-runs and
+preference changes against a real SQLite file, and after every step proves the database
+against the ledger and against an independent model of on hand (in transit too), issued,
+returned, scrapped, built, unbuilt, picked, shipped, received, status and the commitment of
+every line of every kind of demand. Two items are tracked by lot (a component and a
+subassembly): they come in as lots (opening stock, adjustments, receipts, builds), go out by
+lot (issues naming one, the rest and every backflush and scrap first in first out), come
+back in the lots they left in (returns of components, unbuilds, customer returns: the lots
+shipped last first), reversals move the lots their rows moved, and picks reserve their lots
+until they ship or are put back; the model follows every lot at every location. Refused
+requests are legal outcomes, but the model predicts which requests are refused and why, and
+a refused request must leave everything as it was.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from app.errors import (
     IllegalTransition,
     InsufficientStock,
     NotFound,
+    OnHold,
     OverageNotAllowed,
     ShopfloorError,
     ValidationError,
@@ -53,6 +61,8 @@ from app.models import (
     Item,
     LedgerEntry,
     Location,
+    Lot,
+    LotBalance,
     Preference,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -65,17 +75,19 @@ from app.models import (
 from app.models.quantity import round_quantity
 from app.models.returns import ReturnAuthorization, ReturnLine
 from app.models.transfer import TransferOrder, TransferOrderLine
-from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
+from app.models.work_order import ACTION_FROM, ACTIVE, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
-from app.services import admin, inventory
+from app.services import admin, inventory, reasons
 from app.services.catalog import items
 from app.services.check import check_database
 from app.services.counts import counts
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
+from app.services.lots import tracking
+from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 from app.services.returns import returns
 from app.services.transfers import transfer_orders
 from tests.plant import Plant
@@ -107,6 +119,10 @@ BOMS: dict[str, list[tuple[str, Decimal, bool]]] = {
 }
 ASSEMBLIES = ("S", "A", "B")
 STOCKED = COMPONENTS + ASSEMBLIES
+TRACKED = ("C2", "S")  # by lot (no expiry: the consumption order is first in, first out)
+LOTS = ("L1", "L2", "L3")
+LotKey = tuple[str, str, str]  # (sku, location code, lot)
+PostedRow = tuple[Pair, Decimal, str | None]  # a ledger row: pair, quantity, lot (tracked)
 
 ORDERING = "item_commitment_ordering"
 COMMIT_AFTER = "perform_item_commitment_after_transaction_entry"
@@ -118,6 +134,7 @@ SO_STATUS = "default_sales_order_status"
 FULFILL_MODE = "fulfill_based_on_commitment"
 FULFILL_OVERAGE = "allow_overage_on_item_fulfillments"
 RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
+RELEASE_ON_HOLD = "release_commitment_on_hold"
 TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
@@ -130,6 +147,7 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     FULFILL_MODE: ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
     FULFILL_OVERAGE: ("true", "false"),
     RECEIPT_OVERAGE: ("true", "false"),
+    RELEASE_ON_HOLD: ("true", "false"),
     TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
 PREF_DEFAULTS = {
@@ -143,9 +161,11 @@ PREF_DEFAULTS = {
     FULFILL_MODE: "limit_to_committed",
     FULFILL_OVERAGE: "false",
     RECEIPT_OVERAGE: "false",
+    RELEASE_ON_HOLD: "false",
     TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
+SCRAP_REASON = "LOST"
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
 # Transfer orders: demand at the source while approved and not all shipped.
 TO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
@@ -185,6 +205,8 @@ issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
 produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
 return_amounts = st.sampled_from(["1", REST, REST, OVER])
 opening_stock = quantities("10", "0", "2.5", "40")
+lot_names = st.sampled_from(LOTS)
+named_lots = st.sampled_from([None, None, *LOTS])  # an issue naming the tracked component's lot
 adjustments = quantities("0.5", "2.5", "4", "10", "-0.5", "-1", "-2.5")
 due_dates = st.one_of(st.none(), st.sampled_from([date(2031, 3, d) for d in (1, 2, 3)]))
 priorities = st.integers(1, 3)
@@ -199,8 +221,12 @@ so_lines = st.lists(
     unique_by=lambda x: x[0],
 )
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+# Mostly untracked items (a tracked one refuses the whole transfer order).
 to_lines = st.lists(
-    st.tuples(st.sampled_from(STOCKED), quantities("1", "2.5", "4")),
+    st.tuples(
+        st.sampled_from([*[s for s in STOCKED if s not in TRACKED] * 4, *TRACKED]),
+        quantities("1", "2.5", "4"),
+    ),
     min_size=1,
     max_size=2,
     unique_by=lambda x: x[0],
@@ -223,6 +249,7 @@ pick_plans = st.one_of(
 
 
 def populate(plant: Plant) -> None:
+    reasons.add_reason_code(plant.uow, SCRAP_REASON, "scrap")
     partners.add_customer(plant.uow, CUSTOMER)
     partners.add_vendor(plant.uow, VENDOR)
     items.add_location(plant.uow, "EAST", "East store")
@@ -235,6 +262,8 @@ def populate(plant: Plant) -> None:
             {c: str(q) for c, q, _ in BOMS[sku]},
             no_backflush=tuple(c for c, _, flag in BOMS[sku] if not flag),
         )
+    for sku in TRACKED:
+        tracking.set_item_tracking(plant.uow, sku, "lot")
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +291,8 @@ class LineSnap:
     committed: Decimal
     issued: Decimal
     backflush: bool
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
 
     @property
     def need(self) -> Decimal:
@@ -328,6 +359,15 @@ class WOSnap:
     built: Decimal
     location: str
     lines: tuple[LineSnap, ...]
+    unbuilt: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    held: bool = False
+    hold_released: bool = False
+
+    @property
+    def is_demand(self) -> bool:
+        """Its lines are open demand: released and later, unless a hold gave them back."""
+        return self.status in OPEN_DEMAND and not self.hold_released
 
     def line(self, sku: str) -> LineSnap:
         return next(ln for ln in self.lines if ln.sku == sku)
@@ -344,6 +384,8 @@ class Snapshot:
     sales_orders: dict[str, SOSnap]
     fulfillments: dict[str, str]  # number -> status
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
+    lots: dict[LotKey, tuple[Decimal, Decimal]]  # on hand and reserved, where either is not 0
+    lot_rows: int
     # number -> status, and per sku (received, restocked, scrapped, credited)
     returns: dict[str, tuple[str, dict[str, tuple[Decimal, ...]]]]
     transfer_orders: dict[str, TOSnap]
@@ -357,7 +399,7 @@ class Snapshot:
         found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
-            if wo.status in OPEN_DEMAND
+            if wo.is_demand
             for ln in wo.lines
         }
         for number, so in self.sales_orders.items():
@@ -400,6 +442,8 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                     ln.committed,
                     ln.issued,
                     ln.backflush,
+                    ln.returned,
+                    ln.scrapped,
                 )
             )
         wos = {
@@ -410,6 +454,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                 wo.built,
                 locs[wo.location_id],
                 tuple(lines[wo.id]),
+                wo.unbuilt,
+                wo.scrapped,
+                wo.held_at is not None,
+                wo.hold_released,
             )
             for wo in s.scalars(select(WorkOrder))
         }
@@ -438,6 +486,20 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                 rl.scrapped,
                 rl.credited,
             )
+        lots = {
+            (skus[r.item_id], locs[r.location_id], r.number): (r.on_hand, r.reserved)
+            for r in s.execute(
+                select(
+                    LotBalance.item_id,
+                    LotBalance.location_id,
+                    Lot.number,
+                    LotBalance.on_hand,
+                    LotBalance.reserved,
+                )
+                .join(Lot, Lot.id == LotBalance.lot_id)
+                .where((LotBalance.on_hand != 0) | (LotBalance.reserved != 0))
+            )
+        }
         return Snapshot(
             ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
@@ -458,6 +520,8 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                 to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
                 for to in s.scalars(select(TransferOrder))
             },
+            lots=lots,
+            lot_rows=s.scalar(select(func.count()).select_from(Lot)) or 0,
         )
 
 
@@ -470,8 +534,31 @@ class ModelLine:
     quantity_per: Decimal
     required: Decimal
     backflush: bool
-    issued: Decimal = ZERO
+    issued: Decimal = ZERO  # net of what went back to stock
     overage_allowed: bool = False
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.required - self.issued)
+
+
+@dataclass
+class ModelRow:
+    """What one posting consumed for a line (`sku`) or received of the finished good
+    (`sku` None), and how much of it returns and unbuilds have undone."""
+
+    event: int
+    sku: str | None
+    quantity: Decimal
+    backflush: bool = False
+    lot: str | None = None  # a tracked item's lot
+    undone: Decimal = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        return self.quantity - self.undone
 
 
 @dataclass
@@ -486,10 +573,19 @@ class ModelWO:
     status: S
     built: Decimal = ZERO
     lines: list[ModelLine] = field(default_factory=list)
+    unbuilt: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    held: bool = False
+    hold_released: bool = False
+    rows: list[ModelRow] = field(default_factory=list)
 
     @property
     def remaining(self) -> Decimal:
         return max(ZERO, self.quantity - self.built)
+
+    @property
+    def is_demand(self) -> bool:
+        return self.status in OPEN_DEMAND and not self.hold_released
 
     def line(self, sku: str) -> ModelLine:
         return next(ln for ln in self.lines if ln.sku == sku)
@@ -532,6 +628,7 @@ class ModelShipment:
     order: str
     lines: list[tuple[str, Decimal]]  # (line, quantity)
     status: str = "picked"
+    lots: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (line, lot, quantity)
 
 
 @dataclass
@@ -595,12 +692,13 @@ class ModelReturn:
 
 @dataclass
 class ModelPosting:
-    """A posting as `reverse` sees it: its event, what kind it is, the rows it wrote as
-    (pair, quantity), and what to put back on its document when it is reversed."""
+    """A posting as `reverse` sees it: its event, what kind it is, the ledger rows it wrote as
+    (pair, quantity, lot of a tracked item), and what to put back on its document when it is
+    reversed."""
 
     event_id: int | None
     kind: str  # adjustment, receipt, count, return, shipment, transfer, reversal
-    rows: list[tuple[Pair, Decimal]]
+    rows: list[PostedRow]
     undo: Callable[[], None] = lambda: None
     reversed: bool = False
     # What its document refuses before any stock moves (a transfer already received) ...
@@ -677,8 +775,20 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.cycle_counts: dict[str, ModelCount] = {}
         self.returns: dict[str, ModelReturn] = {}
         self.postings: list[ModelPosting] = []
+        # Per sales order line (order, line): the lots it shipped in, in the order shipped,
+        # and what came back of each lot on customer returns.
+        self.shipped_lots: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+        self.lots_back: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
+            lambda: defaultdict(lambda: ZERO)
+        )
         self.seq = 0  # documents of both kinds in the order they were entered
+        self.events = 0  # work order postings, to tell a build's rows from another's
         self.seen_status: dict[str, S] = {}
+        # Lots: on hand and reserved per (sku, location, lot); each item's lots in the order
+        # they were made (the consumption order, since no lot here expires).
+        self.lot_stock: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_held: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_order: dict[str, list[str]] = defaultdict(list)
         self.before = take_snapshot(self.uow)
 
     def teardown(self) -> None:
@@ -707,6 +817,45 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def pref_on(self, key: str) -> bool:
         return self.prefs[key] == "true"
 
+    # --- lots -------------------------------------------------------------------------------
+
+    def lots_out(
+        self, sku: str, location: str, qty: Decimal, named: list[tuple[str, Decimal]] | None = None
+    ) -> list[tuple[str, Decimal]] | None:
+        """The lots an outflow of a tracked item takes: those named, then the rest first in
+        first out, never what is reserved; None when they do not cover it."""
+        taken: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        out = []
+
+        def free(lot: str) -> Decimal:
+            key = (sku, location, lot)
+            return self.lot_stock[key] - self.lot_held[key] - taken[lot]
+
+        for lot, part in named or []:
+            if part > free(lot):
+                return None
+            out.append((lot, part))
+            taken[lot] += part
+        left = qty - sum((part for _lot, part in named or []), ZERO)
+        for lot in self.lot_order[sku]:
+            if left <= 0:
+                break
+            take = min(free(lot), left)
+            if take > 0:
+                out.append((lot, take))
+                taken[lot] += take
+                left -= take
+        return out if left <= 0 else None
+
+    def lots_in(self, sku: str, location: str, lot: str, qty: Decimal) -> None:
+        if lot not in self.lot_order[sku]:
+            self.lot_order[sku].append(lot)
+        self.lot_stock[(sku, location, lot)] += qty
+
+    def lots_gone(self, sku: str, location: str, parts: list[tuple[str, Decimal]]) -> None:
+        for lot, part in parts:
+            self.lot_stock[(sku, location, lot)] -= part
+
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -725,8 +874,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         bal = self.before.balance(pair)
         return bal.on_hand - bal.committed
 
-    def consumption_refusal(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]]) -> Refusal:
-        """What `manufacturing_issue_based_on_commitment` and the stock on hand refuse."""
+    def consumption_refusal(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> Refusal:
+        """What `manufacturing_issue_based_on_commitment`, the stock on hand and, for a
+        tracked component, its lots not reserved for shipments refuse."""
         mode = self.prefs[ISSUE_MODE]
         snap = self.before.work_orders[wo.number]
         for line, qty in plan:
@@ -745,14 +900,36 @@ class ShopfloorMachine(RuleBasedStateMachine):
             firm = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
             if firm > self.on_hand[pair] - qty:
                 return InsufficientStock
+        for line, qty in plan:
+            lots = (named or {}).get(line.sku)
+            if line.sku in TRACKED and self.lots_out(line.sku, wo.location, qty, lots) is None:
+                return InsufficientStock
         return None
 
-    def consume(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]], overage: bool) -> None:
+    def consume(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        overage: bool,
+        event: int,
+        backflush: bool = False,
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> None:
         for line, qty in plan:
+            if line.sku in TRACKED:
+                parts = self.lots_out(line.sku, wo.location, qty, (named or {}).get(line.sku))
+                assert parts is not None
+                self.lots_gone(line.sku, wo.location, parts)
+                # One ledger row per lot, in the order they were taken.
+                wo.rows.extend(ModelRow(event, line.sku, q, backflush, lot) for lot, q in parts)
+            else:
+                wo.rows.append(ModelRow(event, line.sku, qty, backflush))
             line.issued += qty
             self.on_hand[(line.sku, wo.location)] -= qty
             if line.issued > line.required:
-                assert overage, f"{wo.number} {line.sku}: over-issued without an overage pref"
+                assert overage or line.overage_allowed, (
+                    f"{wo.number} {line.sku}: over-issued without an overage pref"
+                )
                 line.overage_allowed = True
 
     def check_commitments(
@@ -961,7 +1138,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         done = self.attempt(
             "release",
             lambda: work_orders.release_work_order(self.uow, wo),
-            None if ok else IllegalTransition,
+            OnHold if m.held else None if ok else IllegalTransition,
         )
         if done is None:
             return
@@ -972,14 +1149,16 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         m = self.model[wo]
         ok = m.status in ACTION_FROM[action]
-        was_open = m.status in OPEN_DEMAND
+        was_open = m.is_demand
         call = (
             work_orders.cancel_work_order
             if action == Act.CANCEL
             else (work_orders.close_work_order)
         )
         done = self.attempt(
-            action.value, lambda: call(self.uow, wo), None if ok else IllegalTransition
+            action.value,
+            lambda: call(self.uow, wo),
+            OnHold if m.held else None if ok else IllegalTransition,
         )
         if done is None:
             return
@@ -991,11 +1170,16 @@ class ShopfloorMachine(RuleBasedStateMachine):
         )
         self.check_commitments(take_snapshot(self.uow), supply=freed)
         if action == Act.CLOSE:
-            variance = {v.sku: (v.expected, v.actual, v.variance) for v in done.variance}
+            variance = {
+                v.sku: (v.expected, v.actual, v.variance, v.scrapped) for v in done.variance
+            }
             expected = {}
             for ln in m.lines:
                 exp = round_quantity(ln.quantity_per * m.built)
-                expected[ln.sku] = (exp, ln.issued, ln.issued - exp)
+                actual = ln.issued + ln.scrapped
+                expected[ln.sku] = (exp, actual, actual - exp, ln.scrapped)
+            if m.scrapped > 0:  # finished goods scrapped: a row of their own
+                expected[m.item] = (ZERO, m.scrapped, m.scrapped, m.scrapped)
             assert variance == expected
 
     @precondition(has_orders)
@@ -1016,8 +1200,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
             max_size=2,
             unique_by=lambda p: p[0],
         ),
+        lot=named_lots,
     )
-    def issue(self, pick: Pick, lines: list[tuple[int, str]]) -> None:
+    def issue(self, pick: Pick, lines: list[tuple[int, str]], lot: str | None) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.ISSUE])
         self.observe()
         m = self.model[wo]
@@ -1026,24 +1211,36 @@ class ShopfloorMachine(RuleBasedStateMachine):
             line = m.lines[index % len(m.lines)]
             wanted.setdefault(line.sku, resolve(amount, line.required - line.issued))
         plan = [(m.line(sku), qty) for sku, qty in wanted.items()]
+        # The tracked component's lot may be named, for at most what is issued of it.
+        named = {
+            sku: [(lot, min(qty, D(1)))] for sku, qty in wanted.items() if lot and sku in TRACKED
+        }
         overage = self.pref_on(WO_OVERAGE)
         expected: Refusal = None
-        if m.status not in ACTION_FROM[Act.ISSUE]:
+        if m.held:
+            expected = OnHold
+        elif m.status not in ACTION_FROM[Act.ISSUE]:
             expected = IllegalTransition
         elif any(ln.issued + qty > ln.required for ln, qty in plan) and not overage:
             expected = OverageNotAllowed
+        elif any(n not in self.lot_order[sku] for sku, parts in named.items() for n, _q in parts):
+            expected = NotFound
         else:
-            expected = self.consumption_refusal(m, plan)
+            expected = self.consumption_refusal(m, plan, named)
         done = self.attempt(
-            "issue",
+            "issue" + (" naming a lot" if named else ""),
             lambda: work_orders.issue_components(
-                self.uow, wo, {s: str(q) for s, q in wanted.items()}
+                self.uow,
+                wo,
+                {s: str(q) for s, q in wanted.items()},
+                lots={sku: [(n, str(q)) for n, q in parts] for sku, parts in named.items()},
             ),
             expected,
         )
         if done is None:
             return
-        self.consume(m, plan, overage)
+        self.events += 1
+        self.consume(m, plan, overage, self.events, named=named)
         if m.status == S.RELEASED:
             m.status = S.IN_PROCESS
         self.check_consumption(wo, plan, supply=frozenset())
@@ -1062,7 +1259,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             take_snapshot(self.uow), acting=acting, consumed=consumed, supply=supply
         )
 
-    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool) -> None:
+    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool, lot: str = "L1") -> None:
+        """A completion or build; a tracked assembly comes in as the lot given."""
         self.observe()
         m = self.model[wo]
         every_line = action == Act.BUILD
@@ -1076,24 +1274,34 @@ class ShopfloorMachine(RuleBasedStateMachine):
         ]
         plan = [(ln, take) for ln, take in plan if take > 0]
         expected: Refusal = None
-        if m.status not in ACTION_FROM[action]:
+        if m.held:
+            expected = OnHold
+        elif m.status not in ACTION_FROM[action]:
             expected = IllegalTransition
         elif qty > m.remaining and not overage:
             expected = OverageNotAllowed
         else:
             expected = self.consumption_refusal(m, plan)
 
+        made = lot if m.item in TRACKED else None
+
         def call() -> work_orders.WorkOrderInfo:
             if every_line:
-                return work_orders.post_assembly_build(self.uow, wo, str(qty))
-            return work_orders.complete_work_order(self.uow, wo, str(qty), backflush=backflush)
+                return work_orders.post_assembly_build(self.uow, wo, str(qty), lot=made)
+            return work_orders.complete_work_order(
+                self.uow, wo, str(qty), backflush=backflush, lot=made
+            )
 
         done = self.attempt(f"{action.value} backflush={backflush}", call, expected)
         if done is None:
             return
         issued_before = {ln.sku: ln.issued for ln in m.lines}
-        self.consume(m, plan, overage)
+        self.events += 1
+        self.consume(m, plan, overage, self.events, backflush=True)
+        m.rows.append(ModelRow(self.events, None, qty, lot=made))
         self.on_hand[(m.item, m.location)] += qty
+        if made is not None:
+            self.lots_in(m.item, m.location, made, qty)
         m.built = new_built
         m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
         covered = {ln.sku for ln in m.lines if every_line or (backflush and ln.backflush)}
@@ -1114,36 +1322,58 @@ class ShopfloorMachine(RuleBasedStateMachine):
         pick=picks,
         amount=produce_amounts,
         how=st.sampled_from(["complete", "complete with backflush", "build"]),
+        lot=lot_names,
     )
-    def complete_or_build(self, pick: Pick, amount: str, how: str) -> None:
+    def complete_or_build(self, pick: Pick, amount: str, how: str, lot: str) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.BUILD if how == "build" else Act.COMPLETE])
         m = self.model[wo]
         qty = resolve(amount, m.quantity - m.built)
         if how == "build":
-            self.produce(wo, qty, Act.BUILD, backflush=True)
+            self.produce(wo, qty, Act.BUILD, backflush=True, lot=lot)
         else:
-            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"))
+            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"), lot=lot)
 
-    @rule(change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments))
-    def adjust_stock(self, change: tuple[str, str, Decimal]) -> None:
-        self.adjust(*change)
+    @rule(
+        change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments),
+        lot=lot_names,
+    )
+    def adjust_stock(self, change: tuple[str, str, Decimal], lot: str) -> None:
+        self.adjust(*change, lot=lot)
 
-    def adjust(self, sku: str, location: str, qty: Decimal) -> None:
+    def adjust(self, sku: str, location: str, qty: Decimal, lot: str = "L1") -> None:
+        """An adjustment; a tracked item comes in as the lot given, and a write-off takes its
+        lots first in first out."""
         self.observe()
         pair = (sku, location)
+        tracked = sku in TRACKED
         # A write-off never takes stock below zero, nor stock picked for orders to ship.
         picked = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
         expected = InsufficientStock if self.on_hand[pair] + qty < max(ZERO, picked) else None
+        parts = None
+        if tracked and qty < 0 and expected is None:
+            parts = self.lots_out(sku, location, -qty)
+            expected = InsufficientStock if parts is None else None
         done = self.attempt(
-            "adjust in" if qty > 0 else "adjust out",
-            lambda: inventory.adjust_stock(self.uow, sku, str(qty), location=location),
+            ("adjust in" if qty > 0 else "adjust out") + (" by lot" if tracked else ""),
+            lambda: inventory.adjust_stock(
+                self.uow, sku, str(qty), location=location, lot=lot if tracked and qty > 0 else None
+            ),
             expected,
         )
         if done is None:
             return
+        if tracked and qty > 0:
+            self.lots_in(sku, location, lot, qty)
+        elif parts is not None:
+            self.lots_gone(sku, location, parts)
         self.on_hand[pair] += qty
         assert done.position.on_hand == self.on_hand[pair]
-        self.postings.append(ModelPosting(done.event_id, "adjustment", [(pair, qty)]))
+        rows: list[PostedRow] = (
+            [(pair, -part, lot) for lot, part in parts]
+            if parts is not None
+            else [(pair, qty, lot if tracked else None)]
+        )
+        self.postings.append(ModelPosting(done.event_id, "adjustment", rows))
         after = take_snapshot(self.uow)
         if qty > 0:
             self.check_commitments(after, supply=frozenset({pair}))
@@ -1152,7 +1382,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
 
     def has_open_demand(self) -> bool:
         return (
-            any(wo.status in OPEN_DEMAND for wo in self.model.values())
+            any(wo.is_demand for wo in self.model.values())
             or any(so.status in SO_OPEN for so in self.sales.values())
             or any(to.status in TO_OPEN for to in self.transfers.values())
         )
@@ -1388,16 +1618,33 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 wanted.setdefault(ln.label, resolve(amount, ln.to_pick))
             plan = [(so.line(label), q) for label, q in wanted.items()]
         expected, outcome = self.predict_pick(so, plan)
+        # A tracked line holds lots for all it picks, first in first out, from what is free.
+        held: list[tuple[str, str, Decimal]] = []
+        if expected is None:
+            for ln, qty in outcome[0]:
+                if ln.sku in TRACKED:
+                    parts = self.lots_out(ln.sku, so.location, qty)
+                    if parts is None:
+                        expected = InsufficientStock
+                        break
+                    held += [(ln.label, lot, part) for lot, part in parts]
         asked = None if plan is None else {ln.label: str(q) for ln, q in plan}
-        done = self.attempt("pick", lambda: fulfillment.fulfill(self.uow, number, asked), expected)
+        done = self.attempt(
+            "pick" + (" by lot" if held else ""),
+            lambda: fulfillment.fulfill(self.uow, number, asked),
+            expected,
+        )
         if done is None:
             return
         picked, acting, taken = outcome
         assert [(x.line, x.quantity) for x in done.lines] == [(ln.label, q) for ln, q in picked]
+        assert [(x.line, lot, q) for x in done.lines for lot, q in x.lots] == held
         for ln, qty in picked:
             ln.picked += min(qty, ln.to_pick)
+        for label, lot, part in held:
+            self.lot_held[(so.line(label).sku, so.location, lot)] += part
         self.shipments[done.number] = ModelShipment(
-            done.number, number, [(ln.label, q) for ln, q in picked]
+            done.number, number, [(ln.label, q) for ln, q in picked], lots=held
         )
         self.check_commitments(take_snapshot(self.uow), acting=acting, taken=taken)
 
@@ -1431,6 +1678,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             return
         f.status = "cancelled"
         so = self.sales[f.order]
+        for label, lot, part in f.lots:  # put back: its lots are free again
+            self.lot_held[(so.line(label).sku, so.location, lot)] -= part
         for label, _q in f.lines:
             ln = so.line(label)
             others = sum(
@@ -1499,6 +1748,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         snap = self.before.sales_orders[so.number]
         acting: dict[LineKey, Decimal] = {}
         consumed = set()
+        for label, lot, part in f.lots:  # exactly the lots it picked leave
+            key = (so.line(label).sku, so.location, lot)
+            self.lot_held[key] -= part
+            self.lot_stock[key] -= part
         for label, qty in f.lines:
             ln = so.line(label)
             committed = snap.lines[label].committed
@@ -1514,11 +1767,13 @@ class ShopfloorMachine(RuleBasedStateMachine):
             else "partially_fulfilled"
         )
         assert done.status == "shipped"
+        for label, lot, part in f.lots:  # what a return of the line brings back in
+            self.shipped_lots[(so.number, label)].append((lot, part))
         self.postings.append(
             ModelPosting(
                 done.changes.event_id,
                 "shipment",
-                [((so.line(label).sku, so.location), -q) for label, q in f.lines],
+                [((so.line(label).sku, so.location), -q, None) for label, q in f.lines],
             )
         )
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
@@ -1569,8 +1824,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.check_commitments(take_snapshot(self.uow))
 
     @precondition(has_purchases)
-    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]))
-    def receive(self, pick: Pick, amount: str) -> None:
+    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]), lot=lot_names)
+    def receive(self, pick: Pick, amount: str, lot: str) -> None:
         receivable = frozenset({"open", "partially_received"})
         number = self.choose_from(pick, self.purchases, receivable)
         po = self.purchases[number]
@@ -1581,13 +1836,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
             expected = IllegalTransition
         elif qty > po.quantity - po.received and not self.pref_on(RECEIPT_OVERAGE):
             expected = OverageNotAllowed
+        tracked = po.sku in TRACKED
         done = self.attempt(
-            "receive",
-            lambda: purchasing.receive_purchase_order(self.uow, number, {po.sku: str(qty)}),
+            "receive" + (" a lot" if tracked else ""),
+            lambda: purchasing.receive_purchase_order(
+                self.uow,
+                number,
+                {po.sku: str(qty)},
+                lots={po.sku: lot_given(lot)} if tracked else None,
+            ),
             expected,
         )
         if done is None:
             return
+        if tracked:
+            self.lots_in(po.sku, po.location, lot, qty)
         po.received += qty
         po.status = "received" if po.received >= po.quantity else "partially_received"
         self.on_hand[(po.sku, po.location)] += qty
@@ -1602,9 +1865,386 @@ class ShopfloorMachine(RuleBasedStateMachine):
             )
 
         self.postings.append(
-            ModelPosting(done.changes.event_id, "receipt", [((po.sku, po.location), qty)], undo)
+            ModelPosting(
+                done.changes.event_id,
+                "receipt",
+                [((po.sku, po.location), qty, lot if tracked else None)],
+                undo,
+            )
         )
         self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
+
+    # --- the floor's exceptions on work orders -------------------------------------------
+
+    def choose_where(self, pick: Pick, fits: Callable[[ModelWO], bool]) -> str:
+        """A work order, mostly one that `fits` (any, to test refusals)."""
+        index, any_status = pick
+        numbers = list(self.model)
+        fitting = [n for n in numbers if fits(self.model[n])]
+        pool = numbers if any_status or not fitting else fitting
+        return pool[index % len(pool)]
+
+    def refused_on(self, m: ModelWO, action: Act) -> Refusal:
+        """What a posting on a work order is refused for before anything else: its hold,
+        then its status."""
+        if m.held and action != Act.RESUME:
+            return OnHold
+        if m.status not in ACTION_FROM[action]:
+            return IllegalTransition
+        return None
+
+    def recommitted(self, m: ModelWO, line: ModelLine, back: Decimal) -> Decimal:
+        """A line's commitment once `back` of what it consumed is in stock again: what it
+        gave back is its own again, as far as it needs it."""
+        before = self.before.work_orders[m.number].line(line.sku).committed
+        return before + min(back, max(ZERO, line.need - before))
+
+    def picked_at(self, pair: Pair) -> Decimal:
+        return sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+
+    def leaving_refusal(self, pair: Pair, qty: Decimal) -> Refusal:
+        """Stock that leaves without being consumed: never more than on hand, never what is
+        picked for orders waiting to ship."""
+        if qty > self.on_hand[pair] or self.picked_at(pair) > self.on_hand[pair] - qty:
+            return InsufficientStock
+        return None
+
+    @precondition(has_orders)
+    @rule(pick=picks, amount=st.sampled_from(["0.5", "1", "2", "4", "built", "under"]))
+    def change_quantity(self, pick: Pick, amount: str) -> None:
+        wo = self.choose(pick, ACTION_FROM[Act.EDIT])
+        m = self.model[wo]
+        if amount == "built":
+            qty = m.built
+        elif amount == "under":
+            qty = m.built - D("0.5")
+        else:
+            qty = D(amount)
+        qty = max(qty, D("0.5"))
+        self.observe()
+        expected = self.refused_on(m, Act.EDIT)
+        if expected is None and qty != m.quantity and qty < m.built:
+            expected = ValidationError  # (an order built past its quantity may keep it)
+        done = self.attempt(
+            "wo edit quantity",
+            lambda: editing.edit_work_order(self.uow, wo, quantity=str(qty)),
+            expected,
+        )
+        if done is None:
+            return
+        if qty == m.quantity:  # nothing changes
+            self.check_commitments(take_snapshot(self.uow))
+            return
+        snap = self.before.work_orders[wo]
+        acting: dict[LineKey, Decimal] = {}
+        freed = set()
+        for ln in m.lines:
+            ln.required = round_quantity(ln.quantity_per * qty)
+            if ln.issued > ln.required:
+                ln.overage_allowed = True
+            if m.is_demand:
+                before = snap.line(ln.sku).committed
+                kept = min(before, ln.need)
+                if kept < before:
+                    freed.add((ln.sku, m.location))
+                free = max(ZERO, self.available_before((ln.sku, m.location)))
+                acting[(wo, ln.sku)] = kept + min(ln.need - kept, free)
+        m.quantity = qty
+        if m.status in (S.IN_PROCESS, S.BUILT):
+            m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
+        assert (done.quantity, S(done.status)) == (qty, m.status)
+        self.check_commitments(take_snapshot(self.uow), acting=acting, supply=frozenset(freed))
+
+    @precondition(has_orders)
+    @rule(pick=picks, due=due_dates, priority=priorities)
+    def rush(self, pick: Pick, due: date | None, priority: int) -> None:
+        """A new due date and priority: commitment re-runs where the order's lines are."""
+        wo = self.choose(pick, ACTION_FROM[Act.EDIT])
+        m = self.model[wo]
+        self.observe()
+        done = self.attempt(
+            "wo edit urgency",
+            lambda: editing.edit_work_order(
+                self.uow, wo, due="" if due is None else due, priority=priority
+            ),
+            self.refused_on(m, Act.EDIT),
+        )
+        if done is None:
+            return
+        changed = (m.due, m.priority) != (due, priority)
+        m.due, m.priority = due, priority
+        after = take_snapshot(self.uow)
+        pairs = {(ln.sku, m.location) for ln in m.lines} if changed and m.is_demand else set()
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
+        for lk, (pair, ln) in after.open_lines().items():
+            by_pair[pair].append((lk, ln))
+        for pair, entries in by_pair.items():
+            if pair not in pairs:  # untouched: as it was
+                got = {lk: ln.committed for lk, ln in entries}
+                assert got == {lk: self.before.committed_of(lk) for lk, _ln in entries}, pair
+                continue
+            entries.sort(key=lambda e: self.key_of(e[0][0]))
+            firm = sum((ln.firm for _, ln in entries), ZERO)
+            extra = hand_out(
+                after.balance(pair).on_hand - firm, [ln.need - ln.firm for _, ln in entries]
+            )
+            shares = [ln.firm + more for (_, ln), more in zip(entries, extra, strict=True)]
+            assert [ln.committed for _, ln in entries] == shares, (pair, self.prefs[ORDERING])
+
+    @precondition(has_orders)
+    @rule(pick=picks)
+    def hold_or_resume(self, pick: Pick) -> None:
+        index, resume = pick
+        wo = self.choose_where(
+            (index, False), lambda w: w.status in ACTIVE and (w.held if resume else not w.held)
+        )
+        m = self.model[wo]
+        self.observe()
+        if m.held:
+            done = self.attempt(
+                "wo resume",
+                lambda: editing.resume_work_order(self.uow, wo),
+                self.refused_on(m, Act.RESUME),
+            )
+            if done is None:
+                return
+            m.held = False
+            acting = {}
+            if m.hold_released:
+                m.hold_released = False
+                acting = {
+                    (wo, ln.sku): min(
+                        ln.need, max(ZERO, self.available_before((ln.sku, m.location)))
+                    )
+                    for ln in m.lines
+                }
+            self.check_commitments(take_snapshot(self.uow), acting=acting)
+            return
+        expected = self.refused_on(m, Act.HOLD)
+        done = self.attempt(
+            "wo hold", lambda: editing.hold_work_order(self.uow, wo, "machine down"), expected
+        )
+        if done is None:
+            return
+        m.held = True
+        freed: frozenset[Pair] = frozenset()
+        if self.pref_on(RELEASE_ON_HOLD) and m.status in OPEN_DEMAND:
+            m.hold_released = True
+            snap = self.before.work_orders[wo]
+            freed = frozenset((ln.sku, m.location) for ln in snap.lines if ln.committed > 0)
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
+    @precondition(has_orders)
+    @rule(pick=picks)
+    def unrelease(self, pick: Pick) -> None:
+        wo = self.choose(pick, ACTION_FROM[Act.UNRELEASE])
+        m = self.model[wo]
+        self.observe()
+        done = self.attempt(
+            "wo unrelease",
+            lambda: editing.unrelease_work_order(self.uow, wo),
+            self.refused_on(m, Act.UNRELEASE),
+        )
+        if done is None:
+            return
+        m.status = S.FIRM_PLANNED
+        snap = self.before.work_orders[wo]
+        freed = frozenset((ln.sku, m.location) for ln in snap.lines if ln.committed > 0)
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
+    @precondition(has_orders)
+    @rule(pick=picks, index=st.integers(0, 2), amount=st.sampled_from(["0.5", "1", REST, OVER]))
+    def return_components(self, pick: Pick, index: int, amount: str) -> None:
+        wo = self.choose_where(
+            pick,
+            lambda w: (
+                not w.held
+                and w.status in ACTION_FROM[Act.RETURN]
+                and any(ln.issued > 0 for ln in w.lines)
+            ),
+        )
+        m = self.model[wo]
+        consumed = [ln for ln in m.lines if ln.issued > 0] or m.lines
+        line = consumed[index % len(consumed)]
+        qty = resolve(amount, line.issued)
+        self.observe()
+        expected = self.refused_on(m, Act.RETURN)
+        if expected is None and qty > line.issued:
+            expected = ValidationError
+        done = self.attempt(
+            "wo return",
+            lambda: corrections.return_components(self.uow, wo, {line.sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        left = qty
+        for row in reversed([r for r in m.rows if r.sku == line.sku]):
+            take = min(left, row.open)
+            row.undone += take
+            left -= take
+            if take > 0 and row.lot is not None:  # back into the lot it left
+                self.lots_in(line.sku, m.location, row.lot, take)
+        assert left == 0
+        line.issued -= qty
+        line.returned += qty
+        pair = (line.sku, m.location)
+        self.on_hand[pair] += qty
+        acting = {(wo, line.sku): self.recommitted(m, line, qty)}
+        self.check_commitments(take_snapshot(self.uow), acting=acting, supply=frozenset({pair}))
+
+    @precondition(has_orders)
+    @rule(pick=picks, index=st.integers(0, 2), amount=issue_amounts, back=issue_amounts)
+    def mis_scan(self, pick: Pick, index: int, amount: str, back: str) -> None:
+        """The stock is there, an operator scans more than was meant and gives some of it
+        back."""
+        wo = self.choose_where(pick, lambda w: not w.held and w.status in ACTION_FROM[Act.ISSUE])
+        m = self.model[wo]
+        self.adjust(m.lines[index % len(m.lines)].sku, m.location, D("4"))
+        this = (list(self.model).index(wo), True)  # this work order, whatever its status
+        self.issue(this, [(index, amount)])
+        self.return_components(this, index, back)
+
+    @precondition(has_orders)
+    @rule(pick=picks, amount=st.sampled_from(["0.5", "1", REST, OVER]))
+    def unbuild(self, pick: Pick, amount: str) -> None:
+        wo = self.choose_where(
+            pick,
+            lambda w: not w.held and w.status in ACTION_FROM[Act.UNBUILD] and w.built > w.scrapped,
+        )
+        m = self.model[wo]
+        whole = m.built - m.scrapped
+        qty = resolve(amount, whole)
+        self.observe()
+        expected = self.refused_on(m, Act.UNBUILD)
+        if expected is None and qty > whole:
+            expected = ValidationError
+        if expected is None:
+            expected = self.leaving_refusal((m.item, m.location), qty)
+        if expected is None and m.item in TRACKED:
+            # The finished goods leave from the lots their builds made, newest build first.
+            wanted: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            left = qty
+            for built in reversed([r for r in m.rows if r.sku is None]):
+                take = min(left, built.open)
+                if take > 0:
+                    wanted[built.lot or ""] += take
+                    left -= take
+            for lot, q in wanted.items():
+                key = (m.item, m.location, lot)
+                if q > self.lot_stock[key] - self.lot_held[key]:
+                    expected = InsufficientStock
+        done = self.attempt(
+            "wo unbuild", lambda: corrections.unbuild(self.uow, wo, str(qty)), expected
+        )
+        if done is None:
+            return
+        back: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        left = qty
+        for built in reversed([r for r in m.rows if r.sku is None]):
+            take = min(left, built.open)
+            if take <= 0:
+                continue
+            built.undone += take
+            left -= take
+            if built.lot is not None:
+                self.lots_gone(m.item, m.location, [(built.lot, take)])
+            for row in (r for r in m.rows if r.event == built.event and r.backflush):
+                share = (
+                    row.quantity
+                    if built.open == 0
+                    else round_quantity(row.quantity * built.undone / built.quantity)
+                )
+                give = min(share - row.undone, row.open)
+                if give > 0:
+                    row.undone += give
+                    back[row.sku or ""] += give
+                    if row.lot is not None:
+                        self.lots_in(row.sku or "", m.location, row.lot, give)
+            if left == 0:
+                break
+        assert left == 0
+        self.on_hand[(m.item, m.location)] -= qty
+        acting = {}
+        for sku, give in back.items():
+            ln = m.line(sku)
+            ln.issued -= give
+            self.on_hand[(sku, m.location)] += give
+            acting[(wo, sku)] = self.recommitted(m, ln, give)
+        m.built -= qty
+        m.unbuilt += qty
+        if m.status == S.BUILT and m.built < m.quantity:
+            m.status = S.IN_PROCESS
+        assert {ln.sku: ln.issued for ln in done.lines} == {ln.sku: ln.issued for ln in m.lines}
+        self.check_commitments(
+            take_snapshot(self.uow),
+            acting=acting,
+            consumed=frozenset({(m.item, m.location)}),
+            supply=frozenset((sku, m.location) for sku in back),
+        )
+
+    @precondition(has_orders)
+    @rule(
+        pick=picks,
+        what=st.sampled_from([0, 1, 2, "built"]),
+        amount=st.sampled_from(["0.5", "1", REST, OVER]),
+    )
+    def scrap(self, pick: Pick, what: int | str, amount: str) -> None:
+        wo = self.choose_where(pick, lambda w: not w.held and w.status in ACTION_FROM[Act.SCRAP])
+        m = self.model[wo]
+        self.observe()
+        expected = self.refused_on(m, Act.SCRAP)
+        acting: dict[LineKey, Decimal] = {}
+        if what == "built":
+            whole = m.built - m.scrapped
+            qty = resolve(amount, whole)
+            pair = (m.item, m.location)
+            if expected is None and qty > whole:
+                expected = ValidationError
+            if expected is None:
+                expected = self.leaving_refusal(pair, qty)
+
+            def call() -> work_orders.WorkOrderInfo:
+                return corrections.scrap(self.uow, wo, built=str(qty), reason=SCRAP_REASON)
+
+        else:
+            line = m.lines[int(what) % len(m.lines)]
+            pair = (line.sku, m.location)
+            qty = resolve(amount, min(line.required - line.issued, self.on_hand[pair]))
+            if expected is None:
+                expected = self.leaving_refusal(pair, qty)
+
+            def call() -> work_orders.WorkOrderInfo:
+                return corrections.scrap(
+                    self.uow, wo, components={line.sku: str(qty)}, reason=SCRAP_REASON
+                )
+
+        parts = None
+        if pair[0] in TRACKED:  # a scrap names no lot: first in first out, never reserved
+            parts = self.lots_out(pair[0], m.location, qty)
+            if expected is None and parts is None:
+                expected = InsufficientStock
+        done = self.attempt(
+            f"wo scrap {'built' if what == 'built' else 'component'}", call, expected
+        )
+        if done is None:
+            return
+        if parts is not None:
+            self.lots_gone(pair[0], m.location, parts)
+        if what == "built":
+            m.scrapped += qty
+        else:
+            # The line's own commitment gives up what free stock cannot cover.
+            bal = self.before.balance(pair)
+            committed = self.before.work_orders[wo].line(line.sku).committed
+            excess = max(ZERO, bal.committed - (bal.on_hand - qty))
+            if m.is_demand:
+                acting[(wo, line.sku)] = committed - min(committed, excess)
+            line.scrapped += qty
+        self.on_hand[pair] -= qty
+        if m.status == S.RELEASED:
+            m.status = S.IN_PROCESS
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset({pair}))
 
     # --- cycle counts -------------------------------------------------------------------
 
@@ -1652,10 +2292,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         expected: Refusal = None
         if chosen is not None:
             skus = list(chosen)
-            if any(s in held for s in skus):
+            if any(s in held or s in TRACKED for s in skus):  # a count counts no lots
                 expected = ValidationError
         else:
-            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0]
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0 and s not in TRACKED]
             skus = [s for s in found if s not in held]
             if not skus:
                 expected = ValidationError
@@ -1788,7 +2428,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ModelPosting(
                 done.changes.event_id,
                 "count",
-                [((sku, count.location), d) for sku, d in moving.items()],
+                [((sku, count.location), d, None) for sku, d in moving.items()],
             )
         )
         after = take_snapshot(self.uow)
@@ -1833,6 +2473,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ),
             ZERO,
         )
+
+    def lots_returned(self, key: tuple[str, str], qty: Decimal) -> list[tuple[str, Decimal]]:
+        """The lots `qty` of a tracked sales order line comes back in: those it shipped in
+        and that have not come back yet, the lot shipped last first."""
+        shipped = self.shipped_lots[key]
+        last = {lot: i for i, (lot, _q) in enumerate(shipped)}
+        out, left = [], qty
+        for lot in sorted(last, key=last.__getitem__, reverse=True):
+            free = sum((q for x, q in shipped if x == lot), ZERO) - self.lots_back[key][lot]
+            take = min(free, left)
+            if take > 0:
+                out.append((lot, take))
+                left -= take
+        assert left == 0, (key, qty, shipped)
+        return out
 
     def has_shipped(self) -> bool:
         return any(ln.fulfilled > 0 for so in self.sales.values() for ln in so.lines)
@@ -1964,13 +2619,24 @@ class ShopfloorMachine(RuleBasedStateMachine):
         else:
             ln.scrapped += qty
         rma.status = rma.status_after_receipt()
-        rows = [(pair, qty)] if back else [(pair, qty), (pair, -qty)]
+        # A tracked item comes back in the lots its line shipped in, newest shipment first.
+        key = (rma.order, ln.label)
+        parts: list[tuple[str | None, Decimal]] = (
+            list(self.lots_returned(key, qty)) if ln.sku in TRACKED else [(None, qty)]
+        )
+        rows: list[PostedRow] = []
+        for lot, part in parts:
+            rows += [(pair, part, lot)] if back else [(pair, part, lot), (pair, -part, lot)]
+            if lot is not None:
+                self.lots_back[key][lot] += part
+                if back:
+                    self.lots_in(ln.sku, rma.location, lot, part)
         after = take_snapshot(self.uow)
         assert after.ledger_rows == self.before.ledger_rows + len(rows)
 
         def undo(rma: ModelReturn = rma, qty: Decimal = qty, back: bool = back) -> None:
             """A receipt taken back: the return expects the goods again (a closed one
-            stays closed)."""
+            stays closed), and what came back of each lot is back no more."""
             rma.line.received -= qty
             if back:
                 rma.line.restocked -= qty
@@ -1978,6 +2644,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 rma.line.scrapped -= qty
             if rma.status != "closed":
                 rma.status = rma.status_after_receipt()
+            for lot, part in parts:
+                if lot is not None:
+                    self.lots_back[key][lot] -= part
 
         self.postings.append(ModelPosting(done.changes.event_id, "return", rows, undo))
         self.check_commitments(after, supply=frozenset({pair}))
@@ -2031,8 +2700,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if refused is not None:
             return refused
         leaving: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
-        for pair, qty in posting.rows:
+        from_lots: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        for pair, qty, lot in posting.rows:
             leaving[pair] += qty
+            if lot is not None:
+                from_lots[(*pair, lot)] += qty
+        for key, qty in from_lots.items():  # each lot's rows are taken back from that lot
+            if qty > self.lot_stock[key] - self.lot_held[key]:
+                return InsufficientStock
         for pair, qty in leaving.items():
             picked = sum(
                 (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
@@ -2060,19 +2735,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
         posting.reversed = True
         posting.undo()
         moved: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
-        for pair, qty in posting.rows:
+        for pair, qty, lot in posting.rows:
             moved[pair] -= qty
             self.on_hand[pair] -= qty
+            if lot is not None:
+                self.lot_stock[(*pair, lot)] -= qty
         after = take_snapshot(self.uow)
         assert after.ledger_rows == self.before.ledger_rows + len(posting.rows)
         self.postings.append(
-            ModelPosting(done.event_id, "reversal", [(p, -q) for p, q in posting.rows])
+            ModelPosting(done.event_id, "reversal", [(p, -q, lot) for p, q, lot in posting.rows])
         )
         self.check_commitments(
             after,
             acting=posting.acting(self.before) if posting.acting is not None else None,
-            consumed=frozenset(p for p, q in posting.rows if q > 0),
-            supply=frozenset(p for p, q in posting.rows if q < 0),
+            consumed=frozenset(p for p, q, _lot in posting.rows if q > 0),
+            supply=frozenset(p for p, q, _lot in posting.rows if q < 0),
         )
 
     # --- transfer orders ---------------------------------------------------------------
@@ -2105,6 +2782,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
     ) -> None:
         source, target = LOCATIONS if eastward else LOCATIONS[::-1]
         self.observe()
+        # A transfer carries no lots: an order naming a tracked item is refused.
+        refused = ValidationError if any(sku in TRACKED for sku, _q in lines) else None
         info = self.attempt(
             "to create",
             lambda: transfer_orders.create_transfer_order(
@@ -2116,9 +2795,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 priority=priority,
                 status=status,
             ),
-            None,
+            refused,
         )
-        assert info is not None
+        if info is None:
+            return
         to = ModelTO(
             number=info.number,
             source=source,
@@ -2295,7 +2975,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 out[(to.number, ln.sku)] = committed
             return out
 
-        rows = [r for ln, q in plan for r in (((ln.sku, to.source), -q), ((ln.sku, TRANSIT), q))]
+        rows: list[PostedRow] = [
+            r
+            for ln, q in plan
+            for r in (((ln.sku, to.source), -q, None), ((ln.sku, TRANSIT), q, None))
+        ]
         return ModelPosting(event_id, "transfer", rows, undo, refuse=refuse, acting=acting)
 
     @precondition(has_transfers)
@@ -2385,11 +3069,22 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 assert (previous, wo.status) in LEGAL_EDGES, (number, previous, wo.status)
             self.seen_status[number] = wo.status
             assert (wo.status, wo.built) == (m.status, m.built), number
-            if wo.status in PLANNED:
+            assert (wo.unbuilt, wo.scrapped, wo.held, wo.hold_released) == (
+                m.unbuilt,
+                m.scrapped,
+                m.held,
+                m.hold_released,
+            ), number
+            if wo.status in PLANNED or wo.hold_released:
                 assert all(ln.committed == 0 for ln in wo.lines), number
             for ln in wo.lines:
                 ml = m.line(ln.sku)
-                assert (ln.required, ln.issued) == (ml.required, ml.issued), (number, ln.sku)
+                assert (ln.required, ln.issued, ln.returned, ln.scrapped) == (
+                    ml.required,
+                    ml.issued,
+                    ml.returned,
+                    ml.scrapped,
+                ), (number, ln.sku)
                 assert ZERO <= ln.committed <= ln.need, (number, ln)
                 if not ml.overage_allowed:
                     assert ln.committed + ln.issued <= ln.required, (number, ln)
@@ -2408,6 +3103,27 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 if so.status not in SO_OPEN:
                     assert sl.committed == 0, (number, sl)
         assert snap.fulfillments == {n: f.status for n, f in self.shipments.items()}
+        # Lots: as the model followed them, never negative, never more reserved than on hand,
+        # and a tracked item's lots add up to its on hand at each location.
+        modelled = {
+            key: (self.lot_stock[key], self.lot_held[key])
+            for key in set(self.lot_stock) | set(self.lot_held)
+            if self.lot_stock[key] or self.lot_held[key]
+        }
+        assert snap.lots == modelled, (snap.lots, modelled)
+        for (sku, location, lot), (on_hand, reserved) in snap.lots.items():
+            assert ZERO <= reserved <= on_hand, (sku, location, lot)
+        for sku in TRACKED:
+            for location in LOCATIONS:
+                in_lots = sum(
+                    (
+                        q
+                        for (s, loc, _lot), (q, _r) in snap.lots.items()
+                        if (s, loc) == (sku, location)
+                    ),
+                    ZERO,
+                )
+                assert in_lots == snap.balance((sku, location)).on_hand, (sku, location)
         assert snap.purchase_orders == {
             n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
         }
@@ -2451,7 +3167,7 @@ def test_repeated_issues_are_exact(
     with fresh_plant(plant_template) as plant:
         plant.pref(WO_OVERAGE, "true")
         plant.stock("C1", str(total + 1))
-        plant.stock("C2", "100")
+        inventory.adjust_stock(plant.uow, "C2", "100", lot="L1")  # tracked by lot
         number = plant.wo("S", "1")
         for _ in range(times):
             work_orders.issue_components(plant.uow, number, {"C1": step})
@@ -2466,7 +3182,7 @@ def test_repeated_issues_are_exact(
 def test_issuing_a_tenth_ten_times_is_exactly_one(plant_template: Path) -> None:
     with fresh_plant(plant_template) as plant:
         plant.stock("C1", "1")
-        plant.stock("C2", "4")
+        inventory.adjust_stock(plant.uow, "C2", "4", lot="L1")  # tracked by lot
         number = plant.wo("S", "2")
         for _ in range(10):
             work_orders.issue_components(plant.uow, number, {"C1": "0.1"})

@@ -38,9 +38,10 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.permissions import ROLE_PERMISSIONS, Permission, allowed
 from app.services.engine.uow import _POSTINGS, _SELECT_ROLE, Actor, UnitOfWork, permission_of
+from app.services.lots import tracking
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders import imports as order_imports
-from app.services.production import planning, work_orders
+from app.services.production import corrections, editing, planning, work_orders
 from app.services.returns import returns
 from app.services.transfers import lead_times
 from app.services.transfers import planning as transfer_planning
@@ -194,6 +195,30 @@ def _wo_close(s: Shop) -> Call:
     return lambda u: work_orders.close_work_order(u, number)
 
 
+def _held(s: Shop) -> str:
+    number = s.wo()
+    editing.hold_work_order(s.boss, number, "waiting for the drawing")
+    return number
+
+
+def _issued(s: Shop) -> str:
+    number = s.wo()
+    work_orders.issue_components(s.boss, number, {"PART": "1"})
+    return number
+
+
+def _built(s: Shop) -> str:
+    number = s.wo()
+    work_orders.post_assembly_build(s.boss, number, "1")
+    return number
+
+
+def _wo_scrap(s: Shop) -> Call:
+    number, code = s.wo(), s.new("LOST")
+    reasons.add_reason_code(s.boss, code, "scrap", "lost on the floor")
+    return lambda u: corrections.scrap(u, number, components={"PART": "1"}, reason=code)
+
+
 def _so_approve(s: Shop) -> Call:
     number = s.so(status="pending_approval")
     return lambda u: sales.approve_sales_order(u, number)
@@ -246,6 +271,9 @@ EXAMPLES: dict[str, Example] = {
     ),
     "location.add": lambda s: lambda u: items.add_location(u, s.new("LOC"), "a shelf"),
     "item.bin": lambda s: lambda u: items.set_bin(u, "PART", s.new("A")),
+    "item.tracking": lambda s: (lambda sku: lambda u: tracking.set_item_tracking(u, sku, "lot"))(
+        s.item()
+    ),
     "bom.save": lambda s: lambda u: boms.save_bom(u, "ASM", [BomLineSpec("PART", Decimal(1))]),
     "bom.activate": _bom_activate,
     "import.items": _imported(imports.import_items, "sku,name,type", "{},Imported,inventory"),
@@ -274,6 +302,13 @@ EXAMPLES: dict[str, Example] = {
         lambda s: s.wo(), lambda u, n: work_orders.complete_work_order(u, n, "1")
     ),
     "wo.build": _later(lambda s: s.wo(), lambda u, n: work_orders.post_assembly_build(u, n, "1")),
+    "wo.edit": _later(lambda s: s.wo(), lambda u, n: editing.edit_work_order(u, n, priority="1")),
+    "wo.hold": _later(lambda s: s.wo(), lambda u, n: editing.hold_work_order(u, n, "no drawing")),
+    "wo.resume": _later(_held, editing.resume_work_order),
+    "wo.unrelease": _later(lambda s: s.wo(), editing.unrelease_work_order),
+    "wo.return": _later(_issued, lambda u, n: corrections.return_components(u, n, {"PART": "1"})),
+    "wo.unbuild": _later(_built, lambda u, n: corrections.unbuild(u, n, "1")),
+    "wo.scrap": _wo_scrap,
     "queue.accept": _queue,
     # sales
     "customer.add": lambda s: lambda u: partners.add_customer(u, s.new("Customer")),

@@ -9,6 +9,7 @@ from app.cli.output import cell, jsonable, paged_note, table
 from app.cli.transfers import lead_times_from
 from app.models.quantity import fmt
 from app.services.catalog import boms, imports, items
+from app.services.lots import tracking
 from app.services.orders import imports as order_imports
 from app.services.orders import partners
 from app.services.transfers import lead_times
@@ -38,6 +39,9 @@ def _item_text(info: items.ItemInfo) -> list[str]:
         f"build point {cell(info.build_point) or '-'}, preferred stock "
         f"{cell(info.preferred_stock) or '-'}, drop ship {cell(info.drop_ship)}, "
         f"active {cell(info.active)}",
+        f"tracking {info.tracking}, shelf life "
+        + (f"{info.shelf_life_days} days" if info.shelf_life_days else "-")
+        + f", GTIN {info.gtin or '-'}",
     ]
 
 
@@ -80,6 +84,18 @@ def cmd_item_purchasing(ctx: Context) -> Result:
     return info, (
         f"{info.sku}: preferred vendor {info.vendor or '-'}, purchase price "
         f"{fmt(info.purchase_price) if info.purchase_price is not None else '-'}"
+    )
+
+
+def cmd_item_tracking(ctx: Context) -> Result:
+    info = tracking.set_item_tracking(
+        ctx.uow, ctx.args.sku, ctx.args.tracking, shelf_life=ctx.args.shelf_life, gtin=ctx.args.gtin
+    )
+    days = f"{info.shelf_life_days} days" if info.shelf_life_days else "-"
+    return info, (
+        f"{info.sku}: tracked by {info.tracking}, shelf life {days}, GTIN {info.gtin or '-'}"
+        if info.tracking != "none"
+        else f"{info.sku}: not tracked, shelf life {days}, GTIN {info.gtin or '-'}"
     )
 
 
@@ -170,6 +186,16 @@ def register(cmd: Commands) -> None:
     sp.add_argument("sku")
     sp.add_argument("--vendor", help="the preferred vendor (empty: none)")
     sp.add_argument("--price", help="the purchase price (empty: none)")
+    sp = cmd.add("tracking", cmd_item_tracking, "track an item by lot, by serial or not at all", g)
+    sp.add_argument("sku")
+    sp.add_argument("tracking", choices=["lot", "serial", "none"])
+    sp.add_argument(
+        "--shelf-life",
+        dest="shelf_life",
+        metavar="DAYS",
+        help="days a new lot keeps (none: no limit)",
+    )
+    sp.add_argument("--gtin", help="the GS1 trade item number, 8 to 14 digits (none: clear it)")
     sp = cmd.add("bin", cmd_item_bin, "the bin an item is kept in at a location", g)
     sp.add_argument("sku")
     sp.add_argument("bin", help="the bin (empty: none)")

@@ -89,6 +89,10 @@ def cmd_count_start(ctx: Context) -> Result:
         text += "\nleft out, on other open counts: " + ", ".join(
             f"{sku} ({number})" for sku, number in started.left_out.items()
         )
+    if started.tracked:
+        text += "\nleft out, tracked by lot or serial (adjust them by lot): " + ", ".join(
+            started.tracked
+        )
     return started, text
 
 

@@ -11,13 +11,16 @@ from app.cli.base import (
     Context,
     Result,
     UsageError,
+    add_lot_options,
     add_paging,
     add_status_filter,
+    lot_quantities,
     page_request,
 )
 from app.cli.output import cell, jsonable, paged_note, table
 from app.models.quantity import fmt
 from app.services import finance
+from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 
 PATHS = ("stock", "build", "drop_ship")
@@ -235,14 +238,24 @@ def fulfillment_text(info: fulfillment.FulfillmentInfo) -> str:
         head
         + "\n"
         + table(
-            ["line", "sku", "quantity", "ordered"],
-            [(ln.line, ln.sku, ln.quantity, ln.ordered) for ln in info.lines],
+            ["line", "sku", "quantity", "ordered", "lots"],
+            [
+                (
+                    ln.line,
+                    ln.sku,
+                    ln.quantity,
+                    ln.ordered,
+                    ", ".join(f"{lot} x {fmt(q)}" for lot, q in ln.lots),
+                )
+                for ln in info.lines
+            ],
         )
     )
 
 
 def cmd_fulfill(ctx: Context) -> Result:
-    info = fulfillment.fulfill(ctx.uow, ctx.args.so, quantities(ctx.args.line), memo=ctx.args.memo)
+    lines, lots = lot_quantities(ctx.args.line, "--line") if ctx.args.line else (None, None)
+    info = fulfillment.fulfill(ctx.uow, ctx.args.so, lines, memo=ctx.args.memo, lots=lots)
     return info, fulfillment_text(info)
 
 
@@ -354,9 +367,33 @@ def cmd_po_show(ctx: Context) -> Result:
     return info, po_text(info)
 
 
+def _received_lots(ctx: Context, lines: dict[str, str] | None, named: dict[str, Any]) -> Any:
+    """The lots of a receipt: `SKU=QTY@LOT` per line, or --lot / --serial / --expires /
+    --vendor-lot for the one line received."""
+    a = ctx.args
+    given = {key: lot_given(parts[0][0]) for key, parts in named.items()}
+    for key, parts in named.items():
+        if len(parts) > 1:
+            raise UsageError(f"--line {key}: a receipt line comes in as one lot; receive it again")
+    if a.lot or a.serial or a.expires or a.vendor_lot:
+        if not lines or len(lines) != 1:
+            raise UsageError("--lot, --serial, --expires and --vendor-lot need exactly one --line")
+        key = next(iter(lines))
+        if key in given and a.lot:
+            raise UsageError(f"--line {key} names its lot already")
+        lot = given[key].lot if key in given else a.lot
+        given[key] = lot_given(lot, a.serial, a.expires, a.vendor_lot)
+    return given or None
+
+
 def cmd_po_receive(ctx: Context) -> Result:
+    lines, named = lot_quantities(ctx.args.line, "--line") if ctx.args.line else (None, {})
     res = purchasing.receive_purchase_order(
-        ctx.uow, ctx.args.po, quantities(ctx.args.line), memo=ctx.args.memo
+        ctx.uow,
+        ctx.args.po,
+        lines,
+        memo=ctx.args.memo,
+        lots=_received_lots(ctx, lines, named),
     )
     payload = {
         "number": res.number,
@@ -485,7 +522,17 @@ def cmd_finance(ctx: Context) -> Result:
         everything = finance.list_events(ctx.uow, **chosen)
         payload["exported"] = finance.export_csv(everything.rows, a.export)
     text += table(
-        ["event", "moment", "document", "from", "customer PO", "party", "amount", "reviewed"],
+        [
+            "event",
+            "moment",
+            "document",
+            "from",
+            "customer PO",
+            "party",
+            "reason",
+            "amount",
+            "reviewed",
+        ],
         [
             (
                 e.id,
@@ -494,6 +541,7 @@ def cmd_finance(ctx: Context) -> Result:
                 e.created_from,
                 e.customer_po,
                 e.party,
+                e.reason,
                 e.amount,
                 e.reviewed_at is not None,
             )
@@ -606,7 +654,12 @@ def register(cmd: Commands) -> None:
 
     sp = cmd.add("fulfill", cmd_fulfill, "pick a sales order: a new fulfillment")
     sp.add_argument("so")
-    sp.add_argument("--line", action="append", metavar="LINE=QTY", help="what was picked of a line")
+    sp.add_argument(
+        "--line",
+        action="append",
+        metavar="LINE=QTY[@LOT]",
+        help="what was picked of a line (of a tracked item, from the lot named)",
+    )
     sp.add_argument("--memo")
     g = cmd.group("fulfillment", "item fulfillments")
     for name, handler, text in (
@@ -642,8 +695,11 @@ def register(cmd: Commands) -> None:
         cmd.add(name, handler, text, g).add_argument("po")
     sp = cmd.add("receive", cmd_po_receive, "an item receipt", g)
     sp.add_argument("po")
-    sp.add_argument("--line", action="append", metavar="SKU=QTY", help="what was received")
+    sp.add_argument(
+        "--line", action="append", metavar="SKU=QTY[@LOT]", help="what was received (in which lot)"
+    )
     sp.add_argument("--memo")
+    add_lot_options(sp, vendor_lot=True)
     sp = cmd.add("mark-shipped", cmd_po_mark_shipped, "the vendor shipped a drop-ship order", g)
     sp.add_argument("po")
     sp.add_argument("--line", action="append", metavar="SKU=QTY")
@@ -664,10 +720,6 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--export", metavar="FILE.csv", help="write the events as CSV")
     sp.add_argument("--reviewed", action="append", metavar="ID", help="mark an event reviewed")
     sp.add_argument("--all", action="store_true", help="reviewed events too")
-    sp.add_argument(
-        "--moment",
-        help="only this moment: shipped, received, closed, or one another kind of posting "
-        "tells (customer_credit, receipt_reversed ...); the services know them all",
-    )
+    sp.add_argument("--moment", choices=[code for code, _words in finance.moments()])
     sp.add_argument("--ref", help="a document, order or customer PO number")
     add_paging(sp, ("posted", "amount", "document"))

@@ -14,6 +14,7 @@ from app.models.bom import BomLine, BomRevision
 from app.models.finance import FinanceEvent, FinanceLine, Moment
 from app.models.item import Item, ItemBin, ItemType, Location
 from app.models.ledger import LedgerEntry, LedgerReason, SourceKind, StockBalance
+from app.models.lots import Lot, LotBalance, LotLink, LotReservation, Tracking
 from app.models.partners import Customer, Vendor
 from app.models.purchasing import (
     PO_OPEN,
@@ -46,6 +47,8 @@ from app.models.work_order import (
     WOAction,
     WorkOrder,
     WorkOrderLine,
+    WorkOrderMoment,
+    WorkOrderReason,
     WorkOrderVariance,
     WOStatus,
 )
@@ -79,6 +82,10 @@ __all__ = [
     "LedgerReason",
     "LinePath",
     "Location",
+    "Lot",
+    "LotBalance",
+    "LotLink",
+    "LotReservation",
     "Moment",
     "POAction",
     "POStatus",
@@ -95,11 +102,14 @@ __all__ = [
     "SalesOrderLine",
     "SourceKind",
     "StockBalance",
+    "Tracking",
     "Vendor",
     "WOAction",
     "WOStatus",
     "WorkOrder",
     "WorkOrderLine",
+    "WorkOrderMoment",
+    "WorkOrderReason",
     "WorkOrderVariance",
     "utcnow",
 ]

@@ -55,6 +55,8 @@ class FinanceEvent(Base):
     customer_po: Mapped[str | None] = mapped_column(String(64), index=True)
     party: Mapped[str | None] = mapped_column(String(120))  # customer or vendor
     amount: Mapped[Decimal] = mapped_column(Fixed)
+    # The reason code the posting named (a scrap's), if any.
+    reason: Mapped[str | None] = mapped_column(String(32))
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.lots import GTIN_LENGTH, TRACKINGS, Tracking
 from app.models.quantity import ZERO, Fixed
 
 
@@ -76,6 +77,9 @@ class Item(Base):
         CheckConstraint("build_point IS NULL OR build_point >= 0", name="build_point"),
         CheckConstraint("preferred_stock IS NULL OR preferred_stock >= 0", name="preferred_stock"),
         CheckConstraint("purchase_price IS NULL OR purchase_price >= 0", name="purchase_price"),
+        CheckConstraint(_in("tracking", TRACKINGS), name="tracking"),
+        CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_days"),
+        Index("uq_item_gtin", "gtin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +97,11 @@ class Item(Base):
     # Buying it: from whom by default and at what price (drop ship and replenishment).
     preferred_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"))
     purchase_price: Mapped[Decimal | None] = mapped_column(Fixed)
+    # Lots and serials (app/models/lots.py): how its stock is told apart, how many days a
+    # new lot keeps, and its GS1 trade item number (as GTIN-14).
+    tracking: Mapped[str] = mapped_column(String(8), default=Tracking.NONE.value)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH))
 
     @property
     def type(self) -> ItemType:

@@ -58,6 +58,7 @@ EXPORT_COLUMNS = (
     "drop_ship",
     "paired_with",
     "reviewed_at",
+    "reason",
 )
 
 
@@ -79,13 +80,14 @@ class MomentLine:
 class Told:
     """One moment finance is told about, as the posting that reached it describes it."""
 
-    moment: StrEnum  # a registered moment (Moment, or another kind of posting's)
+    moment: StrEnum  # a registered moment: `Moment` or another kind of posting's
     document_kind: str
     document: str
     created_from: str | None
     customer_po: str | None
     party: str | None
     lines: Sequence[MomentLine]
+    reason: str | None = None  # the reason code the posting named (a scrap's)
 
 
 class FinanceBook:
@@ -118,6 +120,7 @@ class FinanceBook:
                     "created_from": told.created_from,
                     "customer_po": told.customer_po,
                     "party": told.party,
+                    "reason": told.reason,
                     "amount": sum((ln.amount for ln in told.lines), ZERO),
                     "audit_event_id": event_id,
                     "posted_at": utcnow(),
@@ -177,6 +180,7 @@ class FinanceEventInfo:
     reviewed_at: datetime | None
     reviewed_by: str | None
     lines: list[FinanceLineInfo]
+    reason: str | None = None  # the reason code the posting named (a scrap's)
 
 
 @dataclass(frozen=True)
@@ -343,6 +347,7 @@ def list_events(
                 reviewed_at=e.reviewed_at,
                 reviewed_by=e.reviewed_by,
                 lines=lines.get(e.id, []),
+                reason=e.reason,
             )
             for e in found.rows
         ],
@@ -545,6 +550,7 @@ def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
             "customer_po": e.customer_po or "",
             "party": e.party or "",
             "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else "",
+            "reason": e.reason or "",
         }
         for line in [line_columns(ln) for ln in e.lines] or [no_line]:
             rows.append({**event_columns, **line})

@@ -16,8 +16,11 @@ from app.models import (
     LedgerEntry,
     LedgerReason,
     Location,
+    Lot,
     SourceKind,
     StockBalance,
+    Tracking,
+    WorkOrderReason,
 )
 from app.models.figures import need_of
 from app.models.kinds import LEDGER_REASONS
@@ -48,6 +51,8 @@ from app.services.engine.reversal import (
     reverse_rows,
 )
 from app.services.engine.uow import Transaction, posting, query
+from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, outgoing
+from app.services.lots.stock import LotOnHand, lots_on_hand
 
 _STOCKED = [t.value for t in ItemType if t.stocked]
 
@@ -67,6 +72,8 @@ class StockPosition:
     # over all locations: everything at the in-transit location, whose stock the other
     # figures leave out.
     in_transit: Decimal = ZERO
+    # One item's position (not a summary row): its lots on hand, with their expiry flags.
+    lots: tuple[LotOnHand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class LedgerRow:
     event_id: int
     reverses_id: int | None
     memo: str | None
+    lot: str | None = None  # the lot or serial the row moved
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,14 @@ _SUMS: tuple[ColumnElement[Any], ...] = tuple(
 )
 
 
-def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> StockPosition:
+def _position(
+    sku: str,
+    name: str,
+    uom: str,
+    location: str | None,
+    row: Any,
+    lots: tuple[LotOnHand, ...] = (),
+) -> StockPosition:
     return StockPosition(
         sku=sku,
         name=name,
@@ -133,6 +148,7 @@ def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> 
         on_order=row.on_order,
         backordered=row.backordered,
         in_transit=row.in_transit,
+        lots=lots,
     )
 
 
@@ -166,7 +182,10 @@ def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) ->
         StockBalance.item_id == item.id, _where(location)
     )
     row = tx.session.execute(stmt).one()
-    return _position(item.sku, item.name, item.uom, location.code if location else None, row)
+    lots: tuple[LotOnHand, ...] = ()
+    if item.tracking != Tracking.NONE:
+        lots = tuple(lots_on_hand(tx, item.id, location.id if location else None))
+    return _position(item.sku, item.name, item.uom, location.code if location else None, row, lots)
 
 
 @query()
@@ -237,22 +256,31 @@ def adjust_in_transaction(
     unit_cost: Decimal | None,
     source: str,
     memo: str | None = None,
+    lot: LotGiven = NOTHING,
 ) -> None:
     """Post an inventory adjustment inside an open posting (whose balances are locked). A
     write-off may not take on hand below zero; commitments it eats into are given up, least
-    urgent order first."""
+    urgent order first. A tracked item comes in as the lot (or serials) given, and goes out
+    of the lot named or, with none named, by the consumption order."""
     require_stocked(item)
+    origin = Source(SourceKind.ADJUSTMENT, source)
     if quantity < 0:
         commitment.make_room(tx, item, location_id, -quantity)
-    StockBook.of(tx).post(
-        item,
-        location_id,
-        quantity,
-        LedgerReason.ADJUSTMENT,
-        Source(SourceKind.ADJUSTMENT, source),
-        unit_cost=unit_cost,
-        memo=memo,
-    )
+        parts = [(lot_part, -q) for lot_part, q in outgoing(tx, item, -quantity, lot)]
+    else:
+        parts = incoming(tx, item, quantity, lot, origin)
+    stock = StockBook.of(tx)
+    for lot_part, qty in parts:
+        stock.post(
+            item,
+            location_id,
+            qty,
+            LedgerReason.ADJUSTMENT,
+            origin,
+            unit_cost=unit_cost,
+            memo=memo,
+            lot=lot_part,
+        )
 
 
 @posting("stock.adjust", Permission.ADJUST_STOCK)
@@ -264,8 +292,15 @@ def adjust_stock(
     location: str | None = None,
     unit_cost: object = None,
     memo: str | None = None,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
 ) -> AdjustmentResult:
+    """An inventory adjustment (negative: a write-off). A tracked item's adjustment names
+    its lot (`lot`, with `expires` for a new one) or serials; a write-off that names none
+    takes lots by the consumption order."""
     qty = parse_decimal(quantity, non_zero=True)
+    given = lot_given(lot, serials, expires)
     cost = (
         None
         if unit_cost is None or unit_cost == ""
@@ -276,8 +311,15 @@ def adjust_stock(
     tx.set_document(item.sku)
     StockBook.of(tx).lock([(item.id, loc.id)])
     note = parse_text(memo, field="memo", max_length=200) or None
-    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note)
-    tx.note(location=loc.code, quantity=qty, memo=note)
+    adjust_in_transaction(
+        tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note, lot=given
+    )
+    tx.note(
+        location=loc.code,
+        quantity=qty,
+        memo=note,
+        **({"lot": list(given.numbers)} if given.numbers else {}),
+    )
     tx.settle()  # commit-after-entry first: the position shows what it committed
     bal = StockBook.of(tx).balance(item.id, loc.id)
     position = StockPosition(
@@ -361,20 +403,40 @@ register_reversal(
     [LedgerReason.ADJUSTMENT],
     ReversalRule("an adjustment", lambda tx, posted, memo: reverse_rows(tx, posted, memo)),
 )
+# A work order's postings are undone by the posting that takes them back, named.
 register_reversal(
     [LedgerReason.COMPLETION],
-    ReversalRule("a build on {ref}", instead="unbuild it on the work order instead"),
+    ReversalRule("a build on {ref}", instead="use unbuild (shopfloor wo unbuild {ref} --qty Q)"),
 )
 register_reversal(
     [LedgerReason.ISSUE],
-    ReversalRule("an issue to {ref}", instead="return the components from the work order instead"),
+    ReversalRule(
+        "an issue to {ref}",
+        instead="return the components (shopfloor wo return {ref} --component SKU=QTY)",
+    ),
 )
 register_reversal(
     [LedgerReason.BACKFLUSH],
     ReversalRule(
-        "a backflush on {ref}",
-        instead="unbuild what was completed on the work order instead: it gives back the "
-        "components it consumed",
+        "a backflush on {ref}", instead="use unbuild (shopfloor wo unbuild {ref} --qty Q)"
+    ),
+)
+register_reversal(
+    [WorkOrderReason.COMPONENT_RETURN],
+    ReversalRule(
+        "a return of components from {ref}",
+        instead="issue them again (shopfloor wo issue {ref} --component SKU=QTY)",
+    ),
+)
+register_reversal(
+    [WorkOrderReason.UNBUILD],
+    ReversalRule("an unbuild on {ref}", instead="build again (shopfloor wo build {ref} --qty Q)"),
+)
+register_reversal(
+    [WorkOrderReason.SCRAP],
+    ReversalRule(
+        "a scrap on {ref}",
+        instead="scrapped goods are written off; if they turn up, post an adjustment",
     ),
 )
 register_reversal(
@@ -404,6 +466,7 @@ def _posted(tx: Transaction, event_id: int) -> Posted:
             le.source_id,
             le.source_line_id,
             le.source_ref,
+            le.lot_id,
             *ITEM_COLUMNS,
         )
         .join(Item, Item.id == le.item_id)
@@ -426,6 +489,7 @@ def _posted(tx: Transaction, event_id: int) -> Posted:
                 source_id=r.source_id,
                 source_line_id=r.source_line_id,
                 source_ref=r.source_ref,
+                lot_id=r.lot_id,
             )
             for r in rows
         ),
@@ -440,7 +504,7 @@ def _refusal(posted: Posted) -> str | None:
     refusing = refusing_rule(reasons)
     if refusing is not None:
         ref = next(r.source_ref for r in posted.rows if reversal_rule(r.reason) is refusing)
-        return f"{refusing.described(ref)}: {refusing.instead}"
+        return f"{refusing.described(ref)}: {refusing.instead_for(ref)}"
     if unknown is not None:
         words = LEDGER_REASONS.words.get(unknown.reason, unknown.reason)
         return (
@@ -456,8 +520,8 @@ def _refusal(posted: Posted) -> str | None:
 def reverse_posting(tx: Transaction, event_id: object, memo: str | None = None) -> ReversalResult:
     """Reverse a posting whose reversal means something (an adjustment, a receipt whose goods
     are still here, a count ...) by a new posting that names it: the exact opposite of each
-    of its ledger rows, and what it did to its document put back. Any other posting is
-    refused, naming what it is and what to do instead."""
+    of its ledger rows, in the lots they moved, and what it did to its document put back. Any
+    other posting is refused, naming what it is and what to do instead."""
     event_id = parse_id(event_id, field="event id")
     memo = parse_text(memo, field="memo", max_length=200) or None
     posted = _posted(tx, event_id)
@@ -511,9 +575,11 @@ def ledger_page(
             le.event_id,
             le.reverses_id,
             le.memo,
+            Lot.number.label("lot"),
         )
         .join(Item, Item.id == le.item_id)
         .join(Location, Location.id == le.location_id)
+        .outerjoin(Lot, Lot.id == le.lot_id)
         .where(*conditions)
     )
     return _LEDGER.fetch(
@@ -534,6 +600,7 @@ def ledger_page(
             event_id=r.event_id,
             reverses_id=r.reverses_id,
             memo=r.memo,
+            lot=r.lot,
         ),
     )
 

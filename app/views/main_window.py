@@ -34,7 +34,7 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, font
 from app.views.common.widgets import MessageBar, button, shortcut
-from app.views.pages import PAGES, PageSpec
+from app.views.pages import PAGES, PageSpec, hub_pages
 
 GEOMETRY_KEY = "main_window/geometry"
 DEFAULT_SIZE = QSize(1440, 900)  # on a larger screen; a smaller one gets what fits
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: #1F2A30; color: #E8EDF0; border: none; "
             "padding-top: 12px; }"
-            "QListWidget#navigation::item { padding: 6px 16px; }"
+            "QListWidget#navigation::item { padding: 5px 16px; }"
             f"QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}"
         )
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -117,6 +117,12 @@ class MainWindow(QMainWindow):
         db_label.setStyleSheet("color: #5F6B73;")
         self.server_button = button("Server…", self.server_settings, name="server_settings")
         self.server_button.setToolTip("The plant's server this workstation works on")
+        # A link-sized button: the status bar stays one line high, leaving the page its room.
+        self.server_button.setFixedHeight(26)
+        self.server_button.setFlat(True)
+        self.server_button.setStyleSheet(
+            "QPushButton#server_settings { min-height: 0px; padding: 2px 10px; color: #1F5F8B; }"
+        )
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.busy_bar)
@@ -148,6 +154,10 @@ class MainWindow(QMainWindow):
         return [s for s in self.specs if s.in_navigation and self._may_see(s)]
 
     def _may_see(self, spec: PageSpec) -> bool:
+        if spec.hub:
+            return self.ctx.can(spec.permission) and any(
+                self._may_see(page) for page in hub_pages(spec.key)
+            )
         return self.ctx.can(spec.permission)
 
     def _fill_navigation(self) -> None:

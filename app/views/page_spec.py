@@ -23,7 +23,10 @@ class PageSpec:
     """A page: its key (for `ctx.navigate`), its title in the navigation list, the class
     that builds it ("module:Class", imported on first use), a shortcut, the permission a
     role needs to see it, and whether it is listed (detail pages are opened from others;
-    `section` names the listed page the navigation shows as current meanwhile)."""
+    `section` names the listed page the navigation shows as current meanwhile). A page
+    kept off the list under a hub (`section` naming a page declared with `hub=True`, such as
+    Administration) is offered on the hub's page with its `summary`; the hub is listed
+    while its user may open one of its pages."""
 
     key: str
     title: str
@@ -32,6 +35,8 @@ class PageSpec:
     permission: Permission = Permission.READ
     in_navigation: bool = True
     section: str | None = None
+    summary: str = ""
+    hub: bool = False
 
     def build(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
         module, _, name = self.factory.partition(":")

@@ -84,7 +84,20 @@ _PAGES: list[PageSpec] = [
     ),
     PageSpec("items", "Items and BOMs", "app.views.catalog.items:ItemsPage", "Ctrl+5"),
     PageSpec(
-        "imports", "Import", "app.views.catalog.imports:ImportPage", "Ctrl+6", Permission.IMPORT
+        "administration",
+        "Administration",
+        "app.views.admin.hub:AdministrationPage",
+        hub=True,
+    ),
+    PageSpec(
+        "imports",
+        "Import",
+        "app.views.catalog.imports:ImportPage",
+        "Ctrl+6",
+        Permission.IMPORT,
+        in_navigation=False,
+        section="administration",
+        summary="Items, BOMs, stock, customers, vendors and orders from CSV files",
     ),
     PageSpec(
         "preferences",
@@ -92,9 +105,19 @@ _PAGES: list[PageSpec] = [
         "app.views.admin.preferences:PreferencesPage",
         "Ctrl+7",
         Permission.EDIT_PREFERENCES,
+        in_navigation=False,
+        section="administration",
+        summary="How the plant works: statuses, commitment, documents, numbering",
     ),
     PageSpec(
-        "users", "Users", "app.views.admin.users:UsersPage", "Ctrl+8", Permission.MANAGE_USERS
+        "users",
+        "Users",
+        "app.views.admin.users:UsersPage",
+        "Ctrl+8",
+        Permission.MANAGE_USERS,
+        in_navigation=False,
+        section="administration",
+        summary="Who signs in, their roles and PINs",
     ),
 ]
 
@@ -135,6 +158,11 @@ def __getattr__(name: str) -> Any:
     if name == "PAGES":
         return _declared_pages()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def hub_pages(key: str) -> list[PageSpec]:
+    """The pages offered on the hub page of that key, in navigation order."""
+    return [s for s in _declared_pages() if s.section == key and not s.in_navigation]
 
 
 def page_spec(key: str) -> PageSpec:

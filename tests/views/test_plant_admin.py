@@ -124,7 +124,11 @@ def test_who_sees_the_audit_trail_and_backups(team, ctx, window, qtbot) -> None:
     ):
         ctx.set_user(auth.sign_in(ctx.uow, name, pin))
         idle(qtbot, ctx)
-        assert [t for t in titles(window) if t in ("Audit trail", "Backups")] == seen, name
+        offered = []
+        if "Administration" in titles(window):
+            hub = window.show_page("administration")
+            offered = [k for k in hub.buttons if k in ("audit", "backups")]
+        assert [{"audit": "Audit trail", "backups": "Backups"}[k] for k in offered] == seen, name
     admin.add_user(ctx.uow, "sara", "sales", secret="5555")
 
 

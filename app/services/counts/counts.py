@@ -35,6 +35,7 @@ from app.models.cycle_count import (
     CycleCount,
     CycleCountLine,
 )
+from app.models.lots import Tracking
 from app.models.quantity import fmt, parse_decimal, round_quantity
 from app.services.counts.records import CountLineRecord, CycleCountBook, CycleCountRecord
 from app.services.engine import commitment
@@ -130,6 +131,9 @@ class CountStarted:
     # sku -> that count's number. They are left out (counting them twice would post their
     # difference twice).
     left_out: dict[str, str] = field(default_factory=dict)
+    # Items tracked by lot or serial the selection found: a count does not count lots, so
+    # they are left out (their stock is corrected by lot with an adjustment).
+    tracked: list[str] = field(default_factory=list)
     changes: Changes = NO_CHANGES
 
 
@@ -349,6 +353,14 @@ def start_count(
         for ref in refs.values():
             require_stocked(ref)
     candidates = [ref for ref in refs.values() if ref.item_type in _STOCKED]
+    tracked = sorted(ref.sku for ref in candidates if ref.tracking != Tracking.NONE.value)
+    if chosen and tracked:
+        raise ValidationError(
+            "; ".join(f"{sku} is tracked by {refs[sku].tracking}" for sku in tracked)
+            + ": a count does not count lots or serials, correct its stock by lot with an "
+            "adjustment"
+        )
+    candidates = [ref for ref in candidates if ref.tracking == Tracking.NONE.value]
     if prefix is not None:
         binned = Shelves.of(tx).binned(loc.code, prefix)
         candidates = [ref for ref in candidates if ref.sku in binned]
@@ -358,7 +370,10 @@ def start_count(
         candidates = [ref for ref in candidates if ref.id not in last or last[ref.id] < since]
     what = _selection_words(chosen, prefix, days)
     if not candidates:
-        raise ValidationError(f"nothing to count at {loc.code}: no item matches {what}")
+        raise ValidationError(
+            f"nothing to count at {loc.code}: no item matches {what}"
+            + (f" but {', '.join(tracked)}, tracked by lot or serial" if tracked else "")
+        )
     StockBook.of(tx).lock((ref.id, loc.id) for ref in candidates)
     held = _on_open_counts(tx, loc.id, [ref.id for ref in candidates])
     if held and chosen:
@@ -397,7 +412,7 @@ def start_count(
     )
     tx.set_document(count.number)
     tx.note(location=loc.code, selection=what, lines=len(ordered), left_out=left_out)
-    return CountStarted(count_info(tx, count), left_out)
+    return CountStarted(count_info(tx, count), left_out, tracked)
 
 
 # --- counting, approving, posting ---------------------------------------------------------

@@ -163,23 +163,26 @@ def reasons_are_registered(f: Facts, report: CheckReport) -> None:
 
 @invariant("a reversal is the exact opposite of a whole posting")
 def reversals_are_exact(f: Facts, report: CheckReport) -> None:
-    """A row that reverses another is its exact opposite (item, location, quantity, unit cost
-    and source document), of the reason `reversal`; a row is reversed at most once, and a
-    posting is reversed whole, by one event."""
+    """A row of the reason `reversal` is the exact opposite of the row it names (item,
+    location, quantity, unit cost, source document and lot); a row is reversed at most once,
+    and a posting is reversed whole, by one event. (A work order's corrections also name the
+    rows they undo, in part: their own checks prove them.)"""
     le = LedgerEntry
     original = aliased(LedgerEntry)
+    reversal = le.reason == LedgerReason.REVERSAL.value
     wrong = f.session.execute(
         select(le.id, le.reverses_id)
         .join(original, original.id == le.reverses_id)
         .where(
+            reversal,
             (le.item_id != original.item_id)
             | (le.location_id != original.location_id)
             | (millionths(le.quantity) != -millionths(original.quantity))
             | (le.unit_cost != original.unit_cost)
-            | (le.reason != LedgerReason.REVERSAL.value)
             | (le.source_kind != original.source_kind)
             | (func.coalesce(le.source_id, 0) != func.coalesce(original.source_id, 0))
             | (func.coalesce(le.source_line_id, 0) != func.coalesce(original.source_line_id, 0))
+            | (func.coalesce(le.lot_id, 0) != func.coalesce(original.lot_id, 0)),
         )
         .order_by(le.id)
     )
@@ -187,7 +190,7 @@ def reversals_are_exact(f: Facts, report: CheckReport) -> None:
         report.problem(f"ledger row {r.id} is not the exact opposite of row {r.reverses_id}")
     for twice in f.session.execute(
         select(le.reverses_id, func.count().label("times"))
-        .where(le.reverses_id.is_not(None))
+        .where(reversal, le.reverses_id.is_not(None))
         .group_by(le.reverses_id)
         .having(func.count() > 1)
     ):
@@ -199,6 +202,7 @@ def reversals_are_exact(f: Facts, report: CheckReport) -> None:
             func.count(func.distinct(le.event_id)).label("by"),
         )
         .join(le, le.reverses_id == original.id)
+        .where(reversal)
         .group_by(original.event_id)
         .subquery()
     )

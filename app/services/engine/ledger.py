@@ -27,10 +27,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import InsufficientStock, ValidationError
-from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, utcnow
+from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, Tracking, utcnow
 from app.models.figures import StockFigures
 from app.models.kinds import LEDGER_REASONS, SOURCE_KINDS
 from app.models.quantity import ZERO, fmt
+from app.services.engine.lots import LotBook, LotRecord, LotUse
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -72,6 +73,7 @@ _UPDATE_BALANCE = (
 _INSERT_LEDGER = insert(_LEDGER)
 _SKUS = select(_ITEMS.c.id, _ITEMS.c.sku).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
 _CODES = select(_LOCATIONS.c.id, _LOCATIONS.c.code)
+_UNTRACKED = Tracking.NONE.value
 
 
 # The audit event of a posting lists the balances it changed, up to this many (the ledger
@@ -106,6 +108,8 @@ class StockItem(Protocol):
     def item_type(self) -> str: ...
     @property
     def standard_cost(self) -> Decimal: ...
+    @property
+    def tracking(self) -> str: ...
 
 
 def require_stocked(item: StockItem) -> None:
@@ -246,11 +250,18 @@ class StockBook:
         unit_cost: Decimal | None = None,
         reverses_id: int | None = None,
         memo: str | None = None,
-    ) -> None:
-        """Queue one ledger row and move on hand. Refuses to take on hand below zero or below
+        lot: LotRecord | None = None,
+        use: LotUse = LotUse.ANY,
+    ) -> list[tuple[LotRecord | None, Decimal]]:
+        """Queue the ledger row and move on hand. Refuses to take on hand below zero or below
         what is committed; the caller has already released any commitment the stock had.
         `reason` (a `LedgerReason` or another registered reason) and the source's kind must be
-        registered codes (app/models/kinds.py)."""
+        registered codes (app/models/kinds.py).
+
+        An item tracked by lot or serial posts one row per lot (app/services/engine/lots.py):
+        an inflow into `lot`, an outflow from `lot` or, with none named, from the lots on
+        hand by `lot_consumption_order` (`use` says whether expired lots may go). Returns
+        the (lot, quantity) of each row posted (lot None for an untracked item)."""
         LEDGER_REASONS.require(reason)
         SOURCE_KINDS.require(source.kind)
         require_stocked(item)
@@ -268,25 +279,34 @@ class StockBook:
                 f"{item.sku}: taking {fmt(-quantity)} would leave less on hand than the "
                 f"{fmt(bal.committed)} committed"
             )
-        self._ledger.append(
-            {
-                "item_id": item.id,
-                "location_id": location_id,
-                "quantity": quantity,
-                "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
-                "reason": str(reason),
-                "source_kind": source.kind,
-                "source_id": source.id,
-                "source_line_id": source.line_id,
-                "source_ref": source.ref[:120],
-                "reverses_id": reverses_id,
-                "memo": memo,
-                "posted_by": self.tx.actor.user,
-            }
-        )
+        row = {
+            "item_id": item.id,
+            "location_id": location_id,
+            "quantity": quantity,
+            "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
+            "reason": str(reason),
+            "source_kind": source.kind,
+            "source_id": source.id,
+            "source_line_id": source.line_id,
+            "source_ref": source.ref[:120],
+            "reverses_id": reverses_id,
+            "memo": memo,
+            "posted_by": self.tx.actor.user,
+            "lot_id": None,
+        }
+        if lot is None and item.tracking == _UNTRACKED:
+            self._ledger.append(row)
+            parts: list[tuple[LotRecord | None, Decimal]] = [(None, quantity)]
+        else:
+            parts = []
+            for stock, part in LotBook.of(self.tx).parts(item, location_id, quantity, lot, use):
+                self._ledger.append({**row, "quantity": part, "lot_id": stock.lot.id})
+                stock.on_hand += part
+                parts.append((stock.lot, part))
         bal.on_hand = after
         if quantity > 0:
             self.new_supply.add((item.id, location_id))
+        return parts
 
     def freed(self, item_id: int, location_id: int) -> None:
         """Committed stock was released: for commit-after-entry it is new supply too."""

@@ -10,12 +10,22 @@ from sqlalchemy import ColumnElement, Label, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationError
-from app.models import Item, ItemType, Location
+from app.models import Item, ItemType, Location, Tracking
 from app.services.engine.parsing import lookup_key
 
 _ITEM = cast(Table, Item.__table__)
 _LOCATION = cast(Table, Location.__table__)
-_ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active", "drop_ship")
+_ITEM_FIELDS = (
+    "id",
+    "sku",
+    "name",
+    "uom",
+    "item_type",
+    "standard_cost",
+    "active",
+    "drop_ship",
+    "tracking",
+)
 SKU_LENGTH = cast(Any, _ITEM.c.sku.type).length
 CODE_LENGTH = cast(Any, _LOCATION.c.code.type).length
 
@@ -47,6 +57,7 @@ class ItemRef:
     standard_cost: Decimal
     active: bool
     drop_ship: bool = False
+    tracking: str = Tracking.NONE.value  # lot, serial or none (app/models/lots.py)
 
     @property
     def type(self) -> ItemType:

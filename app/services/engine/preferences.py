@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidQuantity, NotFound, ValidationError
 from app.models import Preference
+from app.models.lots import LotConsumptionOrder, pattern_fault
 from app.models.quantity import fmt, parse_decimal
 
 _BOOL_TEXT = {"true": True, "false": False}
@@ -28,6 +30,8 @@ class PrefSpec:
     text: int | None = None  # free text of at most this many characters, case kept
     group: str = "Manufacturing"  # where a settings window shows it
     amount: bool = False  # an amount of money of at least 0 (then `choices` is empty)
+    # Free text with a grammar of its own: why a value is refused (None: it is fine).
+    fault: Callable[[str], str | None] | None = None
 
     @property
     def is_bool(self) -> bool:
@@ -52,14 +56,22 @@ def _bool(key: str, default: bool, description: str, group: str = "Manufacturing
     )
 
 
-def _text(key: str, default: str, description: str, group: str, length: int = 40) -> PrefSpec:
-    return PrefSpec(key, default, (), description, text=length, group=group)
+def _text(
+    key: str,
+    default: str,
+    description: str,
+    group: str,
+    length: int = 40,
+    fault: Callable[[str], str | None] | None = None,
+) -> PrefSpec:
+    return PrefSpec(key, default, (), description, text=length, group=group, fault=fault)
 
 
-SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING, RETURNS = (
+SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING, RETURNS = (
     "Sales orders",
     "Fulfillment",
     "Receiving",
+    "Lots and serials",
     "Printed forms",
     "Printing",
     "Customer returns",
@@ -106,6 +118,12 @@ SPECS: tuple[PrefSpec, ...] = (
         ("firm_planned", "open_planned", "released"),
         "status of a new work order unless another is given",
     ),
+    _bool(
+        "release_commitment_on_hold",
+        False,
+        "a work order put on hold gives back the stock committed to it (its lines wait until "
+        "it resumes); off: it keeps its commitments while held",
+    ),
     PrefSpec(
         "sign_out_after_idle_minutes",
         "0",
@@ -128,6 +146,13 @@ SPECS: tuple[PrefSpec, ...] = (
         False,
         "an approved sales order that is edited goes back to pending approval (not once part "
         "of it has shipped)",
+        SALES,
+    ),
+    _bool(
+        "update_special_order_quantities_automatically_prior_to_shipment",
+        False,
+        "a change of quantity on a special order's work order changes the sales order line it "
+        "builds for to match, while nothing of the line has shipped",
         SALES,
     ),
     PrefSpec(
@@ -201,6 +226,52 @@ SPECS: tuple[PrefSpec, ...] = (
         group=TRANSFERS,
     ),
     # --- end of transfer orders ---
+    PrefSpec(
+        "lot_consumption_order",
+        LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value,
+        tuple(o.value for o in LotConsumptionOrder),
+        "which lots a backflush, a build, a pick or a write-off takes when no lot is named: "
+        "the one expiring first (no expiry last), or the one that came in first",
+        group=LOTS,
+    ),
+    _text(
+        "lot_number_pattern",
+        "{sku}-{yymmdd}-{seq}",
+        "how a completion or build numbers the lot it makes when none is given: {sku}, {wo}, "
+        "{yymmdd}, {yyyymmdd}, {yyyy}, {yy}, {mm}, {dd} and {seq} ({seq:3} pads it to 3 digits)",
+        LOTS,
+        60,
+        lambda text: pattern_fault(text, serial=False),
+    ),
+    _text(
+        "serial_number_pattern",
+        "{sku}-{seq:6}",
+        "how a completion or build numbers the serials it makes when none are given (the "
+        "same placeholders; {seq} is required)",
+        LOTS,
+        60,
+        lambda text: pattern_fault(text, serial=True),
+    ),
+    _bool(
+        "allow_expired_lots_in_builds",
+        False,
+        "an issue, a backflush or a build may consume a lot past its expiry date",
+        LOTS,
+    ),
+    _bool(
+        "allow_expired_lots_in_sales",
+        False,
+        "a fulfillment may pick and ship a lot past its expiry date",
+        LOTS,
+    ),
+    PrefSpec(
+        "expiry_warning_days",
+        "30",
+        (),
+        "lots expiring within this many days are flagged on the stock screens and the dashboard",
+        maximum=3650,
+        group=LOTS,
+    ),
     _bool(
         "show_uncommitted_items_on_picking_tickets",
         False,
@@ -336,9 +407,11 @@ class Preferences:
     allow_overage_on_assembly_builds: bool
     allow_overage_on_work_order_transactions: bool
     default_work_order_status: str
+    release_commitment_on_hold: bool
     sign_out_after_idle_minutes: int
     default_sales_order_status: str
     require_re_approval_on_edit_of_sales_order: bool
+    update_special_order_quantities_automatically_prior_to_shipment: bool
     fulfill_based_on_commitment: str
     allow_overage_on_item_fulfillments: bool
     default_items_to_zero_received_fulfilled: bool
@@ -352,6 +425,12 @@ class Preferences:
     generate_transfer_orders_in_supply_planning: str
     use_item_cost_as_transfer_cost: bool
     default_lead_time_between_locations: int
+    lot_consumption_order: str
+    lot_number_pattern: str
+    serial_number_pattern: str
+    allow_expired_lots_in_builds: bool
+    allow_expired_lots_in_sales: bool
+    expiry_warning_days: int
     show_uncommitted_items_on_picking_tickets: bool
     always_print_kit_items_on_picking_tickets: bool
     show_non_inventory_items_on_printed_forms: bool
@@ -429,6 +508,9 @@ def validate(key: str, value: str) -> str:
             )
         if not kept and spec.key.startswith("name_for_"):
             raise ValidationError(f"{key} must not be empty")
+        fault = spec.fault(kept) if spec.fault is not None else None
+        if fault is not None:
+            raise ValidationError(f"{key} {kept!r} cannot be used: {fault}")
         return kept
     if spec.is_amount:
         return fmt(parse_decimal(value, field=key, non_negative=True))

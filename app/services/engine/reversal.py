@@ -21,6 +21,7 @@ from app.models import LedgerReason
 from app.services.engine import commitment
 from app.services.engine.ledger import Source, StockBook
 from app.services.engine.lookup import ItemRef
+from app.services.engine.lots import LotBook
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -40,6 +41,7 @@ class PostedRow:
     source_id: int | None
     source_line_id: int | None
     source_ref: str
+    lot_id: int | None = None  # the lot it moved (an item tracked by lot or serial)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ Reverser = Callable[["Transaction", Posted, "str | None"], None]
 class ReversalRule:
     """How postings of some ledger reasons are reversed. `what` names such a posting in words
     (`{ref}` is its document: "receipt {ref}"); `reverse(tx, posted, memo)` reverses one, or,
-    when there is none, `instead` says what to do instead ("unbuild it")."""
+    when there is none, `instead` says what to do instead ("use unbuild (shopfloor wo unbuild
+    {ref} ...)")."""
 
     what: str
     reverse: Reverser | None = None
@@ -74,6 +77,9 @@ class ReversalRule:
 
     def described(self, ref: str) -> str:
         return self.what.format(ref=ref)
+
+    def instead_for(self, ref: str) -> str:
+        return self.instead.format(ref=ref)
 
 
 _RULES: dict[str, ReversalRule] = {}
@@ -112,12 +118,14 @@ def reverse_rows(
     tx: Transaction, posted: Posted, memo: str | None, rows: Iterable[PostedRow] | None = None
 ) -> None:
     """Append the exact opposite of each row (all of the posting's unless given): reason
-    `reversal`, the same source document, `reverses_id` naming the row. Stock a reversal takes
-    away leaves as a write-off does: commitments on it are given up, least urgent order first;
-    what is picked for orders waiting to ship, or no longer on hand, refuses it."""
+    `reversal`, the same source document and lot, `reverses_id` naming the row. Stock a
+    reversal takes away leaves as a write-off does: commitments on it are given up, least
+    urgent order first; what is picked for orders waiting to ship, or no longer on hand (in
+    that lot), refuses it."""
     chosen = list(posted.rows if rows is None else rows)
     stock = StockBook.of(tx)
     stock.lock((r.item.id, r.location_id) for r in chosen)
+    lots = LotBook.of(tx).lots({r.lot_id for r in chosen if r.lot_id is not None})
     for r in reversed(chosen):  # undone last first: a row taken out after one put in
         qty = -r.quantity
         if qty < 0:
@@ -133,4 +141,5 @@ def reverse_rows(
             unit_cost=r.unit_cost,
             reverses_id=r.id,
             memo=memo,
+            lot=lots[r.lot_id] if r.lot_id is not None else None,
         )

@@ -10,7 +10,7 @@ already issued; it never consumes the same quantity twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +37,7 @@ from app.models import (
     SalesOrder,
     SourceKind,
     StockBalance,
+    Tracking,
     WOAction,
     WorkOrder,
     WorkOrderLine,
@@ -65,6 +66,7 @@ from app.services.engine.lookup import (
     item_ref_by_sku,
     location_ref,
 )
+from app.services.engine.lots import LotBook, LotRecord, LotUse
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
@@ -72,6 +74,8 @@ from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.inventory import LedgerRow, ledger_page
+from app.services.lots.genealogy import link_made_lots
+from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, named_parts
 from app.services.production.records import (
     ComponentLine,
     NewLine,
@@ -82,6 +86,7 @@ from app.services.production.records import (
 
 MAX_PRIORITY = 999
 DEFAULT_PRIORITY = 5
+NOT_TRACKED = Tracking.NONE.value
 
 
 # --- read models --------------------------------------------------------------------------
@@ -99,6 +104,8 @@ class WorkOrderLineInfo:
     issued: Decimal
     backordered: Decimal
     backflush: bool
+    returned: Decimal = ZERO  # taken back to stock by returns
+    scrapped: Decimal = ZERO  # scrapped on the work order
 
     @property
     def left_to_issue(self) -> Decimal:
@@ -115,6 +122,20 @@ class VarianceInfo:
     variance: Decimal
     unit_cost: Decimal
     cost_variance: Decimal
+    scrapped: Decimal = ZERO  # the part of the variance that was scrapped
+
+    @property
+    def scrap_cost(self) -> Decimal:
+        return round_quantity(self.scrapped * self.unit_cost)
+
+
+@dataclass(frozen=True)
+class HoldInfo:
+    """Who put a work order on hold, why and when."""
+
+    by: str
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,12 @@ class WorkOrderInfo:
     variance: list[VarianceInfo]
     variance_total: Decimal | None
     actions: list[str]  # what its status allows now, in WOAction order
+    unbuilt: Decimal = ZERO  # finished goods taken apart again (built is net of them)
+    scrapped: Decimal = ZERO  # finished goods scrapped
+    held: HoldInfo | None = None
+    changed_at: datetime | None = None  # its last change (quantity, dates, priority ...)
+    changed_by: str | None = None
+    scrap_total: Decimal | None = None  # the variance's scrap at cost, told apart
     changes: Changes = NO_CHANGES
 
     @property
@@ -171,23 +198,14 @@ def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
             required=ln.required,
             committed=ln.committed,
             issued=ln.issued,
-            backordered=ln.uncommitted_need if open_demand else ZERO,
+            backordered=ln.uncommitted_need if open_demand and not wo.hold_released else ZERO,
             backflush=ln.backflush,
+            returned=ln.returned,
+            scrapped=ln.scrapped,
         )
         for ln in wo.lines
     ]
-    variance = [
-        VarianceInfo(
-            sku=v.component.sku,
-            name=v.component.name,
-            expected=v.expected,
-            actual=v.actual,
-            variance=v.variance,
-            unit_cost=v.unit_cost,
-            cost_variance=v.cost_variance,
-        )
-        for v in [*wo.variances, *wo.new_variances]
-    ]
+    variance = [variance_info(v) for v in [*wo.variances, *wo.new_variances]]
     return WorkOrderInfo(
         **{name: getattr(wo, name) for name in _SHARED},
         item=wo.item.sku,
@@ -198,7 +216,26 @@ def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
         lines=lines,
         variance=variance,
         variance_total=sum((v.cost_variance for v in variance), ZERO) if variance else None,
+        scrap_total=sum((v.scrap_cost for v in variance), ZERO) if variance else None,
         actions=[a.value for a in WOAction if wo.can(a)],
+        held=(
+            HoldInfo(wo.held_by or "", wo.hold_reason or "", wo.held_at)
+            if wo.held_at is not None
+            else None
+        ),
+    )
+
+
+def variance_info(v: VarianceRecord) -> VarianceInfo:
+    return VarianceInfo(
+        sku=v.component.sku,
+        name=v.component.name,
+        expected=v.expected,
+        actual=v.actual,
+        variance=v.variance,
+        unit_cost=v.unit_cost,
+        cost_variance=v.cost_variance,
+        scrapped=v.scrapped,
     )
 
 
@@ -298,19 +335,7 @@ def create_in_transaction(
 ) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     bom = bom or active_bom(tx, item)
-    lines = []
-    for line_no, component, per, backflush in bom.lines:
-        required = round_quantity(per * quantity)
-        if required >= MAX_STORED:
-            raise ValidationError(
-                f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
-            )
-        if required <= 0:
-            raise ValidationError(
-                f"quantity {fmt(quantity)} is too small: {component.sku} would need "
-                f"{fmt(per * quantity)}, below {QUANTUM}"
-            )
-        lines.append(NewLine(line_no, component, per, required, backflush))
+    lines = new_lines(bom, quantity)
     released = status == WOStatus.RELEASED
     now = utcnow()
     wo = WorkOrderBook.of(tx).create(
@@ -345,6 +370,30 @@ def create_in_transaction(
         commitment.commit_available(tx, wo.lines)
     WorkOrderBook.of(tx).insert_lines(wo)
     return wo
+
+
+def line_required(component: ItemRef, per: Decimal, quantity: Decimal) -> Decimal:
+    """A line's required quantity for a work order quantity: quantity per x quantity (6
+    places, half-up), refused when it rounds to nothing or is too large to store."""
+    required = round_quantity(per * quantity)
+    if required >= MAX_STORED:
+        raise ValidationError(
+            f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
+        )
+    if required <= 0:
+        raise ValidationError(
+            f"quantity {fmt(quantity)} is too small: {component.sku} would need "
+            f"{fmt(per * quantity)}, below {QUANTUM}"
+        )
+    return required
+
+
+def new_lines(bom: BomForOrder, quantity: Decimal) -> list[NewLine]:
+    """The lines a work order of `quantity` copies from a BOM revision."""
+    return [
+        NewLine(line_no, component, per, line_required(component, per, quantity), backflush)
+        for line_no, component, per, backflush in bom.lines
+    ]
 
 
 @posting("wo.create", Permission.PLAN)
@@ -451,7 +500,9 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
     StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
     wo.move_to(WOStatus.CLOSED)
     wo.closed_at = utcnow()
-    tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total)
+    scrap = sum((round_quantity(v.scrapped * v.unit_cost) for v in wo.new_variances), ZERO)
+    tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total, scrap=scrap)
+    # Finance heard of each scrap when it was posted: the close tells the rest.
     FinanceBook.of(tx).tell(
         Told(
             Moment.CLOSED,
@@ -461,9 +512,9 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
             wo.customer_po,
             None,
             [
-                MomentLine(v.component.sku, v.variance, v.unit_cost)
+                MomentLine(v.component.sku, v.variance - v.scrapped, v.unit_cost)
                 for v in wo.new_variances
-                if v.variance != 0
+                if v.variance != v.scrapped
             ],
         )
     )
@@ -471,24 +522,34 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
 
 
 def close_variances(wo: WorkOrderRecord) -> list[VarianceRecord]:
-    """Per line: expected = quantity per x built; actual = everything consumed; the
-    variance in quantity and at the component's standard cost of today."""
+    """Per line: expected = quantity per x built; actual = everything consumed plus what
+    was scrapped on the line; the variance in quantity and at the component's standard cost
+    of today, its scrapped part told apart. Finished goods scrapped are a row of their own
+    (nothing of them was expected to be lost)."""
     out = []
     for ln in wo.lines:
         expected = round_quantity(ln.quantity_per * wo.built)
-        variance = ln.issued - expected
-        cost = ln.component.standard_cost
-        out.append(
-            VarianceRecord(
-                component=ln.component,
-                expected=expected,
-                actual=ln.issued,
-                variance=variance,
-                unit_cost=cost,
-                cost_variance=round_quantity(variance * cost),
-            )
-        )
+        actual = ln.issued + ln.scrapped
+        out.append(_variance(ln.component, expected, actual, ln.scrapped))
+    if wo.scrapped > 0:
+        out.append(_variance(wo.item, ZERO, wo.scrapped, wo.scrapped))
     return out
+
+
+def _variance(
+    item: ItemRef, expected: Decimal, actual: Decimal, scrapped: Decimal
+) -> VarianceRecord:
+    variance = actual - expected
+    cost = item.standard_cost
+    return VarianceRecord(
+        component=item,
+        expected=expected,
+        actual=actual,
+        variance=variance,
+        unit_cost=cost,
+        cost_variance=round_quantity(variance * cost),
+        scrapped=scrapped,
+    )
 
 
 @query()
@@ -496,18 +557,7 @@ def preview_close(tx: Transaction, number: str) -> list[VarianceInfo]:
     """The variance closing the work order now would record (nothing is written)."""
     wo = _load(tx, number)
     wo.require(WOAction.CLOSE)
-    return [
-        VarianceInfo(
-            sku=v.component.sku,
-            name=v.component.name,
-            expected=v.expected,
-            actual=v.actual,
-            variance=v.variance,
-            unit_cost=v.unit_cost,
-            cost_variance=v.cost_variance,
-        )
-        for v in close_variances(wo)
-    ]
+    return [variance_info(v) for v in close_variances(wo)]
 
 
 # --- consumption --------------------------------------------------------------------------
@@ -544,20 +594,29 @@ def _consume_all(
     wo: WorkOrderRecord,
     plan: list[tuple[ComponentLine, Decimal]],
     reason: LedgerReason,
-) -> None:
-    """Check every line of the plan first, then consume: a refusal changes nothing."""
+    lots: Mapping[int, list[tuple[LotRecord | None, Decimal]]] | None = None,
+) -> list[tuple[LotRecord | None, Decimal]]:
+    """Check every line of the plan first, then consume: a refusal changes nothing. A tracked
+    component leaves from the lots named for its line (`lots`, by line id), the rest by the
+    consumption order; returns the lots consumed (quantities as posted)."""
     stock = StockBook.of(tx)
     for line, qty in plan:
         _check_consumption(tx, wo, line, qty, stock.balance(*line.pair))
+    LotBook.of(tx).prefetch(ln.pair for ln, _q in plan if ln.component.tracking != NOT_TRACKED)
+    consumed: list[tuple[LotRecord | None, Decimal]] = []
     for line, qty in plan:
         commitment.consume(tx, line, qty, line.component)
-        stock.post(
-            line.component,
-            wo.location_id,
-            -qty,
-            reason,
-            Source(SourceKind.WORK_ORDER, wo.number, wo.id, line.id),
-        )
+        for lot, part in (lots or {}).get(line.id) or [(None, qty)]:
+            consumed += stock.post(
+                line.component,
+                wo.location_id,
+                -part,
+                reason,
+                Source(SourceKind.WORK_ORDER, wo.number, wo.id, line.id),
+                lot=lot,
+                use=LotUse.BUILD,
+            )
+    return consumed
 
 
 @posting("wo.issue", Permission.PRODUCE)
@@ -565,8 +624,12 @@ def issue_components(
     tx: Transaction,
     number: str,
     components: Mapping[str, object] | Iterable[tuple[str, object]],
+    *,
+    lots: Mapping[str, Sequence[tuple[object, object]]] | None = None,
 ) -> WorkOrderInfo:
-    """Issue given quantities of given components to a work order (moves it in process)."""
+    """Issue given quantities of given components to a work order (moves it in process). A
+    tracked component's lots may be named with their quantities (`lots`, by sku); what is
+    not named is taken by the consumption order."""
     wanted = parse_components(components)
     wo = _load(tx, number)
     wo.require(WOAction.ISSUE)
@@ -585,7 +648,15 @@ def issue_components(
                 "is not allowed"
             )
         plan.append((line, qty))
-    _consume_all(tx, wo, plan, LedgerReason.ISSUE)
+    unissued = sorted(set(lots or {}) - {line.sku for line, _q in plan})
+    if unissued:
+        raise ValidationError(f"lots are named for {unissued[0]}, which is not issued here")
+    named = {
+        line.id: named_parts(tx, line.component, qty, (lots or {})[line.sku], what=line.sku)
+        for line, qty in plan
+        if (lots or {}).get(line.sku)
+    }
+    _consume_all(tx, wo, plan, LedgerReason.ISSUE, named)
     if wo.state == WOStatus.RELEASED:
         wo.move_to(WOStatus.IN_PROCESS)
     tx.note(issued={ln.sku: q for ln, q in plan})
@@ -608,7 +679,12 @@ def _overage_preference(tx: Transaction, action: WOAction) -> tuple[bool, str]:
 
 
 def _produce(
-    tx: Transaction, wo: WorkOrderRecord, qty: Decimal, action: WOAction, backflush: Backflush
+    tx: Transaction,
+    wo: WorkOrderRecord,
+    qty: Decimal,
+    action: WOAction,
+    backflush: Backflush,
+    lot: LotGiven = NOTHING,
 ) -> dict[str, Decimal]:
     """Report `qty` finished: consume components as asked, receive the assembly."""
     wo.require(action)
@@ -632,15 +708,13 @@ def _produce(
             take = round_quantity(ln.quantity_per * new_built) - ln.issued
             if take > 0:
                 plan.append((ln, take))
-    _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
+    consumed = _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
     stock = StockBook.of(tx)
-    stock.post(
-        wo.item,
-        wo.location_id,
-        qty,
-        LedgerReason.COMPLETION,
-        Source(SourceKind.WORK_ORDER, wo.number, wo.id),
-    )
+    source = Source(SourceKind.WORK_ORDER, wo.number, wo.id)
+    made = incoming(tx, wo.item, qty, lot, source, pattern_for=wo.number)
+    for made_lot, part in made:
+        stock.post(wo.item, wo.location_id, part, LedgerReason.COMPLETION, source, lot=made_lot)
+    link_made_lots(tx, source, (m for m, _q in made if m is not None), consumed)
     stock.balance(wo.item.id, wo.location_id).on_order -= min(qty, remaining)
     wo.built = new_built
     wo.move_to(wo.status_after_production())
@@ -651,29 +725,53 @@ def _produce(
 
 
 def _report_production(
-    tx: Transaction, number: str, quantity: object, action: WOAction, backflush: Backflush
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    action: WOAction,
+    backflush: Backflush,
+    lot: LotGiven = NOTHING,
 ) -> WorkOrderInfo:
     qty = parse_quantity(quantity)
     wo = _load(tx, number)
-    consumed = _produce(tx, wo, qty, action, backflush)
+    consumed = _produce(tx, wo, qty, action, backflush, lot)
     tx.note(quantity=qty, backflush=backflush.value, consumed=consumed)
     return work_order_info(wo)
 
 
 @posting("wo.complete", Permission.PRODUCE)
 def complete_work_order(
-    tx: Transaction, number: str, quantity: object, *, backflush: bool = False
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    *,
+    backflush: bool = False,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
 ) -> WorkOrderInfo:
     """Report completed assemblies; with backflush also consume the backflush-flagged lines
-    in work order proportion, net of what was issued by hand."""
+    in work order proportion, net of what was issued by hand. A tracked assembly comes in as
+    the lot or serials given, or numbered by the plant's pattern."""
     mode = Backflush.FLAGGED if backflush else Backflush.NONE
-    return _report_production(tx, number, quantity, WOAction.COMPLETE, mode)
+    given = lot_given(lot, serials, expires)
+    return _report_production(tx, number, quantity, WOAction.COMPLETE, mode, given)
 
 
 @posting("wo.build", Permission.PRODUCE)
-def post_assembly_build(tx: Transaction, number: str, quantity: object) -> WorkOrderInfo:
-    """Assembly build: finished goods in and every component line out, in one posting."""
-    return _report_production(tx, number, quantity, WOAction.BUILD, Backflush.ALL)
+def post_assembly_build(
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    *,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
+) -> WorkOrderInfo:
+    """Assembly build: finished goods in and every component line out, in one posting (a
+    tracked assembly as the lot or serials given, or numbered by the plant's pattern)."""
+    given = lot_given(lot, serials, expires)
+    return _report_production(tx, number, quantity, WOAction.BUILD, Backflush.ALL, given)
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -701,6 +799,10 @@ class WorkOrderSummary:
     created_from: str | None
     late: bool  # due date passed and not built yet
     short: bool  # a component line cannot get what it still needs
+    held: bool = False  # on hold: nothing posts on it until it resumes
+    hold_reason: str | None = None  # why, and who held it
+    held_by: str | None = None
+    changed: bool = False  # changed since it was created (quantity, dates, priority ...)
 
 
 _WO = WorkOrder
@@ -740,6 +842,12 @@ def _short_exists() -> ColumnElement[bool]:
     )
 
 
+def changed_condition() -> ColumnElement[bool]:
+    """An active work order changed since it was created (its quantity, dates, priority,
+    memo, location or BOM revision)."""
+    return and_(_WO.changed_at.is_not(None), _WO.status.in_(_ACTIVE_STATUSES))
+
+
 def short_condition() -> ColumnElement[bool]:
     return and_(_WO.status.in_(_ACTIVE_STATUSES), _short_exists())
 
@@ -773,11 +881,15 @@ def list_work_orders(
     text: str | None = None,
     late: bool = False,
     short: bool = False,
+    held: bool = False,
+    changed: bool = False,
     today: date | None = None,
     page: PageRequest | None = None,
 ) -> Page[WorkOrderSummary]:
     """Work orders by the filters, one page in the order asked, with the total count. `text`
-    matches the number, the item's sku or name, the created-from reference or the memo."""
+    matches the number, the item's sku or name, the created-from reference or the memo;
+    `held` keeps the ones on hold, `changed` the active ones changed since they were
+    created."""
     statuses = WorkOrder.lifecycle.statuses_named(status)
     start, end = parse_due(due_from), parse_due(due_to)
     day = today or date.today()
@@ -796,6 +908,10 @@ def list_work_orders(
             _WO.priority,
             Location.code,
             _WO.created_from,
+            _WO.held_at,
+            _WO.held_by,
+            _WO.hold_reason,
+            _WO.changed_at,
             late_expr.label("late"),
             short_expr.label("short"),
         )
@@ -821,6 +937,10 @@ def list_work_orders(
         conditions.append(late_expr)
     if short:
         conditions.append(short_expr)
+    if held:
+        conditions.append(_WO.held_at.is_not(None))
+    if changed:
+        conditions.append(changed_condition())
     stmt = stmt.where(*conditions)
     keys = keys.where(*conditions)
 
@@ -839,6 +959,10 @@ def list_work_orders(
             created_from=r.created_from,
             late=bool(r.late),
             short=bool(r.short),
+            held=r.held_at is not None,
+            hold_reason=r.hold_reason,
+            held_by=r.held_by,
+            changed=r.changed_at is not None and WOStatus(r.status) in ACTIVE,
         )
 
     request = page or PageRequest(limit=None)
@@ -867,6 +991,24 @@ def counts_by_status(tx: Transaction) -> dict[str, int]:
     rows = tx.session.execute(select(_WO.status, func.count()).group_by(_WO.status))
     counts = dict(rows.all())
     return {s.value: counts.get(s.value, 0) for s in WOStatus}
+
+
+@dataclass(frozen=True)
+class ExceptionCounts:
+    """The work orders a supervisor looks at first besides the late ones."""
+
+    held: int  # on hold
+    changed: int  # active and changed since created
+
+
+def exception_counts(tx: Transaction) -> ExceptionCounts:
+    held, changed = tx.session.execute(
+        select(
+            func.count().filter(_WO.held_at.is_not(None)),
+            func.count().filter(changed_condition()),
+        )
+    ).one()
+    return ExceptionCounts(held=int(held or 0), changed=int(changed or 0))
 
 
 @query()

@@ -8,7 +8,9 @@ stock; a line that carries no stock never shipped anything.
 
 A receipt posts each line's goods at the receiving location at the cost they shipped at: a
 restocked line +quantity (reason `customer_return`), a scrapped line the same +quantity and
-then -quantity (reason `return_scrap`), so that both movements are in the ledger. Finance is
+then -quantity (reason `return_scrap`), so that both movements are in the ledger. An item
+tracked by lot or serial comes back in the lots (serials) its order line shipped in and that
+have not come back yet, newest shipment first, one pair of rows per lot. Finance is
 told the customer's credit at the order line's rate (a kit as the kit): for everything
 authorized at approval when `refund_in_advance_of_return` is on then, else for what comes back
 at each receipt; closing or cancelling withdraws what was credited and did not come back.
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.errors import InsufficientStock, OverageNotAllowed, ValidationError
 from app.models import (
@@ -33,6 +36,7 @@ from app.models import (
     Location,
     SalesOrder,
     SourceKind,
+    Tracking,
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_quantity, round_quantity
@@ -51,6 +55,7 @@ from app.models.sales import SALES_ORDER
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook
 from app.services.engine.lookup import LocationRef, location_ref
+from app.services.engine.lots import LotBook, LotRecord
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_text
@@ -625,6 +630,84 @@ def _restocking(
     return out
 
 
+def _back_by_lot(tx: Transaction, order_line_id: int) -> dict[int, Decimal]:
+    """What has come back of a sales order line per lot, on every RMA: its `customer_return`
+    rows less their reversals."""
+    le, rl, came = LedgerEntry, ReturnLine, aliased(LedgerEntry)
+    kind = ReturnSource.RETURN_AUTHORIZATION.value
+    rows = union_all(
+        select(le.lot_id, le.quantity)
+        .join(rl, rl.id == le.source_line_id)
+        .where(
+            le.source_kind == kind,
+            le.reason == ReturnReason.CUSTOMER_RETURN.value,
+            rl.sales_order_line_id == order_line_id,
+        ),
+        select(le.lot_id, le.quantity)
+        .join(came, came.id == le.reverses_id)
+        .join(rl, rl.id == came.source_line_id)
+        .where(
+            came.source_kind == kind,
+            came.reason == ReturnReason.CUSTOMER_RETURN.value,
+            rl.sales_order_line_id == order_line_id,
+        ),
+    ).subquery()
+    return {
+        r.lot_id: r.qty
+        for r in tx.session.execute(
+            select(rows.c.lot_id, func.sum(rows.c.quantity).label("qty"))
+            .where(rows.c.lot_id.is_not(None))
+            .group_by(rows.c.lot_id)
+        )
+    }
+
+
+def _lots_back(
+    tx: Transaction, rma: ReturnRecord, ln: ReturnLineRecord, qty: Decimal
+) -> list[tuple[LotRecord | None, Decimal]]:
+    """The lots (or serials) a line comes back in: an item tracked by lot or serial comes back
+    as it shipped on its order line, into the lots shipped and not back yet, newest shipment
+    first; an untracked item in one part with no lot."""
+    tracking = Tracking(ln.item.tracking)
+    if not tracking.tracked:
+        return [(None, qty)]
+    le, fl = LedgerEntry, FulfillmentLine
+    shipped = tx.session.execute(
+        select(le.lot_id, func.sum(le.quantity).label("qty"), func.max(le.id).label("last"))
+        .join(fl, fl.id == le.source_line_id)
+        .where(
+            le.source_kind == SourceKind.FULFILLMENT.value,
+            le.reason == LedgerReason.SHIPMENT.value,
+            fl.sales_order_line_id == ln.sales_order_line_id,
+            le.lot_id.is_not(None),
+        )
+        .group_by(le.lot_id)
+        .order_by(func.max(le.id).desc())
+    ).all()
+    back = _back_by_lot(tx, ln.sales_order_line_id)
+    open_ = [(r.lot_id, -r.qty - back.get(r.lot_id, ZERO)) for r in shipped]
+    open_ = [(lot_id, q) for lot_id, q in open_ if q > 0]
+    if sum((q for _lot, q in open_), ZERO) < qty:
+        raise ValidationError(
+            f"{rma.number} line {ln.label} ({ln.sku}) is tracked by {tracking.noun} and comes "
+            f"back in the {tracking.noun}s it shipped in, but only "
+            f"{fmt(sum((q for _lot, q in open_), ZERO))} of what shipped on {rma.sales_order} "
+            f"in a {tracking.noun} has not come back yet (what shipped before the item was "
+            f"tracked has no {tracking.noun}): receive {fmt(qty)} by an adjustment into the "
+            f"{tracking.noun} it is in instead"
+        )
+    book = LotBook.of(tx).lots(lot_id for lot_id, _q in open_)
+    out: list[tuple[LotRecord | None, Decimal]] = []
+    left = qty
+    for lot_id, q in open_:
+        if left <= 0:
+            break
+        part = min(q, left)
+        out.append((book[lot_id], part))
+        left -= part
+    return out
+
+
 @posting("rma.receive", Permission.RECEIVE)
 def receive_return(
     tx: Transaction,
@@ -652,31 +735,34 @@ def receive_return(
     note = parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
     stock = StockBook.of(tx)
     stock.lock((ln.item.id, where.id) for ln, _q in plan)
+    lots = {ln.id: _lots_back(tx, rma, ln, qty) for ln, qty in plan}
     for ln, qty in plan:
-        # A lot or serial comes back as the one that shipped on this order line: where lots
-        # are kept, both rows carry the lot of the shipment's rows for it.
         source = Source(ReturnSource.RETURN_AUTHORIZATION, rma.number, rma.id, ln.id)
-        stock.post(
-            ln.item,
-            where.id,
-            qty,
-            ReturnReason.CUSTOMER_RETURN,
-            source,
-            unit_cost=ln.unit_cost,
-            memo=note,
-        )
-        if restocked[ln.id]:
-            ln.restocked += qty
-        else:
+        for lot, part in lots[ln.id]:
             stock.post(
                 ln.item,
                 where.id,
-                -qty,
-                ReturnReason.RETURN_SCRAP,
+                part,
+                ReturnReason.CUSTOMER_RETURN,
                 source,
                 unit_cost=ln.unit_cost,
                 memo=note,
+                lot=lot,
             )
+            if not restocked[ln.id]:
+                stock.post(
+                    ln.item,
+                    where.id,
+                    -part,
+                    ReturnReason.RETURN_SCRAP,
+                    source,
+                    unit_cost=ln.unit_cost,
+                    memo=note,
+                    lot=lot,
+                )
+        if restocked[ln.id]:
+            ln.restocked += qty
+        else:
             ln.scrapped += qty
         ln.received += qty
     _count_kits(rma)

@@ -32,6 +32,7 @@ from app.errors import (
     ValidationError,
 )
 from app.models import Location, utcnow
+from app.models.lots import Tracking
 from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity
 from app.models.transfer import (
     TO_INITIAL,
@@ -95,6 +96,11 @@ def _lines(tx: Transaction, entries: Sequence[TransferLineEntry]) -> list[NewTra
     for n, entry in enumerate(entries, start=1):
         item = item_ref_by_sku(tx.session, entry.sku)
         require_stocked(item)
+        if item.tracking != Tracking.NONE.value:
+            raise ValidationError(
+                f"{item.sku} is tracked by {item.tracking}: a transfer order does not carry "
+                "lots or serials; move it with an adjustment out here and one in there, by lot"
+            )
         if item.id in seen:
             raise ValidationError(
                 f"{item.sku} is on the order twice; a transfer order lists each item once"

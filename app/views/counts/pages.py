@@ -245,6 +245,8 @@ def started_words(started: CountStarted) -> str:
     words = f"Started {info.number} at {info.location}: {len(info.lines)} items to count"
     if started.left_out:
         words += f"; {len(started.left_out)} left out, on other open counts"
+    if started.tracked:
+        words += f"; {len(started.tracked)} tracked by lot or serial left out"
     return words
 
 

@@ -4,8 +4,8 @@ ledger rows with the reasons `customer_return` and `return_scrap`, and finance h
 moment `customer_credit` (registered codes, so the ledger and the finance events do not
 change).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
