@@ -146,6 +146,7 @@ def main() -> int:
 
         ctx.set_user(auth.sign_in(uow, "anna", "4711"))
         page("users", "users")
+        page("administration", "administration")
         window.switch_user()
         settle(ctx)
         save(window.signin_dialog, out, "sign-in")

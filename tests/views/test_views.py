@@ -251,7 +251,14 @@ def test_a_detail_page_shows_its_section_in_the_navigation(ctx, window, qtbot) -
 def test_administration_offers_the_pages_a_role_keeps(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
     hub = window.show_page("administration")
     idle(qtbot, ctx)
-    assert list(hub.buttons) == ["imports", "preferences", "users", "audit", "backups"]
+    assert list(hub.buttons) == [
+        "imports",
+        "preferences",
+        "reason_codes",
+        "users",
+        "audit",
+        "backups",
+    ]
     qtbot.mouseClick(hub.buttons["users"], Qt.MouseButton.LeftButton)
     idle(qtbot, ctx)
     assert window.current_key() == "users"
