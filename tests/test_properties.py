@@ -2102,7 +2102,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         m = self.model[wo]
         self.adjust(m.lines[index % len(m.lines)].sku, m.location, D("4"))
         this = (list(self.model).index(wo), True)  # this work order, whatever its status
-        self.issue(this, [(index, amount)])
+        self.issue(this, [(index, amount)], None)  # no lot named: first in, first out
         self.return_components(this, index, back)
 
     @precondition(has_orders)
@@ -2895,7 +2895,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
     ) -> None:
         """A transfer entered approved and shipped at once, part of it perhaps received, and
         the shipment taken back (refused once what it shipped has arrived)."""
+        entered = len(self.transfers)
         self.enter_transfer(lines, eastward, None, 2, "pending_fulfillment")
+        if len(self.transfers) == entered:
+            return  # refused: a transfer carries no lots, so a tracked item is not moved
         number = list(self.transfers)[-1]
         shipped = len(self.postings)
         self.ship_transfer_order(number, amounts)
