@@ -50,6 +50,7 @@ PLANT_TIMINGS: tuple[tuple[str, str, float | None], ...] = (
     ("create_planned", "create a planned 50-line WO", POSTING_MS),
     ("create_released", "create a released 50-line WO", POSTING_MS),
     ("close", "close a built 50-line WO", POSTING_MS),
+    ("rma_receive", "RMA receipt of a 50-line order, restocked", POSTING_MS),
     ("stock_position", "stock query, one item", 2.0),
     ("stock_summary", "stock summary, all items", 300.0),
     ("explode", "explosion of a 4-level BOM", 20.0),
@@ -209,6 +210,7 @@ def run_plant_part(
         "commitment_rerun": f"{info['rerun_first']['lines']:,} open lines; first run changed "
         f"{info['rerun_first']['changed']:,}, last {info['rerun_last']['changed']:,}",
         "stock_summary": f"{info['stock_summary_rows']:,} items",
+        "rma_receive": f"{info['rma_lines']} lines each; target: at most the 50-line build's",
     }
     notes["build_tracked"] = (
         f"{counts.get('lots', 0):,} lots of {counts.get('tracked_items', 0):,} tracked items, "

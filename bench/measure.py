@@ -29,6 +29,7 @@ from app.services.engine.uow import Actor, UnitOfWork
 from app.services.production import corrections, editing, planning, work_orders
 from bench.plant import peak_rss_mb
 from bench.profiling import profiled
+from bench.returns import measure_returns
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -259,6 +260,9 @@ def measure_plant(
         sampler.run(
             "close", [partial(work_orders.close_work_order, uow, w) for w in released], _none
         )
+
+        # --- a customer return of a 50-line order, received ---------------------------
+        info.update(measure_returns(uow, sampler.run, n, Path(workdir), rng))
         if tracked_skus:
             made = [create(s, "released") for s in tracked_skus]
             info["tracked_build_lines"] = sorted(

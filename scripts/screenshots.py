@@ -133,6 +133,7 @@ def main() -> int:
         order_side(window, ctx, out, page, settle)
         cycle_counts(window, ctx, out, page, settle)
         transfers(window, ctx, out, page, settle)
+        customer_returns(window, ctx, out, page, settle)
         exceptions(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
@@ -247,6 +248,59 @@ def cycle_counts(window: MainWindow, ctx: AppContext, out: Path, page, settle) -
     if detail.dialog is not None:
         save(detail.dialog, out, "count-entry")
         detail.dialog.reject()
+
+
+def customer_returns(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Customer returns: Return… on SO-000001 once its picked gift sets have shipped (a kit,
+    a drop-ship line and a warranty among its lines), the return received with one line
+    restocked and the kit scrapped, the list, and a return received by scan."""
+    from app.services.orders import fulfillment
+    from app.services.returns import returns
+
+    uow = UnitOfWork(ctx.database, Actor("anna", "office"))
+    fulfillment.ship_fulfillment(uow, "IF-000003")  # picked by scan in order_side
+    order = window.show_page("sales_order", number="SO-000001")
+    settle(ctx)
+    order.customer_return()
+    settle(ctx)
+    dialog = order.dialog
+    dialog.quantities["1"].setText("1")
+    dialog.quantities["2"].setText("1")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("DEFECTIVE"))
+    dialog.memo.setText("Helmet strap torn; light does not charge")
+    save(dialog, out, "new-return")
+    dialog.submit()
+    settle(ctx)
+    detail = window.pages["return_authorization"]
+    number = detail.number
+    returns.approve_return(uow, number)
+    settle(ctx)
+    window.show_page("return_authorization", number=number)
+    settle(ctx)
+    detail.act("receive")
+    settle(ctx)
+    receive = detail.dialog
+    receive.quantities["1"].setText("1")
+    receive.quantities["2"].setText("1")
+    receive.keep["1"].setCurrentIndex(receive.keep["1"].findData("scrap"))
+    receive.memo.setText("Box crushed in transit")
+    save(receive, out, "receive-return")
+    receive.submit()
+    settle(ctx)
+    page("customer-return", "return_authorization", number=number)
+
+    other = returns.create_return(uow, "SO-000003", {"1": "3"}, reason="WRONG-ITEM").number
+    returns.approve_return(uow, other)
+    returns.create_return(uow, "SO-000003", {"1": "1"}, reason="DAMAGED")
+    page("customer-returns", "return_authorizations")
+
+    def scanning() -> None:
+        bench = window.pages["return_receiving"]
+        for code in (other, "2", "LOCK-U"):
+            bench.submit(code)
+            settle(ctx)
+
+    page("return-receiving", "return_receiving", scanning)
 
 
 def transfers(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]

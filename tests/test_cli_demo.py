@@ -48,9 +48,8 @@ def event_of(demo: Shopfloor, sku: str, reason: str) -> int:
 def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> None:
     issue = event_of(demo, "HUB-F", "issue")
     build = event_of(demo, "WHEEL-R-700", "completion")
-    receipt = event_of(demo, "LIGHT-SET", "receipt")
     shipment = event_of(demo, "LOCK-U", "shipment")
-    runs = parallel([lambda e=e: demo.run("reverse", str(e)) for e in (issue, build, receipt)])
+    runs = parallel([lambda e=e: demo.run("reverse", str(e)) for e in (issue, build)])
     runs.append(demo.run("reverse", str(shipment), json=False))
     reasons = [r.stderr for r in runs]
     assert all(r.returncode == 2 for r in runs), "\n".join(map(str, runs))
@@ -63,14 +62,25 @@ def test_reverse_names_the_posting_and_what_to_do_instead(demo: Shopfloor) -> No
         "(shopfloor wo unbuild WO-000003 --qty Q)\n"
     )
     assert reasons[2] == (
-        f"shopfloor: event {receipt} is receipt IR-000001: receipts are not reversed yet; "
-        "correct the stock with an adjustment and tell finance, which was told of the receipt\n"
-    )
-    assert reasons[3].startswith(
-        f"shopfloor: event {shipment} is the shipment of IF-000002: shipments are not reversed"
+        f"shopfloor: event {shipment} is the shipment of IF-000002: what the customer sends "
+        "back comes in on a customer return (shopfloor rma create)\n"
     )
     adjusted = demo.ok("adjust", "LOCK-U", "2", "--memo", "found on the bench")
     assert demo.ok("reverse", str(adjusted["event_id"]))["reversed"] == adjusted["event_id"]
+
+
+def test_reverse_takes_a_receipt_back_while_its_goods_are_here(demo: Shopfloor) -> None:
+    receipt = event_of(demo, "LIGHT-SET", "receipt")
+    before = demo.ok("po", "show", "PO-000002")
+    on_hand = demo.ok("stock", "LIGHT-SET")["on_hand"]
+    done = demo.ok("reverse", str(receipt), "--memo", "wrong pallet")
+    assert done["reversed"] == receipt
+    after = demo.ok("po", "show", "PO-000002")
+    assert after["reversed_receipts"] == ["IR-000001"]
+    assert after["status"] != "received" and before["status"] != after["status"]
+    assert demo.ok("stock", "LIGHT-SET")["on_hand"] != on_hand
+    said = demo.refused("reverse", str(receipt))
+    assert said == f"event {receipt} has already been reversed, by event {done['event_id']}"
 
 
 def test_close_names_the_status_of_the_fulfillment_in_the_way(demo: Shopfloor) -> None:

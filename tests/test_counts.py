@@ -374,18 +374,51 @@ def test_a_posted_or_cancelled_count_is_done(shelves: Plant) -> None:
         counts.post_count(uow, other)
 
 
-def test_a_count_posting_is_not_reversed_but_refused_in_words(shelves: Plant) -> None:
+def test_a_counts_adjustments_are_reversed_and_the_count_stays_posted(shelves: Plant) -> None:
+    uow = shelves.uow
+    number = counts.start_count(uow, "MAIN", items=["GEAR", "OIL"]).count.number
+    counts.enter_counts(uow, number, {"GEAR": "9", "OIL": "7"})
+    posted = counts.post_count(uow, number)
+    assert (shelves.on_hand("GEAR"), shelves.on_hand("OIL")) == (D(9), D(7))
+    assert posted.reversal is None
+    event = posted.changes.event_id
+    reversed_ = inventory.reverse_posting(uow, event, memo="counted the wrong aisle")
+    assert number in reversed_.changes.of("cycle_count")
+    assert (shelves.on_hand("GEAR"), shelves.on_hand("OIL")) == (D(10), D(5))
+    info = counts.get_count(uow, number)
+    # What was counted is still what was counted; the count names its reversal.
+    assert info.status == "posted" and [ln.counted for ln in info.lines] == [D(9), D(7)]
+    assert info.reversal is not None and info.reversal.event_id == reversed_.event_id
+    assert info.reversal.by == "tester"
+    rows = counts.count_postings(uow, number).rows
+    assert sorted((r.reason, r.quantity) for r in rows) == [
+        ("count", D(-1)),
+        ("count", D(2)),
+        ("reversal", D(-2)),
+        ("reversal", D(1)),
+    ]
+    assert {r.memo for r in rows if r.reason == "reversal"} == {"counted the wrong aisle"}
+    # Its findings are withdrawn: the items count as not counted since.
+    again = counts.start_count(uow, "MAIN", not_counted_for="30").count
+    assert {"GEAR", "OIL"} <= {ln.sku for ln in again.lines}
+    with pytest.raises(ValidationError, match=f"event {event} has already been reversed"):
+        inventory.reverse_posting(uow, event)
+
+
+def test_a_count_whose_found_stock_has_gone_is_not_reversed(shelves: Plant) -> None:
     uow = shelves.uow
     number = counts.start_count(uow, "MAIN", items=["GEAR"]).count.number
-    counts.enter_counts(uow, number, {"GEAR": "9"})
+    counts.enter_counts(uow, number, {"GEAR": "15"})
     event = counts.post_count(uow, number).changes.event_id
+    shelves.stock("GEAR", -12)
     with pytest.raises(
-        ValidationError,
-        match=f"event {event} is a count of {number}: only adjustments are reversed; correct "
-        "the stock with an adjustment",
+        InsufficientStock,
+        match=f"cannot reverse the adjustments of {number}: GEAR: 5 needed but only 3 on hand; "
+        "count again instead",
     ):
-        inventory.reverse_adjustment(uow, event)
-    assert shelves.on_hand("GEAR") == D(9)
+        inventory.reverse_posting(uow, event)
+    assert shelves.on_hand("GEAR") == D(3)
+    assert counts.get_count(uow, number).reversal is None
 
 
 # --- reading ------------------------------------------------------------------------------

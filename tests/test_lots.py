@@ -22,6 +22,7 @@ from app.services.lots import stock, tracking
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing
 from app.services.production import work_orders
+from app.services.returns import returns
 from tests.orders_plant import OrderPlant
 from tests.plant import D, Plant
 
@@ -256,7 +257,7 @@ def test_reversing_an_adjustment_reverses_its_lots(shop: LotPlant) -> None:
     inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-A")
     inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-B", expires=SOON.isoformat())
     out = inventory.adjust_stock(shop.uow, "RESIN", "-8")  # 6 of R-B, 2 of R-A
-    inventory.reverse_adjustment(shop.uow, out.event_id)
+    inventory.reverse_posting(shop.uow, out.event_id)
     assert shop.lots_of("RESIN") == {"R-A": 6, "R-B": 6}
     assert sorted(shop.rows("RESIN")[-2:]) == [("reversal", 2, "R-A"), ("reversal", 6, "R-B")]
 
@@ -523,6 +524,97 @@ def test_serials_ship_once_and_ship_again_once_back(shop: LotPlant) -> None:
     ]
     with pytest.raises(ValidationError, match="1 serial named for 2 units, one per unit"):
         inventory.adjust_stock(shop.uow, "METER", "-2", lot="M-1")
+
+
+# --- customer returns and reversals ----------------------------------------------------------
+
+
+def test_a_customer_return_comes_back_in_the_lots_shipped_newest_first(shop: LotPlant) -> None:
+    shop.pref("default_return_authorization_status", "pending_receipt")
+    inventory.adjust_stock(shop.uow, "GADGET", "5", lot="G-A")
+    inventory.adjust_stock(shop.uow, "GADGET", "5", lot="G-B")
+    so = shop.so("Harbor Cycles", ("GADGET", 6))
+    shop.ship(
+        fulfillment.fulfill(shop.uow, so.number, {"1": "4"}, lots={"1": [("G-A", "4")]}).number
+    )
+    shop.ship(
+        fulfillment.fulfill(shop.uow, so.number, {"1": "2"}, lots={"1": [("G-B", "2")]}).number
+    )
+    assert shop.lots_of("GADGET") == {"G-A": 1, "G-B": 3}
+    first = returns.create_return(shop.uow, so.number, {"1": "3"}).number
+    returns.receive_return(shop.uow, first, restock=True)
+    # The last shipment's lot first, then the one before: never a lot it did not ship in.
+    assert shop.lots_of("GADGET") == {"G-A": 2, "G-B": 5}
+    assert shop.rows("GADGET")[-2:] == [
+        ("customer_return", 2, "G-B"),
+        ("customer_return", 1, "G-A"),
+    ]
+    # What came back of a lot does not come back again: the rest of G-A, scrapped on arrival.
+    second = returns.create_return(shop.uow, so.number, {"1": "3"}).number
+    returns.receive_return(shop.uow, second, restock=False)
+    assert shop.lots_of("GADGET") == {"G-A": 2, "G-B": 5}
+    assert shop.rows("GADGET")[-2:] == [("customer_return", 3, "G-A"), ("return_scrap", -3, "G-A")]
+    # A receipt reversed leaves the lots it came back into; received again, it comes back
+    # into the same lots.
+    inventory.reverse_posting(shop.uow, returns.return_receipts(shop.uow, first)[0].event_id)
+    assert shop.lots_of("GADGET") == {"G-A": 1, "G-B": 3}
+    assert sorted(shop.rows("GADGET")[-2:]) == [("reversal", -2, "G-B"), ("reversal", -1, "G-A")]
+    returns.receive_return(shop.uow, first, restock=True)
+    assert shop.lots_of("GADGET") == {"G-A": 2, "G-B": 5}
+    report = check_database(shop.uow)
+    assert report.ok, report.problems
+
+
+def test_a_returned_serial_is_the_one_shipped(shop: LotPlant) -> None:
+    shop.pref("default_return_authorization_status", "pending_receipt")
+    shop.receive("METER", 2, serials="M-1,M-2")
+    so = shop.so("Harbor Cycles", ("METER", 2))
+    for serial in ("M-1", "M-2"):
+        picked = fulfillment.fulfill(shop.uow, so.number, {"1": "1"}, lots={"1": [(serial, "1")]})
+        shop.ship(picked.number)
+    rma = returns.create_return(shop.uow, so.number, {"1": "2"}).number
+    returns.receive_return(shop.uow, rma, {"1": "1"}, restock=True)
+    assert shop.lots_of("METER") == {"M-2": 1}
+    returns.receive_return(shop.uow, rma, {"1": "1"}, restock=False)
+    assert shop.lots_of("METER") == {"M-2": 1}
+    assert [r for r in shop.rows("METER") if r[0] != "shipment"][-3:] == [
+        ("customer_return", 1, "M-2"),
+        ("customer_return", 1, "M-1"),
+        ("return_scrap", -1, "M-1"),
+    ]
+    report = check_database(shop.uow)
+    assert report.ok, report.problems
+
+
+def test_a_return_of_what_shipped_before_the_item_was_tracked_is_refused_in_words(
+    shop: LotPlant,
+) -> None:
+    shop.pref("default_return_authorization_status", "pending_receipt")
+    shop.stock("BOTTLE", 2)
+    so = shop.so("Harbor Cycles", ("BOTTLE", 2))
+    shop.ship(shop.pick(so.number).number)
+    tracking.set_item_tracking(shop.uow, "BOTTLE", "lot")
+    rma = returns.create_return(shop.uow, so.number, {"1": "1"}).number
+    with pytest.raises(ValidationError) as refused:
+        returns.receive_return(shop.uow, rma)
+    assert refused.value.message == (
+        f"{rma} line 1 (BOTTLE) is tracked by lot and comes back in the lots it shipped in, but "
+        f"only 0 of what shipped on {so.number} in a lot has not come back yet (what shipped "
+        "before the item was tracked has no lot): receive 1 by an adjustment into the lot it "
+        "is in instead"
+    )
+    assert returns.get_return(shop.uow, rma).status == "pending_receipt"
+    assert shop.lots_of("BOTTLE") == {}
+
+
+def test_a_reversed_receipt_leaves_the_lot_it_brought(shop: LotPlant) -> None:
+    shop.receive("RESIN", 4, lot="R-1")
+    received = shop.receive("RESIN", 3, lot="R-2")
+    inventory.reverse_posting(shop.uow, received.changes.event_id)
+    assert shop.lots_of("RESIN") == {"R-1": 4}
+    assert shop.rows("RESIN")[-1] == ("reversal", -3, "R-2")
+    report = check_database(shop.uow)
+    assert report.ok, report.problems
 
 
 # --- read models --------------------------------------------------------------------------

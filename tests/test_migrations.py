@@ -500,3 +500,36 @@ def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Datab
     assert (special.quantity, special.priority, special.changed_by) == (3, 1, "upgrader")
     report = check_database(uow)
     assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0013_upgrades_to_customer_returns(released: Path) -> None:
+    """The tables of customer returns arrive on a plant that has shipped orders; its ledger
+    and figures are untouched, and what it shipped can come back at once."""
+    from app.services.returns import returns
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0013 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0013")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0013"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0013.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    partners.add_customer(uow, "Northside Wheels")
+    order = sales.create_sales_order(uow, "Northside Wheels", [sales.LineEntry("CHAIN-8S", "1")])
+    fulfillment.ship_fulfillment(uow, fulfillment.fulfill(uow, order.number).number)
+    rma = returns.create_return(uow, order.number, {"1": "1"})
+    returns.approve_return(uow, rma.number)
+    back = returns.receive_return(uow, rma.number)
+    assert back.status == "received" and back.lines[0].restocked == 1
+    assert sales.get_sales_order(uow, order.number).lines[0].returned == 1
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()

@@ -560,25 +560,24 @@ def test_receipts_post_at_order_cost_and_feed_waiting_orders(shop: OrderPlant) -
     assert_clean(shop)
 
 
-def test_only_adjustments_are_reversed_and_a_refusal_names_the_posting(shop: OrderPlant) -> None:
+def test_a_posting_that_is_not_reversed_is_refused_naming_what_to_do_instead(
+    shop: OrderPlant,
+) -> None:
     shop.stock("BOTTLE", 12)
     shop.stock("CAP", 12)
     shop.stock("CASE-12", 1)
     wo = shop.wo("CASE-12", 1)
     work_orders.issue_components(shop.uow, wo, {"BOTTLE": "12"})
     work_orders.post_assembly_build(shop.uow, wo, "1")  # backflushes the caps
-    po = shop.po("Glass Works", ("BOTTLE", 10))
-    receipt = purchasing.receive_purchase_order(shop.uow, po.number, {"BOTTLE": "10"})
     so = shop.so("Lakeside Foods", ("CASE-12", 1))
     shipped = shop.ship(shop.pick(so.number).number)
     adjusted = inventory.adjust_stock(shop.uow, "LABEL", "5")
-    inventory.reverse_adjustment(shop.uow, adjusted.event_id)
+    inventory.reverse_posting(shop.uow, adjusted.event_id)
 
     def event(sku: str, reason: str) -> int:
         rows = inventory.ledger_history(shop.uow, sku)
         return next(r.event_id for r in rows if r.reason == reason)
 
-    told = "correct the stock with an adjustment and tell finance, which was told of the"
     refusals = {
         event("BOTTLE", "issue"): (
             f"an issue to {wo}: return the components (shopfloor wo return {wo} "
@@ -587,21 +586,19 @@ def test_only_adjustments_are_reversed_and_a_refusal_names_the_posting(shop: Ord
         event("CASE-12", "completion"): (
             f"a build on {wo}: use unbuild (shopfloor wo unbuild {wo} --qty Q)"
         ),
-        event("BOTTLE", "receipt"): (
-            f"receipt {receipt.number}: receipts are not reversed yet; {told} receipt"
-        ),
         event("CASE-12", "shipment"): (
-            f"the shipment of {shipped.number}: shipments are not reversed yet; {told} shipment"
+            f"the shipment of {shipped.number}: what the customer sends back comes in on a "
+            "customer return (shopfloor rma create)"
         ),
         event("LABEL", "reversal"): (
-            f"the reversal of event {adjusted.event_id}: a reversal is not reversed; post a new "
-            "adjustment"
+            f"the reversal of event {adjusted.event_id}: a reversal is not reversed; post again "
+            "what it took back"
         ),
     }
     before = [len(inventory.ledger_history(shop.uow, s)) for s in ("BOTTLE", "CAP", "CASE-12")]
     for event_id, words in refusals.items():
         with pytest.raises(ValidationError) as refused:
-            inventory.reverse_adjustment(shop.uow, event_id)
+            inventory.reverse_posting(shop.uow, event_id)
         assert refused.value.message == f"event {event_id} is {words}"
     after = [len(inventory.ledger_history(shop.uow, s)) for s in ("BOTTLE", "CAP", "CASE-12")]
     assert after == before

@@ -5,16 +5,19 @@ exceptions: changes of quantity and urgency, holds, unrelease, returns, unbuilds
 sales orders and their fulfillments (pick, pack, ship, cancel), purchase orders and
 receipts, transfer orders between the two locations (approve, ship into transit, receive,
 close, cancel), stock adjustments, cycle counts (start, count, approve, post, cancel),
-commitment re-runs and preference changes against a real SQLite file, and after every step
-proves the database against the ledger and against an independent model of on hand (in
-transit too), issued, returned, scrapped, built, unbuilt, picked, shipped, received, status
-and the commitment of every line of every kind of demand. Two items are tracked by lot (a
-component and a subassembly): they come in as lots (opening stock, adjustments, receipts,
-builds), go out by lot (issues naming one, the rest and every backflush and scrap first in
-first out), come back in the lots they left in (returns and unbuilds), and picks reserve
-their lots until they ship or are put back; the model follows every lot at every location.
-Refused requests are legal outcomes, but the model predicts which requests are refused and
-why, and a refused request must leave everything as it was.
+customer returns (authorize, approve, receive restocked or scrapped, close, cancel),
+reversals of any posting (taken back, or refused in words), commitment re-runs and
+preference changes against a real SQLite file, and after every step proves the database
+against the ledger and against an independent model of on hand (in transit too), issued,
+returned, scrapped, built, unbuilt, picked, shipped, received, status and the commitment of
+every line of every kind of demand. Two items are tracked by lot (a component and a
+subassembly): they come in as lots (opening stock, adjustments, receipts, builds), go out by
+lot (issues naming one, the rest and every backflush and scrap first in first out), come
+back in the lots they left in (returns of components, unbuilds, customer returns: the lots
+shipped last first), reversals move the lots their rows moved, and picks reserve their lots
+until they ship or are put back; the model follows every lot at every location. Refused
+requests are legal outcomes, but the model predicts which requests are refused and why, and
+a refused request must leave everything as it was.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from app.models import (
     WorkOrderLine,
 )
 from app.models.quantity import round_quantity
+from app.models.returns import ReturnAuthorization, ReturnLine
 from app.models.transfer import TransferOrder, TransferOrderLine
 from app.models.work_order import ACTION_FROM, ACTIVE, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
@@ -84,6 +88,7 @@ from app.services.lots import tracking
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.production import corrections, editing, work_orders
+from app.services.returns import returns
 from app.services.transfers import transfer_orders
 from tests.plant import Plant
 from tests.properties_support import (
@@ -117,6 +122,7 @@ STOCKED = COMPONENTS + ASSEMBLIES
 TRACKED = ("C2", "S")  # by lot (no expiry: the consumption order is first in, first out)
 LOTS = ("L1", "L2", "L3")
 LotKey = tuple[str, str, str]  # (sku, location code, lot)
+PostedRow = tuple[Pair, Decimal, str | None]  # a ledger row: pair, quantity, lot (tracked)
 
 ORDERING = "item_commitment_ordering"
 COMMIT_AFTER = "perform_item_commitment_after_transaction_entry"
@@ -175,6 +181,18 @@ COUNT_OPEN = frozenset({"open", "approved"})
 COSTS = {"C1": D(1), "C2": D(2), "C3": D(3), "S": D(10), "A": D(10), "B": D(10)}
 count_amounts = st.sampled_from(["0", "1", "2.5", "same", "one more", "one less"])
 
+# --- customer returns: their status, refund and restock are preferences like the others -----
+RMA_STATUS = "default_return_authorization_status"
+REFUND_IN_ADVANCE = "refund_in_advance_of_return"
+RESTOCK = "restock_returned_items"
+PREF_CHOICES[RMA_STATUS] = ("pending_approval", "pending_receipt")
+PREF_CHOICES[REFUND_IN_ADVANCE] = ("true", "false")
+PREF_CHOICES[RESTOCK] = ("true", "false")
+PREF_DEFAULTS[RMA_STATUS] = "pending_approval"
+PREF_DEFAULTS[REFUND_IN_ADVANCE] = "false"
+PREF_DEFAULTS[RESTOCK] = "true"
+RMA_EXPECTING = frozenset({"pending_receipt", "partially_received"})
+
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
     return st.sampled_from([D(v) for v in values])
@@ -185,6 +203,7 @@ wo_quantities = quantities("0.5", "1", "2", "3")
 REST, OVER = "rest", "over"
 issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
 produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
+return_amounts = st.sampled_from(["1", REST, REST, OVER])
 opening_stock = quantities("10", "0", "2.5", "40")
 lot_names = st.sampled_from(LOTS)
 named_lots = st.sampled_from([None, None, *LOTS])  # an issue naming the tracked component's lot
@@ -367,6 +386,8 @@ class Snapshot:
     purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
     lots: dict[LotKey, tuple[Decimal, Decimal]]  # on hand and reserved, where either is not 0
     lot_rows: int
+    # number -> status, and per sku (received, restocked, scrapped, credited)
+    returns: dict[str, tuple[str, dict[str, tuple[Decimal, ...]]]]
     transfer_orders: dict[str, TOSnap]
 
     def balance(self, pair: Pair) -> Balance:
@@ -457,6 +478,14 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
         received: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
             received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
+        came_back: dict[int, dict[str, tuple[Decimal, ...]]] = defaultdict(dict)
+        for rl in s.scalars(select(ReturnLine)):
+            came_back[rl.return_authorization_id][skus[rl.item_id]] = (
+                rl.received,
+                rl.restocked,
+                rl.scrapped,
+                rl.credited,
+            )
         lots = {
             (skus[r.item_id], locs[r.location_id], r.number): (r.on_hand, r.reserved)
             for r in s.execute(
@@ -482,6 +511,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             fulfillments={f.number: f.status for f in s.scalars(select(Fulfillment))},
             purchase_orders={
                 po.number: (po.status, received[po.id]) for po in s.scalars(select(PurchaseOrder))
+            },
+            returns={
+                r.number: (r.status, came_back[r.id])
+                for r in s.scalars(select(ReturnAuthorization))
             },
             transfer_orders={
                 to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
@@ -630,6 +663,52 @@ class ModelCount:
 
 
 @dataclass
+class ModelReturnLine:
+    label: str  # the sales order line
+    sku: str
+    quantity: Decimal
+    received: Decimal = ZERO
+    restocked: Decimal = ZERO
+    scrapped: Decimal = ZERO
+
+    @property
+    def to_receive(self) -> Decimal:
+        return self.quantity - self.received
+
+
+@dataclass
+class ModelReturn:
+    number: str
+    order: str
+    location: str
+    line: ModelReturnLine
+    status: str
+
+    def status_after_receipt(self) -> str:
+        if self.line.received >= self.line.quantity:
+            return "received"
+        return "partially_received" if self.line.received > 0 else "pending_receipt"
+
+
+@dataclass
+class ModelPosting:
+    """A posting as `reverse` sees it: its event, what kind it is, the ledger rows it wrote as
+    (pair, quantity, lot of a tracked item), and what to put back on its document when it is
+    reversed."""
+
+    event_id: int | None
+    kind: str  # adjustment, receipt, count, return, shipment, transfer, reversal
+    rows: list[PostedRow]
+    undo: Callable[[], None] = lambda: None
+    reversed: bool = False
+    # What its document refuses before any stock moves (a transfer already received) ...
+    refuse: Callable[[], type[ShopfloorError] | None] = lambda: None
+    # ... and, after `undo`, the commitment of its document's lines, from the snapshot taken
+    # before the reversal (None: its lines keep theirs).
+    acting: Callable[[Snapshot], dict[LineKey, Decimal]] | None = None
+
+
+@dataclass
 class ModelTOLine:
     sku: str
     quantity: Decimal
@@ -694,6 +773,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.purchases: dict[str, ModelPO] = {}
         self.transfers: dict[str, ModelTO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
+        self.returns: dict[str, ModelReturn] = {}
+        self.postings: list[ModelPosting] = []
+        # Per sales order line (order, line): the lots it shipped in, in the order shipped,
+        # and what came back of each lot on customer returns.
+        self.shipped_lots: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+        self.lots_back: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
+            lambda: defaultdict(lambda: ZERO)
+        )
         self.seq = 0  # documents of both kinds in the order they were entered
         self.events = 0  # work order postings, to tell a build's rows from another's
         self.seen_status: dict[str, S] = {}
@@ -1281,6 +1368,12 @@ class ShopfloorMachine(RuleBasedStateMachine):
             self.lots_gone(sku, location, parts)
         self.on_hand[pair] += qty
         assert done.position.on_hand == self.on_hand[pair]
+        rows: list[PostedRow] = (
+            [(pair, -part, lot) for lot, part in parts]
+            if parts is not None
+            else [(pair, qty, lot if tracked else None)]
+        )
+        self.postings.append(ModelPosting(done.event_id, "adjustment", rows))
         after = take_snapshot(self.uow)
         if qty > 0:
             self.check_commitments(after, supply=frozenset({pair}))
@@ -1641,7 +1734,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
     @precondition(has_shipments)
     @rule(pick=picks)
     def ship(self, pick: Pick) -> None:
-        number = self.choose_from(pick, self.shipments, frozenset({"picked", "packed"}))
+        self.ship_shipment(self.choose_from(pick, self.shipments, frozenset({"picked", "packed"})))
+
+    def ship_shipment(self, number: str) -> None:
         f = self.shipments[number]
         self.observe()
         done = self.attempt(
@@ -1672,6 +1767,15 @@ class ShopfloorMachine(RuleBasedStateMachine):
             else "partially_fulfilled"
         )
         assert done.status == "shipped"
+        for label, lot, part in f.lots:  # what a return of the line brings back in
+            self.shipped_lots[(so.number, label)].append((lot, part))
+        self.postings.append(
+            ModelPosting(
+                done.changes.event_id,
+                "shipment",
+                [((so.line(label).sku, so.location), -q, None) for label, q in f.lines],
+            )
+        )
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
 
     @precondition(has_sales)
@@ -1750,6 +1854,24 @@ class ShopfloorMachine(RuleBasedStateMachine):
         po.received += qty
         po.status = "received" if po.received >= po.quantity else "partially_received"
         self.on_hand[(po.sku, po.location)] += qty
+
+        def undo(po: ModelPO = po, qty: Decimal = qty) -> None:
+            """A receipt taken back: the order expects it again (a closed one would not)."""
+            po.received -= qty
+            po.status = (
+                "received"
+                if po.received >= po.quantity
+                else ("partially_received" if po.received > 0 else "open")
+            )
+
+        self.postings.append(
+            ModelPosting(
+                done.changes.event_id,
+                "receipt",
+                [((po.sku, po.location), qty, lot if tracked else None)],
+                undo,
+            )
+        )
         self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
 
     # --- the floor's exceptions on work orders -------------------------------------------
@@ -1980,7 +2102,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         m = self.model[wo]
         self.adjust(m.lines[index % len(m.lines)].sku, m.location, D("4"))
         this = (list(self.model).index(wo), True)  # this work order, whatever its status
-        self.issue(this, [(index, amount)], None)
+        self.issue(this, [(index, amount)], None)  # no lot named: first in, first out
         self.return_components(this, index, back)
 
     @precondition(has_orders)
@@ -2302,6 +2424,13 @@ class ShopfloorMachine(RuleBasedStateMachine):
         count.status = "posted"
         for sku, difference in moving.items():
             self.on_hand[(sku, count.location)] += difference
+        self.postings.append(
+            ModelPosting(
+                done.changes.event_id,
+                "count",
+                [((sku, count.location), d, None) for sku, d in moving.items()],
+            )
+        )
         after = take_snapshot(self.uow)
         assert after.ledger_rows == self.before.ledger_rows + len(moving)
         self.check_commitments(
@@ -2330,6 +2459,298 @@ class ShopfloorMachine(RuleBasedStateMachine):
             number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
             for number, c in self.cycle_counts.items()
         }
+
+    # --- customer returns --------------------------------------------------------------
+
+    def returned(self, number: str, label: str) -> Decimal:
+        """What returns take back of a sales order line: what each one not cancelled
+        authorized (a closed one: what it received)."""
+        return sum(
+            (
+                r.line.received if r.status == "closed" else r.line.quantity
+                for r in self.returns.values()
+                if r.order == number and r.line.label == label and r.status != "cancelled"
+            ),
+            ZERO,
+        )
+
+    def lots_returned(self, key: tuple[str, str], qty: Decimal) -> list[tuple[str, Decimal]]:
+        """The lots `qty` of a tracked sales order line comes back in: those it shipped in
+        and that have not come back yet, the lot shipped last first."""
+        shipped = self.shipped_lots[key]
+        last = {lot: i for i, (lot, _q) in enumerate(shipped)}
+        out, left = [], qty
+        for lot in sorted(last, key=last.__getitem__, reverse=True):
+            free = sum((q for x, q in shipped if x == lot), ZERO) - self.lots_back[key][lot]
+            take = min(free, left)
+            if take > 0:
+                out.append((lot, take))
+                left -= take
+        assert left == 0, (key, qty, shipped)
+        return out
+
+    def has_shipped(self) -> bool:
+        return any(ln.fulfilled > 0 for so in self.sales.values() for ln in so.lines)
+
+    def has_returns(self) -> bool:
+        return bool(self.returns)
+
+    def returns_state(self) -> dict[str, tuple[str, tuple[Decimal, ...]]]:
+        """Every return's status and its line's figures, as the service reads them."""
+        out = {}
+        for number in self.returns:
+            info = returns.get_return(self.uow, number)
+            (ln,) = info.lines
+            out[number] = (info.status, (ln.quantity, ln.received, ln.restocked, ln.scrapped))
+        return out
+
+    @precondition(has_shipped)
+    @rule(pick=picks, line=st.integers(0, 2), amount=return_amounts)
+    def return_goods(self, pick: Pick, line: int, amount: str) -> None:
+        """A customer sends back some of a shipped line."""
+        shipped = [n for n, so in self.sales.items() if any(ln.fulfilled for ln in so.lines)]
+        self.authorize_return(shipped[pick[0] % len(shipped)], line, amount)
+
+    @rule(
+        sku=st.sampled_from(STOCKED),
+        qty=so_quantities,
+        location=st.sampled_from(LOCATIONS),
+        amounts=st.tuples(return_amounts, return_amounts),
+        restock=st.sampled_from([None, True, False]),
+    )
+    def sell_and_take_back(
+        self,
+        sku: str,
+        qty: Decimal,
+        location: str,
+        amounts: tuple[str, str],
+        restock: bool | None,
+    ) -> None:
+        """A walk-in sale shipped at once, and part of it sent back: authorized, approved
+        when it waits for approval, and received."""
+        self.sell_from_stock(sku, qty, location, None)
+        order = list(self.sales)[-1]
+        picked = [n for n, f in self.shipments.items() if f.order == order]
+        if not picked:
+            return
+        self.ship_shipment(picked[-1])
+        number = self.authorize_return(order, 0, amounts[0])
+        if number is None:
+            return
+        if self.returns[number].status == "pending_approval":
+            self.approve_returned(number)
+        self.receive_returned(number, amounts[1], restock)
+
+    def authorize_return(self, number: str, line: int, amount: str) -> str | None:
+        so = self.sales[number]
+        ln = so.lines[line % len(so.lines)]
+        returnable = ln.fulfilled - self.returned(number, ln.label)
+        qty = resolve(amount, returnable)
+        self.observe()
+        expected = OverageNotAllowed if qty > returnable else None
+        done = self.attempt(
+            "rma create",
+            lambda: returns.create_return(self.uow, number, {ln.label: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return None
+        status = self.prefs[RMA_STATUS]
+        assert (done.status, done.credit_in_advance) == (
+            status,
+            status == "pending_receipt" and self.pref_on(REFUND_IN_ADVANCE),
+        )
+        self.returns[done.number] = ModelReturn(
+            done.number, number, so.location, ModelReturnLine(ln.label, ln.sku, qty), status
+        )
+        self.check_commitments(take_snapshot(self.uow))
+        return done.number
+
+    @precondition(has_returns)
+    @rule(pick=picks)
+    def approve_return(self, pick: Pick) -> None:
+        self.approve_returned(self.choose_from(pick, self.returns, frozenset({"pending_approval"})))
+
+    def approve_returned(self, number: str) -> None:
+        rma = self.returns[number]
+        self.observe()
+        ok = rma.status == "pending_approval"
+        done = self.attempt(
+            "rma approve",
+            lambda: returns.approve_return(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is not None:
+            rma.status = "pending_receipt"
+            assert done.credit_in_advance == self.pref_on(REFUND_IN_ADVANCE)
+
+    @precondition(has_returns)
+    @rule(
+        pick=picks,
+        amount=return_amounts,
+        restock=st.sampled_from([None, True, False]),
+    )
+    def receive_return(self, pick: Pick, amount: str, restock: bool | None) -> None:
+        self.receive_returned(self.choose_from(pick, self.returns, RMA_EXPECTING), amount, restock)
+
+    def receive_returned(self, number: str, amount: str, restock: bool | None) -> None:
+        rma = self.returns[number]
+        ln = rma.line
+        qty = resolve(amount, ln.to_receive)
+        self.observe()
+        expected: Refusal = None
+        if rma.status not in RMA_EXPECTING:
+            expected = IllegalTransition
+        elif qty > ln.to_receive:
+            expected = OverageNotAllowed
+        done = self.attempt(
+            "rma receive",
+            lambda: returns.receive_return(self.uow, number, {ln.label: str(qty)}, restock=restock),
+            expected,
+        )
+        if done is None:
+            return
+        back = self.pref_on(RESTOCK) if restock is None else restock
+        pair = (ln.sku, rma.location)
+        ln.received += qty
+        if back:
+            ln.restocked += qty
+            self.on_hand[pair] += qty
+        else:
+            ln.scrapped += qty
+        rma.status = rma.status_after_receipt()
+        # A tracked item comes back in the lots its line shipped in, newest shipment first.
+        key = (rma.order, ln.label)
+        parts: list[tuple[str | None, Decimal]] = (
+            list(self.lots_returned(key, qty)) if ln.sku in TRACKED else [(None, qty)]
+        )
+        rows: list[PostedRow] = []
+        for lot, part in parts:
+            rows += [(pair, part, lot)] if back else [(pair, part, lot), (pair, -part, lot)]
+            if lot is not None:
+                self.lots_back[key][lot] += part
+                if back:
+                    self.lots_in(ln.sku, rma.location, lot, part)
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(rows)
+
+        def undo(rma: ModelReturn = rma, qty: Decimal = qty, back: bool = back) -> None:
+            """A receipt taken back: the return expects the goods again (a closed one
+            stays closed), and what came back of each lot is back no more."""
+            rma.line.received -= qty
+            if back:
+                rma.line.restocked -= qty
+            else:
+                rma.line.scrapped -= qty
+            if rma.status != "closed":
+                rma.status = rma.status_after_receipt()
+            for lot, part in parts:
+                if lot is not None:
+                    self.lots_back[key][lot] -= part
+
+        self.postings.append(ModelPosting(done.changes.event_id, "return", rows, undo))
+        self.check_commitments(after, supply=frozenset({pair}))
+
+    @precondition(has_returns)
+    @rule(pick=picks, close=st.booleans())
+    def finish_return(self, pick: Pick, close: bool) -> None:
+        """Close a return something came back on, or cancel one nothing came back on."""
+        allowed = (
+            frozenset({"partially_received", "received"})
+            if close
+            else frozenset({"pending_approval", "pending_receipt"})
+        )
+        number = self.choose_from(pick, self.returns, allowed)
+        rma = self.returns[number]
+        self.observe()
+        call = returns.close_return if close else returns.cancel_return
+        done = self.attempt(
+            "rma close" if close else "rma cancel",
+            lambda: call(self.uow, number),
+            None if rma.status in allowed else IllegalTransition,
+        )
+        if done is not None:
+            rma.status = "closed" if close else "cancelled"
+            self.check_commitments(take_snapshot(self.uow))
+
+    @invariant()
+    def returns_agree(self) -> None:
+        """Every return's status and line are the model's."""
+        assert self.returns_state() == {
+            number: (
+                r.status,
+                (r.line.quantity, r.line.received, r.line.restocked, r.line.scrapped),
+            )
+            for number, r in self.returns.items()
+        }
+
+    # --- reversing any posting --------------------------------------------------------------
+
+    def has_postings(self) -> bool:
+        return bool(self.postings)
+
+    def predict_reversal(self, posting: ModelPosting) -> Refusal:
+        if posting.kind in ("shipment", "reversal"):
+            return ValidationError  # refused, saying what to do instead
+        if not posting.rows:
+            return NotFound  # a count that found no difference posted nothing
+        if posting.reversed:
+            return ValidationError
+        refused = posting.refuse()
+        if refused is not None:
+            return refused
+        leaving: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+        from_lots: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        for pair, qty, lot in posting.rows:
+            leaving[pair] += qty
+            if lot is not None:
+                from_lots[(*pair, lot)] += qty
+        for key, qty in from_lots.items():  # each lot's rows are taken back from that lot
+            if qty > self.lot_stock[key] - self.lot_held[key]:
+                return InsufficientStock
+        for pair, qty in leaving.items():
+            picked = sum(
+                (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
+            )
+            if qty > 0 and self.on_hand[pair] - qty < max(ZERO, picked):
+                return InsufficientStock  # its goods are no longer all here
+        return None
+
+    @precondition(has_postings)
+    @rule(index=st.integers(0, 40))
+    def reverse(self, index: int) -> None:
+        posting = self.postings[-1 - index % len(self.postings)]
+        assert posting.event_id is not None
+        self.observe()
+        expected = self.predict_reversal(posting)
+        before_returns = self.returns_state()
+        done = self.attempt(
+            f"reverse {posting.kind}",
+            lambda: inventory.reverse_posting(self.uow, posting.event_id),
+            expected,
+        )
+        if done is None:
+            assert self.returns_state() == before_returns
+            return
+        posting.reversed = True
+        posting.undo()
+        moved: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+        for pair, qty, lot in posting.rows:
+            moved[pair] -= qty
+            self.on_hand[pair] -= qty
+            if lot is not None:
+                self.lot_stock[(*pair, lot)] -= qty
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(posting.rows)
+        self.postings.append(
+            ModelPosting(done.event_id, "reversal", [(p, -q, lot) for p, q, lot in posting.rows])
+        )
+        self.check_commitments(
+            after,
+            acting=posting.acting(self.before) if posting.acting is not None else None,
+            consumed=frozenset(p for p, q, _lot in posting.rows if q > 0),
+            supply=frozenset(p for p, q, _lot in posting.rows if q < 0),
+        )
 
     # --- transfer orders ---------------------------------------------------------------
 
@@ -2459,10 +2880,40 @@ class ShopfloorMachine(RuleBasedStateMachine):
             wanted.setdefault(ln.sku, resolve(amount, ln.need if shipping else ln.in_transit))
         return [(to.line(sku), q) for sku, q in wanted.items()]
 
+    @rule(
+        lines=to_lines,
+        eastward=st.booleans(),
+        amounts=move_plans,
+        received=st.booleans(),
+    )
+    def ship_and_take_back(
+        self,
+        lines: list[tuple[str, Decimal]],
+        eastward: bool,
+        amounts: list[tuple[int, str]] | None,
+        received: bool,
+    ) -> None:
+        """A transfer entered approved and shipped at once, part of it perhaps received, and
+        the shipment taken back (refused once what it shipped has arrived)."""
+        entered = len(self.transfers)
+        self.enter_transfer(lines, eastward, None, 2, "pending_fulfillment")
+        if len(self.transfers) == entered:
+            return  # refused: a transfer carries no lots, so a tracked item is not moved
+        number = list(self.transfers)[-1]
+        shipped = len(self.postings)
+        self.ship_transfer_order(number, amounts)
+        if len(self.postings) == shipped:
+            return
+        if received:
+            self.receive_transfer((list(self.transfers).index(number), False), None)
+        self.reverse(len(self.postings) - 1 - shipped)
+
     @precondition(has_transfers)
     @rule(pick=picks, amounts=move_plans)
     def ship_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
-        number = self.choose_from(pick, self.transfers, TO_OPEN)
+        self.ship_transfer_order(self.choose_from(pick, self.transfers, TO_OPEN), amounts)
+
+    def ship_transfer_order(self, number: str, amounts: list[tuple[int, str]] | None) -> None:
         to = self.transfers[number]
         self.observe()
         asked = self.transfer_plan(to, amounts, shipping=True)
@@ -2489,7 +2940,50 @@ class ShopfloorMachine(RuleBasedStateMachine):
             consumed.add((ln.sku, to.source))
         to.status = to.status_after_moving()
         assert done.order.status == to.status
+        self.postings.append(self.transfer_shipment(done.changes.event_id, to, plan))
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    def transfer_shipment(
+        self, event_id: int | None, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]]
+    ) -> ModelPosting:
+        """A shipment as `reverse` sees it: taken back only while the order expects goods and
+        each of its lines still has that much in transit; the goods return to the source
+        and are committed to their lines again as far as they are free."""
+        shipped = list(plan)
+
+        def refuse() -> Refusal:
+            if to.status not in TO_RECEIVABLE:
+                return IllegalTransition
+            if any(q > ln.in_transit for ln, q in shipped):
+                return InsufficientStock
+            return None
+
+        def undo() -> None:
+            for ln, q in shipped:
+                ln.shipped -= q
+            started = any(ln.shipped > 0 for ln in to.lines)
+            to.status = to.status_after_moving() if started else "pending_fulfillment"
+
+        def acting(before: Snapshot) -> dict[LineKey, Decimal]:
+            snap = before.transfer_orders[to.number]
+            back = {ln.sku: q for ln, q in shipped}
+            out = {}
+            for ln in to.lines:
+                committed = snap.lines[ln.sku].committed
+                if ln.sku in back:
+                    bal = before.balance((ln.sku, to.source))
+                    free = max(ZERO, bal.on_hand + back[ln.sku] - bal.committed)
+                    need = ln.quantity - ln.shipped
+                    committed += min(back[ln.sku], need - committed, free)
+                out[(to.number, ln.sku)] = committed
+            return out
+
+        rows: list[PostedRow] = [
+            r
+            for ln, q in plan
+            for r in (((ln.sku, to.source), -q, None), ((ln.sku, TRANSIT), q, None))
+        ]
+        return ModelPosting(event_id, "transfer", rows, undo, refuse=refuse, acting=acting)
 
     @precondition(has_transfers)
     @rule(pick=picks, amounts=move_plans)

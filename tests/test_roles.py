@@ -42,6 +42,7 @@ from app.services.lots import tracking
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders import imports as order_imports
 from app.services.production import corrections, editing, planning, work_orders
+from app.services.returns import returns
 from app.services.transfers import lead_times
 from app.services.transfers import planning as transfer_planning
 from app.services.transfers import transfer_orders as transfers
@@ -151,7 +152,7 @@ def _review(s: Shop) -> Call:
 
 def _reverse(s: Shop) -> Call:
     event = inventory.adjust_stock(s.boss, "PART", "3").event_id
-    return lambda u: inventory.reverse_adjustment(u, event)
+    return lambda u: inventory.reverse_posting(u, event)
 
 
 def _enter_count(s: Shop) -> Call:
@@ -231,6 +232,24 @@ def _transfer(s: Shop, *, status: str | None = None, shipped: bool = False) -> s
     if shipped:
         transfers.ship_transfer_order(s.boss, number)
     return number
+
+
+def _rma(s: Shop, *, approved: bool = False, received: str | None = None) -> str:
+    """A return of 1 PART shipped on a new order (approved, and part received, when asked)."""
+    order = s.so()
+    fulfillment.ship_fulfillment(s.boss, fulfillment.fulfill(s.boss, order).number)
+    number = returns.create_return(s.boss, order, {"1": "1"}).number
+    if approved:
+        returns.approve_return(s.boss, number)
+    if received:
+        returns.receive_return(s.boss, number, {"1": received})
+    return number
+
+
+def _shipped(s: Shop) -> str:
+    order = s.so()
+    fulfillment.ship_fulfillment(s.boss, fulfillment.fulfill(s.boss, order).number)
+    return order
 
 
 def _later(make: Callable[[Shop], str], act: Callable[[UnitOfWork, str], object]) -> Example:
@@ -355,6 +374,12 @@ EXAMPLES: dict[str, Example] = {
     ),
     "transfer.suggest.accept": lambda s: transfer_planning.accept_transfer_suggestions,
     "db.backup": lambda s: lambda u: backups.back_up(u, s.folder / f"{s.new('backup')}.db"),
+    # customer returns
+    "rma.create": _later(_shipped, lambda u, n: returns.create_return(u, n, {"1": "1"})),
+    "rma.approve": _later(_rma, returns.approve_return),
+    "rma.receive": _later(lambda s: _rma(s, approved=True), returns.receive_return),
+    "rma.close": _later(lambda s: _rma(s, approved=True, received="1"), returns.close_return),
+    "rma.cancel": _later(_rma, returns.cancel_return),
 }
 
 

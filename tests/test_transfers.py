@@ -617,16 +617,26 @@ def test_roles_decide_who_enters_ships_and_receives(yard: Yard) -> None:
     receive_transfer_order(pete, to.number)
 
 
-def test_a_transfer_posting_is_not_reversed_and_the_refusal_says_what_it_is(yard: Yard) -> None:
+def test_a_shipment_in_transit_is_reversed_and_a_receipt_is_not(yard: Yard) -> None:
     yard.stock("BOLT", 2)
     to = yard.transfer(("BOLT", 2))
     shipped = ship_transfer_order(yard.uow, to.number)
     assert shipped.changes.event_id is not None
+    inventory.reverse_posting(yard.uow, shipped.changes.event_id)
+    back = get_transfer_order(yard.uow, to.number)
+    assert (back.status, back.lines[0].shipped, back.lines[0].committed) == (
+        "pending_fulfillment",
+        D(0),
+        D(2),
+    )
+    assert yard.at("BOLT", "MAIN")[:2] == (D(2), D(2))
+    ship_transfer_order(yard.uow, to.number)
+    received = receive_transfer_order(yard.uow, to.number)
     with pytest.raises(
         ValidationError,
         match=(
-            f"event {shipped.changes.event_id} is a transfer out of TS-000001: only "
-            "adjustments are reversed; correct the stock with an adjustment"
+            f"event {received.changes.event_id} is transfer receipt {received.number}: the "
+            "goods are at the destination: a transfer order the other way moves them back"
         ),
     ):
-        inventory.reverse_adjustment(yard.uow, shipped.changes.event_id)
+        inventory.reverse_posting(yard.uow, received.changes.event_id)

@@ -463,7 +463,7 @@ def test_reverse_names_what_undoes_a_work_order_posting(widget: Plant) -> None:
     }
     for event_id, words in said.items():
         with pytest.raises(ValidationError) as refused:
-            inventory.reverse_adjustment(widget.uow, event_id)
+            inventory.reverse_posting(widget.uow, event_id)
         assert refused.value.message.startswith(f"event {event_id} is {words}")
 
 

@@ -609,10 +609,10 @@ def test_late_work_orders(widget: Plant) -> None:
 def test_adjustment_reversal_is_a_new_posting(widget: Plant) -> None:
     res = inventory.adjust_stock(widget.uow, "BOLT", "-30", memo="crushed")
     assert res.position.on_hand == D(70)
-    inventory.reverse_adjustment(widget.uow, res.event_id)
+    inventory.reverse_posting(widget.uow, res.event_id)
     assert widget.on_hand("BOLT") == D(100)
     with pytest.raises(ValidationError, match="already been reversed"):
-        inventory.reverse_adjustment(widget.uow, res.event_id)
+        inventory.reverse_posting(widget.uow, res.event_id)
     history = inventory.ledger_history(widget.uow, "BOLT")
     assert [r.reason for r in history[:2]] == ["reversal", "adjustment"]
     assert history[0].reverses_id == history[1].id

@@ -32,6 +32,8 @@ def count_text(info: CycleCountInfo) -> str:
         )
     if info.posted_by:
         head += f"; posted by {info.posted_by}"
+    if info.reversal is not None:
+        head += f"; its adjustments reversed by event {info.reversal.event_id} ({info.reversal.by})"
     if info.memo:
         head += f"\nmemo: {info.memo}"
     rows = [

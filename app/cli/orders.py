@@ -101,6 +101,7 @@ def so_text(info: sales.SalesOrderInfo) -> str:
             "picked",
             "fulfilled",
             "backordered",
+            "returned",
             "made on",
         ],
         [
@@ -113,12 +114,15 @@ def so_text(info: sales.SalesOrderInfo) -> str:
                 ln.picked,
                 ln.fulfilled,
                 ln.backordered,
+                ln.returned,
                 ", ".join(ln.created),
             )
             for ln in info.lines
         ],
     )
     tail = f"\nfulfillments: {', '.join(info.fulfillments)}" if info.fulfillments else ""
+    if info.returns:
+        tail += f"\nreturns: {', '.join(info.returns)}"
     return head + "\n" + lines + tail
 
 
@@ -331,7 +335,18 @@ def po_text(info: purchasing.PurchaseOrderInfo) -> str:
                 for ln in info.lines
             ],
         )
+        + _receipts_text(info)
     )
+
+
+def _receipts_text(info: purchasing.PurchaseOrderInfo) -> str:
+    if not info.receipts:
+        return ""
+    shown = [
+        f"{number} (reversed)" if number in info.reversed_receipts else number
+        for number in info.receipts
+    ]
+    return f"\nreceipts: {', '.join(shown)}"
 
 
 def cmd_po_create(ctx: Context) -> Result:

@@ -90,7 +90,7 @@ def cmd_adjust(ctx: Context) -> Result:
 
 
 def cmd_reverse(ctx: Context) -> Result:
-    res = inventory.reverse_adjustment(ctx.uow, ctx.args.event, memo=ctx.args.memo)
+    res = inventory.reverse_posting(ctx.uow, ctx.args.event, memo=ctx.args.memo)
     return {"reversed": res.reversed_event, "event_id": res.event_id}, (
         f"event {res.reversed_event} reversed by event {res.event_id}"
     )
@@ -138,7 +138,12 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--memo", type=memo)
     add_lot_options(sp)
 
-    sp = cmd.add("reverse", cmd_reverse, "reverse an adjustment posting by its event id")
+    sp = cmd.add(
+        "reverse",
+        cmd_reverse,
+        "reverse a posting by its event id (an adjustment, a receipt, a count, a transfer "
+        "shipment, a return's receipt)",
+    )
     sp.add_argument("event", type=event_id)
     sp.add_argument("--memo", type=memo)
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.errors import IllegalTransition
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.item import _in
-from app.models.kinds import DocumentKind, Link, register_kind
+from app.models.kinds import DocumentKind, Link, register_kind, register_moments
 from app.models.lifecycle import Lifecycle, StatusRules
 from app.models.quantity import ZERO, Fixed
 
@@ -83,6 +83,10 @@ PO_EDGES: frozenset[tuple[POStatus, POStatus]] = frozenset(
         (_PO.PARTIALLY_RECEIVED, _PO.CLOSED),
         (_PO.RECEIVED, _PO.CLOSED),
         (_PO.OPEN, _PO.CANCELLED),
+        # a receipt reversed: its goods are expected again
+        (_PO.RECEIVED, _PO.PARTIALLY_RECEIVED),
+        (_PO.RECEIVED, _PO.OPEN),
+        (_PO.PARTIALLY_RECEIVED, _PO.OPEN),
     }
 )
 
@@ -181,6 +185,13 @@ class PurchaseOrderLine(Base):
     sales_order_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_order_line.id"), index=True
     )
+
+
+class ReceiptMoment(StrEnum):
+    RECEIPT_REVERSED = "receipt_reversed"  # a receipt taken back: at the order's cost, negative
+
+
+register_moments(ReceiptMoment, {ReceiptMoment.RECEIPT_REVERSED: "Receipt reversed"})
 
 
 class Receipt(Base):

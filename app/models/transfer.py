@@ -86,6 +86,10 @@ TO_EDGES: frozenset[tuple[TOStatus, TOStatus]] = frozenset(
         (_T.PENDING_FULFILLMENT, _T.CLOSED),
         (_T.PARTIALLY_FULFILLED, _T.CLOSED),
         (_T.RECEIVED, _T.CLOSED),
+        # a shipment reversed while in transit: the goods are back at the source
+        (_T.PENDING_RECEIPT, _T.PARTIALLY_FULFILLED),
+        (_T.PENDING_RECEIPT, _T.PENDING_FULFILLMENT),
+        (_T.PARTIALLY_FULFILLED, _T.PENDING_FULFILLMENT),
     }
 )
 _TO_HINTS: dict[tuple[TOAction, TOStatus], str] = {

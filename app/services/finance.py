@@ -114,7 +114,7 @@ class FinanceBook:
             finance_id = session.execute(
                 _INSERT_EVENT,
                 {
-                    "moment": told.moment.value,
+                    "moment": str(told.moment),
                     "document_kind": told.document_kind,
                     "document": told.document,
                     "created_from": told.created_from,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,16 +30,26 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import sources, supply_sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
 from app.services.engine.lookup import (
+    ITEM_COLUMNS,
     ItemRef,
     LocationRef,
     at_ordinary_locations,
+    item_ref,
     item_ref_by_sku,
     location_ref,
 )
-from app.services.engine.lots import LotBook
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_id, parse_text
 from app.services.engine.permissions import Permission
+from app.services.engine.reversal import (
+    Posted,
+    PostedRow,
+    ReversalRule,
+    refusing_rule,
+    register_reversal,
+    reversal_rule,
+    reverse_rows,
+)
 from app.services.engine.uow import Transaction, posting, query
 from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, outgoing
 from app.services.lots.stock import LotOnHand, lots_on_hand
@@ -388,146 +397,148 @@ def commitment_holders(tx: Transaction, sku: str, location: str | None = None) -
     return [holder for _key, holder in sorted(found, key=lambda pair: pair[0])]
 
 
-_REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)
-
-# A posting that is not reversed here, in words: what it is (by the reason of its rows, the
-# first that applies) and what to do instead; `{ref}` is its document.
-_NOT_REVERSED: tuple[tuple[str, str, str], ...] = (
-    # A work order's postings are undone by the posting that takes them back, named.
-    (
-        LedgerReason.COMPLETION,
-        "a build on {ref}",
-        "use unbuild (shopfloor wo unbuild {ref} --qty Q)",
-    ),
-    (
-        LedgerReason.ISSUE,
-        "an issue to {ref}",
-        "return the components (shopfloor wo return {ref} --component SKU=QTY)",
-    ),
-    (
-        LedgerReason.BACKFLUSH,
-        "a backflush on {ref}",
-        "use unbuild (shopfloor wo unbuild {ref} --qty Q)",
-    ),
-    (
-        WorkOrderReason.COMPONENT_RETURN,
-        "a return of components from {ref}",
-        "issue them again (shopfloor wo issue {ref} --component SKU=QTY)",
-    ),
-    (
-        WorkOrderReason.UNBUILD,
-        "an unbuild on {ref}",
-        "build again (shopfloor wo build {ref} --qty Q)",
-    ),
-    (
-        WorkOrderReason.SCRAP,
-        "a scrap on {ref}",
-        "scrapped goods are written off; if they turn up, post an adjustment",
-    ),
-    (
-        LedgerReason.RECEIPT,
-        "receipt {ref}",
-        "receipts are not reversed yet; correct the stock with an adjustment and tell "
-        "finance, which was told of the receipt",
-    ),
-    (
-        LedgerReason.SHIPMENT,
-        "the shipment of {ref}",
-        "shipments are not reversed yet; correct the stock with an adjustment and tell "
-        "finance, which was told of the shipment",
-    ),
-    (LedgerReason.REVERSAL, "the {ref}", "a reversal is not reversed; post a new adjustment"),
+# What the core's postings are when someone asks to reverse one; the kinds of posting beyond
+# them (receipts, counts, customer returns ...) register theirs beside their postings.
+register_reversal(
+    [LedgerReason.ADJUSTMENT],
+    ReversalRule("an adjustment", lambda tx, posted, memo: reverse_rows(tx, posted, memo)),
 )
-assert {r for r, _what, _instead in _NOT_REVERSED} >= set(LedgerReason) - set(_REVERSIBLE)
+# A work order's postings are undone by the posting that takes them back, named.
+register_reversal(
+    [LedgerReason.COMPLETION],
+    ReversalRule("a build on {ref}", instead="use unbuild (shopfloor wo unbuild {ref} --qty Q)"),
+)
+register_reversal(
+    [LedgerReason.ISSUE],
+    ReversalRule(
+        "an issue to {ref}",
+        instead="return the components (shopfloor wo return {ref} --component SKU=QTY)",
+    ),
+)
+register_reversal(
+    [LedgerReason.BACKFLUSH],
+    ReversalRule(
+        "a backflush on {ref}", instead="use unbuild (shopfloor wo unbuild {ref} --qty Q)"
+    ),
+)
+register_reversal(
+    [WorkOrderReason.COMPONENT_RETURN],
+    ReversalRule(
+        "a return of components from {ref}",
+        instead="issue them again (shopfloor wo issue {ref} --component SKU=QTY)",
+    ),
+)
+register_reversal(
+    [WorkOrderReason.UNBUILD],
+    ReversalRule("an unbuild on {ref}", instead="build again (shopfloor wo build {ref} --qty Q)"),
+)
+register_reversal(
+    [WorkOrderReason.SCRAP],
+    ReversalRule(
+        "a scrap on {ref}",
+        instead="scrapped goods are written off; if they turn up, post an adjustment",
+    ),
+)
+register_reversal(
+    [LedgerReason.SHIPMENT],
+    ReversalRule(
+        "the shipment of {ref}",
+        instead="what the customer sends back comes in on a customer return (shopfloor rma create)",
+    ),
+)
+register_reversal(
+    [LedgerReason.REVERSAL],
+    ReversalRule("the {ref}", instead="a reversal is not reversed; post again what it took back"),
+)
 
 
-def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
-    """Why an event other than an adjustment is not reversed, naming the posting it is and
-    what to do instead; a posting of a reason another kind of document registered (a count,
-    a transfer ...) is named by that reason's words."""
-    refs = {e.reason: e.source_ref for e in entries}
-    found = next(
-        (
-            (what, instead, refs[reason])
-            for reason, what, instead in _NOT_REVERSED
-            if reason in refs
-        ),
-        None,
-    )
-    if found is None:
-        reason, ref = next((r, s) for r, s in refs.items() if r not in _REVERSIBLE)
-        return (
-            f"event {event_id} is a {LEDGER_REASONS.words.get(reason, reason)} of {ref}: only "
-            "adjustments are reversed; correct the stock with an adjustment"
-        )
-    what, instead, ref = found
-    return f"event {event_id} is {what.format(ref=ref)}: {instead.format(ref=ref)}"
-
-
-@posting("stock.reverse", Permission.ADJUST_STOCK)
-def reverse_adjustment(
-    tx: Transaction, event_id: object, memo: str | None = None
-) -> ReversalResult:
-    """Correct an adjustment posting by appending its exact opposite. Any other posting is
-    refused, naming what it is and what to do instead."""
-    event_id = parse_id(event_id, field="event id")
-    memo = parse_text(memo, field="memo", max_length=200) or None
-    tx.set_document(f"event {event_id}")
+def _posted(tx: Transaction, event_id: int) -> Posted:
+    """The ledger rows of one event, oldest first."""
     le = LedgerEntry
-    entries = tx.session.execute(
+    rows = tx.session.execute(
         select(
             le.id,
-            le.item_id,
             le.location_id,
             le.quantity,
             le.unit_cost,
             le.reason,
+            le.source_kind,
+            le.source_id,
+            le.source_line_id,
             le.source_ref,
             le.lot_id,
-            Item.sku,
-            Item.item_type,
-            Item.standard_cost,
-            Item.tracking,
+            *ITEM_COLUMNS,
         )
         .join(Item, Item.id == le.item_id)
         .where(le.event_id == event_id)
         .order_by(le.id)
     ).all()
-    if not entries:
+    if not rows:
         raise NotFound(f"no stock posting with event id {event_id}")
-    if any(e.reason not in _REVERSIBLE for e in entries):
-        raise ValidationError(_not_reversed(event_id, entries))
-    ids = [e.id for e in entries]
-    if tx.session.scalar(select(func.count()).where(LedgerEntry.reverses_id.in_(ids))):
-        raise ValidationError(f"event {event_id} has already been reversed")
-    stock = StockBook.of(tx)
-    stock.lock((e.item_id, e.location_id) for e in entries)
-    for e in entries:
-        item = ItemRef(
-            id=e.item_id,
-            sku=e.sku,
-            name="",
-            uom="",
-            item_type=e.item_type,
-            standard_cost=e.standard_cost,
-            active=True,
-            tracking=e.tracking,
+    return Posted(
+        event_id,
+        tuple(
+            PostedRow(
+                id=r.id,
+                item=item_ref(r),
+                location_id=r.location_id,
+                quantity=r.quantity,
+                unit_cost=r.unit_cost,
+                reason=r.reason,
+                source_kind=r.source_kind,
+                source_id=r.source_id,
+                source_line_id=r.source_line_id,
+                source_ref=r.source_ref,
+                lot_id=r.lot_id,
+            )
+            for r in rows
+        ),
+    )
+
+
+def _refusal(posted: Posted) -> str | None:
+    """Why a posting is not reversed, naming the posting it is and what to do instead; a
+    reason no kind of posting says how to reverse is named by its words."""
+    reasons = [r.reason for r in posted.rows]
+    unknown = next((r for r in posted.rows if reversal_rule(r.reason) is None), None)
+    refusing = refusing_rule(reasons)
+    if refusing is not None:
+        ref = next(r.source_ref for r in posted.rows if reversal_rule(r.reason) is refusing)
+        return f"{refusing.described(ref)}: {refusing.instead_for(ref)}"
+    if unknown is not None:
+        words = LEDGER_REASONS.words.get(unknown.reason, unknown.reason)
+        return (
+            f"a {words} of {unknown.source_ref}: such postings are not reversed; correct the "
+            "stock with an adjustment"
         )
-        qty = -e.quantity
-        if qty < 0:
-            commitment.make_room(tx, item, e.location_id, -qty)
-        stock.post(
-            item,
-            e.location_id,
-            qty,
-            LedgerReason.REVERSAL,
-            Source(SourceKind.ADJUSTMENT, f"reversal of event {event_id}"),
-            unit_cost=e.unit_cost,
-            reverses_id=e.id,
-            memo=memo,
-            lot=LotBook.of(tx).lot(e.lot_id) if e.lot_id is not None else None,
-        )
-    tx.note(reverses=event_id, rows=len(entries))
+    if len({reversal_rule(reason) for reason in reasons}) > 1:
+        return "made of postings of several kinds: reverse each on its own document"
+    return None
+
+
+@posting("stock.reverse", Permission.ADJUST_STOCK)
+def reverse_posting(tx: Transaction, event_id: object, memo: str | None = None) -> ReversalResult:
+    """Reverse a posting whose reversal means something (an adjustment, a receipt whose goods
+    are still here, a count ...) by a new posting that names it: the exact opposite of each
+    of its ledger rows, in the lots they moved, and what it did to its document put back. Any
+    other posting is refused, naming what it is and what to do instead."""
+    event_id = parse_id(event_id, field="event id")
+    memo = parse_text(memo, field="memo", max_length=200) or None
+    posted = _posted(tx, event_id)
+    why = _refusal(posted)
+    if why is not None:
+        raise ValidationError(f"event {event_id} is {why}")
+    ids = [r.id for r in posted.rows]
+    by = tx.session.scalar(
+        select(LedgerEntry.event_id).where(LedgerEntry.reverses_id.in_(ids)).limit(1)
+    )
+    if by is not None:
+        raise ValidationError(f"event {event_id} has already been reversed, by event {by}")
+    rule = reversal_rule(posted.rows[0].reason)
+    assert rule is not None and rule.reverse is not None
+    rule.reverse(tx, posted, memo)
+    tx.set_document(f"event {event_id}")  # the audit event names the posting reversed
+    tx.note(reverses=event_id, rows=len(posted.rows), what=rule.described(posted.ref))
     return ReversalResult(reversed_event=event_id)
 
 

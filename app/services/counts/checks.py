@@ -7,7 +7,14 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from app.models import LedgerEntry
-from app.models.cycle_count import COUNT_OPEN, CountSource, CountStatus, CycleCount, CycleCountLine
+from app.models.cycle_count import (
+    COUNT_OPEN,
+    CountReason,
+    CountSource,
+    CountStatus,
+    CycleCount,
+    CycleCountLine,
+)
 from app.models.quantity import millionths
 from app.services.engine.checks import CheckReport, Facts, amount, invariant
 
@@ -17,8 +24,9 @@ _KIND = CountSource.CYCLE_COUNT.value
 @invariant("a posted count's adjustments are its differences")
 def adjustments_are_the_differences(f: Facts, report: CheckReport) -> None:
     """Each line of a posted count posted counted - on hand when counted (nothing when it
-    was not counted); lines of counts not posted posted nothing; every count row in the
-    ledger belongs to a line of the count it names."""
+    was not counted; a reversal of those adjustments is proved with every other reversal);
+    lines of counts not posted posted nothing; every count row in the ledger belongs to a
+    line of the count it names."""
     le, line, count = LedgerEntry, CycleCountLine, CycleCount
     report.checked["cycle_counts"] = int(
         f.session.scalar(select(func.count()).select_from(count)) or 0
@@ -29,7 +37,7 @@ def adjustments_are_the_differences(f: Facts, report: CheckReport) -> None:
             le.source_id.label("count_id"),
             func.sum(millionths(le.quantity)).label("q"),
         )
-        .where(le.source_kind == _KIND)
+        .where(le.source_kind == _KIND, le.reason == CountReason.COUNT.value)
         .group_by(le.source_line_id, le.source_id)
         .subquery()
     )

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import IllegalTransition, InsufficientStock, NotFound, ValidationError
 from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, utcnow
@@ -50,6 +51,7 @@ from app.services.engine.numbering import next_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_int, parse_text
 from app.services.engine.permissions import Permission, allowed
+from app.services.engine.reversal import Posted, ReversalRule, register_reversal, reverse_rows
 from app.services.engine.uow import Transaction, posting, query
 from app.services.inventory import LedgerRow, ledger_page
 from app.services.shelf import Shelves, bin_order, walk_order
@@ -86,6 +88,15 @@ class CountLineInfo:
 
 
 @dataclass(frozen=True)
+class Reversal:
+    """The posting that reversed another: its event, when and by whom."""
+
+    event_id: int
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
 class CycleCountInfo:
     number: str
     status: str
@@ -108,6 +119,8 @@ class CycleCountInfo:
     threshold: Decimal  # count_approval_threshold (0: no approval needed)
     needs_approval: bool  # a counted line's difference is worth more than the threshold
     actions: list[str]
+    # A posted count whose adjustments were reversed stays posted; this names the reversal.
+    reversal: Reversal | None = None
     changes: Changes = NO_CHANGES
 
 
@@ -150,6 +163,36 @@ def _actions(count: CycleCountRecord, over: list[CountLineRecord]) -> list[str]:
             continue
         out.append(action.value)
     return out
+
+
+def _reversed(source_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Whether the count `source_id` names had its adjustments reversed."""
+    le = LedgerEntry
+    return (
+        select(le.id)
+        .where(
+            le.source_kind == CountSource.CYCLE_COUNT.value,
+            le.source_id == source_id,
+            le.reverses_id.is_not(None),
+        )
+        .exists()
+    )
+
+
+def _reversal(tx: Transaction, count: CycleCountRecord) -> Reversal | None:
+    if count.state != CountStatus.POSTED:
+        return None
+    le = LedgerEntry
+    row = tx.session.execute(
+        select(le.event_id, le.posted_at, le.posted_by)
+        .where(
+            le.source_kind == CountSource.CYCLE_COUNT.value,
+            le.source_id == count.id,
+            le.reverses_id.is_not(None),
+        )
+        .limit(1)
+    ).first()
+    return None if row is None else Reversal(row.event_id, row.posted_at, row.posted_by)
 
 
 def count_info(tx: Transaction, count: CycleCountRecord) -> CycleCountInfo:
@@ -198,6 +241,7 @@ def count_info(tx: Transaction, count: CycleCountRecord) -> CycleCountInfo:
         threshold=threshold,
         needs_approval=bool(over),
         actions=_actions(count, over),
+        reversal=_reversal(tx, count),
     )
 
 
@@ -226,7 +270,8 @@ def _stocked_at(tx: Transaction, location: LocationRef) -> list[str]:
 def last_counted(
     tx: Transaction, location_id: int, item_ids: Iterable[int] | None = None
 ) -> dict[int, datetime]:
-    """When each item was last counted at a location: its latest line on a posted count."""
+    """When each item was last counted at a location: its latest line on a posted count whose
+    adjustments were not reversed (a reversed count's findings are withdrawn)."""
     line, count = CycleCountLine, CycleCount
     stmt = (
         select(line.item_id, func.max(line.counted_at).label("at"))
@@ -235,6 +280,7 @@ def last_counted(
             count.location_id == location_id,
             count.status == CountStatus.POSTED.value,
             line.counted_at.is_not(None),
+            ~_reversed(count.id),
         )
         .group_by(line.item_id)
     )
@@ -506,6 +552,27 @@ def cancel_count(tx: Transaction, number: str) -> CycleCountInfo:
     count.move_to(CountStatus.CANCELLED)
     count.cancelled_at = utcnow()
     return count_info(tx, count)
+
+
+def reverse_count(tx: Transaction, posted: Posted, memo: str | None) -> None:
+    """Take a posted count's adjustments back: their exact opposites, in one posting. The
+    count stays posted (what was counted is still what was counted) and names the reversal;
+    its items count as not counted since, so a count of those not counted lately finds them
+    again."""
+    count = _load(tx, posted.ref)
+    try:
+        reverse_rows(tx, posted, memo)
+    except InsufficientStock as exc:
+        raise InsufficientStock(
+            f"cannot reverse the adjustments of {count.number}: {exc.message}; count again instead"
+        ) from None
+    tx.changed.add(CYCLE_COUNT, count.number)
+    tx.note(count=count.number)
+
+
+register_reversal(
+    [CountReason.COUNT], ReversalRule("the adjustments of count {ref}", reverse_count)
+)
 
 
 # --- reading ------------------------------------------------------------------------------

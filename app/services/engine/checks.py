@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from app.models import Item, LedgerEntry, Location, StockBalance
+from app.models import Item, LedgerEntry, LedgerReason, Location, StockBalance
 from app.models.figures import need_of
 from app.models.kinds import LEDGER_REASONS, SOURCE_KINDS
 from app.models.quantity import SCALE, fmt, millionths
@@ -158,6 +159,69 @@ def reasons_are_registered(f: Facts, report: CheckReport) -> None:
                 report.problem(
                     f"{row.rows} ledger rows have the unknown {vocabulary.what} {row.code!r}"
                 )
+
+
+@invariant("a reversal is the exact opposite of a whole posting")
+def reversals_are_exact(f: Facts, report: CheckReport) -> None:
+    """A row of the reason `reversal` is the exact opposite of the row it names (item,
+    location, quantity, unit cost, source document and lot); a row is reversed at most once,
+    and a posting is reversed whole, by one event. (A work order's corrections also name the
+    rows they undo, in part: their own checks prove them.)"""
+    le = LedgerEntry
+    original = aliased(LedgerEntry)
+    reversal = le.reason == LedgerReason.REVERSAL.value
+    wrong = f.session.execute(
+        select(le.id, le.reverses_id)
+        .join(original, original.id == le.reverses_id)
+        .where(
+            reversal,
+            (le.item_id != original.item_id)
+            | (le.location_id != original.location_id)
+            | (millionths(le.quantity) != -millionths(original.quantity))
+            | (le.unit_cost != original.unit_cost)
+            | (le.source_kind != original.source_kind)
+            | (func.coalesce(le.source_id, 0) != func.coalesce(original.source_id, 0))
+            | (func.coalesce(le.source_line_id, 0) != func.coalesce(original.source_line_id, 0))
+            | (func.coalesce(le.lot_id, 0) != func.coalesce(original.lot_id, 0)),
+        )
+        .order_by(le.id)
+    )
+    for r in wrong:
+        report.problem(f"ledger row {r.id} is not the exact opposite of row {r.reverses_id}")
+    for twice in f.session.execute(
+        select(le.reverses_id, func.count().label("times"))
+        .where(reversal, le.reverses_id.is_not(None))
+        .group_by(le.reverses_id)
+        .having(func.count() > 1)
+    ):
+        report.problem(f"ledger row {twice.reverses_id} is reversed {twice.times} times")
+    reversed_rows = (
+        select(
+            original.event_id.label("event_id"),
+            func.count().label("rows"),
+            func.count(func.distinct(le.event_id)).label("by"),
+        )
+        .join(le, le.reverses_id == original.id)
+        .where(reversal)
+        .group_by(original.event_id)
+        .subquery()
+    )
+    posted = (
+        select(le.event_id.label("event_id"), func.count().label("rows"))
+        .where(le.event_id.in_(select(reversed_rows.c.event_id)))
+        .group_by(le.event_id)
+        .subquery()
+    )
+    for part in f.session.execute(
+        select(reversed_rows.c.event_id, reversed_rows.c.rows, posted.c.rows.label("of"))
+        .join(posted, posted.c.event_id == reversed_rows.c.event_id)
+        .where((reversed_rows.c.rows != posted.c.rows) | (reversed_rows.c.by != 1))
+        .order_by(reversed_rows.c.event_id)
+    ):
+        report.problem(
+            f"event {part.event_id}: {part.rows} of its {part.of} ledger rows are reversed, not "
+            "all of them by one event"
+        )
 
 
 # --- demand and supply ---------------------------------------------------------------------

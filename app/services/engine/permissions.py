@@ -42,15 +42,16 @@ _DESCRIPTIONS = {
         "create, release, change, hold, cancel or close work orders or re-run commitment"
     ),
     Permission.PRODUCE: "issue components or return them, report production, unbuild or scrap",
-    Permission.SELL: "enter, change, close or cancel sales orders and customers",
+    Permission.SELL: "enter, change, close or cancel sales orders, customers and customer returns",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",
-    Permission.RECEIVE: "receive purchase orders or transfers, or mark drop-ship orders shipped",
+    Permission.RECEIVE: "receive purchase orders or transfers or customer returns, or mark "
+    "drop-ship orders shipped",
     Permission.TRANSFER: "enter, approve, close or cancel transfer orders",
     Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",
-    Permission.APPROVE_ORDERS: "approve sales orders",
+    Permission.APPROVE_ORDERS: "approve sales orders and customer returns",
     Permission.AUDIT: "read the audit trail",
     Permission.BACKUP: "back up or restore the database",
 }

@@ -67,13 +67,14 @@ def _text(
     return PrefSpec(key, default, (), description, text=length, group=group, fault=fault)
 
 
-SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING = (
+SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING, RETURNS = (
     "Sales orders",
     "Fulfillment",
     "Receiving",
     "Lots and serials",
     "Printed forms",
     "Printing",
+    "Customer returns",
 )
 TRANSFERS = "Transfer orders"
 
@@ -344,6 +345,29 @@ SPECS: tuple[PrefSpec, ...] = (
         group="Cycle counts",
         amount=True,
     ),
+    # --- customer returns ---
+    PrefSpec(
+        "default_return_authorization_status",
+        "pending_approval",
+        ("pending_approval", "pending_receipt"),
+        "status of a new customer return (RMA): pending approval when someone approves returns "
+        "before the goods may come back, pending receipt when they may come back at once",
+        group=RETURNS,
+    ),
+    _bool(
+        "refund_in_advance_of_return",
+        False,
+        "credit the customer for everything authorized when the return is approved, before "
+        "the goods come back; off: credit what comes back, as it is received",
+        RETURNS,
+    ),
+    _bool(
+        "restock_returned_items",
+        True,
+        "goods that come back on a customer return go back into stock unless the receiver says "
+        "to scrap them; off: they are scrapped unless the receiver says to restock them",
+        RETURNS,
+    ),
     # --- plant administration: separation of duties, backups ---
     _bool(
         "approver_must_differ_from_author",
@@ -419,6 +443,10 @@ class Preferences:
     company_address: str
     # --- cycle counts ---
     count_approval_threshold: Decimal
+    # --- customer returns ---
+    default_return_authorization_status: str
+    refund_in_advance_of_return: bool
+    restock_returned_items: bool
     # --- plant administration: separation of duties, backups ---
     approver_must_differ_from_author: bool
     backup_every_hours: int

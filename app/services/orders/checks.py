@@ -119,13 +119,21 @@ def shipments_are_the_ledger(f: Facts, report: CheckReport) -> None:
 
 @invariant("purchase lines match their receipts")
 def purchase_lines_match_their_receipts(f: Facts, report: CheckReport) -> None:
-    """A purchase order line's received is what its receipts brought in, and every receipt
-    line is a ledger row of the same quantity."""
+    """A purchase order line's received is what its receipts brought in, less the receipts
+    reversed since, and every receipt line is a ledger row of the same quantity."""
     pol, rl, le = PurchaseOrderLine, ReceiptLine, LedgerEntry
+    taken_back = (
+        select(le.source_line_id.label("line_id"), func.sum(millionths(le.quantity)).label("q"))
+        .where(le.source_kind == SourceKind.RECEIPT.value, le.reason == LedgerReason.REVERSAL.value)
+        .group_by(le.source_line_id)
+        .subquery()
+    )
     received = (
         select(
-            rl.purchase_order_line_id.label("line_id"), func.sum(millionths(rl.quantity)).label("q")
+            rl.purchase_order_line_id.label("line_id"),
+            func.sum(millionths(rl.quantity) + func.coalesce(taken_back.c.q, 0)).label("q"),
         )
+        .outerjoin(taken_back, taken_back.c.line_id == rl.id)
         .group_by(rl.purchase_order_line_id)
         .subquery()
     )
@@ -144,7 +152,7 @@ def purchase_lines_match_their_receipts(f: Facts, report: CheckReport) -> None:
     ):
         report.problem(
             f"{r.number} line {r.line_no}: received {amount(r.received)} but its receipts "
-            f"brought in {amount(r.q)}"
+            f"brought in {amount(r.q)} (less those reversed)"
         )
     posted = (
         select(le.source_line_id.label("line_id"), func.sum(millionths(le.quantity)).label("q"))

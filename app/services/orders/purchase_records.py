@@ -143,6 +143,17 @@ class ReceiptRecord:
     line_ids: list[int]  # the receipt lines' ids, in the order they were given
 
 
+@dataclass(frozen=True)
+class PostedReceipt:
+    """A receipt as posted: its number, its purchase order's, and the order line each of its
+    lines received on (receipt line id -> purchase order line id)."""
+
+    id: int
+    number: str
+    purchase_order: str
+    order_lines: dict[int, int]
+
+
 _HEADER_FIELDS = tuple(f.name for f in fields(PurchaseOrderRecord) if f.name in _PO.c)
 _SELECT_PO = (
     select(
@@ -184,6 +195,14 @@ _UPDATE_LINE = (
     .values({n: bindparam(f"b_{n}", type_=_POL.c[n].type) for n in PurchaseLine.CHANGING})
 )
 _INSERT_RECEIPT = insert(_RECEIPT).returning(_RECEIPT.c.id)
+_SELECT_RECEIPT = (
+    select(_RECEIPT.c.id, _RECEIPT.c.number, _PO.c.number.label("purchase_order"))
+    .join(_PO, _PO.c.id == _RECEIPT.c.purchase_order_id)
+    .where(_RECEIPT.c.id == bindparam("receipt_id"))
+)
+_SELECT_RECEIPT_LINES = select(_RL.c.id, _RL.c.purchase_order_line_id).where(
+    _RL.c.receipt_id == bindparam("receipt_id")
+)
 _INSERT_RECEIPT_LINES = insert(_RL).returning(_RL.c.id, sort_by_parameter_order=True)
 
 
@@ -404,6 +423,15 @@ class ReceiptBook:
         )
         self.tx.changed.add(RECEIPT, number)
         return ReceiptRecord(receipt_id, number, line_ids)
+
+    def read(self, receipt_id: int) -> PostedReceipt:
+        """A receipt that was posted, by id (a ledger row names it so)."""
+        row = self.tx.session.execute(_SELECT_RECEIPT, {"receipt_id": receipt_id}).one()
+        lines = {
+            r.id: r.purchase_order_line_id
+            for r in self.tx.session.execute(_SELECT_RECEIPT_LINES, {"receipt_id": receipt_id})
+        }
+        return PostedReceipt(row.id, row.number, row.purchase_order, lines)
 
     def write(self, event_id: int) -> None:
         """Nothing is left to write: a receipt is inserted when it is made."""

@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, case, func, select, type_coerce
 
-from app.errors import IllegalTransition, NotFound, OverageNotAllowed, ValidationError
+from app.errors import (
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    OverageNotAllowed,
+    ValidationError,
+)
 from app.models import (
     PO_OPEN,
     FulfillmentStatus,
     Item,
     ItemType,
+    LedgerEntry,
     LedgerReason,
     Moment,
     POAction,
@@ -39,7 +46,7 @@ from app.models import (
 )
 from app.models.purchasing import PURCHASE_ORDER as PURCHASE_ORDER
 from app.models.purchasing import RECEIPT as RECEIPT
-from app.models.purchasing import po_status_label
+from app.models.purchasing import ReceiptMoment, po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
@@ -53,6 +60,7 @@ from app.services.engine.lookup import (
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
+from app.services.engine.reversal import Posted, ReversalRule, register_reversal, reverse_rows
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.lots.incoming import NOTHING, LotGiven, incoming
@@ -326,6 +334,56 @@ def receive_purchase_order(
     )
 
 
+def reverse_receipt(tx: Transaction, posted: Posted, memo: str | None) -> None:
+    """Take a receipt back while its goods are still here: the exact opposite of its ledger
+    rows (the commitments on them given up as by a write-off, never what is picked for an
+    order waiting to ship), the order lines' received quantity down again, what is expected
+    again on order while the order is open (a closed order expects nothing more), the order's
+    status following, and finance told the receipt was reversed at the order's cost."""
+    assert posted.source_id is not None
+    receipt = ReceiptBook.of(tx).read(posted.source_id)
+    po = _load(tx, receipt.purchase_order)
+    by_id = {ln.id: ln for ln in po.lines}
+    taken = [(r, by_id[receipt.order_lines[r.source_line_id or 0]]) for r in posted.rows]
+    try:
+        reverse_rows(tx, posted, memo)
+    except InsufficientStock as exc:
+        raise InsufficientStock(
+            f"cannot reverse receipt {receipt.number}: what it brought in is no longer all "
+            f"here ({exc.message}); correct the stock with an adjustment instead"
+        ) from None
+    stock = StockBook.of(tx)
+    expected_before = {line.id: line.remaining if po.is_open else ZERO for _r, line in taken}
+    for row, line in taken:
+        line.received -= row.quantity
+    if po.state in PO_OPEN or po.state == POStatus.RECEIVED:
+        po.move_to(po.status_after_receipt())
+    for _row, line in taken:
+        expected = line.remaining if po.is_open else ZERO
+        stock.balance(line.item.id, po.location_id).on_order += expected - expected_before.pop(
+            line.id, expected
+        )
+    FinanceBook.of(tx).tell(
+        Told(
+            ReceiptMoment.RECEIPT_REVERSED,
+            "receipt",
+            receipt.number,
+            po.number,
+            po.customer_po,
+            po.vendor,
+            [
+                MomentLine(line.sku, -row.quantity, row.unit_cost, purchase_order_line_id=line.id)
+                for row, line in taken
+            ],
+        )
+    )
+    tx.changed.add(RECEIPT, receipt.number)
+    tx.note(purchase_order=po.number, receipt=receipt.number)
+
+
+register_reversal([LedgerReason.RECEIPT], ReversalRule("receipt {ref}", reverse_receipt))
+
+
 @posting("po.mark_shipped", Permission.RECEIVE)
 def mark_drop_ship_shipped(
     tx: Transaction, number: str, lines: Mapping[str, object] | None = None
@@ -444,6 +502,7 @@ class PurchaseOrderInfo:
     total: Decimal
     lines: list[PurchaseOrderLineInfo]
     receipts: list[str]
+    reversed_receipts: list[str]  # those of its receipts that were taken back
     actions: list[str]
     changes: Changes = NO_CHANGES
 
@@ -460,6 +519,22 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrd
     receipts = list(
         tx.session.scalars(
             select(Receipt.number).where(Receipt.purchase_order_id == po.id).order_by(Receipt.id)
+        )
+    )
+    reversed_receipts = list(
+        tx.session.scalars(
+            select(Receipt.number)
+            .where(
+                Receipt.purchase_order_id == po.id,
+                select(LedgerEntry.id)
+                .where(
+                    LedgerEntry.source_kind == SourceKind.RECEIPT.value,
+                    LedgerEntry.source_id == Receipt.id,
+                    LedgerEntry.reverses_id.is_not(None),
+                )
+                .exists(),
+            )
+            .order_by(Receipt.id)
         )
     )
     infos = [
@@ -492,6 +567,7 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrd
         total=sum((ln.quantity * ln.unit_cost for ln in infos), ZERO).quantize(Decimal("0.000001")),
         lines=infos,
         receipts=receipts,
+        reversed_receipts=reversed_receipts,
         actions=[a.value for a in POAction if po.can(a)],
     )
 

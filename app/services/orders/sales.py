@@ -40,6 +40,7 @@ from app.models import (
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity, round_quantity
+from app.models.returns import ReturnAuthorization, ReturnLine, returned_by_line
 from app.models.sales import FULFILLMENT_OPEN, SO_INITIAL, STOCKED_PATHS
 from app.models.sales import SALES_ORDER as SALES_ORDER
 from app.services.catalog.boms import read_active_bom
@@ -630,6 +631,7 @@ class SalesOrderLineInfo:
     backordered: Decimal  # still to ship and not committed (open stocked lines)
     kit_member: bool
     created: list[str]  # the work order or purchase order made for the line
+    returned: Decimal  # taken back on customer returns (a kit: whole kits)
 
     @property
     def ready_to_pick(self) -> Decimal:
@@ -663,6 +665,7 @@ class SalesOrderInfo:
     fulfillments: list[str]
     work_orders: list[str]
     purchase_orders: list[str]
+    returns: list[str]  # the customer returns (RMAs) of its lines
     actions: list[str]
     changes: Changes = NO_CHANGES
 
@@ -690,6 +693,16 @@ _FULFILLMENTS_OF = (
     .where(Fulfillment.sales_order_id == bindparam("so"))
     .order_by(Fulfillment.id)
 )
+_RETURNS_OF = (
+    select(ReturnAuthorization.number)
+    .where(ReturnAuthorization.sales_order_id == bindparam("so"))
+    .order_by(ReturnAuthorization.id)
+)
+_RETURNED = returned_by_line().where(
+    ReturnLine.sales_order_line_id.in_(
+        select(SalesOrderLine.id).where(SalesOrderLine.sales_order_id == bindparam("so"))
+    )
+)
 
 
 def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
@@ -706,6 +719,10 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
         if r.number not in purchase_orders:
             purchase_orders.append(r.number)
     fulfillments = list(tx.session.scalars(_FULFILLMENTS_OF, params))
+    returns = list(tx.session.scalars(_RETURNS_OF, params))
+    returned = (
+        {r.line_id: r.returned for r in tx.session.execute(_RETURNED, params)} if returns else {}
+    )
     open_demand = so.state in SO_OPEN_DEMAND
     lines = []
     for ln in so.lines:
@@ -732,6 +749,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
                 ),
                 kit_member=bool(ln.member_no),
                 created=created.get(ln.id, []),
+                returned=returned.get(ln.id, ZERO),
             )
         )
     return SalesOrderInfo(
@@ -754,6 +772,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
         fulfillments=fulfillments,
         work_orders=work_orders,
         purchase_orders=purchase_orders,
+        returns=returns,
         actions=[a.value for a in SOAction if so.can(a)],
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from app.models import LedgerEntry, Location
 from app.models.quantity import millionths
@@ -17,6 +18,7 @@ from app.models.transfer import (
     TransferOrderLine,
     TransferReason,
     TransferReceiptLine,
+    TransferShipment,
     TransferShipmentLine,
     TransferSourceKind,
 )
@@ -33,17 +35,32 @@ def _transit_ids(f: Facts) -> set[int]:
 
 @invariant("transfer lines match their shipments, receipts and the ledger")
 def transfer_lines_match(f: Facts, report: CheckReport) -> None:
-    """A line's shipped is what its shipments carry and left the source for transit; its
-    received is what its receipts carry and left transit for the destination; so what is in
-    transit per line, a ledger sum, is shipped - received."""
-    tol, to = TransferOrderLine, TransferOrder
+    """A line's shipped is what its shipments carry (less those reversed) and left the
+    source for transit; its received is what its receipts carry and left transit for the
+    destination; so what is in transit per line, a ledger sum, is shipped - received. A
+    reversal's rows count with the rows they reverse."""
+    tol, to, le = TransferOrderLine, TransferOrder, LedgerEntry
+    original = aliased(LedgerEntry)
+    reversed_shipments = (
+        select(original.source_ref)
+        .join(le, le.reverses_id == original.id)
+        .where(original.source_kind == _KIND, original.reason == _OUT)
+    )
     carried: dict[str, dict[int, int]] = {"shipped": defaultdict(int), "received": defaultdict(int)}
+    kept = {
+        "shipped": TransferShipmentLine.shipment_id.in_(
+            select(TransferShipment.id).where(TransferShipment.number.not_in(reversed_shipments))
+        ),
+        "received": TransferReceiptLine.receipt_id.is_not(None),
+    }
     for name, lines in (("shipped", TransferShipmentLine), ("received", TransferReceiptLine)):
         for r in f.session.execute(
             select(
                 lines.transfer_order_line_id.label("line_id"),
                 func.sum(millionths(lines.quantity)).label("q"),
-            ).group_by(lines.transfer_order_line_id)
+            )
+            .where(kept[name])
+            .group_by(lines.transfer_order_line_id)
         ):
             carried[name][r.line_id] = int(r.q)
     transit = _transit_ids(f)
@@ -56,16 +73,17 @@ def transfer_lines_match(f: Facts, report: CheckReport) -> None:
         )
     ):
         ends[end.id] = (end.from_location_id, end.to_location_id)
-    le = LedgerEntry
+    moved_for = func.coalesce(original.reason, le.reason)  # a reversal: what it reverses
     for row in f.session.execute(
         select(
             le.source_line_id.label("line_id"),
             le.location_id,
-            le.reason,
+            moved_for.label("reason"),
             func.sum(millionths(le.quantity)).label("q"),
         )
+        .outerjoin(original, original.id == le.reverses_id)
         .where(le.source_kind == _KIND)
-        .group_by(le.source_line_id, le.location_id, le.reason)
+        .group_by(le.source_line_id, le.location_id, moved_for)
     ):
         if row.line_id is None:
             continue

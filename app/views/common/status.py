@@ -46,7 +46,8 @@ STATUS_COLOURS: dict[str, Chip] = {
     # Cycle counts: open is being counted (as above), approved waits to post, posted is done.
     "approved": Chip("#D7F0EE", "#00574F"),
     "posted": Chip("#DDF1DF", "#1B5E20"),
-    # Transfer orders: all shipped, waiting at the other end like a packed shipment.
+    # Transfer orders: all shipped, waiting at the other end like a packed shipment (and a
+    # customer return waiting for its goods).
     "pending_receipt": Chip("#D7F0EE", "#00574F"),
 }
 NEUTRAL = Chip("#ECEFF1", "#37474F")

@@ -317,9 +317,13 @@ class CycleCountPage(DocumentPage):
         )
         f["approval"].setText(approval_words(info))
         f["started"].setText(f"{fmt.when(info.created_at)} by {info.created_by}")
-        f["posted"].setText(
-            f"{fmt.when(info.posted_at)} by {info.posted_by}" if info.posted_by else "—"
-        )
+        posted = f"{fmt.when(info.posted_at)} by {info.posted_by}" if info.posted_by else "—"
+        if info.reversal is not None:
+            posted += (
+                f" · reversed {fmt.when(info.reversal.at)} by {info.reversal.by} "
+                f"(event {info.reversal.event_id})"
+            )
+        f["posted"].setText(posted)
         f["memo"].setText(info.memo or "—")
         self.lines.set_rows(info.lines)
         self.note.setVisible(not info.expected_shown or info.needs_approval)

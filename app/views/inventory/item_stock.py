@@ -91,9 +91,7 @@ class ItemStockPage(Page):
         self.adjust_button = button(
             "&Adjust stock…", self.adjust, shortcut="Ctrl+J", name="adjust_stock"
         )
-        self.reverse_button = button(
-            "&Reverse adjustment…", self.reverse, name="reverse_adjustment"
-        )
+        self.reverse_button = button("&Reverse posting…", self.reverse, name="reverse_adjustment")
         self.labels_button = button("Print item &labels…", self.print_labels, name="item_labels")
         self.item_name = caption_label()
         self.item_name.setWordWrap(False)
@@ -231,7 +229,7 @@ class ItemStockPage(Page):
             return
         row = self.ledger_table.current_row()
         if not isinstance(row, LedgerRow):
-            self.ctx.show_message("pick the adjustment to reverse in the ledger first", "error")
+            self.ctx.show_message("pick the posting to reverse in the ledger first", "error")
             return
         self.dialog = ReverseDialog(self.ctx, row, self)
         self.dialog.open()
@@ -313,7 +311,9 @@ class ReverseDialog(PostingDialog):
             caption_label(
                 f"{fmt.words(row.reason).capitalize()} of {fmt.qty(row.quantity)} {row.sku} at "
                 f"{row.location}, {fmt.when(row.posted_at)} by {row.posted_by}. Reversing appends "
-                "its exact opposite to the ledger; nothing is deleted."
+                f"the exact opposite of the whole posting (event {row.event_id}) to the ledger "
+                "and puts back what it did to its document; nothing is deleted. A posting "
+                "that is not reversed says what to do instead."
             )
         )
         self.memo = QLineEdit()
@@ -324,7 +324,7 @@ class ReverseDialog(PostingDialog):
 
     def submit(self) -> None:
         self.post(
-            inventory.reverse_adjustment,
+            inventory.reverse_posting,
             self.row.event_id,
             self.memo.text().strip() or None,
             progress="Reversing…",

@@ -202,7 +202,12 @@ class PurchaseOrderPage(DocumentPage):
         f["total"].setText(fmt.money(info.total))
         f["location"].setText(info.location)
         f["customer_po"].setText(info.customer_po or "—")
-        f["receipts"].setText(", ".join(info.receipts) or "—")
+        f["receipts"].setText(
+            ", ".join(
+                f"{r} (reversed)" if r in info.reversed_receipts else r for r in info.receipts
+            )
+            or "—"
+        )
         f["memo"].setText(info.memo or "—")
         f["created"].setText(fmt.when(info.created_at))
         self.created_from.set_numbers([info.created_from] if info.created_from else [])

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
+from app.services.kinds import document_kind
 from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FULFILLMENT, FulfillmentInfo
 from app.services.orders.purchasing import PURCHASE_ORDER
@@ -41,6 +42,7 @@ ACTION_TEXT = {
 }
 
 
+RETURN_AUTHORIZATION = document_kind("return_authorization")
 SHORT_PATHS = {"stock": "stock", "build": "build", "drop_ship": "drop ship", "none": "no stock"}
 
 
@@ -52,6 +54,12 @@ def rate_tip(row: SalesOrderLineInfo) -> str:
     if row.kit_member:
         return f"{row.sku} ships as part of its kit (line {row.line.split('.')[0]})"
     return f"{fmt.qty(row.quantity)} at {fmt.money(row.rate)} = {fmt.money(row.amount)}"
+
+
+def shipped_cell(row: SalesOrderLineInfo) -> str:
+    """What shipped, and what of it customer returns take back."""
+    back = f" · {fmt.qty(row.returned)} back" if row.returned else ""
+    return fmt.qty(row.fulfilled) + back
 
 
 LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
@@ -67,7 +75,17 @@ LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
     qty_column("Ordered", lambda r: r.quantity, width=90),
     qty_column("Committed", lambda r: r.committed, width=112),
     qty_column("Picked", lambda r: r.picked, width=78),
-    qty_column("Shipped", lambda r: r.fulfilled, width=88),
+    Column(
+        "Shipped",
+        shipped_cell,
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        tooltip=lambda r: (
+            f"{fmt.qty(r.fulfilled)} shipped; {fmt.qty(r.returned)} taken back on customer returns"
+            if r.returned
+            else ""
+        ),
+        width=88,
+    ),
     qty_column("Backordered", lambda r: r.backordered, width=124),
     Column(
         "Amount",
@@ -111,11 +129,14 @@ class SalesOrderPage(DocumentPage):
         self.purchase_orders.setObjectName("so_purchase_orders")
         self.fulfillments = LinkLabel(ctx)
         self.fulfillments.setObjectName("so_fulfillments")
+        self.returns = LinkLabel(ctx)
+        self.returns.setObjectName("so_returns")
         links = hbox(spacing=8)
         for caption, label in (
             ("Work orders made:", self.work_orders),
             ("Purchase orders made:", self.purchase_orders),
             ("Fulfillments:", self.fulfillments),
+            ("Returns:", self.returns),
         ):
             label.setWordWrap(False)
             links.addWidget(caption_label(caption, wrap=False))
@@ -125,6 +146,7 @@ class SalesOrderPage(DocumentPage):
         layout.addLayout(links)
 
         self.scan_button = button("Pick by &scan", self.pick_by_scan, name="so_pick_by_scan")
+        self.return_button = button("Re&turn…", self.customer_return, name="so_return")
         self.ticket_button = button(
             "&Picking ticket…", self.picking_ticket, name="so_picking_ticket"
         )
@@ -134,6 +156,7 @@ class SalesOrderPage(DocumentPage):
                 ("approve", "fulfill"),
                 "so_action_",
                 self.scan_button,
+                self.return_button,
                 self.ticket_button,
             )
         )
@@ -165,6 +188,8 @@ class SalesOrderPage(DocumentPage):
         if self.info is None:
             return False
         mine = {*self.info.fulfillments, *self.info.work_orders, *self.info.purchase_orders}
+        if changes.of(RETURN_AUTHORIZATION) & set(self.info.returns):
+            return True
         touched = changes.of(FULFILLMENT) | changes.of(WORK_ORDER) | changes.of(PURCHASE_ORDER)
         skus = {ln.sku for ln in self.info.lines}
         return bool(mine & touched) or bool(skus & changes.items)
@@ -185,6 +210,7 @@ class SalesOrderPage(DocumentPage):
         self.work_orders.set_numbers(info.work_orders)
         self.purchase_orders.set_numbers(info.purchase_orders)
         self.fulfillments.set_numbers(info.fulfillments)
+        self.returns.set_numbers(info.returns)
         self.lines.set_rows(info.lines)
         self._enable()
 
@@ -195,6 +221,11 @@ class SalesOrderPage(DocumentPage):
         can_pick = "fulfill" in allowed and self.ctx.may("fulfillment.pick")
         self.scan_button.setEnabled(can_pick)
         self.ticket_button.setEnabled(self.info is not None)
+        self.return_button.setEnabled(
+            self.info is not None
+            and any(ln.fulfilled > ln.returned for ln in self.info.lines if not ln.kit_member)
+            and self.ctx.may("rma.create")
+        )
 
     def open_line(self, row: SalesOrderLineInfo) -> None:
         if row.created:
@@ -253,6 +284,13 @@ class SalesOrderPage(DocumentPage):
     def pick_by_scan(self) -> None:
         if self.info is not None and self.scan_button.isEnabled():
             self.ctx.navigate.emit("pick_station", {"scan": self.info.number})
+
+    def customer_return(self) -> None:
+        """What the customer sends back: a return authorization of shipped lines."""
+        from app.views.returns.pages import NewReturnDialog
+
+        if self.info is not None and self.return_button.isEnabled():
+            self._dialog(NewReturnDialog(self.ctx, self.info.number, self))
 
     def picking_ticket(self) -> None:
         from app.views.printing.actions import preview_picking_ticket
