@@ -27,6 +27,7 @@ from app.models.sales import (
     LinePath,
     SalesOrder,
     SalesOrderLine,
+    SalesOrderPathChange,
     SOAction,
     SOStatus,
 )
@@ -41,6 +42,11 @@ from app.models.work_order import (
     WorkOrderVariance,
     WOStatus,
 )
+
+# isort: split
+# Vendor returns are a kind of document of their own, declared after the core ones; their
+# tables belong to the metadata.
+from app.models import vendor_return as vendor_return
 
 __all__ = [
     "ACTIVE",
@@ -85,6 +91,7 @@ __all__ = [
     "SOStatus",
     "SalesOrder",
     "SalesOrderLine",
+    "SalesOrderPathChange",
     "SourceKind",
     "StockBalance",
     "Vendor",

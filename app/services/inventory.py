@@ -21,6 +21,7 @@ from app.models import (
     StockBalance,
 )
 from app.models.figures import need_of
+from app.models.kinds import LEDGER_REASONS
 from app.models.quantity import ZERO, Fixed, parse_decimal
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
@@ -336,11 +337,22 @@ def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
     """Why an event other than an adjustment is not reversed, naming the posting it is and
     what to do instead."""
     refs = {e.reason: e.source_ref for e in entries}
-    what, instead, ref = next(
-        (what, instead, refs[reason.value])
-        for reason, what, instead in _NOT_REVERSED
-        if reason.value in refs
+    found = next(
+        (
+            (what, instead, refs[reason.value])
+            for reason, what, instead in _NOT_REVERSED
+            if reason.value in refs
+        ),
+        None,
     )
+    if found is None:  # a reason another kind of posting registered: said in its own words
+        reason, ref = next(iter(refs.items()))
+        words = LEDGER_REASONS.words.get(reason, reason.replace("_", " "))
+        return (
+            f"event {event_id} is a {words} ({ref}): it is not reversed here; correct the "
+            "stock with an adjustment"
+        )
+    what, instead, ref = found
     return f"event {event_id} is {what.format(ref=ref)}: {instead.format(ref=ref)}"
 
 
