@@ -119,8 +119,8 @@ class PurchaseOrderRules(StatusRules):
         return po_status_label(self.status, self.drop_ship)
 
     def hint(self, action: POAction) -> str | None:
-        if self.drop_ship:
-            return _DROP_SHIP_HINTS.get((action, self.state))
+        if self.drop_ship and (action, self.state) in _DROP_SHIP_HINTS:
+            return _DROP_SHIP_HINTS[(action, self.state)]
         return super().hint(action)
 
     def can(self, action: POAction) -> bool:
