@@ -172,11 +172,11 @@ class PurchaseOrderPage(DocumentPage):
                 ("created_from", "Created from"),
                 ("customer_po", "Customer PO"),
                 ("receipts", "Receipts"),
+                ("vendor_returns", "Vendor returns"),
                 ("memo", "Memo"),
                 ("created", "Entered"),
-                ("vendor_returns", "Vendor returns"),
             ],
-            5,
+            6,
             bold=("expected", "total"),
             widgets={"created_from": self.created_from, "vendor_returns": self.vendor_returns},
         )
@@ -422,7 +422,7 @@ class EditPurchaseOrderDialog(PostingDialog):
         self.add_qty.setPlaceholderText("quantity")
         self.add_cost = QLineEdit()
         self.add_cost.setObjectName("edit_add_cost")
-        self.add_cost.setPlaceholderText("unit cost (default: its purchase price)")
+        self.add_cost.setPlaceholderText("unit cost (optional)")
         for w in (self.add_sku, self.add_qty, self.add_cost):
             w.setEnabled(not info.drop_ship)
         form.addRow("New line", hbox(self.add_sku, self.add_qty, self.add_cost))

@@ -47,8 +47,8 @@ VENDOR_RETURN = document_kind("vendor_return")
 
 COLUMNS: list[Column[VendorReturnSummary]] = [
     Column("Vendor return", lambda r: r.number, sort="number", width=150),
-    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=175),
-    Column("Purchase order", lambda r: r.purchase_order, sort="purchase_order", width=150),
+    Column("Status", lambda r: r.status_label, sort="status", status=lambda r: r.status, width=190),
+    Column("Purchase order", lambda r: r.purchase_order, sort="purchase_order", width=165),
     Column("Vendor", lambda r: r.vendor, sort="vendor", width=200),
     Column("Reason", lambda r: r.reason_code or "", width=110),
     Column("Made", lambda r: fmt.day(r.created), sort="created", width=115),
