@@ -233,3 +233,22 @@ def test_the_day_a_fulfillment_counts_on(
     (event,) = finance.list_events(shop.uow, moment="shipped").rows
     assert event.transaction_date == day
     _Day.today_is = date(2031, 1, 31)
+
+
+def test_a_line_grown_past_what_was_picked_over_it_holds_that_pick_firm(
+    shop: OrderPlant,
+) -> None:
+    """Picked beyond the order (overage) is not held for it; once the line grows to take it
+    in, what is picked within the line's need is firm again."""
+    shop.pref("allow_overage_on_item_fulfillments", "true")
+    shop.pref("fulfill_based_on_commitment", "allow_uncommitted")
+    shop.stock("LABEL", 5)
+    so = shop.so("Lakeside Foods", ("LABEL", 1))
+    shop.pick(so.number, {"1": "3"})
+    assert (shop.so_line(so.number, "1").picked, shop.position("LABEL").committed) == (D(1), D(1))
+    grown = sales.update_sales_order(shop.uow, so.number, quantities={"1": "4"})
+    line = grown.lines[0]
+    assert (line.picked, line.committed) == (D(3), D(4))
+    # Less than what is picked within the need is still refused.
+    with pytest.raises(ValidationError, match="less than what is picked or shipped"):
+        sales.update_sales_order(shop.uow, so.number, quantities={"1": "2"})

@@ -19,13 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
 
-from app.errors import IllegalTransition, NotFound, ValidationError
+from app.errors import IllegalTransition, InsufficientStock, NotFound, ValidationError
 from app.models import (
     SO_OPEN_DEMAND,
     Customer,
     Fulfillment,
+    FulfillmentLine,
     ItemType,
     LinePath,
     Location,
@@ -574,6 +575,8 @@ def update_sales_order(
             ln.committed -= excess
             bal.committed -= excess
             stock.freed(*ln.pair)
+    if is_open:
+        _firm_open_picks(tx, so, [ln for ln, _q in new_quantities if LinePath(ln.path).stocked])
     warnings: list[str] = []
     for ln, _qty in resized:
         if ln.id in special:
@@ -599,6 +602,36 @@ def update_sales_order(
     if warnings:
         tx.note(warnings=warnings)
     return sales_order_info(tx, so, warnings)
+
+
+def _firm_open_picks(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]) -> None:
+    """A line grown to take in what was picked beyond it (an overage waiting on a picked or
+    packed fulfillment) holds that part of the pick firm again, as a pick within the line's
+    need always is."""
+    if not lines:
+        return
+    rows = tx.session.execute(
+        select(FulfillmentLine.sales_order_line_id, func.sum(FulfillmentLine.quantity))
+        .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+        .where(
+            FulfillmentLine.sales_order_line_id.in_([ln.id for ln in lines]),
+            Fulfillment.status.in_([s.value for s in FULFILLMENT_OPEN]),
+        )
+        .group_by(FulfillmentLine.sales_order_line_id)
+    )
+    picked = {line_id: total for line_id, total in rows}
+    take = tx.prefs.fulfill_based_on_commitment == "ignore_commitment"
+    for ln in lines:
+        short = min(ln.need, picked.get(ln.id, ZERO)) - ln.firm
+        if short <= 0:
+            continue
+        try:
+            commitment.firm_up(tx, ln, short, take=take)
+        except InsufficientStock:
+            raise InsufficientStock(
+                f"line {ln.label}: the {fmt(short)} {ln.sku} picked beyond the order is no "
+                "longer free to hold for it; put that fulfillment back first"
+            ) from None
 
 
 def _path_given(value: str) -> LinePath:
