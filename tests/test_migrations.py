@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
+from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import work_orders
+from app.services.vendor_returns import returns
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
 SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
@@ -259,5 +262,37 @@ def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stoc
     assert [(ln.sku, ln.quantity) for ln in picked.lines] == [("WHEEL-R-700", 1)]
     (live,) = sales.get_sales_order(uow, "SO-000006").lines  # its work order is not cancelled
     assert (live.path, live.created) == ("build", ["WO-000011"])
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0004_changes_orders_and_returns_goods_after_the_upgrade(
+    plant_0004: Database,
+) -> None:
+    """The upgrade to vendor returns and order changes: no purchase order line is cancelled,
+    each fulfillment and finance event counts on the day it was made, and the plant edits a
+    purchase order, sends goods back and changes a line's path at once."""
+    with plant_0004.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM purchase_order_line WHERE cancelled")
+            ).scalar_one()
+            == 0
+        )
+        days = conn.execute(
+            text("SELECT created_at, transaction_date FROM fulfillment ORDER BY id")
+        ).all()
+    assert days and all(str(made)[:10] == str(day) for made, day in days)
+    uow = UnitOfWork(plant_0004, ACTOR)
+    for event in finance.list_events(uow).rows:
+        assert event.transaction_date == event.posted_at.date()
+    assert isinstance(event.transaction_date, date)
+    po = edit_purchase_order(uow, "PO-000003", quantities={"1": "12"})
+    assert po.lines[0].quantity == 12
+    vra = returns.return_to_vendor(uow, "PO-000003", {"1": "1"})
+    returns.approve_vendor_return(uow, vra.number)
+    assert returns.ship_vendor_return(uow, vra.number).status == "returned"
+    changed = sales.update_sales_order(uow, "SO-000006", paths={"1": "stock"})
+    assert (changed.lines[0].path, changed.lines[0].not_needed) == ("stock", ["WO-000011"])
     report = check_database(uow)
     assert report.ok, report.problems
