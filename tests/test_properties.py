@@ -145,6 +145,12 @@ PREF_DEFAULTS = {
     CREDIT_IN_ADVANCE: "false",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
+# The statuses a vendor return's approve, cancel and close start from.
+VRA_FROM = {
+    "approve": frozenset({"pending_approval"}),
+    "cancel": frozenset({"pending_approval", "pending_return"}),
+    "close": frozenset({"partially_returned"}),
+}
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
 
 
@@ -1433,8 +1439,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
     @precondition(has_purchases)
     @rule(pick=picks, line=st.integers(0, 2), amount=st.sampled_from(["1", REST, REST, OVER]))
     def receive(self, pick: Pick, line: int, amount: str) -> None:
+        number = self.choose_from(pick, self.purchases, frozenset({"open", "partially_received"}))
+        self.receive_on(number, line, amount)
+
+    def receive_on(self, number: str, line: int, amount: str) -> None:
         receivable = frozenset({"open", "partially_received"})
-        number = self.choose_from(pick, self.purchases, receivable)
         po = self.purchases[number]
         ln = po.lines[line % len(po.lines)]
         qty = resolve(amount, ln.quantity - ln.received)
@@ -1543,7 +1552,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         """What came in on a line goes back, never more than came in less what returns
         hold; made pending approval, or approved at once, as the plant says."""
         returnable = frozenset({"partially_received", "received"})
-        number = self.choose_from(pick, self.purchases, returnable)
+        self.return_on(self.choose_from(pick, self.purchases, returnable), line, amount)
+
+    def return_on(self, number: str, line: int, amount: str) -> None:
+        returnable = frozenset({"partially_received", "received"})
         po = self.purchases[number]
         ln = po.lines[line % len(po.lines)]
         rooms = [(r, r.quantity - self.held(r)) for r in reversed(ln.receipts)]  # newest first
@@ -1576,12 +1588,11 @@ class ShopfloorMachine(RuleBasedStateMachine):
     @precondition(has_returns)
     @rule(pick=picks, action=st.sampled_from(["approve", "cancel", "close"]))
     def settle_vendor_return(self, pick: Pick, action: str) -> None:
-        allowed = {
-            "approve": frozenset({"pending_approval"}),
-            "cancel": frozenset({"pending_approval", "pending_return"}),
-            "close": frozenset({"partially_returned"}),
-        }[action]
-        number = self.choose_from(pick, self.vendor_returns, allowed)
+        allowed = VRA_FROM[action]
+        self.settle_return(self.choose_from(pick, self.vendor_returns, allowed), action)
+
+    def settle_return(self, number: str, action: str) -> None:
+        allowed = VRA_FROM[action]
         vra = self.vendor_returns[number]
         call = {
             "approve": returns.approve_vendor_return,
@@ -1605,7 +1616,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         """The goods leave: like a write-off, never below zero nor below what is picked for
         orders waiting to ship, and commitment gives way last in preference order first."""
         shippable = frozenset({"pending_return", "partially_returned"})
-        number = self.choose_from(pick, self.vendor_returns, shippable)
+        self.ship_return(self.choose_from(pick, self.vendor_returns, shippable), amount)
+
+    def ship_return(self, number: str, amount: str) -> None:
+        shippable = frozenset({"pending_return", "partially_returned"})
         vra = self.vendor_returns[number]
         first = vra.parts[0]  # its line 1
         left = first.quantity - first.shipped
@@ -1634,6 +1648,30 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.on_hand[pair] -= qty
         assert done.status == vra.status
         self.check_commitments(take_snapshot(self.uow), consumed=frozenset({pair}))
+
+    @rule(
+        sku=st.sampled_from(COMPONENTS),
+        location=st.sampled_from(LOCATIONS),
+        amounts=st.tuples(
+            st.sampled_from(["1", REST]), st.sampled_from(["1", REST, OVER]), st.booleans()
+        ),
+    )
+    def buy_and_send_back(self, sku: str, location: str, amounts: tuple[str, str, bool]) -> None:
+        """Goods bought, received and partly sent back again: the whole path of a vendor
+        return in one step (received, returned, approved when it waits, shipped)."""
+        back, shipped, twice = amounts
+        before = set(self.purchases)
+        self.order_stock(sku, D(5), location)
+        (number,) = set(self.purchases) - before
+        self.receive_on(number, 0, "2")
+        if twice:
+            self.receive_on(number, 0, "1")
+        made = set(self.vendor_returns)
+        self.return_on(number, 0, back)
+        for vra in set(self.vendor_returns) - made:
+            if self.vendor_returns[vra].status == "pending_approval":
+                self.settle_return(vra, "approve")
+            self.ship_return(vra, shipped)
 
     # --- changing sales order lines ---------------------------------------------------------
 
