@@ -20,7 +20,6 @@ from app.cli.output import cell, jsonable, paged_note, table
 from app.cli.vendor_returns import vra_text
 from app.models.quantity import fmt
 from app.services import finance
-from app.services.kinds import finance_moments
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.vendor_returns.returns import return_to_vendor
@@ -725,6 +724,6 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--export", metavar="FILE.csv", help="write the events as CSV")
     sp.add_argument("--reviewed", action="append", metavar="ID", help="mark an event reviewed")
     sp.add_argument("--all", action="store_true", help="reviewed events too")
-    sp.add_argument("--moment", choices=finance_moments())
+    sp.add_argument("--moment", choices=[key for key, _words in finance.moments()])
     sp.add_argument("--ref", help="a document, order or customer PO number")
     add_paging(sp, ("posted", "amount", "document"))

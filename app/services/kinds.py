@@ -3,27 +3,9 @@ noun, and the page that shows it (app/models/kinds.py holds the declarations).""
 
 from __future__ import annotations
 
-from app.models.kinds import (
-    FINANCE_MOMENTS,
-    DocumentKind,
-    document_kind,
-    document_kinds,
-    kind_of_number,
-)
+from app.models.kinds import DocumentKind, document_kind, document_kinds, kind_of_number
 
-__all__ = [
-    "DocumentKind",
-    "document_kind",
-    "document_kinds",
-    "finance_moments",
-    "kind_of_number",
-    "page_for",
-]
-
-
-def finance_moments() -> list[str]:
-    """Every moment finance is told about, as registered (shipped, received ...)."""
-    return list(FINANCE_MOMENTS.words)
+__all__ = ["DocumentKind", "document_kind", "document_kinds", "kind_of_number", "page_for"]
 
 
 def page_for(kind: str | None, number: str, origin: str | None = None) -> tuple[str, str] | None:
