@@ -17,6 +17,7 @@ APP_NAME = "Shopfloor"
 ENV_DB = "SHOPFLOOR_DB"
 ENV_USER = "SHOPFLOOR_USER"
 ENV_WORKSTATION = "SHOPFLOOR_WORKSTATION"
+ENV_PIN = "SHOPFLOOR_PIN"  # the command line's PIN for scripts (a terminal is asked instead)
 
 
 def data_dir() -> Path:

@@ -50,6 +50,12 @@ class OverageNotAllowed(ValidationError):
     code = "overage_not_allowed"
 
 
+class ExpiredLot(ValidationError):
+    """A lot past its expiry date, where the plant's preferences keep expired lots out."""
+
+    code = "expired_lot"
+
+
 class BomCycle(ValidationError):
     code = "bom_cycle"
 
@@ -92,3 +98,20 @@ class ImportRejected(ValidationError):
         noun = "row" if len(errors) == 1 else "rows"
         super().__init__(f"{source}: nothing imported, {len(errors)} bad {noun}: {shown}{more}")
         self.errors = errors
+
+
+# --- the server of a plant of several workstations ------------------------------------------
+
+
+class ServerUnreachable(ShopfloorError):
+    """The database server cannot be reached (down, restarting, a wrong address) or refuses
+    the login: said in words, and nothing was changed."""
+
+    code = "server_unreachable"
+
+
+class PostingNotSaved(ShopfloorError):
+    """The connection to the server was lost as a posting was being saved, and the server
+    says it was not saved: nothing was changed; try again."""
+
+    code = "not_saved"

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +44,7 @@ FLAT_RATIO = 1.25
 PLANT_TIMINGS: tuple[tuple[str, str, float | None], ...] = (
     ("release", "release a 50-line WO", POSTING_MS),
     ("build", "assembly build of a 50-line WO (backflush)", POSTING_MS),
+    ("build_tracked", "assembly build of a 50-line WO tracked by lot, every line too", 20.0),
     ("issue_one_line", "component issue, one line", POSTING_MS),
     ("create_planned", "create a planned 50-line WO", POSTING_MS),
     ("create_released", "create a released 50-line WO", POSTING_MS),
@@ -74,7 +75,7 @@ class ConsistencyError(RuntimeError):
 def run_plant_part(
     args: argparse.Namespace, workdir: Path, figures: list[Figure]
 ) -> dict[str, Any]:
-    spec = PlantSpec().scaled(args.scale)
+    spec = replace(PlantSpec(), tracked_share=args.tracked_share).scaled(args.scale)
     path = str(workdir / "plant.db")
     say(
         f"generating the plant: {spec.items:,} items, {spec.assemblies:,} assemblies, "
@@ -159,7 +160,13 @@ def run_plant_part(
         f"{info['rerun_first']['changed']:,}, last {info['rerun_last']['changed']:,}",
         "stock_summary": f"{info['stock_summary_rows']:,} items",
     }
+    notes["build_tracked"] = (
+        f"{counts.get('lots', 0):,} lots of {counts.get('tracked_items', 0):,} tracked items, "
+        f"{counts.get('lots_on_hand', 0):,} on hand"
+    )
     for key, name, target in PLANT_TIMINGS:
+        if key not in measured["samples"]:
+            continue  # a plant without tracked items has no tracked build to time
         figures.append(
             timing_figure(
                 name,
@@ -189,6 +196,7 @@ def run_orders_part(
             qty=args.qty,
             warmup_orders=args.warmup_orders,
             commit_after_entry=args.commit_after_entry,
+            tracked_share=args.tracked_share_orders,
         )
         path = str(workdir / f"orders-{n}.db")
         say(f"order workload, N = {n:,}")
@@ -309,6 +317,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--tracemalloc", action="store_true", help="trace the generator's Python heap (slower)"
     )
     parser.add_argument(
+        "--tracked-share",
+        dest="tracked_share",
+        type=float,
+        default=0.1,
+        help="share of the plant's items tracked by lot (default 0.1; 0: none)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="cProfile every measured step into DIR (timings are then inflated)",
@@ -326,6 +341,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=10,
         help="orders run through every phase before timing starts (default 10)",
+    )
+    orders.add_argument(
+        "--orders-tracked-share",
+        dest="tracked_share_orders",
+        type=float,
+        default=0.0,
+        help="share of the workload's items tracked by lot (default 0: none)",
     )
     orders.add_argument(
         "--commit-after-entry",

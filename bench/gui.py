@@ -242,7 +242,7 @@ def measure_station(db: str, builds: int) -> dict[str, Any]:
             {
                 "answered_ms": (marks["answered"] - marks["enter"]) * 1000,
                 "painted_ms": (marks["painted"] - marks["enter"]) * 1000,
-                "lines": len(outcome.pick_list),
+                "lines": len(outcome.state.detail.lines),
             }
         )
     station.close()

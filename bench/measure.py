@@ -83,15 +83,16 @@ def run_check(path: str) -> dict[str, Any]:
     }
 
 
-def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal]) -> None:
+def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal], tracked: set[str]) -> None:
     """One stock import giving every component the bench work orders use what they need,
-    so releases commit fully and builds are never refused for lack of stock."""
+    so releases commit fully and builds are never refused for lack of stock (a tracked
+    component in a lot of its own)."""
     path = workdir / "bench-stock.csv"
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["sku", "location", "quantity"])
+        writer.writerow(["sku", "location", "quantity", "lot"])
         for sku, qty in sorted(needs.items()):
-            writer.writerow([sku, "", str(qty)])
+            writer.writerow([sku, "", str(qty), "BENCH-1" if sku in tracked else ""])
     imports.import_stock(uow, path)
 
 
@@ -165,6 +166,7 @@ def measure_plant(
     try:
         with database.engine.connect() as conn:
             all_skus = list(conn.execute(select(Item.sku)).scalars())
+            tracked = set(conn.execute(select(Item.sku).where(Item.tracking != "none")).scalars())
         warm = repeats.warmup
 
         # --- reads --------------------------------------------------------------------
@@ -213,7 +215,19 @@ def measure_plant(
         n = warm + repeats.postings
         release_skus = [wide[i % len(wide)] for i in range(n)]
         build_skus = [wide[(i + 1) % len(wide)] for i in range(n)]
-        _stock_up(uow, Path(workdir), _bench_needs(bom_of, release_skus + build_skus))
+        # 50-line assemblies tracked by lot whose every component is tracked too.
+        tracked_wide: list[str] = manifest.get("tracked_wide_assemblies", [])
+        bom_of.update({sku: items.show_item(uow, sku).bom for sku in tracked_wide})
+        tracked_skus = (
+            [tracked_wide[i % len(tracked_wide)] for i in range(n)] if tracked_wide else []
+        )
+        info["tracked_items"] = len(tracked)
+        _stock_up(
+            uow,
+            Path(workdir),
+            _bench_needs(bom_of, release_skus + build_skus + tracked_skus),
+            tracked,
+        )
 
         def create(sku: str, status: str) -> str:
             return work_orders.create_work_order(uow, sku, BENCH_WO_QUANTITY, status=status).number
@@ -245,6 +259,16 @@ def measure_plant(
         sampler.run(
             "close", [partial(work_orders.close_work_order, uow, w) for w in released], _none
         )
+        if tracked_skus:
+            made = [create(s, "released") for s in tracked_skus]
+            info["tracked_build_lines"] = sorted(
+                {len(work_orders.get_work_order(uow, w).lines) for w in made}
+            )
+            sampler.run(
+                "build_tracked",
+                [partial(work_orders.post_assembly_build, uow, w, BENCH_WO_QUANTITY) for w in made],
+                _none,
+            )
     finally:
         database.dispose()
     return {

@@ -3,7 +3,10 @@ position of every item, for N orders, each posting its own transaction through t
 
 The plant (components, single-level BOMs, opening stock) comes from a fixed seed and is set
 up through the import services; the final stock is verified exactly against an independent
-Decimal computation, and `shopfloor check` must pass.
+Decimal computation, and `shopfloor check` must pass. With `tracked_share` that share of the
+items is tracked by lot (chosen by a seed of its own, so the plant is otherwise the same):
+their opening stock comes in two lots, builds take lots first to expire first and make a lot
+from the number pattern.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class WorkloadSpec:
     warmup_orders: int = 10  # run through every phase first, untimed
     seed: int = 1121
     commit_after_entry: bool = False
+    tracked_share: float = 0.0  # items tracked by lot
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class WorkloadPlant:
     boms: dict[str, list[tuple[str, Decimal]]]
     orders: list[str]  # the assembly of each order, warm-up orders first
     opening: dict[str, Decimal]
+    tracked: frozenset[str] = frozenset()  # items tracked by lot
 
 
 def design(spec: WorkloadSpec) -> WorkloadPlant:
@@ -73,7 +78,11 @@ def design(spec: WorkloadSpec) -> WorkloadPlant:
         for c, per in boms[a]:
             needed[c] += per * qty
     opening = {c: needed[c] + rng.randint(1, 50) for c in components}
-    return WorkloadPlant(components, assemblies, boms, orders, opening)
+    everything = components + assemblies
+    tracked = frozenset(
+        random.Random(spec.seed + 1).sample(everything, round(len(everything) * spec.tracked_share))
+    )
+    return WorkloadPlant(components, assemblies, boms, orders, opening, tracked)
 
 
 def expected_on_hand(plant: WorkloadPlant, qty: Decimal) -> dict[str, Decimal]:
@@ -98,21 +107,35 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 def set_up(uow: UnitOfWork, plant: WorkloadPlant, workdir: Path) -> None:
     rng = random.Random(len(plant.components))
+
+    def tracking(sku: str) -> str:
+        return "lot" if sku in plant.tracked else ""
+
     item_rows = [
-        [c, f"Component {c}", "inventory", "ea", f"{rng.randint(10, 5000) / 100:.2f}"]
+        [c, f"Component {c}", "inventory", "ea", f"{rng.randint(10, 5000) / 100:.2f}", tracking(c)]
         for c in plant.components
-    ] + [[a, f"Assembly {a}", "assembly", "ea", "0"] for a in plant.assemblies]
+    ] + [[a, f"Assembly {a}", "assembly", "ea", "0", tracking(a)] for a in plant.assemblies]
     imports.import_items(
         uow,
-        write_csv(workdir / "items.csv", ["sku", "name", "type", "uom", "cost"], item_rows),
+        write_csv(
+            workdir / "items.csv", ["sku", "name", "type", "uom", "cost", "tracking"], item_rows
+        ),
     )
     bom_rows = [[a, c, str(per)] for a, lines in plant.boms.items() for c, per in lines]
     imports.import_boms(
         uow, write_csv(workdir / "boms.csv", ["assembly", "component", "quantity"], bom_rows)
     )
-    stock_rows = [[c, "", str(q)] for c, q in plant.opening.items()]
+    stock_rows = []
+    for c, q in plant.opening.items():
+        if c not in plant.tracked:
+            stock_rows.append([c, "", str(q), ""])
+            continue
+        half = q // 2  # two lots, so that builds take from both
+        if half > 0:
+            stock_rows.append([c, "", str(half), "OPEN-1"])
+        stock_rows.append([c, "", str(q - half), "OPEN-2"])
     imports.import_stock(
-        uow, write_csv(workdir / "stock.csv", ["sku", "location", "quantity"], stock_rows)
+        uow, write_csv(workdir / "stock.csv", ["sku", "location", "quantity", "lot"], stock_rows)
     )
 
 

@@ -7,6 +7,12 @@ end a cycle count and shipments that leave a realistic mix of plentiful and shor
 balances and commitments written last are computed from the same simulation, so
 `shopfloor check` finds nothing to report.
 
+A tenth of the items are tracked by lot (the widest top-level assemblies and all their
+components among them): every receipt of one arrives as a few lots, every completion makes a
+lot linked to the component lots its work order consumed, and every outflow takes lots first
+in first out, one ledger row per lot; each lot's balance is written at the end. With
+`tracked_share=0` the plant is the untracked one, row for row.
+
 Quantities are handled as integer millionths throughout (the stored form of `Fixed`). The bulk
 tables are written with Core `insert()` constructs over column-only `table()` views, compiled
 once and executed with executemany on plain tuples, so no per-value conversion runs.
@@ -19,6 +25,7 @@ import random
 import resource
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -100,6 +107,9 @@ class PlantSpec:
     seed: int = 20261121
     chunk_orders: int = 2_500
     history_days: int = 730
+    tracked_share: float = 0.1  # items tracked by lot
+    lots_per_tracked_item: int = 100  # about this many lots over the history, on average
+    shelf_life_days: int = 730  # of a tracked raw item's lots
 
     def scaled(self, factor: float) -> PlantSpec:
         if factor == 1:
@@ -114,6 +124,9 @@ class PlantSpec:
             seed=self.seed,
             chunk_orders=self.chunk_orders,
             history_days=self.history_days,
+            tracked_share=self.tracked_share,
+            lots_per_tracked_item=self.lots_per_tracked_item,
+            shelf_life_days=self.shelf_life_days,
         )
 
 
@@ -163,6 +176,7 @@ class PlantManifest:
     counts: dict[str, int] = field(default_factory=dict)
     work_orders_by_status: dict[str, int] = field(default_factory=dict)
     wide_assemblies: dict[str, list[str]] = field(default_factory=dict)
+    tracked_wide_assemblies: list[str] = field(default_factory=list)  # every line by lot
     top_level_assemblies: list[str] = field(default_factory=list)
     raw_skus_sample: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -211,6 +225,20 @@ def _ceil_units(millionths: int) -> int:
 # The bulk tables, in foreign-key order, with the columns each generated row tuple holds.
 BULK_COLUMNS: dict[str, tuple[str, ...]] = {
     "audit_event": ("id", "at", "username", "workstation", "action", "document", "details"),
+    "lot": (
+        "id",
+        "item_id",
+        "number",
+        "serial",
+        "expires",
+        "made_on",
+        "vendor_lot",
+        "origin_kind",
+        "origin_id",
+        "origin_ref",
+        "created_at",
+        "created_by",
+    ),
     "work_order": (
         "id",
         "number",
@@ -256,6 +284,16 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "memo",
         "posted_by",
         "posted_at",
+        "lot_id",
+    ),
+    "lot_link": (
+        "made_lot_id",
+        "used_lot_id",
+        "event_id",
+        "source_kind",
+        "source_id",
+        "source_ref",
+        "quantity",
     ),
     "work_order_variance": (
         "work_order_id",
@@ -322,6 +360,18 @@ class PlantGenerator:
         self.open_lines: list[tuple[datetime, int, int, int, int]] = []
         self.on_order: dict[int, int] = {}
         self.planned_lines = 0
+        # Lots: the tracked items, each one's lots on hand oldest first [lot id, millionths],
+        # how many lots a receipt of one brings, and the ledger rows splitting over lots
+        # adds beyond the budget. Their own random numbers leave the rest of the plant as
+        # it is without them.
+        self.lot_rng = random.Random(spec.seed + 1)
+        self.tracked: set[int] = set()
+        self.lots: dict[int, deque[list[int]]] = {}
+        self.lot_id = 0
+        self.lots_of_item: dict[int, int] = {}
+        self.lot_expiry: dict[int, str | None] = {}
+        self.lot_split = 1
+        self.extra_rows = 0
 
     # --- events and ledger rows -----------------------------------------------------------
 
@@ -353,6 +403,7 @@ class PlantGenerator:
         wo_id: int | None = None,
         line_id: int | None = None,
         memo: str | None = None,
+        lot_id: int | None = None,
     ) -> None:
         self.ledger_id += 1
         self.on_hand[item] = self.on_hand.get(item, 0) + quantity
@@ -373,8 +424,119 @@ class PlantGenerator:
                 memo,
                 user,
                 at,
+                lot_id,
             )
         )
+
+    # --- lots -----------------------------------------------------------------------------
+
+    def _new_lot(self, item: int, at: str, origin: tuple[str, int | None, str]) -> int:
+        """A lot of a tracked item made or received at `at` (storage text)."""
+        self.lot_id += 1
+        n = self.lots_of_item[item] = self.lots_of_item.get(item, 0) + 1
+        made = at[:10]
+        expires = None
+        if not self.level_of[item]:
+            expiry = datetime.fromisoformat(made) + timedelta(days=self.spec.shelf_life_days)
+            expires = expiry.date().isoformat()
+        kind, origin_id, ref = origin
+        self.lot_expiry[self.lot_id] = expires
+        self.rows.pending["lot"].append(
+            (
+                self.lot_id,
+                item,
+                f"{self.sku[item]}-L{n:05d}",
+                False,
+                expires,
+                made,
+                ref if kind == "adjustment" else None,
+                kind,
+                origin_id,
+                ref,
+                at,
+                "receiving" if kind == "adjustment" else "production",
+            )
+        )
+        return self.lot_id
+
+    def _move(
+        self,
+        event: int,
+        at: str,
+        user: str,
+        item: int,
+        quantity: int,
+        reason: str,
+        source: str,
+        wo_id: int | None = None,
+        line_id: int | None = None,
+        memo: str | None = None,
+        lots_in: int = 1,
+    ) -> list[tuple[int, int]]:
+        """Ledger rows moving an item: one row, or for a tracked item one row per lot: an
+        inflow as `lots_in` new lots, an outflow from its oldest lots. Returns the (lot,
+        quantity) of each row of a tracked item."""
+        if item not in self.tracked:
+            self._ledger(event, at, user, item, quantity, reason, source, wo_id, line_id, memo)
+            return []
+        parts: list[tuple[int, int]] = []
+        queue = self.lots.setdefault(item, deque())
+        if quantity > 0:
+            units = quantity // UNIT
+            count = max(1, min(lots_in, units))
+            share = units // count * UNIT
+            origin = (
+                ("adjustment", None, source) if wo_id is None else ("work_order", wo_id, source)
+            )
+            for k in range(count):
+                part = share if k < count - 1 else quantity - share * (count - 1)
+                lot = self._new_lot(item, at, origin)
+                queue.append([lot, part])
+                parts.append((lot, part))
+        else:
+            left = -quantity
+            while left > 0:
+                head = queue[0]
+                take = min(head[1], left)
+                head[1] -= take
+                left -= take
+                parts.append((head[0], -take))
+                if head[1] == 0:
+                    queue.popleft()
+        self.extra_rows += len(parts) - 1
+        for lot, part in parts:
+            self._ledger(
+                event, at, user, item, part, reason, source, wo_id, line_id, memo, lot_id=lot
+            )
+        return parts
+
+    def _choose_tracked(self) -> None:
+        """A tenth of the items (tracked_share): the widest top-level assemblies with every
+        component they use first, then others at random."""
+        want = round(self.spec.items * self.spec.tracked_share)
+        if want <= 0:
+            return
+        for asm in self.by_level[LEVELS]:
+            if len(asm.active.lines) == self.spec.max_lines:
+                self.tracked.add(asm.item)
+                self.tracked.update(c for c, _q, _b in asm.active.lines)
+        others = sorted(set(self.sku) - self.tracked)
+        self.lot_rng.shuffle(others)
+        self.tracked.update(others[: max(0, want - len(self.tracked))])
+
+    def _lot_split(self, plans: list[PlannedOrder], room: float) -> None:
+        """How many lots a receipt of a tracked item brings, for about lots_per_tracked_item
+        lots per tracked item over the history: receipts follow consumption, and the
+        receipts fill about 80 % of the room the consumption leaves."""
+        if not self.tracked:
+            return
+        moving = [p for p in plans if p.rows]
+        lines = sum(len(p.rev.lines) for p in moving) or 1
+        tracked_lines = sum(1 for p in moving for c, _q, _b in p.rev.lines if c in self.tracked)
+        made = sum(1 for p in moving if p.built and p.assembly.item in self.tracked)
+        receipts = 0.8 * room * tracked_lines / lines
+        target = self.spec.lots_per_tracked_item * len(self.tracked)
+        self.lot_split = max(1, min(50, round((target - made) / max(1.0, receipts))))
 
     def _receive_for(self, needs: Sequence[tuple[int, int]], at: datetime) -> None:
         """Purchase receipts (or transfers in, for subassemblies) ahead of a posting that
@@ -393,7 +555,9 @@ class PlantGenerator:
             ev = self._event(
                 when, "receiving", "stock.adjust", self.sku[item], f'{{"receipt": "{source}"}}'
             )
-            self._ledger(ev, when, "receiving", item, receipt, "adjustment", source)
+            self._move(
+                ev, when, "receiving", item, receipt, "adjustment", source, lots_in=self.lot_split
+            )
             self.receipts += 1
 
     # --- items and BOMs -------------------------------------------------------------------
@@ -556,6 +720,21 @@ class PlantGenerator:
             ],
         )
 
+    def _track_items(self, conn: Connection) -> None:
+        """The tracked items are tracked by lot; a raw one's lots keep shelf_life_days."""
+        if not self.tracked:
+            return
+        items = _lite("item")
+        conn.execute(
+            update(items)
+            .where(items.c.id == bindparam("b_id"))
+            .values(tracking="lot", shelf_life_days=bindparam("b_days")),
+            [
+                {"b_id": i, "b_days": None if self.level_of[i] else self.spec.shelf_life_days}
+                for i in sorted(self.tracked)
+            ],
+        )
+
     # --- work order plan ------------------------------------------------------------------
 
     def _plan(self) -> list[PlannedOrder]:
@@ -597,6 +776,7 @@ class PlantGenerator:
         room = spec.ledger_rows - self.consumption_rows - spec.items
         # A receipt covers the shortfall plus a lot of about lot_factor uses.
         self.lot_factor = max(1.0, self.consumption_rows / max(1.0, 0.8 * room) - 1)
+        self._lot_split(plans, room)
         return plans
 
     def _shape(self, plan: PlannedOrder) -> None:
@@ -665,6 +845,7 @@ class PlantGenerator:
         issued = [0] * len(lines)
         required = [qp * plan.quantity for _c, qp, _b in lines]
         moment = (released_at or t) + timedelta(hours=rng.uniform(2, 48))
+        consumed: dict[int, int] = {}  # component lots the work order consumed, by lot
 
         def post(take: Sequence[tuple[int, int]], action: str, reason: str) -> tuple[int, str]:
             """One posting consuming `take` (line index, quantity); returns its event."""
@@ -673,9 +854,10 @@ class PlantGenerator:
             ev = self._event(at, operator, action, number, "{}")
             for i, q in take:
                 issued[i] += q
-                self._ledger(
+                for lot, part in self._move(
                     ev, at, operator, lines[i][0], -q, reason, number, plan.id, first_line + i
-                )
+                ):
+                    consumed[lot] = consumed.get(lot, 0) - part
             return ev, at
 
         def produce(all_lines: bool) -> None:
@@ -685,8 +867,13 @@ class PlantGenerator:
                 if (all_lines or lines[i][2]) and lines[i][1] * plan.built > issued[i]
             ]
             ev, at = post(take, "wo.build" if all_lines else "wo.complete", "backflush")
-            self._ledger(
+            made = self._move(
                 ev, at, operator, plan.assembly.item, built_m, "completion", number, plan.id
+            )
+            self.rows.pending["lot_link"].extend(
+                (lot, used, ev, "work_order", plan.id, number, qty)
+                for lot, _q in made
+                for used, qty in sorted(consumed.items())
             )
 
         manual = [(i, required[i]) for i in range(len(lines)) if not lines[i][2]]
@@ -780,7 +967,8 @@ class PlantGenerator:
         for item in self.assemblies:
             if item not in targets and self.on_hand.get(item, 0) > 0:
                 targets[item] = int(self.on_hand[item] * rng.uniform(0.05, 0.4)) // UNIT * UNIT
-        written = self.rows.inserted["ledger_entry"] + len(self.ledger)
+        # The rows splitting over lots come on top of the budget.
+        written = self.rows.inserted["ledger_entry"] + len(self.ledger) - self.extra_rows
         filler = self.spec.ledger_rows - written - len(targets)
         if filler < 0:
             raise RuntimeError(
@@ -799,8 +987,15 @@ class PlantGenerator:
                 ev = self._event(
                     at, "receiving", "stock.adjust", self.sku[item], f'{{"receipt": "{source}"}}'
                 )
-                self._ledger(
-                    ev, at, "receiving", item, rng.randint(1, 50) * UNIT, "adjustment", source
+                self._move(
+                    ev,
+                    at,
+                    "receiving",
+                    item,
+                    rng.randint(1, 50) * UNIT,
+                    "adjustment",
+                    source,
+                    lots_in=self.lot_split,
                 )
                 if len(self.ledger) >= 50_000:
                     self.rows.flush(conn)
@@ -829,10 +1024,10 @@ class PlantGenerator:
                         self.sku[item],
                         f'{{"shipment": "{source}"}}',
                     )
-                    self._ledger(ev, shipped, "shipping", item, delta, "adjustment", source)
+                    self._move(ev, shipped, "shipping", item, delta, "adjustment", source)
                     shipments += 1
                 else:
-                    self._ledger(
+                    self._move(
                         count_event,
                         count_at,
                         "supervisor",
@@ -879,7 +1074,22 @@ class PlantGenerator:
             conn.execute(
                 _lite("counter").insert(), [{"name": "work_order", "value": self.spec.work_orders}]
             )
+            lot_balances = [
+                {
+                    "item_id": item,
+                    "location_id": self.location_id,
+                    "lot_id": lot,
+                    "on_hand": qty,
+                    "reserved": 0,
+                    "expires": self.lot_expiry[lot],
+                }
+                for item, queue in sorted(self.lots.items())
+                for lot, qty in queue
+            ]
+            if lot_balances:
+                conn.execute(_lite("lot_balance").insert(), lot_balances)
         return {
+            "lots_on_hand": len(lot_balances),
             "filler_receipts": filler,
             "cycle_count_rows": len(targets) - shipments,
             "shipments": shipments,
@@ -915,6 +1125,8 @@ class PlantGenerator:
                 self.location_id = int(loc)
                 self._make_items(conn)
                 self._make_boms(conn)
+                self._choose_tracked()
+                self._track_items(conn)
             t = mark("items_and_boms", t)
             plans = self._plan()
             t = mark("plan", t)
@@ -947,6 +1159,11 @@ class PlantGenerator:
             "audit_events": self.rows.inserted["audit_event"],
             "variance_rows": self.rows.inserted["work_order_variance"],
             "receipts_in_history": self.receipts,
+            "tracked_items": len(self.tracked),
+            "lots": self.rows.inserted["lot"],
+            "lot_links": self.rows.inserted["lot_link"],
+            "lots_per_tracked_receipt": self.lot_split,
+            "ledger_rows_splitting_over_lots": self.extra_rows,
             **finish,
         }
         for level in range(1, LEVELS + 1):
@@ -960,6 +1177,11 @@ class PlantGenerator:
             for level in range(2, LEVELS + 1)
         }
         manifest.top_level_assemblies = [self.sku[a.item] for a in self.by_level[LEVELS]]
+        manifest.tracked_wide_assemblies = [
+            self.sku[a.item]
+            for a in self.by_level[LEVELS]
+            if len(a.active.lines) == self.spec.max_lines and a.item in self.tracked
+        ]
         manifest.raw_skus_sample = [self.sku[i] for i in self.rng.sample(self.raw_ids, 50)]
         manifest.peak_rss_mb = round(peak_rss_mb(), 1)
         return manifest

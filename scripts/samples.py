@@ -25,6 +25,7 @@ from PIL import ImageDraw  # noqa: E402
 
 from app.printing import labels  # noqa: E402
 from app.services import admin, documents, setup  # noqa: E402
+from app.services.counts import counts, sheet  # noqa: E402
 from app.services.documents import RenderedDocument  # noqa: E402
 from app.services.engine.database import Database  # noqa: E402
 from app.services.engine.uow import Actor, UnitOfWork  # noqa: E402
@@ -38,13 +39,14 @@ LETTERHEAD = {
 }
 # The demo's documents worth showing: the 20 bicycles (released here, as a supervisor would
 # before printing), the order with a kit, a drop-ship line and a service, the late order's
-# partial shipment, and the built rear wheels.
+# partial shipment, the built rear wheels, and a count of aisle B.
 TRAVELER = "WO-000005"
 PICKING_TICKET = "SO-000001"
 PACKING_SLIP = "IF-000002"
 FINISHED_GOODS = "WO-000003"
 ITEM_LABELS = ("HELMET-M", "LOCK-U", "BELL", "LIGHT-SET", "RIM-700C", "SPOKE-SS", "GREASE")
 LABEL_START = 4  # a part-used sheet: the first three labels are gone
+COUNT_BINS, COUNT_MEMO = "B-0", "Aisle B after the spill"  # a count of the spokes' aisle
 
 
 def demo_plant(directory: Path) -> UnitOfWork:
@@ -111,6 +113,8 @@ def documents_of(uow: UnitOfWork) -> dict[str, tuple[RenderedDocument, str | Non
         ),
         "sheet",
     )
+    started = counts.start_count(uow, "MAIN", bin_prefix=COUNT_BINS, memo=COUNT_MEMO)
+    out["count-sheet"] = (sheet.count_sheet_pdf(uow, started.count.number), None)
     out["finished-goods-4x6"] = (
         with_prefs(
             uow,

@@ -131,6 +131,8 @@ def main() -> int:
 
         order_side(window, ctx, out, page, settle)
         order_changes(window, ctx, out, page, settle)
+        cycle_counts(window, ctx, out, page, settle)
+        transfers(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
         uow = UnitOfWork(database, Actor("anna", "office"))
@@ -262,6 +264,74 @@ def order_changes(window: MainWindow, ctx: AppContext, out: Path, page, settle) 
     path.submit()
     settle(ctx)
     page("sales-order-changed", "sales_order", number="SO-000001")
+
+
+def cycle_counts(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Cycle counts: the list, aisle B counted with a difference above the approval
+    threshold, and entering counts."""
+    from app.services.counts import counts
+
+    uow = UnitOfWork(ctx.database, Actor("anna", "office"))
+    admin.set_preference(uow, "count_approval_threshold", "50")
+    done = counts.start_count(uow, "MAIN", items=["HELMET-M", "LOCK-U", "BELL"]).count
+    counts.enter_counts(uow, done.number, {"HELMET-M": "12", "LOCK-U": "12", "BELL": "38"})
+    counts.post_count(uow, done.number)
+    aisle = counts.start_count(uow, "MAIN", bin_prefix="B-0", memo="Aisle B after the spill")
+    number = aisle.count.number
+    counts.enter_counts(
+        uow,
+        number,
+        {"SPOKE-SS": "2080", "NIPPLE-BR": "2112", "HUB-SHELL-R": "14", "CHAIN-8S": "12"},
+    )
+    counts.start_count(uow, "STAGING", not_counted_for=0)
+    page("cycle-counts", "cycle_counts")
+    page("cycle-count", "cycle_count", number=number)
+    detail = window.pages["cycle_count"]
+    detail.act("enter")
+    settle(ctx)
+    if detail.dialog is not None:
+        save(detail.dialog, out, "count-entry")
+        detail.dialog.reject()
+
+
+def transfers(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Transfer orders: line-side stock on its way from the main warehouse to the staging
+    area, part of it received; the list; and a new transfer with the stock at its source."""
+    from app.services.transfers import transfer_orders as t
+
+    uow = UnitOfWork(ctx.database, Actor("anna", "office"))
+    line = t.TransferLineEntry
+    wheels = t.create_transfer_order(
+        uow,
+        "MAIN",
+        "STAGING",
+        [line("SPOKE-SS", "400"), line("NIPPLE-BR", "400"), line("RIM-700C", "12")],
+        memo="line-side stock for the wheel cell",
+    )
+    t.ship_transfer_order(
+        uow, wheels.number, {"SPOKE-SS": "250", "NIPPLE-BR": "250", "RIM-700C": "12"}
+    )
+    t.receive_transfer_order(uow, wheels.number, {"RIM-700C": "12"})
+    t.create_transfer_order(
+        uow, "STAGING", "MAIN", [line("SPOKE-SS", "50")], status="pending_approval"
+    )
+    page("transfer-orders", "transfer_orders")
+    page("transfer-order", "transfer_order", number=wheels.number)
+
+    listing = window.show_page("transfer_orders")
+    settle(ctx)
+    listing.new_transfer()
+    settle(ctx)
+    dialog = listing.dialog
+    dialog.target.setCurrentIndex(dialog.target.findData("STAGING"))
+    for n, (sku, qty) in enumerate([("TIRE-700X32", "10"), ("HUB-F", "20"), ("TUBE-700", "10")]):
+        entry = dialog.lines[n] if n < len(dialog.lines) else dialog.add_line()
+        entry.sku.setText(sku)
+        entry.quantity.setText(qty)
+        dialog.check_line(entry)
+    settle(ctx)
+    save(dialog, out, "new-transfer-order")
+    dialog.reject()
 
 
 if __name__ == "__main__":

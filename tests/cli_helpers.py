@@ -68,6 +68,7 @@ class Shopfloor:
     db: Path | str | None
     user: str = "tester"
     workstation: str = "bench-1"
+    pin: str | None = None  # the user's PIN ($SHOPFLOOR_PIN) once users are registered
     env: Mapping[str, str] = dataclasses.field(default_factory=dict)
     command: tuple[str, ...] = COMMAND
 
@@ -94,17 +95,21 @@ class Shopfloor:
             SHOPFLOOR_WORKSTATION=self.workstation,
             QT_QPA_PLATFORM="offscreen",
         )
+        if self.pin is not None:
+            env["SHOPFLOOR_PIN"] = self.pin
         env.update(self.env)
         return env
 
-    def raw(self, *argv: str) -> Run:
-        """Run with exactly these arguments (no --db or --json added)."""
+    def raw(self, *argv: str, input: str | None = None) -> Run:
+        """Run with exactly these arguments (no --db or --json added); `input` is what
+        standard input reads (nothing when None)."""
         full = (*self.command, *argv)
         proc = subprocess.run(
             full,
             env=self.environment(),
             cwd=self.home,
-            stdin=subprocess.DEVNULL,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,
@@ -112,22 +117,24 @@ class Shopfloor:
         )
         return Run(full, proc.returncode, proc.stdout, proc.stderr)
 
-    def run(self, *args: str, json: bool = True) -> Run:
+    def run(self, *args: str, json: bool = True, input: str | None = None) -> Run:
         """`shopfloor [--db DB] [--json] ARGS...`"""
         options: list[str] = []
         if self.db is not None:
             options += ["--db", str(self.db)]
         if json:
             options.append("--json")
-        return self.raw(*options, *args)
+        return self.raw(*options, *args, input=input)
 
-    def ok(self, *args: str) -> Any:
+    def ok(self, *args: str, input: str | None = None) -> Any:
         """Run with --json; must succeed; returns the JSON object."""
-        return succeeded(self.run(*args))
+        return succeeded(self.run(*args, input=input))
 
-    def refused(self, *args: str, code: str | None = None, json: bool = True) -> str:
+    def refused(
+        self, *args: str, code: str | None = None, json: bool = True, input: str | None = None
+    ) -> str:
         """Run; must be refused (exit 2); returns the one-line reason."""
-        return assert_refused(self.run(*args, json=json), code=code, json=json)
+        return assert_refused(self.run(*args, json=json, input=input), code=code, json=json)
 
 
 def succeeded(run: Run) -> Any:

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 # Windows open offscreen on two screens (data/screens.json): a floor PC's 1366 x 768, the
-# primary, and a larger office screen to its right.
-os.environ.setdefault(
-    "QT_QPA_PLATFORM", f"offscreen:configfile={Path(__file__).with_name('data') / 'screens.json'}"
-)
+# primary, and a larger office screen to its right; a plain offscreen platform (as CI sets it)
+# gets the same screens.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = (
+        f"offscreen:configfile={Path(__file__).with_name('data') / 'screens.json'}"
+    )
 
 from app.services.check import check_database
 from app.services.engine.database import Database

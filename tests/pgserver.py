@@ -30,6 +30,29 @@ class PgServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server as an administrator would: `fast` ends every session (their
+        open transactions roll back), `immediate` stops it dead (it recovers from its log on
+        start). Returns once it takes connections again."""
+        if not self._pg_ctl or self.data_dir is None:
+            raise RuntimeError("only a server the tests started can be restarted")
+        subprocess.run(
+            [
+                *self._runner,
+                self._pg_ctl,
+                "-D",
+                str(self.data_dir),
+                "-m",
+                mode,
+                "-w",
+                "-l",
+                str(self.data_dir.parent / "log"),
+                "restart",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
     def stop(self) -> None:
         if self._pg_ctl and self.data_dir is not None:
             subprocess.run(
@@ -54,7 +77,11 @@ def _bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def start() -> PgServer | None:
+def start(*, durable: bool = False) -> PgServer | None:
+    """A server for the tests (None without PostgreSQL). `durable`: a commit is answered only
+    once it is in the server's log (synchronous_commit on, as a plant's server runs), so an
+    immediate shutdown keeps every posting it acknowledged; otherwise faster, for tests that
+    never stop it dead."""
     url = os.environ.get("SHOPFLOOR_TEST_PG_URL")
     if url:
         from sqlalchemy.engine import make_url
@@ -98,8 +125,10 @@ def start() -> PgServer | None:
     port = _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        "-c full_page_writes=off -c max_connections=200"
     )
+    if not durable:
+        options += " -c synchronous_commit=off"
     subprocess.run(
         [
             *runner,

@@ -167,10 +167,11 @@ def _cli(database: Database, stdin: str, *argv: str) -> int:
 
 @pytest.mark.sqlite_only
 def test_the_command_line_reads_pins_from_standard_input(
-    database: Database, capsys: pytest.CaptureFixture[str]
+    database: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert _cli(database, "4711\n", "user", "add", "anna", "--role", "admin") == 0
     assert "with a PIN" in capsys.readouterr().out
+    monkeypatch.setenv("SHOPFLOOR_PIN", "4711")  # anna's own PIN: she is registered now
     assert _cli(database, "", "--user", "anna", "user", "add", "olga", "--role", "operator") == 0
     assert "without a PIN" in capsys.readouterr().out
     uow = UnitOfWork(database, Actor("anna", "bench"))

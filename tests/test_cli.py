@@ -704,10 +704,13 @@ def test_a_shift_on_the_floor(demo: Shopfloor) -> None:
     """Sam (supervisor) plans and releases 10 cockpits; Olga (operator) issues the
     handlebars and a few grips by hand, reports 4 and then 5 with backflush and the last one
     without; Sam closes the order and reads the variance."""
-    admin, sam, olga = (demo.with_(user=name) for name in ("anna", "sam", "olga"))
-    admin.ok("user", "add", "anna", "--role", "admin")
-    admin.ok("user", "add", "sam", "--role", "supervisor")
-    admin.ok("user", "add", "olga", "--role", "operator")
+    admin, sam, olga = (
+        demo.with_(user=name, pin=pin)
+        for name, pin in (("anna", "4711"), ("sam", "1111"), ("olga", "2222"))
+    )
+    admin.ok("user", "add", "anna", "--role", "admin", input="4711\n")
+    admin.ok("user", "add", "sam", "--role", "supervisor", input="1111\n")
+    admin.ok("user", "add", "olga", "--role", "operator", input="2222\n")
 
     def state(wo: object) -> tuple[str, str, dict[str, tuple[str, str]]]:
         w = check_work_order(wo)

@@ -125,3 +125,25 @@ def test_purchase_orders_and_fulfillments_move_along_their_edges_only() -> None:
     f.move_to(FulfillmentStatus.SHIPPED)
     with pytest.raises(IllegalTransition):
         f.move_to(FulfillmentStatus.CANCELLED)
+
+
+def test_a_feature_package_imported_first_still_declares_its_pages() -> None:
+    """A feature package imports the page list for PageSpec; when it is the first to do so,
+    its pages are found all the same (in a fresh interpreter, importing it first)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import app.views.transfers\n"
+        "from app.views.pages import PAGES, page_spec\n"
+        "print(page_spec('transfer_order').section, len(PAGES))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    from app.views.pages import PAGES
+
+    assert done.stdout.split() == ["transfer_orders", str(len(PAGES))]

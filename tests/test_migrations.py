@@ -20,7 +20,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from app.services import finance
+from app.services import finance, inventory
+from app.services.catalog import items
 from app.services.check import check_database
 from app.services.engine import commitment
 from app.services.engine.database import Database
@@ -28,6 +29,7 @@ from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import work_orders
+from app.services.transfers import transfer_orders
 from app.services.vendor_returns import returns
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
@@ -266,6 +268,213 @@ def test_a_line_of_schema_0004_whose_special_order_was_cancelled_ships_from_stoc
     assert report.ok, report.problems
 
 
+def test_a_plant_of_schema_0007_upgrades_to_cycle_counts(released: Path) -> None:
+    """The tables of cycle counts arrive on a plant that has worked a while; its ledger and
+    figures are untouched and its shelves can be counted at once."""
+    from app.services.counts import counts as cycle_counts
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0007 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0007")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0007"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0007.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    number = cycle_counts.start_count(uow, None, items=["CHAIN-8S"]).count.number
+    cycle_counts.enter_counts(uow, number, {"CHAIN-8S": "1"})
+    posted = cycle_counts.post_count(uow, number)
+    assert posted.status == "posted" and posted.lines[0].counted == 1
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_an_upgraded_plant_moves_stock_between_its_locations(released: Path) -> None:
+    """Schema 0009: the locations the plant had stay ordinary ones, and a transfer order
+    moves stock through the in-transit location made on its first shipment."""
+    db = Database(f"sqlite:///{released}")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("MAIN", 0),
+            ("STAGING", 0),
+        ]
+    uow = UnitOfWork(db, ACTOR)
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "STAGING", [transfer_orders.TransferLineEntry("SPOKE-SS", "50")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    done = transfer_orders.receive_transfer_order(uow, entered.number)
+    assert done.order.status == "received"
+    assert [loc.code for loc in items.list_locations(uow, transit=True)] == [
+        "IN-TRANSIT",
+        "MAIN",
+        "STAGING",
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_postgresql_database_of_schema_0008_gains_transfer_orders(pg_database: Database) -> None:
+    cfg = pg_database.alembic_config()
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO location (code, name, is_default) VALUES ('EAST', 'E', false)")
+        )
+    pg_database.upgrade()
+    with pg_database.engine.connect() as conn:
+        assert conn.execute(text("SELECT code, transit FROM location ORDER BY code")).all() == [
+            ("EAST", False),
+            ("MAIN", False),
+        ]
+    uow = UnitOfWork(pg_database, ACTOR)
+    items.save_item(uow, items.item_spec(sku="PART", name="Part", item_type="inventory"))
+    inventory.adjust_stock(uow, "PART", "3")
+    entered = transfer_orders.create_transfer_order(
+        uow, "MAIN", "EAST", [transfer_orders.TransferLineEntry("PART", "3")]
+    )
+    transfer_orders.ship_transfer_order(uow, entered.number)
+    assert transfer_orders.receive_transfer_order(uow, entered.number).order.status == "received"
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0009_upgrades_to_live_screens_and_posting_keys(
+    released: Path,
+) -> None:
+    """The change feed and the posting keys arrive on a plant that has worked a while: its
+    audit trail is kept (its old events carry no key), the first posting after the upgrade
+    is announced and found by its key."""
+    from app.services import inventory
+    from app.services.engine.feed import open_feed
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0009 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0009")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0009"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0009.")
+    assert db.schema_state().up_to_date
+    assert counts(db) == before
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT count(posting_key) FROM audit_event")).scalar_one()
+        counter = conn.execute(text("SELECT seq FROM change_counter")).scalar_one()
+    assert (keys, counter) == (0, 0)
+    feed = open_feed(db, own=None)
+    uow = UnitOfWork(db, ACTOR)
+    posted = inventory.adjust_stock(uow, "CHAIN-8S", "1")
+    news = feed.read(30)
+    feed.close()
+    assert [c.event_id for c in news] == [posted.changes.event_id]
+    with db.engine.connect() as conn:
+        key = conn.execute(
+            text("SELECT posting_key FROM audit_event WHERE id = :id"),
+            {"id": posted.changes.event_id},
+        ).scalar_one()
+    assert uow.was_saved(key)
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_plant_of_schema_0010_upgrades_to_roles_in_the_audit_trail(released: Path) -> None:
+    """The audit trail gains the role of each event (unknown, None, for those written
+    before), its users keep their roles and PINs, and a user may now be order entry."""
+    from sqlalchemy import select
+
+    from app.models import AuditEvent
+    from app.services import admin, audit
+
+    db = Database(f"sqlite:///{released}")
+    with db.engine.connect() as conn:  # as Database.upgrade does, to 0010 only
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        with conn.begin():
+            command.upgrade(db.alembic_config(conn), "0010")
+        raw.execute("PRAGMA foreign_keys = ON")
+    assert db.schema_state().current == "0010"
+    before = counts(db)
+    backup = db.upgrade()
+    assert backup is not None and backup.name.startswith("plant.db.0010.")
+    assert counts(db) == before
+    uow = UnitOfWork(db, ACTOR)
+    with db.session() as s:
+        assert s.scalars(select(AuditEvent.role).distinct()).all() == [None]
+    admin.add_user(uow, "upgrader", "admin")
+    admin.add_user(uow, "sara", "sales")
+    newest = audit.list_audit(uow).rows[0]
+    assert (newest.action, newest.document, newest.role) == ("user.add", "sara", "admin")
+    with db.engine.connect() as conn:  # the trail is still append-only
+        triggers = conn.execute(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            )
+        ).scalars()
+        assert sorted(triggers) == ["audit_event_no_delete", "audit_event_no_update"]
+    report = check_database(uow)
+    assert report.ok, report.problems
+    db.dispose()
+
+
+def test_a_plant_of_schema_0004_upgrades_to_lots_with_its_ledger_untouched(
+    plant_0004: Database,
+) -> None:
+    """Every item is untracked and no ledger row names a lot; the ledger is still append-only
+    (its new column was added without a copy); an item can then be tracked, received in lots
+    and built from them."""
+    from app.services import inventory
+    from app.services.catalog import items
+    from app.services.lots import tracking
+
+    with plant_0004.engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT tracking FROM item")).scalars().all() == ["none"]
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ledger_entry WHERE lot_id IS NOT NULL")
+            ).scalar()
+            == 0
+        )
+    with pytest.raises(Exception, match="append-only"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_entry SET lot_id = NULL"))
+    with pytest.raises(Exception, match="CHECK"), plant_0004.engine.begin() as conn:
+        conn.execute(text("UPDATE item SET tracking = 'batch'"))
+    uow = UnitOfWork(plant_0004, ACTOR)
+    for location in ("MAIN", *(x.code for x in items.list_locations(uow) if x.code != "MAIN")):
+        on_hand = inventory.stock_position(uow, "SPOKE-SS", location).on_hand
+        if on_hand:
+            inventory.adjust_stock(uow, "SPOKE-SS", str(-on_hand), location=location)
+    tracking.set_item_tracking(uow, "SPOKE-SS", "lot", shelf_life="720")
+    inventory.adjust_stock(uow, "SPOKE-SS", "400", lot="SP-1")
+    wo = work_orders.create_work_order(uow, "WHEEL-F-700", "2", status="released")
+    work_orders.post_assembly_build(uow, wo.number, "2")
+    assert [(x.lot, x.on_hand) for x in inventory.stock_position(uow, "SPOKE-SS").lots] == [
+        ("SP-1", 336)
+    ]
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
 def test_a_plant_of_schema_0004_changes_orders_and_returns_goods_after_the_upgrade(
     plant_0004: Database,
 ) -> None:
@@ -294,5 +503,54 @@ def test_a_plant_of_schema_0004_changes_orders_and_returns_goods_after_the_upgra
     assert returns.ship_vendor_return(uow, vra.number).status == "returned"
     changed = sales.update_sales_order(uow, "SO-000006", paths={"1": "stock"})
     assert (changed.lines[0].path, changed.lines[0].not_needed) == ("stock", ["WO-000011"])
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_postgresql_database_of_schema_0012_gains_vendor_returns(
+    pg_database: Database,
+) -> None:
+    """The upgrade to order changes and vendor returns on PostgreSQL: a finance event of
+    schema 0012 counts on the day it was posted, and the plant then edits a purchase order
+    and sends goods back."""
+    cfg = pg_database.alembic_config()
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, username, workstation, action, details) "
+                "VALUES (1, now(), 't', 'w', 'x', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO finance_event (moment, document_kind, document, amount, "
+                "audit_event_id, posted_at) VALUES ('received', 'receipt', 'IR-000001', "
+                "1000000, 1, '2026-03-01 23:30:00')"
+            )
+        )
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), 10)"))
+    pg_database.upgrade()
+    assert pg_database.schema_state().up_to_date
+    with pg_database.engine.connect() as conn:
+        day = conn.execute(text("SELECT transaction_date FROM finance_event")).scalar_one()
+    assert day == date(2026, 3, 1)
+    uow = UnitOfWork(pg_database, ACTOR)
+    items.save_item(uow, items.item_spec(sku="PART", name="Part", item_type="inventory"))
+    partners.add_vendor(uow, "Parts Co")
+    po = purchasing.create_purchase_order(
+        uow, "Parts Co", [purchasing.OrderedLine("PART", "5", "2.00")]
+    )
+    purchasing.receive_purchase_order(uow, po.number, {"PART": "3"})
+    assert edit_purchase_order(uow, po.number, quantities={"1": "4"}).lines[0].quantity == 4
+    vra = returns.return_to_vendor(uow, po.number, {"PART": "1"})
+    if vra.status == "pending_approval":
+        returns.approve_vendor_return(uow, vra.number)
+    assert returns.ship_vendor_return(uow, vra.number).status == "returned"
+    assert inventory.stock_position(uow, "PART").on_hand == 2
     report = check_database(uow)
     assert report.ok, report.problems

@@ -1,12 +1,18 @@
 """Property-based tests of the engine: work orders and sales orders competing for stock.
 
 A hypothesis state machine drives random sequences of work order postings, sales orders and
-their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, stock
-adjustments, commitment re-runs and preference changes against a real SQLite file, and after
-every step proves the database against the ledger and against an independent model of on
-hand, issued, built, picked, shipped, status and the commitment of every line of both kinds
-of demand. Refused requests are legal outcomes, but the model predicts which requests are
-refused and why, and a refused request must leave everything as it was.
+their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, transfer orders
+between the two locations (approve, ship into transit, receive, close, cancel), stock
+adjustments, cycle counts (start, count, approve, post, cancel), commitment re-runs and
+preference changes against a real SQLite file, and after every step proves the database
+against the ledger and against an independent model of on hand (in transit too), issued,
+built, picked, shipped, received, status and the commitment of every line of every kind of
+demand. Two items are tracked by lot (a component and a subassembly): they come in as lots
+(opening stock, adjustments, receipts, builds), go out by lot (issues naming one, the rest and
+every backflush first in first out), and picks reserve their lots until they ship or are put
+back; the model follows every lot at every location. Refused requests are legal outcomes, but
+the model predicts which requests are refused and why, and a refused request must leave
+everything as it was.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from app.errors import (
     IllegalTransition,
     InsufficientStock,
     InvalidQuantity,
+    NotFound,
     OverageNotAllowed,
     ShopfloorError,
     ValidationError,
@@ -49,6 +56,8 @@ from app.models import (
     Item,
     LedgerEntry,
     Location,
+    Lot,
+    LotBalance,
     Preference,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -59,6 +68,7 @@ from app.models import (
     WorkOrderLine,
 )
 from app.models.quantity import round_quantity
+from app.models.transfer import TransferOrder, TransferOrderLine
 from app.models.vendor_return import VendorReturn, VendorReturnLine
 from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
@@ -66,11 +76,15 @@ from app.models.work_order import WOStatus as S
 from app.services import admin, inventory
 from app.services.catalog import items
 from app.services.check import check_database
+from app.services.counts import counts
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
+from app.services.lots import tracking
+from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import work_orders
+from app.services.transfers import transfer_orders
 from app.services.vendor_returns import returns
 from tests.plant import Plant
 from tests.properties_support import (
@@ -89,6 +103,7 @@ ZERO = Decimal(0)
 T = TypeVar("T")
 Pair = tuple[str, str]  # (sku, location code)
 LineKey = tuple[str, str]  # (work order number, component sku)
+TRANSIT = "IN-TRANSIT"  # where shipped transfers wait to be received
 
 LOCATIONS = ("MAIN", "EAST")
 COMPONENTS = ("C1", "C2", "C3")
@@ -100,6 +115,9 @@ BOMS: dict[str, list[tuple[str, Decimal, bool]]] = {
 }
 ASSEMBLIES = ("S", "A", "B")
 STOCKED = COMPONENTS + ASSEMBLIES
+TRACKED = ("C2", "S")  # by lot (no expiry: the consumption order is first in, first out)
+LOTS = ("L1", "L2", "L3")
+LotKey = tuple[str, str, str]  # (sku, location code, lot)
 
 ORDERING = "item_commitment_ordering"
 COMMIT_AFTER = "perform_item_commitment_after_transaction_entry"
@@ -114,6 +132,7 @@ RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
 BUY_ASSEMBLIES = "allow_purchase_of_assembly_items"
 VRA_STATUS = "default_vendor_return_authorization_status"
 CREDIT_IN_ADVANCE = "credit_in_advance_of_vendor_return"
+TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
     COMMIT_AFTER: ("true", "false"),
@@ -128,6 +147,7 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     BUY_ASSEMBLIES: ("true", "false"),
     VRA_STATUS: ("pending_approval", "pending_return"),
     CREDIT_IN_ADVANCE: ("true", "false"),
+    TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
 PREF_DEFAULTS = {
     ORDERING: "expected_ship_date",
@@ -143,6 +163,7 @@ PREF_DEFAULTS = {
     BUY_ASSEMBLIES: "false",
     VRA_STATUS: "pending_approval",
     CREDIT_IN_ADVANCE: "false",
+    TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
 # The statuses a vendor return's approve, cancel and close start from.
@@ -152,6 +173,19 @@ VRA_FROM = {
     "close": frozenset({"partially_returned"}),
 }
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+# Transfer orders: demand at the source while approved and not all shipped.
+TO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
+TO_RECEIVABLE = frozenset({"partially_fulfilled", "pending_receipt"})
+TO_CLOSABLE = frozenset({"pending_fulfillment", "partially_fulfilled", "received"})
+TO_CANCELLABLE = frozenset({"pending_approval", "pending_fulfillment"})
+
+# --- cycle counts: the approval threshold is a preference like the others ---------------------
+COUNT_THRESHOLD = "count_approval_threshold"
+PREF_CHOICES[COUNT_THRESHOLD] = ("0", "5")
+PREF_DEFAULTS[COUNT_THRESHOLD] = "0"
+COUNT_OPEN = frozenset({"open", "approved"})
+COSTS = {"C1": D(1), "C2": D(2), "C3": D(3), "S": D(10), "A": D(10), "B": D(10)}
+count_amounts = st.sampled_from(["0", "1", "2.5", "same", "one more", "one less"])
 
 
 def quantities(*values: str) -> st.SearchStrategy[Decimal]:
@@ -164,6 +198,8 @@ REST, OVER = "rest", "over"
 issue_amounts = st.sampled_from(["0.1", "0.5", "2.5", REST, REST, OVER])
 produce_amounts = st.sampled_from(["0.5", "1", REST, REST, OVER])
 opening_stock = quantities("10", "0", "2.5", "40")
+lot_names = st.sampled_from(LOTS)
+named_lots = st.sampled_from([None, None, *LOTS])  # an issue naming the tracked component's lot
 adjustments = quantities("0.5", "2.5", "4", "10", "-0.5", "-1", "-2.5")
 due_dates = st.one_of(st.none(), st.sampled_from([date(2031, 3, d) for d in (1, 2, 3)]))
 priorities = st.integers(1, 3)
@@ -178,6 +214,25 @@ so_lines = st.lists(
     unique_by=lambda x: x[0],
 )
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
+# Mostly untracked items (a tracked one refuses the whole transfer order).
+to_lines = st.lists(
+    st.tuples(
+        st.sampled_from([*[s for s in STOCKED if s not in TRACKED] * 4, *TRACKED]),
+        quantities("1", "2.5", "4"),
+    ),
+    min_size=1,
+    max_size=2,
+    unique_by=lambda x: x[0],
+)
+move_plans = st.one_of(
+    st.none(),
+    st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["1", REST, REST, OVER])),
+        min_size=1,
+        max_size=2,
+        unique_by=lambda x: x[0],
+    ),
+)
 pick_plans = st.one_of(
     st.none(),
     st.lists(
@@ -199,6 +254,8 @@ def populate(plant: Plant) -> None:
             {c: str(q) for c, q, _ in BOMS[sku]},
             no_backflush=tuple(c for c, _, flag in BOMS[sku] if not flag),
         )
+    for sku in TRACKED:
+        tracking.set_item_tracking(plant.uow, sku, "lot")
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +318,30 @@ class SOSnap:
 
 
 @dataclass(frozen=True)
+class TOLineSnap:
+    sku: str
+    quantity: Decimal
+    committed: Decimal
+    shipped: Decimal
+    received: Decimal
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def firm(self) -> Decimal:
+        return ZERO  # a transfer line is never picked
+
+
+@dataclass(frozen=True)
+class TOSnap:
+    status: str
+    source: str
+    lines: dict[str, TOLineSnap]  # by sku
+
+
+@dataclass(frozen=True)
 class WOSnap:
     status: S
     item: str
@@ -286,13 +367,17 @@ class Snapshot:
     # status, and per line number: (sku, quantity, received, cancelled)
     purchase_orders: dict[str, tuple[str, dict[int, tuple[str, Decimal, Decimal, bool]]]]
     vendor_returns: dict[str, tuple[str, list[tuple[int, Decimal, Decimal]]]]  # status, lines
+    lots: dict[LotKey, tuple[Decimal, Decimal]]  # on hand and reserved, where either is not 0
+    lot_rows: int
+    transfer_orders: dict[str, TOSnap]
 
     def balance(self, pair: Pair) -> Balance:
         return self.balances.get(pair, Balance(ZERO, ZERO, ZERO, ZERO))
 
-    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]]:
-        """The open demand lines of both kinds: (work order, sku) and (sales order, line)."""
-        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap]] = {
+    def open_lines(self) -> dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]]:
+        """The open demand lines of every kind: (work order, sku), (sales order, line) and
+        (transfer order, sku) at its source."""
+        found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
             if wo.status in OPEN_DEMAND
@@ -302,12 +387,18 @@ class Snapshot:
             if so.status in SO_OPEN:
                 for label, sl in so.lines.items():
                     found[(number, label)] = ((sl.sku, so.location), sl)
+        for number, to in self.transfer_orders.items():
+            if to.status in TO_OPEN:
+                for sku, tl in to.lines.items():
+                    found[(number, sku)] = ((sku, to.source), tl)
         return found
 
     def committed_of(self, key: LineKey) -> Decimal:
         number, line = key
         if number in self.work_orders:
             return self.work_orders[number].line(line).committed
+        if number in self.transfer_orders:
+            return self.transfer_orders[number].lines[line].committed
         return self.sales_orders[number].lines[line].committed
 
 
@@ -367,6 +458,25 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             vra_lines[vl.vendor_return_id].append(
                 (vl.purchase_order_line_id, vl.quantity, vl.shipped)
             )
+        to_lines: dict[int, dict[str, TOLineSnap]] = defaultdict(dict)
+        for tl in s.scalars(select(TransferOrderLine)):
+            to_lines[tl.transfer_order_id][skus[tl.item_id]] = TOLineSnap(
+                skus[tl.item_id], tl.quantity, tl.committed, tl.shipped, tl.received
+            )
+        lots = {
+            (skus[r.item_id], locs[r.location_id], r.number): (r.on_hand, r.reserved)
+            for r in s.execute(
+                select(
+                    LotBalance.item_id,
+                    LotBalance.location_id,
+                    Lot.number,
+                    LotBalance.on_hand,
+                    LotBalance.reserved,
+                )
+                .join(Lot, Lot.id == LotBalance.lot_id)
+                .where((LotBalance.on_hand != 0) | (LotBalance.reserved != 0))
+            )
+        }
         return Snapshot(
             ledger_rows=s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
             audit_events=s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
@@ -382,6 +492,12 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             vendor_returns={
                 v.number: (v.status, vra_lines[v.id]) for v in s.scalars(select(VendorReturn))
             },
+            transfer_orders={
+                to.number: TOSnap(to.status, locs[to.from_location_id], to_lines[to.id])
+                for to in s.scalars(select(TransferOrder))
+            },
+            lots=lots,
+            lot_rows=s.scalar(select(func.count()).select_from(Lot)) or 0,
         )
 
 
@@ -456,13 +572,15 @@ class ModelShipment:
     order: str
     lines: list[tuple[str, Decimal]]  # (line, quantity)
     status: str = "picked"
+    lots: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (line, lot, quantity)
 
 
 @dataclass(eq=False)
 class ModelReceipt:
-    """What one receipt brought in on one purchase order line."""
+    """What one receipt brought in on one purchase order line (a tracked item: in one lot)."""
 
     quantity: Decimal
+    lot: str | None = None
 
 
 @dataclass
@@ -534,6 +652,65 @@ class ModelVRA:
         return part.quantity if self.is_open else part.shipped
 
 
+@dataclass
+class ModelCount:
+    """A cycle count: its items, and per counted item (what was counted, on hand then)."""
+
+    number: str
+    location: str
+    skus: list[str]
+    counted: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    status: str = "open"
+
+    def difference(self, sku: str) -> Decimal:
+        counted, then = self.counted[sku]
+        return counted - then
+
+    def over(self, threshold: Decimal) -> list[str]:
+        """The counted items whose difference is worth more than the threshold (0: none)."""
+        if threshold <= 0:
+            return []
+        return [s for s in self.counted if abs(self.difference(s)) * COSTS[s] > threshold]
+
+
+@dataclass
+class ModelTOLine:
+    sku: str
+    quantity: Decimal
+    shipped: Decimal = ZERO
+    received: Decimal = ZERO
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.quantity - self.shipped)
+
+    @property
+    def in_transit(self) -> Decimal:
+        return self.shipped - self.received
+
+
+@dataclass
+class ModelTO:
+    number: str
+    source: str
+    target: str
+    ship: date
+    priority: int
+    seq: int
+    status: str
+    lines: list[ModelTOLine] = field(default_factory=list)
+
+    def line(self, sku: str) -> ModelTOLine:
+        return next(ln for ln in self.lines if ln.sku == sku)
+
+    def status_after_moving(self) -> str:
+        if all(ln.received >= ln.quantity for ln in self.lines):
+            return "received"
+        if all(ln.shipped >= ln.quantity for ln in self.lines):
+            return "pending_receipt"
+        return "partially_fulfilled"
+
+
 Refusal = type[ShopfloorError] | None
 
 
@@ -560,8 +737,15 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
         self.vendor_returns: dict[str, ModelVRA] = {}
+        self.transfers: dict[str, ModelTO] = {}
+        self.cycle_counts: dict[str, ModelCount] = {}
         self.seq = 0  # documents of both kinds in the order they were entered
         self.seen_status: dict[str, S] = {}
+        # Lots: on hand and reserved per (sku, location, lot); each item's lots in the order
+        # they were made (the consumption order, since no lot here expires).
+        self.lot_stock: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_held: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        self.lot_order: dict[str, list[str]] = defaultdict(list)
         self.before = take_snapshot(self.uow)
 
     def teardown(self) -> None:
@@ -590,6 +774,45 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def pref_on(self, key: str) -> bool:
         return self.prefs[key] == "true"
 
+    # --- lots -------------------------------------------------------------------------------
+
+    def lots_out(
+        self, sku: str, location: str, qty: Decimal, named: list[tuple[str, Decimal]] | None = None
+    ) -> list[tuple[str, Decimal]] | None:
+        """The lots an outflow of a tracked item takes: those named, then the rest first in
+        first out, never what is reserved; None when they do not cover it."""
+        taken: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        out = []
+
+        def free(lot: str) -> Decimal:
+            key = (sku, location, lot)
+            return self.lot_stock[key] - self.lot_held[key] - taken[lot]
+
+        for lot, part in named or []:
+            if part > free(lot):
+                return None
+            out.append((lot, part))
+            taken[lot] += part
+        left = qty - sum((part for _lot, part in named or []), ZERO)
+        for lot in self.lot_order[sku]:
+            if left <= 0:
+                break
+            take = min(free(lot), left)
+            if take > 0:
+                out.append((lot, take))
+                taken[lot] += take
+                left -= take
+        return out if left <= 0 else None
+
+    def lots_in(self, sku: str, location: str, lot: str, qty: Decimal) -> None:
+        if lot not in self.lot_order[sku]:
+            self.lot_order[sku].append(lot)
+        self.lot_stock[(sku, location, lot)] += qty
+
+    def lots_gone(self, sku: str, location: str, parts: list[tuple[str, Decimal]]) -> None:
+        for lot, part in parts:
+            self.lot_stock[(sku, location, lot)] -= part
+
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -598,6 +821,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if number in self.sales:
             so = self.sales[number]
             return order_key(self.prefs[ORDERING], so.ship, so.priority, so.seq)
+        if number in self.transfers:
+            to = self.transfers[number]
+            return order_key(self.prefs[ORDERING], to.ship, to.priority, to.seq)
         wo = self.model[number]
         return order_key(self.prefs[ORDERING], wo.due, wo.priority, wo.seq)
 
@@ -605,8 +831,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         bal = self.before.balance(pair)
         return bal.on_hand - bal.committed
 
-    def consumption_refusal(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]]) -> Refusal:
-        """What `manufacturing_issue_based_on_commitment` and the stock on hand refuse."""
+    def consumption_refusal(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> Refusal:
+        """What `manufacturing_issue_based_on_commitment`, the stock on hand and, for a
+        tracked component, its lots not reserved for shipments refuse."""
         mode = self.prefs[ISSUE_MODE]
         snap = self.before.work_orders[wo.number]
         for line, qty in plan:
@@ -625,10 +857,24 @@ class ShopfloorMachine(RuleBasedStateMachine):
             firm = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
             if firm > self.on_hand[pair] - qty:
                 return InsufficientStock
+        for line, qty in plan:
+            lots = (named or {}).get(line.sku)
+            if line.sku in TRACKED and self.lots_out(line.sku, wo.location, qty, lots) is None:
+                return InsufficientStock
         return None
 
-    def consume(self, wo: ModelWO, plan: list[tuple[ModelLine, Decimal]], overage: bool) -> None:
+    def consume(
+        self,
+        wo: ModelWO,
+        plan: list[tuple[ModelLine, Decimal]],
+        overage: bool,
+        named: dict[str, list[tuple[str, Decimal]]] | None = None,
+    ) -> None:
         for line, qty in plan:
+            if line.sku in TRACKED:
+                parts = self.lots_out(line.sku, wo.location, qty, (named or {}).get(line.sku))
+                assert parts is not None
+                self.lots_gone(line.sku, wo.location, parts)
             line.issued += qty
             self.on_hand[(line.sku, wo.location)] -= qty
             if line.issued > line.required:
@@ -896,8 +1142,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
             max_size=2,
             unique_by=lambda p: p[0],
         ),
+        lot=named_lots,
     )
-    def issue(self, pick: Pick, lines: list[tuple[int, str]]) -> None:
+    def issue(self, pick: Pick, lines: list[tuple[int, str]], lot: str | None) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.ISSUE])
         self.observe()
         m = self.model[wo]
@@ -906,24 +1153,33 @@ class ShopfloorMachine(RuleBasedStateMachine):
             line = m.lines[index % len(m.lines)]
             wanted.setdefault(line.sku, resolve(amount, line.required - line.issued))
         plan = [(m.line(sku), qty) for sku, qty in wanted.items()]
+        # The tracked component's lot may be named, for at most what is issued of it.
+        named = {
+            sku: [(lot, min(qty, D(1)))] for sku, qty in wanted.items() if lot and sku in TRACKED
+        }
         overage = self.pref_on(WO_OVERAGE)
         expected: Refusal = None
         if m.status not in ACTION_FROM[Act.ISSUE]:
             expected = IllegalTransition
         elif any(ln.issued + qty > ln.required for ln, qty in plan) and not overage:
             expected = OverageNotAllowed
+        elif any(n not in self.lot_order[sku] for sku, parts in named.items() for n, _q in parts):
+            expected = NotFound
         else:
-            expected = self.consumption_refusal(m, plan)
+            expected = self.consumption_refusal(m, plan, named)
         done = self.attempt(
-            "issue",
+            "issue" + (" naming a lot" if named else ""),
             lambda: work_orders.issue_components(
-                self.uow, wo, {s: str(q) for s, q in wanted.items()}
+                self.uow,
+                wo,
+                {s: str(q) for s, q in wanted.items()},
+                lots={sku: [(n, str(q)) for n, q in parts] for sku, parts in named.items()},
             ),
             expected,
         )
         if done is None:
             return
-        self.consume(m, plan, overage)
+        self.consume(m, plan, overage, named)
         if m.status == S.RELEASED:
             m.status = S.IN_PROCESS
         self.check_consumption(wo, plan, supply=frozenset())
@@ -942,7 +1198,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             take_snapshot(self.uow), acting=acting, consumed=consumed, supply=supply
         )
 
-    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool) -> None:
+    def produce(self, wo: str, qty: Decimal, action: Act, backflush: bool, lot: str = "L1") -> None:
+        """A completion or build; a tracked assembly comes in as the lot given."""
         self.observe()
         m = self.model[wo]
         every_line = action == Act.BUILD
@@ -963,10 +1220,14 @@ class ShopfloorMachine(RuleBasedStateMachine):
         else:
             expected = self.consumption_refusal(m, plan)
 
+        made = lot if m.item in TRACKED else None
+
         def call() -> work_orders.WorkOrderInfo:
             if every_line:
-                return work_orders.post_assembly_build(self.uow, wo, str(qty))
-            return work_orders.complete_work_order(self.uow, wo, str(qty), backflush=backflush)
+                return work_orders.post_assembly_build(self.uow, wo, str(qty), lot=made)
+            return work_orders.complete_work_order(
+                self.uow, wo, str(qty), backflush=backflush, lot=made
+            )
 
         done = self.attempt(f"{action.value} backflush={backflush}", call, expected)
         if done is None:
@@ -974,6 +1235,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         issued_before = {ln.sku: ln.issued for ln in m.lines}
         self.consume(m, plan, overage)
         self.on_hand[(m.item, m.location)] += qty
+        if made is not None:
+            self.lots_in(m.item, m.location, made, qty)
         m.built = new_built
         m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
         covered = {ln.sku for ln in m.lines if every_line or (backflush and ln.backflush)}
@@ -994,33 +1257,50 @@ class ShopfloorMachine(RuleBasedStateMachine):
         pick=picks,
         amount=produce_amounts,
         how=st.sampled_from(["complete", "complete with backflush", "build"]),
+        lot=lot_names,
     )
-    def complete_or_build(self, pick: Pick, amount: str, how: str) -> None:
+    def complete_or_build(self, pick: Pick, amount: str, how: str, lot: str) -> None:
         wo = self.choose(pick, ACTION_FROM[Act.BUILD if how == "build" else Act.COMPLETE])
         m = self.model[wo]
         qty = resolve(amount, m.quantity - m.built)
         if how == "build":
-            self.produce(wo, qty, Act.BUILD, backflush=True)
+            self.produce(wo, qty, Act.BUILD, backflush=True, lot=lot)
         else:
-            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"))
+            self.produce(wo, qty, Act.COMPLETE, backflush=how.endswith("backflush"), lot=lot)
 
-    @rule(change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments))
-    def adjust_stock(self, change: tuple[str, str, Decimal]) -> None:
-        self.adjust(*change)
+    @rule(
+        change=st.tuples(st.sampled_from(STOCKED), st.sampled_from(LOCATIONS), adjustments),
+        lot=lot_names,
+    )
+    def adjust_stock(self, change: tuple[str, str, Decimal], lot: str) -> None:
+        self.adjust(*change, lot=lot)
 
-    def adjust(self, sku: str, location: str, qty: Decimal) -> None:
+    def adjust(self, sku: str, location: str, qty: Decimal, lot: str = "L1") -> None:
+        """An adjustment; a tracked item comes in as the lot given, and a write-off takes its
+        lots first in first out."""
         self.observe()
         pair = (sku, location)
+        tracked = sku in TRACKED
         # A write-off never takes stock below zero, nor stock picked for orders to ship.
         picked = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
         expected = InsufficientStock if self.on_hand[pair] + qty < max(ZERO, picked) else None
+        parts = None
+        if tracked and qty < 0 and expected is None:
+            parts = self.lots_out(sku, location, -qty)
+            expected = InsufficientStock if parts is None else None
         done = self.attempt(
-            "adjust in" if qty > 0 else "adjust out",
-            lambda: inventory.adjust_stock(self.uow, sku, str(qty), location=location),
+            ("adjust in" if qty > 0 else "adjust out") + (" by lot" if tracked else ""),
+            lambda: inventory.adjust_stock(
+                self.uow, sku, str(qty), location=location, lot=lot if tracked and qty > 0 else None
+            ),
             expected,
         )
         if done is None:
             return
+        if tracked and qty > 0:
+            self.lots_in(sku, location, lot, qty)
+        elif parts is not None:
+            self.lots_gone(sku, location, parts)
         self.on_hand[pair] += qty
         assert done.position.on_hand == self.on_hand[pair]
         after = take_snapshot(self.uow)
@@ -1030,8 +1310,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
             self.check_commitments(after, consumed=frozenset({pair}))
 
     def has_open_demand(self) -> bool:
-        return any(wo.status in OPEN_DEMAND for wo in self.model.values()) or any(
-            so.status in SO_OPEN for so in self.sales.values()
+        return (
+            any(wo.status in OPEN_DEMAND for wo in self.model.values())
+            or any(so.status in SO_OPEN for so in self.sales.values())
+            or any(to.status in TO_OPEN for to in self.transfers.values())
         )
 
     @precondition(has_open_demand)
@@ -1042,7 +1324,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         self.attempt("commit", lambda: commitment.rerun(self.uow), None)
         after = take_snapshot(self.uow)
-        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap | TOLineSnap]]] = defaultdict(
+            list
+        )
         for lk, (pair, ln) in after.open_lines().items():
             by_pair[pair].append((lk, ln))
         for pair, entries in by_pair.items():
@@ -1263,16 +1547,33 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 wanted.setdefault(ln.label, resolve(amount, ln.to_pick))
             plan = [(so.line(label), q) for label, q in wanted.items()]
         expected, outcome = self.predict_pick(so, plan)
+        # A tracked line holds lots for all it picks, first in first out, from what is free.
+        held: list[tuple[str, str, Decimal]] = []
+        if expected is None:
+            for ln, qty in outcome[0]:
+                if ln.sku in TRACKED:
+                    parts = self.lots_out(ln.sku, so.location, qty)
+                    if parts is None:
+                        expected = InsufficientStock
+                        break
+                    held += [(ln.label, lot, part) for lot, part in parts]
         asked = None if plan is None else {ln.label: str(q) for ln, q in plan}
-        done = self.attempt("pick", lambda: fulfillment.fulfill(self.uow, number, asked), expected)
+        done = self.attempt(
+            "pick" + (" by lot" if held else ""),
+            lambda: fulfillment.fulfill(self.uow, number, asked),
+            expected,
+        )
         if done is None:
             return
         picked, acting, taken = outcome
         assert [(x.line, x.quantity) for x in done.lines] == [(ln.label, q) for ln, q in picked]
+        assert [(x.line, lot, q) for x in done.lines for lot, q in x.lots] == held
         for ln, qty in picked:
             ln.picked += min(qty, ln.to_pick)
+        for label, lot, part in held:
+            self.lot_held[(so.line(label).sku, so.location, lot)] += part
         self.shipments[done.number] = ModelShipment(
-            done.number, number, [(ln.label, q) for ln, q in picked]
+            done.number, number, [(ln.label, q) for ln, q in picked], lots=held
         )
         self.check_commitments(take_snapshot(self.uow), acting=acting, taken=taken)
 
@@ -1306,6 +1607,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             return
         f.status = "cancelled"
         so = self.sales[f.order]
+        for label, lot, part in f.lots:  # put back: its lots are free again
+            self.lot_held[(so.line(label).sku, so.location, lot)] -= part
         for label, _q in f.lines:
             ln = so.line(label)
             others = sum(
@@ -1372,6 +1675,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         snap = self.before.sales_orders[so.number]
         acting: dict[LineKey, Decimal] = {}
         consumed = set()
+        for label, lot, part in f.lots:  # exactly the lots it picked leave
+            key = (so.line(label).sku, so.location, lot)
+            self.lot_held[key] -= part
+            self.lot_stock[key] -= part
         for label, qty in f.lines:
             ln = so.line(label)
             committed = snap.lines[label].committed
@@ -1437,12 +1744,17 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.check_commitments(take_snapshot(self.uow))
 
     @precondition(has_purchases)
-    @rule(pick=picks, line=st.integers(0, 2), amount=st.sampled_from(["1", REST, REST, OVER]))
-    def receive(self, pick: Pick, line: int, amount: str) -> None:
+    @rule(
+        pick=picks,
+        line=st.integers(0, 2),
+        amount=st.sampled_from(["1", REST, REST, OVER]),
+        lot=lot_names,
+    )
+    def receive(self, pick: Pick, line: int, amount: str, lot: str) -> None:
         number = self.choose_from(pick, self.purchases, frozenset({"open", "partially_received"}))
-        self.receive_on(number, line, amount)
+        self.receive_on(number, line, amount, lot)
 
-    def receive_on(self, number: str, line: int, amount: str) -> None:
+    def receive_on(self, number: str, line: int, amount: str, lot: str = "L1") -> None:
         receivable = frozenset({"open", "partially_received"})
         po = self.purchases[number]
         ln = po.lines[line % len(po.lines)]
@@ -1455,17 +1767,23 @@ class ShopfloorMachine(RuleBasedStateMachine):
             expected = ValidationError
         elif qty > ln.quantity - ln.received and not self.pref_on(RECEIPT_OVERAGE):
             expected = OverageNotAllowed
+        tracked = ln.sku in TRACKED
         done = self.attempt(
-            "receive",
+            "receive" + (" a lot" if tracked else ""),
             lambda: purchasing.receive_purchase_order(
-                self.uow, number, {str(ln.line_no): str(qty)}
+                self.uow,
+                number,
+                {str(ln.line_no): str(qty)},
+                lots={str(ln.line_no): lot_given(lot)} if tracked else None,
             ),
             expected,
         )
         if done is None:
             return
+        if tracked:
+            self.lots_in(ln.sku, po.location, lot, qty)
         ln.received += qty
-        ln.receipts.append(ModelReceipt(qty))
+        ln.receipts.append(ModelReceipt(qty, lot if tracked else None))
         po.settle_status()
         self.on_hand[(ln.sku, po.location)] += qty
         self.check_commitments(take_snapshot(self.uow), supply=frozenset({(ln.sku, po.location)}))
@@ -1534,7 +1852,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def has_returns(self) -> bool:
         return bool(self.vendor_returns)
 
-    def held(self, receipt: ModelReceipt) -> Decimal:
+    def returns_hold(self, receipt: ModelReceipt) -> Decimal:
         """What vendor returns hold of one receipt."""
         return sum(
             (
@@ -1558,7 +1876,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         returnable = frozenset({"partially_received", "received"})
         po = self.purchases[number]
         ln = po.lines[line % len(po.lines)]
-        rooms = [(r, r.quantity - self.held(r)) for r in reversed(ln.receipts)]  # newest first
+        rooms = [
+            (r, r.quantity - self.returns_hold(r)) for r in reversed(ln.receipts)
+        ]  # newest first
         room = sum((free for _r, free in rooms), ZERO)
         qty = resolve(amount, room)
         expected: Refusal = None
@@ -1634,13 +1954,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
             expected = ValidationError
         elif self.on_hand[pair] - qty < max(ZERO, picked):
             expected = InsufficientStock
+        # A tracked item goes back from the lot its receipt brought in, never what is reserved.
+        lot = first.receipt.lot
+        parts = None
+        if lot is not None and expected is None:
+            parts = self.lots_out(vra.sku, vra.location, qty, [(lot, qty)])
+            expected = InsufficientStock if parts is None else None
         done = self.attempt(
-            "vra ship",
+            "vra ship" + (" a lot" if lot is not None else ""),
             lambda: returns.ship_vendor_return(self.uow, number, {"1": str(qty)}),
             expected,
         )
         if done is None:
             return
+        if parts is not None:
+            self.lots_gone(vra.sku, vra.location, parts)
         first.shipped += qty
         vra.status = (
             "returned" if all(p.shipped >= p.quantity for p in vra.parts) else "partially_returned"
@@ -1775,6 +2103,434 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ZERO,
         )
 
+    # --- cycle counts -------------------------------------------------------------------
+
+    def has_counts(self) -> bool:
+        return bool(self.cycle_counts)
+
+    def count_state(self) -> dict[str, tuple[str, dict[str, Decimal | None]]]:
+        """Every count's status and what each of its lines counted, as the service reads it."""
+        out = {}
+        for number in self.cycle_counts:
+            info = counts.get_count(self.uow, number)
+            out[number] = (info.status, {ln.sku: ln.counted for ln in info.lines})
+        return out
+
+    def attempt_count(self, label: str, call: Callable[[], T], expected: Refusal) -> T | None:
+        """`attempt`, and a refused count posting leaves every count as it was too."""
+        before = self.count_state()
+        done = self.attempt(label, call, expected)
+        if done is None:
+            assert self.count_state() == before, f"{label} refused but changed a count"
+        return done
+
+    def held(self, location: str) -> dict[str, str]:
+        """Items on open counts at a location: sku -> count."""
+        return {
+            sku: c.number
+            for c in self.cycle_counts.values()
+            if c.location == location and c.status in COUNT_OPEN
+            for sku in c.skus
+        }
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.one_of(
+            st.none(), st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True)
+        ),
+    )
+    def start_count(self, location: str, chosen: list[str] | None) -> None:
+        self.start_counting(location, chosen)
+
+    def start_counting(self, location: str, chosen: list[str] | None) -> str | None:
+        """A count of chosen items, or (none chosen) of every item with stock there."""
+        self.observe()
+        held = self.held(location)
+        expected: Refusal = None
+        if chosen is not None:
+            skus = list(chosen)
+            if any(s in held or s in TRACKED for s in skus):  # a count counts no lots
+                expected = ValidationError
+        else:
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0 and s not in TRACKED]
+            skus = [s for s in found if s not in held]
+            if not skus:
+                expected = ValidationError
+        done = self.attempt_count(
+            "count start",
+            lambda: counts.start_count(
+                self.uow,
+                location,
+                items=chosen,
+                not_counted_for=None if chosen is not None else 0,
+            ),
+            expected,
+        )
+        if done is None:
+            return None
+        assert sorted(ln.sku for ln in done.count.lines) == sorted(skus)
+        if chosen is None:
+            assert done.left_out == {s: held[s] for s in found if s in held}
+        self.cycle_counts[done.count.number] = ModelCount(done.count.number, location, skus)
+        self.check_commitments(take_snapshot(self.uow))
+        return done.count.number
+
+    @precondition(has_counts)
+    @rule(pick=picks, line=st.integers(0, 3), amount=count_amounts)
+    def enter_count(self, pick: Pick, line: int, amount: str) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.enter_counted(number, [*count.skus, "C1"][line % (len(count.skus) + 1)], amount)
+
+    @rule(
+        location=st.sampled_from(LOCATIONS),
+        chosen=st.lists(st.sampled_from(STOCKED), min_size=1, max_size=3, unique=True),
+        amounts=st.lists(count_amounts, min_size=3, max_size=3),
+    )
+    def count_through(self, location: str, chosen: list[str], amounts: list[str]) -> None:
+        """A whole count as the floor does it: started, every line counted, approved by a
+        supervisor when a difference is worth it, then posted."""
+        number = self.start_counting(location, chosen)
+        if number is None:
+            return
+        count = self.cycle_counts[number]
+        for sku, amount in zip(count.skus, amounts, strict=False):
+            self.enter_counted(number, sku, amount)
+        if count.over(D(self.prefs[COUNT_THRESHOLD])):
+            self.approve_counted(number)
+        self.post_counted(number, skip=False)
+
+    def enter_counted(self, number: str, sku: str, amount: str) -> None:
+        count = self.cycle_counts[number]
+        on_hand = self.on_hand[(sku, count.location)]
+        qty = {
+            "same": on_hand,
+            "one more": on_hand + 1,
+            "one less": max(ZERO, on_hand - 1),
+        }.get(amount, D(amount) if amount[0].isdigit() else ZERO)
+        self.observe()
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif sku not in count.skus:
+            expected = NotFound
+        done = self.attempt_count(
+            "count enter",
+            lambda: counts.enter_counts(self.uow, number, {sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        count.counted[sku] = (qty, on_hand)
+        count.status = "open"  # counting again withdraws an approval
+        got = next(ln for ln in done.lines if ln.sku == sku)
+        assert (got.counted, got.on_hand_when_counted) == (qty, on_hand)
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def approve_count(self, pick: Pick) -> None:
+        self.approve_counted(self.choose_from(pick, self.cycle_counts, frozenset({"open"})))
+
+    def approve_counted(self, number: str) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        expected: Refusal = None
+        if count.status != "open":
+            expected = IllegalTransition
+        elif not count.over(D(self.prefs[COUNT_THRESHOLD])):
+            expected = ValidationError
+        done = self.attempt_count(
+            "count approve", lambda: counts.approve_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "approved"
+
+    @precondition(has_counts)
+    @rule(pick=picks, skip=st.booleans())
+    def post_count(self, pick: Pick, skip: bool) -> None:
+        self.post_counted(self.choose_from(pick, self.cycle_counts, COUNT_OPEN), skip)
+
+    def post_counted(self, number: str, skip: bool) -> None:
+        count = self.cycle_counts[number]
+        self.observe()
+        moving = {s: count.difference(s) for s in count.counted if count.difference(s) != 0}
+        picked = {
+            pair: sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+            for pair in ((s, count.location) for s in moving)
+        }
+        expected: Refusal = None
+        if count.status not in COUNT_OPEN:
+            expected = IllegalTransition
+        elif not count.counted or (len(count.counted) < len(count.skus) and not skip):
+            expected = ValidationError
+        elif count.over(D(self.prefs[COUNT_THRESHOLD])) and count.status != "approved":
+            expected = IllegalTransition
+        elif any(
+            self.on_hand[(s, count.location)] + d < max(ZERO, picked[(s, count.location)])
+            for s, d in moving.items()
+        ):
+            expected = InsufficientStock  # below zero, or below what is picked to ship
+        done = self.attempt_count(
+            "count post",
+            lambda: counts.post_count(self.uow, number, skip_uncounted=skip),
+            expected,
+        )
+        if done is None:
+            return
+        count.status = "posted"
+        for sku, difference in moving.items():
+            self.on_hand[(sku, count.location)] += difference
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows + len(moving)
+        self.check_commitments(
+            after,
+            consumed=frozenset((s, count.location) for s, d in moving.items() if d < 0),
+            supply=frozenset((s, count.location) for s, d in moving.items() if d > 0),
+        )
+
+    @precondition(has_counts)
+    @rule(pick=picks)
+    def cancel_count(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
+        count = self.cycle_counts[number]
+        self.observe()
+        expected = None if count.status in COUNT_OPEN else IllegalTransition
+        done = self.attempt_count(
+            "count cancel", lambda: counts.cancel_count(self.uow, number), expected
+        )
+        if done is not None:
+            count.status = "cancelled"
+
+    @invariant()
+    def counts_agree(self) -> None:
+        """Every count's status and counted quantities are the model's."""
+        assert self.count_state() == {
+            number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
+            for number, c in self.cycle_counts.items()
+        }
+
+    # --- transfer orders ---------------------------------------------------------------
+
+    def has_transfers(self) -> bool:
+        return bool(self.transfers)
+
+    def to_commitments(self, to: ModelTO) -> dict[LineKey, Decimal]:
+        """At approval each line commits what is available at the source, up to its need
+        (each item is on a transfer once)."""
+        return {
+            (to.number, ln.sku): min(ln.need, max(ZERO, self.available_before((ln.sku, to.source))))
+            for ln in to.lines
+        }
+
+    @rule(
+        lines=to_lines,
+        eastward=st.booleans(),
+        ship=due_dates,
+        priority=priorities,
+        status=st.sampled_from([None, "pending_approval", "pending_fulfillment"]),
+    )
+    def enter_transfer(
+        self,
+        lines: list[tuple[str, Decimal]],
+        eastward: bool,
+        ship: date | None,
+        priority: int,
+        status: str | None,
+    ) -> None:
+        source, target = LOCATIONS if eastward else LOCATIONS[::-1]
+        self.observe()
+        # A transfer carries no lots: an order naming a tracked item is refused.
+        refused = ValidationError if any(sku in TRACKED for sku, _q in lines) else None
+        info = self.attempt(
+            "to create",
+            lambda: transfer_orders.create_transfer_order(
+                self.uow,
+                source,
+                target,
+                [transfer_orders.TransferLineEntry(sku, str(q)) for sku, q in lines],
+                ship_date=ship,
+                priority=priority,
+                status=status,
+            ),
+            refused,
+        )
+        if info is None:
+            return
+        to = ModelTO(
+            number=info.number,
+            source=source,
+            target=target,
+            ship=ship or date.today(),  # an order without a ship date ships today
+            priority=priority,
+            seq=self.next_seq(),
+            status=status or self.prefs[TO_STATUS],
+            lines=[ModelTOLine(sku, q) for sku, q in lines],
+        )
+        self.transfers[to.number] = to
+        assert (info.status, info.ship_date) == (to.status, to.ship)
+        acting = self.to_commitments(to) if to.status in TO_OPEN else {}
+        self.check_commitments(take_snapshot(self.uow), acting=acting)
+
+    @precondition(has_transfers)
+    @rule(pick=picks)
+    def approve_transfer(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.transfers, frozenset({"pending_approval"}))
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status == "pending_approval"
+        done = self.attempt(
+            "to approve",
+            lambda: transfer_orders.approve_transfer_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        to.status = "pending_fulfillment"
+        self.check_commitments(take_snapshot(self.uow), acting=self.to_commitments(to))
+
+    def may_ship(self, to: ModelTO, ln: ModelTOLine, mode: str) -> Decimal:
+        """What a line may ship under the commitment preference: its commitment; also free
+        stock; also what other orders commit and could give up."""
+        key, pair = (to.number, ln.sku), (ln.sku, to.source)
+        committed = self.before.transfer_orders[to.number].lines[ln.sku].committed
+        if mode == "limit_to_committed":
+            return committed
+        room = committed + max(ZERO, self.available_before(pair))
+        if mode == "ignore_commitment":
+            room += self.others_releasable(pair, key)
+        return room
+
+    def predict_transfer_ship(
+        self, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]] | None
+    ) -> tuple[Refusal, list[tuple[ModelTOLine, Decimal]]]:
+        if to.status not in TO_OPEN:
+            return IllegalTransition, []
+        mode = self.prefs[FULFILL_MODE]
+        if plan is None:
+            plan = [(ln, min(ln.need, self.may_ship(to, ln, mode))) for ln in to.lines]
+            plan = [(ln, q) for ln, q in plan if q > 0]
+            return (InsufficientStock if not plan else None), plan
+        snap = self.before.transfer_orders[to.number]
+        for ln, qty in plan:
+            if qty > ln.need:
+                return OverageNotAllowed, plan
+            committed = snap.lines[ln.sku].committed
+            if mode == "limit_to_committed" and qty > committed:
+                return CommitmentLimit, plan
+            if mode == "allow_uncommitted" and qty > self.may_ship(to, ln, mode):
+                return InsufficientStock, plan
+        for ln, qty in plan:  # what is picked for sales orders stays on the shelf
+            pair = (ln.sku, to.source)
+            firm = sum((o.firm for p, o in self.before.open_lines().values() if p == pair), ZERO)
+            if qty > self.on_hand[pair] or firm > self.on_hand[pair] - qty:
+                return InsufficientStock, plan
+        return None, plan
+
+    def transfer_plan(
+        self, to: ModelTO, amounts: list[tuple[int, str]] | None, shipping: bool
+    ) -> list[tuple[ModelTOLine, Decimal]] | None:
+        if amounts is None:
+            return None
+        wanted: dict[str, Decimal] = {}
+        for index, amount in amounts:
+            ln = to.lines[index % len(to.lines)]
+            wanted.setdefault(ln.sku, resolve(amount, ln.need if shipping else ln.in_transit))
+        return [(to.line(sku), q) for sku, q in wanted.items()]
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def ship_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_OPEN)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=True)
+        expected, plan = self.predict_transfer_ship(to, asked)
+        done = self.attempt(
+            "to ship",
+            lambda: transfer_orders.ship_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        assert [(m.sku, m.quantity) for m in done.lines] == [(ln.sku, q) for ln, q in plan]
+        snap = self.before.transfer_orders[number]
+        acting: dict[LineKey, Decimal] = {}
+        consumed = set()
+        for ln, qty in plan:
+            ln.shipped += qty
+            self.on_hand[(ln.sku, to.source)] -= qty
+            self.on_hand[(ln.sku, TRANSIT)] += qty
+            committed = snap.lines[ln.sku].committed
+            acting[(number, ln.sku)] = committed - min(committed, qty)
+            consumed.add((ln.sku, to.source))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, amounts=move_plans)
+    def receive_transfer(self, pick: Pick, amounts: list[tuple[int, str]] | None) -> None:
+        number = self.choose_from(pick, self.transfers, TO_RECEIVABLE)
+        to = self.transfers[number]
+        self.observe()
+        asked = self.transfer_plan(to, amounts, shipping=False)
+        plan = asked or [(ln, ln.in_transit) for ln in to.lines if ln.in_transit > 0]
+        expected: Refusal = None
+        if to.status not in TO_RECEIVABLE:
+            expected = IllegalTransition
+        elif not plan:
+            expected = ValidationError
+        elif any(q > ln.in_transit for ln, q in plan):
+            expected = InsufficientStock
+        done = self.attempt(
+            "to receive",
+            lambda: transfer_orders.receive_transfer_order(
+                self.uow, number, None if asked is None else {ln.sku: str(q) for ln, q in asked}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        supply = set()
+        for ln, qty in plan:
+            ln.received += qty
+            self.on_hand[(ln.sku, TRANSIT)] -= qty
+            self.on_hand[(ln.sku, to.target)] += qty
+            supply.add((ln.sku, to.target))
+        to.status = to.status_after_moving()
+        assert done.order.status == to.status
+        self.check_commitments(take_snapshot(self.uow), supply=frozenset(supply))
+
+    @precondition(has_transfers)
+    @rule(pick=picks, close=st.booleans())
+    def close_or_cancel_transfer(self, pick: Pick, close: bool) -> None:
+        allowed = TO_CLOSABLE if close else TO_CANCELLABLE
+        number = self.choose_from(pick, self.transfers, allowed)
+        to = self.transfers[number]
+        self.observe()
+        ok = to.status in allowed and not any(ln.in_transit > 0 for ln in to.lines)
+        call = (
+            transfer_orders.close_transfer_order if close else transfer_orders.cancel_transfer_order
+        )
+        done = self.attempt(
+            "to close" if close else "to cancel",
+            lambda: call(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        snap = self.before.transfer_orders[number]
+        freed = frozenset(
+            (sku, to.source)
+            for sku, ln in snap.lines.items()
+            if to.status in TO_OPEN and ln.committed > 0
+        )
+        to.status = "closed" if close else "cancelled"
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
     # --- after every step -----------------------------------------------------------------
 
     @invariant()
@@ -1789,7 +2545,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
             assert bal.committed <= bal.on_hand, pair
         for pos in inventory.stock_summary(self.uow):
             total = sum((q for (sku, _), q in self.on_hand.items() if sku == pos.sku), ZERO)
-            assert pos.on_hand == total, pos
+            assert pos.on_hand + pos.in_transit == total, pos
+            assert pos.in_transit == self.on_hand[(pos.sku, TRANSIT)], pos
             assert ZERO <= pos.committed <= pos.on_hand, pos
             assert pos.available == pos.on_hand - pos.committed, pos
         assert set(snap.work_orders) == set(self.model)
@@ -1823,6 +2580,27 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 if so.status not in SO_OPEN:
                     assert sl.committed == 0, (number, sl)
         assert snap.fulfillments == {n: f.status for n, f in self.shipments.items()}
+        # Lots: as the model followed them, never negative, never more reserved than on hand,
+        # and a tracked item's lots add up to its on hand at each location.
+        modelled = {
+            key: (self.lot_stock[key], self.lot_held[key])
+            for key in set(self.lot_stock) | set(self.lot_held)
+            if self.lot_stock[key] or self.lot_held[key]
+        }
+        assert snap.lots == modelled, (snap.lots, modelled)
+        for (sku, location, lot), (on_hand, reserved) in snap.lots.items():
+            assert ZERO <= reserved <= on_hand, (sku, location, lot)
+        for sku in TRACKED:
+            for location in LOCATIONS:
+                in_lots = sum(
+                    (
+                        q
+                        for (s, loc, _lot), (q, _r) in snap.lots.items()
+                        if (s, loc) == (sku, location)
+                    ),
+                    ZERO,
+                )
+                assert in_lots == snap.balance((sku, location)).on_hand, (sku, location)
         assert snap.purchase_orders == {
             n: (
                 po.status,
@@ -1837,6 +2615,20 @@ class ShopfloorMachine(RuleBasedStateMachine):
             n: (v.status, [(part.quantity, part.shipped) for part in v.parts])
             for n, v in self.vendor_returns.items()
         }
+        assert set(snap.transfer_orders) == set(self.transfers)
+        for number, to in self.transfers.items():
+            got = snap.transfer_orders[number]
+            assert got.status == to.status, number
+            for ml in to.lines:
+                tl = got.lines[ml.sku]
+                assert (tl.quantity, tl.shipped, tl.received) == (
+                    ml.quantity,
+                    ml.shipped,
+                    ml.received,
+                ), (number, ml.sku)
+                assert ZERO <= tl.committed <= tl.need, (number, tl)
+                if to.status not in TO_OPEN:
+                    assert tl.committed == 0, (number, tl)
 
 
 def test_work_order_state_machine(plant_template: Path) -> None:
@@ -1863,7 +2655,7 @@ def test_repeated_issues_are_exact(
     with fresh_plant(plant_template) as plant:
         plant.pref(WO_OVERAGE, "true")
         plant.stock("C1", str(total + 1))
-        plant.stock("C2", "100")
+        inventory.adjust_stock(plant.uow, "C2", "100", lot="L1")  # tracked by lot
         number = plant.wo("S", "1")
         for _ in range(times):
             work_orders.issue_components(plant.uow, number, {"C1": step})
@@ -1878,7 +2670,7 @@ def test_repeated_issues_are_exact(
 def test_issuing_a_tenth_ten_times_is_exactly_one(plant_template: Path) -> None:
     with fresh_plant(plant_template) as plant:
         plant.stock("C1", "1")
-        plant.stock("C2", "4")
+        inventory.adjust_stock(plant.uow, "C2", "4", lot="L1")  # tracked by lot
         number = plant.wo("S", "2")
         for _ in range(10):
             work_orders.issue_components(plant.uow, number, {"C1": "0.1"})

@@ -8,8 +8,8 @@ import pytest
 
 from app.services import documents, shelf
 from app.services.catalog import items
-from app.services.orders.picking import PickSession
-from app.services.station import ScanStation
+from app.services.scanning.picking import PickSession
+from app.services.scanning.production import WorkOrderSession
 from tests.orders_plant import OrderPlant
 from tests.plant import Plant
 
@@ -55,9 +55,9 @@ def test_every_screen_and_document_walks_a_2_before_a_10(shop: OrderPlant) -> No
         "CAP": "A-2",
     }
     wo = shop.wo("CRATE", 2)
-    station = ScanStation()
+    station = WorkOrderSession()
     station.start(shop.uow)
-    at_station = station.scan(shop.uow, wo).pick_list
+    at_station = station.scan(shop.uow, wo).state.detail.lines
     assert [(p.sku, p.bin) for p in at_station] == [
         ("CAP", "A-2"),
         ("BOTTLE", "A-10"),
@@ -66,7 +66,7 @@ def test_every_screen_and_document_walks_a_2_before_a_10(shop: OrderPlant) -> No
     assert [ln.sku for ln in documents.traveler(shop.uow, wo).lines] == WALKED
 
     so = shop.so("Lakeside Foods", ("LABEL", 1), ("BOTTLE", 1), ("CAP", 1))
-    on_screen = PickSession().scan(shop.uow, so.number).state.lines
+    on_screen = PickSession().scan(shop.uow, so.number).state.detail.lines
     assert [(ln.sku, ln.bin) for ln in on_screen] == [
         ("CAP", "A-2"),
         ("BOTTLE", "A-10"),

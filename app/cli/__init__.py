@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from app import __version__
-from app.cli import plant
+from app.cli import credentials, plant
 from app.cli.base import Commands, Context, Parser, database_location, user_name
 from app.cli.output import fail, jsonable, say
 from app.config import database_url
@@ -38,7 +38,9 @@ def command_groups() -> list[ModuleType]:
     return groups
 
 
-def build_parser() -> argparse.ArgumentParser:
+def common_options(*, acting_user: bool = True) -> argparse.ArgumentParser:
+    """--db, --json and --user (who acts), which every command takes; a command whose own
+    --user means something else leaves the last out."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -49,9 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object"
     )
-    common.add_argument(
-        "--user", type=user_name, default=argparse.SUPPRESS, help="act as this user"
-    )
+    if acting_user:
+        common.add_argument(
+            "--user", type=user_name, default=argparse.SUPPRESS, help="act as this user"
+        )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
 
     p = Parser(
         prog="shopfloor",
@@ -68,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window offscreen on a temporary demo plant, build through it, check",
     )
-    commands = Commands(p.add_subparsers(dest="command", parser_class=Parser), common)
+    commands = Commands(
+        p.add_subparsers(dest="command", parser_class=Parser),
+        common,
+        common_options(acting_user=False),
+    )
     for group in command_groups():
         group.register(commands)
     return p
@@ -88,11 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return plant.self_test()
         database = Database(database_url(args.db))
         window = plant.WINDOWS.get(args.handler)  # a window checks the database itself
+        uow = UnitOfWork(database, Actor.current(args.user))
         if args.needs_schema and window is None:
             database.require_current_schema()
-        ctx = Context(
-            args=args, database=database, uow=UnitOfWork(database, Actor.current(args.user))
-        )
+            uow = credentials.signed_in(uow)  # the window signs its users in itself
+        ctx = Context(args=args, database=database, uow=uow)
         if window is not None:
             return window(ctx)
         payload, text = args.handler(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,14 @@ from typing import Any, NoReturn, TypeVar
 from app.errors import ValidationError
 from app.services.engine.database import Database
 from app.services.engine.paging import MAX_LIMIT, PageRequest
-from app.services.engine.parsing import MAX_ID, parse_int, parse_name, parse_text, shown
+from app.services.engine.parsing import (
+    MAX_ID,
+    parse_int,
+    parse_name,
+    parse_quantity,
+    parse_text,
+    shown,
+)
 from app.services.engine.uow import UnitOfWork
 
 MAX_ARGUMENT = 4096  # characters in one argument: nothing anyone types is longer than a path
@@ -144,14 +152,31 @@ Handler = Callable[[Context], Result]
 
 
 class Commands:
-    """Adds sub-commands under the top-level parser, each with the shared options."""
+    """Adds sub-commands under the top-level parser, each with the shared options (one whose
+    own --user means something else, `acting_user=False`, without the shared --user: who
+    acts is then named before the command, or by $SHOPFLOOR_USER)."""
 
-    def __init__(self, sub: Any, common: argparse.ArgumentParser) -> None:
+    def __init__(
+        self,
+        sub: Any,
+        common: argparse.ArgumentParser,
+        common_without_user: argparse.ArgumentParser | None = None,
+    ) -> None:
         self.sub = sub
         self.common = common
+        self.common_without_user = common_without_user or common
 
-    def add(self, name: str, handler: Handler, help_text: str, parent: Any = None) -> Any:
-        sp = (parent or self.sub).add_parser(name, help=help_text, parents=[self.common])
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        help_text: str,
+        parent: Any = None,
+        *,
+        acting_user: bool = True,
+    ) -> Any:
+        shared = self.common if acting_user else self.common_without_user
+        sp = (parent or self.sub).add_parser(name, help=help_text, parents=[shared])
         sp.set_defaults(handler=handler)
         return sp
 
@@ -200,3 +225,52 @@ def quantities(
             raise UsageError(f"{flag} {key.strip()} is given twice")
         out[key.strip()] = qty.strip()
     return out
+
+
+_WITH_LOT = re.compile(r"(?P<key>.+?)=(?P<qty>[^=@]+)(?:@(?P<lot>.*))?", re.DOTALL)
+LotQuantities = tuple[dict[str, str], dict[str, list[tuple[str, str]]]]
+
+
+def lot_quantities(values: Sequence[str], flag: str) -> LotQuantities:
+    """KEY=QUANTITY[@LOT] values (a line or a sku, what of it, and from which lot): the total
+    per key, and per key the lots named with their quantities. A key may be given again with
+    another lot; twice without one, or twice with the same lot, is refused."""
+    totals: dict[str, str] = {}
+    lots: dict[str, list[tuple[str, str]]] = {}
+    plain: set[str] = set()
+    for value in values:
+        found = _WITH_LOT.fullmatch(value)
+        if found is None or not found["key"].strip():
+            raise UsageError(f"{flag} takes KEY=QUANTITY or KEY=QUANTITY@LOT, not {value!r}")
+        key, qty, lot = found["key"].strip(), found["qty"].strip(), found["lot"]
+        if lot is not None and not lot.strip():
+            raise UsageError(f"{flag} {value!r} names no lot after @")
+        if lot is None:
+            if key in plain:
+                raise UsageError(f"{flag} {key} is given twice")
+            plain.add(key)
+        else:
+            named = lots.setdefault(key, [])
+            if any(n == lot.strip() for n, _q in named):
+                raise UsageError(f"{flag} {key}@{lot.strip()} is given twice")
+            named.append((lot.strip(), qty))
+        amount = parse_quantity(qty, f"quantity of {key}")
+        if key in totals:
+            totals[key] = format(parse_quantity(totals[key], key) + amount, "f")
+        else:
+            totals[key] = qty
+    return totals, lots
+
+
+def add_lot_options(parser: Any, *, vendor_lot: bool = False) -> None:
+    """--lot, --serial and --expires of a posting that brings a tracked item in (or names
+    what goes out)."""
+    parser.add_argument("--lot", help="the lot (an item tracked by lot)")
+    parser.add_argument(
+        "--serial", metavar="S1,S2,...", help="the serial numbers, one per unit (tracked by serial)"
+    )
+    parser.add_argument("--expires", help="a new lot's expiry date YYYY-MM-DD")
+    if vendor_lot:
+        parser.add_argument(
+            "--vendor-lot", dest="vendor_lot", help="the vendor's own lot number (default: --lot)"
+        )

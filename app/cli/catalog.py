@@ -6,10 +6,13 @@ from typing import Any
 
 from app.cli.base import Commands, Context, Result, add_paging, file_path, one_line, page_request
 from app.cli.output import cell, jsonable, paged_note, table
+from app.cli.transfers import lead_times_from
 from app.models.quantity import fmt
 from app.services.catalog import boms, imports, items
+from app.services.lots import tracking
 from app.services.orders import imports as order_imports
 from app.services.orders import partners
+from app.services.transfers import lead_times
 
 _IMPORTS = {
     "items": imports.import_items,
@@ -36,6 +39,9 @@ def _item_text(info: items.ItemInfo) -> list[str]:
         f"build point {cell(info.build_point) or '-'}, preferred stock "
         f"{cell(info.preferred_stock) or '-'}, drop ship {cell(info.drop_ship)}, "
         f"active {cell(info.active)}",
+        f"tracking {info.tracking}, shelf life "
+        + (f"{info.shelf_life_days} days" if info.shelf_life_days else "-")
+        + f", GTIN {info.gtin or '-'}",
     ]
 
 
@@ -81,20 +87,37 @@ def cmd_item_purchasing(ctx: Context) -> Result:
     )
 
 
+def cmd_item_tracking(ctx: Context) -> Result:
+    info = tracking.set_item_tracking(
+        ctx.uow, ctx.args.sku, ctx.args.tracking, shelf_life=ctx.args.shelf_life, gtin=ctx.args.gtin
+    )
+    days = f"{info.shelf_life_days} days" if info.shelf_life_days else "-"
+    return info, (
+        f"{info.sku}: tracked by {info.tracking}, shelf life {days}, GTIN {info.gtin or '-'}"
+        if info.tracking != "none"
+        else f"{info.sku}: not tracked, shelf life {days}, GTIN {info.gtin or '-'}"
+    )
+
+
 def cmd_item_bin(ctx: Context) -> Result:
     info = items.set_bin(ctx.uow, ctx.args.sku, ctx.args.bin, ctx.args.location)
     return info, f"{info.sku} at {info.location}: bin {info.bin or '-'}"
 
 
 def cmd_location_list(ctx: Context) -> Result:
-    rows = items.list_locations(ctx.uow)
+    rows = items.list_locations(ctx.uow, transit=True)
     text = table(["code", "name", "default"], [(r.code, r.name, r.is_default) for r in rows])
     return {"locations": rows}, text
 
 
 def cmd_location_add(ctx: Context) -> Result:
-    loc = items.add_location(ctx.uow, ctx.args.code, ctx.args.name or "")
-    return loc, f"location {loc.code} added"
+    lead = lead_times_from(ctx.args.lead_time_from)
+    if not lead:
+        loc = items.add_location(ctx.uow, ctx.args.code, ctx.args.name or "")
+        return loc, f"location {loc.code} added"
+    loc = lead_times.add_location(ctx.uow, ctx.args.code, ctx.args.name or "", lead_times_from=lead)
+    days = ", ".join(f"{d} days from {code}" for code, d in lead.items())
+    return loc, f"location {loc.code} added; {days}"
 
 
 def cmd_bom_show(ctx: Context) -> Result:
@@ -163,6 +186,16 @@ def register(cmd: Commands) -> None:
     sp.add_argument("sku")
     sp.add_argument("--vendor", help="the preferred vendor (empty: none)")
     sp.add_argument("--price", help="the purchase price (empty: none)")
+    sp = cmd.add("tracking", cmd_item_tracking, "track an item by lot, by serial or not at all", g)
+    sp.add_argument("sku")
+    sp.add_argument("tracking", choices=["lot", "serial", "none"])
+    sp.add_argument(
+        "--shelf-life",
+        dest="shelf_life",
+        metavar="DAYS",
+        help="days a new lot keeps (none: no limit)",
+    )
+    sp.add_argument("--gtin", help="the GS1 trade item number, 8 to 14 digits (none: clear it)")
     sp = cmd.add("bin", cmd_item_bin, "the bin an item is kept in at a location", g)
     sp.add_argument("sku")
     sp.add_argument("bin", help="the bin (empty: none)")
@@ -173,6 +206,13 @@ def register(cmd: Commands) -> None:
     sp = cmd.add("add", cmd_location_add, "add a location", g)
     sp.add_argument("code")
     sp.add_argument("--name", type=one_line("name", 120))
+    sp.add_argument(
+        "--lead-time-from",
+        dest="lead_time_from",
+        action="append",
+        metavar="LOC=DAYS",
+        help="days a transfer from LOC takes to reach this location",
+    )
 
     g = cmd.group("bom", "bills of materials")
     sp = cmd.add("show", cmd_bom_show, "a BOM revision (the active one by default)", g)

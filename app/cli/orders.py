@@ -11,8 +11,10 @@ from app.cli.base import (
     Context,
     Result,
     UsageError,
+    add_lot_options,
     add_paging,
     add_status_filter,
+    lot_quantities,
     page_request,
     quantities,
 )
@@ -20,6 +22,7 @@ from app.cli.output import cell, jsonable, paged_note, table
 from app.cli.vendor_returns import vra_text
 from app.models.quantity import fmt
 from app.services import finance
+from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.vendor_returns.returns import return_to_vendor
@@ -239,14 +242,24 @@ def fulfillment_text(info: fulfillment.FulfillmentInfo) -> str:
         head
         + "\n"
         + table(
-            ["line", "sku", "quantity", "ordered"],
-            [(ln.line, ln.sku, ln.quantity, ln.ordered) for ln in info.lines],
+            ["line", "sku", "quantity", "ordered", "lots"],
+            [
+                (
+                    ln.line,
+                    ln.sku,
+                    ln.quantity,
+                    ln.ordered,
+                    ", ".join(f"{lot} x {fmt(q)}" for lot, q in ln.lots),
+                )
+                for ln in info.lines
+            ],
         )
     )
 
 
 def cmd_fulfill(ctx: Context) -> Result:
-    info = fulfillment.fulfill(ctx.uow, ctx.args.so, quantities(ctx.args.line), memo=ctx.args.memo)
+    lines, lots = lot_quantities(ctx.args.line, "--line") if ctx.args.line else (None, None)
+    info = fulfillment.fulfill(ctx.uow, ctx.args.so, lines, memo=ctx.args.memo, lots=lots)
     return info, fulfillment_text(info)
 
 
@@ -359,9 +372,33 @@ def cmd_po_show(ctx: Context) -> Result:
     return info, po_text(info)
 
 
+def _received_lots(ctx: Context, lines: dict[str, str] | None, named: dict[str, Any]) -> Any:
+    """The lots of a receipt: `SKU=QTY@LOT` per line, or --lot / --serial / --expires /
+    --vendor-lot for the one line received."""
+    a = ctx.args
+    given = {key: lot_given(parts[0][0]) for key, parts in named.items()}
+    for key, parts in named.items():
+        if len(parts) > 1:
+            raise UsageError(f"--line {key}: a receipt line comes in as one lot; receive it again")
+    if a.lot or a.serial or a.expires or a.vendor_lot:
+        if not lines or len(lines) != 1:
+            raise UsageError("--lot, --serial, --expires and --vendor-lot need exactly one --line")
+        key = next(iter(lines))
+        if key in given and a.lot:
+            raise UsageError(f"--line {key} names its lot already")
+        lot = given[key].lot if key in given else a.lot
+        given[key] = lot_given(lot, a.serial, a.expires, a.vendor_lot)
+    return given or None
+
+
 def cmd_po_receive(ctx: Context) -> Result:
+    lines, named = lot_quantities(ctx.args.line, "--line") if ctx.args.line else (None, {})
     res = purchasing.receive_purchase_order(
-        ctx.uow, ctx.args.po, quantities(ctx.args.line), memo=ctx.args.memo
+        ctx.uow,
+        ctx.args.po,
+        lines,
+        memo=ctx.args.memo,
+        lots=_received_lots(ctx, lines, named),
     )
     payload = {
         "number": res.number,
@@ -646,7 +683,12 @@ def register(cmd: Commands) -> None:
 
     sp = cmd.add("fulfill", cmd_fulfill, "pick a sales order: a new fulfillment")
     sp.add_argument("so")
-    sp.add_argument("--line", action="append", metavar="LINE=QTY", help="what was picked of a line")
+    sp.add_argument(
+        "--line",
+        action="append",
+        metavar="LINE=QTY[@LOT]",
+        help="what was picked of a line (of a tracked item, from the lot named)",
+    )
     sp.add_argument("--memo")
     g = cmd.group("fulfillment", "item fulfillments")
     for name, handler, text in (
@@ -682,8 +724,11 @@ def register(cmd: Commands) -> None:
         cmd.add(name, handler, text, g).add_argument("po")
     sp = cmd.add("receive", cmd_po_receive, "an item receipt", g)
     sp.add_argument("po")
-    sp.add_argument("--line", action="append", metavar="SKU=QTY", help="what was received")
+    sp.add_argument(
+        "--line", action="append", metavar="SKU=QTY[@LOT]", help="what was received (in which lot)"
+    )
     sp.add_argument("--memo")
+    add_lot_options(sp, vendor_lot=True)
     sp = cmd.add("edit", cmd_po_edit, "change a purchase order", g)
     sp.add_argument("po")
     sp.add_argument("--line", action="append", metavar="SKU=QTY", help="a line's new quantity")

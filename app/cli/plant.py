@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 
 from app import __version__
 from app.cli.base import Commands, Context, Result, one_line
 from app.cli.output import table
+from app.config import ENV_DB
 from app.errors import ValidationError
 from app.services import admin, check, overview, setup
+
+
+def database_given(ctx: Context) -> bool:
+    """Whether the command line or the environment named the database; a window opened
+    without one works on the server its desktop is set up for (or the default file)."""
+    return ctx.args.db is not None or bool(os.environ.get(ENV_DB))
 
 
 def open_window(ctx: Context) -> int:
     """`shopfloor` with no sub-command: the main window (Qt is imported only here)."""
     from app.views.app import run_main_window
 
-    return run_main_window(ctx.database, user=ctx.args.user)
+    return run_main_window(ctx.database, user=ctx.args.user, from_settings=not database_given(ctx))
 
 
 def open_station(ctx: Context) -> int:
@@ -28,6 +36,7 @@ def open_station(ctx: Context) -> int:
         location=ctx.args.location,
         user=ctx.args.user,
         full_screen=not ctx.args.windowed,
+        from_settings=not database_given(ctx),
     )
 
 

@@ -1,7 +1,8 @@
-"""`shopfloor print`: travelers, picking tickets, packing slips and labels, as a PDF file
-(`--out FILE.pdf`) or straight to a CUPS printer (`--printer NAME`; `--printer` alone uses the
-`default_printer` preference). What each document lists is decided in
-app/services/documents.py; the rendering libraries are loaded only when a document is made.
+"""`shopfloor print`: travelers, picking tickets, packing slips, labels and count sheets, as
+a PDF file (`--out FILE.pdf`) or straight to a CUPS printer (`--printer NAME`; `--printer`
+alone uses the `default_printer` preference). What each document lists is decided in
+app/services/documents/ (a count sheet in app/services/counts/sheet.py); the rendering
+libraries are loaded only when a document is made.
 """
 
 from __future__ import annotations
@@ -119,6 +120,13 @@ def cmd_packing_slip(ctx: Context) -> Result:
     return _deliver(ctx, rendered, f"packing slip for {ctx.args.fulfillment.strip().upper()}")
 
 
+def cmd_count_sheet(ctx: Context) -> Result:
+    from app.services.counts import sheet
+
+    rendered = sheet.count_sheet_pdf(ctx.uow, ctx.args.count)
+    return _deliver(ctx, rendered, f"count sheet for {ctx.args.count.strip().upper()}")
+
+
 def cmd_labels(ctx: Context) -> Result:
     from app.services import documents
 
@@ -147,7 +155,9 @@ def _destination(sp: Any) -> None:
 
 
 def register(cmd: Commands) -> None:
-    g = cmd.group("print", "print travelers, picking tickets, packing slips and labels")
+    g = cmd.group(
+        "print", "print travelers, picking tickets, packing slips, labels and count sheets"
+    )
     sp = cmd.add("traveler", cmd_traveler, "a work order's traveler", g)
     sp.add_argument("wo", metavar="WO")
     _destination(sp)
@@ -174,6 +184,9 @@ def register(cmd: Commands) -> None:
     _destination(sp)
     sp = cmd.add("packing-slip", cmd_packing_slip, "a fulfillment's packing slip", g)
     sp.add_argument("fulfillment", metavar="FULFILLMENT")
+    _destination(sp)
+    sp = cmd.add("count-sheet", cmd_count_sheet, "a cycle count's sheet, by bin, blind", g)
+    sp.add_argument("count", metavar="CC")
     _destination(sp)
     sp = cmd.add("labels", cmd_labels, "item labels or finished-goods labels", g)
     sp.add_argument(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from app.cli.base import (
     Commands,
     Context,
     Result,
-    UsageError,
+    add_lot_options,
     add_paging,
     add_status_filter,
+    lot_quantities,
     memo,
     one_line,
     page_request,
@@ -85,31 +85,35 @@ def cmd_wo_close(ctx: Context) -> Result:
     return _wo_result(work_orders.close_work_order(ctx.uow, ctx.args.wo))
 
 
-def component_args(values: Sequence[str]) -> list[tuple[str, str]]:
-    out = []
-    for v in values:
-        sku, sep, qty = v.rpartition("=")
-        if not sep or not sku.strip():
-            raise UsageError(f"--component takes SKU=QUANTITY, not {v!r}")
-        out.append((sku.strip(), qty.strip()))
-    return out
-
-
 def cmd_wo_issue(ctx: Context) -> Result:
-    components = component_args(ctx.args.component)
-    return _wo_result(work_orders.issue_components(ctx.uow, ctx.args.wo, components))
+    components, lots = lot_quantities(ctx.args.component, "--component")
+    return _wo_result(
+        work_orders.issue_components(ctx.uow, ctx.args.wo, list(components.items()), lots=lots)
+    )
 
 
 def cmd_wo_complete(ctx: Context) -> Result:
+    a = ctx.args
     return _wo_result(
         work_orders.complete_work_order(
-            ctx.uow, ctx.args.wo, ctx.args.qty, backflush=ctx.args.backflush
+            ctx.uow,
+            a.wo,
+            a.qty,
+            backflush=a.backflush,
+            lot=a.lot,
+            serials=a.serial,
+            expires=a.expires,
         )
     )
 
 
 def cmd_wo_build(ctx: Context) -> Result:
-    return _wo_result(work_orders.post_assembly_build(ctx.uow, ctx.args.wo, ctx.args.qty))
+    a = ctx.args
+    return _wo_result(
+        work_orders.post_assembly_build(
+            ctx.uow, a.wo, a.qty, lot=a.lot, serials=a.serial, expires=a.expires
+        )
+    )
 
 
 def cmd_wo_list(ctx: Context) -> Result:
@@ -215,16 +219,24 @@ def register(cmd: Commands) -> None:
         cmd.add(name, handler, text, g).add_argument("wo")
     sp = cmd.add("issue", cmd_wo_issue, "issue components to a work order", g)
     sp.add_argument("wo")
-    sp.add_argument("--component", action="append", required=True, metavar="SKU=QTY")
+    sp.add_argument(
+        "--component",
+        action="append",
+        required=True,
+        metavar="SKU=QTY[@LOT]",
+        help="a component and what to issue of it (of a tracked one, from the lot named)",
+    )
     sp = cmd.add("complete", cmd_wo_complete, "report completed assemblies", g)
     sp.add_argument("wo")
     sp.add_argument("--qty", required=True)
     sp.add_argument(
         "--backflush", action="store_true", help="also consume the backflush-flagged components"
     )
+    add_lot_options(sp)
     sp = cmd.add("build", cmd_wo_build, "assembly build: finished goods in, components out", g)
     sp.add_argument("wo")
     sp.add_argument("--qty", required=True)
+    add_lot_options(sp)
     sp = cmd.add("list", cmd_wo_list, "list work orders", g)
     add_status_filter(sp)
     sp.add_argument("--item")

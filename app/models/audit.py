@@ -12,18 +12,29 @@ from app.models.item import _in
 
 
 class AuditEvent(Base):
-    """One per posting or change: who, what, when, on which workstation."""
+    """One per posting or change: who (and in which role), what, when, on which workstation.
+    `details` is JSON: what the posting noted, and the stock figures it changed, before and
+    after."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_document", "document"),)
+    __table_args__ = (
+        Index("ix_audit_event_document", "document"),
+        Index("ix_audit_event_posting_key", "posting_key", unique=True),
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_username", "username"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     username: Mapped[str] = mapped_column(String(64))
     workstation: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(16))  # None: unknown (before schema 0009)
     action: Mapped[str] = mapped_column(String(40))
     document: Mapped[str | None] = mapped_column(String(120))
     details: Mapped[str] = mapped_column(Text)
+    # The key the workstation gave the posting before sending it: after a connection lost
+    # mid-commit, finding it tells whether the posting was saved (uow.py, `posting_outcome`).
+    posting_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class Preference(Base):
@@ -37,7 +48,7 @@ class Preference(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
 
 
-ROLES = ("admin", "supervisor", "operator", "picker", "viewer")
+ROLES = ("admin", "supervisor", "sales", "operator", "picker", "viewer")
 
 
 class AppUser(Base):

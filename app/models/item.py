@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.lots import GTIN_LENGTH, TRACKINGS, Tracking
 from app.models.quantity import ZERO, Fixed
 
 
@@ -49,12 +50,23 @@ class Location(Base):
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
         ),
+        # At most one in-transit location; it is made by the first transfer shipment.
+        Index(
+            "uq_location_transit",
+            "transit",
+            unique=True,
+            sqlite_where=text("transit"),
+            postgresql_where=text("transit"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where shipped transfers wait to be received; never an ordinary location (nothing is
+    # made, sold, bought, counted or committed there).
+    transit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Item(Base):
@@ -65,6 +77,9 @@ class Item(Base):
         CheckConstraint("build_point IS NULL OR build_point >= 0", name="build_point"),
         CheckConstraint("preferred_stock IS NULL OR preferred_stock >= 0", name="preferred_stock"),
         CheckConstraint("purchase_price IS NULL OR purchase_price >= 0", name="purchase_price"),
+        CheckConstraint(_in("tracking", TRACKINGS), name="tracking"),
+        CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_days"),
+        Index("uq_item_gtin", "gtin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +97,11 @@ class Item(Base):
     # Buying it: from whom by default and at what price (drop ship and replenishment).
     preferred_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"))
     purchase_price: Mapped[Decimal | None] = mapped_column(Fixed)
+    # Lots and serials (app/models/lots.py): how its stock is told apart, how many days a
+    # new lot keeps, and its GS1 trade item number (as GTIN-14).
+    tracking: Mapped[str] = mapped_column(String(8), default=Tracking.NONE.value)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH))
 
     @property
     def type(self) -> ItemType:

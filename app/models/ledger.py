@@ -59,6 +59,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entry_source", "source_kind", "source_id"),
         Index("ix_ledger_entry_source_line", "source_kind", "source_line_id"),
         Index("ix_ledger_entry_reason_posted_at", "reason", "posted_at"),
+        Index("ix_ledger_entry_lot_id", "lot_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -80,6 +81,8 @@ class LedgerEntry(Base):
     memo: Mapped[str | None] = mapped_column(String(200))
     posted_by: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The lot or serial moved, for an item tracked by lot or serial (app/models/lots.py).
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
 
 
 class StockBalance(StockFigures, Base):

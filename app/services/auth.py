@@ -127,12 +127,16 @@ def _account(uow: UnitOfWork, name: str) -> _Account | None:
     return uow.read(body)
 
 
-def _refuse(uow: UnitOfWork, name: str, reason: str, message: str) -> PermissionDenied:
+def _refuse(
+    uow: UnitOfWork, name: str, reason: str, message: str, via: str | None
+) -> PermissionDenied:
     """Record a refused sign-in (its own committed posting) and return the error to raise."""
 
     def body(tx: Transaction) -> None:
         tx.set_document(name)
         tx.note(outcome="refused", reason=reason)
+        if via is not None:
+            tx.note(via=via)
 
     uow.as_user(name[:64]).post("auth.refused", body)
     return PermissionDenied(message)
@@ -146,20 +150,26 @@ def _verify(secret_hash: str, secret: str) -> bool:
 
 
 def sign_in(
-    uow: UnitOfWork, username: str, secret: str, *, now: datetime | None = None
+    uow: UnitOfWork,
+    username: str,
+    secret: str,
+    *,
+    now: datetime | None = None,
+    via: str | None = None,
 ) -> SignedIn:
     """Check a user's PIN or password. A wrong one counts towards the lockout
     (`LOCK_AFTER_FAILURES` in a row lock the user for `LOCK_FOR`); every attempt is an audit
-    event, refused ones committed before the refusal is raised."""
+    event, refused ones committed before the refusal is raised. `via` names where the user
+    signs in when it is not a window ("command line")."""
     name = (username or "").strip()
     at = now or utcnow()
     if not name:
         raise ValidationError("pick a user or scan a badge first")
     account = _account(uow, name)
     if account is None:
-        raise _refuse(uow, name, "unknown user", f"there is no user named {name!r}")
+        raise _refuse(uow, name, "unknown user", f"there is no user named {name!r}", via)
     if not account.active:
-        raise _refuse(uow, name, "deactivated", f"{name} is deactivated; ask an admin")
+        raise _refuse(uow, name, "deactivated", f"{name} is deactivated; ask an admin", via)
     if account.locked_until is not None and account.locked_until > at:
         until = account.locked_until.astimezone().strftime("%H:%M")
         raise _refuse(
@@ -168,6 +178,7 @@ def sign_in(
             "locked",
             f"{name} is locked until {until} after {LOCK_AFTER_FAILURES} wrong PINs; "
             "try again then, or ask an admin to reset the PIN",
+            via,
         )
     if account.secret_hash is None:
         raise _refuse(
@@ -176,11 +187,14 @@ def sign_in(
             "no PIN",
             f"{name} has no PIN yet; an admin sets one under Users "
             f"(or `shopfloor user set {name} --reset-pin`)",
+            via,
         )
     good = _verify(account.secret_hash, secret if isinstance(secret, str) else "")
 
     def record(tx: Transaction) -> tuple[bool, int, datetime | None]:
         tx.set_document(name)
+        if via is not None:
+            tx.note(via=via)
         user = tx.session.get(AppUser, name, with_for_update=True)
         if user is None:  # removed meanwhile
             raise NotFound(f"there is no user named {name!r}")
@@ -194,10 +208,11 @@ def sign_in(
             return True, 0, None
         user.failed_attempts = user.failed_attempts + 1
         failures = user.failed_attempts
+        tx.note(outcome="refused", reason="wrong PIN", failures=failures)
         if failures >= LOCK_AFTER_FAILURES:
             user.failed_attempts = 0
             user.locked_until = at + LOCK_FOR
-        tx.note(outcome="refused", reason="wrong PIN", failures=failures)
+            tx.note(outcome="locked out", locked_until=user.locked_until.isoformat())
         return False, failures, user.locked_until
 
     action = "auth.sign_in" if good else "auth.refused"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, type_coerce
+from sqlalchemy import ColumnElement, false, func, literal, select, type_coerce, union_all
 
 from app.errors import NotFound, ValidationError
 from app.models import (
@@ -17,21 +17,32 @@ from app.models import (
     LedgerEntry,
     LedgerReason,
     Location,
+    Lot,
     SourceKind,
     StockBalance,
+    Tracking,
 )
 from app.models.figures import need_of
 from app.models.kinds import LEDGER_REASONS
 from app.models.quantity import ZERO, Fixed, parse_decimal
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.demand import sources
+from app.services.engine.demand import sources, supply_sources
 from app.services.engine.ledger import Source, StockBook, StockItem, require_stocked
-from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
+from app.services.engine.lookup import (
+    ItemRef,
+    LocationRef,
+    at_ordinary_locations,
+    item_ref_by_sku,
+    location_ref,
+)
+from app.services.engine.lots import LotBook
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_id, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
+from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, outgoing
+from app.services.lots.stock import LotOnHand, lots_on_hand
 
 _STOCKED = [t.value for t in ItemType if t.stocked]
 
@@ -47,6 +58,12 @@ class StockPosition:
     available: Decimal
     on_order: Decimal
     backordered: Decimal
+    # On its way to the location(s), shipped and not received yet (part of on order there);
+    # over all locations: everything at the in-transit location, whose stock the other
+    # figures leave out.
+    in_transit: Decimal = ZERO
+    # One item's position (not a summary row): its lots on hand, with their expiry flags.
+    lots: tuple[LotOnHand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,7 @@ class LedgerRow:
     event_id: int
     reverses_id: int | None
     memo: str | None
+    lot: str | None = None  # the lot or serial the row moved
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,14 @@ _SUMS: tuple[ColumnElement[Any], ...] = tuple(
 )
 
 
-def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> StockPosition:
+def _position(
+    sku: str,
+    name: str,
+    uom: str,
+    location: str | None,
+    row: Any,
+    lots: tuple[LotOnHand, ...] = (),
+) -> StockPosition:
     return StockPosition(
         sku=sku,
         name=name,
@@ -112,38 +137,72 @@ def _position(sku: str, name: str, uom: str, location: str | None, row: Any) -> 
         available=row.available,
         on_order=row.on_order,
         backordered=row.backordered,
+        in_transit=row.in_transit,
+        lots=lots,
     )
 
 
-def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
-    stmt = select(*_SUMS).where(StockBalance.item_id == item.id)
+def _where(location: LocationRef | None) -> ColumnElement[bool]:
+    """The balances of a position: one location's, or every ordinary location's (the
+    in-transit location's stock is shown as in transit)."""
     if location is not None:
-        stmt = stmt.where(StockBalance.location_id == location.id)
+        return StockBalance.location_id == location.id
+    return at_ordinary_locations(StockBalance.location_id)
+
+
+def _in_transit(location: LocationRef | None) -> Any:
+    """(item_id, in_transit) per item: what every kind of supply has on its way to the
+    location (to any location, without one)."""
+    parts = [s.in_transit for s in supply_sources() if s.in_transit is not None]
+    if not parts:
+        return select(literal(0).label("item_id"), literal(0).label("in_transit")).where(false())
+    rows = union_all(*parts).subquery()
+    stmt = select(
+        rows.c.item_id, type_coerce(func.sum(rows.c.quantity), Fixed).label("in_transit")
+    ).group_by(rows.c.item_id)
+    if location is not None:
+        stmt = stmt.where(rows.c.location_id == location.id)
+    return stmt
+
+
+def position_in(tx: Transaction, item: ItemRef, location: LocationRef | None) -> StockPosition:
+    moving = _in_transit(location).subquery()
+    on_way = select(moving.c.in_transit).where(moving.c.item_id == item.id).scalar_subquery()
+    stmt = select(*_SUMS, type_coerce(func.coalesce(on_way, 0), Fixed).label("in_transit")).where(
+        StockBalance.item_id == item.id, _where(location)
+    )
     row = tx.session.execute(stmt).one()
-    return _position(item.sku, item.name, item.uom, location.code if location else None, row)
+    lots: tuple[LotOnHand, ...] = ()
+    if item.tracking != Tracking.NONE:
+        lots = tuple(lots_on_hand(tx, item.id, location.id if location else None))
+    return _position(item.sku, item.name, item.uom, location.code if location else None, row, lots)
 
 
 @query()
 def stock_position(tx: Transaction, sku: str, location: str | None = None) -> StockPosition:
-    """On hand, committed, available, on order and backordered for one item."""
+    """On hand, committed, available, on order, backordered and in transit for one item (the
+    in-transit location's too)."""
     item = item_ref_by_sku(tx.session, sku)
     require_stocked(item)
-    loc = location_ref(tx.session, location) if location else None
+    loc = location_ref(tx.session, location, transit=True) if location else None
     return position_in(tx, item, loc)
 
 
 def _summary_statement(location: LocationRef | None) -> tuple[Any, dict[str, Any]]:
-    sums = select(StockBalance.item_id, *_SUMS).group_by(StockBalance.item_id)
-    if location is not None:
-        sums = sums.where(StockBalance.location_id == location.id)
-    sub = sums.subquery()
+    sums = select(StockBalance.item_id, *_SUMS).where(_where(location))
+    sub = sums.group_by(StockBalance.item_id).subquery()
+    moving = _in_transit(location).subquery()
     figures = {
         name: type_coerce(func.coalesce(sub.c[name], 0), Fixed).label(name)
         for name in ("on_hand", "committed", "available", "on_order", "backordered")
     }
+    figures["in_transit"] = type_coerce(func.coalesce(moving.c.in_transit, 0), Fixed).label(
+        "in_transit"
+    )
     stmt = (
         select(Item.sku, Item.name, Item.uom, *figures.values())
         .outerjoin(sub, sub.c.item_id == Item.id)
+        .outerjoin(moving, moving.c.item_id == Item.id)
         .where(Item.item_type.in_(_STOCKED))
     )
     return stmt, figures
@@ -161,7 +220,7 @@ def stock_summary(
     """The position of every stocked item (at one location, or over all of them): sortable
     by sku, name or any figure; `text` matches sku or name; `short_only` keeps items with a
     backorder."""
-    loc = location_ref(tx.session, location) if location else None
+    loc = location_ref(tx.session, location, transit=True) if location else None
     stmt, figures = _summary_statement(loc)
     stmt = stmt.where(*text_search(text, Item.sku, Item.name))
     if short_only:
@@ -187,22 +246,31 @@ def adjust_in_transaction(
     unit_cost: Decimal | None,
     source: str,
     memo: str | None = None,
+    lot: LotGiven = NOTHING,
 ) -> None:
     """Post an inventory adjustment inside an open posting (whose balances are locked). A
     write-off may not take on hand below zero; commitments it eats into are given up, least
-    urgent order first."""
+    urgent order first. A tracked item comes in as the lot (or serials) given, and goes out
+    of the lot named or, with none named, by the consumption order."""
     require_stocked(item)
+    origin = Source(SourceKind.ADJUSTMENT, source)
     if quantity < 0:
         commitment.make_room(tx, item, location_id, -quantity)
-    StockBook.of(tx).post(
-        item,
-        location_id,
-        quantity,
-        LedgerReason.ADJUSTMENT,
-        Source(SourceKind.ADJUSTMENT, source),
-        unit_cost=unit_cost,
-        memo=memo,
-    )
+        parts = [(lot_part, -q) for lot_part, q in outgoing(tx, item, -quantity, lot)]
+    else:
+        parts = incoming(tx, item, quantity, lot, origin)
+    stock = StockBook.of(tx)
+    for lot_part, qty in parts:
+        stock.post(
+            item,
+            location_id,
+            qty,
+            LedgerReason.ADJUSTMENT,
+            origin,
+            unit_cost=unit_cost,
+            memo=memo,
+            lot=lot_part,
+        )
 
 
 @posting("stock.adjust", Permission.ADJUST_STOCK)
@@ -214,8 +282,15 @@ def adjust_stock(
     location: str | None = None,
     unit_cost: object = None,
     memo: str | None = None,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
 ) -> AdjustmentResult:
+    """An inventory adjustment (negative: a write-off). A tracked item's adjustment names
+    its lot (`lot`, with `expires` for a new one) or serials; a write-off that names none
+    takes lots by the consumption order."""
     qty = parse_decimal(quantity, non_zero=True)
+    given = lot_given(lot, serials, expires)
     cost = (
         None
         if unit_cost is None or unit_cost == ""
@@ -226,8 +301,15 @@ def adjust_stock(
     tx.set_document(item.sku)
     StockBook.of(tx).lock([(item.id, loc.id)])
     note = parse_text(memo, field="memo", max_length=200) or None
-    adjust_in_transaction(tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note)
-    tx.note(location=loc.code, quantity=qty)
+    adjust_in_transaction(
+        tx, item, loc.id, qty, unit_cost=cost, source="adjustment", memo=note, lot=given
+    )
+    tx.note(
+        location=loc.code,
+        quantity=qty,
+        memo=note,
+        **({"lot": list(given.numbers)} if given.numbers else {}),
+    )
     tx.settle()  # commit-after-entry first: the position shows what it committed
     bal = StockBook.of(tx).balance(item.id, loc.id)
     position = StockPosition(
@@ -240,6 +322,7 @@ def adjust_stock(
         available=bal.available,
         on_order=bal.on_order,
         backordered=bal.backordered,
+        in_transit=position_in(tx, item, loc).in_transit,
     )
     return AdjustmentResult(position=position)
 
@@ -335,7 +418,8 @@ assert {r for r, _what, _instead in _NOT_REVERSED} == set(LedgerReason) - set(_R
 
 def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
     """Why an event other than an adjustment is not reversed, naming the posting it is and
-    what to do instead."""
+    what to do instead; a posting of a reason another kind of document registered (a count,
+    a transfer ...) is named by that reason's words."""
     refs = {e.reason: e.source_ref for e in entries}
     found = next(
         (
@@ -345,12 +429,11 @@ def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
         ),
         None,
     )
-    if found is None:  # a reason another kind of posting registered: said in its own words
-        reason, ref = next(iter(refs.items()))
-        words = LEDGER_REASONS.words.get(reason, reason.replace("_", " "))
+    if found is None:
+        reason, ref = next((r, s) for r, s in refs.items() if r not in _REVERSIBLE)
         return (
-            f"event {event_id} is a {words} ({ref}): it is not reversed here; correct the "
-            "stock with an adjustment"
+            f"event {event_id} is a {LEDGER_REASONS.words.get(reason, reason)} of {ref}: only "
+            "adjustments are reversed; correct the stock with an adjustment"
         )
     what, instead, ref = found
     return f"event {event_id} is {what.format(ref=ref)}: {instead.format(ref=ref)}"
@@ -375,9 +458,11 @@ def reverse_adjustment(
             le.unit_cost,
             le.reason,
             le.source_ref,
+            le.lot_id,
             Item.sku,
             Item.item_type,
             Item.standard_cost,
+            Item.tracking,
         )
         .join(Item, Item.id == le.item_id)
         .where(le.event_id == event_id)
@@ -401,6 +486,7 @@ def reverse_adjustment(
             item_type=e.item_type,
             standard_cost=e.standard_cost,
             active=True,
+            tracking=e.tracking,
         )
         qty = -e.quantity
         if qty < 0:
@@ -414,6 +500,7 @@ def reverse_adjustment(
             unit_cost=e.unit_cost,
             reverses_id=e.id,
             memo=memo,
+            lot=LotBook.of(tx).lot(e.lot_id) if e.lot_id is not None else None,
         )
     tx.note(reverses=event_id, rows=len(entries))
     return ReversalResult(reversed_event=event_id)
@@ -452,9 +539,11 @@ def ledger_page(
             le.event_id,
             le.reverses_id,
             le.memo,
+            Lot.number.label("lot"),
         )
         .join(Item, Item.id == le.item_id)
         .join(Location, Location.id == le.location_id)
+        .outerjoin(Lot, Lot.id == le.lot_id)
         .where(*conditions)
     )
     return _LEDGER.fetch(
@@ -475,6 +564,7 @@ def ledger_page(
             event_id=r.event_id,
             reverses_id=r.reverses_id,
             memo=r.memo,
+            lot=r.lot,
         ),
     )
 
@@ -491,28 +581,34 @@ def ledger_history(
     item = item_ref_by_sku(tx.session, sku)
     conditions = [LedgerEntry.item_id == item.id]
     if location:
-        conditions.append(LedgerEntry.location_id == location_ref(tx.session, location).id)
+        conditions.append(
+            LedgerEntry.location_id == location_ref(tx.session, location, transit=True).id
+        )
     return ledger_page(tx, *conditions, page=page)
 
 
 @dataclass(frozen=True)
 class ItemStock:
     """What the item stock screen shows, in one read: the item at one location (the default
-    one unless named), who holds its committed stock there, and the locations to choose."""
+    one unless named), who holds its committed stock there, the ordinary locations to choose
+    (stock is adjusted there) and the in-transit location once a transfer has shipped."""
 
     position: StockPosition
     holders: list[Holder]
     locations: list[str]
+    transit: str | None = None
 
 
 @query()
 def item_stock(tx: Transaction, sku: str, location: str | None = None) -> ItemStock:
     from app.services.catalog import items
 
-    known = items.list_locations.within(tx)
+    known = items.list_locations.within(tx, transit=True)
     code = location or next((loc.code for loc in known if loc.is_default), None)
+    transit = next((loc.code for loc in known if loc.transit), None)
     return ItemStock(
         stock_position.within(tx, sku, code),
-        commitment_holders.within(tx, sku, code),
-        [loc.code for loc in known],
+        [] if code == transit else commitment_holders.within(tx, sku, code),
+        [loc.code for loc in known if not loc.transit],
+        transit,
     )

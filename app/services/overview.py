@@ -12,6 +12,7 @@ from app.models import Item, LedgerEntry, LedgerReason, SourceKind
 from app.models.quantity import ZERO
 from app.services.engine.paging import Page, PageRequest
 from app.services.engine.uow import Transaction, query
+from app.services.lots.stock import LotOnHand, expiring_lots
 from app.services.production import planning, work_orders
 from app.services.production.planning import ShortageLine, Suggestion
 from app.services.production.work_orders import WorkOrderSummary
@@ -44,6 +45,8 @@ class Overview:
     suggestions: Page[Suggestion]
     recent_builds: list[RecentBuild]
     completed_per_day: list[DayTotal]  # the last CHART_DAYS days, oldest first, zeros included
+    # Lots on hand expired or expiring within expiry_warning_days: the first few, the count.
+    expiring_lots: Page[LotOnHand]
 
 
 @query()
@@ -101,4 +104,5 @@ def overview(tx: Transaction, today: date | None = None, *, first: int = 10) -> 
         suggestions=planning.queue_page(tx, head),
         recent_builds=recent,
         completed_per_day=[DayTotal(d, q) for d, q in sorted(per_day.items())],
+        expiring_lots=expiring_lots.within(tx, day, head),
     )

@@ -1,7 +1,7 @@
 """Where items sit on the shelves, and the way a picker walks them: the one read of the bins of
 some items at a location, and the one walk order (by bin, A-2 before A-10; lines without a bin
 last; then by line number) for every screen and document that lists lines by bin: the scan
-station, the pick and receiving screens, the traveler and the picking ticket.
+station, the pick and receiving screens, the traveler, the picking ticket and the count sheet.
 
     bins(uow, ["RIM-700C", "HUB-F"], "MAIN") -> {"RIM-700C": "A-2"}
     sorted(lines, key=lambda ln: walk_order(ln.bin, ln.line))
@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 
 from app.errors import NotFound
 from app.models import Item, ItemBin, Location
@@ -27,6 +27,7 @@ _LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name).w
     _LOCATION.c.code == bindparam("code")
 )
 _DIGITS = re.compile(r"(\d+)")
+BIN_LENGTH = cast(Any, _BIN.c.bin.type).length
 _CHUNK = 500  # skus in one query
 
 BinKey = tuple[int, tuple[tuple[int, int | str], ...]]
@@ -118,6 +119,24 @@ class Shelves:
                 self._known[(place.id, r.sku)] = Shelf(r.item_type, r.bin)
         return {s: self._known[(place.id, s)] for s in wanted if (place.id, s) in self._known}
 
+    def binned(self, location: str, prefix: str) -> dict[str, str]:
+        """Every item with a bin at `location` starting with `prefix` (in any case), as sku
+        -> bin: the shelves a count of "bins A-02" walks."""
+        place = self.place(location)
+        rows = self.tx.session.execute(
+            select(_ITEM.c.sku, _ITEM.c.item_type, _BIN.c.bin)
+            .join(_BIN, _BIN.c.item_id == _ITEM.c.id)
+            .where(
+                _BIN.c.location_id == place.id,
+                func.lower(_BIN.c.bin).startswith(prefix.strip().lower(), autoescape=True),
+            )
+        )
+        found = {}
+        for r in rows:
+            self._known[(place.id, r.sku)] = Shelf(r.item_type, r.bin)
+            found[r.sku] = r.bin
+        return found
+
     def bins(self, location: str, skus: Iterable[str]) -> dict[str, str]:
         """The bin of each of these items at `location` (items without one are left out)."""
         return {
@@ -125,6 +144,15 @@ class Shelves:
             for sku, shelf in self.shelves(location, skus).items()
             if shelf.bin is not None
         }
+
+
+def known_bin(tx: Transaction, text: str) -> str | None:
+    """The bin called `text` (in any case) as it is kept, if any item sits in it anywhere:
+    a scanned bin label."""
+    found: str | None = tx.session.scalar(
+        select(_BIN.c.bin).where(func.upper(_BIN.c.bin) == text.strip().upper()).limit(1)
+    )
+    return found
 
 
 @query()

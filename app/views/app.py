@@ -241,21 +241,54 @@ def open_main_window(ctx: AppContext, note: str = ""):  # type: ignore[no-untype
     return window
 
 
+def the_plants_database(database: Database, *, from_settings: bool) -> Database | None:
+    """The database to open: with `from_settings` (no `--db` nor $SHOPFLOOR_DB given), the
+    server this desktop is set up for, logged into (asking for the password, or for better
+    settings, as needed); else, or when it works on a file, `database`. None when the user
+    gave up on the server."""
+    if not from_settings:
+        return database
+    from app.views.admin.server import open_server_database, stored_server
+
+    if stored_server() is None:
+        return database
+    chosen = open_server_database()
+    if chosen is None and stored_server() is None:
+        return database  # "Work on a file" was chosen instead
+    return chosen
+
+
 def run_main_window(
-    database: Database, *, user: str | None = None, argv: Sequence[str] | None = None
+    database: Database,
+    *,
+    user: str | None = None,
+    argv: Sequence[str] | None = None,
+    from_settings: bool = False,
 ) -> int:
-    """`shopfloor` with no sub-command: the application, the database check, the main
-    window and the event loop. Returns the process exit status."""
+    """`shopfloor` with no sub-command: the application, the database (the desktop's server
+    when `from_settings`), its check, the main window and the event loop. Returns the
+    process exit status."""
     app = make_application(argv)
     settings = QSettings()
+    found = the_plants_database(database, from_settings=from_settings)
+    if found is None:
+        print("shopfloor: no server to work on: nothing was opened", file=sys.stderr)
+        return 2
+    database = found
     ready, note = prepare_database(database)
     if not ready:
         print(f"shopfloor: {note}", file=sys.stderr)
         return 2
     settings.setValue("last_database", database.describe())
     ctx = AppContext(database, Actor.current(user))
+    ctx.go_live()
     window = open_main_window(ctx, note)
+    from app.views.admin.backups import BackupSchedule
+
+    backups = BackupSchedule(ctx, window)  # automatic backups while the window runs
+    backups.start()
     code = app.exec()
+    ctx.close()
     ctx.pool.waitForDone(10_000)
     del window
     return int(code)
@@ -268,10 +301,17 @@ def run_station(
     user: str | None = None,
     full_screen: bool = True,
     argv: Sequence[str] | None = None,
+    from_settings: bool = False,
 ) -> int:
-    """`shopfloor station`: the application, the database check, the scan station alone
-    and the event loop. Returns the process exit status."""
+    """`shopfloor station`: the application, the database (the desktop's server when
+    `from_settings`), its check, the scan station alone and the event loop. Returns the
+    process exit status."""
     app = make_application(argv)
+    found = the_plants_database(database, from_settings=from_settings)
+    if found is None:
+        print("shopfloor: no server to work on: nothing was opened", file=sys.stderr)
+        return 2
+    database = found
     ready, note = prepare_database(database)
     if not ready:
         print(f"shopfloor: {note}", file=sys.stderr)
@@ -279,8 +319,10 @@ def run_station(
     from app.views.station.launch import open_station
 
     ctx = AppContext(database, Actor.current(user))
+    ctx.go_live()
     window = open_station(ctx, location=location, full_screen=full_screen)
     code = app.exec()
+    ctx.close()
     ctx.pool.waitForDone(10_000)
     del window
     return int(code)

@@ -34,7 +34,7 @@ from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import ACCENT, font
 from app.views.common.widgets import MessageBar, button, shortcut
-from app.views.pages import PAGES, PageSpec
+from app.views.pages import PAGES, PageSpec, hub_pages
 
 GEOMETRY_KEY = "main_window/geometry"
 DEFAULT_SIZE = QSize(1440, 900)  # on a larger screen; a smaller one gets what fits
@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shopfloor — {ctx.database.describe()}")
         self.setObjectName("main_window")
         self.signin_dialog: Any = None
+        self.server_dialog: Any = None
 
         central = QWidget()
         outer = QHBoxLayout(central)
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: #1F2A30; color: #E8EDF0; border: none; "
             "padding-top: 12px; }"
-            "QListWidget#navigation::item { padding: 6px 16px; }"
+            "QListWidget#navigation::item { padding: 5px 16px; }"
             f"QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}"
         )
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -114,11 +115,20 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         db_label = QLabel(ctx.database.describe())
         db_label.setStyleSheet("color: #5F6B73;")
+        self.server_button = button("Server…", self.server_settings, name="server_settings")
+        self.server_button.setToolTip("The plant's server this workstation works on")
+        # A link-sized button: the status bar stays one line high, leaving the page its room.
+        self.server_button.setFixedHeight(26)
+        self.server_button.setFlat(True)
+        self.server_button.setStyleSheet(
+            "QPushButton#server_settings { min-height: 0px; padding: 2px 10px; color: #1F5F8B; }"
+        )
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.busy_bar)
         bar.addWidget(self.busy_label)
         bar.addPermanentWidget(db_label)
+        bar.addPermanentWidget(self.server_button)
 
         ctx.message.connect(self.message_bar.show_message)
         ctx.busy.connect(self._busy)
@@ -144,6 +154,10 @@ class MainWindow(QMainWindow):
         return [s for s in self.specs if s.in_navigation and self._may_see(s)]
 
     def _may_see(self, spec: PageSpec) -> bool:
+        if spec.hub:
+            return self.ctx.can(spec.permission) and any(
+                self._may_see(page) for page in hub_pages(spec.key)
+            )
         return self.ctx.can(spec.permission)
 
     def _fill_navigation(self) -> None:
@@ -246,6 +260,21 @@ class MainWindow(QMainWindow):
             self.station_window.activateWindow()
             return
         self.station_window = open_station(self.ctx, full_screen=False)
+
+    def server_settings(self) -> None:
+        """The plant's server: changed settings are tried first and used from the next
+        start (this window stays on the database it opened)."""
+        from app.views.admin.server import ServerDialog
+
+        dialog = ServerDialog(self)
+
+        def kept() -> None:
+            where = dialog.chosen[0].describe() if dialog.chosen else "its own database file"
+            self.ctx.show_message(f"From its next start this workstation works on {where}", "info")
+
+        dialog.accepted.connect(kept)
+        dialog.open()
+        self.server_dialog = dialog
 
     def sign_out(self, reason: str) -> None:
         self.ctx.set_user(None)

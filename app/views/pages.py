@@ -3,46 +3,22 @@
 The pages of the first features are listed here; a feature package may instead declare its
 own (a `PAGES` list of `(PageSpec, after)` in app/views/<feature>/__init__.py: each page
 goes after the page `after`), found rather than listed, so a new kind of document adds its
-pages without editing this file. Factories are imported on first use, so start-up only
+pages without editing this file. They are found when the list is first read (`PAGES`,
+`page_spec`), not when this module is imported: a feature package imports this module for
+`PageSpec`, and may be the first to. Factories are imported on first use, so start-up only
 loads the page it shows.
 """
 
 from __future__ import annotations
 
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
-
-from PySide6.QtWidgets import QWidget
+from typing import TYPE_CHECKING, Any
 
 from app.services.engine.permissions import Permission
-from app.views.common.page import Page
-from app.views.common.runner import AppContext
+from app.views.page_spec import PageSpec as PageSpec
 
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A page: its key (for `ctx.navigate`), its title in the navigation list, the class
-    that builds it ("module:Class", imported on first use), a shortcut, the permission a
-    role needs to see it, and whether it is listed (detail pages are opened from others;
-    `section` names the listed page the navigation shows as current meanwhile)."""
-
-    key: str
-    title: str
-    factory: str
-    shortcut: str | None = None
-    permission: Permission = Permission.READ
-    in_navigation: bool = True
-    section: str | None = None
-
-    def build(self, ctx: AppContext, parent: QWidget | None = None) -> Page:
-        module, _, name = self.factory.partition(":")
-        cls: Callable[[AppContext, QWidget | None], Page] = getattr(import_module(module), name)
-        return cls(ctx, parent)
-
-
-PAGES: list[PageSpec] = [
+_PAGES: list[PageSpec] = [
     PageSpec("dashboard", "Dashboard", "app.views.production.dashboard:DashboardPage", "Ctrl+1"),
     PageSpec(
         "work_orders", "Work orders", "app.views.production.work_orders:WorkOrderListPage", "Ctrl+2"
@@ -108,7 +84,20 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec("items", "Items and BOMs", "app.views.catalog.items:ItemsPage", "Ctrl+5"),
     PageSpec(
-        "imports", "Import", "app.views.catalog.imports:ImportPage", "Ctrl+6", Permission.IMPORT
+        "administration",
+        "Administration",
+        "app.views.admin.hub:AdministrationPage",
+        hub=True,
+    ),
+    PageSpec(
+        "imports",
+        "Import",
+        "app.views.catalog.imports:ImportPage",
+        "Ctrl+6",
+        Permission.IMPORT,
+        in_navigation=False,
+        section="administration",
+        summary="Items, BOMs, stock, customers, vendors and orders from CSV files",
     ),
     PageSpec(
         "preferences",
@@ -116,37 +105,68 @@ PAGES: list[PageSpec] = [
         "app.views.admin.preferences:PreferencesPage",
         "Ctrl+7",
         Permission.EDIT_PREFERENCES,
+        in_navigation=False,
+        section="administration",
+        summary="How the plant works: statuses, commitment, documents, numbering",
     ),
     PageSpec(
-        "users", "Users", "app.views.admin.users:UsersPage", "Ctrl+8", Permission.MANAGE_USERS
+        "users",
+        "Users",
+        "app.views.admin.users:UsersPage",
+        "Ctrl+8",
+        Permission.MANAGE_USERS,
+        in_navigation=False,
+        section="administration",
+        summary="Who signs in, their roles and PINs",
     ),
 ]
 
 
 def register_page(spec: PageSpec, *, after: str | None = None) -> None:
     """Add a page (e.g. from a feature package), after the page `after` or at the end."""
-    at = next((i + 1 for i, p in enumerate(PAGES) if p.key == after), len(PAGES))
-    PAGES.insert(at, spec)
+    at = next((i + 1 for i, p in enumerate(_PAGES) if p.key == after), len(_PAGES))
+    _PAGES.insert(at, spec)
 
 
-def _declared_pages() -> None:
-    """Add the pages every feature package declares (its `PAGES`)."""
-    import app.views
-
-    for found in pkgutil.iter_modules(app.views.__path__):
-        if not found.ispkg:
-            continue
-        package = import_module(f"app.views.{found.name}")
-        for spec, after in getattr(package, "PAGES", ()):
-            if all(p.key != spec.key for p in PAGES):
-                register_page(spec, after=after)
+_found = False
 
 
-_declared_pages()
+def _declared_pages() -> list[PageSpec]:
+    """Every page: the first time, with the pages every feature package declares (its
+    `PAGES`) added."""
+    global _found
+    if not _found:
+        _found = True
+        import app.views
+
+        for found in pkgutil.iter_modules(app.views.__path__):
+            if not found.ispkg:
+                continue
+            package = import_module(f"app.views.{found.name}")
+            for spec, after in getattr(package, "PAGES", ()):
+                if all(p.key != spec.key for p in _PAGES):
+                    register_page(spec, after=after)
+    return _PAGES
+
+
+if TYPE_CHECKING:
+    PAGES: list[PageSpec]
+
+
+def __getattr__(name: str) -> Any:
+    """`PAGES`: every page, in navigation order (found on first reading)."""
+    if name == "PAGES":
+        return _declared_pages()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def hub_pages(key: str) -> list[PageSpec]:
+    """The pages offered on the hub page of that key, in navigation order."""
+    return [s for s in _declared_pages() if s.section == key and not s.in_navigation]
 
 
 def page_spec(key: str) -> PageSpec:
-    for spec in PAGES:
+    for spec in _declared_pages():
         if spec.key == key:
             return spec
     raise KeyError(f"no page {key!r}")

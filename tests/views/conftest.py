@@ -99,3 +99,15 @@ def team(demo_db: Database) -> Callable[[], None]:
         admin.add_user(uow, "olga", "operator", secret="2222")
 
     return make
+
+
+# --- real windows on an X server of their own ---------------------------------------------
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A private Xvfb display (`:N`) for windows started as processes of their own."""
+    from tests.views.xvfb import xvfb_display
+
+    with xvfb_display() as name:
+        yield name

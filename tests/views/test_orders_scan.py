@@ -28,7 +28,7 @@ def service(ctx) -> UnitOfWork:  # type: ignore[no-untyped-def]
 
 
 def answer(page) -> str:  # type: ignore[no-untyped-def]
-    return f"{page.answer_kind}: {page.answer.text()[3:]}"
+    return f"{page.answer_level}: {page.answer.text()[3:]}"
 
 
 def test_pick_by_scan_order_items_quantity_and_ship(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def test_pick_by_scan_order_items_quantity_and_ship(ctx, window, qtbot) -> None:
     page = window.pages["pick_station"]
     assert window.stack.currentWidget() is page
     assert page.document.text() == "SO-000003" and page.chip.text() == "Partially Fulfilled"
-    assert [(r.line, r.bin, r.sku, r.to_pick) for r in page.lines.rows] == [
+    assert [(r.line, r.bin, r.sku, r.still_to_pick) for r in page.lines.rows] == [
         ("1", "F-01-2", "LOCK-U", Decimal("4")),
         ("2", "F-02-2", "LIGHT-SET", Decimal("4")),
     ]  # by bin, as the shelves are walked
@@ -65,14 +65,14 @@ def test_pick_by_scan_order_items_quantity_and_ship(ctx, window, qtbot) -> None:
     assert fulfillment.list_fulfillments(service(ctx)).total == 2  # nothing posted yet
 
     scan(qtbot, ctx, focus, "#SHIP")
-    assert page.answer_kind == "success"
-    assert answer(page) == "success: Shipped IF-000003 for SO-000003: 4 LOCK-U, 4 LIGHT-SET"
+    assert page.answer_level == "done"
+    assert answer(page) == "done: Shipped IF-000003 for SO-000003: 4 LOCK-U, 4 LIGHT-SET"
     assert page.document.text() == "IF-000003" and page.chip.text() == "Shipped"
     assert sales.get_sales_order(service(ctx), "SO-000003").status == "fulfilled"
     assert inventory.stock_position(service(ctx), "LOCK-U").on_hand == on_hand - 4
 
     scan(qtbot, ctx, focus, "#SHIP")  # the same code again: posts nothing
-    assert answer(page) == "error: IF-000003 is Shipped already; nothing was posted"
+    assert answer(page) == "refused: IF-000003 is Shipped already; nothing was posted"
     assert fulfillment.list_fulfillments(service(ctx)).total == 3
     assert inventory.stock_position(service(ctx), "LOCK-U").on_hand == on_hand - 4
     assert page.history.count() == 8  # every scan answered, newest first
@@ -84,7 +84,7 @@ def test_pick_then_pack_and_ship_from_the_packing_queue(ctx, window, qtbot) -> N
     scan(qtbot, ctx, page, "SO-000001", "4", "HELMET-M", "4", "LOCK-U", "4", "BELL")
     scan(qtbot, ctx, page, "2", "LIGHT-SET", "#PICK")
     assert answer(page) == (
-        "success: Picked IF-000003 for SO-000001: 4 HELMET-M, 4 LOCK-U, 4 BELL, 2 LIGHT-SET"
+        "done: Picked IF-000003 for SO-000001: 4 HELMET-M, 4 LOCK-U, 4 BELL, 2 LIGHT-SET"
     )
     packing = window.show_page("packing_queue")
     idle(qtbot, ctx)
@@ -120,19 +120,22 @@ def test_scans_refused_in_words_change_nothing(team, ctx, window, qtbot) -> None
     page = window.show_page("pick_station")
     idle(qtbot, ctx)
     scan(qtbot, ctx, page.table, order.number, "%%not-a-code%%")
-    assert answer(page) == f"error: %%not-a-code%% is not on {order.number} to pick"
+    assert answer(page) == (
+        "refused: Unknown code %%not-a-code%%: not a badge, a command, an item, a document "
+        "number, a bin or a quantity. Nothing changed"
+    )
     scan(qtbot, ctx, page.table, "#PACKED")
     assert answer(page) == (
-        "error: #PACKED is not a command here; the codes are #PICK, #PACK, #SHIP, #CLEAR"
+        "refused: #PACKED is not a command here; the codes are #PICK, #PACK, #SHIP, #CLEAR"
     )
-    assert page.state.staged == 0 and page.document.text() == order.number
+    assert page.state.staged_total == 0 and page.document.text() == order.number
     committed = line.committed
     scan(qtbot, ctx, page.table, str(committed + 2), "LIGHT-SET", "#SHIP")
-    assert page.answer_kind == "error"
+    assert page.answer_level == "refused"
     assert f"only {committed.normalize()} is committed and not yet picked" in page.answer.text()
-    assert page.state.staged == committed + 2  # still staged: the refusal changed nothing
+    assert page.state.staged_total == committed + 2  # still staged: the refusal changed nothing
     scan(qtbot, ctx, page.table, "#CLEAR")
-    assert answer(page) == f"info: cleared {(committed + 2).normalize()} items; nothing was posted"
+    assert answer(page) == f"info: Dropped {(committed + 2).normalize()} LIGHT-SET"
     assert fulfillment.list_fulfillments(service(ctx), order=order.number).total == 0
 
     # A viewer scans the same order: looking is allowed, shipping is not.
@@ -143,13 +146,13 @@ def test_scans_refused_in_words_change_nothing(team, ctx, window, qtbot) -> None
     idle(qtbot, ctx)
     page = window.show_page("pick_station")
     scan(qtbot, ctx, page.table, "SO-000001", "LIGHT-SET", "#SHIP")
-    assert page.answer_kind == "error"
+    assert page.answer_level == "refused"
     assert "vic (viewer) may not pick, pack or ship orders" in page.answer.text()
     assert fulfillment.list_fulfillments(uow, order="SO-000001").total == 0
     # The code buttons send the same codes as the scanner.
     qtbot.mouseClick(page.code_buttons["#CLEAR"], Qt.MouseButton.LeftButton)
     idle(qtbot, ctx)
-    assert answer(page) == "info: cleared 1 item; nothing was posted"
+    assert answer(page) == "info: Dropped 1 LIGHT-SET"
 
 
 def test_scanner_keys_in_a_dialog_are_not_scans(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -161,6 +164,10 @@ def test_scanner_keys_in_a_dialog_are_not_scans(ctx, window, qtbot) -> None:  # 
     assert page.scanner.buffer == "SO-"
     qtbot.keyClick(page.table, Qt.Key.Key_Escape)
     assert page.scanner.buffer == "" and "Scan an order" in page.scan_line.text()
+    qtbot.keyClicks(page.table, "SO-000001")
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)  # some scanners end a code with Tab
+    idle(qtbot, ctx)
+    assert page.document.text() == "SO-000001" and page.scanner.buffer == ""
     window.show_page("sales_orders")
     idle(qtbot, ctx)
     other = window.pages["sales_orders"]
@@ -181,7 +188,7 @@ def test_receive_by_scan(ctx, window, qtbot) -> None:  # type: ignore[no-untyped
         "info: PO-000002 (Velo Parts GmbH): 2 lines to receive; scan each item, then #RECEIVE"
     )
     scan(qtbot, ctx, page.table, "6", "LIGHT-SET", "LIGHT-SET", "HELMET-M", "#RECEIVE")
-    assert answer(page) == "success: Received IR-000002 on PO-000002: 7 LIGHT-SET, 1 HELMET-M"
+    assert answer(page) == "done: Received IR-000002 on PO-000002: 7 LIGHT-SET, 1 HELMET-M"
     assert inventory.stock_position(service(ctx), "LIGHT-SET").on_hand == before + 7
     assert [(r.sku, r.received) for r in page.lines.rows] == [
         ("LIGHT-SET", Decimal("17")),
@@ -189,9 +196,30 @@ def test_receive_by_scan(ctx, window, qtbot) -> None:  # type: ignore[no-untyped
     ]
     scan(qtbot, ctx, page.table, "#RECEIVE")
     assert answer(page) == (
-        "error: nothing is staged on PO-000002 (IR-000002 was posted): scan the items first"
+        "refused: Nothing is staged on PO-000002 (IR-000002 was posted): scan the items first"
     )
     info = purchasing.get_purchase_order(service(ctx), "PO-000002")
     assert info.receipts == ["IR-000001", "IR-000002"]
     scan(qtbot, ctx, page.table, "SO-000001")
-    assert answer(page) == "error: SO-000001 is a sales order; scan a purchase order (PO-...)"
+    assert answer(page) == (
+        "refused: SO-000001 is a sales order; this screen receives purchase orders: scan a "
+        "purchase order (PO-...)"
+    )
+
+
+def test_a_badge_at_the_pick_bench_signs_in_the_window(team, ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    team()
+    page = window.show_page("pick_station")
+    idle(qtbot, ctx)
+    scan(qtbot, ctx, page.table, "#U:olga")
+    assert answer(page) == "ask: Badge olga: type your PIN and Enter"
+    qtbot.keyClicks(page.table, "2222")
+    assert page.scan_line.text() == "••••"  # the PIN is not shown
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    idle(qtbot, ctx)
+    assert answer(page) == "done: Signed in: olga (operator)"
+    assert ctx.user is not None and ctx.user.username == "olga"
+    assert not any("2222" in page.history.item(n).text() for n in range(page.history.count()))
+    scan(qtbot, ctx, page.table, "SO-000001", "LIGHT-SET", "#PICK")
+    assert page.answer_level == "refused"
+    assert "olga (operator) may not pick, pack or ship orders" in page.answer.text()

@@ -111,7 +111,7 @@ def test_an_idle_station_signs_the_operator_out(team, ctx, qtbot) -> None:  # ty
     assert window.idle_watch.check(now=start + 121)
     assert ctx.user is None and window.user_label.text() == "Nobody signed in"
     assert "signed out after 2 idle minutes" in window.answer.text()
-    assert window.station.current is None and not station_has_staged(window)
+    assert window.session.current is None and not station_has_staged(window)
     refused = scan(qtbot, window, "#ISSUE")
     assert refused.level == "refused" and "Scan your badge" in window.answer.text()
     idle(qtbot, ctx)
@@ -119,7 +119,7 @@ def test_an_idle_station_signs_the_operator_out(team, ctx, qtbot) -> None:  # ty
 
 
 def station_has_staged(window: StationWindow) -> bool:
-    return bool(window.station.state().staged)
+    return bool(window.session.state().staged)
 
 
 def test_scan_components_then_issue_posts_one_issue(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +153,7 @@ def test_a_routine_build_in_three_scans_with_no_mouse(ctx, station, qtbot) -> No
     assert MESSAGE_COLOURS["warning"].foreground in answer_colour(station)
     assert station.prompt.text() == "Scan the quantity to build"
     built = scan(qtbot, station, "1")
-    assert built.level == "done" and built.posted == "build"
+    assert built.level == "done" and built.posted.action == "build"
     assert "Built 1 HUB-R-ASSY on WO-000007 (1 of 10 built)" in station.answer.text()
     assert "1 of 10 built" in station.order_detail.text()
     assert work_orders.get_work_order(ctx.uow, "WO-000007").built == 1
@@ -182,7 +182,7 @@ def test_repeated_issue_and_build_do_not_post_twice(ctx, station, qtbot) -> None
     scan(qtbot, station, "AXLE-R")
     assert scan(qtbot, station, "#ISSUE").level == "done"
     again = scan(qtbot, station, "#ISSUE")
-    assert again.level == "info" and "Nothing staged" in station.answer.text()
+    assert again.level == "refused" and "Nothing is staged on" in station.answer.text()
     assert audit_count(ctx, "wo.issue") == issues + 1
 
     scan(qtbot, station, "2")
@@ -210,13 +210,13 @@ def test_a_refused_build_shows_the_services_reason_in_red(ctx, station, qtbot) -
 
 def test_a_scan_while_one_is_answered_is_refused(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
     release = threading.Event()
-    answer = station.station.scan
+    answer = station.session.scan
 
     def slow(uow, text):  # type: ignore[no-untyped-def]
         release.wait(10)
         return answer(uow, text)
 
-    station.station.scan = slow  # type: ignore[method-assign]
+    station.session.scan = slow  # type: ignore[method-assign]
     qtbot.keyClicks(focused(station), "WO-000007")
     qtbot.keyClick(focused(station), Qt.Key.Key_Return)
     assert station.busy
@@ -225,7 +225,7 @@ def test_a_scan_while_one_is_answered_is_refused(ctx, station, qtbot) -> None:  
     assert "Not read: still answering" in station.recent.item(0).text()
     with qtbot.waitSignal(station.answered, timeout=20_000):
         release.set()
-    assert station.station.state().pending_command is None
+    assert station.session.state().pending_command is None
     assert station.order_label.text().startswith("WO-000007")
 
 
@@ -253,7 +253,7 @@ def test_the_station_remembers_its_location(ctx, qtbot) -> None:  # type: ignore
     qtbot.addWidget(again)
     with qtbot.waitSignal(again.answered, timeout=20_000):
         again.show()
-    assert again.station.location == "STAGING"
+    assert again.session.location == "STAGING"
     out = scan(qtbot, again, "WO-000001")
     assert "this station is at STAGING" in again.answer.text() and out.level == "refused"
     again.close()
@@ -286,3 +286,44 @@ def test_f9_opens_the_station_beside_the_main_window(window, ctx, qtbot) -> None
     idle(qtbot, ctx)
     window.close()
     assert not station.isVisible()
+
+
+def news_of_another_station(ctx, qtbot, number: str, sku: str) -> None:  # type: ignore[no-untyped-def]
+    """Another station issues one `sku` to `number`; its change set reaches this window's hub
+    as the live feed hands it on."""
+    other = UnitOfWork(ctx.database, Actor("olga", "station-2"))
+    heard: list[object] = []
+    other.listen(heard.append)
+    work_orders.issue_components(other, number, {sku: "1"})
+    with qtbot.waitSignal(ctx.hub.changed, timeout=20_000):
+        ctx.hub.post(heard[0])
+
+
+def test_news_that_comes_while_a_scan_is_answered_is_read_after_it(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    scan(qtbot, station, "WO-000001")
+    calipers = next(r.left_to_issue for r in station.pick.rows if r.sku == "BRAKE-CALIPER")
+    with station.session._lock:  # the scan waits for the session: the station stays busy
+        qtbot.keyClicks(focused(station), "BRAKE-LEVER")
+        qtbot.keyClick(focused(station), Qt.Key.Key_Return)
+        assert station.busy
+        news_of_another_station(ctx, qtbot, "WO-000001", "BRAKE-CALIPER")
+    qtbot.waitUntil(
+        lambda: (
+            next(r.left_to_issue for r in station.pick.rows if r.sku == "BRAKE-CALIPER")
+            == calipers - 1
+        ),
+        timeout=20_000,
+    )
+    staged = {r.sku: r.staged for r in station.pick.rows if r.staged}
+    assert staged == {"BRAKE-LEVER": 1}  # what this station staged is kept
+
+
+def test_a_scan_that_comes_while_the_order_is_read_again_is_answered(ctx, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    scan(qtbot, station, "WO-000001")
+    with station.session._lock:  # the order is being read again, waiting for the session
+        news_of_another_station(ctx, qtbot, "WO-000001", "BRAKE-CALIPER")
+        qtbot.keyClicks(focused(station), "BRAKE-LEVER")
+        qtbot.keyClick(focused(station), Qt.Key.Key_Return)
+    with qtbot.waitSignal(station.answered, timeout=20_000) as blocker:
+        pass
+    assert blocker.args[0].level == "info" and "+1 BRAKE-LEVER" in station.answer.text()

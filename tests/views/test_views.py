@@ -217,6 +217,7 @@ def test_what_each_role_sees(team, ctx, window, qtbot) -> None:  # type: ignore[
     idle(qtbot, ctx)
     titles = [window.nav.item(n).text() for n in range(window.nav.count())]
     assert "Users" not in titles and "Preferences" not in titles and "Import" not in titles
+    assert "Administration" not in titles  # none of its pages is an operator's
     window.show_page("users")
     assert "may not open Users" in window.message_bar.text
     ctx.set_user(auth.sign_in(ctx.uow, "anna", "4711"))
@@ -245,6 +246,18 @@ def test_a_detail_page_shows_its_section_in_the_navigation(ctx, window, qtbot) -
     window.show_page("stock_item", sku="BRAKE-KIT")
     idle(qtbot, ctx)
     assert current() == "inventory"
+
+
+def test_administration_offers_the_pages_a_role_keeps(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hub = window.show_page("administration")
+    idle(qtbot, ctx)
+    assert list(hub.buttons) == ["imports", "preferences", "users", "audit", "backups"]
+    qtbot.mouseClick(hub.buttons["users"], Qt.MouseButton.LeftButton)
+    idle(qtbot, ctx)
+    assert window.current_key() == "users"
+    assert window.nav.currentItem().data(Qt.ItemDataRole.UserRole) == "administration"
+    window.show_page("preferences")  # its shortcut's way, from anywhere
+    assert window.nav.currentItem().data(Qt.ItemDataRole.UserRole) == "administration"
 
 
 def test_start_up_says_what_is_wrong_with_a_database(demo_db, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]

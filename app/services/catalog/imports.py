@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.errors import BomCycle, ImportRejected, RowError, ShopfloorError, ValidationError
-from app.models import Item, Location
+from app.models import Item, Location, Tracking
 from app.models.quantity import fmt, parse_decimal, parse_quantity
 from app.services import inventory
 from app.services.catalog import boms
@@ -32,12 +32,26 @@ from app.services.engine.ledger import StockBook, require_stocked
 from app.services.engine.parsing import parse_flag, shown, text_fault
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, UnitOfWork, posting
+from app.services.lots.incoming import LotGiven, lot_given
+from app.services.lots.tracking import check_gtin, check_tracking_change
 
-ITEM_COLUMNS = ("sku", "name", "type", "uom", "cost", "build_point", "preferred_stock", "drop_ship")
+ITEM_COLUMNS = (
+    "sku",
+    "name",
+    "type",
+    "uom",
+    "cost",
+    "build_point",
+    "preferred_stock",
+    "drop_ship",
+    "tracking",
+    "shelf_life",
+    "gtin",
+)
 ITEM_REQUIRED = ("sku", "name", "type")
 BOM_COLUMNS = ("assembly", "component", "quantity", "backflush")
 BOM_REQUIRED = ("assembly", "component", "quantity")
-STOCK_COLUMNS = ("sku", "location", "quantity", "unit_cost")
+STOCK_COLUMNS = ("sku", "location", "quantity", "unit_cost", "lot", "expires")
 STOCK_REQUIRED = ("sku", "quantity")
 
 
@@ -303,6 +317,7 @@ def _import_items(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
     tx.set_document(source)
     specs = []
     first_row: dict[str, int] = {}
+    gtin_row: dict[str, int] = {}
     existing = {
         i.sku: i
         for i in tx.session.scalars(select(Item).where(Item.sku.in_({r["sku"] for _n, r in rows})))
@@ -318,13 +333,24 @@ def _import_items(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
             build_point=r.get("build_point"),
             preferred_stock=r.get("preferred_stock"),
             drop_ship=r.get("drop_ship"),
+            tracking=r.get("tracking"),
+            shelf_life=r.get("shelf_life"),
+            gtin=r.get("gtin"),
         )
         if spec.sku in first_row:
             raise ValidationError(f"sku {spec.sku} is already on row {first_row[spec.sku]}")
         first_row[spec.sku] = number
+        if spec.gtin is not None:
+            if spec.gtin in gtin_row:
+                raise ValidationError(f"GTIN {spec.gtin} is already on row {gtin_row[spec.gtin]}")
+            gtin_row[spec.gtin] = number
         old = existing.get(spec.sku)
         if old is not None:
             check_type_change(tx, old, spec.item_type)
+            if spec.tracking is not None:
+                check_tracking_change(tx, old, spec.tracking)
+        if spec.gtin is not None:
+            check_gtin(tx, old, spec.gtin)
         specs.append(spec)
 
     errors = run_rows(rows, check)
@@ -421,7 +447,7 @@ def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
     }
     locations = {loc.code: loc for loc in tx.session.scalars(select(Location))}
     default = next((loc for loc in locations.values() if loc.is_default), None)
-    postings: list[tuple[int, Item, Location, Decimal, Decimal | None]] = []
+    postings: list[tuple[int, Item, Location, Decimal, Decimal | None, LotGiven]] = []
 
     def check(number: int, r: dict[str, str]) -> None:
         sku = r["sku"]
@@ -438,13 +464,27 @@ def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
         qty = parse_decimal(r["quantity"], field="quantity", non_zero=True)
         cost_text = r.get("unit_cost", "")
         cost = parse_decimal(cost_text, field="unit_cost", non_negative=True) if cost_text else None
-        postings.append((number, item, loc, qty, cost))
+        given = lot_given(r.get("lot") or None, expires=r.get("expires") or None)
+        tracked = item.tracking != Tracking.NONE.value
+        if not tracked and not given.empty:
+            raise ValidationError(
+                f"{item.sku} is not tracked by lot or serial: no lot is given for it"
+            )
+        if item.tracking == Tracking.SERIAL.value and given.lot is not None and abs(qty) != 1:
+            raise ValidationError(
+                f"{item.sku} is tracked by serial: one serial per row, of quantity 1 or -1"
+            )
+        if tracked and qty > 0 and given.lot is None:
+            raise ValidationError(
+                f"{item.sku} is tracked by {item.tracking}: give its {item.tracking}"
+            )
+        postings.append((number, item, loc, qty, cost, given))
 
     errors = run_rows(rows, check)
     # Write-offs count together, row after row, against what is on hand now.
-    bals = StockBook.of(tx).lock((item.id, loc.id) for _n, item, loc, _q, _c in postings)
+    bals = StockBook.of(tx).lock((item.id, loc.id) for _n, item, loc, _q, _c, _l in postings)
     running = {pair: bal.on_hand for pair, bal in bals.items()}
-    for number, item, loc, qty, _cost in postings:
+    for number, item, loc, qty, _cost, _lot in postings:
         pair = (item.id, loc.id)
         if running[pair] + qty < 0:
             errors.append(
@@ -457,10 +497,21 @@ def _import_stock(tx: Transaction, source: str, rows: list[Row]) -> ImportResult
         running[pair] += qty
     if errors:
         raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
-    for number, item, loc, qty, cost in postings:
-        inventory.adjust_in_transaction(
-            tx, item, loc.id, qty, unit_cost=cost, source=f"import {source} row {number}"
-        )
+    for number, item, loc, qty, cost, given in postings:
+        try:
+            inventory.adjust_in_transaction(
+                tx,
+                item,
+                loc.id,
+                qty,
+                unit_cost=cost,
+                source=f"import {source} row {number}",
+                lot=given,
+            )
+        except ShopfloorError as exc:  # a lot that cannot take it: nothing is imported
+            errors.append(RowError(number, exc.message))
+    if errors:
+        raise ImportRejected(source, errors)
     tx.note(rows=len(rows))
     return ImportResult("stock", source, len(rows), created=len(postings))
 

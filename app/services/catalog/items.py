@@ -18,6 +18,7 @@ from app.models import (
     Location,
     PurchaseOrderLine,
     SalesOrderLine,
+    Tracking,
     WorkOrder,
     WorkOrderLine,
 )
@@ -30,6 +31,13 @@ from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_code, parse_flag, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
+from app.services.lots.tracking import (
+    check_gtin,
+    check_tracking_change,
+    parse_item_gtin,
+    parse_shelf_life,
+    parse_tracking,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,10 @@ class ItemSpec:
     preferred_stock: Decimal | None = None
     drop_ship: bool = False
     active: bool = True
+    # Lots and serials: None keeps what the item has (a new item: not tracked, none).
+    tracking: Tracking | None = None
+    shelf_life_days: int | None = None
+    gtin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,9 @@ class ItemInfo:
     preferred_stock: Decimal | None
     drop_ship: bool
     active: bool
+    tracking: str = Tracking.NONE.value
+    shelf_life_days: int | None = None
+    gtin: str | None = None
     changes: Changes = NO_CHANGES
 
 
@@ -66,6 +81,7 @@ class LocationInfo:
     code: str
     name: str
     is_default: bool
+    transit: bool = False  # where shipped transfers wait to be received
     changes: Changes = NO_CHANGES
 
 
@@ -80,6 +96,9 @@ def item_info(item: Item) -> ItemInfo:
         preferred_stock=item.preferred_stock,
         drop_ship=item.drop_ship,
         active=item.active,
+        tracking=item.tracking,
+        shelf_life_days=item.shelf_life_days,
+        gtin=item.gtin,
     )
 
 
@@ -100,6 +119,9 @@ def item_spec(
     preferred_stock: object = None,
     drop_ship: object = None,
     active: object = None,
+    tracking: object = None,
+    shelf_life: object = None,
+    gtin: object = None,
 ) -> ItemSpec:
     """Validate raw values (text from a form or a file) into an ItemSpec, or refuse."""
     sku_text = check_sku(sku)
@@ -141,7 +163,14 @@ def item_spec(
         preferred_stock=ps,
         drop_ship=parse_flag(drop_ship, f"{sku_text}: drop_ship", False),
         active=parse_flag(active, f"{sku_text}: active", True),
+        tracking=parse_tracking(tracking) if _given(tracking) else None,
+        shelf_life_days=parse_shelf_life(shelf_life) if _given(shelf_life) else None,
+        gtin=parse_item_gtin(gtin) if _given(gtin) else None,
     )
+
+
+def _given(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def has_history(tx: Transaction, item: Item) -> bool:
@@ -185,6 +214,16 @@ def apply_item_spec(tx: Transaction, spec: ItemSpec, existing: Item | None) -> I
     item.preferred_stock = spec.preferred_stock
     item.drop_ship = spec.drop_ship
     item.active = spec.active
+    if existing is None:
+        item.tracking = Tracking.NONE.value
+    if spec.tracking is not None:
+        check_tracking_change(tx, item, spec.tracking)
+        item.tracking = spec.tracking.value
+    if spec.shelf_life_days is not None:
+        item.shelf_life_days = spec.shelf_life_days
+    if spec.gtin is not None:
+        check_gtin(tx, item, spec.gtin)
+        item.gtin = spec.gtin
     return item
 
 
@@ -245,9 +284,13 @@ def list_items(
 
 
 @query()
-def list_locations(tx: Transaction) -> list[LocationInfo]:
-    rows = tx.session.scalars(select(Location).order_by(Location.code))
-    return [LocationInfo(r.code, r.name, r.is_default) for r in rows]
+def list_locations(tx: Transaction, *, transit: bool = False) -> list[LocationInfo]:
+    """The locations by code; the in-transit location too when asked (the stock screens show
+    it; nothing is made, sold, bought or counted there)."""
+    stmt = select(Location).order_by(Location.code)
+    if not transit:
+        stmt = stmt.where(~Location.transit)
+    return [LocationInfo(r.code, r.name, r.is_default, r.transit) for r in tx.session.scalars(stmt)]
 
 
 @posting("location.add", Permission.EDIT_ITEMS)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PRIVATE_MODE = 0o600  # a database file and its backups: readable by their owner only
 SQLITE_CACHE_KIB = 64 * 1024  # page cache per connection (the default is 2 MiB)
 
 
@@ -193,6 +194,8 @@ class Database:
             backup = backup_sqlite(path, tag=state.current)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                create_private_file(path)
         if not self.is_sqlite:
             with self.engine.begin() as conn:
                 command.upgrade(self.alembic_config(conn), "head")
@@ -251,11 +254,32 @@ def backup_sqlite(path: Path, tag: str) -> Path:
     return target
 
 
-def copy_sqlite(path: Path, target: Path) -> None:
-    """Copy a live SQLite database (WAL included) with SQLite's online backup."""
-    src = sqlite3.connect(path)
+def create_private_file(path: Path) -> None:
+    """An empty file that only its owner may read and write. SQLite gives the files it keeps
+    beside a database (its write-ahead log, shared memory, rollback journal) the mode of the
+    database file, so a database made in one keeps them private too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
     try:
-        dst = sqlite3.connect(target)
+        os.fchmod(fd, PRIVATE_MODE)  # whatever the umask left
+    finally:
+        os.close(fd)
+
+
+def copy_sqlite(path: Path, target: Path, *, source_is_backup: bool = False) -> None:
+    """Copy a live SQLite database (WAL included) with SQLite's online backup: consistent
+    while others post. A new target is made private (`create_private_file`); an existing one
+    (a database being restored) has its content replaced under SQLite's locks, so those who
+    have it open see the new content. A backup file is read as immutable, so nothing is
+    written beside it."""
+    if not target.exists():
+        create_private_file(target)
+    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+    if source_is_backup:
+        src = sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+    else:
+        src = sqlite3.connect(path, timeout=timeout)
+    try:
+        dst = sqlite3.connect(target, timeout=timeout)
         try:
             src.backup(dst)
         finally:

@@ -290,6 +290,10 @@ class SupplySource:
     kind: str
     wording: str  # in words, with {} for the quantity: "the active work orders have {} to build"
     scheduled: Select[Any]
+    # Of what is still to come, what is already on its way (shipped, not received yet), for a
+    # kind that ships before it arrives (a transfer): (item_id, location_id, quantity) in
+    # stored integers. The stock positions show it as in transit.
+    in_transit: Select[Any] | None = None
 
     @cached_property
     def remaining(self) -> Select[Any]:

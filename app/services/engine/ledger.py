@@ -27,10 +27,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import InsufficientStock, ValidationError
-from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, utcnow
+from app.models import Item, ItemType, LedgerEntry, Location, StockBalance, Tracking, utcnow
 from app.models.figures import StockFigures
 from app.models.kinds import LEDGER_REASONS, SOURCE_KINDS
 from app.models.quantity import ZERO, fmt
+from app.services.engine.lots import LotBook, LotRecord, LotUse
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -72,6 +73,13 @@ _UPDATE_BALANCE = (
 _INSERT_LEDGER = insert(_LEDGER)
 _SKUS = select(_ITEMS.c.id, _ITEMS.c.sku).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
 _CODES = select(_LOCATIONS.c.id, _LOCATIONS.c.code)
+_UNTRACKED = Tracking.NONE.value
+
+
+# The audit event of a posting lists the balances it changed, up to this many (the ledger
+# holds every row of a larger one, such as an import).
+AUDITED_BALANCES = 200
+_FIGURES = ("on_hand", "committed", "demand", "on_order")
 
 
 def lock_order(pair: Pair) -> tuple[int, int]:
@@ -100,6 +108,8 @@ class StockItem(Protocol):
     def item_type(self) -> str: ...
     @property
     def standard_cost(self) -> Decimal: ...
+    @property
+    def tracking(self) -> str: ...
 
 
 def require_stocked(item: StockItem) -> None:
@@ -240,11 +250,18 @@ class StockBook:
         unit_cost: Decimal | None = None,
         reverses_id: int | None = None,
         memo: str | None = None,
-    ) -> None:
-        """Queue one ledger row and move on hand. Refuses to take on hand below zero or below
+        lot: LotRecord | None = None,
+        use: LotUse = LotUse.ANY,
+    ) -> list[tuple[LotRecord | None, Decimal]]:
+        """Queue the ledger row and move on hand. Refuses to take on hand below zero or below
         what is committed; the caller has already released any commitment the stock had.
         `reason` (a `LedgerReason` or another registered reason) and the source's kind must be
-        registered codes (app/models/kinds.py)."""
+        registered codes (app/models/kinds.py).
+
+        An item tracked by lot or serial posts one row per lot (app/services/engine/lots.py):
+        an inflow into `lot`, an outflow from `lot` or, with none named, from the lots on
+        hand by `lot_consumption_order` (`use` says whether expired lots may go). Returns
+        the (lot, quantity) of each row posted (lot None for an untracked item)."""
         LEDGER_REASONS.require(reason)
         SOURCE_KINDS.require(source.kind)
         require_stocked(item)
@@ -262,25 +279,34 @@ class StockBook:
                 f"{item.sku}: taking {fmt(-quantity)} would leave less on hand than the "
                 f"{fmt(bal.committed)} committed"
             )
-        self._ledger.append(
-            {
-                "item_id": item.id,
-                "location_id": location_id,
-                "quantity": quantity,
-                "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
-                "reason": str(reason),
-                "source_kind": source.kind,
-                "source_id": source.id,
-                "source_line_id": source.line_id,
-                "source_ref": source.ref[:120],
-                "reverses_id": reverses_id,
-                "memo": memo,
-                "posted_by": self.tx.actor.user,
-            }
-        )
+        row = {
+            "item_id": item.id,
+            "location_id": location_id,
+            "quantity": quantity,
+            "unit_cost": item.standard_cost if unit_cost is None else unit_cost,
+            "reason": str(reason),
+            "source_kind": source.kind,
+            "source_id": source.id,
+            "source_line_id": source.line_id,
+            "source_ref": source.ref[:120],
+            "reverses_id": reverses_id,
+            "memo": memo,
+            "posted_by": self.tx.actor.user,
+            "lot_id": None,
+        }
+        if lot is None and item.tracking == _UNTRACKED:
+            self._ledger.append(row)
+            parts: list[tuple[LotRecord | None, Decimal]] = [(None, quantity)]
+        else:
+            parts = []
+            for stock, part in LotBook.of(self.tx).parts(item, location_id, quantity, lot, use):
+                self._ledger.append({**row, "quantity": part, "lot_id": stock.lot.id})
+                stock.on_hand += part
+                parts.append((stock.lot, part))
         bal.on_hand = after
         if quantity > 0:
             self.new_supply.add((item.id, location_id))
+        return parts
 
     def freed(self, item_id: int, location_id: int) -> None:
         """Committed stock was released: for commit-after-entry it is new supply too."""
@@ -317,18 +343,48 @@ class StockBook:
             b.saved = b.values()
         self._name_changes(changed)
 
-    def _name_changes(self, changed: list[Balance]) -> None:
-        """Record the changed balances by sku and location code (skus and codes never change
-        once written, so the database's name cache answers most of them)."""
+    def _names(self, balances: list[Balance]) -> tuple[dict[int, str], dict[int, str]]:
+        """Skus by item id and location codes by id for these balances (skus and codes never
+        change once written, so the database's name cache answers most of them)."""
         names = self.tx.uow.database.names
         # The posting is about to commit: the skus it knows are rows that exist.
         names.skus.update(self._skus)
         skus = names.skus
-        unknown = {b.item_id for b in changed if b.item_id not in skus}
+        unknown = {b.item_id for b in balances if b.item_id not in skus}
         if unknown:
             skus.update(self.tx.session.execute(_SKUS, {"ids": sorted(unknown)}).all())
         codes = names.codes
-        if any(b.location_id not in codes for b in changed):
+        if any(b.location_id not in codes for b in balances):
             codes.update(self.tx.session.execute(_CODES).all())
+        return skus, codes
+
+    def _name_changes(self, changed: list[Balance]) -> None:
+        """Record the changed balances by sku and location code."""
+        skus, codes = self._names(changed)
         for b in changed:
             self.tx.changed.balance(skus[b.item_id], codes[b.location_id])
+
+    def audited(self) -> dict[str, Any]:
+        """For the posting's audit event: each balance it changed, by sku and location, with
+        the figures that changed as [before, after] (at most `AUDITED_BALANCES` of them, in
+        lock order, and how many more there were)."""
+        changed = sorted(
+            (b for b in self._balances.values() if b.saved is not None and b.values() != b.saved),
+            key=lambda b: lock_order(b.pair),
+        )
+        if not changed:
+            return {}
+        shown = changed[:AUDITED_BALANCES]
+        skus, codes = self._names(shown)
+        rows = []
+        for b in shown:
+            row: dict[str, Any] = {"sku": skus[b.item_id], "location": codes[b.location_id]}
+            assert b.saved is not None
+            for name, before, after in zip(_FIGURES, b.saved, b.values(), strict=True):
+                if before != after:
+                    row[name] = [fmt(before), fmt(after)]
+            rows.append(row)
+        out: dict[str, Any] = {"stock": rows}
+        if len(changed) > len(shown):
+            out["stock_more"] = len(changed) - len(shown)
+        return out

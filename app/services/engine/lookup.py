@@ -6,16 +6,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Label, Table, bindparam, select
+from sqlalchemy import ColumnElement, Label, Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
-from app.models import Item, ItemType, Location
+from app.errors import NotFound, ValidationError
+from app.models import Item, ItemType, Location, Tracking
 from app.services.engine.parsing import lookup_key
 
 _ITEM = cast(Table, Item.__table__)
 _LOCATION = cast(Table, Location.__table__)
-_ITEM_FIELDS = ("id", "sku", "name", "uom", "item_type", "standard_cost", "active", "drop_ship")
+_ITEM_FIELDS = (
+    "id",
+    "sku",
+    "name",
+    "uom",
+    "item_type",
+    "standard_cost",
+    "active",
+    "drop_ship",
+    "tracking",
+)
 SKU_LENGTH = cast(Any, _ITEM.c.sku.type).length
 CODE_LENGTH = cast(Any, _LOCATION.c.code.type).length
 
@@ -27,10 +37,12 @@ def item_columns(prefix: str = "item", table: Any = _ITEM) -> tuple[Label[Any], 
 
 ITEM_COLUMNS = item_columns()
 _ITEM_BY_SKU = select(*ITEM_COLUMNS).where(_ITEM.c.sku == bindparam("sku"))
-_LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code).where(
+_LOCATION_BY_CODE = select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.transit).where(
     _LOCATION.c.code == bindparam("code")
 )
-_DEFAULT_LOCATION = select(_LOCATION.c.id, _LOCATION.c.code).where(_LOCATION.c.is_default)
+_DEFAULT_LOCATION = select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.transit).where(
+    _LOCATION.c.is_default
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class ItemRef:
     standard_cost: Decimal
     active: bool
     drop_ship: bool = False
+    tracking: str = Tracking.NONE.value  # lot, serial or none (app/models/lots.py)
 
     @property
     def type(self) -> ItemType:
@@ -96,8 +109,12 @@ def item_refs_by_sku(session: Session, skus: list[str]) -> dict[str, ItemRef]:
     return {s: found[t] for s, t in zip(skus, wanted, strict=True)}
 
 
-def location_ref(session: Session, code: str | None = None) -> LocationRef:
-    """A location by code; no code means the default location."""
+def location_ref(
+    session: Session, code: str | None = None, *, transit: bool = False
+) -> LocationRef:
+    """A location by code; no code means the default location. The in-transit location is
+    no ordinary location: nothing is made, sold, bought, counted, adjusted or committed
+    there, and it is refused unless `transit` (reading its stock) allows it."""
     text = lookup_key(code, noun="location", max_length=CODE_LENGTH)
     if not text:
         row = session.execute(_DEFAULT_LOCATION).first()
@@ -107,7 +124,21 @@ def location_ref(session: Session, code: str | None = None) -> LocationRef:
         row = session.execute(_LOCATION_BY_CODE, {"code": text}).first()
         if row is None:
             raise NotFound(f"unknown location {text!r}")
+    if row.transit and not transit:
+        raise ValidationError(
+            f"{row.code} is the in-transit location: stock there moves only by shipping and "
+            "receiving transfer orders"
+        )
     return LocationRef(id=row.id, code=row.code)
+
+
+def at_ordinary_locations(location_id: Any) -> ColumnElement[bool]:
+    """Rows (balances, ledger rows) of ordinary locations: what is at the in-transit location
+    is on no shelf, and totals over the plant count it once, as on order where it goes."""
+    in_transit: ColumnElement[bool] = location_id.not_in(
+        select(_LOCATION.c.id).where(_LOCATION.c.transit)
+    )
+    return in_transit
 
 
 def item_by_sku(session: Session, sku: str) -> Item:

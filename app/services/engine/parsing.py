@@ -14,6 +14,7 @@ import unicodedata
 from datetime import date, datetime
 
 from app.errors import NotFound, ValidationError
+from app.models.lots import LOT_NUMBER_LENGTH, gtin14, gtin_fault
 from app.models.quantity import (
     MAX_MAGNITUDE,
     MAX_NUMBER_TEXT,
@@ -32,12 +33,15 @@ __all__ = [
     "SCALE",
     "decimal_from_text",
     "lookup_key",
+    "lookup_lot",
     "parse_code",
     "parse_date",
     "parse_decimal",
     "parse_flag",
+    "parse_gtin",
     "parse_id",
     "parse_int",
+    "parse_lot_number",
     "parse_name",
     "parse_quantity",
     "parse_text",
@@ -156,6 +160,27 @@ def parse_code(value: object, *, field: str, max_length: int) -> str:
             "(the scan station reads those as commands)"
         )
     return text
+
+
+def parse_lot_number(value: object, *, field: str = "lot") -> str:
+    """A lot or serial number coming in: like a new sku, case-preserving, 1 to 64 characters
+    without spaces or control characters, not starting with # (a command)."""
+    return parse_code(value, field=field, max_length=LOT_NUMBER_LENGTH)
+
+
+def lookup_lot(value: object, *, noun: str = "lot") -> str:
+    """A lot or serial number as typed or scanned, about to be looked up."""
+    return lookup_key(value, noun=noun, max_length=LOT_NUMBER_LENGTH)
+
+
+def parse_gtin(value: object) -> str:
+    """A GS1 trade item number of 8, 12, 13 or 14 digits whose check digit is right, as
+    stored: GTIN-14 (zeros in front)."""
+    text = scanned_text(_key_text(value))
+    fault = gtin_fault(text)
+    if fault is not None:
+        raise ValidationError(f"GTIN {shown(text)} is not valid: {fault}")
+    return gtin14(text)
 
 
 def parse_name(value: object, *, field: str, max_length: int) -> str:

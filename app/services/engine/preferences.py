@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound, ValidationError
+from app.errors import InvalidQuantity, NotFound, ValidationError
 from app.models import Preference
+from app.models.lots import LotConsumptionOrder, pattern_fault
+from app.models.quantity import fmt, parse_decimal
 
 _BOOL_TEXT = {"true": True, "false": False}
 _WHOLE = re.compile(r"[0-9]{1,6}")
@@ -26,6 +30,9 @@ class PrefSpec:
     text: int | None = None  # free text of at most this many characters, case kept
     group: str = "Manufacturing"  # where a settings window shows it
     location: bool = False  # the text is a location's code (empty: the default location)
+    amount: bool = False  # an amount of money of at least 0 (then `choices` is empty)
+    # Free text with a grammar of its own: why a value is refused (None: it is fine).
+    fault: Callable[[str], str | None] | None = None
 
     @property
     def is_bool(self) -> bool:
@@ -39,6 +46,10 @@ class PrefSpec:
     def is_text(self) -> bool:
         return self.text is not None
 
+    @property
+    def is_amount(self) -> bool:
+        return self.amount
+
 
 def _bool(key: str, default: bool, description: str, group: str = "Manufacturing") -> PrefSpec:
     return PrefSpec(
@@ -46,22 +57,31 @@ def _bool(key: str, default: bool, description: str, group: str = "Manufacturing
     )
 
 
-def _text(key: str, default: str, description: str, group: str, length: int = 40) -> PrefSpec:
-    return PrefSpec(key, default, (), description, text=length, group=group)
+def _text(
+    key: str,
+    default: str,
+    description: str,
+    group: str,
+    length: int = 40,
+    fault: Callable[[str], str | None] | None = None,
+) -> PrefSpec:
+    return PrefSpec(key, default, (), description, text=length, group=group, fault=fault)
 
 
 def _location(key: str, description: str, group: str) -> PrefSpec:
     return PrefSpec(key, "", (), description, text=32, group=group, location=True)
 
 
-SALES, FULFILLMENT, RECEIVING, FORMS, PRINTING = (
+SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING = (
     "Sales orders",
     "Fulfillment",
     "Receiving",
+    "Lots and serials",
     "Printed forms",
     "Printing",
 )
 DROP_SHIP, PURCHASING, VENDOR_RETURNS = ("Drop ship", "Purchasing", "Vendor returns")
+TRANSFERS = "Transfer orders"
 
 
 SPECS: tuple[PrefSpec, ...] = (
@@ -163,6 +183,86 @@ SPECS: tuple[PrefSpec, ...] = (
         False,
         "a receipt may bring in more than the quantity remaining on the purchase order line",
         RECEIVING,
+    ),
+    # --- transfer orders ---
+    PrefSpec(
+        "default_transfer_order_status",
+        "pending_fulfillment",
+        ("pending_approval", "pending_fulfillment"),
+        "status of a new transfer order: pending approval when someone approves transfers "
+        "before they reserve stock, pending fulfillment when they go straight to shipping",
+        group=TRANSFERS,
+    ),
+    PrefSpec(
+        "generate_transfer_orders_in_supply_planning",
+        "pending_approval",
+        ("pending_approval", "pending_fulfillment"),
+        "status of the transfer orders made from the replenishment suggestions (stock another "
+        "location has for orders waiting here)",
+        group=TRANSFERS,
+    ),
+    _bool(
+        "use_item_cost_as_transfer_cost",
+        True,
+        "a transfer receipt is valued at the item's standard cost and the transfer price is a "
+        "declared value only; off: at the transfer price on the order",
+        TRANSFERS,
+    ),
+    PrefSpec(
+        "default_lead_time_between_locations",
+        "0",
+        (),
+        "days a transfer takes between two locations that have no lead time of their own: the "
+        "expected receipt date is the ship date plus these",
+        maximum=365,
+        group=TRANSFERS,
+    ),
+    # --- end of transfer orders ---
+    PrefSpec(
+        "lot_consumption_order",
+        LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value,
+        tuple(o.value for o in LotConsumptionOrder),
+        "which lots a backflush, a build, a pick or a write-off takes when no lot is named: "
+        "the one expiring first (no expiry last), or the one that came in first",
+        group=LOTS,
+    ),
+    _text(
+        "lot_number_pattern",
+        "{sku}-{yymmdd}-{seq}",
+        "how a completion or build numbers the lot it makes when none is given: {sku}, {wo}, "
+        "{yymmdd}, {yyyymmdd}, {yyyy}, {yy}, {mm}, {dd} and {seq} ({seq:3} pads it to 3 digits)",
+        LOTS,
+        60,
+        lambda text: pattern_fault(text, serial=False),
+    ),
+    _text(
+        "serial_number_pattern",
+        "{sku}-{seq:6}",
+        "how a completion or build numbers the serials it makes when none are given (the "
+        "same placeholders; {seq} is required)",
+        LOTS,
+        60,
+        lambda text: pattern_fault(text, serial=True),
+    ),
+    _bool(
+        "allow_expired_lots_in_builds",
+        False,
+        "an issue, a backflush or a build may consume a lot past its expiry date",
+        LOTS,
+    ),
+    _bool(
+        "allow_expired_lots_in_sales",
+        False,
+        "a fulfillment may pick and ship a lot past its expiry date",
+        LOTS,
+    ),
+    PrefSpec(
+        "expiry_warning_days",
+        "30",
+        (),
+        "lots expiring within this many days are flagged on the stock screens and the dashboard",
+        maximum=3650,
+        group=LOTS,
     ),
     _bool(
         "show_uncommitted_items_on_picking_tickets",
@@ -301,6 +401,45 @@ SPECS: tuple[PrefSpec, ...] = (
         "as the goods are shipped back",
         VENDOR_RETURNS,
     ),
+    # --- cycle counts ---
+    PrefSpec(
+        "count_approval_threshold",
+        "0",
+        (),
+        "a cycle count whose line differs from the stock by more than this amount (the "
+        "difference times the item's standard cost) waits for a supervisor's approval before "
+        "it posts (0 = no count needs approval)",
+        group="Cycle counts",
+        amount=True,
+    ),
+    # --- plant administration: separation of duties, backups ---
+    _bool(
+        "approver_must_differ_from_author",
+        False,
+        "a sales order or a vendor return is approved by someone other than who entered it "
+        "(nobody approves their own, nor enters an order approved while orders wait for "
+        "approval)",
+        SALES,
+    ),
+    PrefSpec(
+        "backup_every_hours",
+        "24",
+        (),
+        "the window makes a backup of a SQLite plant when its newest automatic backup is "
+        "this many hours old, and on the first start of a day once it is a day old "
+        "(0 = no automatic backups)",
+        maximum=24 * 30,
+        group="Backups",
+    ),
+    PrefSpec(
+        "backups_to_keep",
+        "7",
+        (),
+        "how many automatic backups are kept; the oldest beyond these are removed (0 = keep "
+        "every one)",
+        maximum=1000,
+        group="Backups",
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -324,6 +463,17 @@ class Preferences:
     name_for_packed_status: str
     name_for_shipped_status: str
     allow_overage_on_item_receipts: bool
+    # transfer orders
+    default_transfer_order_status: str
+    generate_transfer_orders_in_supply_planning: str
+    use_item_cost_as_transfer_cost: bool
+    default_lead_time_between_locations: int
+    lot_consumption_order: str
+    lot_number_pattern: str
+    serial_number_pattern: str
+    allow_expired_lots_in_builds: bool
+    allow_expired_lots_in_sales: bool
+    expiry_warning_days: int
     show_uncommitted_items_on_picking_tickets: bool
     always_print_kit_items_on_picking_tickets: bool
     show_non_inventory_items_on_printed_forms: bool
@@ -344,6 +494,12 @@ class Preferences:
     maximum_purchase_lines_to_consolidate: int
     default_vendor_return_authorization_status: str
     credit_in_advance_of_vendor_return: bool
+    # --- cycle counts ---
+    count_approval_threshold: Decimal
+    # --- plant administration: separation of duties, backups ---
+    approver_must_differ_from_author: bool
+    backup_every_hours: int
+    backups_to_keep: int
 
     def status_names(self) -> dict[str, str]:
         """The plant's own names for the fulfillment statuses (picked, packed, shipped)."""
@@ -363,6 +519,8 @@ class Preferences:
             value = getattr(self, f.name)
             if isinstance(value, bool):
                 out[f.name] = "true" if value else "false"
+            elif isinstance(value, Decimal):
+                out[f.name] = fmt(value)
             else:
                 out[f.name] = str(value)
         return out
@@ -372,6 +530,11 @@ assert [f.name for f in fields(Preferences)] == [s.key for s in SPECS]
 
 
 def _typed(spec: PrefSpec, text: str) -> Any:
+    if spec.is_amount:
+        try:
+            return parse_decimal(text, field=spec.key, non_negative=True)
+        except InvalidQuantity:
+            return parse_decimal(spec.default, field=spec.key, non_negative=True)
     if spec.is_number:
         try:
             return int(text)
@@ -394,7 +557,12 @@ def validate(key: str, value: str) -> str:
             )
         if not kept and spec.key.startswith("name_for_"):
             raise ValidationError(f"{key} must not be empty")
+        fault = spec.fault(kept) if spec.fault is not None else None
+        if fault is not None:
+            raise ValidationError(f"{key} {kept!r} cannot be used: {fault}")
         return kept
+    if spec.is_amount:
+        return fmt(parse_decimal(value, field=key, non_negative=True))
     text = value.strip().lower()
     if spec.is_number:
         assert spec.maximum is not None

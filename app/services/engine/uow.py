@@ -15,6 +15,12 @@ number of times, instead of reaching the user.
 Postings keep their in-memory records in books (the stock book, the demand book, a work order
 book, ...) that register with the transaction on first use and are written when it commits;
 hooks registered with `before_commit` run first (commit-after-entry is one).
+
+A posting announces what it changed to the other workstations in its own transaction
+(app/services/engine/feed.py). On a plant's server, a posting whose connection is lost before
+its commit was sent (a server restart) wrote nothing and is re-run once the server is back; one
+lost during the commit is settled by the key the posting carries to its audit event
+(`was_saved`): saved, its result stands; not saved, `PostingNotSaved` says so.
 """
 
 from __future__ import annotations
@@ -27,16 +33,20 @@ from dataclasses import dataclass
 from functools import update_wrapper
 from types import TracebackType
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, cast
+from uuid import uuid4
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import config
-from app.errors import PermissionDenied, ShopfloorError
+from app.errors import PermissionDenied, PostingNotSaved, ShopfloorError
 from app.models import AppUser, AuditEvent, utcnow
+from app.services.engine import connection
 from app.services.engine.changes import NO_CHANGES, Changes, ChangeSet
 from app.services.engine.database import Database
+from app.services.engine.feed import publish
 from app.services.engine.parsing import parse_name
 from app.services.engine.permissions import Permission, allowed
 from app.services.engine.preferences import Preferences, load_preferences
@@ -110,20 +120,29 @@ class UnitOfWork:
         self.max_attempts = MAX_ATTEMPTS
         self._listeners: list[ChangeListener] = []
         self.attempts = 0  # attempts the last posting took (1 unless it was re-run)
+        # Names this unit of work's postings in the change feed: a window hears its own
+        # postings through `listen`, and its feed leaves them out.
+        self.source = uuid4().hex[:16]
+        self.reconnect_wait_s = connection.RECONNECT_WAIT_S
 
     def as_user(self, user: str) -> UnitOfWork:
         """The same database for another actor at this workstation (after a sign-in)."""
         other = UnitOfWork(self.database, Actor(user=user, workstation=self.actor.workstation))
         other._listeners = self._listeners
+        other.source = self.source
+        other.reconnect_wait_s = self.reconnect_wait_s
         return other
 
     def listen(self, listener: ChangeListener) -> None:
         """Call `listener` with the changes of every posting this unit of work commits."""
         self._listeners.append(listener)
 
-    def transaction(self, action: str, document: str | None = None) -> Transaction:
-        """A write transaction that records one audit event for `action`."""
-        return Transaction(self, write=True, action=action, document=document)
+    def transaction(
+        self, action: str, document: str | None = None, *, key: str | None = None
+    ) -> Transaction:
+        """A write transaction that records one audit event for `action` (carrying the
+        posting's `key`, a new one unless given)."""
+        return Transaction(self, write=True, action=action, document=document, key=key)
 
     def query(self) -> Transaction:
         """A read-only transaction."""
@@ -131,17 +150,31 @@ class UnitOfWork:
 
     def post(self, action: str, body: Callable[[Transaction], R]) -> R:
         """Run `body` in a write transaction and commit it; re-run it from the start when the
-        database reports a deadlock or serialization failure."""
+        database reports a deadlock or serialization failure, or when the connection to the
+        server was lost before the commit was sent (nothing was written; the server is
+        waited for). A connection lost during the commit is settled by the posting's key:
+        saved, the result stands; not saved, `PostingNotSaved`."""
+        key = uuid4().hex  # the same for every attempt: at most one of them commits
         for attempt in range(1, self.max_attempts + 1):
             self.attempts = attempt
-            with self.transaction(action) as tx:
+            with self.transaction(action, key=key) as tx:
                 try:
                     result = body(tx)
                     tx.commit()
                 except DBAPIError as exc:
                     if is_retryable(exc) and attempt < self.max_attempts:
                         continue
-                    raise
+                    if not connection.lost_connection(self.database, exc):
+                        raise
+                    if tx.commit_sent:
+                        self._settle_cut_off(tx, exc)
+                    elif attempt < self.max_attempts:
+                        self._wait_for_server("nothing was saved; try again")
+                        continue
+                    else:
+                        raise connection.unreachable(
+                            self.database, exc, "nothing was saved; try again"
+                        ) from None
             changes = tx.changes
             for listener in self._listeners:
                 listener(changes)
@@ -149,8 +182,82 @@ class UnitOfWork:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, body: Callable[[Transaction], R]) -> R:
-        with self.query() as tx:
-            return body(tx)
+        """Run `body` in a read-only transaction; re-run it when the connection to the
+        server was lost (once the server is back)."""
+        for attempt in range(1, self.max_attempts + 1):
+            with self.query() as tx:
+                try:
+                    return body(tx)
+                except DBAPIError as exc:
+                    if not connection.lost_connection(self.database, exc):
+                        raise
+                    if attempt == self.max_attempts:
+                        raise connection.unreachable(self.database, exc, "try again") from None
+            self._wait_for_server("try again")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- a connection lost in the middle of a posting ------------------------------------
+
+    def _wait_for_server(self, after: str) -> None:
+        connection.wait_for_server(self.database, self.reconnect_wait_s, after)
+
+    def _settle_cut_off(self, tx: Transaction, exc: DBAPIError) -> None:
+        """The connection was lost while the commit was on its way: whole or absent, the
+        server knows. Saved: the posting's result and changes stand (what it computed is what
+        committed). Not saved: `PostingNotSaved`."""
+        what = f"{tx.action} of {tx.document}" if tx.document else str(tx.action)
+        try:
+            self._wait_for_server(f"whether {what} was saved is not known yet: look it up")
+            saved = self.was_saved(tx.key)
+        except DBAPIError as again:
+            raise connection.unreachable(
+                self.database, again, f"whether {what} was saved is not known yet: look it up"
+            ) from None
+        if not saved:
+            raise PostingNotSaved(
+                f"the connection to the server was lost while saving {what}: it was not "
+                "saved; try again"
+            ) from exc
+        tx.cut_off_but_saved()
+
+    def was_saved(self, key: str) -> bool:
+        """Whether the posting that carried `key` committed. Asked by inserting an audit
+        event with that key in a transaction that is then rolled back: the key's unique index
+        makes the insert wait for a transaction still holding the key, so the answer comes
+        only once a cut-off posting has ended, committed or not."""
+        session = self.database.session(write=True)
+        try:
+            if not self.database.is_sqlite:
+                session.execute(_LOOK_UP_TIMEOUT)
+            made = session.execute(
+                _claim_key(self.database.is_sqlite),
+                {
+                    "at": utcnow(),
+                    "username": self.actor.user,
+                    "workstation": self.actor.workstation,
+                    "action": "posting.look_up",
+                    "details": "{}",
+                    "posting_key": key,
+                },
+            ).first()
+            return made is None
+        finally:
+            session.rollback()
+            session.close()
+
+
+# How long the look-up of a cut-off posting may wait for it to end on the server.
+_LOOK_UP_TIMEOUT = text("SET LOCAL statement_timeout = 30000")
+
+
+def _claim_key(is_sqlite: bool) -> Any:
+    """INSERT ... ON CONFLICT (posting_key) DO NOTHING RETURNING id, in the backend's dialect."""
+    dialect_insert = sqlite.insert if is_sqlite else postgresql.insert
+    return (
+        dialect_insert(_EVENTS)
+        .on_conflict_do_nothing(index_elements=[_EVENTS.c.posting_key])
+        .returning(_EVENTS.c.id)
+    )
 
 
 _HAS_CHANGES: dict[type, bool] = {}
@@ -251,6 +358,7 @@ class Transaction:
         write: bool,
         action: str | None = None,
         document: str | None = None,
+        key: str | None = None,
     ) -> None:
         if write and action is None:
             raise ValueError("a write transaction needs an action for its audit event")
@@ -261,9 +369,12 @@ class Transaction:
         self.details: dict[str, Any] = {}
         self.action = action
         self.document = document
+        self.key = key or uuid4().hex  # on the audit event: finds the posting after a cut-off
         self.event_id: int | None = None  # known once the posting has committed
         self.changed = ChangeSet()
         self.changes: Changes = NO_CHANGES  # what the posting changed, once committed
+        self.commit_sent = False  # the commit is on its way: its outcome is the server's
+        self._announced: Changes = NO_CHANGES
         self._books: dict[type[Any], Any] = {}
         self._prefs: Preferences | None = None
         self._role: str | None = None
@@ -283,7 +394,11 @@ class Transaction:
         tb: TracebackType | None,
     ) -> None:
         if not self._committed:
-            self.session.rollback()
+            try:
+                self.session.rollback()
+            except DBAPIError as lost:  # a connection already gone has nothing to roll back
+                if not connection.lost_connection(self.uow.database, lost):
+                    raise
         self.session.close()
 
     def book(self, cls: type[BookT]) -> BookT:
@@ -337,6 +452,31 @@ class Transaction:
         """Add details to this posting's audit event."""
         self.details.update(details)
 
+    # --- what the audit trail records -------------------------------------------------
+
+    def audited_role(self) -> str | None:
+        """The role the event is made in: the one the posting was authorized in, else the
+        actor's registered role (a sign-in), admin while nobody is registered, None for a
+        name nobody registered (a refused sign-in)."""
+        if self._role is not None:
+            return self._role
+        registered, role, _active = self.session.execute(
+            _SELECT_ROLE, {"username": self.actor.user}
+        ).one()
+        if role is not None:
+            return str(role)
+        return None if registered else "admin"
+
+    def audited_details(self) -> dict[str, Any]:
+        """The posting's notes, with what its books say it changed (a book with an
+        `audited()` method: the stock figures before and after)."""
+        details = dict(self.details)
+        for book in self._books.values():
+            audited = getattr(book, "audited", None)
+            if callable(audited):
+                details.update(audited())
+        return details
+
     def settle(self) -> None:
         """Run the before-commit hooks now (they run again at commit, and do only what is
         left), so that a result built afterwards shows their effect."""
@@ -344,8 +484,8 @@ class Transaction:
             hook(self)
 
     def commit(self) -> None:
-        """Write the posting: the before-commit hooks, the audit event, every book; then
-        commit, all or nothing."""
+        """Write the posting: the before-commit hooks, the audit event (with the posting's
+        key), every book, the announcement of what it changed; then commit, all or nothing."""
         if not self.write:
             raise ShopfloorError("a read-only transaction cannot commit")
         self.settle()
@@ -356,13 +496,24 @@ class Transaction:
                 "at": utcnow(),
                 "username": self.actor.user,
                 "workstation": self.actor.workstation,
+                "role": self.audited_role(),
                 "action": self.action,
                 "document": (self.document or "")[:120] or None,
-                "details": json.dumps(self.details, default=str, sort_keys=True),
+                "details": json.dumps(self.audited_details(), default=str, sort_keys=True),
+                "posting_key": self.key,
             },
         ).scalar_one()
         for book in list(self._books.values()):
             book.write(self.event_id)
+        self._announced = self.changed.freeze(self.action, self.event_id)
+        publish(self.session, self._announced, self.uow.source, sqlite=self.uow.database.is_sqlite)
+        self.session.flush()
+        self.commit_sent = True
         self.session.commit()
         self._committed = True
-        self.changes = self.changed.freeze(self.action, self.event_id)
+        self.changes = self._announced
+
+    def cut_off_but_saved(self) -> None:
+        """The commit's answer was lost, but the server has the posting: it stands."""
+        self._committed = True
+        self.changes = self._announced

@@ -14,7 +14,7 @@ needs only with `allow_overage_on_item_fulfillments`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,12 +36,17 @@ from app.models import (
     FulfillmentAction,
     FulfillmentLine,
     FulfillmentStatus,
+    Item,
+    LedgerEntry,
     LedgerReason,
     LinePath,
+    Lot,
     Moment,
     SalesOrder,
+    SalesOrderLine,
     SOAction,
     SourceKind,
+    Tracking,
     utcnow,
 )
 from app.models.quantity import ZERO, fmt, parse_quantity, round_quantity
@@ -51,6 +56,13 @@ from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import DemandBook
 from app.services.engine.ledger import Pair, Source, StockBook
+from app.services.engine.lots import (
+    LotBook,
+    LotHolder,
+    LotRecord,
+    LotUse,
+    register_lot_holder,
+)
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.parsing import parse_text
@@ -58,6 +70,7 @@ from app.services.engine.permissions import Permission
 from app.services.engine.preferences import Preferences
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
+from app.services.lots.incoming import named_parts
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
 
 if TYPE_CHECKING:
@@ -67,6 +80,24 @@ _F = cast(Table, Fulfillment.__table__)
 _FL = cast(Table, FulfillmentLine.__table__)
 _SO = cast(Table, SalesOrder.__table__)
 _OPEN = [s.value for s in FULFILLMENT_OPEN]
+# A picked line of a tracked item holds its lots until it ships or is put back.
+PICKED_LOTS = register_lot_holder(
+    LotHolder(
+        SourceKind.FULFILLMENT.value,
+        "fulfillment lines",
+        select(
+            _FL.c.id.label("line_id"),
+            SalesOrderLine.item_id,
+            _SO.c.location_id,
+            _FL.c.quantity,
+        )
+        .join(_F, _F.c.id == _FL.c.fulfillment_id)
+        .join(SalesOrderLine, SalesOrderLine.id == _FL.c.sales_order_line_id)
+        .join(_SO, _SO.c.id == _F.c.sales_order_id)
+        .join(Item, Item.id == SalesOrderLine.item_id)
+        .where(_F.c.status.in_(_OPEN), Item.tracking != Tracking.NONE.value),
+    )
+)
 
 
 # --- records ------------------------------------------------------------------------------
@@ -347,6 +378,36 @@ def _reserve(tx: Transaction, so: SalesOrderRecord, line: OrderLine, qty: Decima
             )
 
 
+def _pick_lots(
+    tx: Transaction,
+    so: SalesOrderRecord,
+    f: FulfillmentRecord,
+    lots: Mapping[str, Sequence[tuple[object, object]]] | None,
+) -> None:
+    """Each picked line of a tracked item holds its lots: those named for it, the rest by the
+    consumption order; an expired lot only with `allow_expired_lots_in_sales`."""
+    named = {so.line(str(label)).label: parts for label, parts in (lots or {}).items()}
+    by_id = {ln.id: ln for ln in so.lines}
+    book = LotBook.of(tx)
+    for fl in f.lines:
+        line = by_id[fl.sales_order_line_id]
+        given = named.pop(line.label, None) or ()
+        if line.item.tracking == Tracking.NONE and not given:
+            continue
+        parts = named_parts(tx, line.item, fl.quantity, given, what=f"line {line.label}")
+        book.reserve(
+            PICKED_LOTS.kind,
+            fl.id,
+            line.item,
+            so.location_id,
+            fl.quantity,
+            named=[(lot, q) for lot, q in parts if lot is not None],
+            use=LotUse.SALE,
+        )
+    if named:
+        raise ValidationError(f"line {next(iter(named))} of {so.number} is not picked here")
+
+
 @posting("fulfillment.pick", Permission.FULFILL)
 def fulfill(
     tx: Transaction,
@@ -354,8 +415,11 @@ def fulfill(
     lines: Mapping[str, object] | None = None,
     *,
     memo: str | None = None,
+    lots: Mapping[str, Sequence[tuple[object, object]]] | None = None,
 ) -> FulfillmentInfo:
-    """A new fulfillment of a sales order, Picked: every line's quantity is firmly reserved."""
+    """A new fulfillment of a sales order, Picked: every line's quantity is firmly reserved,
+    and a tracked item's lots with it (`lots`: by line, the lots named and their quantities;
+    the rest by the consumption order)."""
     so = SalesOrderBook.of(tx).load(number)
     tx.set_document(so.number)
     so.require(SOAction.FULFILL)
@@ -364,6 +428,7 @@ def fulfill(
         _reserve(tx, so, line, qty)
     note = parse_text(memo, field="memo", max_length=200) or None
     f = FulfillmentBook.of(tx).create(so, quantities, status=FulfillmentStatus.PICKED, memo=note)
+    _pick_lots(tx, so, f, lots)
     tx.set_document(f.number)
     tx.note(order=so.number, picked={ln.label: q for ln, q in quantities})
     return fulfillment_info(tx, f, so)
@@ -411,6 +476,7 @@ def cancel_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     for fl in f.lines:
         line = by_id[fl.sales_order_line_id]
         line.firm = min(line.need, others.get(line.id, ZERO))
+    LotBook.of(tx).release(PICKED_LOTS.kind, [fl.id for fl in f.lines])
     f.move_to(FulfillmentStatus.CANCELLED)
     f.cancelled_at = utcnow()
     return fulfillment_info(tx, f, so)
@@ -438,16 +504,21 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
                     f"{f.number} line {line.label}: {fmt(beyond)} {line.sku} beyond what is "
                     f"committed to the order but only {fmt(max(ZERO, free))} is free"
                 )
+    picked = LotBook.of(tx).release(PICKED_LOTS.kind, [fl.id for fl in f.lines])
     for fl in f.lines:
         line = by_id[fl.sales_order_line_id]
         commitment.consume(tx, line, fl.quantity, line.item)
-        stock.post(
-            line.item,
-            so.location_id,
-            -fl.quantity,
-            LedgerReason.SHIPMENT,
-            Source(SourceKind.FULFILLMENT, f.number, f.id, fl.id),
-        )
+        parts: list[tuple[LotRecord | None, Decimal]] = [(None, fl.quantity)]
+        for lot, qty in picked.get(fl.id) or parts:
+            stock.post(
+                line.item,
+                so.location_id,
+                -qty,
+                LedgerReason.SHIPMENT,
+                Source(SourceKind.FULFILLMENT, f.number, f.id, fl.id),
+                lot=lot,
+                use=LotUse.SALE,
+            )
     f.move_to(FulfillmentStatus.SHIPPED)
     f.shipped_at = utcnow()
     f.moved_on(tx.prefs)
@@ -492,6 +563,7 @@ class FulfillmentLineInfo:
     quantity: Decimal
     ordered: Decimal
     path: str
+    lots: tuple[tuple[str, Decimal], ...] = ()  # a tracked item's lots: picked, or shipped
 
 
 @dataclass(frozen=True)
@@ -514,10 +586,44 @@ class FulfillmentInfo:
     changes: Changes = NO_CHANGES
 
 
+def _lots_of(
+    tx: Transaction, f: FulfillmentRecord, so: SalesOrderRecord
+) -> dict[int, tuple[tuple[str, Decimal], ...]]:
+    """The lots of each line of a fulfillment of tracked items: what it holds while picked
+    or packed, what left with it once shipped."""
+    by_id = {ln.id: ln for ln in so.lines}
+    if all(by_id[fl.sales_order_line_id].item.tracking == Tracking.NONE for fl in f.lines):
+        return {}
+    book = LotBook.of(tx)
+    ids = [fl.id for fl in f.lines]
+    if f.status != FulfillmentStatus.SHIPPED:
+        held = book.held(PICKED_LOTS.kind, ids)
+        return {i: tuple((lot.number, q) for lot, q in parts) for i, parts in held.items()}
+    shipped_now = book.released_here(PICKED_LOTS.kind, ids)  # its ledger rows are not written yet
+    if shipped_now:
+        return {i: tuple((lot.number, q) for lot, q in parts) for i, parts in shipped_now.items()}
+    out: dict[int, list[tuple[str, Decimal]]] = {}
+    rows = tx.session.execute(
+        select(LedgerEntry.source_line_id, Lot.number, -func.sum(LedgerEntry.quantity))
+        .join(Lot, Lot.id == LedgerEntry.lot_id)
+        .where(
+            LedgerEntry.source_kind == SourceKind.FULFILLMENT.value,
+            LedgerEntry.source_id == f.id,
+        )
+        .group_by(LedgerEntry.source_line_id, Lot.number)
+        .order_by(LedgerEntry.source_line_id, Lot.number)
+    )
+    for line_id, number, qty in rows:
+        if line_id is not None:
+            out.setdefault(line_id, []).append((number, qty))
+    return {i: tuple(parts) for i, parts in out.items()}
+
+
 def fulfillment_info(
     tx: Transaction, f: FulfillmentRecord, so: SalesOrderRecord
 ) -> FulfillmentInfo:
     by_id = {ln.id: ln for ln in so.lines}
+    lots = _lots_of(tx, f, so)
     return FulfillmentInfo(
         number=f.number,
         status=f.status,
@@ -541,6 +647,7 @@ def fulfillment_info(
                 quantity=fl.quantity,
                 ordered=by_id[fl.sales_order_line_id].required,
                 path=by_id[fl.sales_order_line_id].path,
+                lots=lots.get(fl.id, ()),
             )
             for fl in f.lines
         ],

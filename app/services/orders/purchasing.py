@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -44,12 +44,19 @@ from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.models.vendor_return import VendorReturn, VendorReturnLine
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
-from app.services.engine.lookup import ItemRef, LocationRef, item_ref_by_sku, location_ref
+from app.services.engine.lookup import (
+    ItemRef,
+    LocationRef,
+    at_ordinary_locations,
+    item_ref_by_sku,
+    location_ref,
+)
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
+from app.services.lots.incoming import NOTHING, LotGiven, incoming
 from app.services.orders import drop_ship
 from app.services.orders.fulfillment import FulfillmentBook, overage
 from app.services.orders.partners import vendor_by_name
@@ -281,6 +288,21 @@ class ReceiptInfo:
     changes: Changes = NO_CHANGES
 
 
+def _lots_received(
+    po: PurchaseOrderRecord, lots: Mapping[str, LotGiven] | None
+) -> dict[int, LotGiven]:
+    """The lots received per line (by line id), as given by sku or line number; the vendor's
+    lot number is the lot's own unless another is given."""
+    out: dict[int, LotGiven] = {}
+    for key, given in (lots or {}).items():
+        text = str(key).strip()
+        matches = [ln for ln in po.lines if ln.sku == text or str(ln.line_no) == text]
+        if len(matches) != 1:
+            raise NotFound(f"{text!r} is not one line of {po.number}")
+        out[matches[0].id] = replace(given, vendor_lot=given.vendor_lot or given.lot)
+    return out
+
+
 @posting("po.receive", Permission.RECEIVE)
 def receive_purchase_order(
     tx: Transaction,
@@ -288,13 +310,21 @@ def receive_purchase_order(
     lines: Mapping[str, object] | None = None,
     *,
     memo: str | None = None,
+    lots: Mapping[str, LotGiven] | None = None,
 ) -> ReceiptInfo:
     """An item receipt: the goods go into stock at the order's cost, on order comes down,
-    and finance is told what was received. A drop-ship order's goods received into stock
-    are held to the drop-ship preferences (app/services/orders/drop_ship.py)."""
+    and finance is told what was received. A tracked item comes in as the lot (with its
+    expiry and the vendor's lot number) or the serials given for its line (`lots`). A
+    drop-ship order's goods received into stock are held to the drop-ship preferences
+    (app/services/orders/drop_ship.py)."""
     po = _load(tx, number)
     po.require(POAction.RECEIVE)
     plan = _quantities(tx, po, lines, verb="received")
+    given = _lots_received(po, lots)
+    unplanned = set(given) - {ln.id for ln, _q in plan}
+    if unplanned:
+        line = next(ln for ln in po.lines if ln.id in unplanned)
+        raise ValidationError(f"lots are given for {line.sku}, which is not received here")
     warnings = _drop_ship_receipt(tx, po, [ln for ln, _q in plan])
     receipt = ReceiptBook.of(tx).create(
         po, plan, parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
@@ -302,14 +332,17 @@ def receive_purchase_order(
     stock = StockBook.of(tx)
     told = []
     for (line, qty), receipt_line in zip(plan, receipt.line_ids, strict=True):
-        stock.post(
-            line.item,
-            po.location_id,
-            qty,
-            LedgerReason.RECEIPT,
-            Source(SourceKind.RECEIPT, receipt.number, receipt.id, receipt_line),
-            unit_cost=line.unit_cost,
-        )
+        source = Source(SourceKind.RECEIPT, receipt.number, receipt.id, receipt_line)
+        for lot, part in incoming(tx, line.item, qty, given.get(line.id, NOTHING), source):
+            stock.post(
+                line.item,
+                po.location_id,
+                part,
+                LedgerReason.RECEIPT,
+                source,
+                unit_cost=line.unit_cost,
+                lot=lot,
+            )
         if not po.drop_ship:  # a drop-ship order was never on order here
             stock.balance(line.item.id, po.location_id).on_order -= min(qty, line.remaining)
         line.received += qty
@@ -675,6 +708,7 @@ def _replenishment_statement() -> Any:
             type_coerce(func.sum(StockBalance.available), Fixed).label("available"),
             type_coerce(func.sum(StockBalance.on_order), Fixed).label("on_order"),
         )
+        .where(at_ordinary_locations(StockBalance.location_id))  # transit counts as on order
         .group_by(StockBalance.item_id)
         .subquery()
     )

@@ -21,7 +21,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
 
-from app.errors import IllegalTransition, InsufficientStock, NotFound, ValidationError
+from app.errors import (
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from app.models import (
     SO_OPEN_DEMAND,
     Customer,
@@ -254,6 +260,40 @@ def _approve(tx: Transaction, so: SalesOrderRecord) -> None:
     open_lines(tx, so, so.lines)
 
 
+# --- separation of duties: who approves an order --------------------------------------------
+
+
+def require_approver(tx: Transaction, number: str, author: str) -> None:
+    """Approving is a permission of its own (`approve_orders`), so a role may enter orders
+    without approving them; with `approver_must_differ_from_author` nobody approves an order
+    they entered."""
+    tx.authorize(Permission.APPROVE_ORDERS)
+    if tx.prefs.approver_must_differ_from_author and author == tx.actor.user:
+        raise PermissionDenied(
+            f"{number} was entered by {author}; someone else approves it "
+            "(approver_must_differ_from_author)"
+        )
+
+
+def require_entry_approval(tx: Transaction, status: SOStatus) -> None:
+    """An order entered straight as pending fulfillment while orders wait for approval (the
+    default status) is approved by its author as it is entered: the author must be one who
+    may approve orders, and not when approver and author must differ."""
+    waits = tx.prefs.default_sales_order_status == SOStatus.PENDING_APPROVAL.value
+    if status != SOStatus.PENDING_FULFILLMENT or not waits:
+        return
+    instead = "enter it as pending_approval for someone who may approve it"
+    try:
+        tx.authorize(Permission.APPROVE_ORDERS)
+    except PermissionDenied as exc:
+        raise PermissionDenied(f"{exc.message}; {instead}") from None
+    if tx.prefs.approver_must_differ_from_author:
+        raise PermissionDenied(
+            "orders are approved by someone other than who entered them "
+            f"(approver_must_differ_from_author); {instead}"
+        )
+
+
 # --- use cases ------------------------------------------------------------------------------
 
 
@@ -325,6 +365,7 @@ def create_sales_order(
     if not cust.active:
         raise ValidationError(f"customer {cust.name!r} is inactive")
     st = parse_status(status, tx.prefs.default_sales_order_status)
+    require_entry_approval(tx, st)
     loc = sales_location(tx, location)
     prio = cust.default_priority if priority is None or priority == "" else parse_priority(priority)
     entered = _entries_to_lines(tx, lines, 1)
@@ -378,10 +419,11 @@ def _lines_pairs(
     return pairs
 
 
-@posting("so.approve", Permission.SELL)
+@posting("so.approve", Permission.APPROVE_ORDERS)
 def approve_sales_order(tx: Transaction, number: str) -> SalesOrderInfo:
     so = _load(tx, number, lock_stock=False)  # approving locks what it touches, in one go
     so.require(SOAction.APPROVE)
+    require_approver(tx, so.number, so.created_by)
     _approve(tx, so)
     return sales_order_info(tx, so)
 
@@ -676,6 +718,16 @@ class SalesOrderLineInfo:
     kit_member: bool
     created: list[str]  # the work order or purchase order made for the line
     not_needed: list[str] = field(default_factory=list)  # ... cancelled when its path changed
+
+    @property
+    def ready_to_pick(self) -> Decimal:
+        """Committed to the line and not picked yet: what a picker can take now."""
+        return max(ZERO, self.committed - self.picked)
+
+    @property
+    def still_to_pick(self) -> Decimal:
+        """Neither shipped nor picked yet, committed or not."""
+        return max(ZERO, self.remaining - self.picked)
 
 
 @dataclass(frozen=True)

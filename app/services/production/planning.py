@@ -28,7 +28,12 @@ from app.services.catalog.boms import Explosion, explode_item
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import supply_sources
 from app.services.engine.ledger import Pair, StockBook, by_location
-from app.services.engine.lookup import item_by_sku, item_ref_by_sku, location_ref
+from app.services.engine.lookup import (
+    at_ordinary_locations,
+    item_by_sku,
+    item_ref_by_sku,
+    location_ref,
+)
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
@@ -300,6 +305,7 @@ def _queue_statement() -> Any:
             type_coerce(func.sum(StockBalance.available), Fixed).label("available"),
             type_coerce(func.sum(StockBalance.on_order), Fixed).label("on_order"),
         )
+        .where(at_ordinary_locations(StockBalance.location_id))  # transit counts as on order
         .group_by(StockBalance.item_id)
         .subquery()
     )

@@ -10,7 +10,7 @@ already issued; it never consumes the same quantity twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +37,7 @@ from app.models import (
     SalesOrder,
     SourceKind,
     StockBalance,
+    Tracking,
     WOAction,
     WorkOrder,
     WorkOrderLine,
@@ -65,6 +66,7 @@ from app.services.engine.lookup import (
     item_ref_by_sku,
     location_ref,
 )
+from app.services.engine.lots import LotBook, LotRecord, LotUse
 from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import lookup_key, parse_date, parse_int, parse_text, shown
@@ -72,6 +74,8 @@ from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.inventory import LedgerRow, ledger_page
+from app.services.lots.genealogy import link_made_lots
+from app.services.lots.incoming import NOTHING, LotGiven, incoming, lot_given, named_parts
 from app.services.production.records import (
     ComponentLine,
     NewLine,
@@ -82,6 +86,7 @@ from app.services.production.records import (
 
 MAX_PRIORITY = 999
 DEFAULT_PRIORITY = 5
+NOT_TRACKED = Tracking.NONE.value
 
 
 # --- read models --------------------------------------------------------------------------
@@ -99,6 +104,11 @@ class WorkOrderLineInfo:
     issued: Decimal
     backordered: Decimal
     backflush: bool
+
+    @property
+    def left_to_issue(self) -> Decimal:
+        """What the line still needs issued: required - issued, never below zero."""
+        return max(ZERO, self.required - self.issued)
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,11 @@ class WorkOrderInfo:
     variance_total: Decimal | None
     actions: list[str]  # what its status allows now, in WOAction order
     changes: Changes = NO_CHANGES
+
+    @property
+    def left_to_build(self) -> Decimal:
+        """What is still to be built: quantity - built, never below zero."""
+        return max(ZERO, self.quantity - self.built)
 
 
 # The header fields the read model shares with the record, by name and meaning (the record
@@ -534,20 +549,29 @@ def _consume_all(
     wo: WorkOrderRecord,
     plan: list[tuple[ComponentLine, Decimal]],
     reason: LedgerReason,
-) -> None:
-    """Check every line of the plan first, then consume: a refusal changes nothing."""
+    lots: Mapping[int, list[tuple[LotRecord | None, Decimal]]] | None = None,
+) -> list[tuple[LotRecord | None, Decimal]]:
+    """Check every line of the plan first, then consume: a refusal changes nothing. A tracked
+    component leaves from the lots named for its line (`lots`, by line id), the rest by the
+    consumption order; returns the lots consumed (quantities as posted)."""
     stock = StockBook.of(tx)
     for line, qty in plan:
         _check_consumption(tx, wo, line, qty, stock.balance(*line.pair))
+    LotBook.of(tx).prefetch(ln.pair for ln, _q in plan if ln.component.tracking != NOT_TRACKED)
+    consumed: list[tuple[LotRecord | None, Decimal]] = []
     for line, qty in plan:
         commitment.consume(tx, line, qty, line.component)
-        stock.post(
-            line.component,
-            wo.location_id,
-            -qty,
-            reason,
-            Source(SourceKind.WORK_ORDER, wo.number, wo.id, line.id),
-        )
+        for lot, part in (lots or {}).get(line.id) or [(None, qty)]:
+            consumed += stock.post(
+                line.component,
+                wo.location_id,
+                -part,
+                reason,
+                Source(SourceKind.WORK_ORDER, wo.number, wo.id, line.id),
+                lot=lot,
+                use=LotUse.BUILD,
+            )
+    return consumed
 
 
 @posting("wo.issue", Permission.PRODUCE)
@@ -555,8 +579,12 @@ def issue_components(
     tx: Transaction,
     number: str,
     components: Mapping[str, object] | Iterable[tuple[str, object]],
+    *,
+    lots: Mapping[str, Sequence[tuple[object, object]]] | None = None,
 ) -> WorkOrderInfo:
-    """Issue given quantities of given components to a work order (moves it in process)."""
+    """Issue given quantities of given components to a work order (moves it in process). A
+    tracked component's lots may be named with their quantities (`lots`, by sku); what is
+    not named is taken by the consumption order."""
     wanted = parse_components(components)
     wo = _load(tx, number)
     wo.require(WOAction.ISSUE)
@@ -575,7 +603,15 @@ def issue_components(
                 "is not allowed"
             )
         plan.append((line, qty))
-    _consume_all(tx, wo, plan, LedgerReason.ISSUE)
+    unissued = sorted(set(lots or {}) - {line.sku for line, _q in plan})
+    if unissued:
+        raise ValidationError(f"lots are named for {unissued[0]}, which is not issued here")
+    named = {
+        line.id: named_parts(tx, line.component, qty, (lots or {})[line.sku], what=line.sku)
+        for line, qty in plan
+        if (lots or {}).get(line.sku)
+    }
+    _consume_all(tx, wo, plan, LedgerReason.ISSUE, named)
     if wo.state == WOStatus.RELEASED:
         wo.move_to(WOStatus.IN_PROCESS)
     tx.note(issued={ln.sku: q for ln, q in plan})
@@ -598,7 +634,12 @@ def _overage_preference(tx: Transaction, action: WOAction) -> tuple[bool, str]:
 
 
 def _produce(
-    tx: Transaction, wo: WorkOrderRecord, qty: Decimal, action: WOAction, backflush: Backflush
+    tx: Transaction,
+    wo: WorkOrderRecord,
+    qty: Decimal,
+    action: WOAction,
+    backflush: Backflush,
+    lot: LotGiven = NOTHING,
 ) -> dict[str, Decimal]:
     """Report `qty` finished: consume components as asked, receive the assembly."""
     wo.require(action)
@@ -622,15 +663,13 @@ def _produce(
             take = round_quantity(ln.quantity_per * new_built) - ln.issued
             if take > 0:
                 plan.append((ln, take))
-    _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
+    consumed = _consume_all(tx, wo, plan, LedgerReason.BACKFLUSH)
     stock = StockBook.of(tx)
-    stock.post(
-        wo.item,
-        wo.location_id,
-        qty,
-        LedgerReason.COMPLETION,
-        Source(SourceKind.WORK_ORDER, wo.number, wo.id),
-    )
+    source = Source(SourceKind.WORK_ORDER, wo.number, wo.id)
+    made = incoming(tx, wo.item, qty, lot, source, pattern_for=wo.number)
+    for made_lot, part in made:
+        stock.post(wo.item, wo.location_id, part, LedgerReason.COMPLETION, source, lot=made_lot)
+    link_made_lots(tx, source, (m for m, _q in made if m is not None), consumed)
     stock.balance(wo.item.id, wo.location_id).on_order -= min(qty, remaining)
     wo.built = new_built
     wo.move_to(wo.status_after_production())
@@ -641,29 +680,53 @@ def _produce(
 
 
 def _report_production(
-    tx: Transaction, number: str, quantity: object, action: WOAction, backflush: Backflush
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    action: WOAction,
+    backflush: Backflush,
+    lot: LotGiven = NOTHING,
 ) -> WorkOrderInfo:
     qty = parse_quantity(quantity)
     wo = _load(tx, number)
-    consumed = _produce(tx, wo, qty, action, backflush)
+    consumed = _produce(tx, wo, qty, action, backflush, lot)
     tx.note(quantity=qty, backflush=backflush.value, consumed=consumed)
     return work_order_info(wo)
 
 
 @posting("wo.complete", Permission.PRODUCE)
 def complete_work_order(
-    tx: Transaction, number: str, quantity: object, *, backflush: bool = False
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    *,
+    backflush: bool = False,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
 ) -> WorkOrderInfo:
     """Report completed assemblies; with backflush also consume the backflush-flagged lines
-    in work order proportion, net of what was issued by hand."""
+    in work order proportion, net of what was issued by hand. A tracked assembly comes in as
+    the lot or serials given, or numbered by the plant's pattern."""
     mode = Backflush.FLAGGED if backflush else Backflush.NONE
-    return _report_production(tx, number, quantity, WOAction.COMPLETE, mode)
+    given = lot_given(lot, serials, expires)
+    return _report_production(tx, number, quantity, WOAction.COMPLETE, mode, given)
 
 
 @posting("wo.build", Permission.PRODUCE)
-def post_assembly_build(tx: Transaction, number: str, quantity: object) -> WorkOrderInfo:
-    """Assembly build: finished goods in and every component line out, in one posting."""
-    return _report_production(tx, number, quantity, WOAction.BUILD, Backflush.ALL)
+def post_assembly_build(
+    tx: Transaction,
+    number: str,
+    quantity: object,
+    *,
+    lot: object = None,
+    serials: object = None,
+    expires: object = None,
+) -> WorkOrderInfo:
+    """Assembly build: finished goods in and every component line out, in one posting (a
+    tracked assembly as the lot or serials given, or numbered by the plant's pattern)."""
+    given = lot_given(lot, serials, expires)
+    return _report_production(tx, number, quantity, WOAction.BUILD, Backflush.ALL, given)
 
 
 # --- queries ------------------------------------------------------------------------------

@@ -23,10 +23,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, bindparam, case, func, select, type_coerce
 
 from app.errors import NotFound, ValidationError
-from app.models import POAction, PurchaseOrder, Receipt, ReceiptLine, Vendor, utcnow
+from app.models import (
+    LedgerEntry,
+    LedgerReason,
+    POAction,
+    PurchaseOrder,
+    Receipt,
+    ReceiptLine,
+    SourceKind,
+    Tracking,
+    Vendor,
+    utcnow,
+)
 from app.models.kinds import document_kind
 from app.models.quantity import ZERO, Fixed, fmt, parse_quantity, round_quantity
 from app.models.vendor_return import (
@@ -44,6 +55,7 @@ from app.services import reasons
 from app.services.engine import commitment
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook
+from app.services.engine.lots import LotBook, LotRecord
 from app.services.engine.numbering import normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_text
@@ -52,6 +64,7 @@ from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.orders.purchase_records import PurchaseOrderBook, PurchaseOrderRecord
 from app.services.orders.purchasing import line_of
+from app.services.orders.sales import require_approver
 from app.services.vendor_returns.records import (
     NewReturnLine,
     ReturnLine,
@@ -249,12 +262,15 @@ def _load(tx: Transaction, number: str) -> VendorReturnRecord:
     return VendorReturnBook.of(tx).load(number)
 
 
-@posting("vra.approve", Permission.PURCHASE)
+@posting("vra.approve", Permission.APPROVE_ORDERS)
 def approve_vendor_return(tx: Transaction, number: str) -> VendorReturnInfo:
     """Pending approval -> pending return: the goods may go back; with
-    `credit_in_advance_of_vendor_return` finance hears of the whole credit now."""
+    `credit_in_advance_of_vendor_return` finance hears of the whole credit now. Approved as
+    a sales order is: by one who may approve orders, not its author when
+    `approver_must_differ_from_author`."""
     vra = _load(tx, number)
     vra.require(VRAAction.APPROVE)
+    require_approver(tx, vra.number, vra.created_by)
     _approve(tx, vra)
     return vendor_return_info(tx, vra)
 
@@ -292,19 +308,94 @@ def _shipment(
     return out
 
 
-def _send_back(tx: Transaction, vra: VendorReturnRecord, line: ReturnLine, qty: Decimal) -> None:
-    """One line's goods leave for the vendor: out of stock at the return's location (the
-    receipt's) and the receipt's cost, commitments giving way as for a write-off. Where
-    items are tracked by lot, the row carries the lot its receipt line brought in."""
-    commitment.make_room(tx, line.item, vra.location_id, qty)
-    StockBook.of(tx).post(
-        line.item,
-        vra.location_id,
-        -qty,
-        VendorReturnReason.VENDOR_RETURN,
-        Source(VendorReturnSource.VENDOR_RETURN, vra.number, vra.id, line.id),
-        unit_cost=line.unit_cost,
+# What each lot a receipt line brought in, and what vendor returns of that receipt line
+# already sent back of it (negative), oldest lot first.
+_RECEIVED_LOTS = (
+    select(LedgerEntry.lot_id, func.sum(LedgerEntry.quantity).label("quantity"))
+    .where(
+        LedgerEntry.source_kind == SourceKind.RECEIPT,
+        LedgerEntry.reason == LedgerReason.RECEIPT,
+        LedgerEntry.source_line_id == bindparam("line"),
+        LedgerEntry.lot_id.is_not(None),
     )
+    .group_by(LedgerEntry.lot_id)
+    .order_by(func.min(LedgerEntry.id))
+)
+_RETURNED_LOTS = (
+    select(LedgerEntry.lot_id, func.sum(LedgerEntry.quantity).label("quantity"))
+    .join(VendorReturnLine, VendorReturnLine.id == LedgerEntry.source_line_id)
+    .where(
+        LedgerEntry.source_kind == VendorReturnSource.VENDOR_RETURN,
+        LedgerEntry.reason == VendorReturnReason.VENDOR_RETURN,
+        VendorReturnLine.receipt_line_id == bindparam("line"),
+        LedgerEntry.lot_id.is_not(None),
+    )
+    .group_by(LedgerEntry.lot_id)
+)
+
+
+def _receipt_lots(tx: Transaction, receipt_line_id: int) -> list[list[Any]]:
+    """The lots one receipt line brought in with what of each has not gone back yet (as
+    [lot, quantity], oldest first)."""
+    came = [
+        (r.lot_id, r.quantity)
+        for r in tx.session.execute(_RECEIVED_LOTS, {"line": receipt_line_id})
+    ]
+    back = {
+        r.lot_id: r.quantity for r in tx.session.execute(_RETURNED_LOTS, {"line": receipt_line_id})
+    }
+    lots = LotBook.of(tx).lots(lot_id for lot_id, _q in came)
+    return [[lots[lot_id], qty + back.get(lot_id, ZERO)] for lot_id, qty in came]
+
+
+def _lot_parts(
+    tx: Transaction, line: ReturnLine, qty: Decimal, open_lots: dict[int, list[list[Any]]]
+) -> list[tuple[LotRecord | None, Decimal]]:
+    """How a tracked line's goods leave: from the lots its receipt line brought in, oldest
+    first, so each lot goes back to the vendor it came from; what those do not account for
+    (goods received before the item was tracked) leaves by the consumption order (None)."""
+    if line.receipt_line_id not in open_lots:
+        open_lots[line.receipt_line_id] = _receipt_lots(tx, line.receipt_line_id)
+    parts: list[tuple[LotRecord | None, Decimal]] = []
+    left = qty
+    for share in open_lots[line.receipt_line_id]:
+        take = min(left, share[1])
+        if take > 0:
+            parts.append((share[0], take))
+            share[1] -= take
+            left -= take
+    if left > 0:
+        parts.append((None, left))
+    return parts
+
+
+def _send_back(
+    tx: Transaction,
+    vra: VendorReturnRecord,
+    line: ReturnLine,
+    qty: Decimal,
+    open_lots: dict[int, list[list[Any]]],
+) -> None:
+    """One line's goods leave for the vendor: out of stock at the return's location (the
+    receipt's) and the receipt's cost, commitments giving way as for a write-off. An item
+    tracked by lot or serial leaves from the lots its receipt line brought in (a lot whose
+    free stock is gone refuses in words, naming it)."""
+    commitment.make_room(tx, line.item, vra.location_id, qty)
+    parts: list[tuple[LotRecord | None, Decimal]] = [(None, qty)]
+    if line.item.tracking != Tracking.NONE.value:
+        parts = _lot_parts(tx, line, qty, open_lots)
+    source = Source(VendorReturnSource.VENDOR_RETURN, vra.number, vra.id, line.id)
+    stock = StockBook.of(tx)
+    for lot, part in parts:
+        stock.post(
+            line.item,
+            vra.location_id,
+            -part,
+            VendorReturnReason.VENDOR_RETURN,
+            source,
+            unit_cost=line.unit_cost,
+            lot=lot,
+        )
     line.shipped += qty
 
 
@@ -319,8 +410,9 @@ def ship_vendor_return(
     plan = _shipment(vra, lines)
     if not plan:
         raise ValidationError(f"nothing is left to go back on {vra.number}")
+    open_lots: dict[int, list[list[Any]]] = {}
     for line, qty in plan:
-        _send_back(tx, vra, line, qty)
+        _send_back(tx, vra, line, qty, open_lots)
     vra.move_to(vra.status_after_shipping())
     if not vra.credit_in_advance:
         _tell_credit(tx, vra, plan)

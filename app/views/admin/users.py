@@ -62,8 +62,9 @@ class UsersPage(Page):
         )
         layout.addWidget(
             caption_label(
-                "admin: everything · supervisor: everything but preferences and users · "
-                "operator: issue, complete, build · picker: picking and packing · viewer: read. "
+                "admin: everything · supervisor: everything but preferences, users and "
+                "backups · sales: enter sales orders (others approve them) · operator: issue, "
+                "complete, build · picker: picking and packing · viewer: read. "
                 "Five wrong PINs lock a user for five minutes; a new PIN ends the lock."
             )
         )

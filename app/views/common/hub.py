@@ -7,7 +7,9 @@ whether it is affected (`changes.of(kind)` for a kind of document or record,
 
 While `changed` is delivered, `origin` is the operation of this window that made the posting
 (None for another user's or another workstation's), so a page can tell the echo of its own
-posting from news: the operation hands its page the changes once it has finished.
+posting from news: the operation hands its page the changes once it has finished. Other
+workstations' postings reach the hub from the database's change feed once the context has
+gone live (`AppContext.go_live`, app/views/common/live.py).
 """
 
 from __future__ import annotations

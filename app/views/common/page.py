@@ -40,7 +40,8 @@ class Page(QWidget):
     """A view shown in the main window's stack.
 
     Override `refresh()` (read what the page shows, through `run_op`: one service read),
-    `affected_by(changes)` (whether a posting's changes concern the page) and, for a page
+    `affected_by(changes)` (whether a posting's changes concern the page; news that changed
+    too much to name, `changes.everything`, concerns every page) and, for a page
     others open with a target (a work order number, a filter), `open_target(**target)`. A
     page that is hidden when its data changes refreshes the next time it is shown. The
     page's own postings (its operations', and its dialogs') reach it once, through
@@ -94,7 +95,7 @@ class Page(QWidget):
         self._take(changes)
 
     def _take(self, changes: Changes) -> None:
-        if not self.affected_by(changes):
+        if not (changes.everything or self.affected_by(changes)):
             return
         if self.isVisible():
             self.refresh()

@@ -36,6 +36,7 @@ from app.services.engine.database import Database
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Actor, UnitOfWork
 from app.views.common.hub import ChangeHub, running
+from app.views.common.live import LiveFeed
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class AppContext(QObject):
         self._uow = self.base_uow
         self._ops: set[Op[Any]] = set()
         self._busy_labels: list[str] = []
+        self.live: LiveFeed | None = None
         AppContext._current = self
 
     @classmethod
@@ -90,6 +92,22 @@ class AppContext(QObject):
         if cls._current is None:
             raise RuntimeError("no AppContext has been created")
         return cls._current
+
+    # --- live screens: what other workstations post ------------------------------------
+
+    def go_live(self) -> None:
+        """Hear what other workstations post on this database (a thread reading its change
+        feed, open once this returns): the hub delivers it as news, and every open view
+        refreshes what it changed."""
+        if self.live is None:
+            self.live = LiveFeed(self.hub, self.database, own=self.base_uow.source)
+            self.live.start()
+
+    def close(self) -> None:
+        """Stop hearing other workstations (the window is closing)."""
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
 
     # --- who works here ----------------------------------------------------------------
 

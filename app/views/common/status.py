@@ -48,6 +48,11 @@ STATUS_COLOURS: dict[str, Chip] = {
     "pending_return": Chip("#DCEBFB", "#0B4A8F"),
     "partially_returned": Chip("#FFF0C2", "#6B4D00"),
     "returned": Chip("#DDF1DF", "#1B5E20"),
+    # Cycle counts: open is being counted (as above), approved waits to post, posted is done.
+    "approved": Chip("#D7F0EE", "#00574F"),
+    "posted": Chip("#DDF1DF", "#1B5E20"),
+    # Transfer orders: all shipped, waiting at the other end like a packed shipment.
+    "pending_receipt": Chip("#D7F0EE", "#00574F"),
 }
 NEUTRAL = Chip("#ECEFF1", "#37474F")
 

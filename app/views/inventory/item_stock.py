@@ -44,6 +44,7 @@ from app.views.common.widgets import (
     section,
     title_label,
 )
+from app.views.orders.common import open_record
 
 HOLDER_COLUMNS: list[Column[Holder]] = [
     Column("Document", lambda r: r.document, width=130),
@@ -117,6 +118,7 @@ class ItemStockPage(Page):
             ("available", "available"),
             ("on_order", "on order"),
             ("backordered", "backordered"),
+            ("in_transit", "in transit to it"),
         ):
             card = FigureCard(caption)
             card.setMinimumHeight(96)
@@ -193,6 +195,8 @@ class ItemStockPage(Page):
         self.where.clear()
         for code in data.locations:
             self.where.addItem(code, code)
+        if data.transit is not None:
+            self.where.addItem("In transit", data.transit)
         self.where.setCurrentIndex(max(0, self.where.findData(p.location)))
         self.where.blockSignals(False)
 
@@ -201,8 +205,7 @@ class ItemStockPage(Page):
         self.refresh()
 
     def _open_holder(self, row: Holder) -> None:
-        if row.kind == "work_order":
-            self.ctx.navigate.emit("work_order", {"number": row.document})
+        open_record(self.ctx, row.kind, row.document)
 
     def user_changed(self) -> None:
         self.adjust_button.setEnabled(self.ctx.may("stock.adjust"))

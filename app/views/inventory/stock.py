@@ -36,14 +36,15 @@ def row_style(row: StockPosition) -> Chip | None:
 
 
 COLUMNS: list[Column[StockPosition]] = [
-    Column("Item", lambda r: r.sku, sort="sku", width=160),
-    Column("Name", lambda r: r.name, sort="name", width=230),
-    Column("Unit", lambda r: r.uom, width=60),
-    qty_column("On hand", lambda r: r.on_hand, sort="on_hand", width=115),
-    qty_column("Committed", lambda r: r.committed, sort="committed", width=120),
-    qty_column("Available", lambda r: r.available, sort="available", width=115),
-    qty_column("On order", lambda r: r.on_order, sort="on_order", width=110),
-    qty_column("Backordered", lambda r: r.backordered, sort="backordered", width=130),
+    Column("Item", lambda r: r.sku, sort="sku", width=150),
+    Column("Name", lambda r: r.name, sort="name", width=208),
+    Column("Unit", lambda r: r.uom, width=56),
+    qty_column("On hand", lambda r: r.on_hand, sort="on_hand", width=105),
+    qty_column("Committed", lambda r: r.committed, sort="committed", width=115),
+    qty_column("Available", lambda r: r.available, sort="available", width=105),
+    qty_column("On order", lambda r: r.on_order, sort="on_order", width=100),
+    qty_column("Backordered", lambda r: r.backordered, sort="backordered", width=132),
+    qty_column("In transit", lambda r: r.in_transit, sort="in_transit", width=105),
     Column("", lambda r: ""),
 ]
 
@@ -72,18 +73,19 @@ class InventoryPage(ListPage):
         layout.addWidget(
             caption_label(
                 "Available = on hand minus committed. Backordered = what open orders still need "
-                "beyond what is committed to them (marked orange). Enter opens an item's ledger "
-                "and who holds its stock."
+                "beyond what is committed to them (marked orange). In transit = shipped on "
+                "transfer orders, not received yet (over all locations it is not on hand "
+                "anywhere). Enter opens an item's ledger and who holds its stock."
             )
         )
         self.watch(self.text, self.location, self.short)
         shortcut(self, "Ctrl+F", self.text.setFocus)
-        run_op(self, items.list_locations).success(self._locations).run()
+        run_op(self, items.list_locations, transit=True).success(self._locations).run()
 
     def _locations(self, found: list[LocationInfo]) -> None:
         self.location.blockSignals(True)
         for loc in found:
-            self.location.addItem(f"{loc.code} — {loc.name}", loc.code)
+            self.location.addItem(loc.name if loc.transit else f"{loc.code} — {loc.name}", loc.code)
         self.location.blockSignals(False)
 
     def current_filters(self) -> dict[str, Any]:

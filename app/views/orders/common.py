@@ -1,17 +1,12 @@
 """What the order views share: opening a linked record, the row of links to the records an
-order made, the grid of a document's fields and the address it ships to, the scanner reading
-keystrokes until Enter, and scans handed to a session one at a time through the runner."""
+order made, the grid of a document's fields and the address it ships to."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -20,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import kinds
-from app.views.common.runner import AppContext, run_op
+from app.views.common.runner import AppContext
 from app.views.common.status import ACCENT, MUTED, font
 from app.views.common.widgets import caption_label, hbox
 
@@ -112,128 +107,3 @@ def beside_ship_to(grid: QGridLayout, name: str) -> tuple[QHBoxLayout, QLabel]:
     row.addLayout(grid, 3)
     row.addLayout(ship, 1)
     return row, ship_to
-
-
-# --- the scanner ---------------------------------------------------------------------------
-
-
-class ScannerInput(QObject):
-    """Reads a USB barcode scanner, which types like a keyboard and ends with Enter, whichever
-    widget of `page`'s window has the focus: printable keys collect until Enter, then
-    `scanned(text)`. Backspace and Esc edit what is collected; keys with Ctrl or Alt (the
-    window's shortcuts) and everything in other windows (dialogs) pass through."""
-
-    scanned = Signal(str)
-    collected = Signal(str)
-
-    def __init__(self, page: QWidget) -> None:
-        super().__init__(page)
-        self.page = page
-        self.buffer = ""
-        self.listening = False
-
-    def start(self) -> None:
-        app = QApplication.instance()
-        if app is not None and not self.listening:
-            app.installEventFilter(self)
-            self.listening = True
-
-    def stop(self) -> None:
-        app = QApplication.instance()
-        if app is not None and self.listening:
-            app.removeEventFilter(self)
-            self.listening = False
-        self._set("")
-
-    def _set(self, text: str) -> None:
-        self.buffer = text
-        self.collected.emit(text)
-
-    def _wants(self, event: QKeyEvent) -> bool:
-        """Whether this key belongs to the scan being collected."""
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace, Qt.Key.Key_Escape):
-            return bool(self.buffer)
-        text = event.text()
-        return bool(text) and text.isprintable()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            return False
-        if not isinstance(event, QKeyEvent):
-            return False
-        if not isinstance(watched, QWidget) or not self.page.isVisible():
-            return False
-        if watched.window() is not self.page.window():
-            return False
-        modifiers = event.modifiers() & ~(
-            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
-        )
-        if modifiers != Qt.KeyboardModifier.NoModifier:
-            return False
-        if kind == QEvent.Type.ShortcutOverride:
-            # A key the scan needs (Esc while collecting) comes as a key press, not as the
-            # window's shortcut.
-            if self._wants(event):
-                event.accept()
-            return False
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if not self.buffer:
-                return False
-            text = self.buffer
-            self._set("")
-            self.scanned.emit(text)
-            return True
-        if key == Qt.Key.Key_Backspace and self.buffer:
-            self._set(self.buffer[:-1])
-            return True
-        if key == Qt.Key.Key_Escape and self.buffer:
-            self._set("")
-            return True
-        text = event.text()
-        if text and text.isprintable():
-            self._set(self.buffer + text)
-            return True
-        return False
-
-
-class ScanQueue(QObject):
-    """Scans handed to a session's `scan(uow, text)` one at a time, in the background; each
-    answer comes back by `answered(answer)`. Scans arriving while one is posted wait their
-    turn, so a command scanned twice is read twice, after the first has finished."""
-
-    answered = Signal(object)
-
-    def __init__(self, parent: QWidget, ctx: AppContext, scan: Callable[..., Any]) -> None:
-        super().__init__(parent)
-        self.widget = parent
-        self.ctx = ctx
-        self.scan = scan
-        self.waiting: deque[str] = deque()
-        self.busy = False
-        ctx.unexpected.connect(lambda _text: self._fault())
-
-    def submit(self, text: str) -> None:
-        self.waiting.append(text)
-        self._next()
-
-    def _next(self) -> None:
-        if self.busy or not self.waiting:
-            return
-        text = self.waiting.popleft()
-        self.busy = True
-        run_op(self.widget, self.scan, text).progress(f"Scanning {text}…").success(
-            self._answered
-        ).run()
-
-    def _answered(self, answer: Any) -> None:
-        self.busy = False
-        self.answered.emit(answer)
-        self._next()
-
-    def _fault(self) -> None:
-        if self.busy:  # a fault in the program: what was queued is dropped, not guessed at
-            self.busy = False
-            self.waiting.clear()

@@ -1,14 +1,22 @@
 """Pick, pack and ship with a scanner: scan the order, each item (a quantity first for more
 than one), then #SHIP; or scan a fulfillment from the packing queue and #PACK or #SHIP it.
 The keystrokes are read whichever widget has the focus. The codes and what they do are in
-`app.services.orders.picking`."""
+`app.services.scanning.picking`."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.services.orders import picking
-from app.services.orders.picking import PickAnswer, PickLine, PickSession, PickState
+from app.services.scanning.picking import (
+    PACK,
+    PICK,
+    SHIP,
+    PickDetail,
+    PickLine,
+    PickSession,
+    ShipmentLine,
+)
+from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext
 from app.views.common.status import MESSAGE_COLOURS, OK, Chip, font
@@ -22,18 +30,18 @@ PICK_COLUMNS: list[Column[PickLine]] = [
     Column("Bin", lambda r: r.bin or "", width=86),
     Column("Item", lambda r: r.sku, width=150, tooltip=lambda r: r.name),
     Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
-    qty_column("To pick", lambda r: r.to_pick, width=88),
-    qty_column("Committed", lambda r: r.committed, width=110),
+    qty_column("To pick", lambda r: r.still_to_pick, width=88),
+    qty_column("Committed", lambda r: r.ready_to_pick, width=110),
     qty_column("Scanned", lambda r: r.staged or None, width=96),
     Column("Unit", lambda r: r.uom, width=50),
 ]
-FULFILLMENT_COLUMNS: list[Column[PickLine]] = [
+FULFILLMENT_COLUMNS: list[Column[ShipmentLine]] = [
     Column("Line", lambda r: r.line, width=52),
     Column("Bin", lambda r: r.bin or "", width=86),
     Column("Item", lambda r: r.sku, width=150, tooltip=lambda r: r.name),
     Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
     qty_column("Ordered", lambda r: r.ordered, width=92),
-    qty_column("On this fulfillment", lambda r: r.to_pick, width=180),
+    qty_column("On this fulfillment", lambda r: r.quantity, width=180),
     Column("Unit", lambda r: r.uom, width=50),
 ]
 
@@ -42,24 +50,18 @@ def scanned_style(row: PickLine) -> Chip | None:
     """Green once a line has all it still needs scanned, blue while part of it is."""
     if row.staged <= 0:
         return None
-    return OK if row.staged >= row.to_pick else PART
+    return OK if row.staged >= row.still_to_pick else PART
 
 
 class PickStationPage(ScanPage):
     title = "Pick, pack and ship"
     heading = "Pick, pack and ship by scan"
     prompt = "Scan an order (SO-…) or a fulfillment (IF-…)"
-    codes = (
-        (picking.PICK, "post what is scanned as picked"),
-        (picking.PACK, "post it picked and packed; or pack the fulfillment scanned"),
-        (picking.SHIP, "post it and ship it; or ship the fulfillment scanned"),
-        (picking.CLEAR, "drop what is scanned and not posted"),
-    )
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.session = PickSession()
-        self.state = PickState()
+        self.session = PickSession(user=ctx.user)
+        self.state: ScanState[PickDetail] = self.session.state()
         self.customer = QLabel()
         self.customer.setObjectName("pick_customer")
         self.customer.setFont(font(14))
@@ -75,38 +77,38 @@ class PickStationPage(ScanPage):
             "Scan the order from its picking ticket, then each item as it goes in the tote; "
             "for several of one item scan the quantity first. #SHIP posts it all at once.",
         )
-        self.build(body, self.session.scan)
+        self.build(body, self.session)
 
-    def show_answer(self, answer: PickAnswer) -> None:
-        state = self.state = answer.state
-        self.show_document(state, state.order if state.kind == "fulfillment" else None)
-        who = state.customer or ""
-        if state.customer_po:
-            who += f" · customer PO {state.customer_po}"
+    def show_state(self, state: ScanState[PickDetail]) -> None:
+        self.state = state
+        d = state.detail
+        on_fulfillment = d.kind == "fulfillment"
+        self.show_document(
+            d.number,
+            d.status,
+            d.status_label,
+            d.order if on_fulfillment else None,
+            state.pending_quantity,
+        )
+        who = d.customer or ""
+        if d.customer_po:
+            who += f" · customer PO {d.customer_po}"
         self.customer.setText(who)
-        on_fulfillment = state.kind == "fulfillment"
         self.table.setVisible(not on_fulfillment)
         self.fulfillment_table.setVisible(on_fulfillment)
-        if on_fulfillment:
-            self.fulfillment_lines.set_rows(list(state.lines))
-            self.lines.set_rows([])
-        else:
-            self.lines.set_rows(list(state.lines))
-            self.fulfillment_lines.set_rows([])
-        staged = state.staged
-        if state.kind == "sales_order":
+        self.lines.set_rows(list(d.lines))
+        self.fulfillment_lines.set_rows(list(d.shipment))
+        staged = state.staged_total
+        if d.kind == "sales_order":
             self.summary.setText(
-                f"{fmt.qty(staged)} scanned, not posted yet: {picking.PICK}, {picking.PACK} or "
-                f"{picking.SHIP} posts it, {picking.CLEAR} drops it"
+                f"{fmt.qty(staged)} scanned, not posted yet: {PICK.code}, {PACK.code} or "
+                f"{SHIP.code} posts it, {CLEAR.code} drops it"
                 if staged > 0
                 else "Scan each item as it goes in the tote; for several of one item scan the "
                 "quantity first."
             )
         elif on_fulfillment:
-            steps = [
-                c for c, a in ((picking.PACK, "pack"), (picking.SHIP, "ship")) if a in state.actions
-            ]
+            steps = [c.code for c, a in ((PACK, "pack"), (SHIP, "ship")) if a in d.actions]
             self.summary.setText(
-                f"{state.document} is {state.status_label}"
-                + (f": {' or '.join(steps)}" if steps else "")
+                f"{d.number} is {d.status_label}" + (f": {' or '.join(steps)}" if steps else "")
             )

@@ -1,15 +1,20 @@
 """Receiving with a scanner: scan the purchase order, each item as it comes off the pallet
 (a quantity first for more than one), then #RECEIVE posts one item receipt. A drop-ship
 order records what the vendor shipped to the customer with #SHIP. The codes and what they
-do are in `app.services.orders.receiving`."""
+do are in `app.services.scanning.receiving`."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.services.orders import receiving
-from app.services.orders.picking import CLEAR
-from app.services.orders.receiving import ReceiveAnswer, ReceiveLine, ReceiveSession, ReceiveState
+from app.services.scanning.receiving import (
+    RECEIVE,
+    SHIP,
+    ReceiveDetail,
+    ReceiveLine,
+    ReceiveSession,
+)
+from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.runner import AppContext
 from app.views.common.status import OK, font
@@ -33,16 +38,11 @@ class ReceivingPage(ScanPage):
     title = "Receiving"
     heading = "Receiving by scan"
     prompt = "Scan a purchase order (PO-…)"
-    codes = (
-        (receiving.RECEIVE, "post what is scanned as one item receipt"),
-        (receiving.SHIP, "drop ship: the vendor shipped what is scanned to the customer"),
-        (CLEAR, "drop what is scanned and not posted"),
-    )
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.session = ReceiveSession()
-        self.state = ReceiveState()
+        self.session = ReceiveSession(user=ctx.user)
+        self.state: ScanState[ReceiveDetail] = self.session.state()
         self.vendor = QLabel()
         self.vendor.setObjectName("receive_vendor")
         self.vendor.setFont(font(14))
@@ -55,21 +55,24 @@ class ReceivingPage(ScanPage):
             "Scan the purchase order, then each item as it comes off the pallet; for several "
             "of one item scan the quantity first. #RECEIVE posts them as one receipt.",
         )
-        self.build(body, self.session.scan)
+        self.build(body, self.session)
 
-    def show_answer(self, answer: ReceiveAnswer) -> None:
-        state = self.state = answer.state
-        self.show_document(state, state.created_from)
-        vendor = state.vendor or ""
-        if state.drop_ship:
+    def show_state(self, state: ScanState[ReceiveDetail]) -> None:
+        self.state = state
+        d = state.detail
+        self.show_document(
+            d.number, d.status, d.status_label, d.created_from, state.pending_quantity
+        )
+        vendor = d.vendor or ""
+        if d.drop_ship:
             vendor += " · drop ship"
         self.vendor.setText(vendor)
-        self.lines.set_rows(list(state.lines))
-        staged = state.staged
-        post = receiving.SHIP if state.drop_ship else receiving.RECEIVE
+        self.lines.set_rows(list(d.lines))
+        staged = state.staged_total
+        post = SHIP.code if d.drop_ship else RECEIVE.code
         if staged > 0:
             self.summary.setText(
-                f"{fmt.qty(staged)} scanned, not posted yet: {post} posts it, {CLEAR} drops it"
+                f"{fmt.qty(staged)} scanned, not posted yet: {post} posts it, {CLEAR.code} drops it"
             )
         elif state.posted:
             self.summary.setText(f"{state.posted}. Scan the next purchase order.")

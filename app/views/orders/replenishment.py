@@ -1,5 +1,6 @@
 """Replenishment: bought items whose available plus on-order quantity fell below their
-build point, with what brings them back; accepting makes one purchase order per vendor."""
+build point, with what brings them back; accepting makes one purchase order per vendor. Below
+them, the transfers supply planning suggests between locations."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.views.common.widgets import (
     hbox,
     title_label,
 )
+from app.views.transfers.suggestions import TransferSuggestions
 
 COLUMNS: list[Column[Replenishment]] = [
     Column("Item", lambda r: r.sku, width=170),
@@ -88,10 +90,13 @@ class ReplenishmentPage(Page):
         self.empty = caption_label("Nothing to order: every bought item is above its build point.")
         self.empty.hide()
         layout.addWidget(self.empty)
+        self.transfers = TransferSuggestions(ctx, self)
+        layout.addWidget(self.transfers, 1)
         self.user_changed()
 
     def refresh(self) -> None:
         run_op(self, purchasing.replenishment_suggestions).success(self._show).run()
+        self.transfers.refresh()
 
     def _show(self, rows: list[Replenishment]) -> None:
         self.model.set_rows(rows)
@@ -100,9 +105,14 @@ class ReplenishmentPage(Page):
         self.table.select_first()
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(changes.balances) or changes.touches(PURCHASE_ORDER, kinds.ITEM)
+        return (
+            bool(changes.balances)
+            or changes.touches(PURCHASE_ORDER, kinds.ITEM)
+            or self.transfers.affected_by(changes)
+        )
 
     def user_changed(self) -> None:
+        self.transfers.user_changed()
         permitted = self.ctx.may("po.suggest.accept")
         some = self.model.rowCount() > 0
         self.accept_all.setEnabled(permitted and some)

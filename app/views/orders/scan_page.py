@@ -1,10 +1,12 @@
 """What the scanner pages share: the line showing what is being scanned, the answer in
-words and colour, the document scanned with its status and lines, the codes of the page, the
-last answers, and buttons that send the same codes for whoever has no scanner at hand."""
+words and colour, the document scanned with its status and lines, the codes of the page's
+session, the last answers, and buttons that send the same codes for whoever has no scanner at
+hand."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -12,24 +14,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
+from app.services.auth import SignedIn
 from app.services.engine.changes import Changes
-from app.services.orders.picking import ScanAnswer
+from app.services.scanning.session import ScanOutcome, ScanSession
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext
-from app.views.common.status import MESSAGE_COLOURS, MUTED, StatusChip, chip_style, font
+from app.views.common.scanner import ScanQueue, ScanReader, level_chip, level_mark
+from app.views.common.status import MUTED, StatusChip, chip_style, font
 from app.views.common.widgets import button, caption_label, hbox, title_label
-from app.views.orders.common import LinkLabel, ScannerInput, ScanQueue
+from app.views.orders.common import LinkLabel
 
 HISTORY = 12
 
 
 class ScanPage(Page):
-    """A page driven by a scanner: subclasses give the session, the codes and the table."""
+    """A page driven by a scanner: subclasses give the session and the table of its
+    document."""
 
     heading = ""
     prompt = ""
-    codes: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -52,10 +56,11 @@ class ScanPage(Page):
         self.answer.setFont(font(16, bold=True))
         self.answer.setMinimumHeight(52)
         self.answer.hide()
-        self.answer_kind = ""
+        self.answer_level = ""
 
-        self.scanner = ScannerInput(self)
-        self.scanner.collected.connect(self._collected)
+        self.session: ScanSession[Any] | None = None  # the subclass's, before `build`
+        self.scanner = ScanReader(self)
+        self.scanner.typed.connect(self._collected)
         self.scanner.scanned.connect(self.submit)
         self._collected("")
 
@@ -91,12 +96,19 @@ class ScanPage(Page):
         column.addWidget(self.summary)
         return body
 
-    def show_document(self, state: Any, order: str | None) -> None:
-        """The number, status and waiting quantity of the session's `state`, and the link to
-        `order` (none: hidden)."""
-        self.document.setText(state.document or "")
-        if state.status:
-            self.chip.set_status(state.status, state.status_label or state.status)
+    def show_document(
+        self,
+        number: str | None,
+        status: str | None,
+        status_label: str | None,
+        order: str | None,
+        waiting: Decimal | None,
+    ) -> None:
+        """The document's number and status, the link to `order` (none: hidden) and the
+        quantity scanned and waiting for its item."""
+        self.document.setText(number or "")
+        if status:
+            self.chip.set_status(status, status_label or status)
             self.chip.show()
         else:
             self.chip.hide()
@@ -105,16 +117,19 @@ class ScanPage(Page):
             self.order_link.show()
         else:
             self.order_link.hide()
-        if state.waiting is not None:
-            self.waiting.setText(f"Quantity {fmt.qty(state.waiting)}: scan the item")
+        if waiting is not None:
+            self.waiting.setText(f"Quantity {fmt.qty(waiting)}: scan the item")
             self.waiting.show()
         else:
             self.waiting.hide()
 
-    def build(self, body: QWidget, session_scan: Any) -> None:
-        """Lay the page out around `body` (the table of the document being scanned)."""
-        self.queue = ScanQueue(self, self.ctx, session_scan)
+    def build(self, body: QWidget, session: ScanSession[Any]) -> None:
+        """Lay the page out around `body` (the table of the document being scanned), for
+        `session`, which works as the window's signed-in user."""
+        self.queue = ScanQueue(self, self.ctx, session.scan, session.refresh)
         self.queue.answered.connect(self._answered)
+        self.queue.refreshed.connect(self.show_state)
+        self.ctx.user_changed.connect(lambda user: self._user_changed(session, user))
         self.outer.addWidget(self.scan_line)
         self.outer.addWidget(self.answer)
         side = QFrame()
@@ -129,12 +144,13 @@ class ScanPage(Page):
         column.setSpacing(6)
         column.addWidget(title_label("Scan codes", 14))
         self.code_buttons: dict[str, QWidget] = {}
-        for code, words in self.codes:
+        for command in session.codes:
+            code = command.code
             b = button(code, partial(self.submit, code), name=f"code_{code[1:].lower()}")
-            b.setToolTip(words)
+            b.setToolTip(command.words)
             b.setFont(font(12, bold=True))
             self.code_buttons[code] = b
-            text = caption_label(words)
+            text = caption_label(command.words)
             column.addWidget(b)
             column.addWidget(text)
         column.addSpacing(8)
@@ -161,7 +177,16 @@ class ScanPage(Page):
             self.submit(code)
 
     def affected_by(self, changes: Changes) -> bool:
-        return False  # the screen shows what the scans read; it never re-reads behind them
+        """Someone else posted against the document being scanned (another station picking
+        the same order): it is read again, in turn with the scans."""
+        return self.session is not None and self.session.shows(changes)
+
+    def refresh(self) -> None:
+        if self.session is not None and self.session.current is not None:
+            self.queue.refresh()
+
+    def posted(self, changes: Changes) -> None:
+        """The page's own scans: their answers show what they posted."""
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -173,7 +198,8 @@ class ScanPage(Page):
 
     def _collected(self, text: str) -> None:
         if text:
-            self.scan_line.setText(text)
+            pin = self.session is not None and self.session.awaiting_pin
+            self.scan_line.setText("•" * len(text) if pin else text)
             self.scan_line.setStyleSheet(
                 "QLabel#scan_line { background: white; border: 2px solid #0B4A8F; "
                 "border-radius: 8px; padding: 6px 16px; color: #1F2A30; }"
@@ -189,17 +215,23 @@ class ScanPage(Page):
         """A scan (or a code button): to the session, one at a time."""
         self.queue.submit(text)
 
-    def _answered(self, answer: ScanAnswer) -> None:
-        self.answer_kind = answer.kind
-        colours = MESSAGE_COLOURS.get(answer.kind, MESSAGE_COLOURS["info"])
-        mark = {"success": "✔", "error": "✖"}.get(answer.kind, "•")
-        self.answer.setText(f"{mark}  {answer.message}")
-        self.answer.setStyleSheet(chip_style(colours, padding="10px 16px"))
+    def _user_changed(self, session: ScanSession[Any], user: SignedIn | None) -> None:
+        """Someone else works at the window now: the session works as them (what the last
+        user staged is dropped)."""
+        self.show_state(session.switch_user(user))
+
+    def _answered(self, outcome: ScanOutcome[Any]) -> None:
+        self.answer_level = outcome.level
+        mark = level_mark(outcome.level)
+        self.answer.setText(f"{mark}  {outcome.message}")
+        self.answer.setStyleSheet(chip_style(level_chip(outcome.level), padding="10px 16px"))
         self.answer.show()
-        self.history.insertItem(0, f"{mark} {answer.message}")
+        self.history.insertItem(0, f"{mark} {outcome.message}")
         while self.history.count() > HISTORY:
             self.history.takeItem(self.history.count() - 1)
-        self.show_answer(answer)
+        if outcome.signed_in is not None:
+            self.ctx.set_user(outcome.signed_in)
+        self.show_state(outcome.state)
 
-    def show_answer(self, answer: Any) -> None:
+    def show_state(self, state: Any) -> None:
         """Show the session's state after a scan."""

@@ -1,5 +1,6 @@
-"""The operators' scan station: `StationWindow` over `app.services.station.ScanStation`."""
+"""The operators' scan station: `StationWindow` over the station's session
+(`app.services.scanning.production.WorkOrderSession`)."""
 
-from app.views.station.window import ScanReader, StationWindow
+from app.views.station.window import StationWindow
 
-__all__ = ["ScanReader", "StationWindow"]
+__all__ = ["StationWindow"]

@@ -111,7 +111,8 @@ def _run(tmp: Path) -> str:
             QTest.keyClick(station, Qt.Key.Key_Return)
             _wait(f"the answer to {code}", partial(_at_least, answers, expected))
         outcome = station.last_outcome
-        if outcome is None or outcome.level != "done" or outcome.posted != "build":
+        posted = outcome.posted if outcome is not None else None
+        if outcome is None or outcome.level != "done" or posted is None or posted.action != "build":
             said = outcome.message if outcome is not None else "no answer"
             raise SelfTestFailed(f"the build by scan was not posted: {said}")
         _wait(

@@ -1,23 +1,23 @@
 """The scan station window: full screen, read at arm's length, driven by a scanner alone.
 
-Every key typed into the window, whichever of its widgets has focus, is collected by
-`ScanReader` until Enter (a USB scanner types its code and Enter; a keyboard works the same),
-and the scan goes to `ScanStation.scan` through the runner. The answer shows as large
-coloured words (green done, red refused with the service's reason, amber asking, blue
-noted), with the current order's pick list and the last scans beside it. While a scan is
-being answered the next one is refused, so nothing is posted twice. Escape drops what is
-typed and staged; Ctrl+Q closes the station.
+Every key typed into the window, whichever of its widgets has focus, is collected by the one
+scan reader (app/views/common/scanner.py) until Enter (a USB scanner types its code and
+Enter; a keyboard works the same), and the scan goes to the station's session
+(`WorkOrderSession.scan`) through the runner. The answer shows as large coloured words (green
+done, red refused with the service's reason, amber asking, blue noted), with the current
+order's pick list and the last scans beside it. While a scan is being answered the next one
+is refused, so nothing is posted twice. Escape drops what is typed and staged; Ctrl+Q closes
+the station.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -30,12 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ShopfloorError
+from app.services.auth import BADGE_PREFIX
 from app.services.engine.changes import Changes
 from app.services.production.work_orders import WORK_ORDER
-from app.services.station import PickLine, ScanOutcome, ScanStation, StationState
+from app.services.scanning.production import (
+    StationDetail,
+    StationLine,
+    StationOutcome,
+    WorkOrderSession,
+)
+from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.idle import IdleWatch
 from app.views.common.runner import AppContext, run_op
+from app.views.common.scanner import ScanReader, level_chip, level_mark
 from app.views.common.status import (
     ACCENT,
     MESSAGE_COLOURS,
@@ -49,15 +57,10 @@ from app.views.common.table_model import Column, RowTableModel, qty_column
 
 SETTINGS_LOCATION = "station/location"
 RECENT_SCANS = 14
-MAX_TYPED = 256  # characters collected before Enter; a scan is never this long
 CLOCK_MS = 15_000
 NAME_COLUMN = 2
 NARROW_WINDOW = 1500  # pixels: below it the pick list leaves the component's name out
 
-# Scan outcome level -> palette message kind, and the mark shown before the words.
-LEVEL_KIND = {"done": "success", "refused": "error", "info": "info", "ask": "warning"}
-INFO_MARK = "●"
-LEVEL_MARK = {"done": "✔", "refused": "✖", "info": INFO_MARK, "ask": "?"}
 STAGED = MESSAGE_COLOURS["info"]
 
 ANSWER_POINT_SIZE = 34
@@ -69,97 +72,31 @@ TABLE_ROW_HEIGHT = 52
 RECENT_POINT_SIZE = 15
 
 
-def level_chip(level: str) -> Chip:
-    return MESSAGE_COLOURS[LEVEL_KIND.get(level, "info")]
-
-
 def sentence(text: str) -> str:
     """A service's message as the big answer shows it: starting with a capital."""
     return text[:1].upper() + text[1:] if text else text
 
 
-class ScanReader(QObject):
-    """Reads the keys typed into one window, whichever widget has focus: printable text
-    collects, Enter (or Return, or Tab, which some scanners send) ends a scan, Backspace
-    takes a character back, Escape drops what is typed. Nothing else in the window gets
-    the keys."""
-
-    scanned = Signal(str)
-    escaped = Signal()
-    typed = Signal(str)
-    quit_requested = Signal()
-
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.window = window
-        self.buffer = ""
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-
-    def remove(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            return False
-        if not isinstance(watched, QWidget) or watched.window() is not self.window:
-            return False
-        if kind == QEvent.Type.ShortcutOverride:
-            event.accept()  # keys are scan text here, never shortcuts
-            return True
-        assert isinstance(event, QKeyEvent)
-        self.key(event)
-        return True
-
-    def key(self, event: QKeyEvent) -> None:
-        key = event.key()
-        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if control:
-            if key == Qt.Key.Key_Q:
-                self.quit_requested.emit()
-            return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
-            text, self.buffer = self.buffer, ""
-            self.typed.emit("")
-            self.scanned.emit(text)
-        elif key == Qt.Key.Key_Escape:
-            self.buffer = ""
-            self.typed.emit("")
-            self.escaped.emit()
-        elif key == Qt.Key.Key_Backspace:
-            self.buffer = self.buffer[:-1]
-            self.typed.emit(self.buffer)
-        else:
-            text = event.text()
-            if text and text.isprintable() and len(self.buffer) < MAX_TYPED:
-                self.buffer += text
-                self.typed.emit(self.buffer)
-
-
-PICK_COLUMNS: list[Column[PickLine]] = [
+PICK_COLUMNS: list[Column[StationLine]] = [
     Column("Bin", lambda p: p.bin or "—", width=150),
     Column("Component", lambda p: p.sku, width=280),
     Column("Name", lambda p: p.name),
-    qty_column("To issue", lambda p: p.remaining, width=170),
+    qty_column("To issue", lambda p: p.left_to_issue, width=170),
     qty_column("Staged", lambda p: p.staged if p.staged else None, width=140),
 ]
 
 
-def pick_style(line: PickLine) -> Chip | None:
+def pick_style(line: StationLine) -> Chip | None:
     if line.staged:
         return STAGED
-    if line.remaining == 0:
+    if line.left_to_issue == 0:
         return OK
     return None
 
 
 class StationWindow(QWidget):
     """The scan station over one `AppContext`. Signals for tests and the benchmark:
-    `scan_started(text)` when Enter sends a scan, `answered(ScanOutcome)` once the window
+    `scan_started(text)` when Enter sends a scan, `answered(StationOutcome)` once the window
     shows the answer."""
 
     scan_started = Signal(str)
@@ -175,20 +112,24 @@ class StationWindow(QWidget):
             settings.setValue(SETTINGS_LOCATION, location)
         else:
             location = str(settings.value(SETTINGS_LOCATION, "") or "") or None
-        self.station = ScanStation(location=location, user=ctx.user)
+        self.session = WorkOrderSession(location=location, user=ctx.user)
         self.busy = False
-        self.last_outcome: ScanOutcome | None = None
+        self.last_outcome: StationOutcome | None = None
         self._own_events: set[int] = set()
+        self._stale = False  # someone else posted against the order: read it again
+        self._refreshing = False
+        self._next_scan: str | None = None  # scanned while the order was being read again
         self.setObjectName("station_window")
         self.setWindowTitle("Shopfloor scan station")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setStyleSheet("#station_window { background: #F4F6F7; }")
         self._build()
-        self.reader = ScanReader(self)
+        self.reader = ScanReader(self, exclusive=True)
         self.reader.scanned.connect(self.submit)
         self.reader.escaped.connect(lambda: self.submit("#CLEAR"))
         self.reader.typed.connect(self._typed)
         self.reader.quit_requested.connect(self.close)
+        self.reader.start()
         ctx.hub.changed.connect(self._changes)
         ctx.unexpected.connect(lambda _text: self._unexpected())
         self.idle_watch = IdleWatch(self, ctx, self.sign_out)
@@ -196,9 +137,9 @@ class StationWindow(QWidget):
         self.clock.timeout.connect(self._tick)
         self.clock.start(CLOCK_MS)
         self._tick()
-        self._show_state(self.station.state())
+        self._show_state(self.session.state())
         self.busy = True
-        run_op(self, self.station.start).success(self._started).failure(self._start_refused).run()
+        run_op(self, self.session.start).success(self._started).failure(self._start_refused).run()
 
     # --- layout --------------------------------------------------------------------------
 
@@ -327,11 +268,8 @@ class StationWindow(QWidget):
         right.addWidget(self.recent, 1)
         columns.addLayout(right, 3)
 
-        help_bar = QLabel(
-            "#ISSUE  post what is staged    #BUILD  assembly build    "
-            "#COMPLETE  completion with backflush    #CLEAR / Esc  drop what is staged    "
-            "#U:name  sign in"
-        )
+        codes = [f"{c.code}{' / Esc' if c is CLEAR else ''}  {c.words}" for c in self.session.codes]
+        help_bar = QLabel("    ".join([*codes, f"{BADGE_PREFIX}name  sign in"]))
         help_bar.setObjectName("station_help")
         help_bar.setFont(font(15, bold=True))
         help_bar.setWordWrap(True)
@@ -344,17 +282,21 @@ class StationWindow(QWidget):
     # --- scans ---------------------------------------------------------------------------
 
     def submit(self, text: str) -> None:
-        """Send one scan to the station (the reader calls this on Enter)."""
-        if self.busy:
+        """Send one scan to the station (the reader calls this on Enter). A scan that comes
+        while the order is read again (someone else posted) is answered right after."""
+        if self.busy or self._next_scan is not None:
             self._note(text, "refused", "Not read: still answering the last scan; scan again")
+            return
+        if self._refreshing:
+            self._next_scan = text
             return
         self.busy = True
         self.scan_started.emit(text)
-        run_op(self, self.station.scan, text).progress("Reading the scan…").success(
+        run_op(self, self.session.scan, text).progress("Reading the scan…").success(
             self._answered
         ).failure(self._refused).run()
 
-    def _answered(self, outcome: ScanOutcome) -> None:
+    def _answered(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.changes.event_id is not None:
             self._own_events.add(outcome.changes.event_id)
@@ -362,6 +304,7 @@ class StationWindow(QWidget):
             self.ctx.set_user(outcome.signed_in)
         self.show_outcome(outcome)
         self.answered.emit(outcome)
+        self._catch_up()
 
     def _refused(self, exc: ShopfloorError) -> None:
         # The station answers refusals itself; this is a refusal from outside it (e.g. the
@@ -370,14 +313,17 @@ class StationWindow(QWidget):
         self._set_answer("refused", sentence(exc.message))
         self._note("", "refused", exc.message)
         self.answered.emit(None)
+        self._catch_up()
 
     def _unexpected(self) -> None:
+        self._refreshing = False
+        self._next_scan = None
         if self.busy:
             self.busy = False
             self._set_answer("refused", "Something went wrong: nothing was posted by that scan")
             self.answered.emit(None)
 
-    def _started(self, outcome: ScanOutcome) -> None:
+    def _started(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.signed_in is None and outcome.state.user is not None:
             self.ctx.set_user(outcome.state.user)
@@ -386,12 +332,12 @@ class StationWindow(QWidget):
 
     def _start_refused(self, exc: ShopfloorError) -> None:
         """An unknown station location: say so, forget it and work for every location."""
-        self.station.location = None
+        self.session.location = None
         QSettings().remove(SETTINGS_LOCATION)
         self._set_answer("refused", f"{sentence(exc.message)}: this station takes any location")
-        run_op(self, self.station.start).success(self._started_quietly).run()
+        run_op(self, self.session.start).success(self._started_quietly).run()
 
-    def _started_quietly(self, outcome: ScanOutcome) -> None:
+    def _started_quietly(self, outcome: StationOutcome) -> None:
         self.busy = False
         if outcome.state.user is not None:
             self.ctx.set_user(outcome.state.user)
@@ -400,34 +346,49 @@ class StationWindow(QWidget):
     def sign_out(self, reason: str) -> None:
         """Nobody has scanned for the idle minutes: sign the operator out, drop what was
         staged and the current order. A scan being answered finishes first."""
-        if self.busy:
+        if self.busy or self._refreshing:
             return
-        state = self.station.sign_out()
+        state = self.session.sign_out()
         self.ctx.set_user(None)
         self._set_answer("ask", f"{sentence(reason)}: scan your badge to sign in")
         self._note("(idle)", "info", reason)
         self._show_state(state)
 
     def _changes(self, changes: Changes) -> None:
-        """Someone else posted against the current order: read it again."""
-        current = self.station.current
-        if current is None or current not in changes.of(WORK_ORDER):
+        """Someone else posted against the current order (or news too large to name came):
+        read it again, once the scan being answered is done."""
+        current = self.session.current
+        if current is None or changes.event_id in self._own_events:
             return
-        if changes.event_id in self._own_events or self.busy:
+        if not (changes.everything or current in changes.of(WORK_ORDER)):
             return
-        self.busy = True
-        run_op(self, self.station.refresh).success(self._refreshed).failure(
+        self._stale = True
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Read the current order again if someone else posted against it meanwhile (not
+        while a scan is answered: its answer shows the order as it read it)."""
+        if not self._stale or self.busy or self._refreshing:
+            return
+        self._stale = False
+        self._refreshing = True
+        run_op(self, self.session.refresh).success(self._refreshed).failure(
             lambda _exc: self._refreshed(None)
         ).run()
 
-    def _refreshed(self, state: StationState | None) -> None:
-        self.busy = False
+    def _refreshed(self, state: ScanState[StationDetail] | None) -> None:
+        self._refreshing = False
         if state is not None:
             self._show_state(state)
+        waiting, self._next_scan = self._next_scan, None
+        if waiting is not None:
+            self.submit(waiting)
+        else:
+            self._catch_up()
 
     # --- showing -------------------------------------------------------------------------
 
-    def show_outcome(self, outcome: ScanOutcome, *, note: bool = True) -> None:
+    def show_outcome(self, outcome: StationOutcome, *, note: bool = True) -> None:
         self.last_outcome = outcome
         self._set_answer(outcome.level, sentence(outcome.message))
         if note:
@@ -439,7 +400,7 @@ class StationWindow(QWidget):
 
     def _set_answer(self, level: str, text: str) -> None:
         c = level_chip(level)
-        self.answer.setText(f"{LEVEL_MARK.get(level, INFO_MARK)}  {text}")
+        self.answer.setText(f"{level_mark(level)}  {text}")
         self.answer.setProperty("level", level)
         self.answer.setStyleSheet(
             f"background: {c.background}; color: {c.foreground}; border: 3px solid "
@@ -450,7 +411,7 @@ class StationWindow(QWidget):
         c = level_chip(level)
         stamp = datetime.now().strftime("%H:%M:%S")
         shown = code if code else "(Enter)"
-        mark = LEVEL_MARK.get(level, INFO_MARK)
+        mark = level_mark(level)
         item = QListWidgetItem(f"{stamp}   {shown}\n{mark} {sentence(message)}")
         item.setData(Qt.ItemDataRole.UserRole, level)
         item.setBackground(QColor(c.background))
@@ -459,8 +420,8 @@ class StationWindow(QWidget):
         while self.recent.count() > RECENT_SCANS:
             self.recent.takeItem(self.recent.count() - 1)
 
-    def _show_state(self, state: StationState) -> None:
-        where = f" · {state.location}" if state.location else ""
+    def _show_state(self, state: ScanState[StationDetail]) -> None:
+        where = f" · {state.detail.location}" if state.detail.location else ""
         self.title.setText(f"Scan station{where}")
         user = state.user
         if user is None:
@@ -471,7 +432,7 @@ class StationWindow(QWidget):
             self.user_label.setText(f"{user.username} ({user.role})")
         self.prompt.setText(state.prompt)
         self.setWindowTitle(f"Shopfloor scan station: {state.prompt}")
-        order = state.order
+        order = state.detail.order
         if order is None:
             self.order_label.setText("No work order")
             self.order_detail.setText("Scan a work order number (WO-…) to start")
@@ -484,11 +445,11 @@ class StationWindow(QWidget):
             )
             self.chip.set_status(order.status, order.status_label)
             self.chip.show()
-        self.pick.set_rows(list(state.pick_list))
+        self.pick.set_rows(list(state.detail.lines))
         self._typed(self.reader.buffer if hasattr(self, "reader") else "")
 
     def _typed(self, text: str) -> None:
-        shown = "•" * len(text) if self.station.awaiting_pin else text
+        shown = "•" * len(text) if self.session.awaiting_pin else text
         self.typed_label.setText(shown + "▏")
 
     def _tick(self) -> None:
@@ -509,7 +470,7 @@ class StationWindow(QWidget):
         self.pick_table.horizontalHeader().setStretchLastSection(narrow)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.reader.remove()
+        self.reader.stop()
         self.clock.stop()
         self.idle_watch.stop()
         super().closeEvent(event)

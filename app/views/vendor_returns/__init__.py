@@ -2,7 +2,7 @@
 actions (a return is made from its purchase order's page). Declares its pages; the page
 classes are imported when first shown."""
 
-from app.views.pages import PageSpec
+from app.views.page_spec import PageSpec
 
 PAGES = [
     (
