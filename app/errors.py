@@ -38,6 +38,12 @@ class IllegalTransition(ShopfloorError):
     code = "illegal_transition"
 
 
+class OnHold(IllegalTransition):
+    """A posting on a work order that is on hold: the message names the hold's reason."""
+
+    code = "on_hold"
+
+
 class InsufficientStock(ShopfloorError):
     code = "insufficient_stock"
 

@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --quick         # a small smoke run of both
     .venv/bin/python -m bench plant           # only the large plant
     .venv/bin/python -m bench orders --orders 100 1000
+    .venv/bin/python -m bench exceptions      # only the floor's exceptions on the large plant
 
 Each part runs in a fresh process so that its peak memory is its own. Results are printed as a
 table and written to OUT/results.json; a failed consistency check exits with status 1.
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.measure import Repeats, measure_plant, run_check
+from bench.measure import Repeats, measure_exceptions, measure_plant, run_check
 from bench.orders import PHASES, WorkloadSpec, run_workload
 from bench.plant import PlantSpec, generate
 from bench.sales import SALES_PHASES, SalesSpec, run_sales
@@ -54,7 +55,26 @@ PLANT_TIMINGS: tuple[tuple[str, str, float | None], ...] = (
     ("explode", "explosion of a 4-level BOM", 20.0),
     ("shortages_all", "shortage report, all open WOs", 2000.0),
     ("commitment_rerun", "full commitment re-run", 2000.0),
+    # The floor's exceptions: each at most a 50-line build; a rush's re-run at most the full.
+    ("edit_quantity", "change of quantity, 50-line WO", POSTING_MS),
+    ("return_one_line", "return of components, one line", POSTING_MS),
+    ("unbuild", "unbuild of a 50-line WO", POSTING_MS),
+    ("scrap_built", "scrap of finished goods", POSTING_MS),
+    ("rush_rerun", "priority change: re-run at its lines", 2000.0),
 )
+# What `python -m bench exceptions` measures: the exceptions and what they are held against.
+EXCEPTION_KEYS = frozenset(
+    {
+        "build",
+        "commitment_rerun",
+        "edit_quantity",
+        "return_one_line",
+        "unbuild",
+        "scrap_built",
+        "rush_rerun",
+    }
+)
+EXCEPTION_TIMINGS = tuple(t for t in PLANT_TIMINGS if t[0] in EXCEPTION_KEYS)
 
 
 def in_child(fn: Callable[..., T], *args: Any) -> T:
@@ -70,6 +90,36 @@ def say(text: str) -> None:
 
 class ConsistencyError(RuntimeError):
     pass
+
+
+def run_exceptions_part(
+    args: argparse.Namespace, workdir: Path, figures: list[Figure]
+) -> dict[str, Any]:
+    """The large plant, and on it only the exceptions' measurements (and the build and full
+    re-run they are held against); no consistency check (the tests prove the postings)."""
+    spec = PlantSpec().scaled(args.scale)
+    path = str(workdir / "plant.db")
+    say(f"generating the plant: {spec.work_orders:,} work orders -> {path}")
+    manifest = in_child(generate, path, spec, args.tracemalloc)
+    repeats = Repeats.quick() if args.quick else Repeats()
+    say("measuring the exceptions")
+    measured = in_child(measure_exceptions, path, manifest, repeats, str(workdir), args.profile)
+    info = measured["info"]
+    notes = {
+        "commitment_rerun": f"{info['rerun_first']['lines']:,} open lines",
+        "rush_rerun": f"{info['rushed_lines']} lines' items and locations",
+    }
+    for key, name, target in EXCEPTION_TIMINGS:
+        figures.append(
+            timing_figure(
+                name,
+                measured["samples"][key],
+                target,
+                notes.get(key, ""),
+                measured["cpu_samples"][key],
+            )
+        )
+    return {"manifest": manifest, "measurements": measured}
 
 
 def run_plant_part(
@@ -306,7 +356,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "the sales workload.",
     )
     parser.add_argument(
-        "what", nargs="?", choices=("all", "plant", "orders", "sales"), default="all"
+        "what",
+        nargs="?",
+        choices=("all", "plant", "orders", "sales", "exceptions"),
+        default="all",
     )
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--scale", type=float, help="plant size factor (default 1; quick 0.02)")
@@ -388,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.what in ("all", "plant"):
             results["plant"] = run_plant_part(args, workdir, figures)
+        if args.what == "exceptions":
+            results["exceptions"] = run_exceptions_part(args, workdir, figures)
         if args.what in ("all", "orders"):
             results["orders"] = run_orders_part(args, workdir, figures)
         if args.what in ("all", "sales"):

@@ -256,6 +256,9 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "created_by",
         "released_at",
         "closed_at",
+        "unbuilt",
+        "scrapped",
+        "hold_released",
     ),
     "work_order_line": (
         "id",
@@ -267,6 +270,8 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "committed",
         "issued",
         "backflush",
+        "returned",
+        "scrapped",
     ),
     "ledger_entry": (
         "id",
@@ -303,6 +308,7 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "variance",
         "unit_cost",
         "cost_variance",
+        "scrapped",
     ),
 }
 
@@ -907,6 +913,7 @@ class PlantGenerator:
                         variance,
                         cost,
                         _round_half_up(variance * cost, UNIT),
+                        0,
                     )
                 )
         elif status == "cancelled":
@@ -943,10 +950,13 @@ class PlantGenerator:
                 planner,
                 _ts(released_at) if released_at else None,
                 closed_at,
+                0,
+                0,
+                False,
             )
         )
         self.rows.pending["work_order_line"].extend(
-            (first_line + i, plan.id, i + 1, comp, qp, required[i], 0, issued[i], backflush)
+            (first_line + i, plan.id, i + 1, comp, qp, required[i], 0, issued[i], backflush, 0, 0)
             for i, (comp, qp, backflush) in enumerate(lines)
         )
 

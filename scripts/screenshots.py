@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -133,6 +134,7 @@ def main() -> int:
         order_changes(window, ctx, out, page, settle)
         cycle_counts(window, ctx, out, page, settle)
         transfers(window, ctx, out, page, settle)
+        exceptions(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
         uow = UnitOfWork(database, Actor("anna", "office"))
@@ -332,6 +334,49 @@ def transfers(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> N
     settle(ctx)
     save(dialog, out, "new-transfer-order")
     dialog.reject()
+
+
+def exceptions(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """The floor's exceptions: a work order on hold, red in the list and on the dashboard;
+    the dialogs that change, return, unbuild and scrap; a close with scrap told apart; the
+    reason codes page."""
+    from app.services.production import corrections, editing
+
+    uow = ctx.uow  # the window hears of these postings, as of its own
+    editing.hold_work_order(uow, "WO-000001", "waiting for the revised caliper drawing")
+    editing.edit_work_order(uow, "WO-000007", priority="1", due="2026-12-05")
+    page("work-orders-held", "work_orders", lambda: window.pages["work_orders"].table.selectRow(1))
+    page("dashboard-exceptions", "dashboard")
+    page("work-order-held", "work_order", number="WO-000001")
+
+    def dialog(number: str, action: str, name: str, fill: Callable[[Any], None]) -> None:
+        detail = window.show_page("work_order", number=number)
+        settle(ctx)
+        detail.act(action)
+        settle(ctx)
+        if detail.dialog is not None:
+            fill(detail.dialog)
+            settle(ctx)
+            save(detail.dialog, out, name)
+            detail.dialog.reject()
+
+    dialog("WO-000007", "edit", "work-order-edit", lambda d: d.quantity.setText("12"))
+    dialog(
+        "WO-000002", "return", "work-order-return", lambda d: d.quantities["RIM-700C"].setText("1")
+    )
+    dialog("WO-000003", "unbuild", "work-order-unbuild", lambda d: d.quantity.setText("1"))
+    dialog(
+        "WO-000002", "scrap", "work-order-scrap", lambda d: d.quantities["SPOKE-SS"].setText("4")
+    )
+    corrections.scrap(uow, "WO-000003", built="1", reason="DEFECTIVE")
+    detail = window.show_page("work_order", number="WO-000003")
+    settle(ctx)
+    detail.act("close")
+    settle(ctx)
+    if detail.dialog is not None:
+        save(detail.dialog, out, "close-variance-scrap")
+        detail.dialog.reject()
+    page("reason-codes", "reason_codes")
 
 
 if __name__ == "__main__":

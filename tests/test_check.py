@@ -65,6 +65,23 @@ def test_a_healthy_database_is_ok(unchecked: Plant) -> None:
         ("UPDATE work_order SET status = 'released'", "Released but stock has moved"),
         ("UPDATE work_order SET built = 4000000", "built 4 but the ledger received 0"),
         ("UPDATE bom_revision SET active = 0", "0 active BOM revisions"),
+        ("UPDATE work_order_line SET returned = 1000000", "returned 1 but the ledger took back 0"),
+        ("UPDATE work_order_line SET scrapped = 2000000", "scrapped 2 but the ledger scrapped 0"),
+        ("UPDATE work_order SET unbuilt = 1000000", "unbuilt 1 but the ledger took apart 0"),
+        ("UPDATE work_order SET scrapped = 1000000", "scrapped 1 but the ledger scrapped 0"),
+        ("UPDATE work_order SET held_at = created_at", "on hold without saying who held it"),
+        (
+            "UPDATE work_order SET hold_released = 1",
+            "a hold gave its commitments back but it is not held",
+        ),
+        (
+            "INSERT INTO ledger_entry (event_id, item_id, location_id, quantity, unit_cost, "
+            "reason, source_kind, source_id, source_line_id, source_ref, reverses_id, posted_by, "
+            "posted_at) SELECT event_id, item_id, location_id, 5000000, unit_cost, "
+            "'component_return', source_kind, source_id, source_line_id, source_ref, id, "
+            "posted_by, posted_at FROM ledger_entry WHERE reason = 'issue'",
+            "(WO-000001 PIN -3) is undone by 5",
+        ),
     ],
 )
 def test_drift_is_reported(unchecked: Plant, sql: str, expected: str) -> None:

@@ -310,6 +310,21 @@ RULES: dict[tuple[tuple[str, ...], str], Rule] = {
     (("location", "add"), "name"): text(120),
     (("shortages",), "wo"): key(32),
     (("wo", "create"), "item"): key(64),
+    # The floor's exceptions on a work order.
+    (("wo", "edit"), "qty"): QUANTITY,
+    (("wo", "edit"), "due"): DATE,
+    (("wo", "edit"), "memo"): text(200),
+    (("wo", "edit"), "location"): key(32),
+    (("wo", "hold"), "reason"): text(200),
+    (("wo", "return"), "component"): Rule(
+        "quantity", _component_refused, (*QUANTITY_CLASSES, *KEY_CLASSES)
+    ),
+    (("wo", "unbuild"), "qty"): QUANTITY,
+    (("wo", "scrap"), "built"): QUANTITY,
+    (("wo", "scrap"), "component"): Rule(
+        "quantity", _component_refused, (*QUANTITY_CLASSES, *KEY_CLASSES)
+    ),
+    (("wo", "scrap"), "reason"): key(32),
 }
 MINE = {  # the commands whose arguments these rules describe; others get the common oracle
     ("prefs", "set"),
@@ -328,6 +343,7 @@ MINE = {  # the commands whose arguments these rules describe; others get the co
     ("wo", "complete"),
     ("wo", "build"),
     ("wo", "list"),
+    *((("wo", c)) for c in ("edit", "hold", "resume", "unrelease", "return", "unbuild", "scrap")),
     ("shortages",),
     ("queue",),
 }
@@ -574,7 +590,8 @@ def _call(db: Path, *args: str) -> Any:
 @pytest.fixture(scope="module")
 def bench(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Bench:
     """LABEL (inventory, 100 on hand at MAIN), ASM (assembly of one LABEL), WO-000001 for 2
-    ASM released; files to import; a directory, a named pipe and junk to name as files."""
+    ASM released, a scrap reason DAMAGED; files to import; a directory, a named pipe and junk
+    to name as files."""
     home = tmp_path_factory.mktemp("fuzz-cli")
     template = home / "template.db"
     shutil.copyfile(sqlite_template, template)
@@ -586,6 +603,7 @@ def bench(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Be
     _call(template, "import", "boms", str(bom))
     event = _call(template, "adjust", "LABEL", "100")["event_id"]
     _call(template, "wo", "create", "--item", "ASM", "--qty", "2", "--status", "released")
+    _call(template, "reason", "add", "DAMAGED", "--kind", "scrap")
     with contextlib.closing(sqlite3.connect(template)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     stock = home / "stock.csv"
@@ -627,6 +645,7 @@ def good_value(target_path: tuple[str, ...], action: argparse.Action, bench: Ben
         "role": "admin",
         "revision": "1",
         "component": "LABEL=1",
+        "reason": "DAMAGED",
     }
     return values.get(dest, "1")
 

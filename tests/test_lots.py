@@ -749,3 +749,31 @@ def test_counts_and_transfers_leave_tracked_items_to_adjustments_by_lot(shop: Lo
             shop.uow, "MAIN", "EAST", [transfers.TransferLineEntry("RESIN", "1")]
         )
     assert shop.lots_of("RESIN") == {"R-A": 6}
+
+
+def test_returns_and_unbuilds_put_back_the_lots_a_work_order_took(shop: LotPlant) -> None:
+    """A return puts components back into the lots they left; an unbuild takes the finished
+    goods out of the lot the build made and gives the components back to theirs; a scrap
+    takes lots by the consumption order. check proves every row's lot."""
+    from app.services import reasons
+    from app.services.production import corrections
+
+    reasons.add_reason_code(shop.uow, "DROP", "scrap", "dropped on the floor")
+    inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-A")
+    inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-B")
+    wo = work_orders.create_work_order(shop.uow, "GADGET", "2", status="released").number
+    work_orders.post_assembly_build(shop.uow, wo, "2", lot="G-1")
+    assert shop.lots_of("RESIN") == {"R-A": 2, "R-B": 6}  # first in, first out
+    corrections.unbuild(shop.uow, wo, "1")
+    assert shop.lots_of("GADGET") == {"G-1": 1}
+    assert shop.lots_of("RESIN") == {"R-A": 4, "R-B": 6}  # back where they came from
+    corrections.scrap(shop.uow, wo, built="1", reason="DROP")
+    assert shop.lots_of("GADGET") == {}
+    other = work_orders.create_work_order(shop.uow, "GADGET", "1", status="released").number
+    work_orders.issue_components(shop.uow, other, {"RESIN": "2"}, lots={"RESIN": [("R-B", "2")]})
+    corrections.return_components(shop.uow, other, {"RESIN": "1"})
+    assert shop.lots_of("RESIN") == {"R-A": 4, "R-B": 5}
+    corrections.scrap(shop.uow, other, components={"RESIN": "5"}, reason="DROP")
+    assert shop.lots_of("RESIN") == {"R-B": 4}  # the oldest lot went first
+    report = check_database(shop.uow)
+    assert report.ok, report.problems

@@ -28,7 +28,7 @@ from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
 from app.services.orders.purchase_changes import edit_purchase_order
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 from app.services.transfers import transfer_orders
 from app.services.vendor_returns import returns
 
@@ -507,18 +507,18 @@ def test_a_plant_of_schema_0004_changes_orders_and_returns_goods_after_the_upgra
     assert report.ok, report.problems
 
 
-def test_a_postgresql_database_of_schema_0012_gains_vendor_returns(
+def test_a_postgresql_database_of_schema_0013_gains_vendor_returns(
     pg_database: Database,
 ) -> None:
     """The upgrade to order changes and vendor returns on PostgreSQL: a finance event of
-    schema 0012 counts on the day it was posted, and the plant then edits a purchase order
+    schema 0013 counts on the day it was posted, and the plant then edits a purchase order
     and sends goods back."""
     cfg = pg_database.alembic_config()
     with pg_database.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     with pg_database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0012")
+        command.upgrade(cfg, "0013")
     with pg_database.engine.begin() as conn:
         conn.execute(
             text(
@@ -552,5 +552,33 @@ def test_a_postgresql_database_of_schema_0012_gains_vendor_returns(
         returns.approve_vendor_return(uow, vra.number)
     assert returns.ship_vendor_return(uow, vra.number).status == "returned"
     assert inventory.stock_position(uow, "PART").on_hand == 2
+
+
+def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Database) -> None:
+    """After schema 0013 every existing work order has returned, scrapped and unbuilt
+    nothing, is not on hold and was never changed; it changes, holds, gives back and takes
+    apart like a new one."""
+    uow = UnitOfWork(plant_0004, ACTOR)
+    with plant_0004.engine.connect() as conn:
+        totals = conn.execute(
+            text(
+                "SELECT sum(unbuilt), sum(scrapped), count(held_at), count(changed_at), "
+                "sum(CASE WHEN hold_released THEN 1 ELSE 0 END) FROM work_order"
+            )
+        ).one()
+        lines = conn.execute(text("SELECT sum(returned), sum(scrapped) FROM work_order_line")).one()
+    assert tuple(totals) == (0, 0, 0, 0, 0) and tuple(lines) == (0, 0)
+    built = work_orders.get_work_order(uow, "WO-000003")
+    taken_apart = corrections.unbuild(uow, "WO-000003", "1")
+    assert (taken_apart.built, taken_apart.unbuilt, taken_apart.status) == (
+        built.built - 1,
+        1,
+        "in_process",
+    )
+    editing.hold_work_order(uow, "WO-000002", "waiting for parts")
+    assert work_orders.get_work_order(uow, "WO-000002").held is not None
+    editing.resume_work_order(uow, "WO-000002")
+    special = editing.edit_work_order(uow, "WO-000011", quantity="3", priority="1")
+    assert (special.quantity, special.priority, special.changed_by) == (3, 1, "upgrader")
     report = check_database(uow)
     assert report.ok, report.problems

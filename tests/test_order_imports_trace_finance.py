@@ -379,6 +379,7 @@ def test_a_close_without_variance_is_a_row_of_the_export(shop: OrderPlant, tmp_p
         ("drop_ship", ""),
         ("paired_with", ""),
         ("reviewed_at", ""),
+        ("reason", ""),
     ]
     # Amounts are written as plain decimals (100, not 1E+2).
     row = rows[shipped.number]

@@ -578,14 +578,15 @@ def test_only_adjustments_are_reversed_and_a_refusal_names_the_posting(shop: Ord
         rows = inventory.ledger_history(shop.uow, sku)
         return next(r.event_id for r in rows if r.reason == reason)
 
-    work_order = (
-        "work order postings are not reversed yet; correct the stock with an adjustment, and "
-        f"closing {wo} records its variance"
-    )
     told = "correct the stock with an adjustment and tell finance, which was told of the"
     refusals = {
-        event("BOTTLE", "issue"): f"an issue to {wo}: {work_order}",
-        event("CASE-12", "completion"): f"a build on {wo}: {work_order}",
+        event("BOTTLE", "issue"): (
+            f"an issue to {wo}: return the components (shopfloor wo return {wo} "
+            "--component SKU=QTY)"
+        ),
+        event("CASE-12", "completion"): (
+            f"a build on {wo}: use unbuild (shopfloor wo unbuild {wo} --qty Q)"
+        ),
         event("BOTTLE", "receipt"): (
             f"receipt {receipt.number}: receipts are not reversed yet; {told} receipt"
         ),

@@ -1,18 +1,20 @@
 """Property-based tests of the engine: work orders and sales orders competing for stock.
 
-A hypothesis state machine drives random sequences of work order postings, sales orders and
-their fulfillments (pick, pack, ship, cancel), purchase orders and receipts, transfer orders
-between the two locations (approve, ship into transit, receive, close, cancel), stock
-adjustments, cycle counts (start, count, approve, post, cancel), commitment re-runs and
-preference changes against a real SQLite file, and after every step proves the database
-against the ledger and against an independent model of on hand (in transit too), issued,
-built, picked, shipped, received, status and the commitment of every line of every kind of
-demand. Two items are tracked by lot (a component and a subassembly): they come in as lots
-(opening stock, adjustments, receipts, builds), go out by lot (issues naming one, the rest and
-every backflush first in first out), and picks reserve their lots until they ship or are put
-back; the model follows every lot at every location. Refused requests are legal outcomes, but
-the model predicts which requests are refused and why, and a refused request must leave
-everything as it was.
+A hypothesis state machine drives random sequences of work order postings (and the floor's
+exceptions: changes of quantity and urgency, holds, unrelease, returns, unbuilds, scrap),
+sales orders and their fulfillments (pick, pack, ship, cancel), purchase orders and
+receipts, transfer orders between the two locations (approve, ship into transit, receive,
+close, cancel), stock adjustments, cycle counts (start, count, approve, post, cancel),
+commitment re-runs and preference changes against a real SQLite file, and after every step
+proves the database against the ledger and against an independent model of on hand (in
+transit too), issued, returned, scrapped, built, unbuilt, picked, shipped, received, status
+and the commitment of every line of every kind of demand. Two items are tracked by lot (a
+component and a subassembly): they come in as lots (opening stock, adjustments, receipts,
+builds), go out by lot (issues naming one, the rest and every backflush and scrap first in
+first out), come back in the lots they left in (returns and unbuilds), and picks reserve
+their lots until they ship or are put back; the model follows every lot at every location.
+Refused requests are legal outcomes, but the model predicts which requests are refused and
+why, and a refused request must leave everything as it was.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from app.errors import (
     InsufficientStock,
     InvalidQuantity,
     NotFound,
+    OnHold,
     OverageNotAllowed,
     ShopfloorError,
     ValidationError,
@@ -70,10 +73,10 @@ from app.models import (
 from app.models.quantity import round_quantity
 from app.models.transfer import TransferOrder, TransferOrderLine
 from app.models.vendor_return import VendorReturn, VendorReturnLine
-from app.models.work_order import ACTION_FROM, LEGAL_EDGES, OPEN_DEMAND, PLANNED
+from app.models.work_order import ACTION_FROM, ACTIVE, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
-from app.services import admin, inventory
+from app.services import admin, inventory, reasons
 from app.services.catalog import items
 from app.services.check import check_database
 from app.services.counts import counts
@@ -83,7 +86,7 @@ from app.services.lots import tracking
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders.purchase_changes import edit_purchase_order
-from app.services.production import work_orders
+from app.services.production import corrections, editing, work_orders
 from app.services.transfers import transfer_orders
 from app.services.vendor_returns import returns
 from tests.plant import Plant
@@ -132,6 +135,7 @@ RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
 BUY_ASSEMBLIES = "allow_purchase_of_assembly_items"
 VRA_STATUS = "default_vendor_return_authorization_status"
 CREDIT_IN_ADVANCE = "credit_in_advance_of_vendor_return"
+RELEASE_ON_HOLD = "release_commitment_on_hold"
 TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
     ORDERING: ORDERINGS,
@@ -147,6 +151,7 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     BUY_ASSEMBLIES: ("true", "false"),
     VRA_STATUS: ("pending_approval", "pending_return"),
     CREDIT_IN_ADVANCE: ("true", "false"),
+    RELEASE_ON_HOLD: ("true", "false"),
     TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
 PREF_DEFAULTS = {
@@ -163,9 +168,11 @@ PREF_DEFAULTS = {
     BUY_ASSEMBLIES: "false",
     VRA_STATUS: "pending_approval",
     CREDIT_IN_ADVANCE: "false",
+    RELEASE_ON_HOLD: "false",
     TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
+SCRAP_REASON = "LOST"
 # The statuses a vendor return's approve, cancel and close start from.
 VRA_FROM = {
     "approve": frozenset({"pending_approval"}),
@@ -242,6 +249,7 @@ pick_plans = st.one_of(
 
 
 def populate(plant: Plant) -> None:
+    reasons.add_reason_code(plant.uow, SCRAP_REASON, "scrap")
     partners.add_customer(plant.uow, CUSTOMER)
     partners.add_vendor(plant.uow, VENDOR)
     items.add_location(plant.uow, "EAST", "East store")
@@ -283,6 +291,8 @@ class LineSnap:
     committed: Decimal
     issued: Decimal
     backflush: bool
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
 
     @property
     def need(self) -> Decimal:
@@ -349,6 +359,15 @@ class WOSnap:
     built: Decimal
     location: str
     lines: tuple[LineSnap, ...]
+    unbuilt: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    held: bool = False
+    hold_released: bool = False
+
+    @property
+    def is_demand(self) -> bool:
+        """Its lines are open demand: released and later, unless a hold gave them back."""
+        return self.status in OPEN_DEMAND and not self.hold_released
 
     def line(self, sku: str) -> LineSnap:
         return next(ln for ln in self.lines if ln.sku == sku)
@@ -380,7 +399,7 @@ class Snapshot:
         found: dict[LineKey, tuple[Pair, LineSnap | SOLineSnap | TOLineSnap]] = {
             (number, ln.sku): ((ln.sku, wo.location), ln)
             for number, wo in self.work_orders.items()
-            if wo.status in OPEN_DEMAND
+            if wo.is_demand
             for ln in wo.lines
         }
         for number, so in self.sales_orders.items():
@@ -423,6 +442,8 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                     ln.committed,
                     ln.issued,
                     ln.backflush,
+                    ln.returned,
+                    ln.scrapped,
                 )
             )
         wos = {
@@ -433,6 +454,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
                 wo.built,
                 locs[wo.location_id],
                 tuple(lines[wo.id]),
+                wo.unbuilt,
+                wo.scrapped,
+                wo.held_at is not None,
+                wo.hold_released,
             )
             for wo in s.scalars(select(WorkOrder))
         }
@@ -510,8 +535,31 @@ class ModelLine:
     quantity_per: Decimal
     required: Decimal
     backflush: bool
-    issued: Decimal = ZERO
+    issued: Decimal = ZERO  # net of what went back to stock
     overage_allowed: bool = False
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
+
+    @property
+    def need(self) -> Decimal:
+        return max(ZERO, self.required - self.issued)
+
+
+@dataclass
+class ModelRow:
+    """What one posting consumed for a line (`sku`) or received of the finished good
+    (`sku` None), and how much of it returns and unbuilds have undone."""
+
+    event: int
+    sku: str | None
+    quantity: Decimal
+    backflush: bool = False
+    lot: str | None = None  # a tracked item's lot
+    undone: Decimal = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        return self.quantity - self.undone
 
 
 @dataclass
@@ -526,10 +574,19 @@ class ModelWO:
     status: S
     built: Decimal = ZERO
     lines: list[ModelLine] = field(default_factory=list)
+    unbuilt: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    held: bool = False
+    hold_released: bool = False
+    rows: list[ModelRow] = field(default_factory=list)
 
     @property
     def remaining(self) -> Decimal:
         return max(ZERO, self.quantity - self.built)
+
+    @property
+    def is_demand(self) -> bool:
+        return self.status in OPEN_DEMAND and not self.hold_released
 
     def line(self, sku: str) -> ModelLine:
         return next(ln for ln in self.lines if ln.sku == sku)
@@ -740,6 +797,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.transfers: dict[str, ModelTO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
         self.seq = 0  # documents of both kinds in the order they were entered
+        self.events = 0  # work order postings, to tell a build's rows from another's
         self.seen_status: dict[str, S] = {}
         # Lots: on hand and reserved per (sku, location, lot); each item's lots in the order
         # they were made (the consumption order, since no lot here expires).
@@ -868,6 +926,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         wo: ModelWO,
         plan: list[tuple[ModelLine, Decimal]],
         overage: bool,
+        event: int,
+        backflush: bool = False,
         named: dict[str, list[tuple[str, Decimal]]] | None = None,
     ) -> None:
         for line, qty in plan:
@@ -875,10 +935,16 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 parts = self.lots_out(line.sku, wo.location, qty, (named or {}).get(line.sku))
                 assert parts is not None
                 self.lots_gone(line.sku, wo.location, parts)
+                # One ledger row per lot, in the order they were taken.
+                wo.rows.extend(ModelRow(event, line.sku, q, backflush, lot) for lot, q in parts)
+            else:
+                wo.rows.append(ModelRow(event, line.sku, qty, backflush))
             line.issued += qty
             self.on_hand[(line.sku, wo.location)] -= qty
             if line.issued > line.required:
-                assert overage, f"{wo.number} {line.sku}: over-issued without an overage pref"
+                assert overage or line.overage_allowed, (
+                    f"{wo.number} {line.sku}: over-issued without an overage pref"
+                )
                 line.overage_allowed = True
 
     def check_commitments(
@@ -1087,7 +1153,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         done = self.attempt(
             "release",
             lambda: work_orders.release_work_order(self.uow, wo),
-            None if ok else IllegalTransition,
+            OnHold if m.held else None if ok else IllegalTransition,
         )
         if done is None:
             return
@@ -1098,14 +1164,16 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         m = self.model[wo]
         ok = m.status in ACTION_FROM[action]
-        was_open = m.status in OPEN_DEMAND
+        was_open = m.is_demand
         call = (
             work_orders.cancel_work_order
             if action == Act.CANCEL
             else (work_orders.close_work_order)
         )
         done = self.attempt(
-            action.value, lambda: call(self.uow, wo), None if ok else IllegalTransition
+            action.value,
+            lambda: call(self.uow, wo),
+            OnHold if m.held else None if ok else IllegalTransition,
         )
         if done is None:
             return
@@ -1117,11 +1185,16 @@ class ShopfloorMachine(RuleBasedStateMachine):
         )
         self.check_commitments(take_snapshot(self.uow), supply=freed)
         if action == Act.CLOSE:
-            variance = {v.sku: (v.expected, v.actual, v.variance) for v in done.variance}
+            variance = {
+                v.sku: (v.expected, v.actual, v.variance, v.scrapped) for v in done.variance
+            }
             expected = {}
             for ln in m.lines:
                 exp = round_quantity(ln.quantity_per * m.built)
-                expected[ln.sku] = (exp, ln.issued, ln.issued - exp)
+                actual = ln.issued + ln.scrapped
+                expected[ln.sku] = (exp, actual, actual - exp, ln.scrapped)
+            if m.scrapped > 0:  # finished goods scrapped: a row of their own
+                expected[m.item] = (ZERO, m.scrapped, m.scrapped, m.scrapped)
             assert variance == expected
 
     @precondition(has_orders)
@@ -1159,7 +1232,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         }
         overage = self.pref_on(WO_OVERAGE)
         expected: Refusal = None
-        if m.status not in ACTION_FROM[Act.ISSUE]:
+        if m.held:
+            expected = OnHold
+        elif m.status not in ACTION_FROM[Act.ISSUE]:
             expected = IllegalTransition
         elif any(ln.issued + qty > ln.required for ln, qty in plan) and not overage:
             expected = OverageNotAllowed
@@ -1179,7 +1254,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         )
         if done is None:
             return
-        self.consume(m, plan, overage, named)
+        self.events += 1
+        self.consume(m, plan, overage, self.events, named=named)
         if m.status == S.RELEASED:
             m.status = S.IN_PROCESS
         self.check_consumption(wo, plan, supply=frozenset())
@@ -1213,7 +1289,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         ]
         plan = [(ln, take) for ln, take in plan if take > 0]
         expected: Refusal = None
-        if m.status not in ACTION_FROM[action]:
+        if m.held:
+            expected = OnHold
+        elif m.status not in ACTION_FROM[action]:
             expected = IllegalTransition
         elif qty > m.remaining and not overage:
             expected = OverageNotAllowed
@@ -1233,7 +1311,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if done is None:
             return
         issued_before = {ln.sku: ln.issued for ln in m.lines}
-        self.consume(m, plan, overage)
+        self.events += 1
+        self.consume(m, plan, overage, self.events, backflush=True)
+        m.rows.append(ModelRow(self.events, None, qty, lot=made))
         self.on_hand[(m.item, m.location)] += qty
         if made is not None:
             self.lots_in(m.item, m.location, made, qty)
@@ -1311,7 +1391,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
 
     def has_open_demand(self) -> bool:
         return (
-            any(wo.status in OPEN_DEMAND for wo in self.model.values())
+            any(wo.is_demand for wo in self.model.values())
             or any(so.status in SO_OPEN for so in self.sales.values())
             or any(to.status in TO_OPEN for to in self.transfers.values())
         )
@@ -2103,6 +2183,378 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ZERO,
         )
 
+    # --- the floor's exceptions on work orders -------------------------------------------
+
+    def choose_where(self, pick: Pick, fits: Callable[[ModelWO], bool]) -> str:
+        """A work order, mostly one that `fits` (any, to test refusals)."""
+        index, any_status = pick
+        numbers = list(self.model)
+        fitting = [n for n in numbers if fits(self.model[n])]
+        pool = numbers if any_status or not fitting else fitting
+        return pool[index % len(pool)]
+
+    def refused_on(self, m: ModelWO, action: Act) -> Refusal:
+        """What a posting on a work order is refused for before anything else: its hold,
+        then its status."""
+        if m.held and action != Act.RESUME:
+            return OnHold
+        if m.status not in ACTION_FROM[action]:
+            return IllegalTransition
+        return None
+
+    def recommitted(self, m: ModelWO, line: ModelLine, back: Decimal) -> Decimal:
+        """A line's commitment once `back` of what it consumed is in stock again: what it
+        gave back is its own again, as far as it needs it."""
+        before = self.before.work_orders[m.number].line(line.sku).committed
+        return before + min(back, max(ZERO, line.need - before))
+
+    def picked_at(self, pair: Pair) -> Decimal:
+        return sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+
+    def leaving_refusal(self, pair: Pair, qty: Decimal) -> Refusal:
+        """Stock that leaves without being consumed: never more than on hand, never what is
+        picked for orders waiting to ship."""
+        if qty > self.on_hand[pair] or self.picked_at(pair) > self.on_hand[pair] - qty:
+            return InsufficientStock
+        return None
+
+    @precondition(has_orders)
+    @rule(pick=picks, amount=st.sampled_from(["0.5", "1", "2", "4", "built", "under"]))
+    def change_quantity(self, pick: Pick, amount: str) -> None:
+        wo = self.choose(pick, ACTION_FROM[Act.EDIT])
+        m = self.model[wo]
+        if amount == "built":
+            qty = m.built
+        elif amount == "under":
+            qty = m.built - D("0.5")
+        else:
+            qty = D(amount)
+        qty = max(qty, D("0.5"))
+        self.observe()
+        expected = self.refused_on(m, Act.EDIT)
+        if expected is None and qty != m.quantity and qty < m.built:
+            expected = ValidationError  # (an order built past its quantity may keep it)
+        done = self.attempt(
+            "wo edit quantity",
+            lambda: editing.edit_work_order(self.uow, wo, quantity=str(qty)),
+            expected,
+        )
+        if done is None:
+            return
+        if qty == m.quantity:  # nothing changes
+            self.check_commitments(take_snapshot(self.uow))
+            return
+        snap = self.before.work_orders[wo]
+        acting: dict[LineKey, Decimal] = {}
+        freed = set()
+        for ln in m.lines:
+            ln.required = round_quantity(ln.quantity_per * qty)
+            if ln.issued > ln.required:
+                ln.overage_allowed = True
+            if m.is_demand:
+                before = snap.line(ln.sku).committed
+                kept = min(before, ln.need)
+                if kept < before:
+                    freed.add((ln.sku, m.location))
+                free = max(ZERO, self.available_before((ln.sku, m.location)))
+                acting[(wo, ln.sku)] = kept + min(ln.need - kept, free)
+        m.quantity = qty
+        if m.status in (S.IN_PROCESS, S.BUILT):
+            m.status = S.BUILT if m.built >= m.quantity else S.IN_PROCESS
+        assert (done.quantity, S(done.status)) == (qty, m.status)
+        self.check_commitments(take_snapshot(self.uow), acting=acting, supply=frozenset(freed))
+
+    @precondition(has_orders)
+    @rule(pick=picks, due=due_dates, priority=priorities)
+    def rush(self, pick: Pick, due: date | None, priority: int) -> None:
+        """A new due date and priority: commitment re-runs where the order's lines are."""
+        wo = self.choose(pick, ACTION_FROM[Act.EDIT])
+        m = self.model[wo]
+        self.observe()
+        done = self.attempt(
+            "wo edit urgency",
+            lambda: editing.edit_work_order(
+                self.uow, wo, due="" if due is None else due, priority=priority
+            ),
+            self.refused_on(m, Act.EDIT),
+        )
+        if done is None:
+            return
+        changed = (m.due, m.priority) != (due, priority)
+        m.due, m.priority = due, priority
+        after = take_snapshot(self.uow)
+        pairs = {(ln.sku, m.location) for ln in m.lines} if changed and m.is_demand else set()
+        by_pair: dict[Pair, list[tuple[LineKey, LineSnap | SOLineSnap]]] = defaultdict(list)
+        for lk, (pair, ln) in after.open_lines().items():
+            by_pair[pair].append((lk, ln))
+        for pair, entries in by_pair.items():
+            if pair not in pairs:  # untouched: as it was
+                got = {lk: ln.committed for lk, ln in entries}
+                assert got == {lk: self.before.committed_of(lk) for lk, _ln in entries}, pair
+                continue
+            entries.sort(key=lambda e: self.key_of(e[0][0]))
+            firm = sum((ln.firm for _, ln in entries), ZERO)
+            extra = hand_out(
+                after.balance(pair).on_hand - firm, [ln.need - ln.firm for _, ln in entries]
+            )
+            shares = [ln.firm + more for (_, ln), more in zip(entries, extra, strict=True)]
+            assert [ln.committed for _, ln in entries] == shares, (pair, self.prefs[ORDERING])
+
+    @precondition(has_orders)
+    @rule(pick=picks)
+    def hold_or_resume(self, pick: Pick) -> None:
+        index, resume = pick
+        wo = self.choose_where(
+            (index, False), lambda w: w.status in ACTIVE and (w.held if resume else not w.held)
+        )
+        m = self.model[wo]
+        self.observe()
+        if m.held:
+            done = self.attempt(
+                "wo resume",
+                lambda: editing.resume_work_order(self.uow, wo),
+                self.refused_on(m, Act.RESUME),
+            )
+            if done is None:
+                return
+            m.held = False
+            acting = {}
+            if m.hold_released:
+                m.hold_released = False
+                acting = {
+                    (wo, ln.sku): min(
+                        ln.need, max(ZERO, self.available_before((ln.sku, m.location)))
+                    )
+                    for ln in m.lines
+                }
+            self.check_commitments(take_snapshot(self.uow), acting=acting)
+            return
+        expected = self.refused_on(m, Act.HOLD)
+        done = self.attempt(
+            "wo hold", lambda: editing.hold_work_order(self.uow, wo, "machine down"), expected
+        )
+        if done is None:
+            return
+        m.held = True
+        freed: frozenset[Pair] = frozenset()
+        if self.pref_on(RELEASE_ON_HOLD) and m.status in OPEN_DEMAND:
+            m.hold_released = True
+            snap = self.before.work_orders[wo]
+            freed = frozenset((ln.sku, m.location) for ln in snap.lines if ln.committed > 0)
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
+    @precondition(has_orders)
+    @rule(pick=picks)
+    def unrelease(self, pick: Pick) -> None:
+        wo = self.choose(pick, ACTION_FROM[Act.UNRELEASE])
+        m = self.model[wo]
+        self.observe()
+        done = self.attempt(
+            "wo unrelease",
+            lambda: editing.unrelease_work_order(self.uow, wo),
+            self.refused_on(m, Act.UNRELEASE),
+        )
+        if done is None:
+            return
+        m.status = S.FIRM_PLANNED
+        snap = self.before.work_orders[wo]
+        freed = frozenset((ln.sku, m.location) for ln in snap.lines if ln.committed > 0)
+        self.check_commitments(take_snapshot(self.uow), supply=freed)
+
+    @precondition(has_orders)
+    @rule(pick=picks, index=st.integers(0, 2), amount=st.sampled_from(["0.5", "1", REST, OVER]))
+    def return_components(self, pick: Pick, index: int, amount: str) -> None:
+        wo = self.choose_where(
+            pick,
+            lambda w: (
+                not w.held
+                and w.status in ACTION_FROM[Act.RETURN]
+                and any(ln.issued > 0 for ln in w.lines)
+            ),
+        )
+        m = self.model[wo]
+        consumed = [ln for ln in m.lines if ln.issued > 0] or m.lines
+        line = consumed[index % len(consumed)]
+        qty = resolve(amount, line.issued)
+        self.observe()
+        expected = self.refused_on(m, Act.RETURN)
+        if expected is None and qty > line.issued:
+            expected = ValidationError
+        done = self.attempt(
+            "wo return",
+            lambda: corrections.return_components(self.uow, wo, {line.sku: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        left = qty
+        for row in reversed([r for r in m.rows if r.sku == line.sku]):
+            take = min(left, row.open)
+            row.undone += take
+            left -= take
+            if take > 0 and row.lot is not None:  # back into the lot it left
+                self.lots_in(line.sku, m.location, row.lot, take)
+        assert left == 0
+        line.issued -= qty
+        line.returned += qty
+        pair = (line.sku, m.location)
+        self.on_hand[pair] += qty
+        acting = {(wo, line.sku): self.recommitted(m, line, qty)}
+        self.check_commitments(take_snapshot(self.uow), acting=acting, supply=frozenset({pair}))
+
+    @precondition(has_orders)
+    @rule(pick=picks, index=st.integers(0, 2), amount=issue_amounts, back=issue_amounts)
+    def mis_scan(self, pick: Pick, index: int, amount: str, back: str) -> None:
+        """The stock is there, an operator scans more than was meant and gives some of it
+        back."""
+        wo = self.choose_where(pick, lambda w: not w.held and w.status in ACTION_FROM[Act.ISSUE])
+        m = self.model[wo]
+        self.adjust(m.lines[index % len(m.lines)].sku, m.location, D("4"))
+        this = (list(self.model).index(wo), True)  # this work order, whatever its status
+        self.issue(this, [(index, amount)])
+        self.return_components(this, index, back)
+
+    @precondition(has_orders)
+    @rule(pick=picks, amount=st.sampled_from(["0.5", "1", REST, OVER]))
+    def unbuild(self, pick: Pick, amount: str) -> None:
+        wo = self.choose_where(
+            pick,
+            lambda w: not w.held and w.status in ACTION_FROM[Act.UNBUILD] and w.built > w.scrapped,
+        )
+        m = self.model[wo]
+        whole = m.built - m.scrapped
+        qty = resolve(amount, whole)
+        self.observe()
+        expected = self.refused_on(m, Act.UNBUILD)
+        if expected is None and qty > whole:
+            expected = ValidationError
+        if expected is None:
+            expected = self.leaving_refusal((m.item, m.location), qty)
+        if expected is None and m.item in TRACKED:
+            # The finished goods leave from the lots their builds made, newest build first.
+            wanted: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            left = qty
+            for built in reversed([r for r in m.rows if r.sku is None]):
+                take = min(left, built.open)
+                if take > 0:
+                    wanted[built.lot or ""] += take
+                    left -= take
+            for lot, q in wanted.items():
+                key = (m.item, m.location, lot)
+                if q > self.lot_stock[key] - self.lot_held[key]:
+                    expected = InsufficientStock
+        done = self.attempt(
+            "wo unbuild", lambda: corrections.unbuild(self.uow, wo, str(qty)), expected
+        )
+        if done is None:
+            return
+        back: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        left = qty
+        for built in reversed([r for r in m.rows if r.sku is None]):
+            take = min(left, built.open)
+            if take <= 0:
+                continue
+            built.undone += take
+            left -= take
+            if built.lot is not None:
+                self.lots_gone(m.item, m.location, [(built.lot, take)])
+            for row in (r for r in m.rows if r.event == built.event and r.backflush):
+                share = (
+                    row.quantity
+                    if built.open == 0
+                    else round_quantity(row.quantity * built.undone / built.quantity)
+                )
+                give = min(share - row.undone, row.open)
+                if give > 0:
+                    row.undone += give
+                    back[row.sku or ""] += give
+                    if row.lot is not None:
+                        self.lots_in(row.sku or "", m.location, row.lot, give)
+            if left == 0:
+                break
+        assert left == 0
+        self.on_hand[(m.item, m.location)] -= qty
+        acting = {}
+        for sku, give in back.items():
+            ln = m.line(sku)
+            ln.issued -= give
+            self.on_hand[(sku, m.location)] += give
+            acting[(wo, sku)] = self.recommitted(m, ln, give)
+        m.built -= qty
+        m.unbuilt += qty
+        if m.status == S.BUILT and m.built < m.quantity:
+            m.status = S.IN_PROCESS
+        assert {ln.sku: ln.issued for ln in done.lines} == {ln.sku: ln.issued for ln in m.lines}
+        self.check_commitments(
+            take_snapshot(self.uow),
+            acting=acting,
+            consumed=frozenset({(m.item, m.location)}),
+            supply=frozenset((sku, m.location) for sku in back),
+        )
+
+    @precondition(has_orders)
+    @rule(
+        pick=picks,
+        what=st.sampled_from([0, 1, 2, "built"]),
+        amount=st.sampled_from(["0.5", "1", REST, OVER]),
+    )
+    def scrap(self, pick: Pick, what: int | str, amount: str) -> None:
+        wo = self.choose_where(pick, lambda w: not w.held and w.status in ACTION_FROM[Act.SCRAP])
+        m = self.model[wo]
+        self.observe()
+        expected = self.refused_on(m, Act.SCRAP)
+        acting: dict[LineKey, Decimal] = {}
+        if what == "built":
+            whole = m.built - m.scrapped
+            qty = resolve(amount, whole)
+            pair = (m.item, m.location)
+            if expected is None and qty > whole:
+                expected = ValidationError
+            if expected is None:
+                expected = self.leaving_refusal(pair, qty)
+
+            def call() -> work_orders.WorkOrderInfo:
+                return corrections.scrap(self.uow, wo, built=str(qty), reason=SCRAP_REASON)
+
+        else:
+            line = m.lines[int(what) % len(m.lines)]
+            pair = (line.sku, m.location)
+            qty = resolve(amount, min(line.required - line.issued, self.on_hand[pair]))
+            if expected is None:
+                expected = self.leaving_refusal(pair, qty)
+
+            def call() -> work_orders.WorkOrderInfo:
+                return corrections.scrap(
+                    self.uow, wo, components={line.sku: str(qty)}, reason=SCRAP_REASON
+                )
+
+        parts = None
+        if pair[0] in TRACKED:  # a scrap names no lot: first in first out, never reserved
+            parts = self.lots_out(pair[0], m.location, qty)
+            if expected is None and parts is None:
+                expected = InsufficientStock
+        done = self.attempt(
+            f"wo scrap {'built' if what == 'built' else 'component'}", call, expected
+        )
+        if done is None:
+            return
+        if parts is not None:
+            self.lots_gone(pair[0], m.location, parts)
+        if what == "built":
+            m.scrapped += qty
+        else:
+            # The line's own commitment gives up what free stock cannot cover.
+            bal = self.before.balance(pair)
+            committed = self.before.work_orders[wo].line(line.sku).committed
+            excess = max(ZERO, bal.committed - (bal.on_hand - qty))
+            if m.is_demand:
+                acting[(wo, line.sku)] = committed - min(committed, excess)
+            line.scrapped += qty
+        self.on_hand[pair] -= qty
+        if m.status == S.RELEASED:
+            m.status = S.IN_PROCESS
+        self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset({pair}))
+
     # --- cycle counts -------------------------------------------------------------------
 
     def has_counts(self) -> bool:
@@ -2557,11 +3009,22 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 assert (previous, wo.status) in LEGAL_EDGES, (number, previous, wo.status)
             self.seen_status[number] = wo.status
             assert (wo.status, wo.built) == (m.status, m.built), number
-            if wo.status in PLANNED:
+            assert (wo.unbuilt, wo.scrapped, wo.held, wo.hold_released) == (
+                m.unbuilt,
+                m.scrapped,
+                m.held,
+                m.hold_released,
+            ), number
+            if wo.status in PLANNED or wo.hold_released:
                 assert all(ln.committed == 0 for ln in wo.lines), number
             for ln in wo.lines:
                 ml = m.line(ln.sku)
-                assert (ln.required, ln.issued) == (ml.required, ml.issued), (number, ln.sku)
+                assert (ln.required, ln.issued, ln.returned, ln.scrapped) == (
+                    ml.required,
+                    ml.issued,
+                    ml.returned,
+                    ml.scrapped,
+                ), (number, ln.sku)
                 assert ZERO <= ln.committed <= ln.need, (number, ln)
                 if not ml.overage_allowed:
                     assert ln.committed + ln.issued <= ln.required, (number, ln)

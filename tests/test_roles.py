@@ -42,7 +42,7 @@ from app.services.lots import tracking
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders import imports as order_imports
 from app.services.orders.purchase_changes import edit_purchase_order
-from app.services.production import planning, work_orders
+from app.services.production import corrections, editing, planning, work_orders
 from app.services.transfers import lead_times
 from app.services.transfers import planning as transfer_planning
 from app.services.transfers import transfer_orders as transfers
@@ -196,6 +196,30 @@ def _wo_close(s: Shop) -> Call:
     return lambda u: work_orders.close_work_order(u, number)
 
 
+def _held(s: Shop) -> str:
+    number = s.wo()
+    editing.hold_work_order(s.boss, number, "waiting for the drawing")
+    return number
+
+
+def _issued(s: Shop) -> str:
+    number = s.wo()
+    work_orders.issue_components(s.boss, number, {"PART": "1"})
+    return number
+
+
+def _built(s: Shop) -> str:
+    number = s.wo()
+    work_orders.post_assembly_build(s.boss, number, "1")
+    return number
+
+
+def _wo_scrap(s: Shop) -> Call:
+    number, code = s.wo(), s.new("LOST")
+    reasons.add_reason_code(s.boss, code, "scrap", "lost on the floor")
+    return lambda u: corrections.scrap(u, number, components={"PART": "1"}, reason=code)
+
+
 def _so_approve(s: Shop) -> Call:
     number = s.so(status="pending_approval")
     return lambda u: sales.approve_sales_order(u, number)
@@ -278,6 +302,13 @@ EXAMPLES: dict[str, Example] = {
         lambda s: s.wo(), lambda u, n: work_orders.complete_work_order(u, n, "1")
     ),
     "wo.build": _later(lambda s: s.wo(), lambda u, n: work_orders.post_assembly_build(u, n, "1")),
+    "wo.edit": _later(lambda s: s.wo(), lambda u, n: editing.edit_work_order(u, n, priority="1")),
+    "wo.hold": _later(lambda s: s.wo(), lambda u, n: editing.hold_work_order(u, n, "no drawing")),
+    "wo.resume": _later(_held, editing.resume_work_order),
+    "wo.unrelease": _later(lambda s: s.wo(), editing.unrelease_work_order),
+    "wo.return": _later(_issued, lambda u, n: corrections.return_components(u, n, {"PART": "1"})),
+    "wo.unbuild": _later(_built, lambda u, n: corrections.unbuild(u, n, "1")),
+    "wo.scrap": _wo_scrap,
     "queue.accept": _queue,
     # sales
     "customer.add": lambda s: lambda u: partners.add_customer(u, s.new("Customer")),

@@ -71,6 +71,9 @@ def test_audit_events_are_written_once(plant: Plant) -> None:
         "UPDATE stock_balance SET committed = on_hand + 1000000",
         "UPDATE item SET item_type = 'gadget'",
         "UPDATE work_order SET status = 'finished'",
+        "UPDATE work_order SET unbuilt = -1000000",
+        "UPDATE work_order_line SET returned = -1000000",
+        "UPDATE work_order_line SET scrapped = -1000000",
     ],
 )
 def test_check_constraints_guard_the_tables(plant: Plant, sql: str) -> None:

@@ -11,6 +11,8 @@ import pytest
 from app.errors import IllegalTransition, InsufficientStock, NotFound, ValidationError
 from app.services import finance, inventory, reasons
 from app.services.catalog import items
+from app.services.lots import tracking
+from app.services.lots.incoming import lot_given
 from app.services.orders import purchasing, trace
 from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.vendor_returns.returns import (
@@ -255,7 +257,7 @@ def test_what_may_not_go_back_is_refused_in_words(shop: OrderPlant) -> None:
         if r.reason == "vendor_return"
     )
     with pytest.raises(
-        ValidationError, match=f"event {event} is a vendor return \\({vra.number}\\)"
+        ValidationError, match=f"event {event} is a vendor return of {vra.number}: only adjust"
     ):
         inventory.reverse_adjustment(shop.uow, event)
     with pytest.raises(IllegalTransition, match=r"cannot ship .*: it is Returned"):
@@ -263,3 +265,32 @@ def test_what_may_not_go_back_is_refused_in_words(shop: OrderPlant) -> None:
     # A closed purchase order's goods can still go back.
     purchasing.close_purchase_order(shop.uow, po.number)
     assert return_to_vendor(shop.uow, po.number, {"BOTTLE": "4"}).status == "pending_approval"
+
+
+def test_a_tracked_item_goes_back_from_the_lots_its_receipt_brought_in(shop: OrderPlant) -> None:
+    """Valves tracked by lot: a return of the second receipt takes its lot B, not the older
+    lot A the consumption order would take; once lot A is mostly used, a return of the first
+    receipt is refused naming lot A though lot C could cover it, and one valve goes back."""
+    items.save_item(shop.uow, items.item_spec(sku="VALVE", name="Valve", item_type="inventory"))
+    tracking.set_item_tracking(shop.uow, "VALVE", "lot")
+    po = purchasing.create_purchase_order(
+        shop.uow, "Glass Works", [purchasing.OrderedLine("VALVE", "5", "3.00")]
+    ).number
+    purchasing.receive_purchase_order(shop.uow, po, {"VALVE": "3"}, lots={"VALVE": lot_given("A")})
+    purchasing.receive_purchase_order(shop.uow, po, {"VALVE": "2"}, lots={"VALVE": lot_given("B")})
+    vra = return_to_vendor(shop.uow, po, {"VALVE": "2"})  # the newest receipt first
+    approve_vendor_return(shop.uow, vra.number)
+    assert ship_vendor_return(shop.uow, vra.number).status == "returned"
+    lots = inventory.stock_position(shop.uow, "VALVE").lots
+    assert [(x.lot, x.on_hand) for x in lots] == [("A", 3)]
+    inventory.adjust_stock(shop.uow, "VALVE", "5", lot="C")
+    inventory.adjust_stock(shop.uow, "VALVE", "-2")  # from lot A, first in
+    back = return_to_vendor(shop.uow, po, {"VALVE": "2"})
+    approve_vendor_return(shop.uow, back.number)
+    with pytest.raises(InsufficientStock, match="lot A of VALVE: 2 needed but only 1"):
+        ship_vendor_return(shop.uow, back.number)
+    assert ship_vendor_return(shop.uow, back.number, {"VALVE": "1"}).status == (
+        "partially_returned"
+    )
+    lots = inventory.stock_position(shop.uow, "VALVE").lots
+    assert [(x.lot, x.on_hand) for x in lots] == [("C", 5)]

@@ -556,7 +556,17 @@ def cmd_finance(ctx: Context) -> Result:
         everything = finance.list_events(ctx.uow, **chosen)
         payload["exported"] = finance.export_csv(everything.rows, a.export)
     text += table(
-        ["event", "moment", "document", "from", "customer PO", "party", "amount", "reviewed"],
+        [
+            "event",
+            "moment",
+            "document",
+            "from",
+            "customer PO",
+            "party",
+            "reason",
+            "amount",
+            "reviewed",
+        ],
         [
             (
                 e.id,
@@ -565,6 +575,7 @@ def cmd_finance(ctx: Context) -> Result:
                 e.created_from,
                 e.customer_po,
                 e.party,
+                e.reason,
                 e.amount,
                 e.reviewed_at is not None,
             )
@@ -769,6 +780,6 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--export", metavar="FILE.csv", help="write the events as CSV")
     sp.add_argument("--reviewed", action="append", metavar="ID", help="mark an event reviewed")
     sp.add_argument("--all", action="store_true", help="reviewed events too")
-    sp.add_argument("--moment", choices=[key for key, _words in finance.moments()])
+    sp.add_argument("--moment", choices=[code for code, _words in finance.moments()])
     sp.add_argument("--ref", help="a document, order or customer PO number")
     add_paging(sp, ("posted", "amount", "document"))

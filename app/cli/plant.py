@@ -79,6 +79,8 @@ def cmd_overview(ctx: Context) -> Result:
         "late_total": o.late.total,
         "shortages": o.shortages.total,
         "suggestions": o.suggestions.total,
+        "on_hold": o.exceptions.held if o.exceptions else 0,
+        "changed": o.exceptions.changed if o.exceptions else 0,
     }
     more = f" (and {o.late.total - len(o.late.rows)} more)" if o.late.has_more else ""
     text = [
@@ -89,6 +91,7 @@ def cmd_overview(ctx: Context) -> Result:
         f"late work orders: {', '.join(w.number for w in o.late.rows) or 'none'}{more}",
         f"components short across active work orders: {o.shortages.total}",
         f"creation queue suggestions: {o.suggestions.total}",
+        f"work orders on hold: {payload['on_hold']}; active and changed: {payload['changed']}",
         "",
         "See `shopfloor --help` for every command.",
     ]

@@ -48,6 +48,8 @@ from app.models.work_order import (
     WOAction,
     WorkOrder,
     WorkOrderLine,
+    WorkOrderMoment,
+    WorkOrderReason,
     WorkOrderVariance,
     WOStatus,
 )
@@ -113,6 +115,8 @@ __all__ = [
     "WOStatus",
     "WorkOrder",
     "WorkOrderLine",
+    "WorkOrderMoment",
+    "WorkOrderReason",
     "WorkOrderVariance",
     "utcnow",
 ]

@@ -58,6 +58,8 @@ class FinanceEvent(Base):
     # The day the event counts on in the books (a shipment: its fulfillment's transaction
     # date); the day it was posted unless its posting says otherwise.
     transaction_date: Mapped[date] = mapped_column(Date)
+    # The reason code the posting named (a scrap's), if any.
+    reason: Mapped[str | None] = mapped_column(String(32))
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -59,6 +59,7 @@ EXPORT_COLUMNS = (
     "drop_ship",
     "paired_with",
     "reviewed_at",
+    "reason",
 )
 
 
@@ -90,6 +91,7 @@ class Told:
     # The day it counts on in the books, when its posting says (a shipment: its
     # fulfillment's transaction date); else the day it is posted.
     transaction_date: date | None = None
+    reason: str | None = None  # the reason code the posting named (a scrap's)
 
 
 class FinanceBook:
@@ -122,6 +124,7 @@ class FinanceBook:
                     "created_from": told.created_from,
                     "customer_po": told.customer_po,
                     "party": told.party,
+                    "reason": told.reason,
                     "amount": sum((ln.amount for ln in told.lines), ZERO),
                     "audit_event_id": event_id,
                     "posted_at": utcnow(),
@@ -183,6 +186,7 @@ class FinanceEventInfo:
     reviewed_at: datetime | None
     reviewed_by: str | None
     lines: list[FinanceLineInfo]
+    reason: str | None = None  # the reason code the posting named (a scrap's)
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,7 @@ def list_events(
                 reviewed_at=e.reviewed_at,
                 reviewed_by=e.reviewed_by,
                 lines=lines.get(e.id, []),
+                reason=e.reason,
             )
             for e in found.rows
         ],
@@ -553,6 +558,7 @@ def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
             "customer_po": e.customer_po or "",
             "party": e.party or "",
             "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else "",
+            "reason": e.reason or "",
         }
         for line in [line_columns(ln) for ln in e.lines] or [no_line]:
             rows.append({**event_columns, **line})

@@ -21,6 +21,7 @@ from app.models import (
     SourceKind,
     StockBalance,
     Tracking,
+    WorkOrderReason,
 )
 from app.models.figures import need_of
 from app.models.kinds import LEDGER_REASONS
@@ -389,16 +390,40 @@ def commitment_holders(tx: Transaction, sku: str, location: str | None = None) -
 
 _REVERSIBLE = (LedgerReason.ADJUSTMENT.value,)
 
-_WORK_ORDER_INSTEAD = (
-    "work order postings are not reversed yet; correct the stock with an adjustment, and "
-    "closing {ref} records its variance"
-)
 # A posting that is not reversed here, in words: what it is (by the reason of its rows, the
 # first that applies) and what to do instead; `{ref}` is its document.
-_NOT_REVERSED: tuple[tuple[LedgerReason, str, str], ...] = (
-    (LedgerReason.COMPLETION, "a build on {ref}", _WORK_ORDER_INSTEAD),
-    (LedgerReason.ISSUE, "an issue to {ref}", _WORK_ORDER_INSTEAD),
-    (LedgerReason.BACKFLUSH, "a backflush on {ref}", _WORK_ORDER_INSTEAD),
+_NOT_REVERSED: tuple[tuple[str, str, str], ...] = (
+    # A work order's postings are undone by the posting that takes them back, named.
+    (
+        LedgerReason.COMPLETION,
+        "a build on {ref}",
+        "use unbuild (shopfloor wo unbuild {ref} --qty Q)",
+    ),
+    (
+        LedgerReason.ISSUE,
+        "an issue to {ref}",
+        "return the components (shopfloor wo return {ref} --component SKU=QTY)",
+    ),
+    (
+        LedgerReason.BACKFLUSH,
+        "a backflush on {ref}",
+        "use unbuild (shopfloor wo unbuild {ref} --qty Q)",
+    ),
+    (
+        WorkOrderReason.COMPONENT_RETURN,
+        "a return of components from {ref}",
+        "issue them again (shopfloor wo issue {ref} --component SKU=QTY)",
+    ),
+    (
+        WorkOrderReason.UNBUILD,
+        "an unbuild on {ref}",
+        "build again (shopfloor wo build {ref} --qty Q)",
+    ),
+    (
+        WorkOrderReason.SCRAP,
+        "a scrap on {ref}",
+        "scrapped goods are written off; if they turn up, post an adjustment",
+    ),
     (
         LedgerReason.RECEIPT,
         "receipt {ref}",
@@ -413,7 +438,7 @@ _NOT_REVERSED: tuple[tuple[LedgerReason, str, str], ...] = (
     ),
     (LedgerReason.REVERSAL, "the {ref}", "a reversal is not reversed; post a new adjustment"),
 )
-assert {r for r, _what, _instead in _NOT_REVERSED} == set(LedgerReason) - set(_REVERSIBLE)
+assert {r for r, _what, _instead in _NOT_REVERSED} >= set(LedgerReason) - set(_REVERSIBLE)
 
 
 def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
@@ -423,9 +448,9 @@ def _not_reversed(event_id: int, entries: Sequence[Any]) -> str:
     refs = {e.reason: e.source_ref for e in entries}
     found = next(
         (
-            (what, instead, refs[reason.value])
+            (what, instead, refs[reason])
             for reason, what, instead in _NOT_REVERSED
-            if reason.value in refs
+            if reason in refs
         ),
         None,
     )

@@ -15,7 +15,7 @@ from app.services.engine.uow import Transaction, query
 from app.services.lots.stock import LotOnHand, expiring_lots
 from app.services.production import planning, work_orders
 from app.services.production.planning import ShortageLine, Suggestion
-from app.services.production.work_orders import WorkOrderSummary
+from app.services.production.work_orders import ExceptionCounts, WorkOrderSummary
 
 CHART_DAYS = 28
 
@@ -47,12 +47,14 @@ class Overview:
     completed_per_day: list[DayTotal]  # the last CHART_DAYS days, oldest first, zeros included
     # Lots on hand expired or expiring within expiry_warning_days: the first few, the count.
     expiring_lots: Page[LotOnHand]
+    exceptions: ExceptionCounts | None = None  # work orders on hold, and changed
 
 
 @query()
 def overview(tx: Transaction, today: date | None = None, *, first: int = 10) -> Overview:
     """Work orders by status, late work orders, shortages across open work orders, the
-    creation queue, recent builds and the completed quantity per day for four weeks."""
+    creation queue, recent builds, the completed quantity per day for four weeks, and the
+    work orders on hold or changed."""
     day = today or date.today()
     head = PageRequest(limit=first)
     start = datetime.combine(day - timedelta(days=CHART_DAYS - 1), time.min, tzinfo=UTC)
@@ -105,4 +107,5 @@ def overview(tx: Transaction, today: date | None = None, *, first: int = 10) -> 
         recent_builds=recent,
         completed_per_day=[DayTotal(d, q) for d, q in sorted(per_day.items())],
         expiring_lots=expiring_lots.within(tx, day, head),
+        exceptions=work_orders.exception_counts(tx),
     )

@@ -178,3 +178,26 @@ def test_a_job_without_a_database_runs_in_the_background(ctx, qtbot) -> None:  #
     ).success(seen.append).run()
     idle(qtbot, ctx)
     assert seen == [("PDF", False)]
+
+
+def test_a_feature_package_imported_first_still_lists_its_pages() -> None:
+    """A feature package first imported for one of its modules (the admin package for its
+    reason codes page) has declared its pages by the time the page list gathers them."""
+    import os
+    import subprocess
+    import sys
+
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import app.views.admin.reasons\n"
+            "from app.views.pages import PAGES\n"
+            "print(' '.join(p.key for p in PAGES))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    ).stdout.split()
+    assert listed[listed.index("preferences") + 1] == "reason_codes"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
@@ -335,7 +335,7 @@ def get_revision(tx: Transaction, assembly_sku: str, revision: str | None = None
 _REV = cast(Table, BomRevision.__table__)
 _BOM_LINE = cast(Table, BomLine.__table__)
 _ITEM = cast(Table, Item.__table__)
-_ACTIVE_LINES = (
+_REVISION_LINES = (
     select(
         _REV.c.id.label("revision_id"),
         _REV.c.revision,
@@ -346,9 +346,11 @@ _ACTIVE_LINES = (
     )
     .join(_BOM_LINE, _BOM_LINE.c.revision_id == _REV.c.id)
     .join(_ITEM, _ITEM.c.id == _BOM_LINE.c.component_id)
-    .where(_REV.c.assembly_id == bindparam("assembly"), _REV.c.active)
+    .where(_REV.c.assembly_id == bindparam("assembly"))
     .order_by(_BOM_LINE.c.line_no)
 )
+_ACTIVE_LINES = _REVISION_LINES.where(_REV.c.active)
+_NAMED_LINES = _REVISION_LINES.where(_REV.c.revision == bindparam("revision"))
 
 
 @dataclass(frozen=True)
@@ -372,7 +374,17 @@ class ActiveBom:
 def read_active_bom(session: Session, item_id: int) -> ActiveBom | None:
     """The active revision of an assembly's BOM or a kit's members (one query); None when
     the item has none."""
-    rows = session.execute(_ACTIVE_LINES, {"assembly": item_id}).all()
+    return _bom_of(session.execute(_ACTIVE_LINES, {"assembly": item_id}).all())
+
+
+def read_bom_revision(session: Session, item_id: int, revision: str) -> ActiveBom | None:
+    """One revision of an assembly's BOM, active or not, by its name; None when there is
+    no such revision."""
+    params = {"assembly": item_id, "revision": revision}
+    return _bom_of(session.execute(_NAMED_LINES, params).all())
+
+
+def _bom_of(rows: Sequence[Any]) -> ActiveBom | None:
     if not rows:
         return None
     return ActiveBom(

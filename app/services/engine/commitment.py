@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import select
 
@@ -132,6 +132,62 @@ def commit_available(tx: Transaction, lines: Sequence[DemandLine]) -> None:
         if take > 0:
             line.committed += take
             bal.committed += take
+
+
+def resize(tx: Transaction, line: DemandLine, required: Decimal, *, is_open: bool) -> None:
+    """A line's required quantity changes (its order was changed): an open line's need
+    counts in its balance as it now is, and what it commits beyond that need is released
+    (new supply for the others). The caller has refused a quantity below what is firm."""
+    need_before = line.need
+    line.required = required
+    if not is_open:
+        return
+    stock = StockBook.of(tx)
+    bal = stock.balance(*line.pair)
+    bal.demand += line.need - need_before
+    excess = line.committed - line.need
+    if excess > 0:
+        line.committed -= excess
+        bal.committed -= excess
+        stock.freed(*line.pair)
+
+
+def unconsume(tx: Transaction, line: DemandLine, quantity: Decimal) -> None:
+    """`quantity` of what an open line consumed is back in stock (a return, an unbuild; the
+    caller has posted it): the line needs again what it no longer has, and the stock it
+    gave back is committed to it again as far as it needs it, taking from nobody."""
+    bal = StockBook.of(tx).balance(*line.pair)
+    need_before = line.need
+    line.consumed -= quantity
+    bal.demand += line.need - need_before
+    take = min(quantity, line.uncommitted_need, max(ZERO, bal.available))
+    if take > 0:
+        line.committed += take
+        bal.committed += take
+
+
+def leave(
+    tx: Transaction,
+    item: StockItem,
+    location_id: int,
+    quantity: Decimal,
+    owner: DemandLine | None,
+) -> None:
+    """`quantity` leaves stock without any line consuming it (scrapped, or finished goods
+    taken apart). `owner` is the line the stock was for: a pegged line (a special order's,
+    whose build this is) gives up what leaves, as far as it holds it, since no other stock
+    may take its place; an ordinary line (a work order line whose parts were scrapped)
+    gives up only what free stock cannot cover. The others then give up what is still
+    committed beyond what will be on hand, last in preference order first, as for a
+    write-off; never what is picked."""
+    bal = StockBook.of(tx).balance(item.id, location_id)
+    if owner is not None:
+        excess = bal.committed - max(ZERO, bal.on_hand - quantity)
+        give = min(owner.releasable, quantity if owner.pegged else max(ZERO, excess))
+        if give > 0:
+            owner.committed -= give
+            bal.committed -= give
+    make_room(tx, item, location_id, quantity)
 
 
 def commit_to(tx: Transaction, kind: str, line_id: int, quantity: Decimal) -> None:
@@ -283,21 +339,33 @@ class RerunResult:
 
 
 @dataclass
-class _Open:
-    kind: str
-    line_id: int
-    document_id: int
+class _Open(Generic[N]):
+    """One open line as a re-run sees it, in stored integers (the full re-run) or in
+    Decimals (a re-run at a few pairs, over the demand book's lines); `ref` is what the
+    caller needs to write its result back."""
+
+    ref: Any
     key: tuple[Any, ...]
-    need: int
-    firm: int
-    committed: int
+    need: N
+    firm: N
+    committed: N
     pegged: bool
 
     @property
-    def kept(self) -> int:
+    def kept(self) -> N:
         """What the re-run leaves where it is: the picked part, or all a pegged line
         holds (its own build's output)."""
         return max(self.firm, min(self.committed, self.need)) if self.pegged else self.firm
+
+
+def _shares(on_hand: N, lines: Sequence[_Open[N]]) -> list[N]:
+    """What each line of one item and location commits after a re-run, the lines in
+    preference order: what is firm and what pegged lines hold stays, and the rest of on hand
+    goes out by `allocate`, each line up to what it still needs."""
+    zero = on_hand * 0
+    pool = on_hand - sum((ln.kept for ln in lines), zero)
+    extra = allocate(pool, [zero if ln.pegged else max(zero, ln.need - ln.kept) for ln in lines])
+    return [ln.kept + more for ln, more in zip(lines, extra, strict=True)]
 
 
 def rerun_commitment(tx: Transaction) -> RerunResult:
@@ -319,7 +387,7 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
             )
         )
     )
-    demand: dict[Pair, list[_Open]] = defaultdict(list)
+    demand: dict[Pair, list[_Open[int]]] = defaultdict(list)
     by_kind: dict[str, int] = {}
     for source in sources():
         count = 0
@@ -333,9 +401,7 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
                     rank = keys[row.document_id] = key(source.urgency(row))
                 demand[(row.item_id, row.location_id)].append(
                     _Open(
-                        source.kind,
-                        row.line_id,
-                        row.document_id,
+                        (source.kind, row.line_id, row.document_id),
                         rank,
                         need,
                         row.firm,
@@ -348,20 +414,39 @@ def rerun_commitment(tx: Transaction) -> RerunResult:
     changed = 0
     for pair, bal in bals.items():
         lines = sorted(demand.get(pair, []), key=lambda entry: entry.key)
-        pool = _stored(bal.on_hand) - sum(ln.kept for ln in lines)
-        extra = allocate(pool, [0 if ln.pegged else max(0, ln.need - ln.kept) for ln in lines])
-        total = 0
-        for line, more in zip(lines, extra, strict=True):
-            new = line.kept + more
-            total += new
+        shares = _shares(_stored(bal.on_hand), lines)
+        for line, new in zip(lines, shares, strict=True):
             if new != line.committed:
-                book.recommit(line.kind, line.line_id, line.document_id, _dec(new))
+                kind, line_id, document_id = line.ref
+                book.recommit(kind, line_id, document_id, _dec(new))
                 changed += 1
-        bal.committed = _dec(total)
+        bal.committed = _dec(sum(shares))
     tx.note(lines=sum(by_kind.values()), changed=changed)
     return RerunResult(
         lines=sum(by_kind.values()), changed=changed, pairs=len(demand), by_kind=by_kind
     )
+
+
+def rerun_at(tx: Transaction, pairs: Iterable[Pair]) -> int:
+    """Re-run commitment at some items and locations only (those a change of a work
+    order's urgency touches), by the same rule as the full re-run, over the demand book's
+    lines (the posting's own changes included); returns how many lines changed."""
+    key = ordering_key(tx.prefs.item_commitment_ordering)
+    bals = StockBook.of(tx).lock(pairs)
+    by_pair = DemandBook.of(tx).open_lines(bals)
+    changed = 0
+    for pair, bal in bals.items():
+        lines = sorted(by_pair.get(pair, []), key=lambda ln: key(ln.urgency))
+        opens = [
+            _Open(ln, key(ln.urgency), ln.need, ln.firm, ln.committed, ln.pegged) for ln in lines
+        ]
+        shares = _shares(bal.on_hand, opens)
+        for line, new in zip(lines, shares, strict=True):
+            if new != line.committed:
+                line.committed = new
+                changed += 1
+        bal.committed = sum(shares, ZERO)
+    return changed
 
 
 @posting("commitment.rerun", Permission.PLAN)

@@ -425,6 +425,16 @@ class DemandBook:
         line.saved = line.values()
         self._lines[(line.kind, line.id)] = line
 
+    def forget(self, lines: Iterable[DemandLine]) -> None:
+        """Lines this posting deleted (a work order that took another BOM revision before
+        anything moved on it): nothing of them is written."""
+        gone = {(ln.kind, ln.id) for ln in lines}
+        for key in gone:
+            self._lines.pop(key, None)
+            self._open.pop(key, None)
+        for pair, waiting in list(self._unlocked.items()):
+            self._unlocked[pair] = [ln for ln in waiting if (ln.kind, ln.id) not in gone]
+
     def set_open(self, lines: Iterable[DemandLine], is_open: bool) -> None:
         """Their document starts or stops being open demand in this posting."""
         for line in lines:

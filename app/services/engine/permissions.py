@@ -38,8 +38,10 @@ _DESCRIPTIONS = {
     Permission.ADJUST_STOCK: "adjust stock",
     Permission.COUNT: "start, count, post or cancel cycle counts",
     Permission.IMPORT: "import data",
-    Permission.PLAN: "create, release, cancel or close work orders or re-run commitment",
-    Permission.PRODUCE: "issue components or report production",
+    Permission.PLAN: (
+        "create, release, change, hold, cancel or close work orders or re-run commitment"
+    ),
+    Permission.PRODUCE: "issue components or return them, report production, unbuild or scrap",
     Permission.SELL: "enter, change, close or cancel sales orders and customers",
     Permission.FULFILL: "pick, pack or ship orders",
     Permission.PURCHASE: "enter, close or cancel purchase orders and vendors",

@@ -123,6 +123,12 @@ SPECS: tuple[PrefSpec, ...] = (
         ("firm_planned", "open_planned", "released"),
         "status of a new work order unless another is given",
     ),
+    _bool(
+        "release_commitment_on_hold",
+        False,
+        "a work order put on hold gives back the stock committed to it (its lines wait until "
+        "it resumes); off: it keeps its commitments while held",
+    ),
     PrefSpec(
         "sign_out_after_idle_minutes",
         "0",
@@ -145,6 +151,13 @@ SPECS: tuple[PrefSpec, ...] = (
         False,
         "an approved sales order that is edited goes back to pending approval (not once part "
         "of it has shipped)",
+        SALES,
+    ),
+    _bool(
+        "update_special_order_quantities_automatically_prior_to_shipment",
+        False,
+        "a change of quantity on a special order's work order changes the sales order line it "
+        "builds for to match, while nothing of the line has shipped",
         SALES,
     ),
     PrefSpec(
@@ -452,9 +465,11 @@ class Preferences:
     allow_overage_on_assembly_builds: bool
     allow_overage_on_work_order_transactions: bool
     default_work_order_status: str
+    release_commitment_on_hold: bool
     sign_out_after_idle_minutes: int
     default_sales_order_status: str
     require_re_approval_on_edit_of_sales_order: bool
+    update_special_order_quantities_automatically_prior_to_shipment: bool
     fulfill_based_on_commitment: str
     allow_overage_on_item_fulfillments: bool
     default_items_to_zero_received_fulfilled: bool

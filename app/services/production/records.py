@@ -10,12 +10,13 @@ demand book like every other kind of demand.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 
 from app.errors import NotFound
 from app.models import (
@@ -65,12 +66,16 @@ _OPEN = [s.value for s in OPEN_DEMAND]
 @dataclass(eq=False, kw_only=True)
 class ComponentLine(DemandLine):
     """A work order's component line: `consumed` is what it has issued (by hand or by
-    backflush), `committed` on-hand stock reserved for it and not yet consumed."""
+    backflush, net of what went back to stock), `committed` on-hand stock reserved for it
+    and not yet consumed; `returned` is what returns took back from it and `scrapped` what
+    was scrapped on it."""
 
     line_no: int
     quantity_per: Decimal
     backflush: bool
     component: ItemRef
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
 
     @property
     def issued(self) -> Decimal:
@@ -88,6 +93,8 @@ def _make_line(source: DemandSource, row: DemandRow) -> DemandLine:
         quantity_per=row.quantity_per,
         backflush=row.backflush,
         component=item_ref(row, "component"),
+        returned=row.returned,
+        scrapped=row.scrapped,
     )
 
 
@@ -115,12 +122,15 @@ WORK_ORDER_DEMAND = register_source(
         priority=_WO.c.priority,
         transaction_date=None,
         created_at=_WO.c.created_at,
-        is_open=_WO.c.status.in_(_OPEN),
+        # A hold that gave its commitments back takes its lines out of demand until resumed.
+        is_open=and_(_WO.c.status.in_(_OPEN), ~_WO.c.hold_released),
         make=_make_line,
         extra=(
             _LINE.c.line_no,
             _LINE.c.quantity_per,
             _LINE.c.backflush,
+            _LINE.c.returned,
+            _LINE.c.scrapped,
             *item_columns("component", _COMPONENT),
         ),
         line_order=(_LINE.c.line_no,),
@@ -154,6 +164,7 @@ class VarianceRecord:
     variance: Decimal
     unit_cost: Decimal
     cost_variance: Decimal
+    scrapped: Decimal = ZERO  # the part of the variance that was scrapped
 
 
 @dataclass(eq=False, kw_only=True)
@@ -181,13 +192,41 @@ class WorkOrderRecord(WorkOrderRules):
     memo: str | None
     released_at: datetime | None
     closed_at: datetime | None
+    unbuilt: Decimal = ZERO  # finished goods taken apart again (built counts net of them)
+    scrapped: Decimal = ZERO  # finished goods scrapped
+    held_at: datetime | None = None
+    held_by: str | None = None
+    hold_reason: str | None = None
+    hold_released: bool = False  # the hold gave its commitments back
+    changed_at: datetime | None = None
+    changed_by: str | None = None
     lines: list[ComponentLine] = field(default_factory=list)
     variances: list[VarianceRecord] = field(default_factory=list)
     new_variances: list[VarianceRecord] = field(default_factory=list, repr=False)
     saved: tuple[Any, ...] | None = field(default=None, repr=False)
 
     # What a posting may change on the header (the rest is fixed at creation).
-    CHANGING: ClassVar[tuple[str, ...]] = ("status", "built", "released_at", "closed_at")
+    CHANGING: ClassVar[tuple[str, ...]] = (
+        "status",
+        "built",
+        "released_at",
+        "closed_at",
+        # changed by an edit, a hold or an unbuild or scrap
+        "quantity",
+        "due_date",
+        "priority",
+        "memo",
+        "location_id",
+        "bom_revision_id",
+        "unbuilt",
+        "scrapped",
+        "held_at",
+        "held_by",
+        "hold_reason",
+        "hold_released",
+        "changed_at",
+        "changed_by",
+    )
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.CHANGING)
@@ -223,6 +262,15 @@ _SELECT_WO = (
     .join(_REV, _REV.c.id == _WO.c.bom_revision_id)
     .outerjoin(_SOL, _SOL.c.id == _WO.c.sales_order_line_id)
 )
+# What a posting may change on a line besides its demand figures (those the demand book
+# writes): its required quantity (a change of quantity), what was returned and scrapped.
+_LINE_CHANGING = ("required", "returned", "scrapped")
+_UPDATE_LINE = (
+    update(_LINE)
+    .where(_LINE.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}", type_=_LINE.c[name].type) for name in _LINE_CHANGING})
+)
+_DELETE_LINES = delete(_LINE).where(_LINE.c.work_order_id == bindparam("wo_id"))
 _SELECT_WO_BY_NUMBER = _SELECT_WO.where(_WO.c.number == bindparam("number"))
 # A posting's read: the header locked, a row per component (the components never change), so
 # that the balances can be locked before the lines are read.
@@ -250,6 +298,7 @@ _SELECT_VARIANCES = (
         _VARIANCE.c.variance,
         _VARIANCE.c.unit_cost,
         _VARIANCE.c.cost_variance,
+        _VARIANCE.c.scrapped,
         *item_columns("component"),
     )
     .join(_ITEM, _ITEM.c.id == _VARIANCE.c.component_id)
@@ -257,6 +306,10 @@ _SELECT_VARIANCES = (
     .order_by(_VARIANCE.c.id)
 )
 _INSERT_VARIANCES = insert(_VARIANCE)
+
+
+def _line_values(line: ComponentLine) -> tuple[Decimal, ...]:
+    return tuple(getattr(line, name) for name in _LINE_CHANGING)
 
 
 def _record(row: Any) -> WorkOrderRecord:
@@ -287,15 +340,26 @@ class WorkOrderBook:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
         self.orders: dict[int, WorkOrderRecord] = {}
+        self._line_saved: dict[int, tuple[Decimal, ...]] = {}  # line id -> as written
 
     @classmethod
     def of(cls, tx: Transaction) -> WorkOrderBook:
         return tx.book(cls)
 
-    def load(self, number: str, *, variances: bool = False) -> WorkOrderRecord:
+    def load(
+        self,
+        number: str,
+        *,
+        variances: bool = False,
+        held_ok: bool = False,
+        also: Callable[[WorkOrderRecord, list[int]], Iterable[Pair]] | None = None,
+    ) -> WorkOrderRecord:
         """A work order with its lines. In a write transaction its row is locked, then the
-        balances of everything it touches, in one go, and only then are its lines read (what
-        other postings take from them is serialised by those balance locks)."""
+        balances of everything it touches (and what `also` names from the locked header and
+        its components: the balances a change moves it to), in one go, and only then are
+        its lines read (what other postings take from them is serialised by those balance
+        locks). A posting on a work order on hold is refused here, the one place postings
+        load one for writing, unless the posting is about the hold itself (`held_ok`)."""
         text = normalize_number(number)
         for wo in self.orders.values():
             if wo.number == text:
@@ -307,13 +371,18 @@ class WorkOrderBook:
         wo = _record(rows[0])
         wo.saved = wo.values()
         if self.tx.write:
+            if wo.held and not held_ok:
+                wo.refuse_held()
             at = wo.location_id
-            components = (r.component_id for r in rows if r.component_id is not None)
-            StockBook.of(self.tx).lock([(wo.item.id, at), *((c, at) for c in components)])
+            components = [r.component_id for r in rows if r.component_id is not None]
+            moving = also(wo, components) if also is not None else ()
+            StockBook.of(self.tx).lock([(wo.item.id, at), *((c, at) for c in components), *moving])
         demand = DemandBook.of(self.tx)
         demand.name_document(WORK_ORDER_DEMAND.kind, wo.id, wo.number)
         lines = demand.lines_of(WORK_ORDER_DEMAND, wo.id)
         wo.lines = cast(list[ComponentLine], lines)
+        for ln in wo.lines:
+            self._line_saved[ln.id] = _line_values(ln)
         if variances:
             wo.variances = [
                 VarianceRecord(
@@ -323,6 +392,7 @@ class WorkOrderBook:
                     variance=r.variance,
                     unit_cost=r.unit_cost,
                     cost_variance=r.cost_variance,
+                    scrapped=r.scrapped,
                 )
                 for r in self.tx.session.execute(_SELECT_VARIANCES, {"wo_id": wo.id})
             ]
@@ -339,25 +409,7 @@ class WorkOrderBook:
         header.id = self.tx.session.execute(_INSERT_WO, values).scalar_one()
         header.saved = header.values()
         DemandBook.of(self.tx).name_document(WORK_ORDER_DEMAND.kind, header.id, header.number)
-        urgency = header.urgency
-        header.lines = [
-            ComponentLine(
-                kind=WORK_ORDER_DEMAND.kind,
-                id=0,
-                document_id=header.id,
-                item_id=ln.component.id,
-                location_id=header.location_id,
-                required=ln.required,
-                consumed=ZERO,
-                committed=ZERO,
-                urgency=urgency,
-                line_no=ln.line_no,
-                quantity_per=ln.quantity_per,
-                backflush=ln.backflush,
-                component=ln.component,
-            )
-            for ln in lines
-        ]
+        header.lines = self.new_lines(header, lines)
         self.orders[header.id] = header
         self.tx.changed.add(WORK_ORDER, header.number)
         if lock:
@@ -380,6 +432,8 @@ class WorkOrderBook:
                     "committed": ln.committed,
                     "issued": ln.consumed,
                     "backflush": ln.backflush,
+                    "returned": ln.returned,
+                    "scrapped": ln.scrapped,
                 }
                 for ln in wo.lines
             ],
@@ -389,12 +443,46 @@ class WorkOrderBook:
         for ln in wo.lines:
             ln.id = ids[ln.line_no]
             demand.add_new(ln)
+            self._line_saved[ln.id] = _line_values(ln)
 
-    def write(self, event_id: int) -> None:
-        session = self.tx.session
+    def new_lines(self, wo: WorkOrderRecord, lines: list[NewLine]) -> list[ComponentLine]:
+        """Component lines for a work order (not written until `insert_lines`)."""
+        urgency = wo.urgency
+        return [
+            ComponentLine(
+                kind=WORK_ORDER_DEMAND.kind,
+                id=0,
+                document_id=wo.id,
+                item_id=ln.component.id,
+                location_id=wo.location_id,
+                required=ln.required,
+                consumed=ZERO,
+                committed=ZERO,
+                urgency=urgency,
+                line_no=ln.line_no,
+                quantity_per=ln.quantity_per,
+                backflush=ln.backflush,
+                component=ln.component,
+            )
+            for ln in lines
+        ]
+
+    def replace_lines(self, wo: WorkOrderRecord, lines: list[NewLine]) -> None:
+        """A work order on which nothing has moved takes the lines of another BOM revision:
+        its old lines are deleted (no ledger row names them) and the new ones built, to be
+        written by `insert_lines` once they have their commitment. The caller has closed the
+        old lines' demand."""
+        DemandBook.of(self.tx).forget(wo.lines)
+        for ln in wo.lines:
+            self._line_saved.pop(ln.id, None)
+        self.tx.session.execute(_DELETE_LINES, {"wo_id": wo.id})
+        wo.lines = self.new_lines(wo, lines)
+
+    def save_headers(self) -> None:
+        """Write the changed headers now (a change of urgency, before a re-run reads it)."""
         changed = [wo for wo in self.orders.values() if wo.values() != wo.saved]
         if changed:
-            session.execute(
+            self.tx.session.execute(
                 _UPDATE_WO,
                 [
                     {"b_id": wo.id, **{f"b_{n}": getattr(wo, n) for n in WorkOrderRecord.CHANGING}}
@@ -403,6 +491,30 @@ class WorkOrderBook:
             )
             for wo in changed:
                 wo.saved = wo.values()
+            self.tx.changed.add_all(WORK_ORDER, (wo.number for wo in changed))
+
+    def write(self, event_id: int) -> None:
+        session = self.tx.session
+        lines = [
+            ln
+            for wo in self.orders.values()
+            for ln in wo.lines
+            if ln.id in self._line_saved and _line_values(ln) != self._line_saved[ln.id]
+        ]
+        if lines:
+            session.execute(
+                _UPDATE_LINE,
+                [
+                    {"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_CHANGING}}
+                    for ln in lines
+                ],
+            )
+            for ln in lines:
+                self._line_saved[ln.id] = _line_values(ln)
+            self.tx.changed.add_all(
+                WORK_ORDER, {self.orders[ln.document_id].number for ln in lines}
+            )
+        self.save_headers()
         variances = [
             {
                 "work_order_id": wo.id,
@@ -412,6 +524,7 @@ class WorkOrderBook:
                 "variance": v.variance,
                 "unit_cost": v.unit_cost,
                 "cost_variance": v.cost_variance,
+                "scrapped": v.scrapped,
             }
             for wo in self.orders.values()
             for v in wo.new_variances
@@ -421,4 +534,3 @@ class WorkOrderBook:
             for wo in self.orders.values():
                 wo.variances.extend(wo.new_variances)
                 wo.new_variances = []
-        self.tx.changed.add_all(WORK_ORDER, (wo.number for wo in changed))

@@ -104,6 +104,8 @@ class WorkOrderLineInfo:
     issued: Decimal
     backordered: Decimal
     backflush: bool
+    returned: Decimal = ZERO  # taken back to stock by returns
+    scrapped: Decimal = ZERO  # scrapped on the work order
 
     @property
     def left_to_issue(self) -> Decimal:
@@ -120,6 +122,20 @@ class VarianceInfo:
     variance: Decimal
     unit_cost: Decimal
     cost_variance: Decimal
+    scrapped: Decimal = ZERO  # the part of the variance that was scrapped
+
+    @property
+    def scrap_cost(self) -> Decimal:
+        return round_quantity(self.scrapped * self.unit_cost)
+
+
+@dataclass(frozen=True)
+class HoldInfo:
+    """Who put a work order on hold, why and when."""
+
+    by: str
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,12 @@ class WorkOrderInfo:
     variance: list[VarianceInfo]
     variance_total: Decimal | None
     actions: list[str]  # what its status allows now, in WOAction order
+    unbuilt: Decimal = ZERO  # finished goods taken apart again (built is net of them)
+    scrapped: Decimal = ZERO  # finished goods scrapped
+    held: HoldInfo | None = None
+    changed_at: datetime | None = None  # its last change (quantity, dates, priority ...)
+    changed_by: str | None = None
+    scrap_total: Decimal | None = None  # the variance's scrap at cost, told apart
     changes: Changes = NO_CHANGES
 
     @property
@@ -176,23 +198,14 @@ def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
             required=ln.required,
             committed=ln.committed,
             issued=ln.issued,
-            backordered=ln.uncommitted_need if open_demand else ZERO,
+            backordered=ln.uncommitted_need if open_demand and not wo.hold_released else ZERO,
             backflush=ln.backflush,
+            returned=ln.returned,
+            scrapped=ln.scrapped,
         )
         for ln in wo.lines
     ]
-    variance = [
-        VarianceInfo(
-            sku=v.component.sku,
-            name=v.component.name,
-            expected=v.expected,
-            actual=v.actual,
-            variance=v.variance,
-            unit_cost=v.unit_cost,
-            cost_variance=v.cost_variance,
-        )
-        for v in [*wo.variances, *wo.new_variances]
-    ]
+    variance = [variance_info(v) for v in [*wo.variances, *wo.new_variances]]
     return WorkOrderInfo(
         **{name: getattr(wo, name) for name in _SHARED},
         item=wo.item.sku,
@@ -203,7 +216,26 @@ def work_order_info(wo: WorkOrderRecord) -> WorkOrderInfo:
         lines=lines,
         variance=variance,
         variance_total=sum((v.cost_variance for v in variance), ZERO) if variance else None,
+        scrap_total=sum((v.scrap_cost for v in variance), ZERO) if variance else None,
         actions=[a.value for a in WOAction if wo.can(a)],
+        held=(
+            HoldInfo(wo.held_by or "", wo.hold_reason or "", wo.held_at)
+            if wo.held_at is not None
+            else None
+        ),
+    )
+
+
+def variance_info(v: VarianceRecord) -> VarianceInfo:
+    return VarianceInfo(
+        sku=v.component.sku,
+        name=v.component.name,
+        expected=v.expected,
+        actual=v.actual,
+        variance=v.variance,
+        unit_cost=v.unit_cost,
+        cost_variance=v.cost_variance,
+        scrapped=v.scrapped,
     )
 
 
@@ -303,19 +335,7 @@ def create_in_transaction(
 ) -> WorkOrderRecord:
     """Create a work order inside an open posting (also used by the creation queue)."""
     bom = bom or active_bom(tx, item)
-    lines = []
-    for line_no, component, per, backflush in bom.lines:
-        required = round_quantity(per * quantity)
-        if required >= MAX_STORED:
-            raise ValidationError(
-                f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
-            )
-        if required <= 0:
-            raise ValidationError(
-                f"quantity {fmt(quantity)} is too small: {component.sku} would need "
-                f"{fmt(per * quantity)}, below {QUANTUM}"
-            )
-        lines.append(NewLine(line_no, component, per, required, backflush))
+    lines = new_lines(bom, quantity)
     released = status == WOStatus.RELEASED
     now = utcnow()
     wo = WorkOrderBook.of(tx).create(
@@ -350,6 +370,30 @@ def create_in_transaction(
         commitment.commit_available(tx, wo.lines)
     WorkOrderBook.of(tx).insert_lines(wo)
     return wo
+
+
+def line_required(component: ItemRef, per: Decimal, quantity: Decimal) -> Decimal:
+    """A line's required quantity for a work order quantity: quantity per x quantity (6
+    places, half-up), refused when it rounds to nothing or is too large to store."""
+    required = round_quantity(per * quantity)
+    if required >= MAX_STORED:
+        raise ValidationError(
+            f"quantity {fmt(quantity)} is too large: {component.sku} would need {fmt(required)}"
+        )
+    if required <= 0:
+        raise ValidationError(
+            f"quantity {fmt(quantity)} is too small: {component.sku} would need "
+            f"{fmt(per * quantity)}, below {QUANTUM}"
+        )
+    return required
+
+
+def new_lines(bom: BomForOrder, quantity: Decimal) -> list[NewLine]:
+    """The lines a work order of `quantity` copies from a BOM revision."""
+    return [
+        NewLine(line_no, component, per, line_required(component, per, quantity), backflush)
+        for line_no, component, per, backflush in bom.lines
+    ]
 
 
 @posting("wo.create", Permission.PLAN)
@@ -456,7 +500,9 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
     StockBook.of(tx).balance(wo.item.id, wo.location_id).on_order -= wo.remaining
     wo.move_to(WOStatus.CLOSED)
     wo.closed_at = utcnow()
-    tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total)
+    scrap = sum((round_quantity(v.scrapped * v.unit_cost) for v in wo.new_variances), ZERO)
+    tx.note(built=wo.built, quantity=wo.quantity, cost_variance=total, scrap=scrap)
+    # Finance heard of each scrap when it was posted: the close tells the rest.
     FinanceBook.of(tx).tell(
         Told(
             Moment.CLOSED,
@@ -466,9 +512,9 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
             wo.customer_po,
             None,
             [
-                MomentLine(v.component.sku, v.variance, v.unit_cost)
+                MomentLine(v.component.sku, v.variance - v.scrapped, v.unit_cost)
                 for v in wo.new_variances
-                if v.variance != 0
+                if v.variance != v.scrapped
             ],
         )
     )
@@ -476,24 +522,34 @@ def close_work_order(tx: Transaction, number: str) -> WorkOrderInfo:
 
 
 def close_variances(wo: WorkOrderRecord) -> list[VarianceRecord]:
-    """Per line: expected = quantity per x built; actual = everything consumed; the
-    variance in quantity and at the component's standard cost of today."""
+    """Per line: expected = quantity per x built; actual = everything consumed plus what
+    was scrapped on the line; the variance in quantity and at the component's standard cost
+    of today, its scrapped part told apart. Finished goods scrapped are a row of their own
+    (nothing of them was expected to be lost)."""
     out = []
     for ln in wo.lines:
         expected = round_quantity(ln.quantity_per * wo.built)
-        variance = ln.issued - expected
-        cost = ln.component.standard_cost
-        out.append(
-            VarianceRecord(
-                component=ln.component,
-                expected=expected,
-                actual=ln.issued,
-                variance=variance,
-                unit_cost=cost,
-                cost_variance=round_quantity(variance * cost),
-            )
-        )
+        actual = ln.issued + ln.scrapped
+        out.append(_variance(ln.component, expected, actual, ln.scrapped))
+    if wo.scrapped > 0:
+        out.append(_variance(wo.item, ZERO, wo.scrapped, wo.scrapped))
     return out
+
+
+def _variance(
+    item: ItemRef, expected: Decimal, actual: Decimal, scrapped: Decimal
+) -> VarianceRecord:
+    variance = actual - expected
+    cost = item.standard_cost
+    return VarianceRecord(
+        component=item,
+        expected=expected,
+        actual=actual,
+        variance=variance,
+        unit_cost=cost,
+        cost_variance=round_quantity(variance * cost),
+        scrapped=scrapped,
+    )
 
 
 @query()
@@ -501,18 +557,7 @@ def preview_close(tx: Transaction, number: str) -> list[VarianceInfo]:
     """The variance closing the work order now would record (nothing is written)."""
     wo = _load(tx, number)
     wo.require(WOAction.CLOSE)
-    return [
-        VarianceInfo(
-            sku=v.component.sku,
-            name=v.component.name,
-            expected=v.expected,
-            actual=v.actual,
-            variance=v.variance,
-            unit_cost=v.unit_cost,
-            cost_variance=v.cost_variance,
-        )
-        for v in close_variances(wo)
-    ]
+    return [variance_info(v) for v in close_variances(wo)]
 
 
 # --- consumption --------------------------------------------------------------------------
@@ -754,6 +799,10 @@ class WorkOrderSummary:
     created_from: str | None
     late: bool  # due date passed and not built yet
     short: bool  # a component line cannot get what it still needs
+    held: bool = False  # on hold: nothing posts on it until it resumes
+    hold_reason: str | None = None  # why, and who held it
+    held_by: str | None = None
+    changed: bool = False  # changed since it was created (quantity, dates, priority ...)
 
 
 _WO = WorkOrder
@@ -793,6 +842,12 @@ def _short_exists() -> ColumnElement[bool]:
     )
 
 
+def changed_condition() -> ColumnElement[bool]:
+    """An active work order changed since it was created (its quantity, dates, priority,
+    memo, location or BOM revision)."""
+    return and_(_WO.changed_at.is_not(None), _WO.status.in_(_ACTIVE_STATUSES))
+
+
 def short_condition() -> ColumnElement[bool]:
     return and_(_WO.status.in_(_ACTIVE_STATUSES), _short_exists())
 
@@ -826,11 +881,15 @@ def list_work_orders(
     text: str | None = None,
     late: bool = False,
     short: bool = False,
+    held: bool = False,
+    changed: bool = False,
     today: date | None = None,
     page: PageRequest | None = None,
 ) -> Page[WorkOrderSummary]:
     """Work orders by the filters, one page in the order asked, with the total count. `text`
-    matches the number, the item's sku or name, the created-from reference or the memo."""
+    matches the number, the item's sku or name, the created-from reference or the memo;
+    `held` keeps the ones on hold, `changed` the active ones changed since they were
+    created."""
     statuses = WorkOrder.lifecycle.statuses_named(status)
     start, end = parse_due(due_from), parse_due(due_to)
     day = today or date.today()
@@ -849,6 +908,10 @@ def list_work_orders(
             _WO.priority,
             Location.code,
             _WO.created_from,
+            _WO.held_at,
+            _WO.held_by,
+            _WO.hold_reason,
+            _WO.changed_at,
             late_expr.label("late"),
             short_expr.label("short"),
         )
@@ -874,6 +937,10 @@ def list_work_orders(
         conditions.append(late_expr)
     if short:
         conditions.append(short_expr)
+    if held:
+        conditions.append(_WO.held_at.is_not(None))
+    if changed:
+        conditions.append(changed_condition())
     stmt = stmt.where(*conditions)
     keys = keys.where(*conditions)
 
@@ -892,6 +959,10 @@ def list_work_orders(
             created_from=r.created_from,
             late=bool(r.late),
             short=bool(r.short),
+            held=r.held_at is not None,
+            hold_reason=r.hold_reason,
+            held_by=r.held_by,
+            changed=r.changed_at is not None and WOStatus(r.status) in ACTIVE,
         )
 
     request = page or PageRequest(limit=None)
@@ -920,6 +991,24 @@ def counts_by_status(tx: Transaction) -> dict[str, int]:
     rows = tx.session.execute(select(_WO.status, func.count()).group_by(_WO.status))
     counts = dict(rows.all())
     return {s.value: counts.get(s.value, 0) for s in WOStatus}
+
+
+@dataclass(frozen=True)
+class ExceptionCounts:
+    """The work orders a supervisor looks at first besides the late ones."""
+
+    held: int  # on hold
+    changed: int  # active and changed since created
+
+
+def exception_counts(tx: Transaction) -> ExceptionCounts:
+    held, changed = tx.session.execute(
+        select(
+            func.count().filter(_WO.held_at.is_not(None)),
+            func.count().filter(changed_condition()),
+        )
+    ).one()
+    return ExceptionCounts(held=int(held or 0), changed=int(changed or 0))
 
 
 @query()

@@ -24,7 +24,7 @@ from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import font
-from app.views.common.widgets import caption_label, hbox, title_label
+from app.views.common.widgets import button, caption_label, hbox, title_label
 
 
 def group_of(spec: PrefSpec) -> str:
@@ -38,11 +38,19 @@ class PreferencesPage(Page):
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The reason codes scraps and returns name are the admin's too, kept on a page of
+        # their own opened from here.
+        self.reasons_button = button(
+            "&Reason codes…",
+            lambda: self.ctx.navigate.emit("reason_codes", {}),
+            name="open_reason_codes",
+        )
         layout.addLayout(
             hbox(
                 title_label("Preferences"),
                 caption_label("Changes are saved at once and apply plant-wide.", wrap=False),
                 None,
+                self.reasons_button,
             )
         )
         scroll = QScrollArea()

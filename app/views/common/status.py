@@ -56,9 +56,11 @@ STATUS_COLOURS: dict[str, Chip] = {
 }
 NEUTRAL = Chip("#ECEFF1", "#37474F")
 
-# Row marks: late work (red) and shortages (orange), always with a word, never colour alone.
+# Row marks: late work (red) and shortages (orange), always with a word, never colour alone;
+# a work order on hold is red too, in a stronger red: nothing moves on it.
 LATE = Chip("#FDECEC", "#B71C1C")
 SHORT = Chip("#FFF1E0", "#A84300")
+HELD = Chip("#F9D6D5", "#8E0000")
 OK = Chip("#E8F5E9", "#1B5E20")
 
 # The message line and the scan station's answers.

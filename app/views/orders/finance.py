@@ -62,6 +62,7 @@ EVENT_COLUMNS: list[Column[FinanceEventInfo]] = [
     Column("From", lambda r: r.created_from or "", width=112),
     Column("Customer PO", lambda r: r.customer_po or "", width=132),
     Column("Party", lambda r: r.party or "", width=150, tooltip=lambda r: r.party or ""),
+    Column("Reason", lambda r: r.reason or "", width=110),  # a scrap's reason code
     money_column("Amount", lambda r: r.amount, sort="amount"),
     Column(
         "Reviewed",

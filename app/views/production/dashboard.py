@@ -17,7 +17,7 @@ from app.services.production.work_orders import WORK_ORDER, WorkOrderSummary, wo
 from app.views.common import format as fmt
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import ACCENT, LATE, OK, SHORT, chip, font
+from app.views.common.status import ACCENT, HELD, LATE, OK, SHORT, chip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column, status_column
 from app.views.common.widgets import (
     DataTable,
@@ -86,6 +86,13 @@ class DashboardPage(Page):
             card.clicked.connect(lambda k=key: self.open_list(status=[k]))
             self.status_cards[key] = card
             statuses.addWidget(card)
+        # Beside them, whatever their status: the ones held, and the ones changed.
+        self.held_card = FigureCard("On hold", tone=HELD)
+        self.held_card.clicked.connect(lambda: self.open_list(held=True))
+        self.changed_card = FigureCard("Changed")
+        self.changed_card.clicked.connect(lambda: self.open_list(changed=True))
+        statuses.addWidget(self.held_card)
+        statuses.addWidget(self.changed_card)
         layout.addLayout(statuses)
 
         # The three figures a supervisor acts on.
@@ -108,7 +115,9 @@ class DashboardPage(Page):
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(12)
-        self.late_model = RowTableModel(LATE_COLUMNS, self, row_style=lambda _r: None)
+        self.late_model = RowTableModel(
+            LATE_COLUMNS, self, row_style=lambda r: HELD if r.held else None
+        )
         self.late_table = DataTable(self.late_model, settings_key="dashboard_late", fill=True)
         self.late_table.setObjectName("dashboard_late")
         self.late_table.activated_row.connect(self.open_work_order)
@@ -181,6 +190,10 @@ class DashboardPage(Page):
         self.short_card.set_value(f"{data.shortages.total:,}")
         self.short_card.set_tone(SHORT if data.shortages.total else OK)
         self.queue_card.set_value(f"{data.suggestions.total:,}")
+        if data.exceptions is not None:
+            self.held_card.set_value(f"{data.exceptions.held:,}")
+            self.held_card.set_tone(HELD if data.exceptions.held else OK)
+            self.changed_card.set_value(f"{data.exceptions.changed:,}")
         self.late_model.set_rows(data.late.rows)
         self.shortage_model.set_rows(data.shortages.rows)
         self.builds_model.set_rows(data.recent_builds)

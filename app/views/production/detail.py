@@ -31,7 +31,7 @@ from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog, ask_before
 from app.views.common.page import DocumentPage
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import SHORT, chip_style, font
+from app.views.common.status import HELD, SHORT, chip_style, font
 from app.views.common.table_model import Column, RowTableModel, money_column, qty_column
 from app.views.common.widgets import (
     DataTable,
@@ -40,6 +40,7 @@ from app.views.common.widgets import (
     fit_columns,
     shortcut,
 )
+from app.views.production import exceptions
 
 ACTION_TEXT = {
     "release": ("&Release", "Ctrl+R"),
@@ -67,6 +68,8 @@ LINE_COLUMNS: list[Column[LineRow]] = [
     qty_column("Required", lambda r: r.line.required),
     qty_column("Committed", lambda r: r.line.committed, width=135),
     qty_column("Issued", lambda r: r.line.issued),
+    qty_column("Returned", lambda r: r.line.returned or None, width=110),
+    qty_column("Scrapped", lambda r: r.line.scrapped or None, width=110),
     qty_column("Backordered", lambda r: r.line.backordered, width=145),
     qty_column("Short", lambda r: r.short.short if r.short else None, width=80),
     Column("Unit", lambda r: r.line.uom, width=60),
@@ -87,8 +90,10 @@ VARIANCE_COLUMNS: list[Column[VarianceInfo]] = [
     qty_column("Expected", lambda r: r.expected),
     qty_column("Actual", lambda r: r.actual),
     qty_column("Variance", lambda r: r.variance),
+    qty_column("Scrapped", lambda r: r.scrapped or None, width=110),
     money_column("Unit cost", lambda r: r.unit_cost),
     money_column("Cost variance", lambda r: r.cost_variance),
+    money_column("Scrap cost", lambda r: r.scrap_cost or None),
 ]
 
 
@@ -117,6 +122,7 @@ class WorkOrderPage(DocumentPage):
             ("released", "Released"),
             ("closed", "Closed"),
             ("memo", "Memo"),
+            ("changed", "Changed"),
         ]
         for n, (key, caption) in enumerate(names):
             cap = caption_label(caption)
@@ -143,6 +149,14 @@ class WorkOrderPage(DocumentPage):
                 ACTION_TEXT, ("release",), "action_", self.traveler_button, self.labels_button
             )
         )
+        # The floor's exceptions: change, hold or resume, unrelease, return, unbuild, scrap.
+        layout.addLayout(self.action_row(exceptions.EXCEPTION_TEXT, (), "action_"))
+        self.hold_note = QLabel()
+        self.hold_note.setObjectName("wo_hold_note")
+        self.hold_note.setStyleSheet(chip_style(HELD, padding="6px 12px"))
+        self.hold_note.setWordWrap(True)
+        self.hold_note.hide()
+        layout.addWidget(self.hold_note)
         layout.addWidget(self.short_note)
 
         self.tabs = QTabWidget()
@@ -204,7 +218,7 @@ class WorkOrderPage(DocumentPage):
         f = self.fields
         f["item"].setText(f"{info.item} — {info.item_name}")
         f["quantity"].setText(fmt.qty(info.quantity))
-        f["built"].setText(fmt.qty(info.built))
+        f["built"].setText(built_words(info))
         f["due"].setText(fmt.day(info.due) or "—")
         f["priority"].setText(str(info.priority))
         f["location"].setText(info.location)
@@ -214,14 +228,18 @@ class WorkOrderPage(DocumentPage):
         f["released"].setText(fmt.when(info.released_at) or "—")
         f["closed"].setText(fmt.when(info.closed_at) or "—")
         f["memo"].setText(info.memo or "—")
+        f["changed"].setText(
+            f"{fmt.when(info.changed_at)} by {info.changed_by}" if info.changed_at else "—"
+        )
+        held = exceptions.hold_words(info)
+        self.hold_note.setText(held or "")
+        self.hold_note.setVisible(held is not None)
         short = {s.sku: s for s in view.shortages}
         self.lines.set_rows([LineRow(ln, short.get(ln.sku)) for ln in info.lines])
         self.postings.set_rows(view.postings)
         self.variance.set_rows(info.variance)
         self.tabs.setTabText(1, f"Postings ({len(view.postings)})")
-        self.tabs.setTabText(
-            2, f"Variance ({fmt.money(info.variance_total)})" if info.variance else "Variance"
-        )
+        self.tabs.setTabText(2, variance_words(info))
         if view.shortages:
             listed = ", ".join(f"{fmt.qty(s.short)} {s.sku}" for s in view.shortages)
             self.short_note.setText(f"Short: {listed}")
@@ -236,6 +254,10 @@ class WorkOrderPage(DocumentPage):
             permitted = self.ctx.may(WORK_ORDER.use_case(action))
             b.setEnabled(action in allowed and permitted)
             b.setVisible(permitted or action in ("issue", "complete", "build"))
+        # Hold and resume share a place: the one that applies is shown.
+        held = self.view is not None and self.view.info.held is not None
+        self.action_buttons["hold"].setVisible(self.action_buttons["hold"].isVisible() and not held)
+        self.action_buttons["resume"].setVisible(self.action_buttons["resume"].isVisible() and held)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -271,6 +293,8 @@ class WorkOrderPage(DocumentPage):
                     outcome=cancelled_words,
                 )
             )
+        elif action in exceptions.EXCEPTION_TEXT:
+            exceptions.act(self, self.view.info, action)
 
     def print_traveler(self) -> None:
         from app.views.printing.actions import preview_traveler
@@ -283,6 +307,24 @@ class WorkOrderPage(DocumentPage):
 
         if self.number:
             self.dialog = ask_finished_goods_labels(self, self.ctx, self.number)
+
+
+def built_words(info: WorkOrderInfo) -> str:
+    """What is built, and what of it was taken apart or scrapped."""
+    notes = [
+        f"{fmt.qty(q)} {words}"
+        for q, words in ((info.unbuilt, "unbuilt"), (info.scrapped, "scrapped"))
+        if q
+    ]
+    return fmt.qty(info.built) + (f" ({', '.join(notes)})" if notes else "")
+
+
+def variance_words(info: WorkOrderInfo) -> str:
+    """The variance tab's title: the cost variance, and the scrap in it."""
+    if not info.variance:
+        return "Variance"
+    scrap = f"; scrap {fmt.money(info.scrap_total)}" if info.scrap_total else ""
+    return f"Variance ({fmt.money(info.variance_total)}{scrap})"
 
 
 def made_for(info: WorkOrderInfo) -> str | None:
@@ -426,14 +468,16 @@ class CloseDialog(PostingDialog):
         self.body.addWidget(
             caption_label(
                 f"{fmt.qty(info.built)} of {fmt.qty(info.quantity)} built. Closing freezes the "
-                "work order, records this variance (what was consumed against what the BOM says "
-                "the built quantity needs, at today's standard cost) and releases what is still "
+                "work order, records this variance (what was consumed and scrapped against what "
+                "the BOM says the built quantity needs, at today's standard cost; the scrap told "
+                "apart, finance heard of it when it was posted) and releases what is still "
                 "committed."
             )
         )
         model = RowTableModel(VARIANCE_COLUMNS, self)
         model.set_rows(rows)
         table = DataTable(model, fill=True)
+        fit_columns(table, 1)  # every figure whole; the name takes what is left
         table.setObjectName("close_variance")
         table.setMinimumHeight(min(60 + 36 * len(rows), 380))
         self.body.addWidget(table)

@@ -14,7 +14,7 @@ from app.services.production.work_orders import WORK_ORDER, WorkOrderSummary, wo
 from app.views.common import format as fmt
 from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
-from app.views.common.status import LATE, SHORT, Chip
+from app.views.common.status import HELD, LATE, SHORT, Chip
 from app.views.common.table_model import Column, PagedTableModel, qty_column, status_column
 from app.views.common.widgets import (
     DataTable,
@@ -29,10 +29,18 @@ from app.views.common.widgets import (
 
 
 def flags(row: WorkOrderSummary) -> str:
-    return " · ".join(word for word, on in (("LATE", row.late), ("SHORT", row.short)) if on)
+    marks = (("HELD", row.held), ("LATE", row.late), ("SHORT", row.short), ("CHANGED", row.changed))
+    return " · ".join(word for word, on in marks if on)
+
+
+def flag_tip(row: WorkOrderSummary) -> str:
+    """Who held a work order and why."""
+    return f"On hold: {row.hold_reason} (held by {row.held_by})" if row.held else ""
 
 
 def row_style(row: WorkOrderSummary) -> Chip | None:
+    if row.held:
+        return HELD
     if row.late:
         return LATE
     if row.short:
@@ -50,7 +58,7 @@ COLUMNS: list[Column[WorkOrderSummary]] = [
     Column("Due", lambda r: fmt.day(r.due), sort="due", width=115),
     Column("Prio", lambda r: r.priority, sort="priority", width=60),
     Column("At", lambda r: r.location, sort="location", width=72),
-    Column("Flags", flags, width=100),
+    Column("Flags", flags, tooltip=flag_tip, width=130),
     Column("Created from", lambda r: r.created_from or "", width=140),
 ]
 
@@ -75,11 +83,18 @@ class WorkOrderListPage(ListPage):
             name="wo_batch_travelers",
         )
         self.preview: Any = None
+        # The exceptions to look at first: work orders on hold, and changed ones.
+        self.held = QCheckBox("On &hold")
+        self.held.setObjectName("filter_held")
+        self.changed = QCheckBox("C&hanged")
+        self.changed.setObjectName("filter_changed")
         layout.addLayout(
             hbox(
                 title_label("Work orders"),
                 self.count,
                 None,
+                self.held,
+                self.changed,
                 self.travelers_button,
                 self.new_button,
             )
@@ -114,6 +129,8 @@ class WorkOrderListPage(ListPage):
             )
         )
         self.legend = QLabel(
+            f"<span style='background:{HELD.background}; color:{HELD.foreground}'>"
+            "&nbsp;HELD: on hold, nothing posts on it&nbsp;</span>&nbsp;&nbsp;"
             f"<span style='background:{LATE.background}; color:{LATE.foreground}; padding:2px 8px'>"
             "&nbsp;LATE: due date passed, not built&nbsp;</span>&nbsp;&nbsp;"
             f"<span style='background:{SHORT.background}; color:{SHORT.foreground}'>"
@@ -131,7 +148,15 @@ class WorkOrderListPage(ListPage):
         layout.addWidget(self.legend)
 
         self.watch(
-            self.item, self.due_from, self.due_to, self.text, self.status, self.late, self.short
+            self.item,
+            self.due_from,
+            self.due_to,
+            self.text,
+            self.status,
+            self.late,
+            self.short,
+            self.held,
+            self.changed,
         )
         shortcut(self, "Ctrl+F", self.text.setFocus)
         self.user_changed()
@@ -148,20 +173,27 @@ class WorkOrderListPage(ListPage):
             "text": self.text.text().strip() or None,
             "late": self.late.isChecked(),
             "short": self.short.isChecked(),
+            "held": self.held.isChecked(),
+            "changed": self.changed.isChecked(),
         }
 
     def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return work_orders.list_work_orders(uow, **self.filters, page=page)
 
     def open_target(self, **target: Any) -> None:
-        """From the dashboard: `status=[key]`, `late=True`, `short=True`, `text=...`."""
-        with self.setting_filters(self.status, self.late, self.short, self.text, self.item):
+        """From the dashboard: `status=[key]`, `late=True`, `short=True`, `held=True`,
+        `changed=True`, `text=...`."""
+        with self.setting_filters(
+            self.status, self.late, self.short, self.held, self.changed, self.text, self.item
+        ):
             statuses = target.get("status") or []
             self.status.setCurrentIndex(
                 max(0, self.status.findData(statuses[0])) if statuses else 0
             )
             self.late.setChecked(bool(target.get("late")))
             self.short.setChecked(bool(target.get("short")))
+            self.held.setChecked(bool(target.get("held")))
+            self.changed.setChecked(bool(target.get("changed")))
             self.text.setText(str(target.get("text") or ""))
             self.item.setText(str(target.get("item") or ""))
 

@@ -3,8 +3,8 @@ returns (VRA-…) and their lines, each returning from one receipt line; a sales
 path changes are recorded; a fulfillment and a finance event carry the day they count on in
 the books (existing ones: the day they were made).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-08
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
