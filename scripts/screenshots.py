@@ -131,6 +131,7 @@ def main() -> int:
             detail.dialog.reject()
 
         order_side(window, ctx, out, page, settle)
+        order_changes(window, ctx, out, page, settle)
         cycle_counts(window, ctx, out, page, settle)
         transfers(window, ctx, out, page, settle)
         customer_returns(window, ctx, out, page, settle)
@@ -220,6 +221,53 @@ def order_side(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> 
         settle(ctx)
         save(preview, out, "print-preview")
         preview.reject()
+
+
+def order_changes(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]
+    """Changing orders and sending goods back: a purchase order being edited, goods returned
+    to its vendor and shipped, the vendor returns, and a sales order line's path changed."""
+    po = window.show_page("purchase_order", number="PO-000002")
+    settle(ctx)
+    po.act("edit")
+    edit = po.dialog
+    edit.quantities["1"].setText("16")
+    edit.prices["2"].setText("11.50")
+    edit.add_sku.setText("LOCK-U")
+    edit.add_qty.setText("6")
+    settle(ctx)
+    save(edit, out, "edit-purchase-order")
+    edit.submit()
+    settle(ctx)
+
+    po.act("return")
+    settle(ctx)
+    back = po.dialog
+    back.quantities["1"].setText("2")
+    back.reason.setCurrentIndex(min(1, back.reason.count() - 1))
+    back.memo.setText("scratched lenses")
+    save(back, out, "return-to-vendor")
+    back.submit()
+    settle(ctx)
+    vra = window.pages["vendor_return"]
+    vra.act("approve")
+    settle(ctx)
+    vra.act("ship")
+    vra.dialog.quantities["1"].setText("1")
+    vra.dialog.submit()
+    settle(ctx)
+    page("vendor-return", "vendor_return", number=vra.info.number)
+    page("vendor-returns", "vendor_returns")
+
+    order = window.show_page("sales_order", number="SO-000001")
+    settle(ctx)
+    order.change_path()
+    path = order.dialog
+    path.line.setCurrentIndex(path.line.findData("3"))
+    path.path.setCurrentIndex(path.path.findData("stock"))
+    save(path, out, "change-path")
+    path.submit()
+    settle(ctx)
+    page("sales-order-changed", "sales_order", number="SO-000001")
 
 
 def cycle_counts(window: MainWindow, ctx: AppContext, out: Path, page, settle) -> None:  # type: ignore[no-untyped-def]

@@ -51,7 +51,10 @@ def test_order_entry_enters_orders_and_a_supervisor_approves_them(desk: OrderPla
     entered = enter(sara)
     assert (entered.status, entered.created_by) == ("pending_approval", "sara")
     assert desk.committed(entered.number) == 0
-    with pytest.raises(PermissionDenied, match=r"sara \(sales\) may not approve sales orders"):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"sara \(sales\) may not approve sales orders, customer returns and vendor returns",
+    ):
         sales.approve_sales_order(sara, entered.number)
     assert desk.show_so(entered.number).status == "pending_approval"
     approved = sales.approve_sales_order(sam, entered.number)
@@ -67,7 +70,8 @@ def test_an_order_entered_approved_needs_an_author_who_may_approve(desk: OrderPl
     before = orders_and_events(desk.uow)
     with pytest.raises(
         PermissionDenied,
-        match=r"sara \(sales\) may not approve sales orders; enter it as pending_approval",
+        match=r"sara \(sales\) may not approve sales orders, customer returns and vendor "
+        r"returns; enter it as pending_approval",
     ):
         enter(sara, "pending_fulfillment")
     assert orders_and_events(desk.uow) == before  # no order, no number, no event

@@ -125,8 +125,10 @@ def test_cancelling_a_special_order_makes_its_line_an_ordinary_stock_line(
     (line,) = so["lines"]
     (wo,) = so["work_orders"]
     assert (line["path"], line["created"]) == ("build", [wo])
-    reason = demo.refused("so", "edit", number, "--line", "1=2")
-    assert "has its own work order" in reason
+    # Its quantity changes through its work order, both together.
+    (line,) = demo.ok("so", "edit", number, "--line", "1=2")["lines"]
+    assert (line["quantity"], demo.ok("wo", "show", wo)["quantity"]) == ("2", "2")
+    demo.ok("so", "edit", number, "--line", "1=1")
     demo.ok("wo", "cancel", wo)
     (line,) = demo.ok("so", "show", number)["lines"]
     assert (line["path"], line["created"], line["backordered"]) == ("stock", [wo], "1")

@@ -176,8 +176,8 @@ def test_order_entry_and_approval_are_separate_duties(plant: Path) -> None:
     before = snapshot(plant)
     refused = sara.refused(*order, "--status", "pending_fulfillment", code="permission_denied")
     assert refused == (
-        "sara (sales) may not approve sales orders; enter it as pending_approval for someone "
-        "who may approve it"
+        "sara (sales) may not approve sales orders, customer returns and vendor returns; "
+        "enter it as pending_approval for someone who may approve it"
     )
     assert [ln for ln in snapshot(plant) if "sales_order" in ln] == [
         ln for ln in before if "sales_order" in ln
@@ -185,7 +185,7 @@ def test_order_entry_and_approval_are_separate_duties(plant: Path) -> None:
     entered = sara.ok(*order)
     assert (entered["status"], entered["created_by"]) == ("pending_approval", "sara")
     assert sara.refused("so", "approve", entered["number"]) == (
-        "sara (sales) may not approve sales orders"
+        "sara (sales) may not approve sales orders, customer returns and vendor returns"
     )
     anna.ok("prefs", "set", "approver_must_differ_from_author", "true")
     mine = sam.ok(*order)["number"]

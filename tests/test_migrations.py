@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
+from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import corrections, editing, work_orders
 from app.services.transfers import transfer_orders
+from app.services.vendor_returns import returns as vendor_returns
 
 RELEASED = Path(__file__).parent / "data" / "schema-0001-demo.db"
 SCHEMA_0004 = Path(__file__).parent / "data" / "schema-0004-demo.db"
@@ -470,6 +473,85 @@ def test_a_plant_of_schema_0004_upgrades_to_lots_with_its_ledger_untouched(
     ]
     report = check_database(uow)
     assert report.ok, report.problems
+
+
+def test_a_plant_of_schema_0004_changes_orders_and_returns_goods_after_the_upgrade(
+    plant_0004: Database,
+) -> None:
+    """The upgrade to vendor returns and order changes: no purchase order line is cancelled,
+    each fulfillment and finance event counts on the day it was made, and the plant edits a
+    purchase order, sends goods back and changes a line's path at once."""
+    with plant_0004.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM purchase_order_line WHERE cancelled")
+            ).scalar_one()
+            == 0
+        )
+        days = conn.execute(
+            text("SELECT created_at, transaction_date FROM fulfillment ORDER BY id")
+        ).all()
+    assert days and all(str(made)[:10] == str(day) for made, day in days)
+    uow = UnitOfWork(plant_0004, ACTOR)
+    for event in finance.list_events(uow).rows:
+        assert event.transaction_date == event.posted_at.date()
+    assert isinstance(event.transaction_date, date)
+    po = edit_purchase_order(uow, "PO-000003", quantities={"1": "12"})
+    assert po.lines[0].quantity == 12
+    vra = vendor_returns.return_to_vendor(uow, "PO-000003", {"1": "1"})
+    vendor_returns.approve_vendor_return(uow, vra.number)
+    assert vendor_returns.ship_vendor_return(uow, vra.number).status == "returned"
+    changed = sales.update_sales_order(uow, "SO-000006", paths={"1": "stock"})
+    assert (changed.lines[0].path, changed.lines[0].not_needed) == ("stock", ["WO-000011"])
+    report = check_database(uow)
+    assert report.ok, report.problems
+
+
+def test_a_postgresql_database_of_schema_0014_gains_vendor_returns(
+    pg_database: Database,
+) -> None:
+    """The upgrade to order changes and vendor returns on PostgreSQL: a finance event of
+    schema 0014 counts on the day it was posted, and the plant then edits a purchase order
+    and sends goods back."""
+    cfg = pg_database.alembic_config()
+    with pg_database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with pg_database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014")
+    with pg_database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, username, workstation, action, details) "
+                "VALUES (1, now(), 't', 'w', 'x', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO finance_event (moment, document_kind, document, amount, "
+                "audit_event_id, posted_at) VALUES ('received', 'receipt', 'IR-000001', "
+                "1000000, 1, '2026-03-01 23:30:00')"
+            )
+        )
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), 10)"))
+    pg_database.upgrade()
+    assert pg_database.schema_state().up_to_date
+    with pg_database.engine.connect() as conn:
+        day = conn.execute(text("SELECT transaction_date FROM finance_event")).scalar_one()
+    assert day == date(2026, 3, 1)
+    uow = UnitOfWork(pg_database, ACTOR)
+    items.save_item(uow, items.item_spec(sku="PART", name="Part", item_type="inventory"))
+    partners.add_vendor(uow, "Parts Co")
+    po = purchasing.create_purchase_order(
+        uow, "Parts Co", [purchasing.OrderedLine("PART", "5", "2.00")]
+    )
+    purchasing.receive_purchase_order(uow, po.number, {"PART": "3"})
+    assert edit_purchase_order(uow, po.number, quantities={"1": "4"}).lines[0].quantity == 4
+    vra = vendor_returns.return_to_vendor(uow, po.number, {"PART": "1"})
+    if vra.status == "pending_approval":
+        vendor_returns.approve_vendor_return(uow, vra.number)
+    assert vendor_returns.ship_vendor_return(uow, vra.number).status == "returned"
+    assert inventory.stock_position(uow, "PART").on_hand == 2
 
 
 def test_work_orders_of_schema_0004_take_the_floors_exceptions(plant_0004: Database) -> None:

@@ -365,6 +365,7 @@ def test_a_close_without_variance_is_a_row_of_the_export(shop: OrderPlant, tmp_p
         ("event", str(closed.id)),
         ("moment", "closed"),
         ("posted_at", closed.posted_at.isoformat()),
+        ("transaction_date", closed.transaction_date.isoformat()),
         ("document_kind", "work_order"),
         ("document", number),
         ("created_from", ""),

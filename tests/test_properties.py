@@ -48,6 +48,7 @@ from app.errors import (
     CommitmentLimit,
     IllegalTransition,
     InsufficientStock,
+    InvalidQuantity,
     NotFound,
     OnHold,
     OverageNotAllowed,
@@ -75,6 +76,7 @@ from app.models import (
 from app.models.quantity import round_quantity
 from app.models.returns import ReturnAuthorization, ReturnLine
 from app.models.transfer import TransferOrder, TransferOrderLine
+from app.models.vendor_return import VendorReturn, VendorReturnLine
 from app.models.work_order import ACTION_FROM, ACTIVE, LEGAL_EDGES, OPEN_DEMAND, PLANNED
 from app.models.work_order import WOAction as Act
 from app.models.work_order import WOStatus as S
@@ -87,9 +89,11 @@ from app.services.engine.uow import UnitOfWork
 from app.services.lots import tracking
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales
+from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import corrections, editing, work_orders
 from app.services.returns import returns
 from app.services.transfers import transfer_orders
+from app.services.vendor_returns import returns as vendor_returns
 from tests.plant import Plant
 from tests.properties_support import (
     ACTOR,
@@ -134,6 +138,9 @@ SO_STATUS = "default_sales_order_status"
 FULFILL_MODE = "fulfill_based_on_commitment"
 FULFILL_OVERAGE = "allow_overage_on_item_fulfillments"
 RECEIPT_OVERAGE = "allow_overage_on_item_receipts"
+BUY_ASSEMBLIES = "allow_purchase_of_assembly_items"
+VRA_STATUS = "default_vendor_return_authorization_status"
+CREDIT_IN_ADVANCE = "credit_in_advance_of_vendor_return"
 RELEASE_ON_HOLD = "release_commitment_on_hold"
 TO_STATUS = "default_transfer_order_status"
 PREF_CHOICES: dict[str, tuple[str, ...]] = {
@@ -147,6 +154,9 @@ PREF_CHOICES: dict[str, tuple[str, ...]] = {
     FULFILL_MODE: ("limit_to_committed", "allow_uncommitted", "ignore_commitment"),
     FULFILL_OVERAGE: ("true", "false"),
     RECEIPT_OVERAGE: ("true", "false"),
+    BUY_ASSEMBLIES: ("true", "false"),
+    VRA_STATUS: ("pending_approval", "pending_return"),
+    CREDIT_IN_ADVANCE: ("true", "false"),
     RELEASE_ON_HOLD: ("true", "false"),
     TO_STATUS: ("pending_approval", "pending_fulfillment"),
 }
@@ -161,11 +171,20 @@ PREF_DEFAULTS = {
     FULFILL_MODE: "limit_to_committed",
     FULFILL_OVERAGE: "false",
     RECEIPT_OVERAGE: "false",
+    BUY_ASSEMBLIES: "false",
+    VRA_STATUS: "pending_approval",
+    CREDIT_IN_ADVANCE: "false",
     RELEASE_ON_HOLD: "false",
     TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
 SCRAP_REASON = "LOST"
+# The statuses a vendor return's approve, cancel and close start from.
+VRA_FROM = {
+    "approve": frozenset({"pending_approval"}),
+    "cancel": frozenset({"pending_approval", "pending_return"}),
+    "close": frozenset({"partially_returned"}),
+}
 SO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
 # Transfer orders: demand at the source while approved and not all shipped.
 TO_OPEN = frozenset({"pending_fulfillment", "partially_fulfilled"})
@@ -383,7 +402,9 @@ class Snapshot:
     work_orders: dict[str, WOSnap]
     sales_orders: dict[str, SOSnap]
     fulfillments: dict[str, str]  # number -> status
-    purchase_orders: dict[str, tuple[str, dict[str, Decimal]]]  # status, received by sku
+    # status, and per line number: (sku, quantity, received, cancelled)
+    purchase_orders: dict[str, tuple[str, dict[int, tuple[str, Decimal, Decimal, bool]]]]
+    vendor_returns: dict[str, tuple[str, list[tuple[int, Decimal, Decimal]]]]  # status, lines
     lots: dict[LotKey, tuple[Decimal, Decimal]]  # on hand and reserved, where either is not 0
     lot_rows: int
     # number -> status, and per sku (received, restocked, scrapped, credited)
@@ -475,9 +496,19 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             to_lines[tl.transfer_order_id][skus[tl.item_id]] = TOLineSnap(
                 skus[tl.item_id], tl.quantity, tl.committed, tl.shipped, tl.received
             )
-        received: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        po_lines: dict[int, dict[int, tuple[str, Decimal, Decimal, bool]]] = defaultdict(dict)
         for pl in s.scalars(select(PurchaseOrderLine)):
-            received[pl.purchase_order_id][skus[pl.item_id]] = pl.received
+            po_lines[pl.purchase_order_id][pl.line_no] = (
+                skus[pl.item_id],
+                pl.quantity,
+                pl.received,
+                pl.cancelled,
+            )
+        vra_lines: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+        for vl in s.scalars(select(VendorReturnLine).order_by(VendorReturnLine.line_no)):
+            vra_lines[vl.vendor_return_id].append(
+                (vl.purchase_order_line_id, vl.quantity, vl.shipped)
+            )
         came_back: dict[int, dict[str, tuple[Decimal, ...]]] = defaultdict(dict)
         for rl in s.scalars(select(ReturnLine)):
             came_back[rl.return_authorization_id][skus[rl.item_id]] = (
@@ -510,7 +541,10 @@ def take_snapshot(uow: UnitOfWork) -> Snapshot:
             sales_orders=sales_orders,
             fulfillments={f.number: f.status for f in s.scalars(select(Fulfillment))},
             purchase_orders={
-                po.number: (po.status, received[po.id]) for po in s.scalars(select(PurchaseOrder))
+                po.number: (po.status, po_lines[po.id]) for po in s.scalars(select(PurchaseOrder))
+            },
+            vendor_returns={
+                v.number: (v.status, vra_lines[v.id]) for v in s.scalars(select(VendorReturn))
             },
             returns={
                 r.number: (r.status, came_back[r.id])
@@ -631,14 +665,82 @@ class ModelShipment:
     lots: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (line, lot, quantity)
 
 
+@dataclass(eq=False)
+class ModelReceipt:
+    """What one receipt brought in on one purchase order line (a tracked item: in one lot)."""
+
+    quantity: Decimal
+    lot: str | None = None
+    reversed: bool = False  # taken back: nothing of it can go back to the vendor
+
+
+@dataclass
+class ModelPOLine:
+    line_no: int
+    sku: str
+    quantity: Decimal
+    received: Decimal = ZERO
+    cancelled: bool = False
+    receipts: list[ModelReceipt] = field(default_factory=list)  # oldest first
+
+    @property
+    def remaining(self) -> Decimal:
+        return ZERO if self.cancelled else max(ZERO, self.quantity - self.received)
+
+    @property
+    def complete(self) -> bool:
+        return self.cancelled or self.received >= self.quantity
+
+
 @dataclass
 class ModelPO:
     number: str
+    location: str
+    lines: list[ModelPOLine]
+    status: str = "open"
+
+    def line(self, line_no: int) -> ModelPOLine:
+        return next(ln for ln in self.lines if ln.line_no == line_no)
+
+    def settle_status(self) -> None:
+        """Received once something came and nothing more is expected; partially received
+        once anything came; open before."""
+        came = any(ln.received > 0 for ln in self.lines)
+        if came and all(ln.complete for ln in self.lines):
+            self.status = "received"
+        elif came:
+            self.status = "partially_received"
+        else:
+            self.status = "open"
+
+
+@dataclass
+class ModelPart:
+    """A vendor return's line: what goes back of one receipt."""
+
+    receipt: ModelReceipt
+    quantity: Decimal
+    shipped: Decimal = ZERO
+
+
+@dataclass
+class ModelVRA:
+    number: str
     sku: str
     location: str
-    quantity: Decimal
-    received: Decimal = ZERO
-    status: str = "open"
+    parts: list[ModelPart]
+    status: str = "pending_approval"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("pending_approval", "pending_return", "partially_returned")
+
+    def held(self, part: ModelPart) -> Decimal:
+        """What a line holds of its receipt: an open return its quantity, a finished one
+        what went back, a cancelled one nothing."""
+        if self.status == "cancelled":
+            return ZERO
+        return part.quantity if self.is_open else part.shipped
 
 
 @dataclass
@@ -771,6 +873,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.sales: dict[str, ModelSO] = {}
         self.shipments: dict[str, ModelShipment] = {}
         self.purchases: dict[str, ModelPO] = {}
+        self.vendor_returns: dict[str, ModelVRA] = {}
         self.transfers: dict[str, ModelTO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
         self.returns: dict[str, ModelReturn] = {}
@@ -1812,67 +1915,401 @@ class ShopfloorMachine(RuleBasedStateMachine):
     )
     def order_stock(self, sku: str, qty: Decimal, location: str) -> None:
         self.observe()
+        buyable = sku not in ASSEMBLIES or self.pref_on(BUY_ASSEMBLIES)
         done = self.attempt(
             "po create",
             lambda: purchasing.create_purchase_order(
                 self.uow, VENDOR, [purchasing.OrderedLine(sku, str(qty))], location=location
             ),
-            None,
+            None if buyable else ValidationError,
         )
-        assert done is not None
-        self.purchases[done.number] = ModelPO(done.number, sku, location, qty)
+        if done is None:
+            return
+        self.purchases[done.number] = ModelPO(done.number, location, [ModelPOLine(1, sku, qty)])
         self.check_commitments(take_snapshot(self.uow))
 
     @precondition(has_purchases)
-    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]), lot=lot_names)
-    def receive(self, pick: Pick, amount: str, lot: str) -> None:
+    @rule(
+        pick=picks,
+        line=st.integers(0, 2),
+        amount=st.sampled_from(["1", REST, REST, OVER]),
+        lot=lot_names,
+    )
+    def receive(self, pick: Pick, line: int, amount: str, lot: str) -> None:
+        number = self.choose_from(pick, self.purchases, frozenset({"open", "partially_received"}))
+        self.receive_on(number, line, amount, lot)
+
+    def receive_on(self, number: str, line: int, amount: str, lot: str = "L1") -> None:
         receivable = frozenset({"open", "partially_received"})
-        number = self.choose_from(pick, self.purchases, receivable)
         po = self.purchases[number]
-        qty = resolve(amount, po.quantity - po.received)
+        ln = po.lines[line % len(po.lines)]
+        qty = resolve(amount, ln.quantity - ln.received)
         self.observe()
         expected: Refusal = None
         if po.status not in receivable:
             expected = IllegalTransition
-        elif qty > po.quantity - po.received and not self.pref_on(RECEIPT_OVERAGE):
+        elif ln.cancelled:
+            expected = ValidationError
+        elif qty > ln.quantity - ln.received and not self.pref_on(RECEIPT_OVERAGE):
             expected = OverageNotAllowed
-        tracked = po.sku in TRACKED
+        tracked = ln.sku in TRACKED
         done = self.attempt(
             "receive" + (" a lot" if tracked else ""),
             lambda: purchasing.receive_purchase_order(
                 self.uow,
                 number,
-                {po.sku: str(qty)},
-                lots={po.sku: lot_given(lot)} if tracked else None,
+                {str(ln.line_no): str(qty)},
+                lots={str(ln.line_no): lot_given(lot)} if tracked else None,
             ),
             expected,
         )
         if done is None:
             return
         if tracked:
-            self.lots_in(po.sku, po.location, lot, qty)
-        po.received += qty
-        po.status = "received" if po.received >= po.quantity else "partially_received"
-        self.on_hand[(po.sku, po.location)] += qty
+            self.lots_in(ln.sku, po.location, lot, qty)
+        ln.received += qty
+        receipt = ModelReceipt(qty, lot if tracked else None)
+        ln.receipts.append(receipt)
+        po.settle_status()
+        self.on_hand[(ln.sku, po.location)] += qty
 
-        def undo(po: ModelPO = po, qty: Decimal = qty) -> None:
-            """A receipt taken back: the order expects it again (a closed one would not)."""
-            po.received -= qty
-            po.status = (
-                "received"
-                if po.received >= po.quantity
-                else ("partially_received" if po.received > 0 else "open")
-            )
+        def undo(po: ModelPO = po, ln: ModelPOLine = ln, receipt: ModelReceipt = receipt) -> None:
+            """A receipt taken back: the order expects it again (a closed one would not), and
+            nothing of it can go back to the vendor any more."""
+            ln.received -= receipt.quantity
+            receipt.reversed = True
+            if po.status in ("open", "partially_received", "received"):
+                po.settle_status()
+
+        def refuse(receipt: ModelReceipt = receipt) -> Refusal:
+            """A receipt whose goods a vendor return sends back is not taken back."""
+            return ValidationError if self.returns_hold(receipt) > 0 else None
 
         self.postings.append(
             ModelPosting(
                 done.changes.event_id,
                 "receipt",
-                [((po.sku, po.location), qty, lot if tracked else None)],
+                [((ln.sku, po.location), qty, lot if tracked else None)],
                 undo,
+                refuse=refuse,
             )
         )
-        self.check_commitments(take_snapshot(self.uow), supply=frozenset({(po.sku, po.location)}))
+        self.check_commitments(take_snapshot(self.uow), supply=frozenset({(ln.sku, po.location)}))
+
+    # --- changing purchase orders ---------------------------------------------------------
+
+    @precondition(has_purchases)
+    @rule(
+        pick=picks,
+        line=st.integers(0, 2),
+        change=st.sampled_from(["cut", "raise", "below", "cancel", "add"]),
+        sku=st.sampled_from(STOCKED),
+    )
+    def edit_purchase(self, pick: Pick, line: int, change: str, sku: str) -> None:
+        """A line cut (to what came in, or below it: refused), raised, cancelled (only while
+        nothing came in on it and it is not the last), or a new line added."""
+        editable = frozenset({"open", "partially_received", "received"})
+        number = self.choose_from(pick, self.purchases, editable)
+        po = self.purchases[number]
+        ln = po.lines[line % len(po.lines)]
+        live = [x for x in po.lines if not x.cancelled]
+        kwargs: dict[str, Any] = {}
+        expected: Refusal = None
+        qty = ZERO
+        if change in ("cut", "raise", "below"):
+            qty = {
+                "cut": max(ln.received, D("0.5")),
+                "raise": ln.quantity + 1,
+                "below": ln.received - D("0.5"),
+            }[change]
+            kwargs["quantities"] = {str(ln.line_no): str(qty)}
+            if ln.cancelled or (qty > 0 and qty < ln.received):
+                expected = ValidationError
+            elif qty <= 0:
+                expected = InvalidQuantity
+        elif change == "cancel":
+            kwargs["cancel"] = [str(ln.line_no)]
+            if ln.cancelled or ln.received > 0 or len(live) == 1:
+                expected = ValidationError
+        else:
+            kwargs["add"] = [purchasing.OrderedLine(sku, "2")]
+            if sku in ASSEMBLIES and not self.pref_on(BUY_ASSEMBLIES):
+                expected = ValidationError
+        if po.status not in editable:
+            expected = IllegalTransition
+        self.observe()
+        done = self.attempt(
+            f"po edit {change}",
+            lambda: edit_purchase_order(self.uow, number, **kwargs),
+            expected,
+        )
+        if done is None:
+            return
+        if change in ("cut", "raise"):
+            ln.quantity = qty
+        elif change == "cancel":
+            ln.cancelled = True
+        else:
+            po.lines.append(ModelPOLine(len(po.lines) + 1, sku, D(2)))
+        po.settle_status()
+        assert done.status == po.status
+        self.check_commitments(take_snapshot(self.uow))
+
+    # --- vendor returns ---------------------------------------------------------------------
+
+    def has_returns(self) -> bool:
+        return bool(self.vendor_returns)
+
+    def returns_hold(self, receipt: ModelReceipt) -> Decimal:
+        """What vendor returns hold of one receipt."""
+        return sum(
+            (
+                v.held(part)
+                for v in self.vendor_returns.values()
+                for part in v.parts
+                if part.receipt is receipt
+            ),
+            ZERO,
+        )
+
+    @precondition(has_purchases)
+    @rule(pick=picks, line=st.integers(0, 2), amount=st.sampled_from(["1", REST, REST, OVER]))
+    def return_to_vendor(self, pick: Pick, line: int, amount: str) -> None:
+        """What came in on a line goes back, never more than came in less what returns
+        hold; made pending approval, or approved at once, as the plant says."""
+        returnable = frozenset({"partially_received", "received"})
+        self.return_on(self.choose_from(pick, self.purchases, returnable), line, amount)
+
+    def return_on(self, number: str, line: int, amount: str) -> None:
+        returnable = frozenset({"partially_received", "received"})
+        po = self.purchases[number]
+        ln = po.lines[line % len(po.lines)]
+        rooms = [
+            (r, r.quantity - self.returns_hold(r)) for r in reversed(ln.receipts) if not r.reversed
+        ]  # newest first
+        room = sum((free for _r, free in rooms), ZERO)
+        qty = resolve(amount, room)
+        expected: Refusal = None
+        if po.status not in returnable:
+            expected = IllegalTransition
+        elif qty > room:
+            expected = ValidationError
+        self.observe()
+        done = self.attempt(
+            "po return",
+            lambda: vendor_returns.return_to_vendor(self.uow, number, {str(ln.line_no): str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        parts, left = [], qty
+        for receipt, free in rooms:
+            take = min(left, free)
+            if take > 0:
+                parts.append(ModelPart(receipt, take))
+                left -= take
+        vra = ModelVRA(done.number, ln.sku, po.location, parts, self.prefs[VRA_STATUS])
+        self.vendor_returns[vra.number] = vra
+        assert done.status == vra.status
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_returns)
+    @rule(pick=picks, action=st.sampled_from(["approve", "cancel", "close"]))
+    def settle_vendor_return(self, pick: Pick, action: str) -> None:
+        allowed = VRA_FROM[action]
+        self.settle_return(self.choose_from(pick, self.vendor_returns, allowed), action)
+
+    def settle_return(self, number: str, action: str) -> None:
+        allowed = VRA_FROM[action]
+        vra = self.vendor_returns[number]
+        call = {
+            "approve": vendor_returns.approve_vendor_return,
+            "cancel": vendor_returns.cancel_vendor_return,
+            "close": vendor_returns.close_vendor_return,
+        }[action]
+        self.observe()
+        done = self.attempt(
+            f"vra {action}",
+            lambda: call(self.uow, number),
+            None if vra.status in allowed else IllegalTransition,
+        )
+        if done is None:
+            return
+        vra.status = {"approve": "pending_return", "cancel": "cancelled", "close": "closed"}[action]
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_returns)
+    @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]))
+    def ship_vendor_return(self, pick: Pick, amount: str) -> None:
+        """The goods leave: like a write-off, never below zero nor below what is picked for
+        orders waiting to ship, and commitment gives way last in preference order first."""
+        shippable = frozenset({"pending_return", "partially_returned"})
+        self.ship_return(self.choose_from(pick, self.vendor_returns, shippable), amount)
+
+    def ship_return(self, number: str, amount: str) -> None:
+        shippable = frozenset({"pending_return", "partially_returned"})
+        vra = self.vendor_returns[number]
+        first = vra.parts[0]  # its line 1
+        left = first.quantity - first.shipped
+        qty = resolve(amount, left)
+        pair = (vra.sku, vra.location)
+        self.observe()
+        picked = sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
+        expected: Refusal = None
+        if vra.status not in shippable:
+            expected = IllegalTransition
+        elif qty > left:
+            expected = ValidationError
+        elif self.on_hand[pair] - qty < max(ZERO, picked):
+            expected = InsufficientStock
+        # A tracked item goes back from the lot its receipt brought in, never what is reserved.
+        lot = first.receipt.lot
+        parts = None
+        if lot is not None and expected is None:
+            parts = self.lots_out(vra.sku, vra.location, qty, [(lot, qty)])
+            expected = InsufficientStock if parts is None else None
+        done = self.attempt(
+            "vra ship" + (" a lot" if lot is not None else ""),
+            lambda: vendor_returns.ship_vendor_return(self.uow, number, {"1": str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        if parts is not None:
+            self.lots_gone(vra.sku, vra.location, parts)
+        first.shipped += qty
+        vra.status = (
+            "returned" if all(p.shipped >= p.quantity for p in vra.parts) else "partially_returned"
+        )
+        self.on_hand[pair] -= qty
+        assert done.status == vra.status
+        self.check_commitments(take_snapshot(self.uow), consumed=frozenset({pair}))
+
+    @rule(
+        sku=st.sampled_from(COMPONENTS),
+        location=st.sampled_from(LOCATIONS),
+        amounts=st.tuples(
+            st.sampled_from(["1", REST]), st.sampled_from(["1", REST, OVER]), st.booleans()
+        ),
+    )
+    def buy_and_send_back(self, sku: str, location: str, amounts: tuple[str, str, bool]) -> None:
+        """Goods bought, received and partly sent back again: the whole path of a vendor
+        return in one step (received, returned, approved when it waits, shipped)."""
+        back, shipped, twice = amounts
+        before = set(self.purchases)
+        self.order_stock(sku, D(5), location)
+        (number,) = set(self.purchases) - before
+        self.receive_on(number, 0, "2")
+        if twice:
+            self.receive_on(number, 0, "1")
+        made = set(self.vendor_returns)
+        self.return_on(number, 0, back)
+        for vra in set(self.vendor_returns) - made:
+            if self.vendor_returns[vra].status == "pending_approval":
+                self.settle_return(vra, "approve")
+            self.ship_return(vra, shipped)
+
+    # --- changing sales order lines ---------------------------------------------------------
+
+    @precondition(has_sales)
+    @rule(pick=picks, line=st.integers(0, 2), qty=quantities("0.5", "1", "3", "6"))
+    def resize_sales_line(self, pick: Pick, line: int, qty: Decimal) -> None:
+        """A line's new quantity, never below what is picked or shipped: what it no longer
+        needs is released (new supply for waiting lines); grown to take in what was picked
+        beyond it, it holds that pick firm again (committing it from free stock, or, when
+        fulfillment ignores commitment, from less urgent lines); then the order's lines
+        commit what is available."""
+        editable = frozenset({"pending_approval", "pending_fulfillment", "partially_fulfilled"})
+        number = self.choose_from(pick, self.sales, editable)
+        so = self.sales[number]
+        ln = so.lines[line % len(so.lines)]
+        key = (number, ln.label)
+        pair = (ln.sku, so.location)
+        was_open = so.status in SO_OPEN
+        self.observe()
+        expected: Refusal = None
+        if so.status not in editable:
+            expected = IllegalTransition
+        elif qty < ln.fulfilled + ln.picked:
+            expected = ValidationError
+        # The pool at the line's pair as the posting sees it: its own release first.
+        need = max(ZERO, qty - ln.fulfilled)
+        extra = max(ZERO, min(need, self.open_picks(number, ln.label)) - ln.picked)
+        committed = self.before.sales_orders[number].lines[ln.label].committed if was_open else ZERO
+        kept = min(committed, need)
+        bal = self.before.balance(pair)
+        held = bal.committed - (committed - kept)  # what the pair holds after the release
+        short = ln.picked + extra - kept  # what holding the pick firm must commit more
+        taken: dict[Pair, tuple[LineKey, Decimal]] = {}
+        if expected is None and was_open and extra > 0 and short > 0:
+            free = max(ZERO, bal.on_hand - held)
+            if short > free and self.prefs[FULFILL_MODE] == "ignore_commitment":
+                given = min(short - free, self.others_releasable(pair, key))
+                taken[pair] = (key, short - free)
+                held -= given
+                free += given
+            if short > free:
+                expected = InsufficientStock
+        done = self.attempt(
+            "so resize",
+            lambda: sales.update_sales_order(self.uow, number, quantities={ln.label: str(qty)}),
+            expected,
+        )
+        if done is None:
+            return
+        ln.quantity = qty
+        if was_open:
+            ln.picked += extra
+            so.status = (
+                "fulfilled"
+                if all(x.fulfilled >= x.quantity for x in so.lines)
+                else "partially_fulfilled"
+                if any(x.fulfilled > 0 for x in so.lines)
+                else "pending_fulfillment"
+            )
+        assert done.status == so.status
+        acting: dict[LineKey, Decimal] = {}
+        freed: set[Pair] = set()
+        if was_open:
+            snap = self.before.sales_orders[number]
+            holding: dict[LineKey, Decimal] = {
+                (number, x.label): snap.lines[x.label].committed for x in so.lines
+            }
+            holding[key] = kept + max(ZERO, short) if extra > 0 else kept
+            if kept < committed:
+                freed.add(pair)
+            # Each pair's pool after the release and the firm pick; then the order's lines
+            # commit what is available, in line order, taking from nobody.
+            pools: dict[Pair, Decimal] = {}
+            for x in so.lines:
+                at = (x.sku, so.location)
+                if at not in pools:
+                    b = self.before.balance(at)
+                    pools[at] = b.on_hand - (held if at == pair else b.committed)
+            if extra > 0 and short > 0:
+                pools[pair] -= short
+            for x in so.lines:
+                at = (x.sku, so.location)
+                lk = (number, x.label)
+                take = min(max(ZERO, x.need - holding[lk]), max(ZERO, pools[at]))
+                pools[at] -= take
+                acting[lk] = holding[lk] + take
+        self.check_commitments(
+            take_snapshot(self.uow), acting=acting, supply=frozenset(freed), taken=taken
+        )
+
+    def open_picks(self, number: str, label: str) -> Decimal:
+        """What the order's picked and packed fulfillments carry of one line."""
+        return sum(
+            (
+                q
+                for f in self.shipments.values()
+                if f.order == number and f.status in ("picked", "packed")
+                for lab, q in f.lines
+                if lab == label
+            ),
+            ZERO,
+        )
 
     # --- the floor's exceptions on work orders -------------------------------------------
 
@@ -3128,7 +3565,18 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 )
                 assert in_lots == snap.balance((sku, location)).on_hand, (sku, location)
         assert snap.purchase_orders == {
-            n: (po.status, {po.sku: po.received}) for n, po in self.purchases.items()
+            n: (
+                po.status,
+                {ln.line_no: (ln.sku, ln.quantity, ln.received, ln.cancelled) for ln in po.lines},
+            )
+            for n, po in self.purchases.items()
+        }
+        assert {
+            n: (status, [(q, shipped) for _line, q, shipped in lines])
+            for n, (status, lines) in snap.vendor_returns.items()
+        } == {
+            n: (v.status, [(part.quantity, part.shipped) for part in v.parts])
+            for n, v in self.vendor_returns.items()
         }
         assert set(snap.transfer_orders) == set(self.transfers)
         for number, to in self.transfers.items():

@@ -41,11 +41,13 @@ from app.services.engine.uow import _POSTINGS, _SELECT_ROLE, Actor, UnitOfWork, 
 from app.services.lots import tracking
 from app.services.orders import fulfillment, partners, purchasing, sales
 from app.services.orders import imports as order_imports
+from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.production import corrections, editing, planning, work_orders
 from app.services.returns import returns
 from app.services.transfers import lead_times
 from app.services.transfers import planning as transfer_planning
 from app.services.transfers import transfer_orders as transfers
+from app.services.vendor_returns import returns as vendor_returns
 
 
 def every_service_module() -> None:
@@ -252,6 +254,23 @@ def _shipped(s: Shop) -> str:
     return order
 
 
+def _received(s: Shop) -> str:
+    """A purchase order of 5 PART, all received."""
+    number = s.po()
+    purchasing.receive_purchase_order(s.boss, number)
+    return number
+
+
+def _vra(s: Shop, *, approved: bool = False, shipped: str | None = None) -> str:
+    """A vendor return of 2 PART from a receipt (approved, and part shipped, when asked)."""
+    number = vendor_returns.return_to_vendor(s.boss, _received(s), {"PART": "2"}).number
+    if approved or shipped:
+        vendor_returns.approve_vendor_return(s.boss, number)
+    if shipped:
+        vendor_returns.ship_vendor_return(s.boss, number, {"PART": shipped})
+    return number
+
+
 def _later(make: Callable[[Shop], str], act: Callable[[UnitOfWork, str], object]) -> Example:
     """The boss makes a document; the role acts on it."""
 
@@ -345,6 +364,17 @@ EXAMPLES: dict[str, Example] = {
     "po.close": _later(Shop.po, purchasing.close_purchase_order),
     "po.cancel": _later(Shop.po, purchasing.cancel_purchase_order),
     "po.suggest.accept": _replenish,
+    "po.edit": _later(
+        Shop.po,
+        lambda u, n: edit_purchase_order(u, n, quantities={"1": "6"}, expected="2027-01-04"),
+    ),
+    "po.return": _later(
+        _received, lambda u, n: vendor_returns.return_to_vendor(u, n, {"PART": "1"})
+    ),
+    "vra.approve": _later(_vra, vendor_returns.approve_vendor_return),
+    "vra.ship": _later(lambda s: _vra(s, approved=True), vendor_returns.ship_vendor_return),
+    "vra.close": _later(lambda s: _vra(s, shipped="1"), vendor_returns.close_vendor_return),
+    "vra.cancel": _later(_vra, vendor_returns.cancel_vendor_return),
     "finance.review": _review,
     # the plant
     "prefs.set": lambda s: lambda u: admin.set_preference(u, "page_size", "a4"),

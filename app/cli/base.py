@@ -210,6 +210,23 @@ def page_request(args: argparse.Namespace, *, descending: bool = False) -> PageR
     )
 
 
+def quantities(
+    values: Sequence[str] | None, flag: str = "--line", what: str = "QUANTITY"
+) -> dict[str, str] | None:
+    """KEY=QUANTITY pairs (a line number, or a sku; `what` names the value otherwise)."""
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, qty = value.rpartition("=")
+        if not sep or not key.strip() or not qty.strip():
+            raise UsageError(f"{flag} takes KEY={what}, not {value!r}")
+        if key.strip() in out:
+            raise UsageError(f"{flag} {key.strip()} is given twice")
+        out[key.strip()] = qty.strip()
+    return out
+
+
 _WITH_LOT = re.compile(r"(?P<key>.+?)=(?P<qty>[^=@]+)(?:@(?P<lot>.*))?", re.DOTALL)
 LotQuantities = tuple[dict[str, str], dict[str, list[tuple[str, str]]]]
 

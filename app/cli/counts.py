@@ -12,8 +12,8 @@ from app.cli.base import (
     add_status_filter,
     memo,
     page_request,
+    quantities,
 )
-from app.cli.orders import quantities
 from app.cli.output import cell, paged_note, table
 from app.models.quantity import fmt
 from app.services.counts import counts

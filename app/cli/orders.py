@@ -16,12 +16,16 @@ from app.cli.base import (
     add_status_filter,
     lot_quantities,
     page_request,
+    quantities,
 )
 from app.cli.output import cell, jsonable, paged_note, table
+from app.cli.vendor_returns import vra_text
 from app.models.quantity import fmt
 from app.services import finance
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing, sales, trace
+from app.services.orders.purchase_changes import edit_purchase_order
+from app.services.vendor_returns.returns import return_to_vendor
 
 PATHS = ("stock", "build", "drop_ship")
 
@@ -83,6 +87,17 @@ def line_entries(values: Sequence[str]) -> list[sales.LineEntry]:
     return out
 
 
+def warnings_text(warnings: Sequence[str]) -> str:
+    """What went ahead under a "warn only" preference, one line each (with --json: the
+    payload's `warnings`)."""
+    return "".join(f"\nwarning: {w}" for w in warnings)
+
+
+def made_on(line: sales.SalesOrderLineInfo) -> str:
+    """What was made for a line, those it no longer needs said so."""
+    return ", ".join(f"{n} (not needed)" if n in line.not_needed else n for n in line.created)
+
+
 def so_text(info: sales.SalesOrderInfo) -> str:
     head = (
         f"{info.number}  {info.customer}  [{info.status_label}]"
@@ -115,7 +130,7 @@ def so_text(info: sales.SalesOrderInfo) -> str:
                 ln.fulfilled,
                 ln.backordered,
                 ln.returned,
-                ", ".join(ln.created),
+                made_on(ln),
             )
             for ln in info.lines
         ],
@@ -123,7 +138,14 @@ def so_text(info: sales.SalesOrderInfo) -> str:
     tail = f"\nfulfillments: {', '.join(info.fulfillments)}" if info.fulfillments else ""
     if info.returns:
         tail += f"\nreturns: {', '.join(info.returns)}"
-    return head + "\n" + lines + tail
+    for c in info.path_changes:
+        tail += (
+            f"\nline {c.line}: {c.from_path} -> {c.to_path}"
+            + (f", {c.not_needed} not needed" if c.not_needed else "")
+            + (f", made {c.made}" if c.made else "")
+            + f" ({c.changed_by}, {c.changed_at:%Y-%m-%d %H:%M})"
+        )
+    return head + "\n" + lines + tail + warnings_text(info.warnings)
 
 
 def cmd_so_create(ctx: Context) -> Result:
@@ -163,21 +185,6 @@ def cmd_so_cancel(ctx: Context) -> Result:
     return info, so_text(info)
 
 
-def quantities(values: Sequence[str] | None, flag: str = "--line") -> dict[str, str] | None:
-    """KEY=QUANTITY pairs (a line number, or a sku)."""
-    if not values:
-        return None
-    out: dict[str, str] = {}
-    for value in values:
-        key, sep, qty = value.rpartition("=")
-        if not sep or not key.strip() or not qty.strip():
-            raise UsageError(f"{flag} takes KEY=QUANTITY, not {value!r}")
-        if key.strip() in out:
-            raise UsageError(f"{flag} {key.strip()} is given twice")
-        out[key.strip()] = qty.strip()
-    return out
-
-
 def cmd_so_edit(ctx: Context) -> Result:
     a = ctx.args
     info = sales.update_sales_order(
@@ -189,6 +196,7 @@ def cmd_so_edit(ctx: Context) -> Result:
         memo=a.memo,
         quantities=quantities(a.line),
         add=line_entries(a.add or []),
+        paths=quantities(a.path, "--path", "PATH"),
     )
     return info, so_text(info)
 
@@ -299,19 +307,19 @@ def cmd_fulfillment_list(ctx: Context) -> Result:
 # --- purchase orders --------------------------------------------------------------------------
 
 
-def ordered_lines(values: Sequence[str]) -> list[purchasing.OrderedLine]:
+def ordered_lines(values: Sequence[str], flag: str = "--line") -> list[purchasing.OrderedLine]:
     """--line SKU:QTY[:COST]"""
     out = []
     for value in values:
         parts = value.split(":")
         if len(parts) < 2:
-            raise UsageError(f"--line takes SKU:QUANTITY[:COST], not {value!r}")
+            raise UsageError(f"{flag} takes SKU:QUANTITY[:COST], not {value!r}")
         if len(parts) >= 3:
             sku, qty, cost = ":".join(parts[:-2]), parts[-2], parts[-1]
         else:
             sku, qty, cost = parts[0], parts[1], ""
         if not sku.strip() or not qty.strip():
-            raise UsageError(f"--line takes SKU:QUANTITY[:COST], not {value!r}")
+            raise UsageError(f"{flag} takes SKU:QUANTITY[:COST], not {value!r}")
         out.append(purchasing.OrderedLine(sku.strip(), qty.strip(), cost.strip() or None))
     return out
 
@@ -325,17 +333,29 @@ def po_text(info: purchasing.PurchaseOrderInfo) -> str:
         + f"\nexpected {cell(info.expected_date) or '-'}, location {info.location}, "
         f"total {fmt(info.total)}"
     )
+    tail = f"\nvendor returns: {', '.join(info.vendor_returns)}" if info.vendor_returns else ""
     return (
         head
         + "\n"
         + table(
-            ["line", "sku", "quantity", "unit cost", "received", "remaining"],
+            ["line", "sku", "quantity", "unit cost", "received", "remaining", "returned", ""],
             [
-                (ln.line_no, ln.sku, ln.quantity, ln.unit_cost, ln.received, ln.remaining)
+                (
+                    ln.line_no,
+                    ln.sku,
+                    ln.quantity,
+                    ln.unit_cost,
+                    ln.received,
+                    ln.remaining,
+                    ln.returned,
+                    "cancelled" if ln.cancelled else "",
+                )
                 for ln in info.lines
             ],
         )
         + _receipts_text(info)
+        + tail
+        + warnings_text(info.warnings)
     )
 
 
@@ -402,10 +422,39 @@ def cmd_po_receive(ctx: Context) -> Result:
         "lines": [{"sku": s, "quantity": fmt(q), "unit_cost": fmt(c)} for s, q, c in res.lines],
         "order": jsonable(res.order),
     }
+    payload["warnings"] = list(res.warnings)
     text = f"{res.number}: received on {res.purchase_order}\n" + table(
         ["sku", "quantity", "unit cost"], res.lines
     )
-    return payload, text + "\n\n" + po_text(res.order)
+    return payload, text + "\n\n" + po_text(res.order) + warnings_text(res.warnings)
+
+
+def cmd_po_edit(ctx: Context) -> Result:
+    a = ctx.args
+    info = edit_purchase_order(
+        ctx.uow,
+        a.po,
+        quantities=quantities(a.line),
+        prices=quantities(a.price, "--price", "PRICE"),
+        expected=a.expected,
+        add=ordered_lines(a.add or [], "--add"),
+        cancel=[c.strip() for c in a.cancel_line or []],
+        memo=a.memo,
+    )
+    return info, po_text(info)
+
+
+def cmd_po_return(ctx: Context) -> Result:
+    a = ctx.args
+    info = return_to_vendor(
+        ctx.uow,
+        a.po,
+        quantities(a.line) or {},
+        reason=a.reason,
+        receipt=a.receipt,
+        memo=a.memo,
+    )
+    return info, vra_text(info)
 
 
 def cmd_po_mark_shipped(ctx: Context) -> Result:
@@ -644,6 +693,12 @@ def register(cmd: Commands) -> None:
     sp.add_argument("--memo")
     sp.add_argument("--line", action="append", metavar="LINE=QTY", help="a line's new quantity")
     sp.add_argument("--add", action="append", metavar="SKU:QTY[:PATH][@RATE]", help="a new line")
+    sp.add_argument(
+        "--path",
+        action="append",
+        metavar="LINE=PATH",
+        help="a line's new path (stock, build or drop_ship), while nothing has moved on it",
+    )
     sp = cmd.add("list", cmd_so_list, "list sales orders", g)
     add_status_filter(sp)
     sp.add_argument("--customer")
@@ -700,6 +755,26 @@ def register(cmd: Commands) -> None:
     )
     sp.add_argument("--memo")
     add_lot_options(sp, vendor_lot=True)
+    sp = cmd.add("edit", cmd_po_edit, "change a purchase order", g)
+    sp.add_argument("po")
+    sp.add_argument("--line", action="append", metavar="SKU=QTY", help="a line's new quantity")
+    sp.add_argument("--price", action="append", metavar="SKU=PRICE", help="a line's new price")
+    sp.add_argument("--expected", help="the new expected date YYYY-MM-DD")
+    sp.add_argument("--add", action="append", metavar="SKU:QTY[:COST]", help="a new line")
+    sp.add_argument(
+        "--cancel-line",
+        dest="cancel_line",
+        action="append",
+        metavar="SKU",
+        help="cancel a line nothing came in on (a sku or a line number)",
+    )
+    sp.add_argument("--memo")
+    sp = cmd.add("return", cmd_po_return, "send received goods back: a vendor return", g)
+    sp.add_argument("po")
+    sp.add_argument("--line", action="append", required=True, metavar="SKU=QTY")
+    sp.add_argument("--reason", help="a return reason code (shopfloor reason list --kind return)")
+    sp.add_argument("--receipt", help="take them from this receipt (default: newest first)")
+    sp.add_argument("--memo")
     sp = cmd.add("mark-shipped", cmd_po_mark_shipped, "the vendor shipped a drop-ship order", g)
     sp.add_argument("po")
     sp.add_argument("--line", action="append", metavar="SKU=QTY")

@@ -15,8 +15,8 @@ from app.cli.base import (
     add_status_filter,
     memo,
     page_request,
+    quantities,
 )
-from app.cli.orders import quantities
 from app.cli.output import cell, jsonable, paged_note, table
 from app.services.transfers import lead_times, planning, transfer_orders
 from app.services.transfers.transfer_orders import (

@@ -36,6 +36,7 @@ from app.models.sales import (
     LinePath,
     SalesOrder,
     SalesOrderLine,
+    SalesOrderPathChange,
     SOAction,
     SOStatus,
 )
@@ -52,6 +53,11 @@ from app.models.work_order import (
     WorkOrderVariance,
     WOStatus,
 )
+
+# isort: split
+# Vendor returns are a kind of document of their own, declared after the core ones; their
+# tables belong to the metadata.
+from app.models import vendor_return as vendor_return
 
 __all__ = [
     "ACTIVE",
@@ -100,6 +106,7 @@ __all__ = [
     "SOStatus",
     "SalesOrder",
     "SalesOrderLine",
+    "SalesOrderPathChange",
     "SourceKind",
     "StockBalance",
     "Tracking",

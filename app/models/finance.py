@@ -5,11 +5,11 @@ them reviewed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
@@ -55,6 +55,9 @@ class FinanceEvent(Base):
     customer_po: Mapped[str | None] = mapped_column(String(64), index=True)
     party: Mapped[str | None] = mapped_column(String(120))  # customer or vendor
     amount: Mapped[Decimal] = mapped_column(Fixed)
+    # The day the event counts on in the books (a shipment: its fulfillment's transaction
+    # date); the day it was posted unless its posting says otherwise.
+    transaction_date: Mapped[date] = mapped_column(Date)
     # The reason code the posting named (a scrap's), if any.
     reason: Mapped[str | None] = mapped_column(String(32))
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"))

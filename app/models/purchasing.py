@@ -61,6 +61,8 @@ PO_OPEN = frozenset({POStatus.OPEN, POStatus.PARTIALLY_RECEIVED})
 class POAction(StrEnum):
     RECEIVE = "receive"
     MARK_SHIPPED = "mark_shipped"  # a drop-ship order: the vendor has shipped it
+    EDIT = "edit"  # quantities, prices, the expected date, lines added or cancelled
+    RETURN = "return"  # send received goods back to the vendor (a vendor return)
     CLOSE = "close"
     CANCEL = "cancel"
 
@@ -68,6 +70,8 @@ class POAction(StrEnum):
 PO_ACTION_FROM: dict[POAction, frozenset[POStatus]] = {
     POAction.RECEIVE: PO_OPEN,
     POAction.MARK_SHIPPED: PO_OPEN,
+    POAction.EDIT: PO_OPEN | {POStatus.RECEIVED},
+    POAction.RETURN: frozenset({POStatus.PARTIALLY_RECEIVED, POStatus.RECEIVED, POStatus.CLOSED}),
     POAction.CLOSE: PO_OPEN | {POStatus.RECEIVED},
     POAction.CANCEL: frozenset({POStatus.OPEN}),
 }
@@ -79,6 +83,7 @@ PO_EDGES: frozenset[tuple[POStatus, POStatus]] = frozenset(
         (_PO.OPEN, _PO.PARTIALLY_RECEIVED),
         (_PO.OPEN, _PO.RECEIVED),
         (_PO.PARTIALLY_RECEIVED, _PO.RECEIVED),
+        (_PO.RECEIVED, _PO.PARTIALLY_RECEIVED),  # an edit wants more than came
         (_PO.OPEN, _PO.CLOSED),
         (_PO.PARTIALLY_RECEIVED, _PO.CLOSED),
         (_PO.RECEIVED, _PO.CLOSED),
@@ -93,6 +98,7 @@ PO_EDGES: frozenset[tuple[POStatus, POStatus]] = frozenset(
 _PO_HINTS: dict[tuple[POAction, POStatus], str] = {
     (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "part of it is received: close it",
     (POAction.CANCEL, POStatus.RECEIVED): "it is received: close it",
+    (POAction.RETURN, POStatus.OPEN): "nothing has been received on it",
 }
 _DROP_SHIP_HINTS: dict[tuple[POAction, POStatus], str] = {
     (POAction.CANCEL, POStatus.PARTIALLY_RECEIVED): "close it",
@@ -117,22 +123,16 @@ class PurchaseOrderRules(StatusRules):
         return po_status_label(self.status, self.drop_ship)
 
     def hint(self, action: POAction) -> str | None:
-        if self.drop_ship:
-            return _DROP_SHIP_HINTS.get((action, self.state))
+        if self.drop_ship and (action, self.state) in _DROP_SHIP_HINTS:
+            return _DROP_SHIP_HINTS[(action, self.state)]
         return super().hint(action)
 
     def can(self, action: POAction) -> bool:
-        if action == POAction.RECEIVE and self.drop_ship:
-            return False
         if action == POAction.MARK_SHIPPED and not self.drop_ship:
             return False
         return super().can(action)
 
     def refuse(self, action: POAction, label: str | None = None) -> None:
-        if action == POAction.RECEIVE and self.drop_ship:
-            raise IllegalTransition(
-                f"cannot receive {self.number}: it is a drop-ship order; mark it shipped instead"
-            )
         if action == POAction.MARK_SHIPPED and not self.drop_ship:
             raise IllegalTransition(
                 f"cannot mark {self.number} shipped: it is not a drop-ship order; receive it"
@@ -182,6 +182,9 @@ class PurchaseOrderLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Fixed)
     unit_cost: Mapped[Decimal] = mapped_column(Fixed)
     received: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)  # or shipped, drop ship
+    # Cancelled before anything came in on it: nothing more is expected (and it is never
+    # on order again).
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     sales_order_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_order_line.id"), index=True
     )

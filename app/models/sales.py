@@ -221,6 +221,24 @@ class SalesOrderLine(DemandFigures, Base):
     consumed = synonym("fulfilled")
 
 
+class SalesOrderPathChange(Base):
+    """A line's path changed while nothing had moved on it (build -> stock, stock ->
+    drop ship ...): the work order or purchase order it no longer needs, cancelled as not
+    needed, and the one made for its new path."""
+
+    __tablename__ = "sales_order_path_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sales_order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    sales_order_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"))
+    from_path: Mapped[str] = mapped_column(String(16))
+    to_path: Mapped[str] = mapped_column(String(16))
+    not_needed: Mapped[str | None] = mapped_column(String(32))  # the document cancelled
+    made: Mapped[str | None] = mapped_column(String(32))  # the document made for the new path
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(64))
+
+
 # --- item fulfillments ----------------------------------------------------------------------
 
 
@@ -297,6 +315,10 @@ class Fulfillment(FulfillmentRules, Base):
     drop_ship: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_po: Mapped[str | None] = mapped_column(String(64))
     memo: Mapped[str | None] = mapped_column(String(200))
+    # The day it counts on in the books: the day it was picked, or, with
+    # `update_transaction_date_upon_fulfillment_status_change`, the day of its last status
+    # change (picked in one period, shipped in the next).
+    transaction_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     packed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,9 +11,16 @@ from app.errors import AlreadyExists, NotFound, ValidationError
 from app.models import ROLES, AppUser, Preference, utcnow
 from app.services.auth import hash_secret
 from app.services.engine import changes
+from app.services.engine.lookup import location_ref
 from app.services.engine.parsing import parse_name
 from app.services.engine.permissions import Permission
-from app.services.engine.preferences import SPECS, PrefSpec, load_preferences, validate
+from app.services.engine.preferences import (
+    SPEC_BY_KEY,
+    SPECS,
+    PrefSpec,
+    load_preferences,
+    validate,
+)
 from app.services.engine.uow import Transaction, posting, query
 
 
@@ -31,6 +38,8 @@ def set_preference(tx: Transaction, key: str, value: str) -> dict[str, str]:
     """Set one preference; returns all of them as they now are."""
     key = (key or "").strip().lower()
     text = validate(key, value)
+    if text and SPEC_BY_KEY[key].location:
+        text = location_ref(tx.session, text).code  # a location that exists, as it is spelt
     tx.set_document(key)
     row = tx.session.get(Preference, key)
     old = row.value if row is not None else None

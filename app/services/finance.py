@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -45,6 +45,7 @@ EXPORT_COLUMNS = (
     "event",
     "moment",
     "posted_at",
+    "transaction_date",
     "document_kind",
     "document",
     "created_from",
@@ -80,13 +81,16 @@ class MomentLine:
 class Told:
     """One moment finance is told about, as the posting that reached it describes it."""
 
-    moment: StrEnum  # a registered moment: `Moment` or another kind of posting's
+    moment: StrEnum  # a registered moment (app/models/kinds.py): `Moment` or another kind's
     document_kind: str
     document: str
     created_from: str | None
     customer_po: str | None
     party: str | None
     lines: Sequence[MomentLine]
+    # The day it counts on in the books, when its posting says (a shipment: its
+    # fulfillment's transaction date); else the day it is posted.
+    transaction_date: date | None = None
     reason: str | None = None  # the reason code the posting named (a scrap's)
 
 
@@ -124,6 +128,7 @@ class FinanceBook:
                     "amount": sum((ln.amount for ln in told.lines), ZERO),
                     "audit_event_id": event_id,
                     "posted_at": utcnow(),
+                    "transaction_date": told.transaction_date or date.today(),
                 },
             ).scalar_one()
             if not told.lines:
@@ -177,6 +182,7 @@ class FinanceEventInfo:
     party: str | None
     amount: Decimal
     posted_at: datetime
+    transaction_date: date  # the day it counts on in the books
     reviewed_at: datetime | None
     reviewed_by: str | None
     lines: list[FinanceLineInfo]
@@ -344,6 +350,7 @@ def list_events(
                 party=e.party,
                 amount=e.amount,
                 posted_at=e.posted_at,
+                transaction_date=e.transaction_date,
                 reviewed_at=e.reviewed_at,
                 reviewed_by=e.reviewed_by,
                 lines=lines.get(e.id, []),
@@ -544,6 +551,7 @@ def export_csv(events: Sequence[FinanceEventInfo], path: str | Path) -> int:
             "event": str(e.id),
             "moment": e.moment,
             "posted_at": e.posted_at.isoformat(),
+            "transaction_date": e.transaction_date.isoformat(),
             "document_kind": e.document_kind,
             "document": e.document,
             "created_from": e.created_from or "",

@@ -184,7 +184,10 @@ def test_illegal_actions_and_roles_are_refused_in_words(team, ctx, window, qtbot
     assert not window.page("sales_orders").new_button.isEnabled()
     run_op(window, sales.approve_sales_order, "SO-000004").run()
     idle(qtbot, ctx)
-    assert "vic (viewer) may not approve sales orders" in window.message_bar.text
+    assert (
+        "vic (viewer) may not approve sales orders, customer returns and vendor returns"
+        in window.message_bar.text
+    )
     assert sales.get_sales_order(uow, "SO-000004").status == "pending_approval"
 
 

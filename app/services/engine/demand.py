@@ -486,6 +486,9 @@ class DemandBook:
             documents[kind].add(document_id)
         session = self.tx.session
         for line in self._unpegged:
+            column, value = _SOURCES[line.kind].unpegged or (None, None)
+            if column is not None and getattr(line, column.key, value) != value:
+                continue  # its own record changed it again since (and writes it)
             session.execute(_SOURCES[line.kind].update_unpegged, {"b_id": line.id})
             documents[line.kind].add(line.document_id)
         self._unpegged = []

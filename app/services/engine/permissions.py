@@ -51,7 +51,7 @@ _DESCRIPTIONS = {
     Permission.FINANCE: "review or export the finance events",
     Permission.EDIT_PREFERENCES: "change preferences",
     Permission.MANAGE_USERS: "manage users",
-    Permission.APPROVE_ORDERS: "approve sales orders and customer returns",
+    Permission.APPROVE_ORDERS: "approve sales orders, customer returns and vendor returns",
     Permission.AUDIT: "read the audit trail",
     Permission.BACKUP: "back up or restore the database",
 }

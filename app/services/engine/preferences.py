@@ -29,6 +29,7 @@ class PrefSpec:
     maximum: int | None = None  # a whole number from 0 to this (then `choices` is empty)
     text: int | None = None  # free text of at most this many characters, case kept
     group: str = "Manufacturing"  # where a settings window shows it
+    location: bool = False  # the text is a location's code (empty: the default location)
     amount: bool = False  # an amount of money of at least 0 (then `choices` is empty)
     # Free text with a grammar of its own: why a value is refused (None: it is fine).
     fault: Callable[[str], str | None] | None = None
@@ -67,6 +68,10 @@ def _text(
     return PrefSpec(key, default, (), description, text=length, group=group, fault=fault)
 
 
+def _location(key: str, description: str, group: str) -> PrefSpec:
+    return PrefSpec(key, "", (), description, text=32, group=group, location=True)
+
+
 SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING, RETURNS = (
     "Sales orders",
     "Fulfillment",
@@ -76,6 +81,7 @@ SALES, FULFILLMENT, RECEIVING, LOTS, FORMS, PRINTING, RETURNS = (
     "Printing",
     "Customer returns",
 )
+DROP_SHIP, PURCHASING, VENDOR_RETURNS = ("Drop ship", "Purchasing", "Vendor returns")
 TRANSFERS = "Transfer orders"
 
 
@@ -334,6 +340,81 @@ SPECS: tuple[PrefSpec, ...] = (
         PRINTING,
         200,
     ),
+    # --- changing orders, drop ship and vendor returns ---------------------------------
+    _location(
+        "default_location_for_sales_orders",
+        "where a new sales order ships from unless another location is given (empty: the "
+        "plant's default location)",
+        SALES,
+    ),
+    _bool(
+        "update_transaction_date_upon_fulfillment_status_change",
+        False,
+        "a fulfillment counts in the books on the day of its last status change (picked in "
+        "one period, shipped in the next); off: on the day it was picked",
+        FULFILLMENT,
+    ),
+    _bool(
+        "update_drop_ship_order_quantities_automatically_prior_to_shipment",
+        False,
+        "a change of a drop-ship line's quantity on the sales order or its purchase order "
+        "changes the other to match, while neither has shipped anything",
+        DROP_SHIP,
+    ),
+    PrefSpec(
+        "drop_ship_fulfillment_quantity_validation",
+        "warn_only",
+        ("allow_unequal", "warn_only", "do_not_allow"),
+        "when the vendor ships a drop-ship line whose sales order and purchase order "
+        "quantities differ: go ahead; go ahead with a warning; or refuse until they match",
+        group=DROP_SHIP,
+    ),
+    PrefSpec(
+        "allow_both_mark_shipped_fulfillments_and_receipts_on_a_drop_shipment_line",
+        "warn_only",
+        ("allow", "warn_only", "do_not_allow"),
+        "a drop-ship purchase order line both marked shipped by the vendor and received into "
+        "stock: allowed; allowed with a warning; or refused (once received, an order can no "
+        "longer be marked shipped)",
+        group=DROP_SHIP,
+    ),
+    _location(
+        "default_location_for_purchase_orders",
+        "where a new purchase order (and replenishment) receives unless another location is "
+        "given (empty: the plant's default location)",
+        PURCHASING,
+    ),
+    _bool(
+        "allow_purchase_of_assembly_items",
+        False,
+        "assembly items may be bought on purchase orders (and drop-shipped); off: they are "
+        "only built",
+        PURCHASING,
+    ),
+    PrefSpec(
+        "maximum_purchase_lines_to_consolidate",
+        "10",
+        (),
+        "replenishment puts at most this many lines on one purchase order, starting another "
+        "for the same vendor beyond it (0 = every line of a vendor on one order)",
+        maximum=250,
+        group=PURCHASING,
+    ),
+    PrefSpec(
+        "default_vendor_return_authorization_status",
+        "pending_approval",
+        ("pending_approval", "pending_return"),
+        "status of a new vendor return: pending approval when returns are approved before "
+        "the goods go back, pending return when they may go back at once",
+        group=VENDOR_RETURNS,
+    ),
+    _bool(
+        "credit_in_advance_of_vendor_return",
+        False,
+        "finance is told of the vendor's whole credit when a vendor return is approved; off: "
+        "as the goods are shipped back",
+        VENDOR_RETURNS,
+    ),
     # --- cycle counts ---
     PrefSpec(
         "count_approval_threshold",
@@ -372,8 +453,9 @@ SPECS: tuple[PrefSpec, ...] = (
     _bool(
         "approver_must_differ_from_author",
         False,
-        "a sales order is approved by someone other than who entered it (nobody approves "
-        "their own order, nor enters one approved while orders wait for approval)",
+        "a sales order or a vendor return is approved by someone other than who entered it "
+        "(nobody approves their own, nor enters an order approved while orders wait for "
+        "approval)",
         SALES,
     ),
     PrefSpec(
@@ -441,6 +523,16 @@ class Preferences:
     default_printer: str
     company_name: str
     company_address: str
+    default_location_for_sales_orders: str
+    update_transaction_date_upon_fulfillment_status_change: bool
+    update_drop_ship_order_quantities_automatically_prior_to_shipment: bool
+    drop_ship_fulfillment_quantity_validation: str
+    allow_both_mark_shipped_fulfillments_and_receipts_on_a_drop_shipment_line: str
+    default_location_for_purchase_orders: str
+    allow_purchase_of_assembly_items: bool
+    maximum_purchase_lines_to_consolidate: int
+    default_vendor_return_authorization_status: str
+    credit_in_advance_of_vendor_return: bool
     # --- cycle counts ---
     count_approval_threshold: Decimal
     # --- customer returns ---

@@ -213,3 +213,75 @@ def order_statuses_match_shipments(f: Facts, report: CheckReport) -> None:
             and started
         ):
             report.problem(f"{r.number}: {SOStatus(r.status).label} but lines have shipped")
+
+
+@invariant("drop-ship lines match what the vendor shipped and what came in")
+def drop_ship_lines_match(f: Facts, report: CheckReport) -> None:
+    """A drop-ship purchase order line's received is what its vendor shipped to the customer
+    (the sales order line's drop-ship fulfillments) plus what its receipts brought into
+    stock: summed over the purchase order lines of each sales order line."""
+    pol, rl, fl, ful = PurchaseOrderLine, ReceiptLine, FulfillmentLine, Fulfillment
+    stocked = (
+        select(
+            rl.purchase_order_line_id.label("line_id"), func.sum(millionths(rl.quantity)).label("q")
+        )
+        .group_by(rl.purchase_order_line_id)
+        .subquery()
+    )
+    by_vendor = (
+        select(
+            pol.sales_order_line_id.label("so_line"),
+            func.sum(millionths(pol.received) - func.coalesce(stocked.c.q, 0)).label("q"),
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == pol.purchase_order_id)
+        .outerjoin(stocked, stocked.c.line_id == pol.id)
+        .where(PurchaseOrder.drop_ship, pol.sales_order_line_id.is_not(None))
+        .group_by(pol.sales_order_line_id)
+        .subquery()
+    )
+    shipped = (
+        select(
+            fl.sales_order_line_id.label("so_line"), func.sum(millionths(fl.quantity)).label("q")
+        )
+        .join(ful, ful.id == fl.fulfillment_id)
+        .where(ful.drop_ship, ful.status == _SHIPPED)
+        .group_by(fl.sales_order_line_id)
+        .subquery()
+    )
+    told = func.coalesce(shipped.c.q, 0)
+    for r in f.session.execute(
+        select(
+            SalesOrder.number,
+            SalesOrderLine.line_no,
+            SalesOrderLine.member_no,
+            by_vendor.c.q.label("by_orders"),
+            told.label("shipped"),
+        )
+        .select_from(by_vendor)
+        .join(SalesOrderLine, SalesOrderLine.id == by_vendor.c.so_line)
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
+        .outerjoin(shipped, shipped.c.so_line == by_vendor.c.so_line)
+        .where(by_vendor.c.q != told)
+        .order_by(SalesOrder.number, SalesOrderLine.line_no)
+    ):
+        report.problem(
+            f"{r.number} line {_label(r.line_no, r.member_no)}: its purchase orders say the "
+            f"vendor shipped {amount(r.by_orders)} but its drop-ship fulfillments carry "
+            f"{amount(r.shipped)}"
+        )
+    for r in f.session.execute(
+        select(
+            PurchaseOrder.number,
+            pol.line_no,
+            millionths(pol.received).label("received"),
+            stocked.c.q,
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == pol.purchase_order_id)
+        .join(stocked, stocked.c.line_id == pol.id)
+        .where(PurchaseOrder.drop_ship, stocked.c.q > millionths(pol.received))
+        .order_by(PurchaseOrder.number, pol.line_no)
+    ):
+        report.problem(
+            f"{r.number} line {r.line_no}: received {amount(r.received)} but its receipts "
+            f"brought in {amount(r.q)}"
+        )

@@ -67,6 +67,7 @@ from app.services.engine.numbering import next_number, normalize_number
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.parsing import parse_text
 from app.services.engine.permissions import Permission
+from app.services.engine.preferences import Preferences
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.lots.incoming import named_parts
@@ -118,6 +119,7 @@ class FulfillmentRecord(FulfillmentRules):
     drop_ship: bool
     customer_po: str | None
     memo: str | None
+    transaction_date: date
     created_at: datetime
     created_by: str
     packed_at: datetime | None
@@ -127,10 +129,23 @@ class FulfillmentRecord(FulfillmentRules):
     lines: list[ShipmentLine] = field(default_factory=list)
     saved: tuple[Any, ...] | None = field(default=None, repr=False)
 
-    CHANGING: ClassVar[tuple[str, ...]] = ("status", "packed_at", "shipped_at", "cancelled_at")
+    CHANGING: ClassVar[tuple[str, ...]] = (
+        "status",
+        "transaction_date",
+        "packed_at",
+        "shipped_at",
+        "cancelled_at",
+    )
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, n) for n in self.CHANGING)
+
+    def moved_on(self, prefs: Preferences) -> None:
+        """Its status has just changed: with
+        `update_transaction_date_upon_fulfillment_status_change` it now counts in the books
+        on today's date (picked in one period, shipped in the next)."""
+        if prefs.update_transaction_date_upon_fulfillment_status_change:
+            self.transaction_date = date.today()
 
 
 _FIELDS = tuple(f.name for f in fields(FulfillmentRecord) if f.name in _F.c)
@@ -195,6 +210,7 @@ class FulfillmentBook:
             "drop_ship": drop_ship,
             "customer_po": so.customer_po,
             "memo": memo,
+            "transaction_date": date.today(),
             "created_at": now,
             "created_by": self.tx.actor.user,
             "packed_at": None,
@@ -431,6 +447,7 @@ def pack_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
     f.require(FulfillmentAction.PACK, tx.prefs.status_name(f.status))
     f.move_to(FulfillmentStatus.PACKED)
     f.packed_at = utcnow()
+    f.moved_on(tx.prefs)
     return fulfillment_info(tx, f, so)
 
 
@@ -504,6 +521,7 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
             )
     f.move_to(FulfillmentStatus.SHIPPED)
     f.shipped_at = utcnow()
+    f.moved_on(tx.prefs)
     so.move_to(so.status_after_shipping())
     told = []
     for fl in f.lines:
@@ -523,6 +541,7 @@ def ship_fulfillment(tx: Transaction, number: str) -> FulfillmentInfo:
             so.customer_po,
             so.customer,
             told,
+            transaction_date=f.transaction_date,
         )
     )
     tx.note(
@@ -561,6 +580,7 @@ class FulfillmentInfo:
     created_at: datetime
     created_by: str
     shipped_at: datetime | None
+    transaction_date: date  # the day it counts on in the books
     lines: list[FulfillmentLineInfo]
     actions: list[str]
     changes: Changes = NO_CHANGES
@@ -617,6 +637,7 @@ def fulfillment_info(
         created_at=f.created_at,
         created_by=f.created_by,
         shipped_at=f.shipped_at,
+        transaction_date=f.transaction_date,
         lines=[
             FulfillmentLineInfo(
                 line=by_id[fl.sales_order_line_id].label,

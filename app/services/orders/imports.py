@@ -13,7 +13,7 @@ from app.models import Customer, LinePath, SOStatus, Vendor
 from app.services.catalog.boms import read_active_bom
 from app.services.catalog.imports import ImportResult, Row, read_rows, run_rows
 from app.services.engine.ledger import Pair, StockBook
-from app.services.engine.lookup import ItemRef, item_ref_by_sku, location_ref
+from app.services.engine.lookup import ItemRef, item_ref_by_sku
 from app.services.engine.parsing import parse_date, parse_decimal, parse_quantity
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, UnitOfWork, posting
@@ -140,7 +140,7 @@ def _line_pairs(tx: Transaction, item: ItemRef, path: LinePath, location_id: int
 def _import_orders(tx: Transaction, source: str, rows: list[Row]) -> ImportResult:
     tx.set_document(source)
     orders: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
-    location = location_ref(tx.session, None)  # an imported order ships from the default one
+    location = sales.sales_location(tx, None)  # an imported order ships from the default one
     pairs: list[Pair] = []
     taken = sales.imported_orders(tx, (r.get("order_ref", "") for _n, r in rows))
 

@@ -10,6 +10,7 @@ ledger rows it posts can name its lines.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -62,9 +63,10 @@ class PurchaseLine:
     unit_cost: Decimal
     received: Decimal
     sales_order_line_id: int | None
+    cancelled: bool = False
     saved: tuple[Any, ...] | None = field(default=None, repr=False)
 
-    CHANGING: ClassVar[tuple[str, ...]] = ("quantity", "unit_cost", "received")
+    CHANGING: ClassVar[tuple[str, ...]] = ("quantity", "unit_cost", "received", "cancelled")
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, n) for n in self.CHANGING)
@@ -75,8 +77,13 @@ class PurchaseLine:
 
     @property
     def remaining(self) -> Decimal:
-        """Still to come (never below zero)."""
-        return max(ZERO, self.quantity - self.received)
+        """Still to come (never below zero; nothing once the line is cancelled)."""
+        return ZERO if self.cancelled else max(ZERO, self.quantity - self.received)
+
+    @property
+    def complete(self) -> bool:
+        """Nothing more is expected on it: all of it came, or it was cancelled."""
+        return self.cancelled or self.received >= self.quantity
 
 
 @dataclass(eq=False, kw_only=True)
@@ -115,9 +122,9 @@ class PurchaseOrderRecord(PurchaseOrderRules):
         return self.state in PO_OPEN
 
     def status_after_receipt(self) -> POStatus:
-        """Received once every line has all of its quantity; partially received once any
-        has some; open before."""
-        if all(ln.received >= ln.quantity for ln in self.lines):
+        """Received once every line has all of its quantity (a cancelled line expects
+        nothing more); partially received once any has some; open before."""
+        if any(ln.received > 0 for ln in self.lines) and all(ln.complete for ln in self.lines):
             return POStatus.RECEIVED
         if any(ln.received > 0 for ln in self.lines):
             return POStatus.PARTIALLY_RECEIVED
@@ -126,6 +133,13 @@ class PurchaseOrderRecord(PurchaseOrderRules):
     def pairs(self) -> list[Pair]:
         """The balances its lines touch (none for a drop-ship order)."""
         return [] if self.drop_ship else [(ln.item.id, self.location_id) for ln in self.lines]
+
+    def on_order(self) -> dict[int, Decimal]:
+        """What each line brings to its location's on order now: its remaining quantity
+        while the order is open, nothing on a drop-ship order (its goods never come here)."""
+        if self.drop_ship or not self.is_open:
+            return {ln.id: ZERO for ln in self.lines}
+        return {ln.id: ln.remaining for ln in self.lines}
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,7 @@ _SELECT_LINES = (
         _POL.c.unit_cost,
         _POL.c.received,
         _POL.c.sales_order_line_id,
+        _POL.c.cancelled,
         *item_columns("item"),
     )
     .join(_ITEM, _ITEM.c.id == _POL.c.item_id)
@@ -217,9 +232,10 @@ class PurchaseOrderBook:
     def of(cls, tx: Transaction) -> PurchaseOrderBook:
         return tx.book(cls)
 
-    def load(self, number: str) -> PurchaseOrderRecord:
+    def load(self, number: str, *, also: Iterable[int] = ()) -> PurchaseOrderRecord:
         """A purchase order with its lines; in a write transaction its row is locked, and so
-        are the balances its lines touch, in one go."""
+        are the balances its lines touch (and those of the items `also` names, at its
+        location: lines about to be added), in one go."""
         text = normalize_number(number)
         for po in self.orders.values():
             if po.number == text:
@@ -245,13 +261,14 @@ class PurchaseOrderBook:
                 unit_cost=r.unit_cost,
                 received=r.received,
                 sales_order_line_id=r.sales_order_line_id,
+                cancelled=r.cancelled,
             )
             for r in self.tx.session.execute(_SELECT_LINES, {"po_id": po.id})
         ]
         self.orders[po.id] = po
         if self.tx.write:
             self.tx.set_document(po.number)
-            StockBook.of(self.tx).lock(po.pairs())
+            StockBook.of(self.tx).lock([*po.pairs(), *((i, po.location_id) for i in also)])
         return po
 
     @staticmethod

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, bindparam, case, func, select, type_coerce
 
 from app.errors import (
     IllegalTransition,
@@ -48,6 +48,7 @@ from app.models.purchasing import PURCHASE_ORDER as PURCHASE_ORDER
 from app.models.purchasing import RECEIPT as RECEIPT
 from app.models.purchasing import ReceiptMoment, po_status_label
 from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
+from app.models.vendor_return import VRA_OPEN, VendorReturn, VendorReturnLine, VRAStatus
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
 from app.services.engine.lookup import (
@@ -64,6 +65,7 @@ from app.services.engine.reversal import Posted, ReversalRule, register_reversal
 from app.services.engine.uow import posting, query
 from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.lots.incoming import NOTHING, LotGiven, incoming
+from app.services.orders import drop_ship
 from app.services.orders.fulfillment import FulfillmentBook, overage
 from app.services.orders.partners import vendor_by_name
 from app.services.orders.purchase_records import (
@@ -84,6 +86,23 @@ MEMO_LENGTH = 200
 def _cost_of(tx: Transaction, item: ItemRef) -> Decimal:
     price = tx.session.scalar(select(Item.purchase_price).where(Item.id == item.id))
     return price if price is not None else item.standard_cost
+
+
+def require_purchasable(tx: Transaction, item: ItemRef) -> None:
+    """Only stocked items are bought, and assemblies only with
+    `allow_purchase_of_assembly_items` (else they are built)."""
+    require_stocked(item)
+    if item.type == ItemType.ASSEMBLY and not tx.prefs.allow_purchase_of_assembly_items:
+        raise ValidationError(
+            f"{item.sku} is an assembly: it is built, not bought (purchasing assemblies is off: "
+            "allow_purchase_of_assembly_items)"
+        )
+
+
+def purchase_location(tx: Transaction, location: str | None) -> LocationRef:
+    """Where a purchase order receives: the location given, else
+    `default_location_for_purchase_orders`, else the plant's default location."""
+    return location_ref(tx.session, location or tx.prefs.default_location_for_purchase_orders)
 
 
 def _new_order(
@@ -124,6 +143,7 @@ def create_drop_ship_orders(
         ).all()
     )
     for ln in lines:
+        require_purchasable(tx, ln.item)
         vendor_id = vendors.get(ln.item_id)
         if vendor_id is None:
             raise ValidationError(
@@ -156,6 +176,20 @@ class OrderedLine:
     cost: object = None
 
 
+def ordered_line(tx: Transaction, entry: OrderedLine) -> NewPurchaseLine:
+    """A line as typed, checked: a purchasable item, a quantity, its cost (the item's
+    purchase price unless given)."""
+    item = item_ref_by_sku(tx.session, entry.sku)
+    require_purchasable(tx, item)
+    qty = parse_quantity(entry.quantity, f"quantity of {item.sku}")
+    cost = (
+        _cost_of(tx, item)
+        if entry.cost is None or entry.cost == ""
+        else parse_decimal(entry.cost, field=f"cost of {item.sku}", non_negative=True)
+    )
+    return NewPurchaseLine(item, qty, cost)
+
+
 @posting("po.create", Permission.PURCHASE)
 def create_purchase_order(
     tx: Transaction,
@@ -169,20 +203,10 @@ def create_purchase_order(
     """Order stock from a vendor: each line's quantity is on order at the location until it
     is received."""
     v = vendor_by_name(tx, vendor)
-    loc = location_ref(tx.session, location)
+    loc = purchase_location(tx, location)
     if not lines:
         raise ValidationError("a purchase order needs at least one line")
-    parsed = []
-    for entry in lines:
-        item = item_ref_by_sku(tx.session, entry.sku)
-        require_stocked(item)
-        qty = parse_quantity(entry.quantity, f"quantity of {item.sku}")
-        cost = (
-            _cost_of(tx, item)
-            if entry.cost is None or entry.cost == ""
-            else parse_decimal(entry.cost, field=f"cost of {item.sku}", non_negative=True)
-        )
-        parsed.append(NewPurchaseLine(item, qty, cost))
+    parsed = [ordered_line(tx, entry) for entry in lines]
     StockBook.of(tx).lock((new.item.id, loc.id) for new in parsed)
     po = _new_order(
         tx,
@@ -198,6 +222,31 @@ def create_purchase_order(
 
 def _load(tx: Transaction, number: str) -> PurchaseOrderRecord:
     return PurchaseOrderBook.of(tx).load(number)
+
+
+def line_of(po: PurchaseOrderRecord, key: object, used: set[int] | None = None) -> PurchaseLine:
+    """A line of a purchase order by its number or its sku (a cancelled line only by its
+    number); a line in `used` is refused as given twice, and added to it."""
+    text = str(key).strip()
+    matches = [
+        ln for ln in po.lines if str(ln.line_no) == text or (ln.sku == text and not ln.cancelled)
+    ]
+    if not matches:
+        gone = [ln for ln in po.lines if ln.sku == text]
+        if gone:
+            raise ValidationError(f"line {gone[0].line_no} of {po.number} ({text}) is cancelled")
+        raise NotFound(f"{text!r} is not on {po.number}")
+    if len(matches) > 1:
+        raise ValidationError(
+            f"{text} is on lines {', '.join(str(m.line_no) for m in matches)} of "
+            f"{po.number}; give the line number instead"
+        )
+    line = matches[0]
+    if used is not None:
+        if line.id in used:
+            raise ValidationError(f"line {line.line_no} of {po.number} is given twice")
+        used.add(line.id)
+    return line
 
 
 def _quantities(
@@ -222,20 +271,10 @@ def _quantities(
     out = []
     used: set[int] = set()
     for key, value in wanted.items():
-        text = str(key).strip()
-        matches = [ln for ln in po.lines if ln.sku == text or str(ln.line_no) == text]
-        if not matches:
-            raise NotFound(f"{text!r} is not on {po.number}")
-        if len(matches) > 1:
-            raise ValidationError(
-                f"{text} is on lines {', '.join(str(m.line_no) for m in matches)} of "
-                f"{po.number}; give the line number instead"
-            )
-        line = matches[0]
-        if line.id in used:
-            raise ValidationError(f"line {line.line_no} of {po.number} is given twice")
-        used.add(line.id)
-        qty = parse_quantity(value, f"quantity of {text}")
+        line = line_of(po, key, used)
+        if line.cancelled:
+            raise ValidationError(f"line {line.line_no} of {po.number} is cancelled")
+        qty = parse_quantity(value, f"quantity of {str(key).strip()}")
         remaining = line.quantity - line.received
         if qty > remaining and not tx.prefs.allow_overage_on_item_receipts:
             raise OverageNotAllowed(
@@ -253,6 +292,7 @@ class ReceiptInfo:
     vendor: str
     lines: list[tuple[str, Decimal, Decimal]]  # sku, quantity, unit cost
     order: PurchaseOrderInfo
+    warnings: tuple[str, ...] = ()  # what went ahead under a "warn only" preference
     changes: Changes = NO_CHANGES
 
 
@@ -282,7 +322,9 @@ def receive_purchase_order(
 ) -> ReceiptInfo:
     """An item receipt: the goods go into stock at the order's cost, on order comes down,
     and finance is told what was received. A tracked item comes in as the lot (with its
-    expiry and the vendor's lot number) or the serials given for its line (`lots`)."""
+    expiry and the vendor's lot number) or the serials given for its line (`lots`). A
+    drop-ship order's goods received into stock are held to the drop-ship preferences
+    (app/services/orders/drop_ship.py)."""
     po = _load(tx, number)
     po.require(POAction.RECEIVE)
     plan = _quantities(tx, po, lines, verb="received")
@@ -291,6 +333,7 @@ def receive_purchase_order(
     if unplanned:
         line = next(ln for ln in po.lines if ln.id in unplanned)
         raise ValidationError(f"lots are given for {line.sku}, which is not received here")
+    warnings = _drop_ship_receipt(tx, po, [ln for ln, _q in plan])
     receipt = ReceiptBook.of(tx).create(
         po, plan, parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
     )
@@ -308,7 +351,8 @@ def receive_purchase_order(
                 unit_cost=line.unit_cost,
                 lot=lot,
             )
-        stock.balance(line.item.id, po.location_id).on_order -= min(qty, line.remaining)
+        if not po.drop_ship:  # a drop-ship order was never on order here
+            stock.balance(line.item.id, po.location_id).on_order -= min(qty, line.remaining)
         line.received += qty
         told.append(MomentLine(line.sku, qty, line.unit_cost, purchase_order_line_id=line.id))
     po.move_to(po.status_after_receipt())
@@ -325,12 +369,15 @@ def receive_purchase_order(
     )
     tx.set_document(receipt.number)
     tx.note(purchase_order=po.number, received={ln.sku: q for ln, q in plan})
+    if warnings:
+        tx.note(warnings=warnings)
     return ReceiptInfo(
         number=receipt.number,
         purchase_order=po.number,
         vendor=po.vendor,
         lines=[(ln.sku, q, ln.unit_cost) for ln, q in plan],
         order=purchase_order_info(tx, po),
+        warnings=tuple(warnings),
     )
 
 
@@ -342,6 +389,28 @@ def reverse_receipt(tx: Transaction, posted: Posted, memo: str | None) -> None:
     status following, and finance told the receipt was reversed at the order's cost."""
     assert posted.source_id is not None
     receipt = ReceiptBook.of(tx).read(posted.source_id)
+    # What vendor returns hold of the receipt: an open one its quantity, a finished one
+    # what went back (as app/services/vendor_returns/returns.py `held_by_returns` counts).
+    held = sorted(
+        set(
+            tx.session.scalars(
+                select(VendorReturn.number)
+                .join(VendorReturnLine, VendorReturnLine.vendor_return_id == VendorReturn.id)
+                .where(
+                    VendorReturnLine.receipt_line_id.in_(list(receipt.order_lines)),
+                    VendorReturn.status != VRAStatus.CANCELLED.value,
+                    (VendorReturn.status.in_([s.value for s in VRA_OPEN]))
+                    | (VendorReturnLine.shipped > 0),
+                )
+            )
+        )
+    )
+    if held:
+        raise ValidationError(
+            f"cannot reverse receipt {receipt.number}: {', '.join(held)} "
+            f"{'sends' if len(held) == 1 else 'send'} its goods back to the vendor; cancel "
+            "the vendor return first, or correct the stock with an adjustment"
+        )
     po = _load(tx, receipt.purchase_order)
     by_id = {ln.id: ln for ln in po.lines}
     taken = [(r, by_id[receipt.order_lines[r.source_line_id or 0]]) for r in posted.rows]
@@ -384,6 +453,25 @@ def reverse_receipt(tx: Transaction, posted: Posted, memo: str | None) -> None:
 register_reversal([LedgerReason.RECEIPT], ReversalRule("receipt {ref}", reverse_receipt))
 
 
+def _drop_ship_receipt(
+    tx: Transaction, po: PurchaseOrderRecord, lines: list[PurchaseLine]
+) -> list[str]:
+    """Goods of a drop-ship order received into stock: its balances are locked now (the
+    order's own lines touch none), and each line is held to the drop-ship preferences."""
+    if not po.drop_ship:
+        return []
+    StockBook.of(tx).lock((ln.item.id, po.location_id) for ln in lines)
+    warnings = drop_ship.check_receipt(tx, po, lines)
+    if po.created_from is not None:
+        so = SalesOrderBook.of(tx).load(po.created_from, lock_stock=False)
+        by_id = {ln.id: ln for ln in so.lines}
+        for line in lines:
+            so_line = by_id.get(line.sales_order_line_id or 0)
+            if so_line is not None:
+                warnings += drop_ship.check_quantities(tx, so, so_line, po, line)
+    return warnings
+
+
 @posting("po.mark_shipped", Permission.RECEIVE)
 def mark_drop_ship_shipped(
     tx: Transaction, number: str, lines: Mapping[str, object] | None = None
@@ -396,6 +484,7 @@ def mark_drop_ship_shipped(
     plan = _quantities(tx, po, lines, verb="shipped")
     if po.created_from is None:
         raise IllegalTransition(f"{po.number} was not created from a sales order")
+    warnings = drop_ship.check_mark_shipped(tx, po)
     so = SalesOrderBook.of(tx).load(po.created_from, lock_stock=False)
     by_id = {ln.id: ln for ln in so.lines}
     shipped: list[tuple[OrderLine, Decimal]] = []
@@ -404,6 +493,7 @@ def mark_drop_ship_shipped(
         so_line = by_id[line.sales_order_line_id] if line.sales_order_line_id else None
         if so_line is None:
             raise IllegalTransition(f"{po.number} line {line.line_no} has no sales order line")
+        warnings += drop_ship.check_quantities(tx, so, so_line, po, line)
         overage(tx, so, so_line, qty, verb="ship")
         line.received += qty
         so_line.consumed += qty
@@ -433,7 +523,9 @@ def mark_drop_ship_shipped(
         Told(Moment.SHIPPED, "fulfillment", f.number, so.number, so.customer_po, so.customer, sold)
     )
     tx.note(fulfillment=f.number, order=so.number)
-    return purchase_order_info(tx, po)
+    if warnings:
+        tx.note(warnings=warnings)
+    return purchase_order_info(tx, po, warnings)
 
 
 @posting("po.close", Permission.PURCHASE)
@@ -483,6 +575,8 @@ class PurchaseOrderLineInfo:
     received: Decimal  # shipped, for a drop-ship order
     remaining: Decimal
     sales_order_line: str | None  # the drop-ship line it was made for
+    cancelled: bool = False  # nothing more is expected on it
+    returned: Decimal = ZERO  # shipped back to the vendor on vendor returns
 
 
 @dataclass(frozen=True)
@@ -504,10 +598,30 @@ class PurchaseOrderInfo:
     receipts: list[str]
     reversed_receipts: list[str]  # those of its receipts that were taken back
     actions: list[str]
+    vendor_returns: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # what went ahead under a "warn only" preference
     changes: Changes = NO_CHANGES
 
 
-def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrderInfo:
+_RETURNED = (
+    select(
+        VendorReturnLine.purchase_order_line_id,
+        func.sum(VendorReturnLine.shipped).label("returned"),
+    )
+    .join(VendorReturn, VendorReturn.id == VendorReturnLine.vendor_return_id)
+    .where(VendorReturn.purchase_order_id == bindparam("po"))
+    .group_by(VendorReturnLine.purchase_order_line_id)
+)
+_VENDOR_RETURNS = (
+    select(VendorReturn.number)
+    .where(VendorReturn.purchase_order_id == bindparam("po"))
+    .order_by(VendorReturn.id)
+)
+
+
+def purchase_order_info(
+    tx: Transaction, po: PurchaseOrderRecord, warnings: Sequence[str] = ()
+) -> PurchaseOrderInfo:
     so_lines: dict[int, str] = {}
     if po.sales_order_id is not None:
         for r in tx.session.execute(
@@ -537,6 +651,9 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrd
             .order_by(Receipt.id)
         )
     )
+    returned = {
+        r.purchase_order_line_id: r.returned for r in tx.session.execute(_RETURNED, {"po": po.id})
+    }
     infos = [
         PurchaseOrderLineInfo(
             line_no=ln.line_no,
@@ -548,6 +665,8 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrd
             received=ln.received,
             remaining=ln.remaining if po.is_open else ZERO,
             sales_order_line=so_lines.get(ln.sales_order_line_id or 0),
+            cancelled=ln.cancelled,
+            returned=returned.get(ln.id, ZERO),
         )
         for ln in po.lines
     ]
@@ -564,11 +683,17 @@ def purchase_order_info(tx: Transaction, po: PurchaseOrderRecord) -> PurchaseOrd
         expected_date=po.expected_date,
         memo=po.memo,
         created_at=po.created_at,
-        total=sum((ln.quantity * ln.unit_cost for ln in infos), ZERO).quantize(Decimal("0.000001")),
+        total=sum((ln.quantity * ln.unit_cost for ln in infos if not ln.cancelled), ZERO).quantize(
+            Decimal("0.000001")
+        ),
         lines=infos,
         receipts=receipts,
         reversed_receipts=reversed_receipts,
-        actions=[a.value for a in POAction if po.can(a)],
+        actions=[
+            a.value for a in POAction if po.can(a) and (a != POAction.RETURN or bool(receipts))
+        ],
+        vendor_returns=list(tx.session.scalars(_VENDOR_RETURNS, {"po": po.id})),
+        warnings=tuple(warnings),
     )
 
 
@@ -750,15 +875,25 @@ class Replenished:
     changes: Changes = field(default=NO_CHANGES)
 
 
+def consolidated(lines: Sequence[Replenishment], most: int) -> list[Sequence[Replenishment]]:
+    """One vendor's suggestions as the orders they go on: at most `most` lines each
+    (`maximum_purchase_lines_to_consolidate`; 0: all of them on one order)."""
+    if most <= 0:
+        return [lines]
+    return [lines[start : start + most] for start in range(0, len(lines), most)]
+
+
 @posting("po.suggest.accept", Permission.PURCHASE)
 def accept_replenishment(tx: Transaction, skus: Iterable[str] | None = None) -> Replenished:
-    """One purchase order per vendor for the suggestions, at the default location."""
+    """Purchase orders per vendor for the suggestions, at most
+    `maximum_purchase_lines_to_consolidate` lines each, at the purchase orders' default
+    location."""
     wanted = None if skus is None else [s.strip() for s in skus]
     if wanted is not None:
         for sku in wanted:
             item_ref_by_sku(tx.session, sku)
     suggestions = _replenishments(tx, wanted)
-    loc = location_ref(tx.session, None)
+    loc = purchase_location(tx, None)
     by_vendor: dict[str, list[Replenishment]] = defaultdict(list)
     skipped = []
     for s in suggestions:
@@ -772,11 +907,15 @@ def accept_replenishment(tx: Transaction, skus: Iterable[str] | None = None) -> 
     StockBook.of(tx).lock((ref.id, loc.id) for ref in refs.values())
     created = []
     book = PurchaseOrderBook.of(tx)
+    most = tx.prefs.maximum_purchase_lines_to_consolidate
     for vendor_name, group in sorted(by_vendor.items()):
         vendor = vendor_by_name(tx, vendor_name)
-        po = _new_order(tx, vendor, loc, expected=None, memo="replenishment")
-        book.add_lines(po, [NewPurchaseLine(refs[s.sku], s.quantity, s.unit_cost) for s in group])
-        created.append(purchase_order_info(tx, po))
+        for part in consolidated(group, most):
+            po = _new_order(tx, vendor, loc, expected=None, memo="replenishment")
+            book.add_lines(
+                po, [NewPurchaseLine(refs[s.sku], s.quantity, s.unit_cost) for s in part]
+            )
+            created.append(purchase_order_info(tx, po))
     tx.note(created=[p.number for p in created], skipped=skipped)
     tx.set_document(", ".join(p.number for p in created)[:120] or "none")
     return Replenished(created, skipped)

@@ -157,7 +157,7 @@ SALES_ORDER_DEMAND = register_source(
 )
 
 # Open purchase orders bring in what they have not received yet (a drop-ship order brings
-# nothing to the plant).
+# nothing to the plant, nor does a cancelled line).
 _TO_RECEIVE = millionths(_POL.c.quantity) - millionths(_POL.c.received)
 PURCHASE_ORDER_SUPPLY = register_supply(
     SupplySource(
@@ -170,7 +170,12 @@ PURCHASE_ORDER_SUPPLY = register_supply(
             _TO_RECEIVE.label("quantity"),
         )
         .join(_PO, _PO.c.id == _POL.c.purchase_order_id)
-        .where(_PO.c.status.in_([s.value for s in PO_OPEN]), ~_PO.c.drop_ship, _TO_RECEIVE > 0),
+        .where(
+            _PO.c.status.in_([s.value for s in PO_OPEN]),
+            ~_PO.c.drop_ship,
+            ~_POL.c.cancelled,
+            _TO_RECEIVE > 0,
+        ),
     )
 )
 
@@ -287,6 +292,9 @@ _UPDATE_LINE_QUANTITY = (
     .where(_SOL.c.id == bindparam("b_id"))
     .values(quantity=bindparam("b_quantity", type_=_SOL.c.quantity.type))
 )
+_UPDATE_LINE_PATH = (
+    update(_SOL).where(_SOL.c.id == bindparam("b_id")).values(path=bindparam("b_path"))
+)
 _INSERT_SO = insert(_SO).returning(_SO.c.id)
 _INSERT_LINES = insert(_SOL)
 _SELECT_LINE_IDS = select(_SOL.c.id, _SOL.c.line_no, _SOL.c.member_no).where(
@@ -313,6 +321,7 @@ class SalesOrderBook:
         self.tx = tx
         self.orders: dict[int, SalesOrderRecord] = {}
         self._quantities: dict[int, Decimal] = {}  # line id -> quantity as loaded
+        self._paths: dict[int, str] = {}  # line id -> path as loaded
 
     @classmethod
     def of(cls, tx: Transaction) -> SalesOrderBook:
@@ -344,6 +353,7 @@ class SalesOrderBook:
         )
         for ln in so.lines:
             self._quantities[ln.id] = ln.required
+            self._paths[ln.id] = ln.path
         self.orders[so.id] = so
         if self.tx.write and lock_stock:
             StockBook.of(self.tx).lock(so.pairs())
@@ -427,6 +437,7 @@ class SalesOrderBook:
             )
             demand.add_new(line)
             self._quantities[line.id] = line.required
+            self._paths[line.id] = line.path
             so.lines.append(line)
             out.append(line)
         so.lines.sort(key=lambda ln: (ln.line_no, ln.member_no))
@@ -458,4 +469,21 @@ class SalesOrderBook:
             )
             for ln in resized:
                 self._quantities[ln.id] = ln.required
-        self.tx.changed.add_all(SALES_ORDER, (so.number for so in changed))
+        repathed = [
+            ln
+            for so in self.orders.values()
+            for ln in so.lines
+            if self._paths.get(ln.id) != ln.path
+        ]
+        if repathed:
+            session.execute(
+                _UPDATE_LINE_PATH, [{"b_id": ln.id, "b_path": ln.path} for ln in repathed]
+            )
+            for ln in repathed:
+                self._paths[ln.id] = ln.path
+        touched = {so.number for so in changed}
+        ids = {ln.id for ln in [*resized, *repathed]}
+        touched |= {
+            so.number for so in self.orders.values() if any(ln.id in ids for ln in so.lines)
+        }
+        self.tx.changed.add_all(SALES_ORDER, touched)

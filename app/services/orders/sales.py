@@ -14,25 +14,34 @@ and drop-ship lines are created, each carrying the customer's PO number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
 
-from app.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from app.errors import (
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from app.models import (
     SO_OPEN_DEMAND,
     Customer,
     Fulfillment,
+    FulfillmentLine,
     ItemType,
     LinePath,
     Location,
+    POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    SalesOrderPathChange,
     SOAction,
     SOStatus,
     WorkOrder,
@@ -58,7 +67,8 @@ from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.uow import Transaction, posting, query
-from app.services.orders import purchasing
+from app.services.orders import drop_ship, purchasing, special_orders
+from app.services.orders import paths as line_paths
 from app.services.orders.partners import customer_ref
 from app.services.orders.records import (
     NewOrderLine,
@@ -68,7 +78,6 @@ from app.services.orders.records import (
 )
 from app.services.production.work_orders import (
     active_bom,
-    create_in_transaction,
     parse_priority,
 )
 
@@ -155,6 +164,8 @@ def _entries_to_lines(
         path = resolve_path(item, item.drop_ship, parse_path(entry.path))
         if path == LinePath.BUILD:
             active_bom(tx, item)  # refuse now: it must be buildable
+        elif path == LinePath.DROP_SHIP:
+            purchasing.require_purchasable(tx, item)  # refuse now: it must be bought
         line = NewOrderLine(n, 0, item, qty, rate, path)
         members: list[NewOrderLine] = []
         if path == LinePath.KIT:
@@ -187,23 +198,31 @@ def _add_lines(
 # --- opening an order: demand, special-order work orders, drop-ship purchase orders -------
 
 
-def _existing_work_orders(tx: Transaction, line_ids: list[int]) -> set[int]:
+def _existing_work_orders(tx: Transaction, line_ids: list[int]) -> dict[int, str]:
+    """The work orders (not cancelled) made for these lines, by line."""
     if not line_ids:
-        return set()
-    return set(
-        tx.session.scalars(
-            select(WorkOrder.sales_order_line_id).where(WorkOrder.sales_order_line_id.in_(line_ids))
+        return {}
+    rows = tx.session.execute(
+        select(WorkOrder.sales_order_line_id, WorkOrder.number).where(
+            WorkOrder.sales_order_line_id.in_(line_ids),
+            WorkOrder.status != WOStatus.CANCELLED.value,
         )
     )
+    return {line_id: number for line_id, number in rows if line_id is not None}
 
 
 def _existing_purchase_lines(tx: Transaction, line_ids: list[int]) -> set[int]:
+    """The lines bought on a purchase order line that is not cancelled."""
     if not line_ids:
         return set()
     return set(
         tx.session.scalars(
-            select(PurchaseOrderLine.sales_order_line_id).where(
-                PurchaseOrderLine.sales_order_line_id.in_(line_ids)
+            select(PurchaseOrderLine.sales_order_line_id)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(
+                PurchaseOrderLine.sales_order_line_id.in_(line_ids),
+                ~PurchaseOrderLine.cancelled,
+                PurchaseOrder.status != POStatus.CANCELLED.value,
             )
         )
     )
@@ -224,25 +243,7 @@ def open_lines(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]
     StockBook.of(tx).lock(pairs)
     commitment.open_demand(tx, stocked)
     commitment.commit_available(tx, stocked)
-    location = LocationRef(id=so.location_id, code=so.location_code)
-    status = WOStatus(tx.prefs.default_work_order_status)
-    created = []
-    for ln, bom in to_build:
-        wo = create_in_transaction(
-            tx,
-            ln.item,
-            ln.quantity,
-            status=status,
-            location=location,
-            due=so.ship_date,
-            priority=so.priority,
-            created_from=so.number,
-            customer_po=so.customer_po,
-            memo=f"for {so.customer}, {so.number} line {ln.label}",
-            bom=bom,
-            for_line=(ln.id, ln.label),
-        )
-        created.append(wo.number)
+    created = [line_paths.special_order(tx, so, ln, bom) for ln, bom in to_build]
     have_po = _existing_purchase_lines(tx, [ln.id for ln in drop])
     pos = purchasing.create_drop_ship_orders(tx, so, [ln for ln in drop if ln.id not in have_po])
     if created or pos:
@@ -315,6 +316,12 @@ def already_imported(reference: str, number: str) -> str:
     return f"order {reference} is already imported as {number}"
 
 
+def sales_location(tx: Transaction, location: str | None) -> LocationRef:
+    """Where a sales order ships from: the location given, else
+    `default_location_for_sales_orders`, else the plant's default location."""
+    return location_ref(tx.session, location or tx.prefs.default_location_for_sales_orders)
+
+
 def parse_order_ref(value: object) -> str | None:
     return parse_text(value, field="order_ref", max_length=ORDER_REF_LENGTH) or None
 
@@ -360,7 +367,7 @@ def create_sales_order(
         raise ValidationError(f"customer {cust.name!r} is inactive")
     st = parse_status(status, tx.prefs.default_sales_order_status)
     require_entry_approval(tx, st)
-    loc = location_ref(tx.session, location)
+    loc = sales_location(tx, location)
     prio = cust.default_priority if priority is None or priority == "" else parse_priority(priority)
     entered = _entries_to_lines(tx, lines, 1)
     so = SalesOrderBook.of(tx).create(
@@ -508,12 +515,15 @@ def update_sales_order(
     memo: str | None = None,
     quantities: Mapping[str, object] | None = None,
     add: Sequence[LineEntry] = (),
+    paths: Mapping[str, str] | None = None,
 ) -> SalesOrderInfo:
     """Change an order: its customer PO, ship date, priority or memo, the quantity of a line,
-    or more lines. With `require_re_approval_on_edit_of_sales_order` an approved order goes
-    back to pending approval (its commitments are released), unless part of it has shipped.
-    A line's quantity never goes below what is picked or shipped; a line that has its own
-    work order or purchase order is changed there."""
+    a line's path, or more lines. With `require_re_approval_on_edit_of_sales_order` an
+    approved order goes back to pending approval (its commitments are released), unless part
+    of it has shipped. A line's quantity never goes below what is picked or shipped; a build
+    line's work order changes with it, a drop-ship line's purchase order as
+    app/services/orders/drop_ship.py says. A line's path changes only while nothing has
+    moved on it (app/services/orders/paths.py)."""
     so = _load(tx, number, lock_stock=False)
     so.require(SOAction.EDIT)
     entered = (
@@ -522,12 +532,31 @@ def update_sales_order(
         else []
     )
     was_open = so.state in SO_OPEN_DEMAND
+    repath = [
+        line_paths.plan(tx, so, label, _path_given(value)) for label, value in (paths or {}).items()
+    ]
     pairs = [*so.pairs(), *_lines_pairs(so, entered)]
     for new_line, _members in entered:
         if new_line.path == LinePath.BUILD and was_open:
             pairs += [
                 (c.id, so.location_id) for _n, c, _p, _b in active_bom(tx, new_line.item).lines
             ]
+    for change in repath:
+        pairs += line_paths.pairs(tx, so, change)
+    resized = [
+        (so.line(label), parse_quantity(qty, f"quantity of line {label}"))
+        for label, qty in (quantities or {}).items()
+    ]
+    repathed = {change.line.id for change in repath}
+    special = {
+        line_id: wo
+        for line_id, wo in _existing_work_orders(
+            tx, [ln.id for ln, _q in resized if ln.path == LinePath.BUILD.value]
+        ).items()
+        if line_id not in repathed
+    }
+    for wo_number in special.values():
+        pairs += special_orders.pairs(tx, wo_number)
     StockBook.of(tx).lock(pairs)
     reapprove = (
         was_open
@@ -544,20 +573,9 @@ def update_sales_order(
         so.priority = parse_priority(priority)
     if memo is not None:
         so.memo = parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None
-    resized = [
-        (so.line(label), parse_quantity(qty, f"quantity of line {label}"))
-        for label, qty in (quantities or {}).items()
-    ]
-    spawned = _existing_work_orders(tx, [ln.id for ln, _q in resized]) | (
-        _existing_purchase_lines(tx, [ln.id for ln, _q in resized])
-    )
     for line, _qty in resized:
         if line.member_no:
             raise ValidationError(f"line {line.label} is a kit member; change the kit's line")
-        if line.id in spawned and line.path in (LinePath.BUILD.value, LinePath.DROP_SHIP.value):
-            raise ValidationError(
-                f"line {line.label} has its own work order or purchase order; change that"
-            )
     # Every new quantity, a kit's members in the kit's proportion, checked before anything
     # changes.
     new_quantities: list[tuple[OrderLine, Decimal]] = []
@@ -600,6 +618,17 @@ def update_sales_order(
             ln.committed -= excess
             bal.committed -= excess
             stock.freed(*ln.pair)
+    if is_open:
+        _firm_open_picks(tx, so, [ln for ln, _q in new_quantities if LinePath(ln.path).stocked])
+    warnings: list[str] = []
+    for ln, _qty in resized:
+        if ln.id in special:
+            special_orders.follow_the_line(tx, special[ln.id], ln.required)
+        elif ln.path == LinePath.DROP_SHIP.value and ln.id not in repathed:
+            warnings += _follow_on_the_purchase_order(tx, so, ln)
+    for change in repath:
+        line_paths.apply(tx, so, change)
+    tx.set_document(so.number)
     added = _add_lines(tx, so, entered) if entered else []
     if added and is_open:
         open_lines(tx, so, added)
@@ -607,8 +636,66 @@ def update_sales_order(
         so.move_to(so.status_after_shipping())
     if is_open and resized:
         commitment.commit_available(tx, so.stocked_lines())
-    tx.note(resized={ln.label: q for ln, q in resized}, added=len(added), reapprove=reapprove)
-    return sales_order_info(tx, so)
+    tx.note(
+        resized={ln.label: q for ln, q in resized},
+        paths={c.line.label: c.to.value for c in repath},
+        added=len(added),
+        reapprove=reapprove,
+    )
+    if warnings:
+        tx.note(warnings=warnings)
+    return sales_order_info(tx, so, warnings)
+
+
+def _firm_open_picks(tx: Transaction, so: SalesOrderRecord, lines: Sequence[OrderLine]) -> None:
+    """A line grown to take in what was picked beyond it (an overage waiting on a picked or
+    packed fulfillment) holds that part of the pick firm again, as a pick within the line's
+    need always is."""
+    if not lines:
+        return
+    rows = tx.session.execute(
+        select(FulfillmentLine.sales_order_line_id, func.sum(FulfillmentLine.quantity))
+        .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+        .where(
+            FulfillmentLine.sales_order_line_id.in_([ln.id for ln in lines]),
+            Fulfillment.status.in_([s.value for s in FULFILLMENT_OPEN]),
+        )
+        .group_by(FulfillmentLine.sales_order_line_id)
+    )
+    picked = {line_id: total for line_id, total in rows}
+    take = tx.prefs.fulfill_based_on_commitment == "ignore_commitment"
+    for ln in lines:
+        short = min(ln.need, picked.get(ln.id, ZERO)) - ln.firm
+        if short <= 0:
+            continue
+        try:
+            commitment.firm_up(tx, ln, short, take=take)
+        except InsufficientStock:
+            raise InsufficientStock(
+                f"line {ln.label}: the {fmt(short)} {ln.sku} picked beyond the order is no "
+                "longer free to hold for it; put that fulfillment back first"
+            ) from None
+
+
+def _path_given(value: str) -> LinePath:
+    path = parse_path(value)
+    if path not in (LinePath.STOCK, LinePath.BUILD, LinePath.DROP_SHIP):
+        raise ValidationError(f"line path {value!r} is not one of stock, build, drop_ship")
+    return path
+
+
+def _follow_on_the_purchase_order(
+    tx: Transaction, so: SalesOrderRecord, line: OrderLine
+) -> list[str]:
+    """A drop-ship line's new quantity reaches the purchase order line it is bought on when
+    the two are in step; a pair left unequal is said."""
+    found = drop_ship.bought_on(tx, line.id)
+    if found is None:
+        return []  # not bought yet: its purchase order will take its quantity
+    po, po_line = found
+    if drop_ship.in_step(tx, so, line, po, po_line):
+        po_line.quantity = line.required
+    return drop_ship.left_unequal(tx, so, line, po, po_line)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -632,6 +719,7 @@ class SalesOrderLineInfo:
     kit_member: bool
     created: list[str]  # the work order or purchase order made for the line
     returned: Decimal  # taken back on customer returns (a kit: whole kits)
+    not_needed: list[str] = field(default_factory=list)  # ... cancelled when its path changed
 
     @property
     def ready_to_pick(self) -> Decimal:
@@ -642,6 +730,19 @@ class SalesOrderLineInfo:
     def still_to_pick(self) -> Decimal:
         """Neither shipped nor picked yet, committed or not."""
         return max(ZERO, self.remaining - self.picked)
+
+
+@dataclass(frozen=True)
+class PathChangeInfo:
+    """A line's path changed: what it no longer needed (cancelled) and what was made."""
+
+    line: str
+    from_path: str
+    to_path: str
+    not_needed: str | None
+    made: str | None
+    changed_at: datetime
+    changed_by: str
 
 
 @dataclass(frozen=True)
@@ -667,6 +768,8 @@ class SalesOrderInfo:
     purchase_orders: list[str]
     returns: list[str]  # the customer returns (RMAs) of its lines
     actions: list[str]
+    path_changes: list[PathChangeInfo] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # what went ahead under a "warn only" preference
     changes: Changes = NO_CHANGES
 
 
@@ -705,7 +808,24 @@ _RETURNED = returned_by_line().where(
 )
 
 
-def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
+_PATH_CHANGES = (
+    select(
+        SalesOrderPathChange.sales_order_line_id,
+        SalesOrderPathChange.from_path,
+        SalesOrderPathChange.to_path,
+        SalesOrderPathChange.not_needed,
+        SalesOrderPathChange.made,
+        SalesOrderPathChange.changed_at,
+        SalesOrderPathChange.changed_by,
+    )
+    .where(SalesOrderPathChange.sales_order_id == bindparam("so"))
+    .order_by(SalesOrderPathChange.id)
+)
+
+
+def sales_order_info(
+    tx: Transaction, so: SalesOrderRecord, warnings: Sequence[str] = ()
+) -> SalesOrderInfo:
     created: dict[int, list[str]] = {}
     work_orders: list[str] = []
     purchase_orders: list[str] = []
@@ -723,6 +843,23 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
     returned = (
         {r.line_id: r.returned for r in tx.session.execute(_RETURNED, params)} if returns else {}
     )
+    labels = {ln.id: ln.label for ln in so.lines}
+    changed = [
+        PathChangeInfo(
+            labels.get(r.sales_order_line_id, "?"),
+            r.from_path,
+            r.to_path,
+            r.not_needed,
+            r.made,
+            r.changed_at,
+            r.changed_by,
+        )
+        for r in tx.session.execute(_PATH_CHANGES, params)
+    ]
+    not_needed: dict[str, list[str]] = {}
+    for c in changed:
+        if c.not_needed:
+            not_needed.setdefault(c.line, []).append(c.not_needed)
     open_demand = so.state in SO_OPEN_DEMAND
     lines = []
     for ln in so.lines:
@@ -750,6 +887,7 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
                 kit_member=bool(ln.member_no),
                 created=created.get(ln.id, []),
                 returned=returned.get(ln.id, ZERO),
+                not_needed=not_needed.get(ln.label, []),
             )
         )
     return SalesOrderInfo(
@@ -774,6 +912,8 @@ def sales_order_info(tx: Transaction, so: SalesOrderRecord) -> SalesOrderInfo:
         purchase_orders=purchase_orders,
         returns=returns,
         actions=[a.value for a in SOAction if so.can(a)],
+        path_changes=changed,
+        warnings=tuple(warnings),
     )
 
 

@@ -132,7 +132,7 @@ def edit_work_order(
     if moved:
         _move(tx, wo, loc, bom, qty)
     elif qty != wo.quantity:
-        _resize(tx, wo, qty)
+        resize(tx, wo, qty)
     if wo.sales_order_line_id is not None and qty != before["quantity"]:
         _follow_on_the_line(tx, wo)
     if wanted.due is not None:
@@ -241,7 +241,7 @@ def _move(
         commitment.commit_available(tx, wo.lines)
 
 
-def _resize(tx: Transaction, wo: WorkOrderRecord, quantity: Decimal) -> None:
+def resize(tx: Transaction, wo: WorkOrderRecord, quantity: Decimal) -> None:
     """A new quantity, never below what is built: every line required as the BOM revision
     says for it, demand and commitment following (what a smaller order no longer needs is
     released, a larger one commits what is available), and on order too."""

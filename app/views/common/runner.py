@@ -49,9 +49,10 @@ class AppContext(QObject):
     unit of work operations run with), the change hub, the worker pool and the message line.
 
     Signals: `user_changed(SignedIn | None)`; `message(text, kind)` with kind "info",
-    "success" or "error"; `busy(label)` when an operation has run for half a second and
-    `idle()` when none runs any more; `navigate(page_key, target dict)` for a view that opens
-    another; `op_finished()` after each operation's callbacks."""
+    "success", "warning" (done, with what a "warn only" preference said) or "error";
+    `busy(label)` when an operation has run for half a second and `idle()` when none runs
+    any more; `navigate(page_key, target dict)` for a view that opens another;
+    `op_finished()` after each operation's callbacks."""
 
     user_changed = Signal(object)
     message = Signal(str, str)
@@ -289,7 +290,10 @@ class Op(Generic[R]):
             if error is None:
                 if self._done is not None:
                     text = self._done if isinstance(self._done, str) else self._done(result)
-                    self.context.show_message(text, "success")
+                    warned = tuple(getattr(result, "warnings", ()))
+                    if warned:  # it went ahead under a "warn only" preference: said in amber
+                        text = f"{text}. Warning: {'; '.join(warned)}"
+                    self.context.show_message(text, "warning" if warned else "success")
                 if self._success is not None:
                     self._success(result)
                 owner = self.owner() if self.own_changes else None

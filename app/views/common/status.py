@@ -43,6 +43,11 @@ STATUS_COLOURS: dict[str, Chip] = {
     "open": Chip("#DCEBFB", "#0B4A8F"),
     "partially_received": Chip("#FFF0C2", "#6B4D00"),
     "received": Chip("#DDF1DF", "#1B5E20"),
+    # Vendor returns: approved and waiting like a release, part gone back in progress, all
+    # gone back done.
+    "pending_return": Chip("#DCEBFB", "#0B4A8F"),
+    "partially_returned": Chip("#FFF0C2", "#6B4D00"),
+    "returned": Chip("#DDF1DF", "#1B5E20"),
     # Cycle counts: open is being counted (as above), approved waits to post, posted is done.
     "approved": Chip("#D7F0EE", "#00574F"),
     "posted": Chip("#DDF1DF", "#1B5E20"),

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QWidget
 
 from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import UnitOfWork
+from app.services.kinds import document_kind
 from app.services.orders import purchasing, queries
+from app.services.orders.purchase_changes import edit_purchase_order
 from app.services.orders.purchasing import (
     PURCHASE_ORDER,
     RECEIPT,
@@ -24,6 +27,7 @@ from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog, ask_before
 from app.views.common.page import DocumentPage, ListPage
 from app.views.common.runner import AppContext, run_op
+from app.views.common.status import Chip
 from app.views.common.table_model import (
     Column,
     PagedTableModel,
@@ -45,6 +49,9 @@ from app.views.common.widgets import (
     title_label,
 )
 from app.views.orders.common import LinkLabel, fields_grid
+from app.views.vendor_returns.dialogs import ReturnToVendorDialog
+
+VENDOR_RETURN = document_kind("vendor_return")
 
 COLUMNS: list[Column[PurchaseOrderSummary]] = [
     Column("Purchase order", lambda r: r.number, sort="number", width=165),
@@ -62,14 +69,23 @@ LINE_COLUMNS: list[Column[PurchaseOrderLineInfo]] = [
     Column("Name", lambda r: r.name, width=260),
     qty_column("Ordered", lambda r: r.quantity, width=100),
     qty_column("Received", lambda r: r.received, width=110),
-    qty_column("Remaining", lambda r: r.remaining, width=115),
+    Column(
+        "Remaining",
+        lambda r: "cancelled" if r.cancelled else fmt.qty(r.remaining),
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        width=115,
+    ),
+    qty_column("Returned", lambda r: r.returned, width=110),
     money_column("Unit cost", lambda r: r.unit_cost),
     Column("Unit", lambda r: r.uom, width=60),
     Column("For order line", lambda r: r.sales_order_line or ""),
 ]
+CANCELLED = Chip("#F1F1F1", "#6E6E6E")  # a cancelled line, greyed
 ACTION_TEXT = {
     "receive": ("&Receive…", None),
     "mark_shipped": ("&Mark shipped…", None),
+    "edit": ("&Edit…", "Ctrl+E"),
+    "return": ("Re&turn to vendor…", None),
     "close": ("C&lose…", None),
     "cancel": ("Cancel order…", None),
 }
@@ -144,6 +160,8 @@ class PurchaseOrderPage(DocumentPage):
         layout = self.header("◀ Purchase orders", "purchase_orders", "po")
         self.created_from = LinkLabel(ctx)
         self.created_from.setObjectName("po_created_from")
+        self.vendor_returns = LinkLabel(ctx)
+        self.vendor_returns.setObjectName("po_vendor_returns")
         grid, self.fields = fields_grid(
             [
                 ("kind", "Kind"),
@@ -154,12 +172,13 @@ class PurchaseOrderPage(DocumentPage):
                 ("created_from", "Created from"),
                 ("customer_po", "Customer PO"),
                 ("receipts", "Receipts"),
+                ("vendor_returns", "Vendor returns"),
                 ("memo", "Memo"),
                 ("created", "Entered"),
             ],
-            5,
+            6,
             bold=("expected", "total"),
-            widgets={"created_from": self.created_from},
+            widgets={"created_from": self.created_from, "vendor_returns": self.vendor_returns},
         )
         layout.addLayout(grid)
 
@@ -169,7 +188,9 @@ class PurchaseOrderPage(DocumentPage):
                 ACTION_TEXT, ("receive", "mark_shipped"), "po_action_", self.scan_button
             )
         )
-        self.lines = RowTableModel(LINE_COLUMNS, self)
+        self.lines = RowTableModel(
+            LINE_COLUMNS, self, row_style=lambda r: CANCELLED if r.cancelled else None
+        )
         self.lines_table = fitted_table(self.lines, "po_lines", 2)
         self.lines_table.activated_row.connect(
             lambda r: self.ctx.navigate.emit(
@@ -188,7 +209,10 @@ class PurchaseOrderPage(DocumentPage):
             run_op(self, purchasing.get_purchase_order, self.number).success(self.show_order).run()
 
     def affected_by(self, changes: Changes) -> bool:
-        return bool(self.number) and self.number in changes.of(PURCHASE_ORDER)
+        if not self.number:
+            return False
+        mine = set(self.info.vendor_returns) if self.info else set()
+        return self.number in changes.of(PURCHASE_ORDER) or bool(mine & changes.of(VENDOR_RETURN))
 
     def show_order(self, info: PurchaseOrderInfo) -> None:
         self.info = info
@@ -211,6 +235,7 @@ class PurchaseOrderPage(DocumentPage):
         f["memo"].setText(info.memo or "—")
         f["created"].setText(fmt.when(info.created_at))
         self.created_from.set_numbers([info.created_from] if info.created_from else [])
+        self.vendor_returns.set_numbers(info.vendor_returns)
         self.lines.set_rows(info.lines)
         self._enable()
 
@@ -229,6 +254,12 @@ class PurchaseOrderPage(DocumentPage):
         info = self.info
         if action in ("receive", "mark_shipped"):
             self._dialog(ReceiveDialog(self.ctx, info, self))
+        elif action == "edit":
+            self._dialog(EditPurchaseOrderDialog(self.ctx, info, self))
+        elif action == "return":
+            dialog = ReturnToVendorDialog(self.ctx, info, self)
+            dialog.accepted.connect(lambda: self._open_return(dialog))
+            self._dialog(dialog)
         elif action == "close":
             self._dialog(
                 ask_before(
@@ -256,6 +287,10 @@ class PurchaseOrderPage(DocumentPage):
                     parent=self,
                 )
             )
+
+    def _open_return(self, dialog: ReturnToVendorDialog) -> None:
+        if dialog.made is not None:
+            self.ctx.navigate.emit("vendor_return", {"number": dialog.made.number})
 
     def receive_by_scan(self) -> None:
         if self.info is not None:
@@ -322,3 +357,104 @@ class ReceiveDialog(PostingDialog):
                 progress="Receiving…",
                 done=received_words,
             )
+
+
+def edited_words(info: PurchaseOrderInfo) -> str:
+    return f"Changed {info.number}: total {fmt.money(info.total)}, {info.status_label}"
+
+
+class EditPurchaseOrderDialog(PostingDialog):
+    """Change a purchase order: per line a new quantity (never below what came in), a new
+    price, or cancel it (while nothing came in on it); the expected date; a new line (not on
+    a drop-ship order). Blank leaves a value as it is."""
+
+    def __init__(self, ctx: AppContext, info: PurchaseOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Edit {info.number} from {info.vendor}", parent)
+        self.info = info
+        self.setObjectName("edit_po_dialog")
+        self.setMinimumWidth(760)
+        self.body.addWidget(
+            caption_label(
+                "What is still to come changes what is on order at once. A quantity never "
+                "goes below what came in; a line nothing came in on can be cancelled."
+                + (
+                    f" A drop-ship line's change reaches {info.created_from} as the drop-ship "
+                    "preferences say."
+                    if info.drop_ship
+                    else ""
+                )
+            )
+        )
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        for column, caption in enumerate(("Line", "Ordered", "Came in", "Quantity", "Price", "")):
+            grid.addWidget(caption_label(caption, wrap=False), 0, column)
+        self.quantities: dict[str, QLineEdit] = {}
+        self.prices: dict[str, QLineEdit] = {}
+        self.cancel_lines: dict[str, QCheckBox] = {}
+        live = [ln for ln in info.lines if not ln.cancelled]
+        for row, ln in enumerate(live, start=1):
+            key = str(ln.line_no)
+            grid.addWidget(QLabel(f"{ln.line_no}  {ln.sku}"), row, 0)
+            grid.addWidget(QLabel(fmt.qty(ln.quantity)), row, 1)
+            grid.addWidget(QLabel(fmt.qty(ln.received)), row, 2)
+            qty = QLineEdit()
+            qty.setObjectName(f"edit_qty_{key}")
+            qty.setPlaceholderText(fmt.qty(ln.quantity))
+            price = QLineEdit()
+            price.setObjectName(f"edit_price_{key}")
+            price.setPlaceholderText(fmt.money(ln.unit_cost))
+            cancel = QCheckBox("Cancel line")
+            cancel.setObjectName(f"edit_cancel_{key}")
+            cancel.setEnabled(ln.received == 0 and not info.drop_ship and len(live) > 1)
+            self.quantities[key], self.prices[key], self.cancel_lines[key] = qty, price, cancel
+            grid.addWidget(qty, row, 3)
+            grid.addWidget(price, row, 4)
+            grid.addWidget(cancel, row, 5)
+        self.body.addLayout(grid)
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.expected = QLineEdit()
+        self.expected.setObjectName("edit_expected")
+        self.expected.setPlaceholderText(fmt.day(info.expected_date) or "YYYY-MM-DD")
+        form.addRow("Expected", self.expected)
+        self.add_sku = QLineEdit()
+        self.add_sku.setObjectName("edit_add_sku")
+        self.add_sku.setPlaceholderText("sku of a new line")
+        self.add_qty = QLineEdit()
+        self.add_qty.setObjectName("edit_add_qty")
+        self.add_qty.setPlaceholderText("quantity")
+        self.add_cost = QLineEdit()
+        self.add_cost.setObjectName("edit_add_cost")
+        self.add_cost.setPlaceholderText("unit cost (optional)")
+        for w in (self.add_sku, self.add_qty, self.add_cost):
+            w.setEnabled(not info.drop_ship)
+        form.addRow("New line", hbox(self.add_sku, self.add_qty, self.add_cost))
+        self.body.addLayout(form)
+        self.finish_layout("&Save changes")
+
+    def submit(self) -> None:
+        def given(edits: dict[str, QLineEdit]) -> dict[str, str]:
+            return {k: e.text().strip() for k, e in edits.items() if e.text().strip()}
+
+        add = []
+        if self.add_sku.text().strip() or self.add_qty.text().strip():
+            add.append(
+                purchasing.OrderedLine(
+                    self.add_sku.text().strip(),
+                    self.add_qty.text().strip(),
+                    self.add_cost.text().strip() or None,
+                )
+            )
+        self.post(
+            edit_purchase_order,
+            self.info.number,
+            quantities=given(self.quantities),
+            prices=given(self.prices),
+            expected=self.expected.text().strip() or None,
+            add=add,
+            cancel=[k for k, box in self.cancel_lines.items() if box.isChecked()],
+            progress="Saving…",
+            done=edited_words,
+        )

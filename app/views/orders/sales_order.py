@@ -26,6 +26,7 @@ from app.views.common.table_model import Column, RowTableModel, qty_column
 from app.views.common.widgets import (
     button,
     caption_label,
+    choice_box,
     fitted_table,
     hbox,
     section,
@@ -94,7 +95,16 @@ LINE_COLUMNS: list[Column[SalesOrderLineInfo]] = [
         tooltip=rate_tip,
         width=100,
     ),
-    Column("Made", lambda r: ", ".join(r.created), width=104),
+    Column(
+        "Made",
+        lambda r: ", ".join(f"{n} (not needed)" if n in r.not_needed else n for n in r.created),
+        tooltip=lambda r: (
+            f"not needed once the line's path changed: {', '.join(r.not_needed)}"
+            if r.not_needed
+            else ""
+        ),
+        width=104,
+    ),
 ]
 
 
@@ -147,6 +157,7 @@ class SalesOrderPage(DocumentPage):
 
         self.scan_button = button("Pick by &scan", self.pick_by_scan, name="so_pick_by_scan")
         self.return_button = button("Re&turn…", self.customer_return, name="so_return")
+        self.path_button = button("Change pat&h…", self.change_path, name="so_change_path")
         self.ticket_button = button(
             "&Picking ticket…", self.picking_ticket, name="so_picking_ticket"
         )
@@ -156,10 +167,11 @@ class SalesOrderPage(DocumentPage):
                 ("approve", "fulfill"),
                 "so_action_",
                 self.scan_button,
-                self.return_button,
                 self.ticket_button,
             )
         )
+        # What changes an order after it was entered, on a row of its own.
+        layout.addLayout(hbox(self.path_button, self.return_button, None))
 
         self.lines = RowTableModel(
             LINE_COLUMNS, self, row_style=lambda r: SHORT if r.backordered > 0 else None
@@ -167,6 +179,10 @@ class SalesOrderPage(DocumentPage):
         self.lines_table = fitted_table(self.lines, "so_lines", 2)
         self.lines_table.activated_row.connect(self.open_line)
         layout.addWidget(section("Lines", self.lines_table), 1)
+        self.path_changes = caption_label()
+        self.path_changes.setObjectName("so_path_changes")
+        self.path_changes.hide()
+        layout.addWidget(self.path_changes)
         self.preview: Any = None
         self._enable()
 
@@ -212,12 +228,20 @@ class SalesOrderPage(DocumentPage):
         self.fulfillments.set_numbers(info.fulfillments)
         self.returns.set_numbers(info.returns)
         self.lines.set_rows(info.lines)
+        self.path_changes.setText(changes_words(info))
+        self.path_changes.setVisible(bool(info.path_changes))
         self._enable()
 
     def _enable(self) -> None:
         allowed = set(self.info.actions) if self.info else set()
         for action, b in self.action_buttons.items():
             b.setEnabled(action in allowed and self.ctx.may(SALES_ORDER.use_case(action)))
+        self.path_button.setEnabled(
+            "edit" in allowed
+            and self.ctx.may(SALES_ORDER.use_case("edit"))
+            and self.info is not None
+            and any(ln.path in PATHS for ln in self.info.lines if not ln.kit_member)
+        )
         can_pick = "fulfill" in allowed and self.ctx.may("fulfillment.pick")
         self.scan_button.setEnabled(can_pick)
         self.ticket_button.setEnabled(self.info is not None)
@@ -280,6 +304,10 @@ class SalesOrderPage(DocumentPage):
                     parent=self,
                 )
             )
+
+    def change_path(self) -> None:
+        if self.info is not None and self.path_button.isEnabled():
+            self._dialog(PathDialog(self.ctx, self.info, self))
 
     def pick_by_scan(self) -> None:
         if self.info is not None and self.scan_button.isEnabled():
@@ -365,3 +393,71 @@ class FulfillDialog(PostingDialog):
 def picked_words(f: FulfillmentInfo) -> str:
     listed = ", ".join(f"{fmt.qty(ln.quantity)} {ln.sku}" for ln in f.lines)
     return f"{f.status_label} {f.number} for {f.created_from}: {listed}"
+
+
+PATHS = ("stock", "build", "drop_ship")
+
+
+def changes_words(info: SalesOrderInfo) -> str:
+    """What changed on the order's lines, oldest first."""
+    said = []
+    for c in info.path_changes:
+        words = f"line {c.line}: {SHORT_PATHS[c.from_path]} → {SHORT_PATHS[c.to_path]}"
+        if c.not_needed:
+            words += f", {c.not_needed} not needed"
+        if c.made:
+            words += f", made {c.made}"
+        said.append(f"{words} ({c.changed_by}, {fmt.when(c.changed_at)})")
+    return "Changed: " + "; ".join(said) if said else ""
+
+
+def path_words(info: SalesOrderInfo) -> str:
+    last = info.path_changes[-1]
+    words = (
+        f"{info.number} line {last.line}: {SHORT_PATHS[last.from_path]} → "
+        f"{SHORT_PATHS[last.to_path]}"
+    )
+    words += f"; {last.not_needed} is not needed" if last.not_needed else ""
+    return words + (f"; made {last.made}" if last.made else "")
+
+
+class PathDialog(PostingDialog):
+    """Change a line's path (stock, build, drop ship) while nothing has moved on it: what it
+    no longer needs is cancelled, and an approved order makes what the new path needs."""
+
+    def __init__(self, ctx: AppContext, info: SalesOrderInfo, parent: QWidget | None = None):
+        super().__init__(ctx, f"Change a line's path: {info.number}", parent)
+        self.info = info
+        self.setObjectName("path_dialog")
+        self.setMinimumWidth(620)
+        self.body.addWidget(
+            caption_label(
+                "Only while nothing is picked or shipped on the line, its work order has "
+                "issued and built nothing and its purchase order has received nothing. The "
+                "work order or purchase order it no longer needs is cancelled as not needed."
+            )
+        )
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.line = choice_box(
+            "path_line",
+            [
+                (ln.line, f"{ln.line}  {ln.sku} ({SHORT_PATHS[ln.path]})")
+                for ln in info.lines
+                if ln.path in PATHS and not ln.kit_member
+            ],
+        )
+        self.path = choice_box("path_to", [(p, SHORT_PATHS[p]) for p in PATHS])
+        form.addRow("Line", self.line)
+        form.addRow("New path", self.path)
+        self.body.addLayout(form)
+        self.finish_layout("&Change path")
+
+    def submit(self) -> None:
+        self.post(
+            sales.update_sales_order,
+            self.info.number,
+            paths={self.line.currentData(): self.path.currentData()},
+            progress="Changing the path…",
+            done=path_words,
+        )
