@@ -296,3 +296,30 @@ def test_a_tracked_item_goes_back_from_the_lots_its_receipt_brought_in(shop: Ord
     )
     lots = inventory.stock_position(shop.uow, "VALVE").lots
     assert [(x.lot, x.on_hand) for x in lots] == [("C", 5)]
+
+
+def test_a_receipt_sent_back_is_not_reversed_and_a_reversed_one_sends_nothing_back(
+    shop: OrderPlant,
+) -> None:
+    """A receipt a vendor return takes goods from stays (reversing it would leave the return
+    sending back what never came in); a reversed receipt brought nothing to send back."""
+    po = shop.po("Glass Works", ("BOTTLE", 5))
+    first = purchasing.receive_purchase_order(shop.uow, po.number, {"BOTTLE": "2"})
+    second = purchasing.receive_purchase_order(shop.uow, po.number, {"BOTTLE": "3"})
+
+    def event_of(receipt: str) -> int:
+        return next(
+            r.event_id
+            for r in inventory.ledger_history(shop.uow, "BOTTLE")
+            if r.reason == "receipt" and r.source == receipt
+        )
+
+    vra = return_to_vendor(shop.uow, po.number, {"BOTTLE": "1"})  # from the newest receipt
+    with pytest.raises(ValidationError, match=f"cannot reverse receipt {second.number}: "):
+        inventory.reverse_posting(shop.uow, event_of(second.number))
+    inventory.reverse_posting(shop.uow, event_of(first.number))
+    with pytest.raises(ValidationError, match="at most 2 can"):
+        return_to_vendor(shop.uow, po.number, {"BOTTLE": "3"})
+    cancel_vendor_return(shop.uow, vra.number)
+    inventory.reverse_posting(shop.uow, event_of(second.number))  # nothing holds it now
+    assert inventory.stock_position(shop.uow, "BOTTLE").on_hand == 0
