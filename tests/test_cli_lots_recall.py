@@ -68,6 +68,10 @@ def test_a_lot_shown_recalled_exported_and_traced(sf: Shopfloor, tmp_path: Path)
     text = sf.run("recall", "GADGET", "G-1", "--direction", "backward", json=False)
     assert text.returncode == 0 and "R-A" in text.stdout and "Harbor Cycles" in text.stdout
 
+    pdf = tmp_path / "recall.pdf"
+    sf.ok("print", "recall", "RESIN", "R-A", "--out", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+
     traced = sf.ok("trace", "G-1")
     assert traced["lots"] == [{"sku": "GADGET", "lot": "G-1"}]
     assert {wo, picked["number"], so} <= {r["number"] for r in traced["records"]}
