@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.lots import LOT_NUMBER_LENGTH
 from app.models.quantity import ZERO, fmt
+from app.models.transfer import TransferReason
 from app.models.work_order import WorkOrderReason
 from app.services.engine.lookup import item_by_sku
 from app.services.engine.parsing import lookup_key
@@ -58,6 +59,7 @@ _CONSUMED = {
 }
 _SCRAPPED = {WorkOrderReason.SCRAP.value}
 _RETURNED = {"customer_return"}  # goods a customer sent back, once returns post on their own
+_MOVED = {r.value for r in TransferReason}  # from one location to another: still on hand
 _WHAT = {
     LedgerReason.RECEIPT.value: "received",
     LedgerReason.COMPLETION.value: "made",
@@ -65,6 +67,7 @@ _WHAT = {
     **dict.fromkeys(_CONSUMED, "consumed"),
     **dict.fromkeys(_SCRAPPED, "scrapped"),
     **dict.fromkeys(_RETURNED, "returned"),
+    **dict.fromkeys(_MOVED, "moved"),
 }
 DIRECTIONS = ("forward", "backward", "both")
 
@@ -371,6 +374,8 @@ def _figures(data: _LotData) -> LotFigures:
             scrapped -= m.quantity
         elif m.reason in _RETURNED:
             returned += m.quantity
+        elif m.reason in _MOVED:
+            continue
         elif m.quantity > 0:
             made += m.quantity
         else:  # written off
@@ -554,7 +559,7 @@ def _rows(node: RecallNode, data: _LotData) -> list[RecallRow]:
     out: list[RecallRow] = []
     per_document: dict[tuple[str, str], tuple[Decimal, date]] = {}
     for m in data.moved:
-        if m.reason in _SHIPPED:
+        if m.reason in _SHIPPED or m.reason in _MOVED:  # shipments below; transfers net out
             continue
         what = _WHAT.get(m.reason) or ("found" if m.quantity > 0 else "written off")
         signed = m.quantity if what in ("received", "made", "found", "returned") else -m.quantity
