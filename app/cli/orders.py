@@ -542,6 +542,8 @@ def cmd_trace(ctx: Context) -> Result:
             for r in found.records
         ],
     )
+    if found.lots:
+        text += "\n" + "; ".join(f"lot {lot.lot} of {lot.sku}" for lot in found.lots)
     if found.finance_events:
         text += f"\nfinance events: {', '.join(str(e) for e in found.finance_events)}"
     return found, text

@@ -1,7 +1,8 @@
-"""`shopfloor print`: travelers, picking tickets, packing slips, labels and count sheets, as
-a PDF file (`--out FILE.pdf`) or straight to a CUPS printer (`--printer NAME`; `--printer`
-alone uses the `default_printer` preference). What each document lists is decided in
-app/services/documents/ (a count sheet in app/services/counts/sheet.py); the rendering
+"""`shopfloor print`: travelers, picking tickets, packing slips, labels, count sheets and recall
+reports, as a PDF file (`--out FILE.pdf`) or straight to a CUPS printer (`--printer NAME`;
+`--printer` alone uses the `default_printer` preference). What each document lists is decided
+in app/services/documents/ (a count sheet in app/services/counts/sheet.py, a recall report in
+app/services/lots/report.py); the rendering
 libraries are loaded only when a document is made.
 """
 
@@ -127,6 +128,14 @@ def cmd_count_sheet(ctx: Context) -> Result:
     return _deliver(ctx, rendered, f"count sheet for {ctx.args.count.strip().upper()}")
 
 
+def cmd_recall_report(ctx: Context) -> Result:
+    from app.services.lots import report
+
+    a = ctx.args
+    rendered = report.recall_report_pdf(ctx.uow, a.sku, a.lot, a.direction)
+    return _deliver(ctx, rendered, f"recall report for {a.sku.strip()} {a.lot.strip()}")
+
+
 def cmd_labels(ctx: Context) -> Result:
     from app.services import documents
 
@@ -156,7 +165,8 @@ def _destination(sp: Any) -> None:
 
 def register(cmd: Commands) -> None:
     g = cmd.group(
-        "print", "print travelers, picking tickets, packing slips, labels and count sheets"
+        "print",
+        "print travelers, picking tickets, packing slips, labels, count sheets and recall reports",
     )
     sp = cmd.add("traveler", cmd_traveler, "a work order's traveler", g)
     sp.add_argument("wo", metavar="WO")
@@ -187,6 +197,11 @@ def register(cmd: Commands) -> None:
     _destination(sp)
     sp = cmd.add("count-sheet", cmd_count_sheet, "a cycle count's sheet, by bin, blind", g)
     sp.add_argument("count", metavar="CC")
+    _destination(sp)
+    sp = cmd.add("recall", cmd_recall_report, "a lot's recall report", g)
+    sp.add_argument("sku")
+    sp.add_argument("lot")
+    sp.add_argument("--direction", choices=("forward", "backward", "both"), default="forward")
     _destination(sp)
     sp = cmd.add("labels", cmd_labels, "item labels or finished-goods labels", g)
     sp.add_argument(

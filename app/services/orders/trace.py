@@ -1,5 +1,5 @@
-"""Traceability: every document carrying a customer's PO number or a document number, with
-where each came from and what it spawned.
+"""Traceability: every document carrying a customer's PO number or a document number, or that
+moved a lot or serial of that number, with where each came from and what it spawned.
 
 Trace knows no kind of document by name: it finds the starting documents through the kinds'
 declarations (app/models/kinds.py: a number's prefix, the kinds that carry a customer's PO
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 
 from app.errors import NotFound
-from app.models import FinanceEvent
+from app.models import FinanceEvent, Item, LedgerEntry, Lot
 from app.models.kinds import DocumentKind, Link, document_kind, document_kinds
+from app.models.lots import LOT_NUMBER_LENGTH
 from app.services.engine.numbering import normalize_number
 from app.services.engine.parsing import lookup_key
 from app.services.engine.uow import Transaction, query
@@ -39,10 +40,19 @@ class TracedRecord:
 
 
 @dataclass(frozen=True)
+class TracedLot:
+    """A lot or serial of that number: its item and the number itself."""
+
+    sku: str
+    lot: str
+
+
+@dataclass(frozen=True)
 class Trace:
     reference: str
     records: list[TracedRecord] = field(default_factory=list)
     finance_events: list[int] = field(default_factory=list)
+    lots: list[TracedLot] = field(default_factory=list)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -59,10 +69,10 @@ def _ends(link: Link) -> tuple[Any, ColumnElement[Any], ColumnElement[Any]]:
 
 @query()
 def trace(tx: Transaction, reference: str) -> Trace:
-    """Find every document with this customer PO number or document number, then follow
-    the declared links both ways until nothing new turns up. A reference longer than a
-    document number can only be a customer's PO; one longer than any customer's PO is not
-    found."""
+    """Find every document with this customer PO number or document number, and every
+    document that moved a lot or serial of this number, then follow the declared links both
+    ways until nothing new turns up. A reference longer than a document number can only be a
+    customer's PO; one longer than any customer's PO is not found."""
     ref = lookup_key(reference, noun="reference", max_length=CUSTOMER_PO_LENGTH)
     try:
         number: str | None = normalize_number(ref)
@@ -79,6 +89,7 @@ def trace(tx: Transaction, reference: str) -> Trace:
             wanted.append(model.customer_po == ref)
         if wanted:
             found[kind.key] |= set(s.scalars(select(model.id).where(or_(*wanted))))
+    lots = _moved_lots(tx, ref, found)
     frontier = {key: set(ids) for key, ids in found.items() if ids}
     while frontier:
         reached: dict[str, set[int]] = defaultdict(set)
@@ -95,7 +106,34 @@ def trace(tx: Transaction, reference: str) -> Trace:
             if new:
                 found[key] |= new
                 frontier[key] = new
-    return _describe(tx, ref, found)
+    return replace(_describe(tx, ref, found), lots=lots)
+
+
+def _moved_lots(tx: Transaction, ref: str, found: dict[str, set[int]]) -> list[TracedLot]:
+    """The lots and serials numbered `ref` (matched exactly, as lot numbers are), adding to
+    `found` the documents whose ledger rows moved them: a ledger source kind that is a
+    document kind's key is that document."""
+    if len(ref) > LOT_NUMBER_LENGTH:
+        return []
+    s = tx.session
+    lots = s.execute(
+        select(Lot.id, Item.sku)
+        .join(Item, Item.id == Lot.item_id)
+        .where(Lot.number == ref)
+        .order_by(Item.sku)
+    ).all()
+    if not lots:
+        return []
+    keys = {kind.key for kind in document_kinds()}
+    moved = s.execute(
+        select(LedgerEntry.source_kind, LedgerEntry.source_id)
+        .where(LedgerEntry.lot_id.in_([lot_id for lot_id, _sku in lots]))
+        .distinct()
+    )
+    for source_kind, source_id in moved:
+        if source_kind in keys and source_id is not None:
+            found[source_kind].add(source_id)
+    return [TracedLot(sku, ref) for _lot_id, sku in lots]
 
 
 def _depth(kind: DocumentKind) -> int:

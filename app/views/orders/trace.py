@@ -1,7 +1,7 @@
-"""Trace: type or scan a customer's PO number (or any document number) and see every record
-that carries it or is linked to it — the sales order, its work orders, purchase orders,
-receipts and fulfillments — with where each came from and what it made; each opens its
-page."""
+"""Trace: type or scan a customer's PO number (or any document number, or a lot or serial
+number) and see every record that carries it, moved it or is linked to it — the sales order,
+its work orders, purchase orders, receipts and fulfillments — with where each came from and
+what it made; each opens its page, and a lot found opens its recall."""
 
 from __future__ import annotations
 
@@ -55,12 +55,14 @@ class TracePage(Page):
         self.reference = QLineEdit()
         self.reference.setObjectName("trace_reference")
         self.reference.setPlaceholderText(
-            "Customer PO number, or a document number (SO-, WO-, PO-, IR-, IF-)"
+            "Customer PO number, a document number (SO-, WO-, PO-, IR-, IF-) or a lot"
         )
         self.reference.setMinimumWidth(520)
         self.reference.returnPressed.connect(self.search)
         self.search_button = button("&Trace", self.search, primary=True, name="trace_search")
-        layout.addLayout(hbox(self.reference, self.search_button, None))
+        self.recall_button = button("Re&call lot…", self.open_recall, name="trace_recall")
+        self.recall_button.setVisible(False)
+        layout.addLayout(hbox(self.reference, self.search_button, None, self.recall_button))
         self.summary = caption_label(
             "Every record carrying the number, and every record linked to those, both ways."
         )
@@ -99,9 +101,16 @@ class TracePage(Page):
     def _found(self, found: Trace) -> None:
         self.found = found
         self.model.set_rows(found.records)
+        self.recall_button.setVisible(bool(found.lots))
         n = len(found.records)
+        lots = "; ".join(f"lot {lot.lot} of {lot.sku}" for lot in found.lots)
         if not n:
             self.summary.setText(f"Nothing carries {found.reference!r}.")
+        elif lots:
+            self.summary.setText(
+                f"{lots}: {n} record{'s' if n != 1 else ''} moved it or are linked to those. "
+                "Enter opens a record; Recall lot shows where it went."
+            )
         else:
             events = len(found.finance_events)
             self.summary.setText(
@@ -118,8 +127,14 @@ class TracePage(Page):
 
     def _refused(self, exc: ShopfloorError) -> None:
         self.found = None
+        self.recall_button.setVisible(False)
         self.model.set_rows([])
         self.summary.setText(exc.message)
 
     def open_row(self, row: TracedRecord) -> None:
         open_record(self.ctx, row.kind, row.number, origin=row.created_from)
+
+    def open_recall(self) -> None:
+        if self.found is not None and self.found.lots:
+            lot = self.found.lots[0]
+            self.ctx.navigate.emit("lot_recall", {"sku": lot.sku, "lot": lot.lot})

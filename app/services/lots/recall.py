@@ -1,0 +1,659 @@
+"""A lot's history and the recall report: where a lot came from, where it is and where it
+went, and the whole tree of lots made from it (forward) or that it was made from (backward),
+down to the customers who received them.
+
+Everything is read from the ledger rows that name the lots and from `lot_link` (genealogy,
+app/services/lots/genealogy.py), one batch of lots per level of the tree. Each lot's
+quantities are reconciled: made = on hand + shipped + consumed + scrapped - returned, where
+made is what came in (received, made, found), consumed what its work orders kept (issues and
+backflushes less returns and unbuilds), scrapped what was scrapped or written off.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.errors import NotFound, ValidationError
+from app.models import (
+    Customer,
+    Fulfillment,
+    Item,
+    LedgerEntry,
+    LedgerReason,
+    Location,
+    Lot,
+    LotBalance,
+    LotLink,
+    PurchaseOrder,
+    Receipt,
+    SalesOrder,
+    SourceKind,
+    Vendor,
+)
+from app.models.lots import LOT_NUMBER_LENGTH
+from app.models.quantity import ZERO, fmt
+from app.models.transfer import TransferReason
+from app.models.work_order import WorkOrderReason
+from app.services.engine.lookup import item_by_sku
+from app.services.engine.parsing import lookup_key
+from app.services.engine.uow import Transaction, query
+
+_CHUNK = 500
+
+# What each ledger reason does to a lot, as the recall counts it. A reason not named here is
+# something found (in) or written off (out), as an adjustment is.
+_SHIPPED = {LedgerReason.SHIPMENT.value}
+_CONSUMED = {
+    LedgerReason.ISSUE.value,
+    LedgerReason.BACKFLUSH.value,
+    WorkOrderReason.COMPONENT_RETURN.value,
+    WorkOrderReason.UNBUILD.value,
+}
+_SCRAPPED = {WorkOrderReason.SCRAP.value}
+_RETURNED = {"customer_return"}  # goods a customer sent back, once returns post on their own
+_MOVED = {r.value for r in TransferReason}  # from one location to another: still on hand
+_WHAT = {
+    LedgerReason.RECEIPT.value: "received",
+    LedgerReason.COMPLETION.value: "made",
+    **dict.fromkeys(_SHIPPED, "shipped"),
+    **dict.fromkeys(_CONSUMED, "consumed"),
+    **dict.fromkeys(_SCRAPPED, "scrapped"),
+    **dict.fromkeys(_RETURNED, "returned"),
+    **dict.fromkeys(_MOVED, "moved"),
+}
+DIRECTIONS = ("forward", "backward", "both")
+
+
+@dataclass(frozen=True)
+class LotOrigin:
+    """Where a lot came from: the document it first came in by (a receipt and its vendor, the
+    work order that made it, an adjustment or an import) and when."""
+
+    kind: str  # a ledger source kind: receipt, work_order, adjustment ...
+    document: str
+    made_on: date
+    vendor: str | None = None
+    purchase_order: str | None = None
+    vendor_lot: str | None = None
+
+
+@dataclass(frozen=True)
+class LotPlace:
+    location: str
+    on_hand: Decimal
+    reserved: Decimal  # picked for shipments that have not left
+
+
+@dataclass(frozen=True)
+class LotRef:
+    """Another lot linked to this one, with what of the component lot went in."""
+
+    sku: str
+    lot: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class LotShipment:
+    fulfillment: str
+    sales_order: str
+    customer: str
+    ship_to: str
+    shipped_on: date | None
+    sku: str
+    lot: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class LotUse:
+    """A work order that consumed the lot (net of what it gave back) and the lots it made
+    from it."""
+
+    work_order: str
+    quantity: Decimal
+    made: list[LotRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LotMovement:
+    """A scrap, a write-off or a return of the lot: its document and what moved."""
+
+    document: str
+    reason: str
+    quantity: Decimal
+    posted_on: date
+
+
+@dataclass(frozen=True)
+class LotFigures:
+    """made = on hand + shipped + consumed + scrapped - returned."""
+
+    made: Decimal
+    on_hand: Decimal
+    shipped: Decimal
+    consumed: Decimal
+    scrapped: Decimal
+    returned: Decimal
+
+    @property
+    def reconciled(self) -> bool:
+        rest = self.on_hand + self.shipped + self.consumed + self.scrapped - self.returned
+        return self.made == rest
+
+
+@dataclass(frozen=True)
+class LotHistory:
+    """`shopfloor lot show`: a lot's origin, stock, uses, shipments and components."""
+
+    sku: str
+    lot: str
+    serial: bool
+    expires: date | None
+    origin: LotOrigin
+    on_hand: list[LotPlace]
+    consumed_by: list[LotUse]
+    shipped: list[LotShipment]
+    made_from: list[LotRef]
+    scrapped: list[LotMovement]
+    returned: list[LotMovement]
+    figures: LotFigures
+    reconciled: bool
+
+
+@dataclass(frozen=True)
+class RecallNode:
+    """One lot of a recall: how far from the root and which way, the lots it was reached
+    from, where it came from and its reconciled quantities."""
+
+    sku: str
+    lot: str
+    expires: date | None
+    direction: str  # root, forward (made from the root) or backward (went into it)
+    level: int
+    reached_from: list[LotRef]
+    origin: LotOrigin
+    figures: LotFigures
+
+
+@dataclass(frozen=True)
+class RecallRow:
+    """A row of the export: one document and one lot (FDA's sortable spreadsheet)."""
+
+    direction: str
+    level: int
+    sku: str
+    lot: str
+    expires: date | None
+    what: str  # received, made, consumed, shipped, scrapped, returned, adjusted, on hand
+    document: str
+    date: date | None
+    quantity: Decimal
+    party: str  # the vendor or the customer
+    ship_to: str
+
+
+@dataclass(frozen=True)
+class Recall:
+    """`shopfloor recall`: the tree of lots from a root lot through every level, the
+    customers who received any of them, and one row per document and lot to export."""
+
+    root: RecallNode
+    direction: str
+    nodes: list[RecallNode]
+    customers: list[LotShipment]
+    rows: list[RecallRow]
+    reconciled: bool
+
+
+# --- reading lots in batches ----------------------------------------------------------------
+
+
+@dataclass
+class _Moved:
+    """One lot's ledger rows summed per document and reason."""
+
+    reason: str
+    source_kind: str
+    source_id: int | None
+    document: str
+    quantity: Decimal
+    posted_on: date
+
+
+@dataclass
+class _LotData:
+    id: int
+    sku: str
+    number: str
+    serial: bool
+    expires: date | None
+    origin: LotOrigin
+    places: list[LotPlace] = field(default_factory=list)
+    moved: list[_Moved] = field(default_factory=list)
+    shipments: list[LotShipment] = field(default_factory=list)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def _day(value: datetime | date | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _read_lots(tx: Transaction, ids: Iterable[int]) -> dict[int, _LotData]:
+    """The lots, their stock per location, their ledger rows per document and their
+    shipments, a batch at a time."""
+    s = tx.session
+    lots: dict[int, _LotData] = {}
+    receipts: dict[int, list[int]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for lot, sku in s.execute(
+            select(Lot, Item.sku).join(Item, Item.id == Lot.item_id).where(Lot.id.in_(chunk))
+        ):
+            origin = LotOrigin(
+                lot.origin_kind, lot.origin_ref, lot.made_on, vendor_lot=lot.vendor_lot
+            )
+            lots[lot.id] = _LotData(lot.id, sku, lot.number, lot.serial, lot.expires, origin)
+            if lot.origin_kind == SourceKind.RECEIPT.value and lot.origin_id is not None:
+                receipts[lot.origin_id].append(lot.id)
+        for place in s.execute(
+            select(LotBalance.lot_id, Location.code, LotBalance.on_hand, LotBalance.reserved)
+            .join(Location, Location.id == LotBalance.location_id)
+            .where(LotBalance.lot_id.in_(chunk), LotBalance.on_hand != 0)
+            .order_by(Location.code)
+        ):
+            lots[place.lot_id].places.append(LotPlace(place.code, place.on_hand, place.reserved))
+        for row in s.execute(
+            select(
+                LedgerEntry.lot_id,
+                LedgerEntry.reason,
+                LedgerEntry.source_kind,
+                LedgerEntry.source_id,
+                LedgerEntry.source_ref,
+                func.sum(LedgerEntry.quantity).label("quantity"),
+                func.min(LedgerEntry.posted_at).label("posted_at"),
+            )
+            .where(LedgerEntry.lot_id.in_(chunk))
+            .group_by(
+                LedgerEntry.lot_id,
+                LedgerEntry.reason,
+                LedgerEntry.source_kind,
+                LedgerEntry.source_id,
+                LedgerEntry.source_ref,
+            )
+            .order_by(func.min(LedgerEntry.id))
+        ):
+            if row.quantity != 0:
+                moved = _Moved(
+                    row.reason,
+                    row.source_kind,
+                    row.source_id,
+                    row.source_ref,
+                    row.quantity,
+                    _day(row.posted_at) or date.min,
+                )
+                lots[row.lot_id].moved.append(moved)
+    _read_vendors(tx, lots, receipts)
+    _read_shipments(tx, lots)
+    return lots
+
+
+def _read_vendors(
+    tx: Transaction, lots: dict[int, _LotData], receipts: dict[int, list[int]]
+) -> None:
+    for chunk in _chunks(receipts):
+        for receipt_id, po, vendor in tx.session.execute(
+            select(Receipt.id, PurchaseOrder.number, Vendor.name)
+            .join(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+            .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+            .where(Receipt.id.in_(chunk))
+        ):
+            for lot_id in receipts[receipt_id]:
+                data = lots[lot_id]
+                origin = data.origin
+                data.origin = LotOrigin(
+                    origin.kind, origin.document, origin.made_on, vendor, po, origin.vendor_lot
+                )
+
+
+def _read_shipments(tx: Transaction, lots: dict[int, _LotData]) -> None:
+    shipped: dict[int, list[tuple[_LotData, _Moved]]] = defaultdict(list)
+    for data in lots.values():
+        for m in data.moved:
+            if m.reason in _SHIPPED and m.source_kind == SourceKind.FULFILLMENT.value:
+                shipped[m.source_id or 0].append((data, m))
+    for chunk in _chunks(shipped):
+        for f in tx.session.execute(
+            select(
+                Fulfillment.id,
+                Fulfillment.number,
+                Fulfillment.shipped_at,
+                SalesOrder.number.label("order"),
+                SalesOrder.ship_to,
+                Customer.name,
+            )
+            .join(SalesOrder, SalesOrder.id == Fulfillment.sales_order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(Fulfillment.id.in_(chunk))
+        ):
+            for data, m in shipped[f.id]:
+                data.shipments.append(
+                    LotShipment(
+                        f.number,
+                        f.order,
+                        f.name,
+                        f.ship_to,
+                        _day(f.shipped_at) or m.posted_on,
+                        data.sku,
+                        data.number,
+                        -m.quantity,
+                    )
+                )
+
+
+def _figures(data: _LotData) -> LotFigures:
+    made = shipped = consumed = scrapped = returned = ZERO
+    for m in data.moved:
+        if m.reason in _SHIPPED:
+            shipped -= m.quantity
+        elif m.reason in _CONSUMED:
+            consumed -= m.quantity
+        elif m.reason in _SCRAPPED:
+            scrapped -= m.quantity
+        elif m.reason in _RETURNED:
+            returned += m.quantity
+        elif m.reason in _MOVED:
+            continue
+        elif m.quantity > 0:
+            made += m.quantity
+        else:  # written off
+            scrapped -= m.quantity
+    on_hand = sum((p.on_hand for p in data.places), ZERO)
+    return LotFigures(made, on_hand, shipped, consumed, scrapped, returned)
+
+
+def _links(tx: Transaction, ids: Iterable[int], *, forward: bool) -> list[tuple[int, int, Decimal]]:
+    """(from lot, to lot, quantity of the component lot) of the lots made from these
+    (forward) or that these were made from (backward). A lot made by several builds is
+    linked once per build, each with what its work order had consumed by then: the largest."""
+    here, there = (
+        (LotLink.used_lot_id, LotLink.made_lot_id)
+        if forward
+        else (LotLink.made_lot_id, LotLink.used_lot_id)
+    )
+    out = []
+    for chunk in _chunks(ids):
+        out += [
+            (a, b, q)
+            for a, b, q in tx.session.execute(
+                select(here, there, func.max(LotLink.quantity))
+                .where(here.in_(chunk))
+                .group_by(here, there)
+                .order_by(here, there)
+            )
+        ]
+    return out
+
+
+def _find_lot(tx: Transaction, sku: str, number: str) -> int:
+    item = item_by_sku(tx.session, sku)
+    text = lookup_key(number, noun="lot", max_length=LOT_NUMBER_LENGTH)
+    lot_id = tx.session.scalar(select(Lot.id).where(Lot.item_id == item.id, Lot.number == text))
+    if lot_id is None:
+        raise NotFound(f"unknown lot {text} of {item.sku}")
+    return lot_id
+
+
+# --- a lot's history ------------------------------------------------------------------------
+
+
+def _uses(tx: Transaction, data: _LotData) -> list[LotUse]:
+    per_order: dict[str, Decimal] = {}
+    for m in data.moved:
+        if m.reason in _CONSUMED:
+            per_order[m.document] = per_order.get(m.document, ZERO) - m.quantity
+    links = list(
+        tx.session.execute(
+            select(LotLink.source_ref, LotLink.made_lot_id, func.max(LotLink.quantity))
+            .where(LotLink.used_lot_id == data.id)
+            .group_by(LotLink.source_ref, LotLink.made_lot_id)
+            .order_by(LotLink.source_ref, LotLink.made_lot_id)
+        )
+    )
+    names = _read_names(tx, [made for _wo, made, _q in links])
+    made: dict[str, list[LotRef]] = defaultdict(list)
+    for wo, made_id, q in links:
+        made[wo].append(LotRef(*names[made_id], q))
+    orders = list(per_order) + [wo for wo in made if wo not in per_order]
+    return [LotUse(wo, per_order.get(wo, ZERO), made.get(wo, [])) for wo in orders]
+
+
+def _read_names(tx: Transaction, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    names: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(ids):
+        for lot_id, sku, number in tx.session.execute(
+            select(Lot.id, Item.sku, Lot.number)
+            .join(Item, Item.id == Lot.item_id)
+            .where(Lot.id.in_(chunk))
+        ):
+            names[lot_id] = (sku, number)
+    return names
+
+
+def _movements(data: _LotData, reasons: set[str], *, sign: int) -> list[LotMovement]:
+    return [
+        LotMovement(m.document, m.reason, sign * m.quantity, m.posted_on)
+        for m in data.moved
+        if m.reason in reasons
+    ]
+
+
+@query()
+def lot_history(tx: Transaction, sku: str, lot: str) -> LotHistory:
+    """Where a lot came from, where it is on hand, and where it went: the work orders that
+    consumed it (and the lots they made), the shipments with their customers, the scraps
+    and the returns."""
+    lot_id = _find_lot(tx, sku, lot)
+    data = _read_lots(tx, [lot_id])[lot_id]
+    backward = _links(tx, [lot_id], forward=False)
+    names = _read_names(tx, [b for _a, b, _q in backward])
+    made_from = [LotRef(*names[b], q) for _a, b, q in backward]
+    written_off = {m.reason for m in data.moved if m.quantity < 0 and m.reason not in _WHAT}
+    figures = _figures(data)
+    return LotHistory(
+        data.sku,
+        data.number,
+        data.serial,
+        data.expires,
+        data.origin,
+        data.places,
+        _uses(tx, data),
+        data.shipments,
+        made_from,
+        _movements(data, _SCRAPPED | written_off, sign=-1),
+        _movements(data, _RETURNED, sign=1),
+        figures,
+        figures.reconciled,
+    )
+
+
+# --- the recall -----------------------------------------------------------------------------
+
+
+def _walk(
+    tx: Transaction, root: int, *, forward: bool
+) -> tuple[dict[int, int], dict[int, list[tuple[int, Decimal]]]]:
+    """Every lot reached from the root one way, level by level: its level and the lots it
+    was reached from (with the component lot's quantity)."""
+    levels: dict[int, int] = {}
+    reached: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    frontier = {root}
+    level = 0
+    while frontier:
+        level += 1
+        new: set[int] = set()
+        for a, b, q in _links(tx, frontier, forward=forward):
+            if b == root:
+                continue
+            reached[b].append((a, q))
+            if b not in levels:
+                levels[b] = level
+                new.add(b)
+        frontier = new
+    return levels, reached
+
+
+def _node(
+    data: _LotData,
+    direction: str,
+    level: int,
+    reached: list[tuple[int, Decimal]],
+    names: dict[int, _LotData],
+) -> RecallNode:
+    refs = [LotRef(names[a].sku, names[a].number, q) for a, q in reached]
+    return RecallNode(
+        data.sku,
+        data.number,
+        data.expires,
+        direction,
+        level,
+        refs,
+        data.origin,
+        _figures(data),
+    )
+
+
+def _rows(node: RecallNode, data: _LotData) -> list[RecallRow]:
+    """The export's rows of one lot: a row per document that moved it, and per location
+    where it is on hand."""
+
+    def row(
+        what: str, document: str, day: date | None, qty: Decimal, party: str = "", to: str = ""
+    ) -> RecallRow:
+        return RecallRow(
+            node.direction,
+            node.level,
+            data.sku,
+            data.number,
+            data.expires,
+            what,
+            document,
+            day,
+            qty,
+            party,
+            to,
+        )
+
+    out: list[RecallRow] = []
+    per_document: dict[tuple[str, str], tuple[Decimal, date]] = {}
+    for m in data.moved:
+        if m.reason in _SHIPPED or m.reason in _MOVED:  # shipments below; transfers net out
+            continue
+        what = _WHAT.get(m.reason) or ("found" if m.quantity > 0 else "written off")
+        signed = m.quantity if what in ("received", "made", "found", "returned") else -m.quantity
+        qty, day = per_document.get((what, m.document), (ZERO, m.posted_on))
+        per_document[(what, m.document)] = (qty + signed, min(day, m.posted_on))
+    for (what, document), (qty, day) in per_document.items():
+        party = node.origin.vendor or "" if what == "received" else ""
+        out.append(row(what, document, day, qty, party))
+    for s in data.shipments:
+        out.append(row("shipped", s.fulfillment, s.shipped_on, s.quantity, s.customer, s.ship_to))
+    for p in data.places:
+        out.append(row("on hand", p.location, None, p.on_hand))
+    return out
+
+
+@query()
+def recall(tx: Transaction, sku: str, lot: str, direction: str = "forward") -> Recall:
+    """The recall report of a lot: forward, every lot made from it through every level and
+    the customers who received any of them; backward, every lot that went into it and where
+    those came from; or both."""
+    if direction not in DIRECTIONS:
+        raise ValidationError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    root = _find_lot(tx, sku, lot)
+    ways = [w for w in ("forward", "backward") if direction in (w, "both")]
+    walked = {w: _walk(tx, root, forward=w == "forward") for w in ways}
+    ids = {root}
+    for levels, _reached in walked.values():
+        ids |= set(levels)
+    lots = _read_lots(tx, ids)
+    root_node = _node(lots[root], "root", 0, [], lots)
+    nodes = [root_node]
+    for way in ways:
+        levels, reached = walked[way]
+        for lot_id in sorted(levels, key=lambda i: (levels[i], lots[i].sku, lots[i].number)):
+            nodes.append(_node(lots[lot_id], way, levels[lot_id], reached[lot_id], lots))
+    by_name = {(d.sku, d.number): d for d in lots.values()}
+    rows = [r for n in nodes for r in _rows(n, by_name[(n.sku, n.lot)])]
+    customers = sorted(
+        (s for n in nodes if n.direction != "backward" for s in by_name[(n.sku, n.lot)].shipments),
+        key=lambda s: (s.customer, s.shipped_on or date.min, s.fulfillment, s.sku, s.lot),
+    )
+    reconciled = all(n.figures.reconciled for n in nodes)
+    return Recall(root_node, direction, nodes, customers, rows, reconciled)
+
+
+# --- the export -----------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "direction",
+    "level",
+    "sku",
+    "lot",
+    "expires",
+    "what",
+    "document",
+    "date",
+    "quantity",
+    "party",
+    "ship_to",
+]
+
+
+def _export_values(row: RecallRow, *, text: bool) -> list[Any]:
+    """A row's cells: quantities as exact text in a CSV, as numbers in a workbook."""
+    return [
+        row.direction,
+        row.level,
+        row.sku,
+        row.lot,
+        row.expires.isoformat() if row.expires else "",
+        row.what,
+        row.document,
+        row.date.isoformat() if row.date else "",
+        fmt(row.quantity) if text else row.quantity,
+        row.party,
+        row.ship_to,
+    ]
+
+
+def export_recall(report: Recall, path: str | Path) -> int:
+    """Write the recall's rows, one per document and lot, as CSV or as an XLSX workbook
+    (by the file's suffix), sortable: plain columns, one header row. Returns the rows written."""
+    import pandas as pd  # imported on first use: it doubles the start-up time of every command
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"export to a .csv or an .xlsx file, not {target.name!r}")
+    text = suffix == ".csv"
+    frame = pd.DataFrame(
+        [_export_values(r, text=text) for r in report.rows], columns=EXPORT_COLUMNS, dtype=object
+    )
+    if text:
+        frame.to_csv(target, index=False)
+    else:
+        frame.to_excel(target, index=False, sheet_name="recall")
+    return len(frame)
