@@ -125,6 +125,7 @@ class ScanState(Generic[V]):
     posted: str | None
     detail: V
     lots: tuple[tuple[str, str, Decimal], ...] = ()  # staging key, lot or serial, quantity
+    lot_wanted: str | None = None  # "the lot of 3 RESIN": a tracked item waits for it
 
     @property
     def staged_total(self) -> Decimal:
@@ -162,6 +163,11 @@ class LotWanted:
     @property
     def noun(self) -> str:
         return self.tracking.noun
+
+    @property
+    def words(self) -> str:
+        """What is waited for: "the lot of 3 RESIN"."""
+        return f"the {self.noun} of {fmt(self.quantity)} {self.sku}"
 
 
 @query()
@@ -330,6 +336,7 @@ class ScanSession(ABC, Generic[V]):
                 lots=tuple(
                     (key, lot, q) for key, lots in self._lots.items() for lot, q in lots.items()
                 ),
+                lot_wanted=self._lot_for.words if self._lot_for is not None else None,
             )
 
     # --- what a session declares -----------------------------------------------------------
@@ -456,8 +463,7 @@ class ScanSession(ABC, Generic[V]):
             self.pending_quantity = None
             return self.answer(
                 "ask",
-                f"{code.sku} is tracked by {wanted.noun}: scan the {wanted.noun} of "
-                f"{fmt(wanted.quantity)} {code.sku}",
+                f"{code.sku} is tracked by {wanted.noun}: scan {wanted.words}",
                 code.sku,
             )
         quantity = self.pending_quantity if self.pending_quantity is not None else Decimal(1)
