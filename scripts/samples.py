@@ -24,7 +24,8 @@ import pypdfium2 as pdfium  # noqa: E402
 from PIL import ImageDraw  # noqa: E402
 
 from app.printing import labels  # noqa: E402
-from app.services import admin, documents, setup  # noqa: E402
+from app.services import admin, documents, inventory, setup  # noqa: E402
+from app.services.catalog import items  # noqa: E402
 from app.services.counts import counts, sheet  # noqa: E402
 from app.services.documents import RenderedDocument  # noqa: E402
 from app.services.engine.database import Database  # noqa: E402
@@ -47,6 +48,9 @@ FINISHED_GOODS = "WO-000003"
 ITEM_LABELS = ("HELMET-M", "LOCK-U", "BELL", "LIGHT-SET", "RIM-700C", "SPOKE-SS", "GREASE")
 LABEL_START = 4  # a part-used sheet: the first three labels are gone
 COUNT_BINS, COUNT_MEMO = "B-0", "Aisle B after the spill"  # a count of the spokes' aisle
+# A lot-tracked item with a GTIN, a lot of it on the shelf: its GS1-128 labels.
+GS1_ITEM, GS1_NAME, GS1_GTIN = "CHAIN-LUBE", "Chain lube, wax, 120 ml", "09506000134352"
+GS1_LOT, GS1_EXPIRES = "CL-2608", "2028-08-31"
 
 
 def demo_plant(directory: Path) -> UnitOfWork:
@@ -57,6 +61,13 @@ def demo_plant(directory: Path) -> UnitOfWork:
     for key, value in LETTERHEAD.items():
         admin.set_preference(uow, key, value)
     work_orders.release_work_order(uow, TRAVELER)
+    items.save_item(
+        uow,
+        items.item_spec(
+            sku=GS1_ITEM, name=GS1_NAME, item_type="inventory", tracking="lot", gtin=GS1_GTIN
+        ),
+    )
+    inventory.adjust_stock(uow, GS1_ITEM, "24", lot=GS1_LOT, expires=GS1_EXPIRES)
     return uow
 
 
@@ -113,6 +124,15 @@ def documents_of(uow: UnitOfWork) -> dict[str, tuple[RenderedDocument, str | Non
         ),
         "sheet",
     )
+    for name, layout in (("gs1-labels-5160", "sheet"), ("gs1-label-4x6", "thermal_4x6")):
+        out[name] = (
+            with_prefs(
+                uow,
+                {"label_layout": layout},
+                lambda: documents.item_labels_pdf(uow, [GS1_ITEM], count=3, lot=GS1_LOT),
+            ),
+            layout,
+        )
     started = counts.start_count(uow, "MAIN", bin_prefix=COUNT_BINS, memo=COUNT_MEMO)
     out["count-sheet"] = (sheet.count_sheet_pdf(uow, started.count.number), None)
     out["finished-goods-4x6"] = (
@@ -127,12 +147,11 @@ def documents_of(uow: UnitOfWork) -> dict[str, tuple[RenderedDocument, str | Non
 
 
 def first_page_png(
-    rendered: RenderedDocument, layout: str | None, uow: UnitOfWork, path: Path
+    rendered: RenderedDocument, layout: str | None, uow: UnitOfWork, path: Path, start: int = 1
 ) -> None:
     image = pdfium.PdfDocument(rendered.pdf)[0].render(scale=DPI / 72).to_pil().convert("RGB")
     if layout is not None:
         setup_ = documents.page_setup(uow)
-        start = LABEL_START if layout == "sheet" else 1
         (_, height), boxes = labels.label_boxes(
             rendered.documents,
             layout,  # type: ignore[arg-type]
@@ -162,7 +181,8 @@ def write_samples(directory: Path) -> list[Path]:
                 pdf_path = directory / f"{name}.pdf"
                 pdf_path.write_bytes(rendered.pdf)
                 png_path = directory / f"{name}.png"
-                first_page_png(rendered, layout, uow, png_path)
+                start = LABEL_START if name == "item-labels-5160" else 1
+                first_page_png(rendered, layout, uow, png_path, start)
                 written += [pdf_path, png_path]
         finally:
             uow.database.dispose()

@@ -114,8 +114,8 @@ def test_garbage_and_unknown_codes_change_nothing(shop: OrderPlant) -> None:
         session, shop.uow, "%%garbage%%", "#SHIPP", "WO-000001", "SO-999999", "", "1e3", "0"
     )
     assert answers == [
-        "refused: Unknown code %%garbage%%: not a badge, a command, an item, a document "
-        "number, a bin or a quantity. Nothing changed",
+        "refused: Unknown code %%garbage%%: not a GS1 code, a badge, a command, an item, "
+        "a document number, a bin or a quantity. Nothing changed",
         "refused: #SHIPP is not a command here; the codes are #PICK, #PACK, #SHIP, #CLEAR",
         "refused: WO-000001 is a work order; this screen picks, packs and ships sales orders: "
         "scan a sales order (SO-...) or a fulfillment (IF-...)",

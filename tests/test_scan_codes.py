@@ -78,9 +78,10 @@ def test_a_document_of_every_registered_kind(uow: UnitOfWork) -> None:
 GARBAGE = [
     (
         "xyz",
-        "Unknown code xyz: not a badge, a command, an item, a document number, a bin or a quantity",
+        "Unknown code xyz: not a GS1 code, a badge, a command, an item, a document number, a bin "
+        "or a quantity",
     ),
-    ("#issue-now", "Unknown code #issue-now: not a badge"),
+    ("#issue-now", "Unknown code #issue-now: not a GS1 code, a badge"),
     ("abc\x07def", "Unknown code 'abc\\x07def': it contains control characters"),
     ("WO-0000\x001", "it contains control characters"),
     ("\ud800", "it is not valid text"),
@@ -133,7 +134,7 @@ def test_a_new_kind_of_code_is_one_reader(
     assert isinstance(read_code(uow, "RIM-700C"), ItemCode)  # rank 30 still reads first
     with pytest.raises(ShopfloorError) as refused:
         read_code(uow, "xyz")
-    assert "not a badge, a command, an item, a label, a document number, a bin or a " in (
+    assert "not a GS1 code, a badge, a command, an item, a label, a document number, a bin " in (
         refused.value.message
     )
 
@@ -160,6 +161,6 @@ def test_a_bin_label_is_a_code_every_screen_names(uow: UnitOfWork, items: Plant)
     assert answer.message.startswith("A-02-1 is a bin; this screen receives purchase orders")
     with pytest.raises(
         ShopfloorError,
-        match="not a badge, a command, an item, a document number, a bin or a quantity",
+        match="not a GS1 code, a badge, a command, an item, a document number, a bin or a quantity",
     ):
         read_code(uow, "B-99")

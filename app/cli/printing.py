@@ -142,8 +142,12 @@ def cmd_labels(ctx: Context) -> Result:
     a = ctx.args
     if a.item and a.wo:
         raise UsageError("shopfloor print labels: give --item SKU ... or --wo WO, not both")
+    if a.lot is not None and not a.item:
+        raise UsageError("shopfloor print labels: --lot goes with --item SKU")
     if a.item:
-        rendered = documents.item_labels_pdf(ctx.uow, a.item, count=a.count or 1, start=a.start)
+        rendered = documents.item_labels_pdf(
+            ctx.uow, a.item, count=a.count or 1, start=a.start, lot=a.lot
+        )
     elif a.wo:
         rendered = documents.finished_goods_labels_pdf(ctx.uow, a.wo, count=a.count, start=a.start)
     else:
@@ -210,6 +214,11 @@ def register(cmd: Commands) -> None:
         nargs="+",
         metavar="SKU",
         help="labels for these items (sku barcode, name, bin)",
+    )
+    sp.add_argument(
+        "--lot",
+        metavar="LOT",
+        help="the lot or serial of the items to label (GS1-128: GTIN, lot, expiry)",
     )
     sp.add_argument("--wo", metavar="WO", help="finished-goods labels for what it has built")
     sp.add_argument(

@@ -20,10 +20,10 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, UTCDateTime, utcnow
+from app.models.gs1 import GTIN_LENGTH as GTIN_LENGTH
 from app.models.quantity import ZERO, Fixed
 
 LOT_NUMBER_LENGTH = 64  # like a sku: case-preserving, matched exactly
-GTIN_LENGTH = 14  # every GTIN is stored as GTIN-14
 
 
 class Tracking(StrEnum):
@@ -217,30 +217,3 @@ def render_pattern(pattern: str, *, sku: str, wo: str, day: date, seq: int | Non
         return day.strftime(_DATE_FIELDS[field])
 
     return _PLACEHOLDER.sub(value, pattern)
-
-
-# --- GS1 trade item numbers -----------------------------------------------------------------
-
-GTIN_LENGTHS = (8, 12, 13, 14)
-
-
-def gs1_check_digit(digits: str) -> int:
-    """The GS1 mod-10 check digit of the digits before it: weights 3 and 1 from the right."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return (10 - total % 10) % 10
-
-
-def gtin_fault(digits: str) -> str | None:
-    """Why `digits` is not a GTIN-8, -12, -13 or -14, or None."""
-    if not digits.isascii() or not digits.isdigit():
-        return "a GTIN is digits only"
-    if len(digits) not in GTIN_LENGTHS:
-        return f"a GTIN has 8, 12, 13 or 14 digits, not {len(digits)}"
-    if gs1_check_digit(digits[:-1]) != int(digits[-1]):
-        return f"its check digit should be {gs1_check_digit(digits[:-1])}, not {digits[-1]}"
-    return None
-
-
-def gtin14(digits: str) -> str:
-    """A valid GTIN as it is stored: GTIN-14, zeros in front."""
-    return digits.zfill(GTIN_LENGTH)

@@ -1,4 +1,9 @@
-"""Code 128 barcodes drawn as vector bars on the ReportLab canvas; the only python-barcode user.
+"""Code 128 and GS1-128 barcodes drawn as vector bars on the ReportLab canvas; the only
+python-barcode user.
+
+A GS1-128 symbol is Code 128 whose text starts with FNC1 (`gs1_text(data)`); FNC1 inside
+the text ends a variable-length field. Its human-readable line is the element string as
+people read it, given as the caption ("(01)09506000134352(10)L123").
 
 A symbol is its bars, a quiet zone of `QUIET_MODULES` modules each side and its text underneath.
 Bars are cached per text as PDF path operators in module units, so a page of barcodes costs a
@@ -34,6 +39,8 @@ MIN_MODULE = MODULES[-1]
 TEXT_GAP = 1.5
 FIRST_PRINTABLE = 0x20
 LAST_PRINTABLE = 0x7E
+FNC1 = "\xf1"  # python-barcode's FNC1: first, a GS1-128 symbol; later, a field's end
+FNC1_VALUE = 102
 
 
 class BarcodeTextError(ValidationError, ValueError):
@@ -48,11 +55,21 @@ class BarcodeTooWide(ValidationError, ValueError):
     code = "barcode_too_wide"
 
 
+def gs1_text(data: str) -> str:
+    """The text of a GS1-128 symbol carrying `data` (fields, a group separator (GS) after a
+    variable-length one): FNC1 first and in place of every GS."""
+    return FNC1 + data.replace("\x1d", FNC1)
+
+
 def check_text(text: str) -> None:
-    """Refuse text that Code 128 cannot encode: empty, or anything outside printable ASCII."""
-    if not text:
+    """Refuse text that Code 128 cannot encode: empty, or anything outside printable ASCII
+    (FNC1 aside, in a GS1-128 symbol's text)."""
+    if not text or text == FNC1:
         raise BarcodeTextError("Code 128 cannot encode an empty text")
+    gs1 = text.startswith(FNC1)
     for position, char in enumerate(text, start=1):
+        if gs1 and char == FNC1:
+            continue
         if not FIRST_PRINTABLE <= ord(char) <= LAST_PRINTABLE:
             raise BarcodeTextError(
                 f"Code 128 cannot encode {text!r}: character {char!r} (U+{ord(char):04X}) at "
@@ -76,7 +93,8 @@ _STARTS = {value: name for name, value in code128.START_CODES.items()}
 
 
 def read_back(pattern: str) -> str:
-    """The text a Code 128 module pattern carries (printable ASCII only), checksum verified."""
+    """The text a Code 128 module pattern carries (printable ASCII and FNC1), checksum
+    verified."""
     body = pattern[: -(len(code128.STOP) + 2)]
     if len(body) % 11 or len(body) < 22:
         raise BarcodeTextError("not a Code 128 pattern")
@@ -87,6 +105,9 @@ def read_back(pattern: str) -> str:
     mode = _STARTS[start]
     out: list[str] = []
     for value in data:
+        if value == FNC1_VALUE:
+            out.append(FNC1)
+            continue
         if mode == "C":
             if value < 100:
                 out.append(f"{value:02d}")
@@ -113,11 +134,15 @@ def read_back(pattern: str) -> str:
 def modules(text: str) -> str:
     """The symbol as a string of '1' (bar) and '0' (space) modules, quiet zones excluded."""
     check_text(text)
-    pattern: str = barcode.get("code128", text).build()[0]
-    if read_back(pattern) != text:
-        pattern = _Code128(text).build()[0]
+    pattern: str
+    if text.startswith(FNC1):
+        pattern = barcode.Gs1_128(text[1:]).build()[0]
+    else:
+        pattern = barcode.get("code128", text).build()[0]
         if read_back(pattern) != text:
-            raise BarcodeTextError(f"could not encode {text!r} as Code 128")
+            pattern = _Code128(text).build()[0]
+    if read_back(pattern) != text:
+        raise BarcodeTextError(f"could not encode {text!r} as Code 128")
     return pattern
 
 
@@ -187,11 +212,14 @@ def draw_code128(
     module: float,
     bar_height: float,
     font_size: float = 8.0,
+    caption: str | None = None,
 ) -> tuple[float, float]:
     """Draw the symbol with its lower-left quiet-zone corner at (x, y); returns (width, height).
 
-    `font_size` 0 leaves out the human-readable text.
+    The human-readable line is `caption` (a GS1-128 symbol's element string), else the text;
+    `font_size` 0 leaves it out.
     """
+    shown = caption if caption is not None else text
     bars = _bar_path(text)
     width = symbol_width(text, module)
     band = text_band(font_size)
@@ -204,9 +232,9 @@ def draw_code128(
     if font_size > 0:
         size = font_size
         room = width - 2 * module
-        while size > 5 and string_width(text, MONO, size) > room:
+        while size > 5 and string_width(shown, MONO, size) > room:
             size -= 0.25
-        pen(canvas).text(x + width / 2, y + font_size * 0.22, text, MONO, size, BAR, "center")
+        pen(canvas).text(x + width / 2, y + font_size * 0.22, shown, MONO, size, BAR, "center")
     return width, height
 
 

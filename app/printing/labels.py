@@ -16,7 +16,7 @@ long for the narrowest bar that scans is refused rather than printed unreadable.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,6 +28,7 @@ from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
 from app.errors import ValidationError
+from app.models.gs1 import AI_FIELDS, ElementString
 from app.models.quantity import fmt
 from app.printing.barcodes import (
     MIN_MODULE,
@@ -36,6 +37,7 @@ from app.printing.barcodes import (
     check_text,
     draw_code128,
     fit_module,
+    gs1_text,
     modules,
     text_band,
 )
@@ -49,12 +51,22 @@ MIN_THERMAL_MODULE = 2 * 72 / 203
 
 
 @dataclass(frozen=True)
+class Symbol:
+    """One barcode of a label: the text it carries and the line printed under it."""
+
+    text: str
+    caption: str
+
+
+@dataclass(frozen=True)
 class ItemLabel:
-    """A label for an item or its bin: sku barcode, name, bin."""
+    """A label for an item or its bin: sku barcode, name, bin; a tracked item's carries its
+    GS1 element string (GTIN, lot, expiry, serial) in GS1-128 instead."""
 
     sku: str
     name: str
     bin: str | None
+    gs1: ElementString | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,38 @@ class FinishedGoodsLabel:
     build_date: date
     quantity: Decimal
     uom: str
+    gs1: ElementString | None = None
 
 
 Label = ItemLabel | FinishedGoodsLabel
+
+
+def item_symbols(label: Label, fits: Callable[[str], bool] | None = None) -> list[Symbol]:
+    """The item's barcodes on a label: its sku in Code 128, or its GS1 element string in
+    GS1-128: one symbol, or, where one does not `fit`, its fields packed in order into as
+    few symbols as fit (each scans as GS1; the lot comes after the item)."""
+    sku = label.sku if isinstance(label, ItemLabel) else label.assembly_sku
+    gs1 = label.gs1
+    if gs1 is None:
+        return [Symbol(sku, sku)]
+    whole = Symbol(gs1_text(gs1.data()), gs1.text)
+    if fits is None or fits(whole.text):
+        return [whole]
+    groups: list[list[str]] = []
+    for ai, _data in gs1.fields():
+        if groups and fits(gs1_text(_part(gs1, [*groups[-1], ai]).data())):
+            groups[-1].append(ai)
+        else:
+            groups.append([ai])
+    return [Symbol(gs1_text(p.data()), p.text) for p in (_part(gs1, g) for g in groups)]
+
+
+def _part(gs1: ElementString, ais: list[str]) -> ElementString:
+    """The fields of `gs1` with these AIs."""
+    kept = {AI_FIELDS[ai] for ai in ais}
+    return ElementString(
+        **{name: getattr(gs1, name) for name in AI_FIELDS.values() if name in kept}
+    )
 
 
 @dataclass(frozen=True)
@@ -235,6 +276,16 @@ class _Painter:
         self.c.drawString(self.left, self.bottom + size * 0.25, lines[0])
         self.bottom += size * 1.25
 
+    def fits(self, code: str, minimum: float) -> bool:
+        """Whether a barcode of `code` fits across the box at a bar that still scans."""
+        try:
+            fit_module(
+                code, self.box.width, preferred=minimum, minimum=minimum, bars_width=self.width
+            )
+        except BarcodeTooWide:
+            return False
+        return True
+
     def barcode(
         self,
         code: str,
@@ -244,16 +295,18 @@ class _Painter:
         font_size: float,
         minimum: float,
         height: float | None = None,
+        caption: str | None = None,
     ) -> None:
         """A barcode centred across the box, as tall as `bar_height` or the room left."""
         bars = len(modules(code))
+        shown = caption if caption is not None else code
         try:
             module = fit_module(
                 code, self.box.width, preferred=preferred, minimum=minimum, bars_width=self.width
             )
         except BarcodeTooWide:
             raise BarcodeTooWide(
-                f"{code!r} is too long for a {self.box.width / inch:.3g} in wide label: its bars "
+                f"{shown!r} is too long for a {self.box.width / inch:.3g} in wide label: its bars "
                 f"need {bars * minimum:.0f} pt at the narrowest bar that scans"
             ) from None
         room = (self.top - self.bottom) if height is None else height
@@ -261,7 +314,16 @@ class _Painter:
         symbol_w = (bars + 2 * QUIET_MODULES) * module
         x = self.box.x + (self.box.width - symbol_w) / 2
         y = self.top - bars_h - text_band(font_size)
-        draw_code128(self.c, code, x, y, module=module, bar_height=bars_h, font_size=font_size)
+        draw_code128(
+            self.c,
+            code,
+            x,
+            y,
+            module=module,
+            bar_height=bars_h,
+            font_size=font_size,
+            caption=caption,
+        )
         self.top = y - 2
 
     def rule(self, gap: float = 4.0) -> None:
@@ -273,17 +335,48 @@ class _Painter:
         self.top -= gap / 2
 
 
+def _symbols(painter: _Painter, label: Label, minimum: float) -> list[Symbol]:
+    """The label's item barcodes: as few symbols as fit across it."""
+    return item_symbols(label, lambda text: painter.fits(text, minimum))
+
+
+def _item_barcodes(
+    painter: _Painter,
+    symbols: list[Symbol],
+    *,
+    preferred: float,
+    bar_height: float,
+    font_size: float,
+    minimum: float,
+    height: float | None = None,
+) -> None:
+    """The item's barcodes one under the other, sharing the height one would have."""
+    room = (painter.top - painter.bottom) if height is None else height
+    share = room / len(symbols)
+    for symbol in symbols:
+        painter.barcode(
+            symbol.text,
+            preferred=preferred,
+            bar_height=bar_height,
+            font_size=font_size,
+            minimum=minimum,
+            height=share - (2 if len(symbols) > 1 else 0),
+            caption=symbol.caption,
+        )
+
+
 def _small(painter: _Painter, label: Label, minimum: float) -> None:
     """A sheet or 2 x 1 in label: name, barcode, one line of facts."""
     compact = painter.box.height < 80
     name_size = 8.0 if compact else 9.0
+    symbols = _symbols(painter, label, minimum)
+    lines = 2 if len(symbols) == 1 else 1
     if isinstance(label, ItemLabel):
-        painter.text(label.name, SANS_BOLD, name_size, 5.5, max_lines=2, gap=1.0)
+        painter.text(label.name, SANS_BOLD, name_size, 5.5, max_lines=lines, gap=1.0)
         if label.bin:
             painter.bottom_line(f"BIN  {label.bin}", SANS_BOLD, 7.5, 5.0)
-        code = label.sku
     else:
-        painter.text(label.assembly_name, SANS_BOLD, name_size, 5.5, max_lines=2, gap=1.0)
+        painter.text(label.assembly_name, SANS_BOLD, name_size, 5.5, max_lines=lines, gap=1.0)
         painter.bottom_line(
             f"{label.work_order} · built {day(label.build_date)} · "
             f"{fmt(label.quantity)} {label.uom}",
@@ -291,9 +384,11 @@ def _small(painter: _Painter, label: Label, minimum: float) -> None:
             7.0,
             4.5,
         )
-        code = label.assembly_sku
     painter.bottom += 2.0
-    painter.barcode(code, preferred=1.2, bar_height=26, font_size=7.0, minimum=minimum)
+    font_size = 7.0 if len(symbols) == 1 else 5.5
+    _item_barcodes(
+        painter, symbols, preferred=1.2, bar_height=26, font_size=font_size, minimum=minimum
+    )
 
 
 def _large(painter: _Painter, label: Label, company: str) -> None:
@@ -302,11 +397,14 @@ def _large(painter: _Painter, label: Label, company: str) -> None:
     painter.rule(8)
     if isinstance(label, ItemLabel):
         painter.text(label.name, SANS_BOLD, 20, 11, max_lines=3, gap=14)
-        painter.barcode(
-            label.sku,
+        symbols = _symbols(painter, label, MIN_MODULE)
+        size = 13 if len(symbols) == 1 else 11
+        _item_barcodes(
+            painter,
+            symbols,
             preferred=1.9,
             bar_height=120,
-            font_size=13,
+            font_size=size,
             minimum=MIN_MODULE,
             height=120 + text_band(13),
         )
@@ -316,11 +414,13 @@ def _large(painter: _Painter, label: Label, company: str) -> None:
         return
     painter.text("FINISHED GOODS", SANS, 9, 7, colour=MUTED, gap=3)
     painter.text(label.assembly_name, SANS_BOLD, 18, 10, max_lines=3, gap=12)
-    painter.barcode(
-        label.assembly_sku,
+    symbols = _symbols(painter, label, MIN_MODULE)
+    _item_barcodes(
+        painter,
+        symbols,
         preferred=1.9,
         bar_height=80,
-        font_size=12,
+        font_size=12 if len(symbols) == 1 else 10,
         minimum=MIN_MODULE,
         height=80 + text_band(12),
     )
@@ -368,7 +468,8 @@ def render_labels(
     if not labels:
         raise ValidationError("no labels to print")
     for label in labels:
-        check_text(label.sku if isinstance(label, ItemLabel) else label.assembly_sku)
+        for symbol in item_symbols(label):
+            check_text(symbol.text)
         if isinstance(label, FinishedGoodsLabel):
             check_text(label.work_order)
     pagesize, boxes = label_boxes(len(labels), layout, setup, start)
@@ -412,6 +513,8 @@ __all__ = [
     "LabelBox",
     "LabelLayout",
     "SheetGeometry",
+    "Symbol",
+    "item_symbols",
     "label_boxes",
     "render_labels",
     "sheet_geometry",

@@ -23,6 +23,7 @@ from app.printing.templates import (
     CellSpec,
     Grid,
     Heading,
+    LotToTake,
     PageSetup,
     Row,
     Text,
@@ -36,6 +37,7 @@ from app.printing.templates import (
     facts_grid,
     header_cell,
     location_cell,
+    lot_notes,
     panel,
     rule,
     section,
@@ -63,6 +65,7 @@ class PickLine:
     note: str | None
     heading: bool = False
     scan: bool = True
+    lots: tuple[LotToTake, ...] = ()  # suggested by the consumption order
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def _lines_table(doc: PickingTicket, width: float) -> Grid:
             description.append(Text("Kit: pick the members below", styles.CELL_NOTE))
         if line.note:
             description.append(Text(line.note, styles.CELL_NOTE, indent, max_lines=NOTE_LINES))
+        description += lot_notes(line.lots, line.uom, indent)
         number = Text(line.line, styles.CELL_NOTE, fit=True)
         quantity = Text(fmt(line.quantity), styles.CELL_RIGHT_BOLD, fit=True)
         if line.heading:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, TypeAlias
 
@@ -27,6 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreakIfNotEmpty, PageTemplate
 
 from app.errors import ValidationError
+from app.models.quantity import fmt
 from app.printing import styles
 from app.printing.barcodes import (
     MIN_MODULE,
@@ -616,6 +618,31 @@ def barcode_column_width(
     at_module = max(symbol_width(code, module) for code in found) + 2 * ITEM_PAD
     at_minimum = max(symbol_width(code, MIN_MODULE) for code in found) + 2 * ITEM_PAD
     return max(low, min(high, at_module, max(room, at_minimum)))
+
+
+@dataclass(frozen=True)
+class LotToTake:
+    """A lot (or serial) suggested for a line by the consumption order: how much of it, its
+    expiry, and whether it expires within the plant's warning days."""
+
+    lot: str
+    quantity: Decimal
+    expires: date | None
+    expiring: bool = False
+
+
+def lot_notes(lots: Sequence[LotToTake], uom: str, indent: float = 0.0) -> list[Text]:
+    """A line's lots to take, one note each ("Lot R-A: 3 ea, expires 2026-04-01"); one
+    expiring soon in bold, saying so."""
+    notes = []
+    for lot in lots:
+        expiry = f", expires {day(lot.expires)}" if lot.expires is not None else ""
+        words = f"Lot {lot.lot}: {fmt(lot.quantity)} {uom}{expiry}"
+        if lot.expiring:
+            notes.append(Text(f"{words} (EXPIRING SOON)", styles.CELL_NOTE_BOLD, indent))
+        else:
+            notes.append(Text(words, styles.CELL_NOTE, indent))
+    return notes
 
 
 def barcode_cell(code: str) -> Cell:

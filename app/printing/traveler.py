@@ -21,6 +21,7 @@ from app.printing.templates import (
     CellSpec,
     Grid,
     Heading,
+    LotToTake,
     PageSetup,
     Text,
     barcode_cell,
@@ -33,6 +34,7 @@ from app.printing.templates import (
     facts_grid,
     header_cell,
     location_cell,
+    lot_notes,
     panel,
     panels,
     section,
@@ -61,6 +63,7 @@ class TravelerLine:
     quantity: Decimal
     uom: str
     backflush: bool
+    lots: tuple[LotToTake, ...] = ()  # suggested by the consumption order
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def _lines_table(doc: Traveler, width: float) -> Grid:
         description = [Text(line.name, max_lines=NAME_LINES)]
         if line.backflush:
             description.append(Text("Backflushed at completion; do not issue", styles.CELL_NOTE))
+        description += lot_notes(line.lots, line.uom)
         rows.append(
             [
                 Text(str(number), styles.CELL_NOTE, fit=True),

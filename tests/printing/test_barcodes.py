@@ -145,6 +145,7 @@ ALLOWED = (
     "app.errors",
     "app.config",
     "app.models.quantity",
+    "app.models.gs1",
 )
 
 

@@ -121,8 +121,8 @@ def test_scans_refused_in_words_change_nothing(team, ctx, window, qtbot) -> None
     idle(qtbot, ctx)
     scan(qtbot, ctx, page.table, order.number, "%%not-a-code%%")
     assert answer(page) == (
-        "refused: Unknown code %%not-a-code%%: not a badge, a command, an item, a document "
-        "number, a bin or a quantity. Nothing changed"
+        "refused: Unknown code %%not-a-code%%: not a GS1 code, a badge, a command, an item, "
+        "a document number, a bin or a quantity. Nothing changed"
     )
     scan(qtbot, ctx, page.table, "#PACKED")
     assert answer(page) == (

@@ -9,15 +9,20 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol, TypeVar, cast
 
 from app.config import resource_path
 from app.errors import ValidationError
+from app.models import Tracking
 from app.printing import output
 from app.printing.labels import LAYOUTS, LabelLayout
-from app.printing.templates import Company, PageSetup, PageSize
+from app.printing.templates import Company, LotToTake, PageSetup, PageSize
+from app.services.engine.lookup import item_ref_by_sku, location_ref
+from app.services.engine.lots import LotBook, LotUse
 from app.services.engine.preferences import Preferences
 from app.services.engine.uow import Transaction, UnitOfWork, query
+from app.services.lots.stock import expiry_flags
 
 LOGO = "logo.png"  # under app/resources/: printed at the top left of every document
 MAX_LABEL_COPIES = 1000  # copies of one label in one request
@@ -181,3 +186,22 @@ def print_document(
             "no printer named, and no default printer is set (preference default_printer)"
         )
     return output.send_to_printer(rendered.pdf, name, title=rendered.title, copies=copies)
+
+
+def lots_to_take(
+    tx: Transaction, sku: str, location: str, quantity: Decimal, use: LotUse
+) -> tuple[LotToTake, ...]:
+    """The lots the consumption order would take for a line now, at its location, in the
+    order it takes them (as far as there are), each flagged when it expires within
+    `expiry_warning_days`; none for an untracked item or nothing to take."""
+    item = item_ref_by_sku(tx.session, sku)
+    if not Tracking(item.tracking).tracked or quantity <= 0:
+        return ()
+    place = location_ref(tx.session, location)
+    book = LotBook.of(tx)
+    days = tx.prefs.expiry_warning_days
+    out = []
+    for stock, taken in book.suggest(item, place.id, quantity, use):
+        _expired, expiring = expiry_flags(stock.lot.expires, book.today, days)
+        out.append(LotToTake(stock.lot.number, taken, stock.lot.expires, expiring))
+    return tuple(out)

@@ -14,9 +14,12 @@ from app.models import (
     Item,
     LedgerEntry,
     LedgerReason,
+    Lot,
     SourceKind,
+    Tracking,
     WorkOrder,
 )
+from app.models.gs1 import ElementString, Gs1Fault, element_string
 from app.models.quantity import fmt
 from app.printing import labels as label_pages
 from app.printing.labels import FinishedGoodsLabel, ItemLabel, Label
@@ -32,7 +35,7 @@ from app.services.documents.common import (
     read_with_settings,
 )
 from app.services.engine.lookup import SKU_LENGTH, location_ref
-from app.services.engine.parsing import lookup_key, parse_int
+from app.services.engine.parsing import lookup_key, lookup_lot, parse_int
 from app.services.engine.uow import Transaction, UnitOfWork, query
 from app.services.production.work_orders import get_work_order
 from app.services.shelf import Shelves
@@ -59,12 +62,47 @@ def _label_shares(built: Decimal, count: int, uom: str) -> list[Decimal]:
     return [each] * (count - 1) + [built - each * (count - 1)]
 
 
+def label_gs1(sku: str, tracking: str, gtin: str | None, lot: Lot | None) -> ElementString | None:
+    """What a tracked item's label carries in GS1-128: its GTIN (if it has one), and the lot
+    or serial with its expiry (if one is printed for); None: the sku in plain Code 128."""
+    if not Tracking(tracking).tracked or (gtin is None and lot is None):
+        return None
+    number = lot.number if lot is not None else None
+    serial = lot is not None and lot.serial
+    try:
+        return element_string(
+            gtin=gtin,
+            lot=None if serial else number,
+            serial=number if serial else None,
+            expires=lot.expires if lot is not None else None,
+        )
+    except Gs1Fault as fault:
+        raise ValidationError(f"a GS1-128 label of {sku} cannot carry it: {fault}") from None
+
+
+def _label_lot(tx: Transaction, sku: str, item_id: int, tracking: str, lot: str) -> Lot:
+    """The lot (or serial) of an item a label is printed for."""
+    if not Tracking(tracking).tracked:
+        raise ValidationError(f"{sku} is not tracked by lot or serial; its labels carry no lot")
+    number = lookup_lot(lot, noun=Tracking(tracking).noun)
+    found = tx.session.scalar(select(Lot).where(Lot.item_id == item_id, Lot.number == number))
+    if found is None:
+        raise NotFound(f"{sku} has no {Tracking(tracking).noun} {number}")
+    return found
+
+
 @query()
 def item_labels(
-    tx: Transaction, skus: Sequence[str], *, count: int | str = 1, location: str | None = None
+    tx: Transaction,
+    skus: Sequence[str],
+    *,
+    count: int | str = 1,
+    location: str | None = None,
+    lot: str | None = None,
 ) -> list[ItemLabel]:
     """`count` labels of each item (sku, name, its bin at `location`, default: the default
-    location), in the order given."""
+    location), in the order given; a tracked item's in GS1-128, with `lot` (a lot or serial
+    of each item) when given."""
     if isinstance(skus, str):
         skus = [skus]
     if not skus:
@@ -77,17 +115,29 @@ def item_labels(
         )
     place = location_ref(tx.session, location)
     wanted = [lookup_key(s, noun="sku", max_length=SKU_LENGTH) for s in skus]
-    names = dict(
-        tx.session.execute(select(_ITEM.c.sku, _ITEM.c.name).where(_ITEM.c.sku.in_(wanted))).all()
-    )
-    unknown = [s for s in wanted if s not in names]
+    rows = {
+        row.sku: row
+        for row in tx.session.execute(
+            select(_ITEM.c.id, _ITEM.c.sku, _ITEM.c.name, _ITEM.c.tracking, _ITEM.c.gtin).where(
+                _ITEM.c.sku.in_(wanted)
+            )
+        )
+    }
+    unknown = [s for s in wanted if s not in rows]
     if unknown:
         raise NotFound(f"unknown sku {unknown[0]!r}")
     where = Shelves.of(tx).shelves(place.code, wanted)
     out = []
     for sku in wanted:
+        row = rows[sku]
         shelf = where.get(sku)
-        label = ItemLabel(sku=sku, name=names[sku], bin=shelf.bin if shelf else None)
+        printed = _label_lot(tx, sku, row.id, row.tracking, lot) if lot is not None else None
+        label = ItemLabel(
+            sku=sku,
+            name=row.name,
+            bin=shelf.bin if shelf else None,
+            gs1=label_gs1(sku, row.tracking, row.gtin, printed),
+        )
         out += [label] * copies
     return out
 
@@ -101,11 +151,12 @@ def finished_goods_labels(
     wo = get_work_order.within(tx, wo_number)
     if wo.built <= 0:
         raise NothingToPrint(f"{wo.number} has built nothing yet")
-    wo_id, uom = tx.session.execute(
-        select(WorkOrder.id, Item.uom)
+    wo_id, uom, tracking, gtin = tx.session.execute(
+        select(WorkOrder.id, Item.uom, Item.tracking, Item.gtin)
         .join(Item, Item.id == WorkOrder.item_id)
         .where(WorkOrder.number == wo.number)
     ).one()
+    gs1 = label_gs1(wo.item, tracking, gtin, _last_lot_made(tx, wo_id, tracking))
     last = tx.session.scalar(
         select(func.max(_LEDGER.c.posted_at)).where(
             _LEDGER.c.source_kind == SourceKind.WORK_ORDER.value,
@@ -126,9 +177,30 @@ def finished_goods_labels(
             build_date=built_on,
             quantity=q,
             uom=uom,
+            gs1=gs1,
         )
         for q in quantities
     ]
+
+
+def _last_lot_made(tx: Transaction, wo_id: int, tracking: str) -> Lot | None:
+    """The lot a work order's last completion or build made (a lot-tracked assembly's; a
+    serial-tracked one's labels carry no single serial)."""
+    if Tracking(tracking) is not Tracking.LOT:
+        return None
+    lot_id = tx.session.scalar(
+        select(_LEDGER.c.lot_id)
+        .where(
+            _LEDGER.c.source_kind == SourceKind.WORK_ORDER.value,
+            _LEDGER.c.source_id == wo_id,
+            _LEDGER.c.reason == LedgerReason.COMPLETION.value,
+            _LEDGER.c.quantity > 0,
+            _LEDGER.c.lot_id.is_not(None),
+        )
+        .order_by(_LEDGER.c.id.desc())
+        .limit(1)
+    )
+    return tx.session.get(Lot, lot_id) if lot_id is not None else None
 
 
 def _labels_reference(labels: Sequence[Label]) -> str:
@@ -159,9 +231,10 @@ def item_labels_pdf(
     count: int | str = 1,
     location: str | None = None,
     start: int | str = 1,
+    lot: str | None = None,
 ) -> RenderedDocument:
     labels, settings = read_with_settings(
-        uow, lambda tx: item_labels.within(tx, skus, count=count, location=location)
+        uow, lambda tx: item_labels.within(tx, skus, count=count, location=location, lot=lot)
     )
     return render_labels(labels, settings, start=start)
 

@@ -19,12 +19,13 @@ from app.services.documents.common import (
     PrintSettings,
     RenderedDocument,
     by_date,
+    lots_to_take,
     one_or_many,
     print_time,
     read_with_settings,
 )
+from app.services.engine.lots import LotUse
 from app.services.engine.paging import PageRequest
-from app.services.engine.preferences import Preferences
 from app.services.engine.uow import Transaction, UnitOfWork, query
 from app.services.orders.sales import (
     SalesOrderInfo,
@@ -38,8 +39,10 @@ from app.services.shelf import Shelf, Shelves, WalkKey, walk_order
 class _TicketBuilder:
     """The lines of one picking ticket under the printed-forms preferences."""
 
-    def __init__(self, so: SalesOrderInfo, prefs: Preferences, where: dict[str, Shelf]):
+    def __init__(self, tx: Transaction, so: SalesOrderInfo, where: dict[str, Shelf]):
+        self.tx = tx
         self.so = so
+        prefs = tx.prefs
         self.uncommitted = prefs.show_uncommitted_items_on_picking_tickets
         self.kit_items = prefs.always_print_kit_items_on_picking_tickets
         self.non_inventory = prefs.show_non_inventory_items_on_printed_forms
@@ -79,6 +82,7 @@ class _TicketBuilder:
             uom=ln.uom,
             kit_member=member,
             note="; ".join(notes) or None,
+            lots=lots_to_take(self.tx, ln.sku, self.so.location, quantity, LotUse.SALE),
         )
 
     def non_stock(self, ln: SalesOrderLineInfo, member: bool) -> PickLine | None:
@@ -213,7 +217,7 @@ def _picking_ticket(tx: Transaction, so: SalesOrderInfo, printed_at: datetime) -
         priority=so.priority,
         memo=so.memo,
         printed_at=printed_at,
-        lines=_TicketBuilder(so, tx.prefs, where).lines(),
+        lines=_TicketBuilder(tx, so, where).lines(),
     )
 
 

@@ -18,10 +18,12 @@ from app.services.documents.common import (
     PrintSettings,
     RenderedDocument,
     by_date,
+    lots_to_take,
     one_or_many,
     print_time,
     read_with_settings,
 )
+from app.services.engine.lots import LotUse
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import Transaction, UnitOfWork, query
 from app.services.production.work_orders import WorkOrderInfo, get_work_order, list_work_orders
@@ -52,6 +54,7 @@ def _traveler(tx: Transaction, wo: WorkOrderInfo, printed_at: datetime) -> Trave
                     quantity=left,
                     uom=ln.uom,
                     backflush=ln.backflush,
+                    lots=lots_to_take(tx, ln.sku, wo.location, left, LotUse.BUILD),
                 ),
             )
         )

@@ -505,6 +505,24 @@ class LotBook:
     ) -> list[tuple[LotStock, Decimal]]:
         """`quantity` out of the item's lots at the location by the consumption order, from
         what is not reserved and, for a build or a sale, not expired (unless allowed)."""
+        out, left = self._plan(item, location_id, quantity, use)
+        if left > 0:
+            lots = self.at(item.id, location_id, every=True)
+            pref = self._expiry_preference(use)
+            self._refuse_take(item, location_id, quantity, quantity - left, lots.values(), pref)
+        return out
+
+    def suggest(
+        self, item: StockItem, location_id: int, quantity: Decimal, use: LotUse
+    ) -> list[tuple[LotStock, Decimal]]:
+        """The lots `take` would take for `quantity` now, as far as there are (a picking
+        ticket's or a traveler's suggestion; nothing is taken)."""
+        return self._plan(item, location_id, quantity, use)[0]
+
+    def _plan(
+        self, item: StockItem, location_id: int, quantity: Decimal, use: LotUse
+    ) -> tuple[list[tuple[LotStock, Decimal]], Decimal]:
+        """The lots the consumption order takes for `quantity`, and what they leave short."""
         pref = self._expiry_preference(use)
         pair = (item.id, location_id)
         every = False
@@ -525,12 +543,10 @@ class LotBook:
                 out.append((stock, take))
                 left -= take
                 if left <= 0:
-                    return out
+                    return out, ZERO
             if every or boundary is None:
-                break
+                return out, left
             every = True  # the first lots read do not cover it: read them all
-        self._refuse_take(item, location_id, quantity, quantity - left, lots.values(), pref)
-        return out  # pragma: no cover - refused above
 
     def _refuse_take(
         self,

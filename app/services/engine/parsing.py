@@ -14,7 +14,8 @@ import unicodedata
 from datetime import date, datetime
 
 from app.errors import NotFound, ValidationError
-from app.models.lots import LOT_NUMBER_LENGTH, gtin14, gtin_fault
+from app.models.gs1 import gtin14, gtin_fault
+from app.models.lots import LOT_NUMBER_LENGTH
 from app.models.quantity import (
     MAX_MAGNITUDE,
     MAX_NUMBER_TEXT,

@@ -36,8 +36,8 @@ A command that waits for a quantity (`Command(..., takes=QUANTITY, verb="build")
 out by `produce` instead; `staged_message`, `ask_quantity`, `nothing_staged`, `reload` and
 `forget` have plain defaults. A session whose grammar differs (a count: a bin, then an item,
 then what was counted) overrides `on_item`, `on_quantity` or, for a kind of code of its own,
-`on_code`. A new kind of code (a GS1-128 label, a bin, a reason code) is a reader registered
-in codes.py (`register_reader`). A screen shows any session through
+`on_code`. A new kind of code (a bin, a reason code) is a reader registered in codes.py
+(`register_reader`), as the GS1-128 element string is. A screen shows any session through
 app/views/common/scanner.py (the keyboard-wedge reader) and the outcome's level, message,
 code and state.
 """

@@ -9,15 +9,17 @@ into one kind of code, the same way at the station, the pick bench and the recei
     wo-000005        DocumentCode  a number of a registered kind of document (its prefix),
                                    normalised: WO-000005, a work order
     5, 0.5           QuantityCode  plain digits, the quantity grammar
+    ]C1010950...     Gs1Code       a GS1-128 element string (with or without `]C1`, with
+                                   group separators or as people read it, "(01)...(10)..."):
+                                   its item by GTIN, lot or serial and expiry
 
 Text no code can be (not text, control characters, longer than any code, or nothing it could
 be) is refused in words before any session looks at it, so a refused scan changes nothing.
 
-A new kind of code (a GS1-128 element string with lot, serial and expiry; a bin; a reason
-code) is one `Code` subclass and one reader registered here with `register_reader`: its rank
-says which readers it goes before, its words join the refusal of an unknown code. A session
-that does not read it refuses it in the same words as every other screen
-(`ScanSession.on_code`).
+A new kind of code (a bin, a reason code) is one `Code` subclass and one reader registered
+here with `register_reader`: its rank says which readers it goes before, its words join the
+refusal of an unknown code. A session that does not read it refuses it in the same words as
+every other screen (`ScanSession.on_code`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from typing import ClassVar
 from sqlalchemy import select
 
 from app.errors import NotFound, ValidationError
-from app.models import Item
+from app.models import Item, Tracking
+from app.models.gs1 import (
+    GROUP_SEPARATOR,
+    SYMBOLOGY_ID,
+    ElementString,
+    Gs1Fault,
+    parse_element_string,
+)
 from app.models.kinds import DocumentKind, kind_of_number
 from app.models.quantity import fmt
 from app.services import auth, shelf
@@ -114,10 +123,40 @@ class CommandCode(Code):
 
 @dataclass(frozen=True)
 class ItemCode(Code):
-    """An item's sku, exactly as stored."""
+    """An item's sku, exactly as stored, and how it is tracked (a lot or serial scan may
+    follow it)."""
 
     sku: str
+    tracking: Tracking = Tracking.NONE
     noun: ClassVar[str] = "item"
+
+
+@dataclass(frozen=True)
+class Gs1Code(Code):
+    """A GS1-128 element string: the item its GTIN names (None when it carries none: a lot
+    or serial for the item scanned before it), and its lot, serial and expiry."""
+
+    sku: str | None
+    tracking: Tracking
+    element: ElementString
+    noun: ClassVar[str] = "GS1 code"
+
+    @property
+    def shown(self) -> str:
+        return self.element.text
+
+    @property
+    def lot(self) -> str | None:
+        """The lot or serial number it carries."""
+        return self.element.serial if self.element.serial is not None else self.element.lot
+
+    def item(self) -> ItemCode:
+        """The item it names, as if its sku had been scanned."""
+        if self.sku is None:
+            raise ValidationError(
+                f"{self.shown} carries no item ((01) GTIN): scan the item, then its lot"
+            )
+        return ItemCode(self.text, self.sku, self.tracking)
 
 
 @dataclass(frozen=True)
@@ -188,14 +227,23 @@ class Lookup:
     def close(self) -> None:
         self._stack.close()
 
-    def item_sku(self, text: str) -> str | None:
-        """The sku of the item called exactly `text`, or None."""
+    def item(self, text: str) -> tuple[str, Tracking] | None:
+        """The sku and tracking of the item called exactly `text`, or None."""
         try:
             sku = lookup_key(text, noun="sku", max_length=SKU_LENGTH)
         except NotFound:
             return None  # no item can have it
-        found: str | None = self.tx.session.scalar(select(Item.sku).where(Item.sku == sku))
-        return found
+        found = self.tx.session.execute(
+            select(Item.sku, Item.tracking).where(Item.sku == sku)
+        ).first()
+        return (found.sku, Tracking(found.tracking)) if found is not None else None
+
+    def item_by_gtin(self, gtin: str) -> tuple[str, Tracking] | None:
+        """The sku and tracking of the item with this GTIN (as GTIN-14), or None."""
+        found = self.tx.session.execute(
+            select(Item.sku, Item.tracking).where(Item.gtin == gtin)
+        ).first()
+        return (found.sku, Tracking(found.tracking)) if found is not None else None
 
     def bin(self, text: str) -> str | None:
         """The bin labelled `text` as it is kept, or None."""
@@ -235,7 +283,7 @@ def read_code(uow: UnitOfWork, text: str) -> Code:
     code = (text if isinstance(text, str) else "").strip()
     if not code:
         raise ValidationError("nothing was scanned")
-    fault = text_fault(code)
+    fault = text_fault(code.replace(GROUP_SEPARATOR, ""))  # a GS1 code's field ends
     if fault is not None:
         verb = "is" if fault.startswith("not valid text") else "contains"
         raise NotFound(f"Unknown code {shown(code)}: it {verb} {fault}. Nothing changed")
@@ -262,6 +310,39 @@ def read_code(uow: UnitOfWork, text: str) -> Code:
 # --- the readers ----------------------------------------------------------------------------
 
 
+_GS1_LOOK = re.compile(r"\(\d\d\)|01\d{14}", re.ASCII)
+
+
+def looks_gs1(text: str) -> bool:
+    """Whether a scan is meant as a GS1 element string: the `]C1` prefix, a group separator,
+    an "(AI)" first, or a GTIN's (01) and 14 digits first."""
+    return (
+        text.startswith(SYMBOLOGY_ID)
+        or GROUP_SEPARATOR in text
+        or _GS1_LOOK.match(text) is not None
+    )
+
+
+@register_reader(5, "a GS1 code")
+def read_gs1(text: str, lookup: Lookup) -> Code | None:
+    """A GS1 element string, read before anything else it might look like (a long
+    number); refused in words when malformed or when its GTIN is no item's."""
+    if not looks_gs1(text):
+        return None
+    try:
+        element = parse_element_string(text)
+    except Gs1Fault as fault:
+        raise ValidationError(
+            f"GS1 code {shown_code(text)} cannot be read: {fault}. Nothing changed"
+        ) from None
+    if element.gtin is None:
+        return Gs1Code(text, None, Tracking.NONE, element)
+    found = lookup.item_by_gtin(element.gtin)
+    if found is None:
+        raise NotFound(f"GS1 code {element.text}: no item has GTIN {element.gtin}. Nothing changed")
+    return Gs1Code(text, found[0], found[1], element)
+
+
 @register_reader(10, "a badge")
 def read_badge(text: str, lookup: Lookup) -> Code | None:
     if text[: len(auth.BADGE_PREFIX)].upper() != auth.BADGE_PREFIX:
@@ -283,8 +364,8 @@ def read_command(text: str, lookup: Lookup) -> Code | None:
 @register_reader(30, "an item")
 def read_item(text: str, lookup: Lookup) -> Code | None:
     """An item's exact sku comes before a number or a document it might look like."""
-    sku = lookup.item_sku(text)
-    return ItemCode(text, sku) if sku is not None else None
+    found = lookup.item(text)
+    return ItemCode(text, found[0], found[1]) if found is not None else None
 
 
 @register_reader(40, "a document number")

@@ -3,6 +3,8 @@
     SO-000001      the order to pick: its lines still to pick, sorted by bin
     HELMET-M       +1 of that item on its line (the first line of that sku with room left)
     5, LOCK-U      a quantity scanned before an item: +5 of it
+    G-1            after a tracked item: the lot (or serial) picked; a GS1 code carrying
+                   the item and its lot is both scans in one
     #PICK          post what is staged as a fulfillment (Picked)
     #PACK          ... and pack it; on a scanned fulfillment (IF-...): pack it
     #SHIP          ... and ship it; on a scanned fulfillment: ship it
@@ -101,6 +103,7 @@ class PickSession(ScanSession[PickDetail]):
     commands = (PICK, PACK, SHIP)
     screen = "the pick, pack and ship screen"
     purpose = "this screen picks, packs and ships sales orders"
+    takes_lots = True
 
     def __init__(self, *, user: SignedIn | None = None) -> None:
         super().__init__(user=user)
@@ -225,7 +228,8 @@ class PickSession(ScanSession[PickDetail]):
         assert self.order is not None
         number = self.order.number
         in_order = sorted(staged, key=shelf.line_order)
-        picked = fulfillment.fulfill(uow, number, {k: staged[k] for k in in_order})
+        lots = {k: self.staged_lots(k) for k in in_order if self.staged_lots(k)}
+        picked = fulfillment.fulfill(uow, number, {k: staged[k] for k in in_order}, lots=lots)
         self._show_order(uow, sales.get_sales_order(uow, number))
         self.fulfillment = picked
         words = ", ".join(f"{fmt(ln.quantity)} {ln.sku}" for ln in picked.lines)

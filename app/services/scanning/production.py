@@ -4,6 +4,8 @@ builds, with a scanner alone.
     WO-000005        that work order becomes current; its pick list shows what is left to
                      issue per component, with location and bin
     RIM-700C         a component of the current order: stage +1 (or the pending quantity)
+    R-A              after a tracked component: the lot (or serial) it is issued from; a
+                     GS1 code carrying the component and its lot is both scans in one
     5                a quantity for the next component, #BUILD or #COMPLETE
     #ISSUE           post everything staged as one issue
     #BUILD           an assembly build of the quantity given before or right after
@@ -120,6 +122,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
     screen = "the scan station"
     purpose = "this station issues and builds work orders"
     item_noun = "component"
+    takes_lots = True
 
     def __init__(self, *, location: str | None = None, user: SignedIn | None = None) -> None:
         super().__init__(user=user)
@@ -172,9 +175,10 @@ class WorkOrderSession(ScanSession[StationDetail]):
     def post(self, uow: UnitOfWork, command: Command, staged: Mapping[str, Decimal]) -> Posted:
         """#ISSUE: everything staged as one issue."""
         number = self._order().number
-        info = work_orders.issue_components(uow, number, list(staged.items()))
+        lots = {sku: self.staged_lots(sku) for sku in staged if self.staged_lots(sku)}
+        info = work_orders.issue_components(uow, number, list(staged.items()), lots=lots)
         self.order = info
-        what = ", ".join(f"{fmt(q)} {sku}" for sku, q in staged.items())
+        what = ", ".join(f"{fmt(q)} {sku}{self.lots_words(sku)}" for sku, q in staged.items())
         return Posted(
             "issue", info.number, f"Issued {what} to {info.number}", info.changes, f"issued {what}"
         )

@@ -4,6 +4,9 @@ pallet, then one receipt.
     PO-000002      the purchase order: its lines still to receive
     LIGHT-SET      +1 of that item on its line
     10, LIGHT-SET  a quantity scanned before an item: +10 of it
+    R-A            after a tracked item: the lot it comes in as (one lot per line in one
+                   receipt), or its serial; a GS1 code carrying the item, its lot and expiry
+                   is all of them in one scan
     #RECEIVE       post what is staged as one item receipt
     #SHIP          on a drop-ship order: the vendor has shipped what is staged to the customer
 
@@ -19,15 +22,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.errors import NotFound, ValidationError
+from app.models import Tracking
 from app.models.purchasing import PURCHASE_ORDER
 from app.models.quantity import fmt
 from app.services import shelf
 from app.services.auth import SignedIn
 from app.services.engine.uow import UnitOfWork
+from app.services.lots.incoming import LotGiven
 from app.services.orders import purchasing
 from app.services.orders.purchasing import PurchaseOrderInfo, PurchaseOrderLineInfo
 from app.services.scanning.codes import DocumentCode
-from app.services.scanning.session import Command, Opened, Posted, ScanOutcome, ScanSession
+from app.services.scanning.session import (
+    Command,
+    LotWanted,
+    Opened,
+    Posted,
+    ScanOutcome,
+    ScanSession,
+)
 
 RECEIVE = Command("#RECEIVE", "post what is scanned as one item receipt")
 SHIP = Command("#SHIP", "drop ship: the vendor shipped what is scanned to the customer")
@@ -69,6 +81,7 @@ class ReceiveSession(ScanSession[ReceiveDetail]):
     commands = (RECEIVE, SHIP)
     screen = "the receiving screen"
     purpose = "this screen receives purchase orders"
+    takes_lots = True
 
     def __init__(self, *, user: SignedIn | None = None) -> None:
         super().__init__(user=user)
@@ -143,7 +156,7 @@ class ReceiveSession(ScanSession[ReceiveDetail]):
             )
         wanted = {key: q for key, q in staged.items() if q > 0}
         words = ", ".join(
-            f"{fmt(wanted[str(ln.line_no)])} {ln.sku}"
+            f"{fmt(wanted[str(ln.line_no)])} {ln.sku}{self.lots_words(str(ln.line_no))}"
             for ln in po.lines
             if str(ln.line_no) in wanted
         )
@@ -157,7 +170,8 @@ class ReceiveSession(ScanSession[ReceiveDetail]):
                 info.changes,
                 f"{po.number} was marked shipped",
             )
-        receipt = purchasing.receive_purchase_order(uow, po.number, wanted)
+        lots = {key: self._lot_given(key) for key in wanted if self.staged_lots(key)}
+        receipt = purchasing.receive_purchase_order(uow, po.number, wanted, lots=lots)
         self._show(uow, receipt.order)
         return Posted(
             "receive",
@@ -166,6 +180,25 @@ class ReceiveSession(ScanSession[ReceiveDetail]):
             receipt.changes,
             f"{receipt.number} was posted",
         )
+
+    def check_lot(self, uow: UnitOfWork, wanted: LotWanted, number: str) -> None:
+        """A receipt brings a lot in, new or known; a line comes in as one lot per receipt
+        (as many serials as units)."""
+        if wanted.tracking is Tracking.LOT:
+            other = [n for n, _q in self.staged_lots(wanted.key) if n != number]
+            if other:
+                raise ValidationError(
+                    f"line {wanted.key} has lot {other[0]} staged: {RECEIVE.code} it before "
+                    f"lot {number}"
+                )
+
+    def _lot_given(self, key: str) -> LotGiven:
+        """The lot (with the expiry its label carried) or the serials staged on a line."""
+        lots = self.staged_lots(key)
+        if self.staged_serials(key):
+            return LotGiven(serials=tuple(number for number, _q in lots))
+        number = lots[0][0]
+        return LotGiven(lot=number, expires=self.scanned_expiry(key, number))
 
     def detail(self) -> ReceiveDetail:
         po = self.order

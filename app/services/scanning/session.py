@@ -8,7 +8,12 @@ and waiting, a command waiting for a quantity, and a badge waiting for its PIN.
     #U:<name>       sign in as <name>; the next scan is the PIN (shown back as dots)
     a document      it becomes current, if it is of the session's kinds; another kind is
                     named and refused; switching while something is staged is refused
-    an item         stage the pending quantity (1 when none) on the session's staging key
+    an item         stage the pending quantity (1 when none) on the session's staging key;
+                    a tracked item, at a session whose postings name lots (`takes_lots`),
+                    waits for the next scan: its lot or serial number (a serial one unit at
+                    a time)
+    a GS1 code      the item it names, with its lot or serial when it carries one; one
+                    carrying only a lot or serial is the lot of the item scanned before it
     a quantity      waits for the next item, or completes a command waiting for a quantity
     a command       one that posts what is staged (#ISSUE, #PICK, #RECEIVE ...): one posting,
                     after which nothing of it is staged, so a repeated command posts nothing;
@@ -27,25 +32,31 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from sqlalchemy import select
+
 from app.errors import NotFound, PermissionDenied, ShopfloorError, ValidationError
+from app.models import Item, Lot, Tracking
 from app.models.kinds import DocumentKind
 from app.models.quantity import ZERO, fmt
 from app.services import auth
 from app.services.auth import SignedIn
 from app.services.engine.changes import NO_CHANGES, Changes
-from app.services.engine.parsing import COMMAND_PREFIX
-from app.services.engine.uow import UnitOfWork
+from app.services.engine.parsing import COMMAND_PREFIX, parse_lot_number
+from app.services.engine.uow import Transaction, UnitOfWork, query
 from app.services.scanning.codes import (
     BadgeCode,
     Code,
     CommandCode,
     DocumentCode,
+    Gs1Code,
     ItemCode,
     QuantityCode,
     a,
+    looks_gs1,
     read_code,
     shown_code,
 )
@@ -113,6 +124,8 @@ class ScanState(Generic[V]):
     prompt: str
     posted: str | None
     detail: V
+    lots: tuple[tuple[str, str, Decimal], ...] = ()  # staging key, lot or serial, quantity
+    lot_wanted: str | None = None  # "the lot of 3 RESIN": a tracked item waits for it
 
     @property
     def staged_total(self) -> Decimal:
@@ -138,6 +151,36 @@ class ScanOutcome(Generic[V]):
         return self.posted.changes if self.posted is not None else NO_CHANGES
 
 
+@dataclass(frozen=True)
+class LotWanted:
+    """A tracked item scanned, waiting for its lot or serial: where it is staged, how much."""
+
+    key: str
+    sku: str
+    tracking: Tracking
+    quantity: Decimal
+
+    @property
+    def noun(self) -> str:
+        return self.tracking.noun
+
+    @property
+    def words(self) -> str:
+        """What is waited for: "the lot of 3 RESIN"."""
+        return f"the {self.noun} of {fmt(self.quantity)} {self.sku}"
+
+
+@query()
+def known_lot(tx: Transaction, sku: str, number: str) -> bool:
+    """Whether the item has a lot (or serial) of that number."""
+    found = tx.session.scalar(
+        select(Lot.id)
+        .join(Item, Item.id == Lot.item_id)
+        .where(Item.sku == sku, Lot.number == number)
+    )
+    return found is not None
+
+
 def _listed(words: Iterable[str], last: str) -> str:
     """ "a, b or c" (`last` = "or"), "a and b" (`last` = "and")."""
     items = list(words)
@@ -157,6 +200,7 @@ class ScanSession(ABC, Generic[V]):
     screen: ClassVar[str] = ""  # "the scan station"
     purpose: ClassVar[str] = ""  # "this station issues and builds work orders"
     item_noun: ClassVar[str] = "item"  # what is staged: "component"
+    takes_lots: ClassVar[bool] = False  # its postings name a tracked item's lots
 
     _sessions: ClassVar[list[type[ScanSession[Any]]]] = []
 
@@ -177,6 +221,10 @@ class ScanSession(ABC, Generic[V]):
         self._pin_for: str | None = None
         self._registered: bool | None = None  # None: not asked yet
         self._staged: dict[str, tuple[str, Decimal]] = {}  # key -> (sku, quantity)
+        self._lot_for: LotWanted | None = None  # a tracked item waiting for its lot
+        self._lots: dict[str, dict[str, Decimal]] = {}  # key -> lot -> quantity staged
+        self._expiry: dict[tuple[str, str], date] = {}  # (key, lot) -> expiry scanned
+        self._serials: set[str] = set()  # keys whose lots are serials
 
     # --- entry points --------------------------------------------------------------------
 
@@ -249,6 +297,30 @@ class ScanSession(ABC, Generic[V]):
     def staged_of(self, key: str) -> Decimal:
         return self._staged.get(key, ("", ZERO))[1]
 
+    def staged_lots(self, key: str) -> list[tuple[str, Decimal]]:
+        """The lots (or serials) staged on a key, with their quantities, in scanning order."""
+        return list(self._lots.get(key, {}).items())
+
+    def staged_serials(self, key: str) -> bool:
+        """Whether what is staged on a key is serials (one unit each)."""
+        return key in self._serials
+
+    def lots_words(self, key: str) -> str:
+        """The lots staged on a key in words, for an answer: " (lot R-A, R-B)"."""
+        lots = self.staged_lots(key)
+        if not lots:
+            return ""
+        noun = "serial" if key in self._serials else "lot"
+        return f" ({noun}{'s' if len(lots) > 1 else ''} {', '.join(n for n, _q in lots)})"
+
+    def scanned_expiry(self, key: str, lot: str) -> date | None:
+        """The expiry a GS1 code scanned for a staged lot carried, if any."""
+        return self._expiry.get((key, lot))
+
+    @property
+    def awaiting_lot(self) -> LotWanted | None:
+        return self._lot_for
+
     def state(self) -> ScanState[V]:
         with self._lock:
             return ScanState(
@@ -261,6 +333,10 @@ class ScanSession(ABC, Generic[V]):
                 prompt=self.prompt(),
                 posted=self.last_posted,
                 detail=self.detail(),
+                lots=tuple(
+                    (key, lot, q) for key, lots in self._lots.items() for lot, q in lots.items()
+                ),
+                lot_wanted=self._lot_for.words if self._lot_for is not None else None,
             )
 
     # --- what a session declares -----------------------------------------------------------
@@ -313,6 +389,12 @@ class ScanSession(ABC, Generic[V]):
     def forget(self) -> None:
         """Drop the current document."""
 
+    def check_lot(self, uow: UnitOfWork, wanted: LotWanted, number: str) -> None:
+        """Refuse a lot or serial scanned for an item that cannot be posted with it: by
+        default one the item does not have (a receipt brings new ones in)."""
+        if not known_lot(uow, wanted.sku, number):
+            raise NotFound(f"{wanted.sku} has no {wanted.noun} {number}")
+
     # --- reading a scan ----------------------------------------------------------------------
 
     def _read(self, uow: UnitOfWork, text: str) -> ScanOutcome[V]:
@@ -322,6 +404,9 @@ class ScanSession(ABC, Generic[V]):
             return self._sign_in(uow, text)
         if not text:
             return self.answer("info", "Nothing was scanned", "")
+        wanted = self._lot_for
+        if wanted is not None and not text.startswith(COMMAND_PREFIX) and not looks_gs1(text):
+            return self._stage_lot(uow, wanted, text, None)
         code = read_code(uow, text)
         if isinstance(code, BadgeCode):
             self._pin_for = code.name
@@ -336,6 +421,10 @@ class ScanSession(ABC, Generic[V]):
                 raise PermissionDenied(
                     f"Scan your badge ({auth.BADGE_PREFIX}<name>) to sign in first"
                 )
+        if isinstance(code, Gs1Code):
+            return self.on_gs1(uow, code)
+        if self._lot_for is not None:
+            raise ValidationError(self._waiting_for_lot())
         if isinstance(code, CommandCode):
             return self.on_command(uow, code)
         if isinstance(code, DocumentCode):
@@ -358,7 +447,7 @@ class ScanSession(ABC, Generic[V]):
             )
         opened = self.open(self.acting(uow), code)
         if opened.number != self.current:
-            self._staged.clear()
+            self._unstage()
             self.last_posted = None
         self.current = opened.number
         self.pending_quantity = None
@@ -366,17 +455,88 @@ class ScanSession(ABC, Generic[V]):
         return self.answer("info", opened.message, code.shown)
 
     def on_item(self, uow: UnitOfWork, code: ItemCode) -> ScanOutcome[V]:
-        """Stage the pending quantity (1 when none) of an item on the current document."""
-        if self.pending_command is not None:
-            raise ValidationError(self._waiting_for_quantity())
-        if self.current is None:
-            raise ValidationError(f"{code.sku} is an item: scan {self.wanted()} first")
+        """Stage the pending quantity (1 when none) of an item on the current document; a
+        tracked item's, once its lot is scanned."""
+        wanted = self._wanted(code)
+        if wanted is not None:
+            self._lot_for = wanted
+            self.pending_quantity = None
+            return self.answer(
+                "ask",
+                f"{code.sku} is tracked by {wanted.noun}: scan {wanted.words}",
+                code.sku,
+            )
         quantity = self.pending_quantity if self.pending_quantity is not None else Decimal(1)
         key = self.staging_key(code.sku, quantity)
         total = self.staged_of(key) + quantity
         self._staged[key] = (code.sku, total)
         self.pending_quantity = None
         return self.answer("info", self.staged_message(key, code.sku, quantity, total), code.sku)
+
+    def on_gs1(self, uow: UnitOfWork, code: Gs1Code) -> ScanOutcome[V]:
+        """A GS1 code: its item (and lot, in one scan), or the lot of the item scanned
+        before it."""
+        wanted = self._lot_for
+        if code.sku is None:
+            if wanted is None:
+                code.item()  # refused: it names no item
+            assert wanted is not None
+            if code.lot is None:
+                raise ValidationError(f"{code.shown} carries no lot or serial")
+            return self._stage_lot(uow, wanted, code.lot, code.element.expires, code.shown)
+        if wanted is not None:
+            raise ValidationError(self._waiting_for_lot())
+        item = code.item()
+        if code.lot is None or not self.takes_lots or not item.tracking.tracked:
+            return self.on_item(uow, item)
+        whole = self._wanted(item)
+        assert whole is not None
+        return self._stage_lot(uow, whole, code.lot, code.element.expires, code.shown)
+
+    def _wanted(self, code: ItemCode) -> LotWanted | None:
+        """A tracked item scanned at a session that names lots: where its lot will be
+        staged (None: stage it as it is)."""
+        if self.pending_command is not None:
+            raise ValidationError(self._waiting_for_quantity())
+        if self.current is None:
+            raise ValidationError(f"{code.sku} is an item: scan {self.wanted()} first")
+        if not (self.takes_lots and code.tracking.tracked):
+            return None
+        quantity = self.pending_quantity if self.pending_quantity is not None else Decimal(1)
+        if code.tracking is Tracking.SERIAL and quantity != 1:
+            raise ValidationError(
+                f"{code.sku} is tracked by serial: scan it and its serial once per unit, not "
+                f"{fmt(quantity)} at a time"
+            )
+        return LotWanted(self.staging_key(code.sku, quantity), code.sku, code.tracking, quantity)
+
+    def _stage_lot(
+        self,
+        uow: UnitOfWork,
+        wanted: LotWanted,
+        text: str,
+        expires: date | None,
+        shown: str | None = None,
+    ) -> ScanOutcome[V]:
+        """Stage the item waiting (or scanned with it) as of this lot or serial."""
+        number = parse_lot_number(text, field=wanted.noun)
+        lots = self._lots.get(wanted.key, {})
+        if wanted.tracking is Tracking.SERIAL and number in lots:
+            raise ValidationError(f"serial {number} of {wanted.sku} is staged already")
+        self.check_lot(self.acting(uow), wanted, number)
+        self._lots.setdefault(wanted.key, {})[number] = lots.get(number, ZERO) + wanted.quantity
+        if expires is not None:
+            self._expiry[(wanted.key, number)] = expires
+        if wanted.tracking is Tracking.SERIAL:
+            self._serials.add(wanted.key)
+        total = self.staged_of(wanted.key) + wanted.quantity
+        self._staged[wanted.key] = (wanted.sku, total)
+        self._lot_for = None
+        self.pending_quantity = None
+        message = self.staged_message(wanted.key, wanted.sku, wanted.quantity, total)
+        return self.answer(
+            "info", f"{message} ({wanted.noun} {number})", shown if shown else number
+        )
 
     def on_quantity(self, uow: UnitOfWork, code: QuantityCode) -> ScanOutcome[V]:
         """A quantity for the next item, or for the command waiting for one."""
@@ -413,7 +573,7 @@ class ScanSession(ABC, Generic[V]):
         if not self._staged:
             return self._posted(self.nothing_staged(self.acting(uow), command), command.code)
         posted = self.post(self.acting(uow), command, self.staged)
-        self._staged.clear()
+        self._unstage()
         return self._posted(posted, command.code)
 
     def on_code(self, uow: UnitOfWork, code: Code) -> ScanOutcome[V]:
@@ -452,6 +612,8 @@ class ScanSession(ABC, Generic[V]):
             return "Scan your badge to sign in"
         if self.pending_command is not None:
             return f"Scan the quantity to {self.pending_command.verb}"
+        if self._lot_for is not None:
+            return f"Scan the {self._lot_for.noun} of {self._lot_for.sku}  ·  {CLEAR.code} drops it"
         if self.current is None:
             return f"Scan {self.wanted()}"
         if self._staged:
@@ -529,15 +691,25 @@ class ScanSession(ABC, Generic[V]):
             parts.append(f"quantity {fmt(self.pending_quantity)}")
         if self.pending_command is not None:
             parts.append(self.pending_command.code)
+        if self._lot_for is not None:
+            parts.append(f"{fmt(self._lot_for.quantity)} {self._lot_for.sku} waiting for its lot")
         self._drop_pending()
         if not parts:
             return self.answer("info", "Nothing to clear", code.command)
         return self.answer("info", "Dropped " + ", ".join(parts), code.command)
 
     def _drop_pending(self) -> None:
-        self._staged.clear()
+        self._unstage()
         self.pending_quantity = None
         self.pending_command = None
+
+    def _unstage(self) -> None:
+        """Nothing staged, no lot waited for."""
+        self._staged.clear()
+        self._lots.clear()
+        self._expiry.clear()
+        self._serials.clear()
+        self._lot_for = None
 
     def _staged_words(self) -> str:
         """What is staged, by item: "1 FRAME, 2 WHEEL" (the first few, then how many more)."""
@@ -556,6 +728,11 @@ class ScanSession(ABC, Generic[V]):
     def _quantity_for(self) -> str:
         by_quantity = [c.code for c in self.commands if c.takes == QUANTITY]
         return _listed([a(self.item_noun), *by_quantity], "or")
+
+    def _waiting_for_lot(self) -> str:
+        assert self._lot_for is not None
+        wanted = self._lot_for
+        return f"Scan the {wanted.noun} of {wanted.sku} first, or {CLEAR.code}"
 
     def _waiting_for_quantity(self) -> str:
         assert self.pending_command is not None

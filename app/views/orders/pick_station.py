@@ -89,6 +89,7 @@ class PickStationPage(ScanPage):
             d.status_label,
             d.order if on_fulfillment else None,
             state.pending_quantity,
+            state.lot_wanted,
         )
         who = d.customer or ""
         if d.customer_po:

@@ -61,7 +61,12 @@ class ReceivingPage(ScanPage):
         self.state = state
         d = state.detail
         self.show_document(
-            d.number, d.status, d.status_label, d.created_from, state.pending_quantity
+            d.number,
+            d.status,
+            d.status_label,
+            d.created_from,
+            state.pending_quantity,
+            state.lot_wanted,
         )
         vendor = d.vendor or ""
         if d.drop_ship:

@@ -103,9 +103,10 @@ class ScanPage(Page):
         status_label: str | None,
         order: str | None,
         waiting: Decimal | None,
+        lot_wanted: str | None = None,
     ) -> None:
         """The document's number and status, the link to `order` (none: hidden) and the
-        quantity scanned and waiting for its item."""
+        quantity scanned and waiting for its item, or the item waiting for its lot."""
         self.document.setText(number or "")
         if status:
             self.chip.set_status(status, status_label or status)
@@ -117,7 +118,10 @@ class ScanPage(Page):
             self.order_link.show()
         else:
             self.order_link.hide()
-        if waiting is not None:
+        if lot_wanted is not None:
+            self.waiting.setText(f"Scan {lot_wanted}")
+            self.waiting.show()
+        elif waiting is not None:
             self.waiting.setText(f"Quantity {fmt.qty(waiting)}: scan the item")
             self.waiting.show()
         else:

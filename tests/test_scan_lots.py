@@ -1,0 +1,154 @@
+"""Lots and serials by scanner: at the scan station, the pick bench and the receiving dock a
+tracked item waits for its lot or serial (or comes with it on a GS1 code), and the lot goes
+to the posting: an issue by lot, a pick by lot, a receipt into a lot."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.services import inventory
+from app.services.lots import tracking
+from app.services.scanning.picking import PickSession
+from app.services.scanning.production import WorkOrderSession
+from app.services.scanning.receiving import ReceiveSession
+from app.services.scanning.session import ScanSession
+from tests.plant import D, Plant
+from tests.test_lots import LotPlant
+
+GS = "\x1d"
+GTIN = "09506000134352"
+LATER = date.today() + timedelta(days=200)
+
+
+@pytest.fixture
+def shop(plant: Plant) -> LotPlant:
+    shop = LotPlant(plant.uow).lots_setup()
+    tracking.set_item_tracking(shop.uow, "RESIN", "lot", shelf_life="365", gtin=GTIN)
+    return shop
+
+
+def scans(session: ScanSession[object], shop: LotPlant, *codes: str) -> list[str]:
+    """Scan each code; the answers' levels and messages."""
+    return [f"{(a := session.scan(shop.uow, c)).level}: {a.message}" for c in codes]
+
+
+def test_the_station_issues_the_lot_scanned_after_the_component(shop: LotPlant) -> None:
+    inventory.adjust_stock(shop.uow, "RESIN", "10", lot="R-A", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "10", lot="R-B")
+    wo = shop.wo("GADGET", 4)
+    session = WorkOrderSession()
+    session.scan(shop.uow, wo)
+    answers = scans(session, shop, "3", "RESIN", "#ISSUE", "R-Z", "R-B", "SCREW")
+    assert answers == [
+        "info: Quantity 3: scan a component, #BUILD or #COMPLETE",
+        "ask: RESIN is tracked by lot: scan the lot of 3 RESIN",
+        "refused: Scan the lot of RESIN first, or #CLEAR",
+        "refused: RESIN has no lot R-Z",
+        "info: +3 RESIN: 3 staged of 8 left to issue (lot R-B)",
+        "info: +1 SCREW: 1 staged of 4 left to issue",
+    ]
+    # A GS1 code carrying the component and its lot is both scans in one.
+    gs1 = session.scan(shop.uow, f"]C101{GTIN}10R-A")
+    assert gs1.message == "+1 RESIN: 4 staged of 8 left to issue (lot R-A)"
+    assert gs1.state.lots == (("RESIN", "R-B", D(3)), ("RESIN", "R-A", D(1)))
+    issued = session.scan(shop.uow, "#ISSUE")
+    assert issued.message == f"Issued 4 RESIN (lots R-B, R-A), 1 SCREW to {wo}"
+    assert shop.rows("RESIN")[-2:] == [("issue", D(-3), "R-B"), ("issue", D(-1), "R-A")]
+    assert shop.lots_of("RESIN") == {"R-A": 9, "R-B": 7}
+    assert issued.state.lots == () and issued.state.staged == ()
+
+
+def test_the_lot_half_of_a_split_label_follows_its_item(shop: LotPlant) -> None:
+    inventory.adjust_stock(shop.uow, "RESIN", "10", lot="R-A")
+    wo = shop.wo("GADGET", 2)
+    session = WorkOrderSession()
+    session.scan(shop.uow, wo)
+    answers = scans(session, shop, "(10)R-A", f"]C101{GTIN}", "(10)R-A", "#CLEAR")
+    assert answers == [
+        "refused: (10)R-A carries no item ((01) GTIN): scan the item, then its lot",
+        "ask: RESIN is tracked by lot: scan the lot of 1 RESIN",
+        "info: +1 RESIN: 1 staged of 4 left to issue (lot R-A)",
+        "info: Dropped 1 RESIN",
+    ]
+    waiting = scans(session, shop, "RESIN", "#CLEAR", "R-A")
+    assert waiting[1] == "info: Dropped 1 RESIN waiting for its lot"
+    assert waiting[2].startswith("refused: Unknown code R-A: not a GS1 code")  # no item waits
+    assert shop.rows("RESIN") == [("adjustment", D(10), "R-A")]  # nothing issued
+
+
+def test_the_pick_bench_picks_the_lot_scanned(shop: LotPlant) -> None:
+    inventory.adjust_stock(shop.uow, "GADGET", "5", lot="G-A", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "GADGET", "5", lot="G-B")
+    so = shop.so("Harbor Cycles", ("GADGET", 6))
+    session = PickSession()
+    session.scan(shop.uow, so.number)
+    answers = scans(session, shop, "2", "GADGET", "G-B", "4", "GADGET", "G-A", "#PICK")
+    assert answers[:5] == [
+        "info: Quantity 2: scan an item",
+        "ask: GADGET is tracked by lot: scan the lot of 2 GADGET",
+        "info: +2 GADGET on line 1: 2 of 6 (lot G-B)",
+        "info: Quantity 4: scan an item",
+        "ask: GADGET is tracked by lot: scan the lot of 4 GADGET",
+    ]
+    assert answers[6].startswith("done: Picked IF-")
+    picked = session.state().detail
+    assert picked.kind == "fulfillment"
+    f = session.fulfillment
+    assert f is not None and dict(f.lines[0].lots) == {"G-B": 2, "G-A": 4}
+
+
+def test_serials_are_scanned_one_per_unit(shop: LotPlant) -> None:
+    shop.receive("METER", 3, serials="M-1,M-2,M-3")
+    inventory.adjust_stock(shop.uow, "SCREW", "100")
+    so = shop.so("Harbor Cycles", ("METER", 2))
+    session = PickSession()
+    session.scan(shop.uow, so.number)
+    answers = scans(
+        session, shop, "2", "METER", "#CLEAR", "METER", "M-2", "METER", "M-2", "M-3", "#PICK"
+    )
+    assert answers[:7] == [
+        "info: Quantity 2: scan an item",
+        "refused: METER is tracked by serial: scan it and its serial once per unit, not 2 at a "
+        "time",
+        "info: Dropped quantity 2",
+        "ask: METER is tracked by serial: scan the serial of 1 METER",
+        "info: +1 METER on line 1: 1 of 2 (serial M-2)",
+        "ask: METER is tracked by serial: scan the serial of 1 METER",
+        "refused: serial M-2 of METER is staged already",
+    ]
+    assert answers[7] == "info: +1 METER on line 1: 2 of 2 (serial M-3)"
+    assert answers[8].startswith("done: Picked")
+    f = session.fulfillment
+    assert f is not None and dict(f.lines[0].lots) == {"M-2": 1, "M-3": 1}
+
+
+def test_the_dock_receives_into_the_lot_on_the_label(shop: LotPlant) -> None:
+    po = shop.po("Resin Co", ("RESIN", 20), ("METER", 2))
+    session = ReceiveSession()
+    session.scan(shop.uow, po.number)
+    label = f"]C101{GTIN}17{LATER:%y%m%d}10V-77"
+    answers = scans(session, shop, "12", label, "RESIN", "V-78", "#RECEIVE", "#CLEAR")
+    assert answers == [
+        "info: Quantity 12: scan an item",
+        "info: +12 RESIN on line 1: 12 of 20 (lot V-77)",
+        "ask: RESIN is tracked by lot: scan the lot of 1 RESIN",
+        "refused: line 1 has lot V-77 staged: #RECEIVE it before lot V-78",
+        "refused: Scan the lot of RESIN first, or #CLEAR",
+        "info: Dropped 12 RESIN, 1 RESIN waiting for its lot",
+    ]
+    assert shop.lots_of("RESIN") == {}  # nothing received
+
+
+def test_a_receipt_posts_the_lot_with_its_expiry_and_the_serials(shop: LotPlant) -> None:
+    po = shop.po("Resin Co", ("RESIN", 20), ("METER", 2))
+    session = ReceiveSession()
+    session.scan(shop.uow, po.number)
+    label = f"]C101{GTIN}17{LATER:%y%m%d}10V-77"
+    answers = scans(session, shop, "12", label, "METER", "S-1", "METER", "S-2", "#RECEIVE")
+    assert answers[-1].startswith("done: Received IR-")
+    assert answers[-1].endswith(": 12 RESIN (lot V-77), 2 METER (serials S-1, S-2)")
+    lots = {lot.lot: lot for lot in inventory.stock_position(shop.uow, "RESIN").lots}
+    assert lots["V-77"].on_hand == 12 and lots["V-77"].expires == LATER
+    assert shop.lots_of("METER") == {"S-1": 1, "S-2": 1}
