@@ -285,3 +285,27 @@ def test_trace_finds_a_lot_and_the_documents_that_moved_it(shop: RecallPlant) ->
     assert receipt in {r.number for r in trace(shop.uow, "R-A").records}
     nothing = trace(shop.uow, "NO-SUCH-LOT")
     assert (nothing.lots, nothing.records) == ([], [])
+
+
+def test_a_customer_return_comes_back_in_its_lot_and_the_recall_counts_it(
+    shop: RecallPlant,
+) -> None:
+    """A kit sent back by a customer is back on hand in the lot it shipped in: the recall
+    counts it returned and the lot still reconciles (made = on hand + shipped + consumed +
+    scrapped - returned)."""
+    from app.services.returns import returns
+
+    shop.receive("Resin Co", "RESIN", 8, "R-A", "RC-77")
+    shop.build("GADGET", 4, "G-1")
+    shop.build("KIT", 2, "K-1")
+    shipped = shop.sell("Harbor Cycles", "KIT", 2, "K-1")
+    order = fulfillment.get_fulfillment(shop.uow, shipped).created_from
+    assert order is not None
+    rma = returns.create_return(shop.uow, order, {"1": "1"})
+    if rma.status == "pending_approval":
+        returns.approve_return(shop.uow, rma.number)
+    returns.receive_return(shop.uow, rma.number, {"1": "1"})
+    kit = recall.recall(shop.uow, "RESIN", "R-A", "forward")
+    figures = {(n.sku, n.lot): n.figures for n in kit.nodes}
+    assert figures[("KIT", "K-1")] == recall.LotFigures(D(2), D(1), D(2), D(0), D(0), D(1))
+    assert kit.reconciled

@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.lots import LOT_NUMBER_LENGTH
 from app.models.quantity import ZERO, fmt
+from app.models.returns import ReturnReason
 from app.models.transfer import TransferReason
 from app.models.work_order import WorkOrderReason
 from app.services.engine.lookup import item_by_sku
@@ -58,7 +59,7 @@ _CONSUMED = {
     WorkOrderReason.UNBUILD.value,
 }
 _SCRAPPED = {WorkOrderReason.SCRAP.value}
-_RETURNED = {"customer_return"}  # goods a customer sent back, once returns post on their own
+_RETURNED = {ReturnReason.CUSTOMER_RETURN.value}  # goods a customer sent back
 _MOVED = {r.value for r in TransferReason}  # from one location to another: still on hand
 _WHAT = {
     LedgerReason.RECEIPT.value: "received",
