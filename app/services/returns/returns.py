@@ -281,7 +281,7 @@ def _why_not(so: SalesOrderRecord, line: OrderLine) -> str | None:
     if path == LinePath.DROP_SHIP:
         return (
             "the vendor shipped it (drop ship): it goes back to the vendor, not to our "
-            "stock, and vendor returns are not kept here yet"
+            "stock; a return sent straight to the vendor is not recorded here yet"
         )
     if path == LinePath.NONE:
         return "it carries no stock: nothing shipped to come back"
