@@ -23,11 +23,12 @@ from app.services.engine.changes import Changes
 from app.services.engine.paging import PageRequest
 from app.services.engine.uow import UnitOfWork
 from app.services.inventory import Holder, ItemStock, LedgerRow
+from app.services.lots.stock import LotOnHand
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import SHORT
+from app.views.common.status import LATE, SHORT, Chip
 from app.views.common.table_model import (
     Column,
     PagedTableModel,
@@ -56,6 +57,24 @@ HOLDER_COLUMNS: list[Column[Holder]] = [
     Column("Ship/due", lambda r: fmt.day(r.ship_date), width=110),
     Column("Prio", lambda r: r.priority),
 ]
+LOT_COLUMNS: list[Column[LotOnHand]] = [
+    Column("Lot or serial", lambda r: r.lot, width=180),
+    qty_column("On hand", lambda r: r.on_hand),
+    qty_column("Picked", lambda r: r.reserved),
+    Column("Expires", lambda r: fmt.day(r.expires), width=120),
+    Column(
+        "",
+        lambda r: "expired" if r.expired else ("expires soon" if r.expiring else ""),
+        width=130,
+    ),
+]
+
+
+def lot_style(row: LotOnHand) -> Chip | None:
+    """An expired lot in red, one expiring within expiry_warning_days in amber."""
+    return LATE if row.expired else (SHORT if row.expiring else None)
+
+
 LEDGER_COLUMNS: list[Column[LedgerRow]] = [
     Column("When", lambda r: fmt.when(r.posted_at), sort="posted", width=160),
     Column("Reason", lambda r: fmt.words(r.reason), sort="reason", width=120),
@@ -142,7 +161,7 @@ class ItemStockPage(Page):
         )
         self.ledger_table = DataTable(self.ledger, settings_key="ledger", stretch=8)
         self.ledger_table.setObjectName("ledger_table")
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(
             section(
                 "Who holds it and who waits, in commitment order",
@@ -150,8 +169,13 @@ class ItemStockPage(Page):
                 self.labels_button,
             )
         )
+        self.lots = RowTableModel(LOT_COLUMNS, self, row_style=lot_style)
+        self.lot_table = DataTable(self.lots, settings_key="item_lots", fill=True)
+        self.lot_table.setObjectName("lot_table")
+        self.lot_section = section("Lots on hand here", self.lot_table)
+        split.addWidget(self.lot_section)
         split.addWidget(section("Ledger, newest first", self.ledger_table, self.reverse_button))
-        split.setSizes([260, 420])
+        split.setSizes([260, 160, 420])
         layout.addWidget(split, 1)
         self.dialog: Any = None
         self.user_changed()
@@ -188,6 +212,12 @@ class ItemStockPage(Page):
             card.set_value(fmt.qty(getattr(p, key)))
         self.cards["backordered"].set_tone(SHORT if p.backordered > 0 else None)
         self.holders.set_rows(data.holders)
+        self.lots.set_rows(list(p.lots))
+        if self.lot_section.isHidden() == bool(p.lots):  # an untracked item has no lots
+            self.lot_section.setVisible(bool(p.lots))
+            total = sum(self.split.sizes())
+            share = (3, 3, 4) if p.lots else (2, 0, 3)
+            self.split.setSizes([total * n // sum(share) for n in share])
         self.location = p.location
         self.where.blockSignals(True)
         self.where.clear()

@@ -106,9 +106,15 @@ class DashboardPage(Page):
         self.queue_card.clicked.connect(
             lambda: self.ctx.navigate.emit("planning", {"tab": "queue"})
         )
+        # Shown while lots on hand are expired or expire within expiry_warning_days.
+        self.expiring_card = FigureCard("lots expired or expiring soon", tone=SHORT)
+        self.expiring_card.setObjectName("expiring_card")
+        self.expiring_card.clicked.connect(self.open_expiring)
+        self.expiring_card.hide()
+        self.first_expiring: str | None = None
         headline = QHBoxLayout()
         headline.setSpacing(10)
-        for card in (self.late_card, self.short_card, self.queue_card):
+        for card in (self.late_card, self.short_card, self.queue_card, self.expiring_card):
             headline.addWidget(card)
         layout.addLayout(headline)
 
@@ -190,6 +196,19 @@ class DashboardPage(Page):
         self.short_card.set_value(f"{data.shortages.total:,}")
         self.short_card.set_tone(SHORT if data.shortages.total else OK)
         self.queue_card.set_value(f"{data.suggestions.total:,}")
+        lots = data.expiring_lots
+        self.expiring_card.setVisible(lots.total > 0)
+        self.expiring_card.set_value(f"{lots.total:,}")
+        self.expiring_card.set_tone(LATE if any(lot.expired for lot in lots.rows) else SHORT)
+        self.expiring_card.setToolTip(
+            "\n".join(
+                f"{lot.sku} lot {lot.lot} at {lot.location}: "
+                + ("expired " if lot.expired else "expires ")
+                + fmt.day(lot.expires)
+                for lot in lots.rows
+            )
+        )
+        self.first_expiring = lots.rows[0].sku if lots.rows else None
         if data.exceptions is not None:
             self.held_card.set_value(f"{data.exceptions.held:,}")
             self.held_card.set_tone(HELD if data.exceptions.held else OK)
@@ -238,6 +257,11 @@ class DashboardPage(Page):
 
     def open_list(self, **target: object) -> None:
         self.ctx.navigate.emit("work_orders", dict(target))
+
+    def open_expiring(self) -> None:
+        """The stock of the item whose lot expires first, its lots listed."""
+        if self.first_expiring is not None:
+            self.ctx.navigate.emit("stock_item", {"sku": self.first_expiring})
 
     def open_work_order(self, row: WorkOrderSummary) -> None:
         self.ctx.navigate.emit("work_order", {"number": row.number})
