@@ -824,11 +824,10 @@ def test_lots_without_an_expiry_come_last_first_expiry_first_out(
     assert [lot for _r, q, lot in shop.rows("CAP") if q < 0] == taken
 
 
-def test_counts_and_transfers_leave_tracked_items_to_adjustments_by_lot(shop: LotPlant) -> None:
-    """A count does not count lots and a transfer order carries none: a tracked item named
-    on either is refused in words, and a count of everything in stock leaves it out."""
+def test_counts_leave_tracked_items_to_adjustments_by_lot(shop: LotPlant) -> None:
+    """A count does not count lots: a tracked item named on one is refused in words, and a
+    count of everything in stock leaves it out."""
     from app.services.counts import counts
-    from app.services.transfers import transfer_orders as transfers
 
     inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-A")
     with pytest.raises(ValidationError, match="RESIN is tracked by lot: a count does not count"):
@@ -836,11 +835,32 @@ def test_counts_and_transfers_leave_tracked_items_to_adjustments_by_lot(shop: Lo
     started = counts.start_count(shop.uow, None, not_counted_for=0)
     assert [ln.sku for ln in started.count.lines] == ["SCREW"]
     assert started.tracked == ["RESIN"]
-    with pytest.raises(ValidationError, match="RESIN is tracked by lot: a transfer order does"):
-        transfers.create_transfer_order(
-            shop.uow, "MAIN", "EAST", [transfers.TransferLineEntry("RESIN", "1")]
-        )
     assert shop.lots_of("RESIN") == {"R-A": 6}
+
+
+def test_a_transfer_carries_its_lots_through_transit(shop: LotPlant) -> None:
+    """A transfer ships lots by the consumption order, they travel as they left, and the
+    destination receives them first shipped first; a shipment taken back returns its own
+    lots to the source."""
+    from app.services.transfers import transfer_orders as transfers
+
+    inventory.adjust_stock(shop.uow, "RESIN", "4", lot="R-A", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-B", expires=SOON.isoformat())
+    order = transfers.create_transfer_order(
+        shop.uow, "MAIN", "EAST", [transfers.TransferLineEntry("RESIN", "8")]
+    ).number
+    transfers.ship_transfer_order(shop.uow, order, {"RESIN": "7"})
+    assert shop.lots_of("RESIN", "MAIN") == {"R-A": 3}  # first to expire went first
+    transfers.receive_transfer_order(shop.uow, order, {"RESIN": "5"})
+    assert shop.lots_of("RESIN", "EAST") == {"R-B": 5}
+    transfers.receive_transfer_order(shop.uow, order, {"RESIN": "2"})
+    assert shop.lots_of("RESIN", "EAST") == {"R-B": 6, "R-A": 1}
+    last = transfers.ship_transfer_order(shop.uow, order, {"RESIN": "1"})
+    assert shop.lots_of("RESIN", "MAIN") == {"R-A": 2}
+    inventory.reverse_posting(shop.uow, last.changes.event_id)
+    assert shop.lots_of("RESIN", "MAIN") == {"R-A": 3}
+    report = check_database(shop.uow)
+    assert report.ok, report.problems
 
 
 def test_returns_and_unbuilds_put_back_the_lots_a_work_order_took(shop: LotPlant) -> None:

@@ -242,10 +242,7 @@ so_lines = st.lists(
 pick_amounts = st.sampled_from(["1", REST, REST, OVER])
 # Mostly untracked items (a tracked one refuses the whole transfer order).
 to_lines = st.lists(
-    st.tuples(
-        st.sampled_from([*[s for s in STOCKED if s not in TRACKED] * 4, *TRACKED]),
-        quantities("1", "2.5", "4"),
-    ),
+    st.tuples(st.sampled_from(STOCKED), quantities("1", "2.5", "4")),
     min_size=1,
     max_size=2,
     unique_by=lambda x: x[0],
@@ -816,6 +813,8 @@ class ModelTOLine:
     quantity: Decimal
     shipped: Decimal = ZERO
     received: Decimal = ZERO
+    # A tracked item's lots in transit on this line, in the order they first shipped.
+    transit_lots: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def need(self) -> Decimal:
@@ -3219,8 +3218,6 @@ class ShopfloorMachine(RuleBasedStateMachine):
     ) -> None:
         source, target = LOCATIONS if eastward else LOCATIONS[::-1]
         self.observe()
-        # A transfer carries no lots: an order naming a tracked item is refused.
-        refused = ValidationError if any(sku in TRACKED for sku, _q in lines) else None
         info = self.attempt(
             "to create",
             lambda: transfer_orders.create_transfer_order(
@@ -3232,10 +3229,9 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 priority=priority,
                 status=status,
             ),
-            refused,
+            None,
         )
-        if info is None:
-            return
+        assert info is not None
         to = ModelTO(
             number=info.number,
             source=source,
@@ -3355,6 +3351,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.observe()
         asked = self.transfer_plan(to, amounts, shipping=True)
         expected, plan = self.predict_transfer_ship(to, asked)
+        # A tracked item leaves in its lots, first in first out, never what is picked.
+        parts = {ln.sku: self.lots_out(ln.sku, to.source, q) for ln, q in plan if ln.sku in TRACKED}
+        if expected is None and any(p is None for p in parts.values()):
+            expected = InsufficientStock
         done = self.attempt(
             "to ship",
             lambda: transfer_orders.ship_transfer_order(
@@ -3372,16 +3372,28 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ln.shipped += qty
             self.on_hand[(ln.sku, to.source)] -= qty
             self.on_hand[(ln.sku, TRANSIT)] += qty
+            for lot, part in parts.get(ln.sku) or []:
+                self.lots_gone(ln.sku, to.source, [(lot, part)])
+                self.lots_in(ln.sku, TRANSIT, lot, part)
+                ln.transit_lots[lot] = ln.transit_lots.get(lot, ZERO) + part
             committed = snap.lines[ln.sku].committed
             acting[(number, ln.sku)] = committed - min(committed, qty)
             consumed.add((ln.sku, to.source))
         to.status = to.status_after_moving()
         assert done.order.status == to.status
-        self.postings.append(self.transfer_shipment(done.changes.event_id, to, plan))
+        self.postings.append(
+            self.transfer_shipment(
+                done.changes.event_id, to, plan, {k: v or [] for k, v in parts.items()}
+            )
+        )
         self.check_commitments(take_snapshot(self.uow), acting=acting, consumed=frozenset(consumed))
 
     def transfer_shipment(
-        self, event_id: int | None, to: ModelTO, plan: list[tuple[ModelTOLine, Decimal]]
+        self,
+        event_id: int | None,
+        to: ModelTO,
+        plan: list[tuple[ModelTOLine, Decimal]],
+        lots: dict[str, list[tuple[str, Decimal]]] | None = None,
     ) -> ModelPosting:
         """A shipment as `reverse` sees it: taken back only while the order expects goods and
         each of its lines still has that much in transit; the goods return to the source
@@ -3398,6 +3410,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         def undo() -> None:
             for ln, q in shipped:
                 ln.shipped -= q
+                for lot, part in (lots or {}).get(ln.sku, []):
+                    ln.transit_lots[lot] -= part
             started = any(ln.shipped > 0 for ln in to.lines)
             to.status = to.status_after_moving() if started else "pending_fulfillment"
 
@@ -3418,7 +3432,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         rows: list[PostedRow] = [
             r
             for ln, q in plan
-            for r in (((ln.sku, to.source), -q, None), ((ln.sku, TRANSIT), q, None))
+            for lot, part in ((lots or {}).get(ln.sku) or [(None, q)])
+            for r in (((ln.sku, to.source), -part, lot), ((ln.sku, TRANSIT), part, lot))
         ]
         return ModelPosting(event_id, "transfer", rows, undo, refuse=refuse, acting=acting)
 
@@ -3451,6 +3466,15 @@ class ShopfloorMachine(RuleBasedStateMachine):
             ln.received += qty
             self.on_hand[(ln.sku, TRANSIT)] -= qty
             self.on_hand[(ln.sku, to.target)] += qty
+            left = qty
+            for lot, in_transit in ln.transit_lots.items():  # first shipped, first received
+                take = min(left, in_transit)
+                if take > 0:
+                    ln.transit_lots[lot] -= take
+                    self.lots_gone(ln.sku, TRANSIT, [(lot, take)])
+                    self.lots_in(ln.sku, to.target, lot, take)
+                    left -= take
+            assert ln.sku not in TRACKED or left == 0
             supply.add((ln.sku, to.target))
         to.status = to.status_after_moving()
         assert done.order.status == to.status

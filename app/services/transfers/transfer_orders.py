@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, type_coerce
 
 from app.errors import (
     CommitmentLimit,
@@ -31,9 +31,9 @@ from app.errors import (
     OverageNotAllowed,
     ValidationError,
 )
-from app.models import Location, utcnow
+from app.models import LedgerEntry, Location, utcnow
 from app.models.lots import Tracking
-from app.models.quantity import ZERO, fmt, parse_decimal, parse_quantity
+from app.models.quantity import ZERO, Fixed, fmt, parse_decimal, parse_quantity
 from app.models.transfer import (
     TO_INITIAL,
     TO_OPEN_DEMAND,
@@ -54,6 +54,7 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.demand import DemandBook
 from app.services.engine.ledger import Source, StockBook, require_stocked
 from app.services.engine.lookup import LocationRef, item_ref_by_sku, location_ref
+from app.services.engine.lots import LotBook, LotRecord
 from app.services.engine.numbering import next_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
 from app.services.engine.parsing import parse_date, parse_text
@@ -96,11 +97,6 @@ def _lines(tx: Transaction, entries: Sequence[TransferLineEntry]) -> list[NewTra
     for n, entry in enumerate(entries, start=1):
         item = item_ref_by_sku(tx.session, entry.sku)
         require_stocked(item)
-        if item.tracking != Tracking.NONE.value:
-            raise ValidationError(
-                f"{item.sku} is tracked by {item.tracking}: a transfer order does not carry "
-                "lots or serials; move it with an adjustment out here and one in there, by lot"
-            )
         if item.id in seen:
             raise ValidationError(
                 f"{item.sku} is on the order twice; a transfer order lists each item once"
@@ -405,7 +401,7 @@ def ship_transfer_order(
         cost = line.item.standard_cost
         try:
             commitment.consume(tx, line, qty, line.item)
-            stock.post(
+            parts = stock.post(
                 line.item,
                 to.from_location_id,
                 -qty,
@@ -415,7 +411,16 @@ def ship_transfer_order(
             )
         except InsufficientStock as exc:
             raise InsufficientStock(f"{to.number} from {to.from_code}: {exc.message}") from None
-        stock.post(line.item, transit.id, qty, TransferReason.TRANSFER_OUT, source, unit_cost=cost)
+        for lot, part in parts:  # a tracked item travels in the lots it left in
+            stock.post(
+                line.item,
+                transit.id,
+                -part,
+                TransferReason.TRANSFER_OUT,
+                source,
+                unit_cost=cost,
+                lot=lot,
+            )
         moved.append(MovedLine(line.line_no, line.sku, qty, cost))
     after = to.status_after_moving()
     if after not in TO_OPEN_DEMAND:
@@ -451,6 +456,40 @@ def _receiving(
     return plan
 
 
+def _arriving(
+    tx: Transaction, to: TransferOrderRecord, line: TransferLine, transit_id: int, qty: Decimal
+) -> list[tuple[LotRecord | None, Decimal]]:
+    """The lots `qty` of a line arrives in: those its shipments put in transit and its
+    receipts have not taken out yet, first shipped first (one part, no lot, for an untracked
+    item)."""
+    if line.item.tracking == Tracking.NONE.value:
+        return [(None, qty)]
+    rows = tx.session.execute(
+        select(LedgerEntry.lot_id, type_coerce(func.sum(LedgerEntry.quantity), Fixed).label("left"))
+        .where(
+            LedgerEntry.source_kind == TransferSourceKind.TRANSFER_ORDER.value,
+            LedgerEntry.source_id == to.id,
+            LedgerEntry.source_line_id == line.id,
+            LedgerEntry.location_id == transit_id,
+        )
+        .group_by(LedgerEntry.lot_id)
+        .order_by(func.min(LedgerEntry.id))
+    )
+    lots = LotBook.of(tx)
+    out: list[tuple[LotRecord | None, Decimal]] = []
+    left = qty
+    for r in rows:
+        take = min(left, r.left)
+        if take <= 0 or r.lot_id is None:
+            continue
+        out.append((lots.lot(r.lot_id), take))
+        left -= take
+        if left == 0:
+            break
+    assert left == 0, f"{to.number} {line.sku}: in transit is more than its lots"
+    return out
+
+
 @posting("transfer.receive", Permission.RECEIVE)
 def receive_transfer_order(
     tx: Transaction,
@@ -474,17 +513,25 @@ def receive_transfer_order(
     for line, qty in plan:
         source = Source(TransferSourceKind.TRANSFER_ORDER, receipt, to.id, line.id)
         cost = line.item.standard_cost if to.item_cost else line.transfer_price
-        stock.post(
-            line.item,
-            transit.id,
-            -qty,
-            TransferReason.TRANSFER_IN,
-            source,
-            unit_cost=line.item.standard_cost,
-        )
-        stock.post(
-            line.item, to.to_location_id, qty, TransferReason.TRANSFER_IN, source, unit_cost=cost
-        )
+        for lot, part in _arriving(tx, to, line, transit.id, qty):
+            stock.post(
+                line.item,
+                transit.id,
+                -part,
+                TransferReason.TRANSFER_IN,
+                source,
+                unit_cost=line.item.standard_cost,
+                lot=lot,
+            )
+            stock.post(
+                line.item,
+                to.to_location_id,
+                part,
+                TransferReason.TRANSFER_IN,
+                source,
+                unit_cost=cost,
+                lot=lot,
+            )
         stock.balance(line.item_id, to.to_location_id).on_order -= qty
         line.received += qty
         moved.append(MovedLine(line.line_no, line.sku, qty, cost))
