@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from app.errors import NotFound
+from app.services import admin
 from app.services.catalog import items
 from app.services.orders import partners, purchasing
 from app.services.production import planning, work_orders
@@ -97,6 +98,7 @@ def kits(plant: Plant) -> Plant:
     )
     plant.stock("BRAKE-KIT", 14)
     partners.add_vendor(plant.uow, "Brake Supply")
+    admin.set_preference(plant.uow, "allow_purchase_of_assembly_items", "true")  # bought too
     return plant
 
 
