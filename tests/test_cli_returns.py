@@ -106,3 +106,29 @@ def test_refusals_exit_2_and_change_nothing(demo: Shopfloor) -> None:
     number = demo.ok("rma", "create", "SO-000003", "--line", "1=1")["number"]
     said = demo.refused("rma", "receive", number, code="illegal_transition")
     assert said == f"cannot receive {number}: it is Pending Approval; approve it first"
+
+
+def test_a_drop_shipped_rack_goes_back_to_its_vendor(demo: Shopfloor) -> None:
+    """Harbor Cycles returns a rear rack the vendor drop-shipped on SO-000001: approving the
+    RMA makes a vendor return of the drop-ship order; shipping it receives the RMA."""
+    lines = demo.ok("so", "show", "SO-000001")["lines"]
+    (po,) = next(ln for ln in lines if ln["line"] == "3")["created"]
+    demo.ok("po", "mark-shipped", po)
+    number = demo.ok("rma", "create", "SO-000001", "--line", "3=1")["number"]
+    approved = demo.ok("rma", "approve", number)
+    (vra,) = approved["vendor_returns"]
+    assert approved["lines"][0]["to_vendor"] is True
+    said = demo.refused("rma", "receive", number, "--line", "3=1")
+    assert said == (
+        f"{number} line 3 (RACK-REAR) does not come back here: line 3 (RACK-REAR) goes back to "
+        f"the vendor who drop-shipped it, on {vra}, and counts as received when that return "
+        "ships"
+    )
+    shown = demo.run("rma", "show", number, json=False)
+    assert f"goes back to the vendor who drop-shipped it, on {vra}" in shown.stdout
+    info = demo.ok("vra", "show", vra)
+    assert (info["return_authorization"], info["purchase_order"]) == (number, po)
+    demo.ok("vra", "approve", vra)
+    assert demo.ok("vra", "ship", vra)["status"] == "returned"
+    assert demo.ok("rma", "show", number)["status"] == "received"
+    assert demo.refused("vra", "cancel", vra).startswith(f"cannot cancel {vra} on its own")

@@ -1,8 +1,9 @@
 """Customer returns on both databases: a return authorized from a sales order's shipped lines,
 received back into stock or scrapped at the cost it shipped at, the customer's credit told to
 finance at approval or at receipt as the preference says, a kit returned as its members, never
-more than shipped and not returned yet, a receipt reversed, and the refusals that change
-nothing. `check` proves every RMA against the ledger and finance after each test."""
+more than shipped and not returned yet, a drop-shipped line sent back to its vendor on a
+vendor return of its own, a receipt reversed, and the refusals that change nothing. `check`
+proves every RMA against the ledger and finance after each test."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from app.services.engine.uow import Actor, UnitOfWork
 from app.services.orders import purchasing, trace
 from app.services.returns import returns
 from app.services.returns.returns import ReturnInfo
+from app.services.vendor_returns import returns as vendor_returns
 from tests.orders_plant import OrderPlant
 from tests.plant import D, Plant
 
@@ -247,7 +249,6 @@ def test_never_more_than_shipped_and_not_returned_yet(shop: OrderPlant) -> None:
 @pytest.mark.parametrize(
     ("lines", "error", "words"),
     [
-        ({"3": "1"}, ValidationError, "line 3 \\(RACK\\): the vendor shipped it \\(drop ship\\)"),
         ({"4": "1"}, ValidationError, "line 4 \\(SERVICE\\): it carries no stock"),
         ({"2.1": "1"}, ValidationError, "it ships as part of kit 2: return the kit"),
         ({"2": "1.5"}, ValidationError, "it comes back in whole kits, not 1.5"),
@@ -422,10 +423,10 @@ def test_what_an_order_may_return(shop: OrderPlant) -> None:
         ("2", D(2), D(0), D(2)),
         ("2.1", D(2), D(0), D(0)),
         ("2.2", D(4), D(0), D(0)),
-        ("3", D(1), D(0), D(0)),
+        ("3", D(1), D(0), D(1)),  # back to its vendor
         ("4", D(0), D(0), D(0)),
     ]
-    assert [ln.why_not is None for ln in order.lines] == [True, True, False, False, False, False]
+    assert [ln.why_not is None for ln in order.lines] == [True, True, False, False, True, False]
     assert order.returns == ["RMA-000001"]
 
 
@@ -450,4 +451,112 @@ def test_check_proves_a_return_against_the_ledger_and_finance(shop: OrderPlant) 
     assert any("returns take back 6 of the 5 it shipped" in p for p in check_database(uow).problems)
     with uow.database.engine.begin() as conn:
         conn.execute(text("UPDATE return_line SET quantity = 2000000"))
+    assert check_database(uow).ok
+
+
+# --- a drop-shipped line goes back to its vendor ------------------------------------------
+
+
+def vendor_credits(shop: OrderPlant) -> list[tuple[str, list[tuple[str, Decimal, Decimal]]]]:
+    events = finance.list_events(shop.uow, moment="vendor_credit").rows
+    return [
+        (e.document, [(ln.sku, ln.quantity, ln.amount) for ln in e.lines]) for e in reversed(events)
+    ]
+
+
+def test_a_drop_shipped_line_goes_back_to_its_vendor_on_a_vendor_return(
+    shop: OrderPlant,
+) -> None:
+    """The rack the vendor shipped to the customer is returned: approving the RMA makes a
+    vendor return of the drop-ship order; the customer sends the rack to the vendor, and once
+    that return ships the RMA has received it and the customer is credited; nothing moves
+    through our stock."""
+    uow = shop.uow
+    (po,) = shop.so_line(SO, "3").created
+    cost = purchasing.get_purchase_order(uow, po).lines[0].unit_cost
+    rack_rows = len(inventory.ledger_history(uow, "RACK"))
+    created = returns.create_return(uow, SO, {"1": "1", "3": "1"}, reason="damaged")
+    number = created.number
+    assert created.vendor_returns == []  # not before it is approved
+    assert line(created, "3").to_vendor and not line(created, "1").to_vendor
+    assert shop.so_line(SO, "3").returned == D(1)
+    approved = returns.approve_return(uow, number)
+    (vra_number,) = approved.vendor_returns
+    assert line(approved, "3").to_receive == D(0)  # nothing of it comes to our dock
+    vra = vendor_returns.get_vendor_return(uow, vra_number)
+    assert (vra.purchase_order, vra.return_authorization, vra.status, vra.reason_code) == (
+        po,
+        number,
+        "pending_approval",
+        "DAMAGED",
+    )
+    assert [(ln.sku, ln.quantity, ln.unit_cost, ln.receipt) for ln in vra.lines] == [
+        ("RACK", D(1), cost, None)
+    ]
+    assert vra.actions == ["approve"]  # closed or cancelled with its RMA
+    with pytest.raises(
+        ValidationError,
+        match=rf"{number} line 3 \(RACK\) does not come back here: line 3 \(RACK\) goes back "
+        rf"to the vendor who drop-shipped it, on {vra_number}",
+    ):
+        returns.receive_return(uow, number, {"3": "1"})
+    for refused in (vendor_returns.cancel_vendor_return, vendor_returns.close_vendor_return):
+        with pytest.raises(IllegalTransition, match=f"on its own: .* on {number}"):
+            refused(uow, vra_number)
+    got = returns.receive_return(uow, number)  # everything that comes here: the case
+    assert (got.status, line(got, "1").received, line(got, "3").received) == (
+        "partially_received",
+        D(1),
+        D(0),
+    )
+    assert credits(shop) == [(number, [("CASE-12", D(1), D(30))])]
+    vendor_returns.approve_vendor_return(uow, vra_number)
+    shipped = vendor_returns.ship_vendor_return(uow, vra_number)
+    assert shipped.status == "returned" and number in shipped.changes.of("return_authorization")
+    assert len(inventory.ledger_history(uow, "RACK")) == rack_rows  # no stock of ours moved
+    back = returns.get_return(uow, number)
+    assert (back.status, line(back, "3").received, line(back, "3").restocked) == (
+        "received",
+        D(1),
+        D(0),
+    )
+    assert credits(shop) == [
+        (number, [("CASE-12", D(1), D(30))]),
+        (number, [("RACK", D(1), D(70))]),
+    ]
+    assert vendor_credits(shop) == [(vra_number, [("RACK", D(1), cost)])]
+    returns.close_return(uow, number)
+    assert vendor_returns.get_vendor_return(uow, vra_number).status == "returned"
+    found = {r.number: r for r in trace.trace(uow, vra_number).records}
+    assert number in found and po in found
+    assert check_database(uow).ok
+
+
+def test_a_return_cancelled_or_closed_finishes_its_vendor_return(shop: OrderPlant) -> None:
+    """Refunded and credited in advance: cancelling the RMA cancels its vendor return, and
+    both credits are withdrawn; a return approved at once makes an approved vendor return."""
+    uow = shop.uow
+    shop.pref("refund_in_advance_of_return", "true")
+    shop.pref("credit_in_advance_of_vendor_return", "true")
+    shop.pref("default_return_authorization_status", "pending_receipt")
+    shop.pref("default_vendor_return_authorization_status", "pending_return")
+    number = returns.create_return(uow, SO, {"3": "1"}).number
+    (vra_number,) = returns.get_return(uow, number).vendor_returns
+    assert vendor_returns.get_vendor_return(uow, vra_number).status == "pending_return"
+    assert [c[1][0][1] for c in credits(shop)] == [D(1)]
+    assert [c[1][0][1] for c in vendor_credits(shop)] == [D(1)]
+    cancelled = returns.cancel_return(uow, number)
+    assert cancelled.status == "cancelled"
+    assert vendor_returns.get_vendor_return(uow, vra_number).status == "cancelled"
+    assert [c[1][0][1] for c in credits(shop)] == [D(1), D(-1)]
+    assert [c[1][0][1] for c in vendor_credits(shop)] == [D(1), D(-1)]
+    assert shop.so_line(SO, "3").returned == D(0)
+    # The rack may be returned again; with nothing left to come back it is received.
+    again = returns.create_return(uow, SO, {"3": "1"}).number
+    (second,) = returns.get_return(uow, again).vendor_returns
+    assert second != vra_number
+    vendor_returns.ship_vendor_return(uow, second)
+    assert returns.get_return(uow, again).status == "received"
+    with pytest.raises(OverageNotAllowed, match="more than the 0 shipped and not returned yet"):
+        returns.create_return(uow, SO, {"3": "1"})
     assert check_database(uow).ok

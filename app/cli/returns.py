@@ -69,7 +69,14 @@ def return_text(info: ReturnInfo, receipts: list[ReturnReceipt] | None = None) -
         + (f" (reversed by event {r.reversed_by})" if r.reversed_by else "")
         for r in receipts or ()
     )
-    return head + "\n" + lines + posted
+    to_vendor = ", ".join(ln.line for ln in info.lines if ln.to_vendor)
+    sent = (
+        f"\nline {to_vendor} goes back to the vendor who drop-shipped it"
+        + (f", on {', '.join(info.vendor_returns)}" if info.vendor_returns else " once approved")
+        if to_vendor
+        else ""
+    )
+    return head + "\n" + lines + posted + sent
 
 
 def cmd_rma_create(ctx: Context) -> Result:

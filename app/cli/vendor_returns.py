@@ -24,6 +24,11 @@ def vra_text(info: returns.VendorReturnInfo) -> str:
         + f"\nlocation {info.location}, credit {fmt(info.total)}"
         + (" (told to finance in advance)" if info.credit_in_advance else "")
         + (f"\nmemo: {info.memo}" if info.memo else "")
+        + (
+            f"\nthe customer sends back to the vendor what {info.return_authorization} returns"
+            if info.return_authorization
+            else ""
+        )
     )
     return (
         head
@@ -38,7 +43,7 @@ def vra_text(info: returns.VendorReturnInfo) -> str:
                     ln.shipped,
                     ln.remaining,
                     ln.unit_cost,
-                    ln.receipt,
+                    ln.receipt or info.return_authorization,
                 )
                 for ln in info.lines
             ],

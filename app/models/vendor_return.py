@@ -1,7 +1,9 @@
-"""Vendor returns (VRA-…): goods a purchase order's receipts brought in, sent back to the
-vendor, who is expected to credit them. Each line returns from one receipt line, at that
-receipt's cost and from the location it came into; finance is told of the credit at approval
-or at shipment (`credit_in_advance_of_vendor_return`)."""
+"""Vendor returns (VRA-…): goods sent back to the vendor, who is expected to credit them.
+Each line returns either from one receipt line, at that receipt's cost and from the location
+it came into, or, on a return made from a customer return (RMA) of a drop-shipped line, what
+the customer sends straight back to the vendor: that line names the RMA line and the drop-ship
+purchase order line, at its cost, and moves no stock of ours. Finance is told of the credit at
+approval or at shipment (`credit_in_advance_of_vendor_return`)."""
 
 from __future__ import annotations
 
@@ -141,6 +143,10 @@ class VendorReturn(VendorReturnRules, Base):
     purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    # The customer return it was made from (goods a customer sends straight to the vendor).
+    return_authorization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("return_authorization.id"), index=True
+    )
     status: Mapped[str] = mapped_column(String(24))
     reason_code: Mapped[str | None] = mapped_column(String(32))  # a `return` reason code
     memo: Mapped[str | None] = mapped_column(String(200))
@@ -153,7 +159,8 @@ class VendorReturn(VendorReturnRules, Base):
 
 
 class VendorReturnLine(Base):
-    """What goes back of one receipt line: `shipped` is what has left for the vendor."""
+    """What goes back of one receipt line, or of one customer return line the customer sends
+    straight to the vendor: `shipped` is what has gone back."""
 
     __tablename__ = "vendor_return_line"
     __table_args__ = (
@@ -162,6 +169,9 @@ class VendorReturnLine(Base):
         CheckConstraint("shipped >= 0", name="shipped"),
         CheckConstraint("shipped <= quantity", name="shipped_le_quantity"),
         CheckConstraint("unit_cost >= 0", name="unit_cost"),
+        CheckConstraint(
+            "(receipt_line_id IS NULL) <> (return_line_id IS NULL)", name="receipt_or_return"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,11 +180,12 @@ class VendorReturnLine(Base):
     purchase_order_line_id: Mapped[int] = mapped_column(
         ForeignKey("purchase_order_line.id"), index=True
     )
-    receipt_line_id: Mapped[int] = mapped_column(ForeignKey("receipt_line.id"), index=True)
+    receipt_line_id: Mapped[int | None] = mapped_column(ForeignKey("receipt_line.id"), index=True)
+    return_line_id: Mapped[int | None] = mapped_column(ForeignKey("return_line.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     quantity: Mapped[Decimal] = mapped_column(Fixed)
     shipped: Mapped[Decimal] = mapped_column(Fixed, default=ZERO)
-    unit_cost: Mapped[Decimal] = mapped_column(Fixed)  # the receipt line's
+    unit_cost: Mapped[Decimal] = mapped_column(Fixed)  # the receipt line's (or PO line's)
 
 
 def _returns_receipts() -> Select[Any, Any]:
@@ -205,6 +216,13 @@ VENDOR_RETURN = register_kind(
                 origin=True,
             ),
             Link("returns what came in on", "receipt", _returns_receipts),
+            Link(
+                "sends to the vendor what a customer returns on",
+                "return_authorization",
+                lambda: select(VendorReturn.id, VendorReturn.return_authorization_id).where(
+                    VendorReturn.return_authorization_id.is_not(None)
+                ),
+            ),
         ),
     )
 )

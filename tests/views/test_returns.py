@@ -170,3 +170,38 @@ def test_a_return_received_by_scan(ctx, window, qtbot) -> None:  # type: ignore[
     assert inventory.stock_position(uow, "LOCK-U").on_hand == locks + 3
     scan(qtbot, ctx, focus, "LIGHT-SET")
     assert station.answer_level == "refused" and "is not on" in station.answer.text()
+
+
+def test_a_drop_shipped_line_goes_back_to_the_vendor(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Harbor Cycles returns a rear rack the vendor drop-shipped on SO-000001: the return's
+    page says it goes to the vendor and links the vendor return, which names the return and
+    is closed or cancelled only with it."""
+    from app.services.orders import purchasing, sales
+    from app.services.vendor_returns import returns as vendor_returns
+
+    uow = service(ctx)
+    line = next(ln for ln in sales.get_sales_order(uow, "SO-000001").lines if ln.line == "3")
+    (po,) = line.created
+    purchasing.mark_drop_ship_shipped(uow, po)
+    number = returns.create_return(uow, "SO-000001", {"3": "1"}).number
+    (vra,) = returns.approve_return(uow, number).vendor_returns
+    page = window.show_page("return_authorization", number=number)
+    idle(qtbot, ctx)
+    qtbot.waitUntil(lambda: page.info is not None and page.info.number == number)
+    assert "drop-shipped lines to the vendor on" in page.back_to.text()
+    assert vra in page.back_to.text()
+    assert page.lines.data(page.lines.index(0, 7)) == "to vendor"
+    page.back_to.linkActivated.emit(vra)
+    idle(qtbot, ctx)
+    shown = window.pages["vendor_return"]
+    assert window.stack.currentWidget() is shown
+    qtbot.waitUntil(lambda: shown.info is not None and shown.info.number == vra)
+    assert shown.receipts.numbers == [number]
+    assert shown.lines.data(shown.lines.index(0, 8)) == "sent by the customer"
+    assert shown.action_buttons["approve"].isEnabled()
+    assert not shown.action_buttons["cancel"].isEnabled()
+    vendor_returns.approve_vendor_return(uow, vra)
+    vendor_returns.ship_vendor_return(uow, vra)
+    window.show_page("return_authorization", number=number)
+    idle(qtbot, ctx)
+    qtbot.waitUntil(lambda: page.info is not None and page.info.status == "received")

@@ -23,6 +23,7 @@ from app.models.returns import (
     returned_by_line,
 )
 from app.models.sales import whole_kits
+from app.models.vendor_return import VendorReturnLine
 from app.services.engine.checks import CheckReport, Facts, amount, invariant
 
 _KIND = ReturnSource.RETURN_AUTHORIZATION.value
@@ -42,8 +43,9 @@ def _label(line_no: int, member_no: int) -> str:
 def return_lines_are_the_ledger(f: Facts, report: CheckReport) -> None:
     """A line that carries stock received what its `customer_return` rows brought in and
     scrapped what its `return_scrap` rows took out (a reversed receipt's rows counted with
-    the rows they reverse); it restocked the rest. A kit's heading counts the whole kits its
-    members brought back. Every return row names a line of the RMA it names."""
+    the rows they reverse); it restocked the rest. A drop-shipped line received what its
+    vendor returns sent back to the vendor, and moved no stock. A kit's heading counts the
+    whole kits its members brought back. Every return row names a line of the RMA it names."""
     le, line, rma, sol = LedgerEntry, ReturnLine, ReturnAuthorization, SalesOrderLine
     report.checked["return_lines"] = int(
         f.session.scalar(select(func.count()).select_from(line)) or 0
@@ -62,6 +64,15 @@ def return_lines_are_the_ledger(f: Facts, report: CheckReport) -> None:
         .group_by(le.source_line_id, reason)
     ):
         posted[moved.source_line_id][moved.reason] = int(moved.q)
+    vl = VendorReturnLine
+    to_vendor = {
+        r.line_id: int(r.q)
+        for r in f.session.execute(
+            select(vl.return_line_id.label("line_id"), func.sum(millionths(vl.shipped)).label("q"))
+            .where(vl.return_line_id.is_not(None))
+            .group_by(vl.return_line_id)
+        )
+    }
     rows = f.session.execute(
         select(
             rma.number,
@@ -92,6 +103,14 @@ def return_lines_are_the_ledger(f: Facts, report: CheckReport) -> None:
                 report.problem(
                     f"{where}: a kit that received {amount(r.received)} but its members "
                     f"brought back {fmt(kits)} whole kits"
+                )
+            continue
+        if r.path == LinePath.DROP_SHIP.value:
+            sent = to_vendor.get(r.id, 0)
+            if (r.received, r.restocked, r.scrapped) != (sent, 0, 0) or posted.get(r.id):
+                report.problem(
+                    f"{where}: goes back to the vendor and received {amount(r.received)} but "
+                    f"its vendor returns sent back {amount(sent)}"
                 )
             continue
         ledger = posted.get(r.id, {})

@@ -84,9 +84,16 @@ class ReturnLineRecord:
         return self.path == LinePath.KIT.value
 
     @property
+    def to_vendor(self) -> bool:
+        """The vendor shipped it (drop ship): it goes back to the vendor on a vendor return,
+        never into our stock, and counts as received once that return has it."""
+        return self.path == LinePath.DROP_SHIP.value
+
+    @property
     def carries_stock(self) -> bool:
-        """Goods of this line come back into the ledger (a kit's heading carries none)."""
-        return not self.is_kit
+        """Goods of this line come back into the ledger (a kit's heading carries none, nor
+        does a line that goes back to the vendor)."""
+        return not self.is_kit and not self.to_vendor
 
     @property
     def billed(self) -> bool:
@@ -161,6 +168,10 @@ class ReturnRecord(ReturnRules):
     def stocked(self) -> list[ReturnLineRecord]:
         return [ln for ln in self.lines if ln.carries_stock]
 
+    def to_vendor(self) -> list[ReturnLineRecord]:
+        """The lines the customer sends back to the vendor who drop-shipped them."""
+        return [ln for ln in self.lines if ln.to_vendor]
+
     def kits_received(self, kit: ReturnLineRecord) -> Decimal:
         """How many whole kits of a kit's heading have come back, from its members."""
         return whole_kits(kit.quantity, ((m.received, m.quantity) for m in self.members(kit)))
@@ -175,10 +186,10 @@ class ReturnRecord(ReturnRules):
     def status_after_receipt(self) -> RMAStatus:
         """Received once every line has all of it back; partially received once any has
         some; pending receipt before."""
-        stocked = self.stocked()
-        if stocked and all(ln.received >= ln.quantity for ln in stocked):
+        counted = [ln for ln in self.lines if not ln.is_kit]
+        if counted and all(ln.received >= ln.quantity for ln in counted):
             return RMAStatus.RECEIVED
-        if any(ln.received > 0 for ln in stocked):
+        if any(ln.received > 0 for ln in counted):
             return RMAStatus.PARTIALLY_RECEIVED
         return RMAStatus.PENDING_RECEIPT
 

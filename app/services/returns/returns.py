@@ -4,7 +4,9 @@ receive what comes back (restocked or scrapped), close, cancel; and read them.
 What may come back of a line is what shipped less what is already returned: what every RMA
 that is not cancelled authorized for it (a closed one: what it received). A kit returns as
 its members, in whole kits; a line the vendor drop-shipped goes back to the vendor, not to our
-stock; a line that carries no stock never shipped anything.
+stock: once the RMA is approved, a vendor return (VRA-…) of its own sends it back, and it
+counts as received when that return ships; a line that carries no stock never shipped
+anything.
 
 A receipt posts each line's goods at the receiving location at the cost they shipped at: a
 restocked line +quantity (reason `customer_return`), a scrapped line the same +quantity and
@@ -19,7 +21,7 @@ at each receipt; closing or cancelling withdraws what was credited and did not c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -44,7 +46,6 @@ from app.models.returns import (
     RETURN_AUTHORIZATION,
     ReturnAuthorization,
     ReturnLine,
-    ReturnMoment,
     ReturnReason,
     ReturnSource,
     RMAAction,
@@ -62,16 +63,17 @@ from app.services.engine.parsing import parse_text
 from app.services.engine.permissions import Permission
 from app.services.engine.reversal import Posted, ReversalRule, register_reversal, reverse_rows
 from app.services.engine.uow import Transaction, posting, query
-from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.orders.records import OrderLine, SalesOrderBook, SalesOrderRecord
 from app.services.orders.sales import require_approver
 from app.services.reasons import require_reason_code
+from app.services.returns.credit import came_back, settle_credit
 from app.services.returns.records import (
     NewReturnLine,
     ReturnBook,
     ReturnLineRecord,
     ReturnRecord,
 )
+from app.services.vendor_returns import returns as vendor_returns
 
 MEMO_LENGTH = 200
 RESTOCK, SCRAP = "restock", "scrap"
@@ -97,6 +99,7 @@ class ReturnLineInfo:
     rate: Decimal  # the credit per unit (a kit's members: credited as the kit)
     credited: Decimal  # what finance was told to credit, in units (a kit: kits)
     unit_cost: Decimal  # what it shipped at, and comes back at
+    to_vendor: bool = False  # drop-shipped: it goes back to the vendor on a vendor return
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class ReturnInfo:
     credit: Decimal  # what finance has been told to credit the customer, in money
     restock_by_default: bool  # restock_returned_items: what a receipt does unless told
     actions: list[str]
+    # The vendor returns its drop-shipped lines go back on (made when it is approved).
+    vendor_returns: list[str] = field(default_factory=list)
     changes: Changes = NO_CHANGES
 
 
@@ -208,7 +213,10 @@ def _receipts(tx: Transaction, rma: ReturnRecord) -> list[ReturnReceipt]:
 
 
 def _actions(rma: ReturnRecord) -> list[str]:
-    return [a.value for a in RMAAction if rma.can(a)]
+    """What may be done with it now; receiving only while something comes back here (lines
+    drop-shipped by their vendor go back to that vendor instead)."""
+    here = any(ln.to_receive > 0 for ln in rma.stocked())
+    return [a.value for a in RMAAction if rma.can(a) and (a != RMAAction.RECEIVE or here)]
 
 
 def return_info(tx: Transaction, rma: ReturnRecord) -> ReturnInfo:
@@ -224,10 +232,11 @@ def return_info(tx: Transaction, rma: ReturnRecord) -> ReturnInfo:
             received=ln.received,
             restocked=ln.restocked,
             scrapped=ln.scrapped,
-            to_receive=ln.to_receive if rma.can(RMAAction.RECEIVE) else ZERO,
+            to_receive=ln.to_receive if rma.can(RMAAction.RECEIVE) and not ln.to_vendor else ZERO,
             rate=ln.rate,
             credited=ln.credited,
             unit_cost=ln.unit_cost,
+            to_vendor=ln.to_vendor,
         )
         for ln in rma.lines
     ]
@@ -253,6 +262,7 @@ def return_info(tx: Transaction, rma: ReturnRecord) -> ReturnInfo:
         credit=sum((round_quantity(ln.credited * ln.rate) for ln in rma.lines if ln.billed), ZERO),
         restock_by_default=tx.prefs.restock_returned_items,
         actions=_actions(rma),
+        vendor_returns=vendor_returns.of_customer_return(tx, rma) if rma.to_vendor() else [],
     )
 
 
@@ -278,11 +288,6 @@ def _why_not(so: SalesOrderRecord, line: OrderLine) -> str | None:
     path = LinePath(line.path)
     if line.member_no:
         return f"it ships as part of kit {line.line_no}: return the kit"
-    if path == LinePath.DROP_SHIP:
-        return (
-            "the vendor shipped it (drop ship): it goes back to the vendor, not to our "
-            "stock; a return sent straight to the vendor is not recorded here yet"
-        )
     if path == LinePath.NONE:
         return "it carries no stock: nothing shipped to come back"
     if path == LinePath.KIT and not any(LinePath(m.path).stocked for m in so.members(line)):
@@ -453,36 +458,10 @@ def _approve(tx: Transaction, rma: ReturnRecord) -> None:
     rma.approved_at = utcnow()
     rma.approved_by = tx.actor.user
     rma.credit_in_advance = tx.prefs.refund_in_advance_of_return
-    _settle_credit(tx, rma)
-
-
-def _settle_credit(tx: Transaction, rma: ReturnRecord) -> None:
-    """Tell finance what the customer's credit has become since it was last told, line by
-    line at the order line's rate (a kit as the kit): the one rule for approval, receipts,
-    closing, cancelling and a reversed receipt."""
-    told = []
-    for ln in rma.lines:
-        if not ln.billed:
-            continue
-        due = rma.credit_due(ln)
-        if due != ln.credited:
-            told.append(MomentLine(ln.sku, due - ln.credited, ln.rate, ln.sales_order_line_id))
-            ln.credited = due
-    if not told:
-        return
-    FinanceBook.of(tx).tell(
-        Told(
-            ReturnMoment.CUSTOMER_CREDIT,
-            RETURN_AUTHORIZATION.key,
-            rma.number,
-            rma.sales_order,
-            rma.customer_po,
-            rma.customer,
-            told,
-        )
-    )
-    if rma.credited_at is None:
-        rma.credited_at = utcnow()
+    settle_credit(tx, rma)
+    made = vendor_returns.for_customer_return(tx, rma)
+    if made:
+        tx.note(vendor_returns=made)
 
 
 @posting("rma.create", Permission.SELL)
@@ -577,11 +556,18 @@ def _receipt_plan(
             )
         out = [(ln, ln.to_receive) for ln in rma.stocked() if ln.to_receive > 0]
         if not out:
-            raise ValidationError(f"nothing remains to come back on {rma.number}")
+            raise ValidationError(
+                f"nothing remains to come back on {rma.number}{_to_vendor(tx, rma)}"
+            )
         return out
     out = []
     for key, value in wanted.items():
         line = rma.line(str(key))
+        if line.to_vendor:
+            raise ValidationError(
+                f"{rma.number} line {line.label} ({line.sku}) does not come back here"
+                f"{_to_vendor(tx, rma)}"
+            )
         qty = parse_quantity(value, f"quantity of line {line.label}")
         parts = (
             [(m, round_quantity(m.quantity * qty / line.quantity)) for m in rma.members(line)]
@@ -602,6 +588,19 @@ def _receipt_plan(
     if not out:
         raise ValidationError(f"no quantities to receive on {rma.number}")
     return out
+
+
+def _to_vendor(tx: Transaction, rma: ReturnRecord) -> str:
+    """What of an RMA goes back to the vendor instead, in words ("" when nothing does)."""
+    waiting = [ln for ln in rma.to_vendor() if ln.to_receive > 0]
+    if not waiting:
+        return ""
+    lines = ", ".join(f"line {ln.label} ({ln.sku})" for ln in waiting)
+    on = ", ".join(vendor_returns.of_customer_return(tx, rma)) or "a vendor return once approved"
+    return (
+        f": {lines} goes back to the vendor who drop-shipped it, on {on}, and counts as "
+        "received when that return ships"
+    )
 
 
 def _restocking(
@@ -765,22 +764,13 @@ def receive_return(
         else:
             ln.scrapped += qty
         ln.received += qty
-    _count_kits(rma)
-    rma.move_to(rma.status_after_receipt())
-    _settle_credit(tx, rma)
+    came_back(tx, rma)
     tx.note(
         location=where.code,
         restocked={ln.label: q for ln, q in plan if restocked[ln.id]},
         scrapped={ln.label: q for ln, q in plan if not restocked[ln.id]},
     )
     return return_info(tx, rma)
-
-
-def _count_kits(rma: ReturnRecord) -> None:
-    """A kit's heading counts the whole kits its members brought back."""
-    for ln in rma.lines:
-        if ln.is_kit:
-            ln.received = rma.kits_received(ln)
 
 
 def reverse_receipt(tx: Transaction, posted: Posted, memo: str | None) -> None:
@@ -805,10 +795,7 @@ def reverse_receipt(tx: Transaction, posted: Posted, memo: str | None) -> None:
             f"cannot reverse the receipt on {rma.number}: what it brought back is no longer "
             f"all here ({exc.message}); correct the stock with an adjustment instead"
         ) from None
-    _count_kits(rma)
-    if rma.state != RMAStatus.CLOSED:
-        rma.move_to(rma.status_after_receipt())
-    _settle_credit(tx, rma)
+    came_back(tx, rma)
     tx.note(return_authorization=rma.number)
 
 
@@ -830,7 +817,8 @@ def close_return(tx: Transaction, number: str) -> ReturnInfo:
     rma.move_to(RMAStatus.CLOSED)
     rma.closed_at = utcnow()
     rma.closed_by = tx.actor.user
-    _settle_credit(tx, rma)
+    settle_credit(tx, rma)
+    vendor_returns.finish_for_customer_return(tx, rma)
     tx.changed.add(SALES_ORDER, rma.sales_order)
     return return_info(tx, rma)
 
@@ -844,7 +832,8 @@ def cancel_return(tx: Transaction, number: str) -> ReturnInfo:
     rma.move_to(RMAStatus.CANCELLED)
     rma.closed_at = utcnow()
     rma.closed_by = tx.actor.user
-    _settle_credit(tx, rma)
+    settle_credit(tx, rma)
+    vendor_returns.finish_for_customer_return(tx, rma)
     tx.changed.add(SALES_ORDER, rma.sales_order)
     return return_info(tx, rma)
 

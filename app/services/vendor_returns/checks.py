@@ -1,13 +1,15 @@
 """Vendor returns' invariants for `shopfloor check`: what each line shipped back is its ledger
 rows; no receipt line gives back more than it brought in; each line returns the item of its
-receipt; each return's status agrees with what went back."""
+receipt; a line sending back what a customer returned is that return's line and moves no
+stock; each return's status agrees with what went back."""
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from app.models import LedgerEntry, PurchaseOrderLine, Receipt, ReceiptLine
+from app.models import LedgerEntry, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.models.quantity import millionths
+from app.models.returns import ReturnLine
 from app.models.vendor_return import (
     VRA_OPEN,
     VendorReturn,
@@ -63,6 +65,7 @@ def vendor_returns_are_the_ledger(f: Facts, report: CheckReport) -> None:
         )
         .join(VendorReturn, VendorReturn.id == vl.vendor_return_id)
         .outerjoin(posted, posted.c.line_id == vl.id)
+        .where(vl.receipt_line_id.is_not(None))
         .where(
             (by_ledger != millionths(vl.shipped))
             | (posted.c.low != VendorReturn.location_id)
@@ -131,6 +134,70 @@ def vendor_returns_stay_within_their_receipts(f: Facts, report: CheckReport) -> 
     ):
         report.problem(
             f"{r.number} line {r.line_no}: not the item and order line of the receipt it returns"
+        )
+
+
+@invariant("vendor returns send back what customers returned")
+def vendor_returns_for_customers(f: Facts, report: CheckReport) -> None:
+    """A line naming a customer return line is on the vendor return made from that RMA,
+    returns its item through a drop-ship order line that shipped it, and posts no ledger
+    rows; no drop-ship order line has more on such returns than its vendor shipped."""
+    vl, rl, pol, le = VendorReturnLine, ReturnLine, PurchaseOrderLine, LedgerEntry
+    moved = (
+        select(le.id)
+        .where(
+            le.source_kind == VendorReturnSource.VENDOR_RETURN.value,
+            le.source_line_id == vl.id,
+        )
+        .exists()
+    )
+    for r in f.session.execute(
+        select(VendorReturn.number, vl.line_no)
+        .join(VendorReturn, VendorReturn.id == vl.vendor_return_id)
+        .join(rl, rl.id == vl.return_line_id)
+        .join(pol, pol.id == vl.purchase_order_line_id)
+        .join(PurchaseOrder, PurchaseOrder.id == pol.purchase_order_id)
+        .where(
+            (VendorReturn.return_authorization_id.is_(None))
+            | (VendorReturn.return_authorization_id != rl.return_authorization_id)
+            | (rl.item_id != vl.item_id)
+            | (pol.item_id != vl.item_id)
+            | (pol.sales_order_line_id != rl.sales_order_line_id)
+            | (PurchaseOrder.drop_ship.is_not(True))
+            | (PurchaseOrder.id != VendorReturn.purchase_order_id)
+            | moved
+        )
+        .order_by(VendorReturn.number, vl.line_no)
+    ):
+        report.problem(
+            f"{r.number} line {r.line_no}: not the customer return line and drop-ship order "
+            "line it sends back, or it moved stock"
+        )
+    held = case(
+        (VendorReturn.status.in_(_OPEN), millionths(vl.quantity)), else_=millionths(vl.shipped)
+    )
+    claimed = (
+        select(vl.purchase_order_line_id.label("line_id"), func.sum(held).label("q"))
+        .join(VendorReturn, VendorReturn.id == vl.vendor_return_id)
+        .where(VendorReturn.status != VRAStatus.CANCELLED.value, vl.return_line_id.is_not(None))
+        .group_by(vl.purchase_order_line_id)
+        .subquery()
+    )
+    for r in f.session.execute(
+        select(
+            PurchaseOrder.number,
+            pol.line_no,
+            millionths(pol.received).label("shipped"),
+            claimed.c.q,
+        )
+        .join(claimed, claimed.c.line_id == pol.id)
+        .join(PurchaseOrder, PurchaseOrder.id == pol.purchase_order_id)
+        .where(claimed.c.q > millionths(pol.received))
+        .order_by(PurchaseOrder.number, pol.line_no)
+    ):
+        report.problem(
+            f"{r.number} line {r.line_no}: the vendor shipped {amount(r.shipped)} to customers "
+            f"but {amount(r.q)} of it is on vendor returns"
         )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from app.errors import NotFound
 from app.models import Item, Location, PurchaseOrder, Receipt, ReceiptLine, Vendor, utcnow
 from app.models.quantity import ZERO
+from app.models.returns import ReturnAuthorization
 from app.models.vendor_return import (
     VENDOR_RETURN,
     VRA_OPEN,
@@ -42,17 +43,20 @@ _VENDOR = cast(Table, Vendor.__table__)
 _PO = cast(Table, PurchaseOrder.__table__)
 _RECEIPT = cast(Table, Receipt.__table__)
 _RL = cast(Table, ReceiptLine.__table__)
+_RMA = cast(Table, ReturnAuthorization.__table__)
 
 
 @dataclass(eq=False, kw_only=True)
 class ReturnLine:
-    """What goes back of one receipt line, at that receipt's cost: `shipped` has left."""
+    """What goes back of one receipt line, at that receipt's cost, or of one customer return
+    line the customer sends straight to the vendor: `shipped` has gone back."""
 
     id: int
     line_no: int
     purchase_order_line_id: int
-    receipt_line_id: int
-    receipt: str  # the receipt's number
+    receipt_line_id: int | None
+    receipt: str | None  # the receipt's number
+    return_line_id: int | None  # the customer return line it sends back
     item: ItemRef
     quantity: Decimal
     shipped: Decimal
@@ -68,6 +72,11 @@ class ReturnLine:
         """Still to go back."""
         return max(ZERO, self.quantity - self.shipped)
 
+    @property
+    def moves_stock(self) -> bool:
+        """It goes back out of our stock (a customer's goods go to the vendor directly)."""
+        return self.return_line_id is None
+
 
 @dataclass(eq=False, kw_only=True)
 class VendorReturnRecord(VendorReturnRules):
@@ -82,6 +91,8 @@ class VendorReturnRecord(VendorReturnRules):
     vendor: str
     location_id: int
     location_code: str
+    return_authorization_id: int | None
+    return_authorization: str | None  # the customer return it sends back (its number)
     status: str
     reason_code: str | None
     memo: str | None
@@ -110,7 +121,7 @@ class VendorReturnRecord(VendorReturnRules):
         return self.state in VRA_OPEN
 
     def pairs(self) -> list[Pair]:
-        return [(ln.item.id, self.location_id) for ln in self.lines]
+        return [(ln.item.id, self.location_id) for ln in self.lines if ln.moves_stock]
 
     def status_after_shipping(self) -> VRAStatus:
         """Returned once every line has gone back in full; partially returned once any has
@@ -125,11 +136,12 @@ class VendorReturnRecord(VendorReturnRules):
 @dataclass(frozen=True)
 class NewReturnLine:
     purchase_order_line_id: int
-    receipt_line_id: int
-    receipt: str
+    receipt_line_id: int | None
+    receipt: str | None
     item: ItemRef
     quantity: Decimal
     unit_cost: Decimal
+    return_line_id: int | None = None
 
 
 _HEADER_FIELDS = tuple(f.name for f in fields(VendorReturnRecord) if f.name in _VRA.c)
@@ -140,10 +152,12 @@ _SELECT = (
         _PO.c.customer_po,
         _VENDOR.c.name.label("vendor"),
         _LOC.c.code.label("location_code"),
+        _RMA.c.number.label("return_authorization"),
     )
     .join(_PO, _PO.c.id == _VRA.c.purchase_order_id)
     .join(_VENDOR, _VENDOR.c.id == _VRA.c.vendor_id)
     .join(_LOC, _LOC.c.id == _VRA.c.location_id)
+    .outerjoin(_RMA, _RMA.c.id == _VRA.c.return_authorization_id)
 )
 _SELECT_BY_NUMBER = _SELECT.where(_VRA.c.number == bindparam("number"))
 _SELECT_FOR_UPDATE = _SELECT_BY_NUMBER.with_for_update(of=_VRA)
@@ -154,14 +168,15 @@ _SELECT_LINES = (
         _LINE.c.purchase_order_line_id,
         _LINE.c.receipt_line_id,
         _RECEIPT.c.number.label("receipt"),
+        _LINE.c.return_line_id,
         _LINE.c.quantity,
         _LINE.c.shipped,
         _LINE.c.unit_cost,
         *item_columns("item"),
     )
     .join(_ITEM, _ITEM.c.id == _LINE.c.item_id)
-    .join(_RL, _RL.c.id == _LINE.c.receipt_line_id)
-    .join(_RECEIPT, _RECEIPT.c.id == _RL.c.receipt_id)
+    .outerjoin(_RL, _RL.c.id == _LINE.c.receipt_line_id)
+    .outerjoin(_RECEIPT, _RECEIPT.c.id == _RL.c.receipt_id)
     .where(_LINE.c.vendor_return_id == bindparam("vra"))
     .order_by(_LINE.c.line_no)
 )
@@ -208,6 +223,7 @@ class VendorReturnBook:
             customer_po=m["customer_po"],
             vendor=m["vendor"],
             location_code=m["location_code"],
+            return_authorization=m["return_authorization"],
         )
         vra.saved = vra.values()
         for r in self.tx.session.execute(_SELECT_LINES, {"vra": vra.id}):
@@ -217,6 +233,7 @@ class VendorReturnBook:
                 purchase_order_line_id=r.purchase_order_line_id,
                 receipt_line_id=r.receipt_line_id,
                 receipt=r.receipt,
+                return_line_id=r.return_line_id,
                 item=item_ref(r, "item"),
                 quantity=r.quantity,
                 shipped=r.shipped,
@@ -243,6 +260,7 @@ class VendorReturnBook:
         reason_code: str | None,
         memo: str | None,
         lines: list[NewReturnLine],
+        return_authorization: tuple[int, str] | None = None,
     ) -> VendorReturnRecord:
         """Insert a new vendor return, pending approval (the posting moves it on), with its
         lines numbered from 1."""
@@ -251,6 +269,7 @@ class VendorReturnBook:
             "purchase_order_id": purchase_order_id,
             "vendor_id": vendor_id,
             "location_id": location_id,
+            "return_authorization_id": return_authorization[0] if return_authorization else None,
             "status": VRAStatus.PENDING_APPROVAL.value,
             "reason_code": reason_code,
             "memo": memo,
@@ -268,6 +287,7 @@ class VendorReturnBook:
             customer_po=customer_po,
             vendor=vendor,
             location_code=location_code,
+            return_authorization=return_authorization[1] if return_authorization else None,
         )
         vra.saved = vra.values()
         ids = self.tx.session.execute(
@@ -278,6 +298,7 @@ class VendorReturnBook:
                     "line_no": n,
                     "purchase_order_line_id": new.purchase_order_line_id,
                     "receipt_line_id": new.receipt_line_id,
+                    "return_line_id": new.return_line_id,
                     "item_id": new.item.id,
                     "quantity": new.quantity,
                     "shipped": ZERO,
@@ -294,6 +315,7 @@ class VendorReturnBook:
                     purchase_order_line_id=new.purchase_order_line_id,
                     receipt_line_id=new.receipt_line_id,
                     receipt=new.receipt,
+                    return_line_id=new.return_line_id,
                     item=new.item,
                     quantity=new.quantity,
                     shipped=ZERO,

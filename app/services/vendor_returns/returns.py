@@ -10,6 +10,12 @@ expected to credit them.
 
 Each line returns from one receipt line, never more than that line brought in less what other
 vendor returns hold of it (an open return its quantity, a finished one what went back).
+
+A customer return (RMA) of a line the vendor drop-shipped makes a vendor return of its own
+when it is approved: the customer sends those goods straight back to the vendor, so its lines
+name the RMA's lines (not receipts), at the drop-ship order line's cost, and shipping them
+moves no stock of ours but counts them received on the RMA (and credits the customer unless
+that was done in advance). It is closed or cancelled with its RMA, not on its own.
 Finance hears of the vendor's credit (`vendor_credit`) at approval for the whole return with
 `credit_in_advance_of_vendor_return`, else as each shipment leaves; a credit told in advance
 and then not shipped (a cancel, or a close short) is taken back by a negative event.
@@ -25,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, bindparam, case, func, select, type_coerce
 
-from app.errors import NotFound, ValidationError
+from app.errors import IllegalTransition, NotFound, ValidationError
 from app.models import (
     LedgerEntry,
     LedgerReason,
     POAction,
     PurchaseOrder,
+    PurchaseOrderLine,
     Receipt,
     ReceiptLine,
     SourceKind,
@@ -40,6 +47,7 @@ from app.models import (
 )
 from app.models.kinds import document_kind
 from app.models.quantity import ZERO, Fixed, fmt, parse_quantity, round_quantity
+from app.models.returns import RETURN_AUTHORIZATION, ReturnAuthorization
 from app.models.vendor_return import (
     VENDOR_RETURN,
     VRA_OPEN,
@@ -66,6 +74,8 @@ from app.services.finance import FinanceBook, MomentLine, Told
 from app.services.orders.purchase_records import PurchaseOrderBook, PurchaseOrderRecord
 from app.services.orders.purchasing import line_of
 from app.services.orders.sales import require_approver
+from app.services.returns.credit import came_back
+from app.services.returns.records import ReturnBook, ReturnRecord
 from app.services.vendor_returns.records import (
     NewReturnLine,
     ReturnLine,
@@ -114,7 +124,7 @@ def held_by_returns(tx: Transaction, receipt_line_ids: Iterable[int]) -> dict[in
         )
         .group_by(VendorReturnLine.receipt_line_id)
     )
-    return {line_id: total for line_id, total in rows}
+    return {line_id: total for line_id, total in rows if line_id is not None}
 
 
 @dataclass(frozen=True)
@@ -199,6 +209,168 @@ def _plan(
             if left <= 0:
                 break
     return out
+
+
+# --- goods a customer sends back to the vendor ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DropShipLine:
+    id: int
+    purchase_order: str
+    sales_order_line_id: int
+    shipped: Decimal  # what the vendor shipped to the customer on it
+    unit_cost: Decimal
+
+
+def _drop_ship_lines(tx: Transaction, order_line_ids: list[int]) -> list[_DropShipLine]:
+    """The drop-ship purchase order lines that shipped these sales order lines, oldest
+    first."""
+    pol = PurchaseOrderLine
+    return [
+        _DropShipLine(r.id, r.number, r.sales_order_line_id or 0, r.received, r.unit_cost)
+        for r in tx.session.execute(
+            select(
+                pol.id, PurchaseOrder.number, pol.sales_order_line_id, pol.received, pol.unit_cost
+            )
+            .join(PurchaseOrder, PurchaseOrder.id == pol.purchase_order_id)
+            .where(
+                PurchaseOrder.drop_ship.is_(True),
+                pol.sales_order_line_id.in_(order_line_ids),
+                pol.received > 0,
+            )
+            .order_by(pol.id)
+        )
+    ]
+
+
+def _held_for_customers(tx: Transaction, po_line_ids: list[int]) -> dict[int, Decimal]:
+    """What vendor returns made from customer returns hold of each drop-ship order line (an
+    open one its quantity, a finished one what went back)."""
+    if not po_line_ids:
+        return {}
+    vl = VendorReturnLine
+    held = case((VendorReturn.status.in_(_OPEN), vl.quantity), else_=vl.shipped)
+    rows = tx.session.execute(
+        select(vl.purchase_order_line_id, type_coerce(func.sum(held), Fixed))
+        .join(VendorReturn, VendorReturn.id == vl.vendor_return_id)
+        .where(
+            vl.purchase_order_line_id.in_(po_line_ids),
+            vl.return_line_id.is_not(None),
+            VendorReturn.status != VRAStatus.CANCELLED.value,
+        )
+        .group_by(vl.purchase_order_line_id)
+    )
+    return {line_id: total for line_id, total in rows}
+
+
+def _customer_plan(tx: Transaction, rma: ReturnRecord) -> dict[str, list[NewReturnLine]]:
+    """The lines of the vendor returns an RMA's drop-shipped lines go back on, by purchase
+    order: each RMA line taken from the drop-ship order lines that shipped it, oldest first,
+    as far as each has shipped goods no other customer's return holds."""
+    lines = rma.to_vendor()
+    sources = _drop_ship_lines(tx, [ln.sales_order_line_id for ln in lines])
+    held = _held_for_customers(tx, [src.id for src in sources])
+    plan: dict[str, list[NewReturnLine]] = {}
+    for ln in lines:
+        left = ln.quantity
+        for src in sources:
+            if src.sales_order_line_id != ln.sales_order_line_id or left <= 0:
+                continue
+            take = min(left, src.shipped - held.get(src.id, ZERO))
+            if take <= 0:
+                continue
+            held[src.id] = held.get(src.id, ZERO) + take
+            left -= take
+            new = NewReturnLine(src.id, None, None, ln.item, take, src.unit_cost, ln.id)
+            plan.setdefault(src.purchase_order, []).append(new)
+        if left > 0:
+            raise ValidationError(
+                f"{rma.number} line {ln.label} ({ln.sku}) goes back to the vendor who "
+                f"drop-shipped it, but only {fmt(ln.quantity - left)} of the {fmt(ln.quantity)} "
+                "is shipped on a drop-ship purchase order and not on another customer's return "
+                "to that vendor"
+            )
+    return plan
+
+
+def for_customer_return(tx: Transaction, rma: ReturnRecord) -> list[str]:
+    """The vendor returns an approved RMA's drop-shipped lines go back on, one per drop-ship
+    purchase order, made now; each is pending approval or approved at once as
+    `default_vendor_return_authorization_status` says. Their numbers."""
+    made = []
+    for number, lines in _customer_plan(tx, rma).items():
+        po = PurchaseOrderBook.of(tx).load(number)
+        vra = VendorReturnBook.of(tx).create(
+            purchase_order_id=po.id,
+            purchase_order=po.number,
+            customer_po=po.customer_po,
+            vendor_id=po.vendor_id,
+            vendor=po.vendor,
+            location_id=po.location_id,
+            location_code=po.location_code,
+            reason_code=rma.reason_code,
+            memo=f"customer return {rma.number}",
+            lines=lines,
+            return_authorization=(rma.id, rma.number),
+        )
+        tx.changed.add(PURCHASE_ORDER, po.number)
+        if tx.prefs.default_vendor_return_authorization_status == VRAStatus.PENDING_RETURN.value:
+            _approve(tx, vra)
+        made.append(vra.number)
+    return made
+
+
+def of_customer_return(tx: Transaction, rma: ReturnRecord) -> list[str]:
+    """The vendor returns made for an RMA, oldest first."""
+    return list(
+        tx.session.scalars(
+            select(VendorReturn.number)
+            .where(VendorReturn.return_authorization_id == rma.id)
+            .order_by(VendorReturn.id)
+        )
+    )
+
+
+def finish_for_customer_return(tx: Transaction, rma: ReturnRecord) -> None:
+    """An RMA closed or cancelled finishes its vendor returns: one that sent part of its goods
+    back is closed, one that sent nothing is cancelled (a credit told in advance for what did
+    not go back is taken back)."""
+    book = VendorReturnBook.of(tx)
+    for number in of_customer_return(tx, rma):
+        vra = book.load(number)
+        if vra.can(VRAAction.CLOSE):
+            _close(tx, vra)
+        elif vra.can(VRAAction.CANCEL):
+            _cancel(tx, vra)
+
+
+def _customer_came_back(
+    tx: Transaction, vra: VendorReturnRecord, shipped: list[tuple[ReturnLine, Decimal]]
+) -> None:
+    """Goods a customer sent back to the vendor have reached it: they count as received on
+    the RMA (which credits the customer unless it did in advance)."""
+    if vra.return_authorization is None:
+        return
+    rma = ReturnBook.of(tx).load(vra.return_authorization)
+    by_id = {ln.id: ln for ln in rma.lines}
+    for line, qty in shipped:
+        if line.return_line_id is not None:
+            by_id[line.return_line_id].received += qty
+    came_back(tx, rma)
+    tx.changed.add(RETURN_AUTHORIZATION, rma.number)
+
+
+def _rma_first(tx: Transaction, number: str) -> None:
+    """A vendor return made from an RMA locks that RMA before itself, as the RMA's own
+    postings do (so that the two never wait on each other)."""
+    rma = tx.session.scalar(
+        select(ReturnAuthorization.number)
+        .join(VendorReturn, VendorReturn.return_authorization_id == ReturnAuthorization.id)
+        .where(VendorReturn.number == normalize_number(number))
+    )
+    if rma is not None:
+        ReturnBook.of(tx).load(rma)
 
 
 # --- postings --------------------------------------------------------------------------------
@@ -312,7 +484,8 @@ def _shipment(
         if len(matches) > 1:
             raise ValidationError(
                 f"{text} is on lines {', '.join(str(m.line_no) for m in matches)} of "
-                f"{vra.number} (from {', '.join(m.receipt for m in matches)}); give the line "
+                f"{vra.number} (from {', '.join(m.receipt or 'a customer' for m in matches)}); "
+                "give the line "
                 "number instead"
             )
         line = matches[0]
@@ -370,16 +543,16 @@ def _receipt_lots(tx: Transaction, receipt_line_id: int) -> list[list[Any]]:
 
 
 def _lot_parts(
-    tx: Transaction, line: ReturnLine, qty: Decimal, open_lots: dict[int, list[list[Any]]]
+    tx: Transaction, receipt_line_id: int, qty: Decimal, open_lots: dict[int, list[list[Any]]]
 ) -> list[tuple[LotRecord | None, Decimal]]:
     """How a tracked line's goods leave: from the lots its receipt line brought in, oldest
     first, so each lot goes back to the vendor it came from; what those do not account for
     (goods received before the item was tracked) leaves by the consumption order (None)."""
-    if line.receipt_line_id not in open_lots:
-        open_lots[line.receipt_line_id] = _receipt_lots(tx, line.receipt_line_id)
+    if receipt_line_id not in open_lots:
+        open_lots[receipt_line_id] = _receipt_lots(tx, receipt_line_id)
     parts: list[tuple[LotRecord | None, Decimal]] = []
     left = qty
-    for share in open_lots[line.receipt_line_id]:
+    for share in open_lots[receipt_line_id]:
         take = min(left, share[1])
         if take > 0:
             parts.append((share[0], take))
@@ -394,6 +567,7 @@ def _send_back(
     tx: Transaction,
     vra: VendorReturnRecord,
     line: ReturnLine,
+    receipt_line_id: int,
     qty: Decimal,
     open_lots: dict[int, list[list[Any]]],
 ) -> None:
@@ -404,7 +578,7 @@ def _send_back(
     commitment.make_room(tx, line.item, vra.location_id, qty)
     parts: list[tuple[LotRecord | None, Decimal]] = [(None, qty)]
     if line.item.tracking != Tracking.NONE.value:
-        parts = _lot_parts(tx, line, qty, open_lots)
+        parts = _lot_parts(tx, receipt_line_id, qty, open_lots)
     source = Source(VendorReturnSource.VENDOR_RETURN, vra.number, vra.id, line.id)
     stock = StockBook.of(tx)
     for lot, part in parts:
@@ -425,7 +599,9 @@ def ship_vendor_return(
     tx: Transaction, number: str, lines: Mapping[str, object] | None = None
 ) -> VendorReturnInfo:
     """The goods go back to the vendor (all that is still to go, or the lines given): they
-    leave stock, and, unless finance was told in advance, finance hears of the credit."""
+    leave stock (a customer's goods sent straight to the vendor count as received on its
+    RMA instead), and, unless finance was told in advance, finance hears of the credit."""
+    _rma_first(tx, number)
     vra = _load(tx, number)
     vra.require(VRAAction.SHIP)
     plan = _shipment(vra, lines)
@@ -433,7 +609,11 @@ def ship_vendor_return(
         raise ValidationError(f"nothing is left to go back on {vra.number}")
     open_lots: dict[int, list[list[Any]]] = {}
     for line, qty in plan:
-        _send_back(tx, vra, line, qty, open_lots)
+        if line.receipt_line_id is None:  # a customer's goods, sent to the vendor directly
+            line.shipped += qty
+        else:
+            _send_back(tx, vra, line, line.receipt_line_id, qty, open_lots)
+    _customer_came_back(tx, vra, plan)
     vra.move_to(vra.status_after_shipping())
     if not vra.credit_in_advance:
         _tell_credit(tx, vra, plan)
@@ -446,12 +626,25 @@ def close_vendor_return(tx: Transaction, number: str) -> VendorReturnInfo:
     """Nothing more goes back: what was not shipped stops counting against the receipts; a
     credit told in advance for it is taken back."""
     vra = _load(tx, number)
+    _not_for_a_customer(vra, "close")
     vra.require(VRAAction.CLOSE)
+    _close(tx, vra)
+    return vendor_return_info(tx, vra)
+
+
+def _not_for_a_customer(vra: VendorReturnRecord, verb: str) -> None:
+    if vra.return_authorization is not None:
+        raise IllegalTransition(
+            f"cannot {verb} {vra.number} on its own: it sends back what a customer returns on "
+            f"{vra.return_authorization}; {verb} that return authorization instead"
+        )
+
+
+def _close(tx: Transaction, vra: VendorReturnRecord) -> None:
     if vra.credit_in_advance:
         _tell_credit(tx, vra, [(ln, -ln.remaining) for ln in vra.lines])
     vra.move_to(VRAStatus.CLOSED)
     vra.closed_at = utcnow()
-    return vendor_return_info(tx, vra)
 
 
 @posting("vra.cancel", Permission.PURCHASE)
@@ -459,12 +652,17 @@ def cancel_vendor_return(tx: Transaction, number: str) -> VendorReturnInfo:
     """Nothing goes back: the receipts' goods are free to return again; a credit told in
     advance is taken back."""
     vra = _load(tx, number)
+    _not_for_a_customer(vra, "cancel")
     vra.require(VRAAction.CANCEL)
+    _cancel(tx, vra)
+    return vendor_return_info(tx, vra)
+
+
+def _cancel(tx: Transaction, vra: VendorReturnRecord) -> None:
     if vra.credit_in_advance:
         _tell_credit(tx, vra, [(ln, -ln.quantity) for ln in vra.lines])
     vra.move_to(VRAStatus.CANCELLED)
     vra.closed_at = utcnow()
-    return vendor_return_info(tx, vra)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -481,7 +679,7 @@ class VendorReturnLineInfo:
     remaining: Decimal  # still to go back (nothing once closed or cancelled)
     unit_cost: Decimal  # the receipt's
     amount: Decimal  # the credit the line is worth
-    receipt: str  # the receipt it returns from
+    receipt: str | None  # the receipt it returns from (None: a customer's goods, sent back)
 
 
 @dataclass(frozen=True)
@@ -504,6 +702,8 @@ class VendorReturnInfo:
     lines: list[VendorReturnLineInfo]
     receipts: list[str]
     actions: list[str]
+    # The customer return whose goods it sends back (the customer ships them to the vendor).
+    return_authorization: str | None = None
     changes: Changes = NO_CHANGES
 
 
@@ -540,9 +740,15 @@ def vendor_return_info(tx: Transaction, vra: VendorReturnRecord) -> VendorReturn
         approved_at=vra.approved_at,
         closed_at=vra.closed_at,
         lines=infos,
-        receipts=sorted({ln.receipt for ln in vra.lines}),
-        actions=[a.value for a in VRAAction if vra.can(a)],
+        receipts=sorted({ln.receipt for ln in vra.lines if ln.receipt}),
+        actions=[a.value for a in VRAAction if vra.can(a) and _on_its_own(vra, a)],
+        return_authorization=vra.return_authorization,
     )
+
+
+def _on_its_own(vra: VendorReturnRecord, action: VRAAction) -> bool:
+    """A vendor return made from an RMA is closed and cancelled with it."""
+    return vra.return_authorization is None or action not in (VRAAction.CLOSE, VRAAction.CANCEL)
 
 
 @query()

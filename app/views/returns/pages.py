@@ -48,7 +48,7 @@ from app.views.common.widgets import (
     shortcut,
     title_label,
 )
-from app.views.orders.common import LinkLabel, fields_grid
+from app.views.orders.common import LinkLabel, fields_grid, links_html
 
 RETURN_AUTHORIZATION = document_kind("return_authorization")
 
@@ -65,6 +65,15 @@ COLUMNS: list[Column[ReturnSummary]] = [
 ]
 
 
+def back_to_html(info: ReturnInfo) -> str:
+    """Where the goods come back: the location, and for drop-shipped lines the vendor
+    returns that send them back to the vendor (links)."""
+    if not any(ln.to_vendor for ln in info.lines):
+        return info.location
+    on = links_html(info.vendor_returns) if info.vendor_returns else "a vendor return once approved"
+    return f"{info.location}; drop-shipped lines to the vendor on {on}"
+
+
 def item_cell(row: ReturnLineInfo) -> str:
     return f"  └ {row.sku}" if row.kit_member else row.sku
 
@@ -77,7 +86,17 @@ LINE_COLUMNS: list[Column[ReturnLineInfo]] = [
     quantity("Received", lambda r: r.received, width=96),
     quantity("Restocked", lambda r: None if r.path == "kit" else r.restocked, width=104),
     quantity("Scrapped", lambda r: None if r.path == "kit" else r.scrapped, width=96),
-    quantity("To receive", lambda r: r.to_receive or None, width=104),
+    Column(
+        "To receive",
+        lambda r: "to vendor" if r.to_vendor else fmt.qty(r.to_receive) if r.to_receive else "",
+        align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        tooltip=lambda r: (
+            f"{r.sku} was drop-shipped: the customer sends it back to the vendor"
+            if r.to_vendor
+            else ""
+        ),
+        width=104,
+    ),
     Column(
         "Credit",
         lambda r: "" if r.kit_member else fmt.money(r.credited * r.rate),
@@ -189,6 +208,10 @@ class ReturnPage(DocumentPage):
         layout = self.header("◀ Customer returns", "return_authorizations", "rma")
         self.order = LinkLabel(ctx)
         self.order.setObjectName("rma_order")
+        # Where the goods come back: our location, and the vendor returns a drop-shipped
+        # line goes back on.
+        self.back_to = LinkLabel(ctx)
+        self.back_to.setObjectName("rma_back_to")
         grid, self.fields = fields_grid(
             [
                 ("order", "From order"),
@@ -202,7 +225,7 @@ class ReturnPage(DocumentPage):
             ],
             4,
             bold=("customer_po", "credit"),
-            widgets={"order": self.order},
+            widgets={"order": self.order, "location": self.back_to},
         )
         layout.addLayout(grid)
         self.scan_button = button("Receive by &scan", self.receive_by_scan, name="rma_scan")
@@ -248,7 +271,7 @@ class ReturnPage(DocumentPage):
         f["customer_po"].setText(info.customer_po or "—")
         f["reason"].setText(info.reason_code or "—")
         f["credit"].setText(credit_words(info))
-        f["location"].setText(info.location)
+        self.back_to.setText(back_to_html(info))
         f["created"].setText(f"{fmt.when(info.created_at)} by {info.created_by}")
         f["approved"].setText(
             f"{fmt.when(info.approved_at)} by {info.approved_by}" if info.approved_by else "—"

@@ -63,7 +63,7 @@ LINE_COLUMNS: list[Column[VendorReturnLineInfo]] = [
     qty_column("Remaining", lambda r: r.remaining, width=115),
     money_column("Unit cost", lambda r: r.unit_cost),
     money_column("Credit", lambda r: r.amount),
-    Column("Receipt", lambda r: r.receipt),
+    Column("Receipt", lambda r: r.receipt or "sent by the customer"),
 ]
 ACTION_TEXT = {
     "approve": ("&Approve", "Ctrl+Shift+A"),
@@ -160,7 +160,12 @@ class VendorReturnPage(DocumentPage):
         self._enable()
 
     def _open_receipt(self, number: str) -> None:
-        if self.info is not None:
+        """A receipt opens on its order's page; a customer return on its own."""
+        if self.info is None:
+            return
+        if number == self.info.return_authorization:
+            open_record(self.ctx, None, number)
+        else:
             open_record(self.ctx, "receipt", number, self.info.purchase_order)
 
     def forget(self) -> None:
@@ -179,8 +184,10 @@ class VendorReturnPage(DocumentPage):
         self.show_heading(info, info.vendor)
         f = self.fields
         self.purchase_order.set_numbers([info.purchase_order])
-        self.receipts.set_numbers(info.receipts)
-        f["location"].setText(info.location)
+        self.receipts.set_numbers(
+            [info.return_authorization] if info.return_authorization else info.receipts
+        )
+        f["location"].setText("the customer" if info.return_authorization else info.location)
         f["total"].setText(fmt.money(info.total))
         f["credit"].setText(
             "in advance, at approval" if info.credit_in_advance else "as the goods go back"
