@@ -91,7 +91,7 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
     wo_g2 = shop.build("GADGET", g2, "G-2")  # what is left of R-A, the rest from R-B
     a_in_g2 = a_in - g1 * per_gadget
     b_in_g2 = g2 * per_gadget - a_in_g2
-    assert 0 < a_in_g2 and 0 < b_in_g2  # G-2 is made from both resin lots
+    assert a_in_g2 > 0 and b_in_g2 > 0  # G-2 is made from both resin lots
     wo_g3 = shop.build("GADGET", g3, "G-3")  # from R-B
     shop.build("KIT", k1, "K-1")  # all of G-1, the rest from G-2
     shop.build("KIT", k2, "K-2")  # from G-2
