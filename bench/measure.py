@@ -87,10 +87,14 @@ def run_check(path: str) -> dict[str, Any]:
     }
 
 
-def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal], tracked: set[str]) -> None:
+def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal]) -> None:
     """One stock import giving every component the bench work orders use what they need,
     so releases commit fully and builds are never refused for lack of stock (a tracked
     component in a lot of its own)."""
+    with uow.query() as tx:
+        tracked = set(
+            tx.session.scalars(select(Item.sku).where(Item.sku.in_(needs), Item.tracking != "none"))
+        )
     path = workdir / "bench-stock.csv"
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
@@ -230,7 +234,6 @@ def measure_plant(
             uow,
             Path(workdir),
             _bench_needs(bom_of, release_skus + build_skus + tracked_skus),
-            tracked,
         )
 
         def create(sku: str, status: str) -> str:
