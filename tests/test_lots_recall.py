@@ -133,9 +133,7 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
     }
     figures = {(n.sku, n.lot): n.figures for n in forward.nodes}
     # made = on hand + shipped + consumed + scrapped (+ returned to vendor) - returned
-    assert figures[("RESIN", "R-A")] == recall.LotFigures(
-        D(a_in), D(0), D(0), D(a_in), D(0), D(0)
-    )
+    assert figures[("RESIN", "R-A")] == recall.LotFigures(D(a_in), D(0), D(0), D(a_in), D(0), D(0))
     g2_used = g2_in_k1 + k2 * per_kit
     assert figures[("GADGET", "G-2")] == recall.LotFigures(
         D(g2), D(g2 - 1 - g2_used), D(1), D(g2_used), D(0), D(0)
@@ -169,9 +167,7 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
     assert figures[("RESIN", "R-B")] == recall.LotFigures(
         D(b_in), D(b_in - b_used), D(0), D(b_used), D(0), D(0)
     )
-    assert figures[("GADGET", "G-3")] == recall.LotFigures(
-        D(g3), D(0), D(g3 - 1), D(0), D(1), D(0)
-    )
+    assert figures[("GADGET", "G-3")] == recall.LotFigures(D(g3), D(0), D(g3 - 1), D(0), D(1), D(0))
     assert f_lake_gadget in {c.fulfillment for c in other.customers}
     assert other.reconciled
 
