@@ -54,6 +54,8 @@ PLANT_TIMINGS: tuple[tuple[str, str, float | None], ...] = (
     ("stock_position", "stock query, one item", 2.0),
     ("stock_summary", "stock summary, all items", 300.0),
     ("explode", "explosion of a 4-level BOM", 20.0),
+    ("recall_forward", "forward recall of a raw lot through 4 levels", 100.0),
+    ("recall_backward", "backward recall of a top-level lot", None),
     ("shortages_all", "shortage report, all open WOs", 2000.0),
     ("commitment_rerun", "full commitment re-run", 2000.0),
     # The floor's exceptions: each at most a 50-line build; a rush's re-run at most the full.
@@ -216,9 +218,17 @@ def run_plant_part(
         f"{counts.get('lots', 0):,} lots of {counts.get('tracked_items', 0):,} tracked items, "
         f"{counts.get('lots_on_hand', 0):,} on hand"
     )
+    for key in ("recall_forward", "recall_backward"):
+        if key in info:
+            reached = info[key]
+            notes[key] = (
+                f"{reached['roots']} roots, levels {reached['levels'][0]}-"
+                f"{reached['levels'][1]}, lots {reached['lots_median']} (max "
+                f"{reached['lots_max']}), up to {reached['customers_max']} customers"
+            )
     for key, name, target in PLANT_TIMINGS:
         if key not in measured["samples"]:
-            continue  # a plant without tracked items has no tracked build to time
+            continue  # a plant without tracked items has no tracked build or recall to time
         figures.append(
             timing_figure(
                 name,

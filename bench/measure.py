@@ -14,18 +14,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
-from app.models import Item
+from app.models import Item, Lot, LotLink
 from app.services import inventory, reasons
 from app.services.catalog import boms, imports, items
 from app.services.check import check_database
 from app.services.engine import commitment
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
+from app.services.lots import recall
 from app.services.production import corrections, editing, planning, work_orders
 from bench.plant import peak_rss_mb
 from bench.profiling import profiled
@@ -84,10 +87,14 @@ def run_check(path: str) -> dict[str, Any]:
     }
 
 
-def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal], tracked: set[str]) -> None:
+def _stock_up(uow: UnitOfWork, workdir: Path, needs: dict[str, Decimal]) -> None:
     """One stock import giving every component the bench work orders use what they need,
     so releases commit fully and builds are never refused for lack of stock (a tracked
     component in a lot of its own)."""
+    with uow.query() as tx:
+        tracked = set(
+            tx.session.scalars(select(Item.sku).where(Item.sku.in_(needs), Item.tracking != "none"))
+        )
     path = workdir / "bench-stock.csv"
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
@@ -227,7 +234,6 @@ def measure_plant(
             uow,
             Path(workdir),
             _bench_needs(bom_of, release_skus + build_skus + tracked_skus),
-            tracked,
         )
 
         def create(sku: str, status: str) -> str:
@@ -274,6 +280,7 @@ def measure_plant(
                 _none,
             )
         _measure_exceptions(uow, sampler, wide, bom_of, n, Path(workdir), info)
+        _measure_recalls(database, uow, sampler, warm + repeats.explosion, rng, info)
     finally:
         database.dispose()
     return {
@@ -283,6 +290,75 @@ def measure_plant(
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "peak_rss_mb_after": sampler.peak_rss_after,
     }
+
+
+# --- recalls ---------------------------------------------------------------------------------
+
+RECALL_LEVELS = 4
+
+
+def _four_level_chains(database: Database) -> list[tuple[int, int]]:
+    """(raw lot, top-level lot) of every chain of lots four builds long: a raw material's
+    lot in a subassembly's lot, in one a level up, and so on to a top-level assembly's."""
+    links = [aliased(LotLink) for _ in range(RECALL_LEVELS)]
+    query = select(links[0].used_lot_id, links[-1].made_lot_id).select_from(links[0])
+    for below, above in pairwise(links):
+        query = query.join(above, above.used_lot_id == below.made_lot_id)
+    query = query.distinct().order_by(links[0].used_lot_id, links[-1].made_lot_id)
+    with database.engine.connect() as conn:
+        return [(raw, top) for raw, top in conn.execute(query)]
+
+
+def _lot_names(database: Database, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(Lot.id, Item.sku, Lot.number)
+            .join(Item, Item.id == Lot.item_id)
+            .where(Lot.id.in_(set(ids)))
+        )
+        return {lot_id: (sku, number) for lot_id, sku, number in rows}
+
+
+def _reached(found: recall.Recall) -> tuple[int, int, int]:
+    """The levels, lots and customers a recall reached."""
+    return max(n.level for n in found.nodes), len(found.nodes), len(found.customers)
+
+
+def _measure_recalls(
+    database: Database,
+    uow: UnitOfWork,
+    sampler: Sampler,
+    n: int,
+    rng: random.Random,
+    info: dict[str, Any],
+) -> None:
+    """The recall the command line and the window run (`recall.recall`): forward from raw
+    lots whose lots reach the top level through four builds, backward from those top-level
+    lots; each root in turn, as many calls as the explosion's."""
+    chains = _four_level_chains(database)
+    if not chains:
+        return  # a plant without tracked items has no genealogy to recall
+    raws = sorted({raw for raw, _top in chains})
+    tops = sorted({top for _raw, top in chains})
+    picked_raws = sorted(rng.sample(raws, min(n, len(raws))))
+    picked_tops = sorted(rng.sample(tops, min(n, len(tops))))
+    names = _lot_names(database, picked_raws + picked_tops)
+    info["recall_chains"] = {"raw_lots": len(raws), "top_level_lots": len(tops)}
+    for key, direction, lots in (
+        ("recall_forward", "forward", picked_raws),
+        ("recall_backward", "backward", picked_tops),
+    ):
+        roots = [names[lots[i % len(lots)]] for i in range(n)]
+        reached = sampler.run(
+            key, [partial(recall.recall, uow, sku, lot, direction) for sku, lot in roots], _reached
+        )
+        info[key] = {
+            "roots": len(lots),
+            "levels": [min(r[0] for r in reached), max(r[0] for r in reached)],
+            "lots_median": statistics.median(r[1] for r in reached),
+            "lots_max": max(r[1] for r in reached),
+            "customers_max": max(r[2] for r in reached),
+        }
 
 
 # --- the floor's exceptions -------------------------------------------------------------------

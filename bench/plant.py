@@ -518,7 +518,9 @@ class PlantGenerator:
 
     def _choose_tracked(self) -> None:
         """A tenth of the items (tracked_share): the widest top-level assemblies with every
-        component they use first, then others at random."""
+        component they use, and down from each a chain of subassemblies to the raw materials
+        (so a raw lot's genealogy reaches the top level through every BOM level), first; then
+        others at random."""
         want = round(self.spec.items * self.spec.tracked_share)
         if want <= 0:
             return
@@ -526,9 +528,22 @@ class PlantGenerator:
             if len(asm.active.lines) == self.spec.max_lines:
                 self.tracked.add(asm.item)
                 self.tracked.update(c for c, _q, _b in asm.active.lines)
+                self._track_chain(asm)
         others = sorted(set(self.sku) - self.tracked)
         self.lot_rng.shuffle(others)
         self.tracked.update(others[: max(0, want - len(self.tracked))])
+
+    def _track_chain(self, top: Assembly) -> None:
+        """Below a tracked assembly, its first subassembly one level down, that one's, and so
+        on to level 1, whose components are tracked with it: lots at every level."""
+        asm = top
+        while asm.level > 1:
+            below = [c for c, _q, _b in asm.active.lines if self.level_of[c] == asm.level - 1]
+            if not below:
+                return
+            asm = self.assemblies[below[0]]
+            self.tracked.add(asm.item)
+        self.tracked.update(c for c, _q, _b in asm.active.lines)
 
     def _lot_split(self, plans: list[PlannedOrder], room: float) -> None:
         """How many lots a receipt of a tracked item brings, for about lots_per_tracked_item

@@ -80,3 +80,40 @@ def test_a_lot_shown_recalled_exported_and_traced(sf: Shopfloor, tmp_path: Path)
         "recall", "RESIN", "R-A", "--export", str(tmp_path / "recall.txt")
     )
     assert sf.ok("check")["ok"] is True
+
+
+def test_a_lot_sent_back_to_its_vendor_and_a_reversed_receipt_are_told_by_name(
+    sf: Shopfloor,
+) -> None:
+    """`lot show` and `recall` count what a vendor return sent back as returned to the
+    vendor and a reversed receipt as reversed (nothing scrapped), and both lots reconcile."""
+    po = sf.ok("po", "create", "--vendor", "Resin Co", "--line", "RESIN:10")["number"]
+    sf.ok("po", "receive", po, "--line", "RESIN=10@R-A")
+    vra = sf.ok("po", "return", po, "--line", "RESIN=4")
+    if vra["status"] == "pending_approval":
+        sf.ok("vra", "approve", vra["number"])
+    sf.ok("vra", "ship", vra["number"])
+    other = sf.ok("po", "create", "--vendor", "Resin Co", "--line", "RESIN:3")["number"]
+    receipt = sf.ok("po", "receive", other, "--line", "RESIN=3@R-B")
+    rows = sf.ok("ledger", "RESIN")["entries"]
+    event = next(int(r["event_id"]) for r in rows if r["source"] == receipt["number"])
+    sf.ok("reverse", str(event))
+
+    a = sf.ok("lot", "show", "RESIN", "R-A")
+    assert (a["figures"]["made"], a["figures"]["on_hand"]) == ("10", "6")
+    assert (a["figures"]["returned_to_vendor"], a["figures"]["scrapped"]) == ("4", "0")
+    assert [(m["document"], m["quantity"], m["party"]) for m in a["returned_to_vendor"]] == [
+        (vra["number"], "4", "Resin Co")
+    ]
+    assert a["reconciled"] is True and a["scrapped"] == []
+    b = sf.ok("lot", "show", "RESIN", "R-B")
+    assert (b["figures"]["made"], b["figures"]["scrapped"]) == ("0", "0")
+    assert [(m["document"], m["quantity"]) for m in b["reversed"]] == [
+        (f"{receipt['number']}, reversal of event {event}", "-3")
+    ]
+    assert b["reconciled"] is True
+    text = sf.run("lot", "show", "RESIN", "R-A", json=False).stdout
+    assert "returned to vendor 4" in text and vra["number"] in text
+    recalled = sf.ok("recall", "RESIN", "R-B")
+    assert recalled["reconciled"] is True
+    assert recalled["root"]["figures"]["made"] == "0"

@@ -4,6 +4,8 @@ customers who received any of it, the export read back by pandas, and trace find
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -77,23 +79,39 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
     shop: RecallPlant, tmp_path: Path
 ) -> None:
     """Two resin lots from two vendors; gadgets in three lots, one from both resin lots; kits
-    from gadget lots; shipments to three customers; a scrap and a component return."""
-    r_a = shop.receive("Resin Co", "RESIN", 10, "R-A", "RC-77")
-    wo_g1 = shop.build("GADGET", 3, "G-1")  # 6 of R-A
-    r_b = shop.receive("Polymer Inc", "RESIN", 20, "R-B", "PI-5")
-    wo_g2 = shop.build("GADGET", 4, "G-2")  # the 4 left of R-A, 4 of R-B
-    wo_g3 = shop.build("GADGET", 3, "G-3")  # 6 of R-B
-    shop.build("KIT", 2, "K-1")  # G-1 3, G-2 1
-    shop.build("KIT", 1, "K-2")  # G-2 2
+    from gadget lots; shipments to three customers; a kit sent back by a customer, a scrap
+    and a component return. Every expected figure is derived from the quantities posted."""
+    from app.services.returns import returns
+
+    per_gadget, per_kit = 2, 2  # resin per gadget, gadgets per kit (recall_setup's BOMs)
+    a_in, b_in, g1, g2, g3, k1, k2 = 10, 20, 3, 4, 3, 2, 1
+    r_a = shop.receive("Resin Co", "RESIN", a_in, "R-A", "RC-77")
+    wo_g1 = shop.build("GADGET", g1, "G-1")  # from R-A, first in
+    r_b = shop.receive("Polymer Inc", "RESIN", b_in, "R-B", "PI-5")
+    wo_g2 = shop.build("GADGET", g2, "G-2")  # what is left of R-A, the rest from R-B
+    a_in_g2 = a_in - g1 * per_gadget
+    b_in_g2 = g2 * per_gadget - a_in_g2
+    assert a_in_g2 > 0 and b_in_g2 > 0  # G-2 is made from both resin lots
+    wo_g3 = shop.build("GADGET", g3, "G-3")  # from R-B
+    shop.build("KIT", k1, "K-1")  # all of G-1, the rest from G-2
+    shop.build("KIT", k2, "K-2")  # from G-2
+    g2_in_k1 = k1 * per_kit - g1
     f_harbor = shop.sell("Harbor Cycles", "KIT", 1, "K-1")
     f_lake_kit = shop.sell("Lakeside Foods", "KIT", 1, "K-1")
     f_north_kit = shop.sell("Northwind Labs", "KIT", 1, "K-2")
     f_north_gadget = shop.sell("Northwind Labs", "GADGET", 1, "G-2")
-    corrections.scrap(shop.uow, wo_g3, built="1", reason="DROP")  # of G-3, the one on hand
-    f_lake_gadget = shop.sell("Lakeside Foods", "GADGET", 2, "G-3")
+    corrections.scrap(shop.uow, wo_g3, built="1", reason="DROP")  # of G-3
+    f_lake_gadget = shop.sell("Lakeside Foods", "GADGET", g3 - 1, "G-3")
     wo_spare = shop.wo("GADGET", 1)
     work_orders.issue_components(shop.uow, wo_spare, {"RESIN": "2"}, lots={"RESIN": [("R-B", "2")]})
     corrections.return_components(shop.uow, wo_spare, {"RESIN": "1"})
+    # Harbor Cycles sends its kit back: it is restocked into K-1.
+    order = fulfillment.get_fulfillment(shop.uow, f_harbor).created_from
+    assert order is not None
+    rma = returns.create_return(shop.uow, order, {"1": "1"})
+    if rma.status == "pending_approval":
+        returns.approve_return(shop.uow, rma.number)
+    returns.receive_return(shop.uow, rma.number, {"1": "1"})
 
     forward = recall.recall(shop.uow, "RESIN", "R-A", "forward")
     assert names(forward.nodes) == {
@@ -114,13 +132,24 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
         ("Northwind Labs", "7 North Way\nFargo, ND", f_north_gadget, "GADGET", "G-2", D(1)),
     }
     figures = {(n.sku, n.lot): n.figures for n in forward.nodes}
-    assert figures[("RESIN", "R-A")] == recall.LotFigures(D(10), D(0), D(0), D(10), D(0), D(0))
-    # G-2: made 4 = 0 on hand + 1 shipped + 3 consumed by the kits.
-    assert figures[("GADGET", "G-2")] == recall.LotFigures(D(4), D(0), D(1), D(3), D(0), D(0))
-    k1 = next(n for n in forward.nodes if n.lot == "K-1")
-    assert {(r.sku, r.lot, r.quantity) for r in k1.reached_from} == {
-        ("GADGET", "G-1", D(3)),
-        ("GADGET", "G-2", D(1)),
+    # made = on hand + shipped + consumed + scrapped (+ returned to vendor) - returned
+    assert figures[("RESIN", "R-A")] == recall.LotFigures(D(a_in), D(0), D(0), D(a_in), D(0), D(0))
+    g2_used = g2_in_k1 + k2 * per_kit
+    assert figures[("GADGET", "G-2")] == recall.LotFigures(
+        D(g2), D(g2 - 1 - g2_used), D(1), D(g2_used), D(0), D(0)
+    )
+    # K-1: two shipped, one of them back on the shelf.
+    assert figures[("KIT", "K-1")] == recall.LotFigures(
+        D(k1), D(k1 - 2 + 1), D(2), D(0), D(0), D(1)
+    )
+    k1_node = next(n for n in forward.nodes if n.lot == "K-1")
+    assert {(r.sku, r.lot, r.quantity) for r in k1_node.reached_from} == {
+        ("GADGET", "G-1", D(g1)),
+        ("GADGET", "G-2", D(g2_in_k1)),
+    }
+    g2_node = next(n for n in forward.nodes if n.lot == "G-2")
+    assert {(r.sku, r.lot, r.quantity) for r in g2_node.reached_from} == {
+        ("RESIN", "R-A", D(a_in_g2))
     }
 
     # From the other resin lot: G-3, its scrap and Lakeside's gadgets too; the spare work
@@ -134,8 +163,11 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
         ("KIT", "K-2"),
     }
     figures = {(n.sku, n.lot): n.figures for n in other.nodes}
-    assert figures[("RESIN", "R-B")] == recall.LotFigures(D(20), D(9), D(0), D(11), D(0), D(0))
-    assert figures[("GADGET", "G-3")] == recall.LotFigures(D(3), D(0), D(2), D(0), D(1), D(0))
+    b_used = b_in_g2 + g3 * per_gadget + (2 - 1)  # the spare order kept 1 of the 2 issued
+    assert figures[("RESIN", "R-B")] == recall.LotFigures(
+        D(b_in), D(b_in - b_used), D(0), D(b_used), D(0), D(0)
+    )
+    assert figures[("GADGET", "G-3")] == recall.LotFigures(D(g3), D(0), D(g3 - 1), D(0), D(1), D(0))
     assert f_lake_gadget in {c.fulfillment for c in other.customers}
     assert other.reconciled
 
@@ -200,7 +232,7 @@ def test_a_recall_finds_every_lot_made_from_a_lot_and_who_received_it(
         (r.lot, r.document, r.party) for r in forward.rows if r.what == "received"
     }
     assert ("G-1", wo_g1) in {(r.lot, r.document) for r in forward.rows if r.what == "made"}
-    assert ("R-A", wo_g2, D(4)) in {
+    assert ("R-A", wo_g2, D(a_in_g2)) in {
         (r.lot, r.document, r.quantity) for r in forward.rows if r.what == "consumed"
     }
     report = check_database(shop.uow)
@@ -309,3 +341,79 @@ def test_a_customer_return_comes_back_in_its_lot_and_the_recall_counts_it(
     figures = {(n.sku, n.lot): n.figures for n in kit.nodes}
     assert figures[("KIT", "K-1")] == recall.LotFigures(D(2), D(1), D(2), D(0), D(0), D(1))
     assert kit.reconciled
+
+
+def event_of(shop: RecallPlant, sku: str, document: str) -> int:
+    return next(r.event_id for r in inventory.ledger_history(shop.uow, sku) if r.source == document)
+
+
+def test_a_lot_returned_to_its_vendor_and_a_reversed_receipt_say_so_and_reconcile(
+    shop: RecallPlant,
+) -> None:
+    """R-A comes in, part of it goes into gadgets and part back to Resin Co on a vendor
+    return; R-B's receipt is reversed. Neither is scrap: R-A's figures count what went back
+    to the vendor, named with the vendor return and the vendor, and R-B's reversal takes
+    back what its receipt brought in, naming the receipt and the event it reverses."""
+    from app.services.vendor_returns import returns as vendor_returns
+
+    received, used, sent_back, wrong = 10, 3 * 2, 2, 5
+    po = shop.po("Resin Co", ("RESIN", received)).number
+    purchasing.receive_purchase_order(shop.uow, po, lots={"RESIN": lot_given("R-A")})
+    shop.build("GADGET", used // 2, "G-1")
+    vra = vendor_returns.return_to_vendor(shop.uow, po, {"RESIN": str(sent_back)}).number
+    if vendor_returns.get_vendor_return(shop.uow, vra).status == "pending_approval":
+        vendor_returns.approve_vendor_return(shop.uow, vra)
+    vendor_returns.ship_vendor_return(shop.uow, vra)
+    r_b = shop.receive("Polymer Inc", "RESIN", wrong, "R-B", "PI-5")
+    event = event_of(shop, "RESIN", r_b)
+    inventory.reverse_posting(shop.uow, event, memo="wrong pallet")
+
+    a = recall.lot_history(shop.uow, "RESIN", "R-A")
+    left = received - used - sent_back
+    assert a.figures == recall.LotFigures(
+        D(received), D(left), D(0), D(used), D(0), D(0), D(sent_back)
+    )
+    assert a.reconciled and a.scrapped == [] and a.reversed == []
+    assert [(m.document, m.reason, m.quantity, m.party) for m in a.returned_to_vendor] == [
+        (vra, "vendor_return", D(sent_back), "Resin Co")
+    ]
+    b = recall.lot_history(shop.uow, "RESIN", "R-B")
+    assert b.figures == recall.LotFigures(D(0), D(0), D(0), D(0), D(0), D(0), D(0))
+    assert b.reconciled and b.scrapped == [] and b.returned_to_vendor == []
+    assert [(m.document, m.reason, m.quantity) for m in b.reversed] == [
+        (f"{r_b}, reversal of event {event}", "reversal", D(-wrong))
+    ]
+
+    forward = recall.recall(shop.uow, "RESIN", "R-A")
+    assert forward.reconciled
+    assert forward.root.figures == a.figures
+    what = {(r.lot, r.what, r.document, r.quantity, r.party) for r in forward.rows}
+    assert ("R-A", "returned to vendor", vra, D(sent_back), "Resin Co") in what
+    assert not {r.what for r in forward.rows} & {"scrapped", "written off"}
+    reversed_lot = recall.recall(shop.uow, "RESIN", "R-B")
+    assert reversed_lot.reconciled
+    assert [(r.what, r.document, r.quantity) for r in reversed_lot.rows] == [
+        ("received", r_b, D(wrong)),
+        ("reversed", f"{r_b}, reversal of event {event}", D(-wrong)),
+    ]
+    report = check_database(shop.uow)
+    assert report.ok, report.problems
+
+
+def test_every_ledger_reason_has_its_word_in_the_recall() -> None:
+    """Whatever kinds of posting the program has, the recall counts each one's rows in a
+    lot's figures and words them: none is left to pass for something found or written off.
+    (In a fresh interpreter, so that only the program's own reasons are registered.)"""
+    program = """
+import importlib, pkgutil
+import app.services
+from app.models.kinds import LEDGER_REASONS
+from app.services.lots.recall import counted_reasons
+for found in pkgutil.walk_packages(app.services.__path__, "app.services."):
+    importlib.import_module(found.name)
+print(sorted(set(LEDGER_REASONS.words) - counted_reasons()))
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert ran.stdout.strip() == "[]"

@@ -23,6 +23,7 @@ def _figures_text(f: recall.LotFigures) -> str:
     return (
         f"made {jsonable(f.made)} = on hand {jsonable(f.on_hand)} + shipped {jsonable(f.shipped)}"
         f" + consumed {jsonable(f.consumed)} + scrapped {jsonable(f.scrapped)}"
+        f" + returned to vendor {jsonable(f.returned_to_vendor)}"
         f" - returned {jsonable(f.returned)} ({state})"
     )
 
@@ -65,10 +66,12 @@ def cmd_lot_show(ctx: Context) -> Result:
     ]
     parts.append("consumed by\n" + table(["work order", "quantity", "made"], uses))
     parts.append("shipped\n" + _shipped_table(h.shipped))
-    gone = [(m.document, m.reason, m.quantity, m.posted_on) for m in h.scrapped + h.returned]
+    moved = h.scrapped + h.returned + h.returned_to_vendor + h.reversed
+    gone = [(m.document, m.reason, m.quantity, m.party, m.posted_on) for m in moved]
     if gone:
         parts.append(
-            "scrapped and returned\n" + table(["document", "reason", "quantity", "on"], gone)
+            "scrapped, returned and reversed\n"
+            + table(["document", "reason", "quantity", "vendor", "on"], gone)
         )
     return payload, "\n\n".join(parts)
 
@@ -87,6 +90,7 @@ def _node_row(n: recall.RecallNode) -> tuple[Any, ...]:
         f.shipped,
         f.consumed,
         f.scrapped,
+        f.returned_to_vendor,
         f.returned,
         "yes" if f.reconciled else "NO",
     )
@@ -108,6 +112,7 @@ def cmd_recall(ctx: Context) -> Result:
             "shipped",
             "consumed",
             "scrapped",
+            "to vendor",
             "returned",
             "reconciled",
         ],

@@ -36,7 +36,8 @@ from app.printing.templates import (
 
 TITLE = "Recall Report"
 HOW_TO_READ = (
-    "Each lot is reconciled: made = on hand + shipped + consumed + scrapped - returned. "
+    "Each lot is reconciled: made = on hand + shipped + consumed + scrapped + returned to "
+    "vendor - returned by customers; made is net of reversed receipts. "
     "Level 0 is the lot recalled; forward lots were made from it, backward lots went into it."
 )
 
@@ -57,7 +58,8 @@ class RecallReportLot:
     shipped: Decimal
     consumed: Decimal
     scrapped: Decimal
-    returned: Decimal
+    to_vendor: Decimal  # returned to the vendor
+    returned: Decimal  # by customers
     reconciled: bool
 
 
@@ -90,15 +92,23 @@ class RecallReport:
 
 
 def _lots_table(doc: RecallReport, width: float) -> Grid:
-    level_w, from_w, qty_w, ok_w = 30.0, 112.0, 42.0, 28.0
-    lot_w = width - level_w - from_w - 6 * qty_w - ok_w
+    level_w, from_w, qty_w, ok_w = 30.0, 84.0, 38.0, 28.0
+    lot_w = width - level_w - from_w - 7 * qty_w - ok_w
     header = [
         header_cell("Level"),
         header_cell("Lot, and how it came in"),
         header_cell("Reached from"),
         *(
             header_cell(h, styles.HEADER_CELL_RIGHT)
-            for h in ("Made", "On hand", "Shipped", "Consumed", "Scrapped", "Returned")
+            for h in (
+                "Made",
+                "On hand",
+                "Shipped",
+                "Consumed",
+                "Scrapped",
+                "To vendor",
+                "Returned",
+            )
         ),
         header_cell("OK", styles.HEADER_CELL_CENTER),
     ]
@@ -115,13 +125,21 @@ def _lots_table(doc: RecallReport, width: float) -> Grid:
                 Text(n.reached_from, styles.CELL_NOTE, max_lines=NAME_LINES),
                 *(
                     Text(fmt(q), styles.CELL_RIGHT, fit=True)
-                    for q in (n.made, n.on_hand, n.shipped, n.consumed, n.scrapped, n.returned)
+                    for q in (
+                        n.made,
+                        n.on_hand,
+                        n.shipped,
+                        n.consumed,
+                        n.scrapped,
+                        n.to_vendor,
+                        n.returned,
+                    )
                 ),
                 Text("yes" if n.reconciled else "NO", styles.CELL_BOLD, fit=True),
             ]
         )
     return Grid(
-        [level_w, lot_w, from_w, *([qty_w] * 6), ok_w],
+        [level_w, lot_w, from_w, *([qty_w] * 7), ok_w],
         rows,
         header=header,
         style=styles.LINES_ZEBRA,

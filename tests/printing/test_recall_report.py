@@ -35,8 +35,9 @@ def sample(lots: int = 6) -> RecallReport:
             Decimal(500),
             Decimal("37.5"),
             Decimal(0),
-            Decimal("462.5"),
+            Decimal("450.25"),
             Decimal(0),
+            Decimal("12.25"),  # sent back to Resin Co
             Decimal(0),
             True,
         )
@@ -56,6 +57,7 @@ def sample(lots: int = 6) -> RecallReport:
                 Decimal(made),
                 Decimal(n % 4),
                 Decimal(made - n % 4),
+                Decimal(0),
                 Decimal(0),
                 Decimal(0),
                 Decimal(0),
@@ -95,12 +97,15 @@ def test_a_sample_report_scans_and_reads(setup: PageSetup) -> None:
         "Recall Report",
         "Recall of RESIN-PP lot R-2603-A",
         "Resin Co, their lot RC-77",
-        "462.5",
+        "450.25",
+        "To vendor",
+        "12.25",
         "Harbor Cycles",
         "12 Pier St Portland, OR",
         "IF-000035",
         "2026-03-11",
-        "made = on hand + shipped + consumed + scrapped - returned",
+        "made = on hand + shipped + consumed + scrapped + returned to vendor - returned by "
+        "customers",
         "Printed 2026-03-14 09:30",
     ):
         assert fact in everything, fact

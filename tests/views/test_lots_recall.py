@@ -60,7 +60,7 @@ def test_trace_finds_a_lot_and_its_recall_shows_the_tree_and_exports(  # type: i
     assert root.text(0) == "RESIN-X R-A"
     assert [root.child(n).text(0) for n in range(root.childCount())] == ["→ GADGET-X G-1"]
     gadget = root.child(0)
-    assert [gadget.text(c) for c in (1, 2, 3, 4, 8)] == [wo, "3", "1", "2", "yes"]
+    assert [gadget.text(c) for c in (1, 2, 3, 4, 9)] == [wo, "3", "1", "2", "yes"]
     assert [(s.customer, s.fulfillment) for s in page.customers.rows] == [
         ("Harbor Cycles", shipped)
     ]
@@ -96,3 +96,32 @@ def test_trace_finds_a_lot_and_its_recall_shows_the_tree_and_exports(  # type: i
     assert page.tree.topLevelItemCount() == 0
     assert "unknown lot G-9 of GADGET-X" in page.summary.text()
     assert not page.export_button.isEnabled()
+
+
+def test_a_lot_sent_back_to_its_vendor_shows_it_in_its_own_column(  # type: ignore[no-untyped-def]
+    ctx, window, qtbot
+) -> None:
+    from app.services.lots.incoming import lot_given
+    from app.services.orders import partners, purchasing
+    from app.services.vendor_returns import returns as vendor_returns
+
+    shop = Plant(UnitOfWork(ctx.database, Actor("tester", "bench")))
+    shop.item("RESIN-Y")
+    tracking.set_item_tracking(shop.uow, "RESIN-Y", "lot")
+    partners.add_vendor(shop.uow, "Resin Works")
+    po = purchasing.create_purchase_order(
+        shop.uow, "Resin Works", [purchasing.OrderedLine("RESIN-Y", "10")]
+    ).number
+    purchasing.receive_purchase_order(shop.uow, po, lots={"RESIN-Y": lot_given("R-Y")})
+    vra = vendor_returns.return_to_vendor(shop.uow, po, {"RESIN-Y": "4"}).number
+    if vendor_returns.get_vendor_return(shop.uow, vra).status == "pending_approval":
+        vendor_returns.approve_vendor_return(shop.uow, vra)
+    vendor_returns.ship_vendor_return(shop.uow, vra)
+
+    page = window.show_page("lot_recall", sku="RESIN-Y", lot="R-Y")
+    idle(qtbot, ctx)
+    root = page.tree.topLevelItem(0)
+    headers = [page.tree.headerItem().text(c) for c in range(page.tree.columnCount())]
+    figures = dict(zip(headers, (root.text(c) for c in range(len(headers))), strict=True))
+    assert (figures["Made"], figures["On hand"], figures["To vendor"]) == ("10", "6", "4")
+    assert (figures["Scrapped"], figures["Reconciled"]) == ("0", "yes")

@@ -4,9 +4,11 @@ down to the customers who received them.
 
 Everything is read from the ledger rows that name the lots and from `lot_link` (genealogy,
 app/services/lots/genealogy.py), one batch of lots per level of the tree. Each lot's
-quantities are reconciled: made = on hand + shipped + consumed + scrapped - returned, where
-made is what came in (received, made, found), consumed what its work orders kept (issues and
-backflushes less returns and unbuilds), scrapped what was scrapped or written off.
+quantities are reconciled: made = on hand + shipped + consumed + scrapped + returned to vendor
+- returned, where made is what came in (received, made, found, less what reversals took back
+and unbuilds took apart), consumed what its work orders kept (issues and backflushes less
+returns and unbuilds), scrapped what was scrapped or written off, returned to vendor what
+vendor returns sent back, and returned what customers sent back.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from app.errors import NotFound, ValidationError
 from app.models import (
@@ -38,10 +41,12 @@ from app.models import (
     SourceKind,
     Vendor,
 )
+from app.models.cycle_count import CountReason
 from app.models.lots import LOT_NUMBER_LENGTH
 from app.models.quantity import ZERO, fmt
 from app.models.returns import ReturnReason
 from app.models.transfer import TransferReason
+from app.models.vendor_return import VendorReturn, VendorReturnReason, VendorReturnSource
 from app.models.work_order import WorkOrderReason
 from app.services.engine.lookup import item_by_sku
 from app.services.engine.parsing import lookup_key
@@ -49,27 +54,55 @@ from app.services.engine.uow import Transaction, query
 
 _CHUNK = 500
 
-# What each ledger reason does to a lot, as the recall counts it. A reason not named here is
-# something found (in) or written off (out), as an adjustment is.
-_SHIPPED = {LedgerReason.SHIPMENT.value}
-_CONSUMED = {
-    LedgerReason.ISSUE.value,
-    LedgerReason.BACKFLUSH.value,
-    WorkOrderReason.COMPONENT_RETURN.value,
-    WorkOrderReason.UNBUILD.value,
+
+@dataclass(frozen=True)
+class _Way:
+    """What a ledger row does to a lot, as the recall counts it: the figure it counts in
+    (a `LotFigures` field; none for a move between locations, the lot still on hand) and its
+    word in the export and on the page."""
+
+    figure: str
+    word: str
+
+
+_IN_FIGURES = {"made", "returned"}  # rows into the lot add to these, rows out of it to the rest
+_MOVED = _Way("", "moved")
+_FOUND = _Way("made", "found")
+_WRITTEN_OFF = _Way("scrapped", "written off")
+_CONSUMED = _Way("consumed", "consumed")
+_SCRAPPED = _Way("scrapped", "scrapped")
+REVERSED = "reversed"  # a reversal counts where the row it reverses counted, in this word
+
+# What each ledger reason's rows do to a lot: (a row into it, a row out of it). Every ledger
+# reason is named (tests/test_lots_recall.py proves it of every registered one); a reversal
+# is counted by the reason of the row it reverses.
+_WAYS: dict[str, tuple[_Way, _Way]] = {
+    LedgerReason.RECEIPT: (_Way("made", "received"),) * 2,
+    LedgerReason.COMPLETION: (_Way("made", "made"),) * 2,
+    LedgerReason.ADJUSTMENT: (_FOUND, _WRITTEN_OFF),
+    CountReason.COUNT: (_FOUND, _WRITTEN_OFF),
+    LedgerReason.SHIPMENT: (_Way("shipped", "shipped"),) * 2,
+    # What a work order takes, net of what it gives back, is what it consumed.
+    LedgerReason.ISSUE: (_CONSUMED,) * 2,
+    LedgerReason.BACKFLUSH: (_CONSUMED,) * 2,
+    WorkOrderReason.COMPONENT_RETURN: (_CONSUMED,) * 2,
+    # Components back in are consumed no more; finished goods taken apart are made no more.
+    WorkOrderReason.UNBUILD: (_CONSUMED, _Way("made", "unbuilt")),
+    WorkOrderReason.SCRAP: (_SCRAPPED,) * 2,
+    ReturnReason.RETURN_SCRAP: (_SCRAPPED,) * 2,
+    ReturnReason.CUSTOMER_RETURN: (_Way("returned", "returned"),) * 2,
+    VendorReturnReason.VENDOR_RETURN: (_Way("returned_to_vendor", "returned to vendor"),) * 2,
+    TransferReason.TRANSFER_OUT: (_MOVED,) * 2,
+    TransferReason.TRANSFER_IN: (_MOVED,) * 2,
+    LedgerReason.REVERSAL: (_Way("", REVERSED),) * 2,  # never used: see `_way`
 }
-_SCRAPPED = {WorkOrderReason.SCRAP.value}
-_RETURNED = {ReturnReason.CUSTOMER_RETURN.value}  # goods a customer sent back
-_MOVED = {r.value for r in TransferReason}  # from one location to another: still on hand
-_WHAT = {
-    LedgerReason.RECEIPT.value: "received",
-    LedgerReason.COMPLETION.value: "made",
-    **dict.fromkeys(_SHIPPED, "shipped"),
-    **dict.fromkeys(_CONSUMED, "consumed"),
-    **dict.fromkeys(_SCRAPPED, "scrapped"),
-    **dict.fromkeys(_RETURNED, "returned"),
-    **dict.fromkeys(_MOVED, "moved"),
-}
+
+
+def counted_reasons() -> set[str]:
+    """The ledger reasons the recall counts and words (a reversal by what it reverses)."""
+    return {str(r) for r in _WAYS}
+
+
 DIRECTIONS = ("forward", "backward", "both")
 
 
@@ -126,17 +159,20 @@ class LotUse:
 
 @dataclass(frozen=True)
 class LotMovement:
-    """A scrap, a write-off or a return of the lot: its document and what moved."""
+    """A scrap, a write-off, a return or a reversal of the lot: its document (a reversal's
+    names the document and event it reverses), what moved, and the vendor it went back to."""
 
     document: str
     reason: str
     quantity: Decimal
     posted_on: date
+    party: str = ""
 
 
 @dataclass(frozen=True)
 class LotFigures:
-    """made = on hand + shipped + consumed + scrapped - returned."""
+    """made = on hand + shipped + consumed + scrapped + returned to vendor - returned (by
+    customers)."""
 
     made: Decimal
     on_hand: Decimal
@@ -144,11 +180,12 @@ class LotFigures:
     consumed: Decimal
     scrapped: Decimal
     returned: Decimal
+    returned_to_vendor: Decimal = ZERO
 
     @property
     def reconciled(self) -> bool:
-        rest = self.on_hand + self.shipped + self.consumed + self.scrapped - self.returned
-        return self.made == rest
+        gone = self.shipped + self.consumed + self.scrapped + self.returned_to_vendor
+        return self.made == self.on_hand + gone - self.returned
 
 
 @dataclass(frozen=True)
@@ -166,6 +203,8 @@ class LotHistory:
     made_from: list[LotRef]
     scrapped: list[LotMovement]
     returned: list[LotMovement]
+    returned_to_vendor: list[LotMovement]
+    reversed: list[LotMovement]
     figures: LotFigures
     reconciled: bool
 
@@ -194,7 +233,9 @@ class RecallRow:
     sku: str
     lot: str
     expires: date | None
-    what: str  # received, made, consumed, shipped, scrapped, returned, adjusted, on hand
+    # received, made, found, reversed, unbuilt, consumed, shipped, scrapped, written off,
+    # returned, returned to vendor, on hand
+    what: str
     document: str
     date: date | None
     quantity: Decimal
@@ -220,7 +261,8 @@ class Recall:
 
 @dataclass
 class _Moved:
-    """One lot's ledger rows summed per document and reason."""
+    """One lot's ledger rows summed per document and reason (a reversal's also per the
+    reason of the rows it reverses)."""
 
     reason: str
     source_kind: str
@@ -228,6 +270,52 @@ class _Moved:
     document: str
     quantity: Decimal
     posted_on: date
+    reverses: str | None = None  # a reversal: the reason of the rows it reverses
+    party: str = ""  # a vendor return: the vendor
+
+    @property
+    def way(self) -> _Way:
+        """What these rows did to the lot; a reversal counts where what it reverses counted
+        (which, for a reason counted one way in and another out, the reversed rows' sign
+        tells: the opposite of its own)."""
+        if self.reverses is None:
+            return _way(self.reason, self.quantity)
+        return _Way(_way(self.reverses, -self.quantity).figure, REVERSED)
+
+
+_REVERSED = aliased(LedgerEntry)
+# A batch of lots' ledger rows summed per lot, reason and document; a reversal's per the
+# reason and document of the rows it reverses.
+_MOVEMENTS = (
+    select(
+        LedgerEntry.lot_id,
+        LedgerEntry.reason,
+        LedgerEntry.source_kind,
+        LedgerEntry.source_id,
+        LedgerEntry.source_ref,
+        _REVERSED.reason.label("reverses"),
+        _REVERSED.source_ref.label("reversed_ref"),
+        func.sum(LedgerEntry.quantity).label("quantity"),
+        func.min(LedgerEntry.posted_at).label("posted_at"),
+    )
+    .outerjoin(_REVERSED, _REVERSED.id == LedgerEntry.reverses_id)
+    .where(LedgerEntry.lot_id.in_(bindparam("lots", expanding=True)))
+    .group_by(
+        LedgerEntry.lot_id,
+        LedgerEntry.reason,
+        LedgerEntry.source_kind,
+        LedgerEntry.source_id,
+        LedgerEntry.source_ref,
+        _REVERSED.reason,
+        _REVERSED.source_ref,
+    )
+    .order_by(func.min(LedgerEntry.id))
+)
+
+
+def _way(reason: str, quantity: Decimal) -> _Way:
+    into, out = _WAYS.get(reason, (_FOUND, _WRITTEN_OFF))
+    return into if quantity > 0 else out
 
 
 @dataclass
@@ -276,39 +364,42 @@ def _read_lots(tx: Transaction, ids: Iterable[int]) -> dict[int, _LotData]:
             .order_by(Location.code)
         ):
             lots[place.lot_id].places.append(LotPlace(place.code, place.on_hand, place.reserved))
-        for row in s.execute(
-            select(
-                LedgerEntry.lot_id,
-                LedgerEntry.reason,
-                LedgerEntry.source_kind,
-                LedgerEntry.source_id,
-                LedgerEntry.source_ref,
-                func.sum(LedgerEntry.quantity).label("quantity"),
-                func.min(LedgerEntry.posted_at).label("posted_at"),
-            )
-            .where(LedgerEntry.lot_id.in_(chunk))
-            .group_by(
-                LedgerEntry.lot_id,
-                LedgerEntry.reason,
-                LedgerEntry.source_kind,
-                LedgerEntry.source_id,
-                LedgerEntry.source_ref,
-            )
-            .order_by(func.min(LedgerEntry.id))
-        ):
+        for row in s.execute(_MOVEMENTS, {"lots": chunk}):
             if row.quantity != 0:
+                document = row.source_ref
+                if row.reverses is not None:  # "RCV-000007, reversal of event 12"
+                    document = f"{row.reversed_ref}, {row.source_ref}"
                 moved = _Moved(
                     row.reason,
                     row.source_kind,
                     row.source_id,
-                    row.source_ref,
+                    document,
                     row.quantity,
                     _day(row.posted_at) or date.min,
+                    row.reverses,
                 )
                 lots[row.lot_id].moved.append(moved)
     _read_vendors(tx, lots, receipts)
+    _read_vendor_returns(tx, lots)
     _read_shipments(tx, lots)
     return lots
+
+
+def _read_vendor_returns(tx: Transaction, lots: dict[int, _LotData]) -> None:
+    """The vendor each vendor return sent a lot back to."""
+    sent: dict[int, list[_Moved]] = defaultdict(list)
+    for data in lots.values():
+        for m in data.moved:
+            if m.source_kind == VendorReturnSource.VENDOR_RETURN.value and m.source_id:
+                sent[m.source_id].append(m)
+    for chunk in _chunks(sent):
+        for vra_id, vendor in tx.session.execute(
+            select(VendorReturn.id, Vendor.name)
+            .join(Vendor, Vendor.id == VendorReturn.vendor_id)
+            .where(VendorReturn.id.in_(chunk))
+        ):
+            for m in sent[vra_id]:
+                m.party = vendor
 
 
 def _read_vendors(
@@ -333,7 +424,7 @@ def _read_shipments(tx: Transaction, lots: dict[int, _LotData]) -> None:
     shipped: dict[int, list[tuple[_LotData, _Moved]]] = defaultdict(list)
     for data in lots.values():
         for m in data.moved:
-            if m.reason in _SHIPPED and m.source_kind == SourceKind.FULFILLMENT.value:
+            if m.way.figure == "shipped" and m.source_kind == SourceKind.FULFILLMENT.value:
                 shipped[m.source_id or 0].append((data, m))
     for chunk in _chunks(shipped):
         for f in tx.session.execute(
@@ -364,25 +455,22 @@ def _read_shipments(tx: Transaction, lots: dict[int, _LotData]) -> None:
                 )
 
 
+def _counted(m: _Moved) -> Decimal:
+    """What the rows add to their figure: rows in add to made and returned, rows out to the
+    others."""
+    return m.quantity if m.way.figure in _IN_FIGURES else -m.quantity
+
+
 def _figures(data: _LotData) -> LotFigures:
-    made = shipped = consumed = scrapped = returned = ZERO
+    figures = dict.fromkeys(
+        ("made", "shipped", "consumed", "scrapped", "returned", "returned_to_vendor"), ZERO
+    )
     for m in data.moved:
-        if m.reason in _SHIPPED:
-            shipped -= m.quantity
-        elif m.reason in _CONSUMED:
-            consumed -= m.quantity
-        elif m.reason in _SCRAPPED:
-            scrapped -= m.quantity
-        elif m.reason in _RETURNED:
-            returned += m.quantity
-        elif m.reason in _MOVED:
-            continue
-        elif m.quantity > 0:
-            made += m.quantity
-        else:  # written off
-            scrapped -= m.quantity
+        figure = m.way.figure
+        if figure:  # moved between locations: still on hand
+            figures[figure] += _counted(m)
     on_hand = sum((p.on_hand for p in data.places), ZERO)
-    return LotFigures(made, on_hand, shipped, consumed, scrapped, returned)
+    return LotFigures(on_hand=on_hand, **figures)
 
 
 def _links(tx: Transaction, ids: Iterable[int], *, forward: bool) -> list[tuple[int, int, Decimal]]:
@@ -423,7 +511,7 @@ def _find_lot(tx: Transaction, sku: str, number: str) -> int:
 def _uses(tx: Transaction, data: _LotData) -> list[LotUse]:
     per_order: dict[str, Decimal] = {}
     for m in data.moved:
-        if m.reason in _CONSUMED:
+        if m.way == _CONSUMED:
             per_order[m.document] = per_order.get(m.document, ZERO) - m.quantity
     links = list(
         tx.session.execute(
@@ -453,11 +541,12 @@ def _read_names(tx: Transaction, ids: Iterable[int]) -> dict[int, tuple[str, str
     return names
 
 
-def _movements(data: _LotData, reasons: set[str], *, sign: int) -> list[LotMovement]:
+def _movements(data: _LotData, figure: str, word: str | None = None) -> list[LotMovement]:
+    """The lot's movements that count in one figure (and have one word), as they count."""
     return [
-        LotMovement(m.document, m.reason, sign * m.quantity, m.posted_on)
+        LotMovement(m.document, m.reason, _counted(m), m.posted_on, m.party)
         for m in data.moved
-        if m.reason in reasons
+        if m.way.figure == figure and (word is None or m.way.word == word)
     ]
 
 
@@ -465,14 +554,14 @@ def _movements(data: _LotData, reasons: set[str], *, sign: int) -> list[LotMovem
 def lot_history(tx: Transaction, sku: str, lot: str) -> LotHistory:
     """Where a lot came from, where it is on hand, and where it went: the work orders that
     consumed it (and the lots they made), the shipments with their customers, the scraps
-    and the returns."""
+    and write-offs, the returns from customers and to vendors, and the reversals."""
     lot_id = _find_lot(tx, sku, lot)
     data = _read_lots(tx, [lot_id])[lot_id]
     backward = _links(tx, [lot_id], forward=False)
     names = _read_names(tx, [b for _a, b, _q in backward])
     made_from = [LotRef(*names[b], q) for _a, b, q in backward]
-    written_off = {m.reason for m in data.moved if m.quantity < 0 and m.reason not in _WHAT}
     figures = _figures(data)
+    reversed_ = [m for m in data.moved if m.way.word == REVERSED]
     return LotHistory(
         data.sku,
         data.number,
@@ -483,8 +572,10 @@ def lot_history(tx: Transaction, sku: str, lot: str) -> LotHistory:
         _uses(tx, data),
         data.shipments,
         made_from,
-        _movements(data, _SCRAPPED | written_off, sign=-1),
-        _movements(data, _RETURNED, sign=1),
+        [m for m in _movements(data, "scrapped") if m.reason != LedgerReason.REVERSAL],
+        _movements(data, "returned", "returned"),
+        _movements(data, "returned_to_vendor", "returned to vendor"),
+        [LotMovement(m.document, m.reason, _counted(m), m.posted_on) for m in reversed_],
         figures,
         figures.reconciled,
     )
@@ -559,15 +650,16 @@ def _rows(node: RecallNode, data: _LotData) -> list[RecallRow]:
 
     out: list[RecallRow] = []
     per_document: dict[tuple[str, str], tuple[Decimal, date]] = {}
+    parties: dict[str, str] = {}
     for m in data.moved:
-        if m.reason in _SHIPPED or m.reason in _MOVED:  # shipments below; transfers net out
+        way = m.way
+        if way.figure in ("shipped", ""):  # shipments below; transfers net out
             continue
-        what = _WHAT.get(m.reason) or ("found" if m.quantity > 0 else "written off")
-        signed = m.quantity if what in ("received", "made", "found", "returned") else -m.quantity
-        qty, day = per_document.get((what, m.document), (ZERO, m.posted_on))
-        per_document[(what, m.document)] = (qty + signed, min(day, m.posted_on))
+        qty, day = per_document.get((way.word, m.document), (ZERO, m.posted_on))
+        per_document[(way.word, m.document)] = (qty + _counted(m), min(day, m.posted_on))
+        parties[m.document] = m.party
     for (what, document), (qty, day) in per_document.items():
-        party = node.origin.vendor or "" if what == "received" else ""
+        party = node.origin.vendor or "" if what == "received" else parties[document]
         out.append(row(what, document, day, qty, party))
     for s in data.shipments:
         out.append(row("shipped", s.fulfillment, s.shipped_on, s.quantity, s.customer, s.ship_to))

@@ -45,6 +45,7 @@ def recall_document(report: Recall, *, printed_at: datetime | None = None) -> Re
                 n.figures.shipped,
                 n.figures.consumed,
                 n.figures.scrapped,
+                n.figures.returned_to_vendor,
                 n.figures.returned,
                 n.figures.reconciled,
             )

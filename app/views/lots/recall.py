@@ -42,6 +42,7 @@ TREE_HEADERS = [
     "Shipped",
     "Consumed",
     "Scrapped",
+    "To vendor",
     "Returned",
     "Reconciled",
 ]
@@ -96,6 +97,7 @@ def _item(node: RecallNode) -> QTreeWidgetItem:
             qty(f.shipped),
             qty(f.consumed),
             qty(f.scrapped),
+            qty(f.returned_to_vendor),
             qty(f.returned),
             "yes" if f.reconciled else "NO",
         ]
@@ -193,6 +195,8 @@ class LotRecallPage(Page):
         self.tree.clear()
         self.tree.addTopLevelItems(tree_items(found))
         self.tree.expandAll()
+        for column in range(2, len(TREE_HEADERS)):  # the figures as narrow as they read
+            self.tree.resizeColumnToContents(column)
         self.customers.set_rows(found.customers)
         lots, customers = len(found.nodes), len({c.customer for c in found.customers})
         self.summary.setText(
