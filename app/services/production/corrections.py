@@ -95,7 +95,19 @@ def _posted(tx: Transaction, wo: WorkOrderRecord) -> list[_Posted]:
         undoes = rows.get(r.reverses_id) if r.reverses_id is not None else None
         if undoes is not None:
             undoes.undone += abs(r.quantity)
+    _read_lots(tx, wo, rows.values())
     return list(rows.values())
+
+
+def _read_lots(tx: Transaction, wo: WorkOrderRecord, rows: Iterable[_Posted]) -> None:
+    """The lots the rows moved and the lots of their items at the work order's location (whose
+    balances its load locked), read at once: a row undone then finds them instead of reading
+    each on its own."""
+    ids = {r.lot_id for r in rows if r.lot_id is not None}
+    if not ids:
+        return
+    book = LotBook.of(tx)
+    book.prefetch({(lot.item_id, wo.location_id) for lot in book.lots(ids).values()})
 
 
 def _load(tx: Transaction, number: str, action: WOAction) -> WorkOrderRecord:
