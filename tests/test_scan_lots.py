@@ -5,11 +5,14 @@ to the posting: an issue by lot, a pick by lot, a receipt into a lot."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from app.services import inventory
+from app.services.documents import travelers
 from app.services.lots import tracking
+from app.services.lots.stock import SuggestedLot
 from app.services.scanning.picking import PickSession
 from app.services.scanning.production import WorkOrderSession
 from app.services.scanning.receiving import ReceiveSession
@@ -20,6 +23,8 @@ from tests.test_lots import LotPlant
 GS = "\x1d"
 GTIN = "09506000134352"
 LATER = date.today() + timedelta(days=200)
+SOON = date.today() + timedelta(days=10)
+PAST = date.today() - timedelta(days=3)
 
 
 @pytest.fixture
@@ -152,3 +157,56 @@ def test_a_receipt_posts_the_lot_with_its_expiry_and_the_serials(shop: LotPlant)
     lots = {lot.lot: lot for lot in inventory.stock_position(shop.uow, "RESIN").lots}
     assert lots["V-77"].on_hand == 12 and lots["V-77"].expires == LATER
     assert shop.lots_of("METER") == {"S-1": 1, "S-2": 1}
+
+
+# --- the lots to take on the screens -------------------------------------------------------
+
+
+def lot_words(lots: tuple[SuggestedLot, ...]) -> list[tuple[str, Decimal, bool, bool]]:
+    return [(lot.lot, lot.quantity, lot.expired, lot.expiring) for lot in lots]
+
+
+def test_the_station_pick_list_names_the_lots_to_take_as_the_traveler(shop: LotPlant) -> None:
+    shop.pref("expiry_warning_days", "30")
+    inventory.adjust_stock(shop.uow, "RESIN", "5", lot="R-LATE", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "3", lot="R-SOON", expires=SOON.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "9", lot="R-OLD", expires=PAST.isoformat())
+    wo = shop.wo("GADGET", 4)
+    session = WorkOrderSession()
+    opened = session.scan(shop.uow, wo)
+    lines = {ln.sku: ln for ln in opened.state.detail.lines}
+    # First expiry first out, the expired lot passed over as an issue would.
+    assert lot_words(lines["RESIN"].lots) == [
+        ("R-SOON", D(3), False, True),
+        ("R-LATE", D(5), False, False),
+    ]
+    assert lines["SCREW"].lots == ()  # untracked
+    traveler = travelers.traveler(shop.uow, wo)
+    printed = {ln.sku: ln.lots for ln in traveler.lines}
+    assert [(x.lot, x.quantity) for x in printed["RESIN"]] == [("R-SOON", 3), ("R-LATE", 5)]
+    # An issue moves the suggestion on to what is left.
+    answers = scans(session, shop, "3", "RESIN", "R-SOON", "#ISSUE")
+    assert answers[-1].startswith("done: Issued 3 RESIN (lot R-SOON)")
+    after = {ln.sku: ln for ln in session.state().detail.lines}
+    assert lot_words(after["RESIN"].lots) == [("R-LATE", D(5), False, False)]
+    # Where the plant allows expired lots in builds, one is suggested and flagged expired.
+    shop.pref("allow_expired_lots_in_builds", "true")
+    refreshed = {ln.sku: ln for ln in session.refresh(shop.uow).detail.lines}
+    assert lot_words(refreshed["RESIN"].lots) == [("R-OLD", D(5), True, False)]
+
+
+def test_the_pick_lines_name_the_lots_to_take_as_the_picking_ticket(shop: LotPlant) -> None:
+    shop.pref("expiry_warning_days", "30")
+    inventory.adjust_stock(shop.uow, "GADGET", "4", lot="G-LATE", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "GADGET", "2", lot="G-SOON", expires=SOON.isoformat())
+    so = shop.so("Harbor Cycles", ("GADGET", 5))
+    session = PickSession()
+    opened = session.scan(shop.uow, so.number)
+    (line,) = opened.state.detail.lines
+    assert lot_words(line.lots) == [("G-SOON", D(2), False, True), ("G-LATE", D(3), False, False)]
+    answers = scans(session, shop, "2", "GADGET", "G-LATE", "#PICK")
+    assert answers[-1].startswith("done: Picked IF-")
+    session.scan(shop.uow, so.number)
+    (line,) = session.state().detail.lines
+    # What is picked is reserved for the shipment: the rest is suggested from what is free.
+    assert lot_words(line.lots) == [("G-SOON", D(2), False, True), ("G-LATE", D(1), False, False)]

@@ -27,7 +27,9 @@ from app.models.work_order import WORK_ORDER
 from app.services import shelf
 from app.services.auth import SignedIn
 from app.services.engine.lookup import location_ref
+from app.services.engine.lots import LotUse
 from app.services.engine.uow import Transaction, UnitOfWork, query
+from app.services.lots.stock import SuggestedLot, lots_to_take
 from app.services.production import work_orders
 from app.services.production.work_orders import WorkOrderInfo
 from app.services.scanning.codes import DocumentCode
@@ -64,6 +66,7 @@ class StationLine:
     staged: Decimal
     location: str
     bin: str | None
+    lots: tuple[SuggestedLot, ...] = ()  # the lots to take, by the consumption order
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,23 @@ StationOutcome = ScanOutcome[StationDetail]
 class _OrderRead:
     info: WorkOrderInfo
     bins: dict[str, str]
+    lots: dict[str, tuple[SuggestedLot, ...]]
 
 
 @query()
 def read_station_order(tx: Transaction, number: str) -> _OrderRead:
-    """A work order with the bin of each component at the order's location."""
+    """A work order with the bin of each component at the order's location and the lots
+    to take for what is left to issue (as its traveler names them)."""
     info = work_orders.get_work_order.within(tx, number)
-    return _OrderRead(info, shelf.bins.within(tx, [ln.sku for ln in info.lines], info.location))
+    bins = shelf.bins.within(tx, [ln.sku for ln in info.lines], info.location)
+    return _OrderRead(info, bins, lots_to_take.within(tx, *_left_to_issue(info)))
+
+
+def _left_to_issue(
+    info: WorkOrderInfo,
+) -> tuple[dict[str, tuple[str, Decimal]], str, LotUse]:
+    """What `lots_to_take` is asked for a work order: each component's left to issue."""
+    return {ln.sku: (ln.sku, ln.left_to_issue) for ln in info.lines}, info.location, LotUse.BUILD
 
 
 @query()
@@ -129,6 +142,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
         self.location = (location or "").strip() or None
         self.order: WorkOrderInfo | None = None
         self.bins: dict[str, str] = {}
+        self.lots: dict[str, tuple[SuggestedLot, ...]] = {}
 
     @property
     def heading(self) -> str:
@@ -177,7 +191,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
         number = self._order().number
         lots = {sku: self.staged_lots(sku) for sku in staged if self.staged_lots(sku)}
         info = work_orders.issue_components(uow, number, list(staged.items()), lots=lots)
-        self.order = info
+        self._posted_on(uow, info)
         what = ", ".join(f"{fmt(q)} {sku}{self.lots_words(sku)}" for sku, q in staged.items())
         return Posted(
             "issue", info.number, f"Issued {what} to {info.number}", info.changes, f"issued {what}"
@@ -190,7 +204,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
             info = work_orders.post_assembly_build(uow, number, quantity)
         else:
             info = work_orders.complete_work_order(uow, number, quantity, backflush=True)
-        self.order = info
+        self._posted_on(uow, info)
         backflush = " with backflush" if command is COMPLETE else ""
         done = f"{_DONE[command.code]} {fmt(quantity)} {info.item}"
         return Posted(
@@ -214,6 +228,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
     def forget(self) -> None:
         self.order = None
         self.bins = {}
+        self.lots = {}
 
     def detail(self) -> StationDetail:
         order = self.order
@@ -244,6 +259,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
                 staged=self.staged_of(ln.sku),
                 location=order.location,
                 bin=self.bins.get(ln.sku),
+                lots=self.lots.get(ln.sku, ()),
             )
             for ln in order.lines
         ]
@@ -256,6 +272,12 @@ class WorkOrderSession(ScanSession[StationDetail]):
         assert self.order is not None  # the base session opens a document before using it
         return self.order
 
+    def _posted_on(self, uow: UnitOfWork, info: WorkOrderInfo) -> None:
+        """The order as a posting left it, with the lots to take for what is left now."""
+        self.order = info
+        self.lots = lots_to_take(uow, *_left_to_issue(info))
+
     def _set(self, read: _OrderRead) -> None:
         self.order = read.info
         self.bins = dict(read.bins)
+        self.lots = dict(read.lots)
