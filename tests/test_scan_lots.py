@@ -330,3 +330,13 @@ def test_the_station_builds_the_serials_scanned_one_by_one(shop: LotPlant) -> No
     assert answers[-1].startswith("refused: ") and "S-2" in answers[-1]
     assert made_lots(shop, "ROBOT") == {"S-1": 1, "S-2": 1}
     assert shop.show(wo).built == 2
+
+
+def test_a_lot_scanned_at_the_dock_without_a_date_expires_by_shelf_life(shop: LotPlant) -> None:
+    po = shop.po("Resin Co", ("RESIN", 5))
+    session = ReceiveSession()
+    session.scan(shop.uow, po.number)
+    answers = scans(session, shop, "5", "RESIN", "V-9", "#RECEIVE")
+    assert answers[-1].startswith("done: Received IR-")
+    lots = {lot.lot: lot for lot in inventory.stock_position(shop.uow, "RESIN").lots}
+    assert lots["V-9"].expires == date.today() + timedelta(days=365)

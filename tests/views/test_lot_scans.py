@@ -167,3 +167,21 @@ def test_the_pick_screen_shows_the_lot_to_take(ctx, wax, window, qtbot) -> None:
         (f"W-A {LATER}", None),
         (f"W-A {LATER}", None),
     ]
+
+
+def test_the_station_builds_into_the_lot_scanned(ctx, wax, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tracking.set_item_tracking(wax.uow, "WAXED-KIT", "lot")
+    wo = wax.wo("WAXED-KIT", 2)
+    station.resize(1366, 768)
+    station_scan(qtbot, station, wo)
+    station_scan(qtbot, station, "#BUILD")
+    assert station.prompt.text() == "Scan the quantity to build (first the lot made)"
+    station_scan(qtbot, station, "K-1")
+    assert station.prompt.text() == "Lot K-1 of WAXED-KIT made: scan the quantity to build"
+    if SHOTS:
+        station.grab().save(os.path.join(SHOTS, "station-build-lot.png"))
+    done = station_scan(qtbot, station, "1")
+    assert done.level == "done"
+    assert f"Built 1 WAXED-KIT as lot K-1 on {wo}" in station.answer.text()
+    made = inventory.stock_position(wax.uow, "WAXED-KIT").lots
+    assert [(lot.lot, lot.on_hand) for lot in made] == [("K-1", Decimal(1))]

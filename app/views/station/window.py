@@ -5,7 +5,8 @@ scan reader (app/views/common/scanner.py) until Enter (a USB scanner types its c
 Enter; a keyboard works the same), and the scan goes to the station's session
 (`WorkOrderSession.scan`) through the runner. The answer shows as large coloured words (green
 done, red refused with the service's reason, amber asking, blue noted), with the current
-order's pick list and the last scans beside it. While a scan is being answered the next one
+order's pick list (with the lot to take of a tracked component, amber when it expires soon,
+red when expired) and the last scans beside it. While a scan is being answered the next one
 is refused, so nothing is posted twice. Escape drops what is typed and staged; Ctrl+Q closes
 the station.
 """
@@ -34,6 +35,8 @@ from app.services.auth import BADGE_PREFIX
 from app.services.engine.changes import Changes
 from app.services.production.work_orders import WORK_ORDER
 from app.services.scanning.production import (
+    BUILD,
+    COMPLETE,
     StationDetail,
     StationLine,
     StationOutcome,
@@ -275,7 +278,8 @@ class StationWindow(QWidget):
         self.columns = columns
 
         codes = [f"{c.code}{' / Esc' if c is CLEAR else ''}  {c.words}" for c in self.session.codes]
-        help_bar = QLabel("    ".join([*codes, f"{BADGE_PREFIX}name  sign in"]))
+        made = f"the assembly, then its lot or serials  what {BUILD.code} or {COMPLETE.code} makes"
+        help_bar = QLabel("    ".join([*codes, made, f"{BADGE_PREFIX}name  sign in"]))
         help_bar.setObjectName("station_help")
         help_bar.setFont(font(15, bold=True))
         help_bar.setWordWrap(True)
