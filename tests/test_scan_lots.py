@@ -5,11 +5,14 @@ to the posting: an issue by lot, a pick by lot, a receipt into a lot."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from app.services import inventory
+from app.services.documents import travelers
 from app.services.lots import tracking
+from app.services.lots.stock import SuggestedLot
 from app.services.scanning.picking import PickSession
 from app.services.scanning.production import WorkOrderSession
 from app.services.scanning.receiving import ReceiveSession
@@ -19,7 +22,10 @@ from tests.test_lots import LotPlant
 
 GS = "\x1d"
 GTIN = "09506000134352"
+GTIN2 = "00012345600012"
 LATER = date.today() + timedelta(days=200)
+SOON = date.today() + timedelta(days=10)
+PAST = date.today() - timedelta(days=3)
 
 
 @pytest.fixture
@@ -152,3 +158,185 @@ def test_a_receipt_posts_the_lot_with_its_expiry_and_the_serials(shop: LotPlant)
     lots = {lot.lot: lot for lot in inventory.stock_position(shop.uow, "RESIN").lots}
     assert lots["V-77"].on_hand == 12 and lots["V-77"].expires == LATER
     assert shop.lots_of("METER") == {"S-1": 1, "S-2": 1}
+
+
+# --- the lots to take on the screens -------------------------------------------------------
+
+
+def lot_words(lots: tuple[SuggestedLot, ...]) -> list[tuple[str, Decimal, bool, bool]]:
+    return [(lot.lot, lot.quantity, lot.expired, lot.expiring) for lot in lots]
+
+
+def test_the_station_pick_list_names_the_lots_to_take_as_the_traveler(shop: LotPlant) -> None:
+    shop.pref("expiry_warning_days", "30")
+    inventory.adjust_stock(shop.uow, "RESIN", "5", lot="R-LATE", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "3", lot="R-SOON", expires=SOON.isoformat())
+    inventory.adjust_stock(shop.uow, "RESIN", "9", lot="R-OLD", expires=PAST.isoformat())
+    wo = shop.wo("GADGET", 4)
+    session = WorkOrderSession()
+    opened = session.scan(shop.uow, wo)
+    lines = {ln.sku: ln for ln in opened.state.detail.lines}
+    # First expiry first out, the expired lot passed over as an issue would.
+    assert lot_words(lines["RESIN"].lots) == [
+        ("R-SOON", D(3), False, True),
+        ("R-LATE", D(5), False, False),
+    ]
+    assert lines["SCREW"].lots == ()  # untracked
+    traveler = travelers.traveler(shop.uow, wo)
+    printed = {ln.sku: ln.lots for ln in traveler.lines}
+    assert [(x.lot, x.quantity) for x in printed["RESIN"]] == [("R-SOON", 3), ("R-LATE", 5)]
+    # An issue moves the suggestion on to what is left.
+    answers = scans(session, shop, "3", "RESIN", "R-SOON", "#ISSUE")
+    assert answers[-1].startswith("done: Issued 3 RESIN (lot R-SOON)")
+    after = {ln.sku: ln for ln in session.state().detail.lines}
+    assert lot_words(after["RESIN"].lots) == [("R-LATE", D(5), False, False)]
+    # Where the plant allows expired lots in builds, one is suggested and flagged expired.
+    shop.pref("allow_expired_lots_in_builds", "true")
+    refreshed = {ln.sku: ln for ln in session.refresh(shop.uow).detail.lines}
+    assert lot_words(refreshed["RESIN"].lots) == [("R-OLD", D(5), True, False)]
+
+
+def test_the_pick_lines_name_the_lots_to_take_as_the_picking_ticket(shop: LotPlant) -> None:
+    shop.pref("expiry_warning_days", "30")
+    inventory.adjust_stock(shop.uow, "GADGET", "4", lot="G-LATE", expires=LATER.isoformat())
+    inventory.adjust_stock(shop.uow, "GADGET", "2", lot="G-SOON", expires=SOON.isoformat())
+    so = shop.so("Harbor Cycles", ("GADGET", 5))
+    session = PickSession()
+    opened = session.scan(shop.uow, so.number)
+    (line,) = opened.state.detail.lines
+    assert lot_words(line.lots) == [("G-SOON", D(2), False, True), ("G-LATE", D(3), False, False)]
+    answers = scans(session, shop, "2", "GADGET", "G-LATE", "#PICK")
+    assert answers[-1].startswith("done: Picked IF-")
+    session.scan(shop.uow, so.number)
+    (line,) = session.state().detail.lines
+    # What is picked is reserved for the shipment: the rest is suggested from what is free.
+    assert lot_words(line.lots) == [("G-SOON", D(2), False, True), ("G-LATE", D(1), False, False)]
+
+
+# --- the lot or serials a build makes ----------------------------------------------------------
+
+ROBOT_GTIN = "04006381333931"
+
+
+def made_lots(shop: LotPlant, sku: str) -> dict[str, Decimal]:
+    return {lot: q for lot, q in shop.lots_of(sku).items()}
+
+
+def test_the_station_builds_into_the_lot_scanned_after_the_assembly(shop: LotPlant) -> None:
+    inventory.adjust_stock(shop.uow, "RESIN", "20", lot="R-A")
+    tracking.set_item_tracking(shop.uow, "GADGET", "lot", shelf_life="30", gtin=GTIN2)
+    wo = shop.wo("GADGET", 6)
+    session = WorkOrderSession()
+    session.scan(shop.uow, wo)
+    answers = scans(session, shop, "GADGET", "#BUILD", "G-7", "2", "#BUILD")
+    assert answers == [
+        f"ask: GADGET is made on {wo} by lot: scan the lot of the GADGET made",
+        "refused: Scan the lot of GADGET first, or #CLEAR",
+        "info: Lot G-7 of GADGET made: scan the quantity and #BUILD or #COMPLETE",
+        "info: Quantity 2: scan a component, #BUILD or #COMPLETE",
+        f"done: Built 2 GADGET as lot G-7 on {wo} (2 of 6 built)",
+    ]
+    assert made_lots(shop, "GADGET") == {"G-7": 2}
+    # The lot alone while #COMPLETE waits for its quantity; a second lot is refused.
+    answers = scans(session, shop, "#COMPLETE", "G-8", "G-9", "1")
+    assert answers == [
+        f"ask: How many GADGET to complete on {wo} (first its lot made, or the pattern "
+        "numbers it)? Scan the quantity (4 to go)",
+        "info: Lot G-8 of GADGET made: scan the quantity to complete",
+        "refused: GADGET is made as lot G-8 here: one lot per build (#CLEAR drops it)",
+        f"done: Completed 1 GADGET as lot G-8 on {wo} with backflush (3 of 6 built)",
+    ]
+    # A GS1 code carrying the assembly's GTIN, lot and expiry, before the command.
+    label = f"]C101{GTIN2}17{LATER:%y%m%d}10G-10"
+    answers = scans(session, shop, label, "1", "#BUILD")
+    assert answers[0] == "info: Lot G-10 of GADGET made: scan the quantity and #BUILD or #COMPLETE"
+    assert answers[2] == f"done: Built 1 GADGET as lot G-10 on {wo} (4 of 6 built)"
+    expiry = {x.lot: x.expires for x in inventory.stock_position(shop.uow, "GADGET").lots}
+    assert expiry["G-10"] == LATER
+    # Nothing scanned: the pattern numbers the lot, as before.
+    done = session.scan(shop.uow, "#BUILD")
+    assert done.level == "ask"
+    assert session.scan(shop.uow, "1").level == "done"
+    assert len(made_lots(shop, "GADGET")) == 4
+    assert session.state().made == ()
+
+
+def test_bad_scans_for_the_lot_made_change_nothing(shop: LotPlant) -> None:
+    inventory.adjust_stock(shop.uow, "RESIN", "20", lot="R-A")
+    tracking.set_item_tracking(shop.uow, "GADGET", "lot", shelf_life="30", gtin=GTIN2)
+    wo = shop.wo("GADGET", 6)
+    session = WorkOrderSession()
+    session.scan(shop.uow, wo)
+    answers = scans(
+        session,
+        shop,
+        f"]C101{GTIN}10R-A",  # a component's GS1 code while #BUILD waits
+        "#BUILD",
+        f"]C101{GTIN}10R-A",
+        "(01)123",  # malformed
+        "bad lot",
+        "#CLEAR",
+    )
+    assert answers[0] == "info: +1 RESIN: 1 staged of 12 left to issue (lot R-A)"
+    assert (
+        answers[1] == "refused: 1 RESIN staged: post it with #ISSUE first, or drop it with #CLEAR"
+    )
+    assert answers[2] == "info: +1 RESIN: 2 staged of 12 left to issue (lot R-A)"
+    assert answers[3].startswith("refused: GS1 code (01)123 cannot be read")
+    assert answers[4].startswith("refused: Unknown code bad lot")
+    session.scan(shop.uow, "#BUILD")
+    refused = scans(session, shop, f"]C101{GTIN}10R-A", "(01)123", "bad lot")
+    assert refused[0] == "refused: #BUILD is waiting for a quantity: scan it, or #CLEAR"
+    assert refused[1].startswith("refused: GS1 code (01)123 cannot be read")
+    assert refused[2].startswith("refused: lot ")  # no spaces in a lot number
+    assert session.state().made == () and session.state().pending_command == "#BUILD"
+    assert made_lots(shop, "GADGET") == {}
+
+
+def test_the_station_builds_the_serials_scanned_one_by_one(shop: LotPlant) -> None:
+    shop.receive("METER", 4, serials="M-1,M-2,M-3,M-4")
+    tracking.set_item_tracking(shop.uow, "ROBOT", "serial", gtin=ROBOT_GTIN)
+    wo = shop.wo("ROBOT", 4)
+    session = WorkOrderSession()
+    session.scan(shop.uow, wo)
+    answers = scans(
+        session, shop, "ROBOT", "S-1", f"]C101{ROBOT_GTIN}21S-2", "ROBOT", "S-1", "#BUILD"
+    )
+    assert answers == [
+        f"ask: ROBOT is made on {wo} by serial: scan the serial of the ROBOT made",
+        "info: Serial S-1 of ROBOT made: scan the next, or #BUILD or #COMPLETE to make them",
+        "info: Serials S-1, S-2 of ROBOT made: scan the next, or #BUILD or #COMPLETE to make them",
+        f"ask: ROBOT is made on {wo} by serial: scan the serial of the ROBOT made",
+        "refused: serial S-1 of ROBOT is scanned already",
+        "refused: Scan the serial of ROBOT first, or #CLEAR",
+    ]
+    cleared = session.scan(shop.uow, "#CLEAR")
+    assert (
+        cleared.message
+        == "Dropped the ROBOT made waiting for its serial, serials S-1, S-2 of ROBOT made"
+    )
+    answers = scans(session, shop, "#BUILD", "S-1", "S-2", "3")
+    assert answers[1:] == [
+        "info: Serial S-1 of ROBOT made: scan the next serial, or #BUILD again to build them",
+        "info: Serials S-1, S-2 of ROBOT made: scan the next serial, or #BUILD again to build them",
+        "refused: 2 serials of ROBOT are scanned: build 2, not 3 (or #CLEAR)",
+    ]
+    assert made_lots(shop, "ROBOT") == {}
+    done = session.scan(shop.uow, "#BUILD")
+    assert done.message == f"Built 2 ROBOT as serials S-1, S-2 on {wo} (2 of 4 built)"
+    assert made_lots(shop, "ROBOT") == {"S-1": 1, "S-2": 1}
+    # A serial on hand already is refused by the engine's rule; nothing is built.
+    answers = scans(session, shop, "ROBOT", "S-2", "#BUILD")
+    assert answers[-1].startswith("refused: ") and "S-2" in answers[-1]
+    assert made_lots(shop, "ROBOT") == {"S-1": 1, "S-2": 1}
+    assert shop.show(wo).built == 2
+
+
+def test_a_lot_scanned_at_the_dock_without_a_date_expires_by_shelf_life(shop: LotPlant) -> None:
+    po = shop.po("Resin Co", ("RESIN", 5))
+    session = ReceiveSession()
+    session.scan(shop.uow, po.number)
+    answers = scans(session, shop, "5", "RESIN", "V-9", "#RECEIVE")
+    assert answers[-1].startswith("done: Received IR-")
+    lots = {lot.lot: lot for lot in inventory.stock_position(shop.uow, "RESIN").lots}
+    assert lots["V-9"].expires == date.today() + timedelta(days=365)

@@ -4,15 +4,18 @@ GS1 code with the item) goes to the posting."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from PySide6.QtCore import Qt
 
-from app.services import inventory
+from app.services import admin, inventory
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.lots import tracking
 from app.services.orders import partners
+from app.views.common.status import LATE, SHORT
 from tests.orders_plant import OrderPlant
 from tests.views.conftest import idle
 from tests.views.test_orders_scan import answer, scan
@@ -93,3 +96,92 @@ def test_the_receiving_screen_receives_into_the_lot_on_the_label(ctx, wax, windo
     assert answer(page).endswith(f"on {po.number}: 6 WAX (lot W-NEW)")
     received = {lot.lot: lot for lot in inventory.stock_position(wax.uow, "WAX").lots}
     assert received["W-NEW"].on_hand == 6 and received["W-NEW"].expires == LATER
+
+
+# --- the lots to take, on the screens --------------------------------------------------------
+
+SHOTS = os.environ.get("SHOPFLOOR_SHOTS")  # a folder: save what the screens look like there
+
+
+def lot_cell(model, row: int, column: int) -> tuple[str, str | None, str]:  # type: ignore[no-untyped-def]
+    """A lot cell's text, its background colour (None: the row's own) and its tooltip."""
+    index = model.index(row, column)
+    brush = model.data(index, Qt.ItemDataRole.BackgroundRole)
+    colour = brush.color().name().upper() if brush is not None else None
+    return (
+        model.data(index),
+        colour,
+        model.data(index, Qt.ItemDataRole.ToolTipRole),
+    )
+
+
+def column_of(model, title: str) -> int:  # type: ignore[no-untyped-def]
+    return next(c for c, col in enumerate(model.columns) if col.title == title)
+
+
+def test_the_station_shows_the_lot_to_take_in_its_colour(ctx, wax, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    soon = date.today() + timedelta(days=5)
+    inventory.adjust_stock(wax.uow, "WAX", "3", lot="W-SOON", expires=soon.isoformat())
+    wo = wax.wo("WAXED-KIT", 3)
+    station.resize(1366, 768)
+    station_scan(qtbot, station, wo)
+    lot = column_of(station.pick, "Lot to take, expiry")
+    row = station.pick.find(lambda line: line.sku == "WAX")
+    # First expiry first out: W-SOON (3), then W-A (3); amber as it expires within the days.
+    assert lot_cell(station.pick, row, lot) == (
+        f"W-SOON {soon} +1",
+        SHORT.background.upper(),
+        f"Lot W-SOON: 3, expires {soon} (expiring soon)\nLot W-A: 3, expires {LATER}",
+    )
+    assert not station.pick_table.isColumnHidden(lot)
+    if SHOTS:
+        station.grab().save(os.path.join(SHOTS, "station-lots.png"))
+    # Where the plant takes expired lots into builds, the one suggested shows red.
+    past = date.today() - timedelta(days=2)
+    inventory.adjust_stock(wax.uow, "WAX", "10", lot="W-OLD", expires=past.isoformat())
+    admin.set_preference(service(ctx), "allow_expired_lots_in_builds", "true")
+    station_scan(qtbot, station, wo)
+    text, colour, _tip = lot_cell(station.pick, row, lot)
+    assert (text, colour) == (f"W-OLD {past}", LATE.background.upper())
+
+
+def test_the_pick_screen_shows_the_lot_to_take(ctx, wax, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    soon = date.today() + timedelta(days=5)
+    inventory.adjust_stock(wax.uow, "WAX", "2", lot="W-SOON", expires=soon.isoformat())
+    so = wax.so("Wax Buyers", ("WAX", 4), ("WAX", 1))
+    window.resize(1366, 768)
+    page = window.show_page("pick_station")
+    idle(qtbot, ctx)
+    scan(qtbot, ctx, page.table, so.number)
+    lot = column_of(page.lines, "Lot to take, expiry")
+    assert [lot_cell(page.lines, r, lot)[:2] for r in range(page.lines.rowCount())] == [
+        (f"W-SOON {soon} +1", SHORT.background.upper()),
+        (f"W-SOON {soon}", SHORT.background.upper()),
+    ]
+    if SHOTS:
+        window.grab().save(os.path.join(SHOTS, "pick-lots.png"))
+    # W-SOON picked (reserved for the shipment): the lines now name W-A, not amber.
+    scan(qtbot, ctx, page.table, "2", "WAX", "W-SOON", "#PICK", so.number)
+    assert page.answer_level == "info"
+    assert [lot_cell(page.lines, r, lot)[:2] for r in range(page.lines.rowCount())] == [
+        (f"W-A {LATER}", None),
+        (f"W-A {LATER}", None),
+    ]
+
+
+def test_the_station_builds_into_the_lot_scanned(ctx, wax, station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tracking.set_item_tracking(wax.uow, "WAXED-KIT", "lot")
+    wo = wax.wo("WAXED-KIT", 2)
+    station.resize(1366, 768)
+    station_scan(qtbot, station, wo)
+    station_scan(qtbot, station, "#BUILD")
+    assert station.prompt.text() == "Scan the quantity to build (first the lot made)"
+    station_scan(qtbot, station, "K-1")
+    assert station.prompt.text() == "Lot K-1 of WAXED-KIT made: scan the quantity to build"
+    if SHOTS:
+        station.grab().save(os.path.join(SHOTS, "station-build-lot.png"))
+    done = station_scan(qtbot, station, "1")
+    assert done.level == "done"
+    assert f"Built 1 WAXED-KIT as lot K-1 on {wo}" in station.answer.text()
+    made = inventory.stock_position(wax.uow, "WAXED-KIT").lots
+    assert [(lot.lot, lot.on_hand) for lot in made] == [("K-1", Decimal(1))]

@@ -14,15 +14,13 @@ from typing import Protocol, TypeVar, cast
 
 from app.config import resource_path
 from app.errors import ValidationError
-from app.models import Tracking
 from app.printing import output
 from app.printing.labels import LAYOUTS, LabelLayout
 from app.printing.templates import Company, LotToTake, PageSetup, PageSize
-from app.services.engine.lookup import item_ref_by_sku, location_ref
-from app.services.engine.lots import LotBook, LotUse
+from app.services.engine.lots import LotUse
 from app.services.engine.preferences import Preferences
 from app.services.engine.uow import Transaction, UnitOfWork, query
-from app.services.lots.stock import expiry_flags
+from app.services.lots.stock import suggested_lots
 
 LOGO = "logo.png"  # under app/resources/: printed at the top left of every document
 MAX_LABEL_COPIES = 1000  # copies of one label in one request
@@ -191,17 +189,9 @@ def print_document(
 def lots_to_take(
     tx: Transaction, sku: str, location: str, quantity: Decimal, use: LotUse
 ) -> tuple[LotToTake, ...]:
-    """The lots the consumption order would take for a line now, at its location, in the
-    order it takes them (as far as there are), each flagged when it expires within
-    `expiry_warning_days`; none for an untracked item or nothing to take."""
-    item = item_ref_by_sku(tx.session, sku)
-    if not Tracking(item.tracking).tracked or quantity <= 0:
-        return ()
-    place = location_ref(tx.session, location)
-    book = LotBook.of(tx)
-    days = tx.prefs.expiry_warning_days
-    out = []
-    for stock, taken in book.suggest(item, place.id, quantity, use):
-        _expired, expiring = expiry_flags(stock.lot.expires, book.today, days)
-        out.append(LotToTake(stock.lot.number, taken, stock.lot.expires, expiring))
-    return tuple(out)
+    """The lots a line's paper names to take: the consumption order's suggestion, each
+    flagged when it expires within `expiry_warning_days`."""
+    return tuple(
+        LotToTake(lot.lot, lot.quantity, lot.expires, lot.expiring)
+        for lot in suggested_lots(tx, sku, location, quantity, use)
+    )

@@ -1,9 +1,11 @@
 """Lots on hand as the screens, the command line and the dashboard read them: each lot's stock
 per location with its expiry, flagged when it has expired or expires within
-`expiry_warning_days`."""
+`expiry_warning_days`; and the lots to take for a line, as the documents and the scan screens
+suggest them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from app.models import Item, Location, Lot, LotBalance
+from app.models import Item, Location, Lot, LotBalance, Tracking
+from app.services.engine.lookup import item_ref_by_sku, location_ref
+from app.services.engine.lots import LotBook, LotUse
 from app.services.engine.paging import Listing, Page, PageRequest
 from app.services.engine.uow import Transaction, query
 
@@ -38,6 +42,56 @@ def expiry_flags(expires: date | None, today: date, warning_days: int) -> tuple[
         return False, False
     expired = expires < today
     return expired, not expired and expires <= today + timedelta(days=warning_days)
+
+
+@dataclass(frozen=True)
+class SuggestedLot:
+    """A lot (or serial) the consumption order would take for a line now: how much of it, its
+    expiry, and whether it has expired (taken only where the plant allows it) or expires
+    within `expiry_warning_days`."""
+
+    lot: str
+    quantity: Decimal
+    expires: date | None
+    expired: bool
+    expiring: bool
+
+
+def suggested_lots(
+    tx: Transaction, sku: str, location: str, quantity: Decimal, use: LotUse
+) -> tuple[SuggestedLot, ...]:
+    """The lots the consumption order would take for a line now, at its location, in the
+    order it takes them (as far as there are), from what is not picked for others and, as
+    the posting would, expired ones passed over unless allowed; none for an untracked item
+    or nothing to take."""
+    item = item_ref_by_sku(tx.session, sku)
+    if not Tracking(item.tracking).tracked or quantity <= 0:
+        return ()
+    place = location_ref(tx.session, location)
+    book = LotBook.of(tx)
+    days = tx.prefs.expiry_warning_days
+    out = []
+    for stock, taken in book.suggest(item, place.id, quantity, use):
+        expired, expiring = expiry_flags(stock.lot.expires, book.today, days)
+        out.append(SuggestedLot(stock.lot.number, taken, stock.lot.expires, expired, expiring))
+    return tuple(out)
+
+
+@query()
+def lots_to_take(
+    tx: Transaction,
+    lines: Mapping[str, tuple[str, Decimal]],
+    location: str,
+    use: LotUse,
+) -> dict[str, tuple[SuggestedLot, ...]]:
+    """The lots to take for each line of a screen (line key -> (sku, quantity left)), read
+    in one transaction; lines of untracked items are left out."""
+    out = {}
+    for key, (sku, quantity) in lines.items():
+        lots = suggested_lots(tx, sku, location, quantity, use)
+        if lots:
+            out[key] = lots
+    return out
 
 
 _COLUMNS = (

@@ -28,7 +28,9 @@ from app.models.sales import FULFILLMENT, SALES_ORDER
 from app.services import shelf
 from app.services.auth import SignedIn
 from app.services.engine.changes import Changes
+from app.services.engine.lots import LotUse
 from app.services.engine.uow import UnitOfWork
+from app.services.lots.stock import SuggestedLot, lots_to_take
 from app.services.orders import fulfillment, sales
 from app.services.orders.fulfillment import FulfillmentInfo
 from app.services.orders.sales import SalesOrderInfo
@@ -60,6 +62,7 @@ class PickLine:
     ready_to_pick: Decimal
     staged: Decimal
     kit_member: bool
+    lots: tuple[SuggestedLot, ...] = ()  # the lots to take, by the consumption order
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class PickSession(ScanSession[PickDetail]):
         self.order: SalesOrderInfo | None = None
         self.fulfillment: FulfillmentInfo | None = None
         self.bins: dict[str, str] = {}
+        self.lots: dict[str, tuple[SuggestedLot, ...]] = {}
 
     # --- documents ------------------------------------------------------------------------
 
@@ -144,9 +148,17 @@ class PickSession(ScanSession[PickDetail]):
         )
 
     def _show_order(self, uow: UnitOfWork, info: SalesOrderInfo) -> None:
+        """The order to pick, with the bins of its items and the lots to take for what is
+        still to pick on each line (as its picking ticket names them)."""
         self.order = info
         self.fulfillment = None
         self.bins = shelf.bins(uow, [ln.sku for ln in info.lines], info.location)
+        left = {
+            ln.line: (ln.sku, ln.still_to_pick)
+            for ln in info.lines
+            if ln.path in PICKABLE_PATHS and ln.still_to_pick > 0
+        }
+        self.lots = lots_to_take(uow, left, info.location, LotUse.SALE)
 
     def reload(self, uow: UnitOfWork) -> None:
         if self.order is not None:
@@ -159,6 +171,7 @@ class PickSession(ScanSession[PickDetail]):
         self.order = None
         self.fulfillment = None
         self.bins = {}
+        self.lots = {}
 
     def shows(self, changes: Changes) -> bool:
         """The order being picked, or the fulfillment scanned from it."""
@@ -193,6 +206,7 @@ class PickSession(ScanSession[PickDetail]):
                     ln.ready_to_pick,
                     staged,
                     ln.kit_member,
+                    self.lots.get(ln.line, ()),
                 )
             )
         return sorted(out, key=lambda pl: shelf.walk_order(pl.bin, pl.line))

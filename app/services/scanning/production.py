@@ -10,6 +10,14 @@ builds, with a scanner alone.
     #ISSUE           post everything staged as one issue
     #BUILD           an assembly build of the quantity given before or right after
     #COMPLETE        a completion with backflush, likewise
+    GADGET, G-7      the assembly tracked by lot, then the lot it is made as (or a GS1 code
+                     carrying both), before #BUILD or #COMPLETE or while it waits for its
+                     quantity; the lot alone while it waits. Not scanned: the plant's
+                     lot_number_pattern numbers it
+    ROBOT, S-1, ...  an assembly tracked by serial: each serial made, one by one (the
+                     assembly before each, or GS1 codes, or the serials alone while #BUILD
+                     waits); #BUILD builds as many as are scanned, and a quantity that
+                     disagrees is refused
 
 Badges, #CLEAR and the rest are the base session's (app/services/scanning/session.py). A
 station at a location (`location`) works only on the work orders made there.
@@ -21,16 +29,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from app.errors import NotFound, ValidationError
+from app.models import Item, Tracking
 from app.models.quantity import fmt
 from app.models.work_order import WORK_ORDER
 from app.services import shelf
 from app.services.auth import SignedIn
 from app.services.engine.lookup import location_ref
+from app.services.engine.lots import LotUse
 from app.services.engine.uow import Transaction, UnitOfWork, query
+from app.services.lots.incoming import LotGiven
+from app.services.lots.stock import SuggestedLot, lots_to_take
 from app.services.production import work_orders
 from app.services.production.work_orders import WorkOrderInfo
-from app.services.scanning.codes import DocumentCode
+from app.services.scanning.codes import DocumentCode, ItemCode
 from app.services.scanning.session import (
     QUANTITY,
     Command,
@@ -64,6 +78,7 @@ class StationLine:
     staged: Decimal
     location: str
     bin: str | None
+    lots: tuple[SuggestedLot, ...] = ()  # the lots to take, by the consumption order
 
 
 @dataclass(frozen=True)
@@ -99,13 +114,26 @@ StationOutcome = ScanOutcome[StationDetail]
 class _OrderRead:
     info: WorkOrderInfo
     bins: dict[str, str]
+    lots: dict[str, tuple[SuggestedLot, ...]]
+    tracking: Tracking  # how the assembly is tracked
 
 
 @query()
 def read_station_order(tx: Transaction, number: str) -> _OrderRead:
-    """A work order with the bin of each component at the order's location."""
+    """A work order with the bin of each component at the order's location and the lots
+    to take for what is left to issue (as its traveler names them)."""
     info = work_orders.get_work_order.within(tx, number)
-    return _OrderRead(info, shelf.bins.within(tx, [ln.sku for ln in info.lines], info.location))
+    bins = shelf.bins.within(tx, [ln.sku for ln in info.lines], info.location)
+    lots = lots_to_take.within(tx, *_left_to_issue(info))
+    tracking = tx.session.scalar(select(Item.tracking).where(Item.sku == info.item))
+    return _OrderRead(info, bins, lots, Tracking(tracking or Tracking.NONE.value))
+
+
+def _left_to_issue(
+    info: WorkOrderInfo,
+) -> tuple[dict[str, tuple[str, Decimal]], str, LotUse]:
+    """What `lots_to_take` is asked for a work order: each component's left to issue."""
+    return {ln.sku: (ln.sku, ln.left_to_issue) for ln in info.lines}, info.location, LotUse.BUILD
 
 
 @query()
@@ -129,6 +157,8 @@ class WorkOrderSession(ScanSession[StationDetail]):
         self.location = (location or "").strip() or None
         self.order: WorkOrderInfo | None = None
         self.bins: dict[str, str] = {}
+        self.lots: dict[str, tuple[SuggestedLot, ...]] = {}
+        self.tracking = Tracking.NONE  # of the current order's assembly
 
     @property
     def heading(self) -> str:
@@ -161,6 +191,11 @@ class WorkOrderSession(ScanSession[StationDetail]):
 
     def staging_key(self, sku: str, quantity: Decimal) -> str:
         order = self._order()
+        if sku == order.item:
+            codes = f"{BUILD.code} or {COMPLETE.code}"
+            raise ValidationError(
+                f"{sku} is what {order.number} makes: scan the quantity and {codes}"
+            )
         if not any(ln.sku == sku for ln in order.lines):
             raise NotFound(f"{sku} is not a component of {order.number}")
         return sku
@@ -177,7 +212,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
         number = self._order().number
         lots = {sku: self.staged_lots(sku) for sku in staged if self.staged_lots(sku)}
         info = work_orders.issue_components(uow, number, list(staged.items()), lots=lots)
-        self.order = info
+        self._posted_on(uow, info)
         what = ", ".join(f"{fmt(q)} {sku}{self.lots_words(sku)}" for sku, q in staged.items())
         return Posted(
             "issue", info.number, f"Issued {what} to {info.number}", info.changes, f"issued {what}"
@@ -186,13 +221,15 @@ class WorkOrderSession(ScanSession[StationDetail]):
     def produce(self, uow: UnitOfWork, command: Command, quantity: Decimal) -> Posted:
         """#BUILD or #COMPLETE of `quantity`."""
         number = self._order().number
+        made = self.made()
+        lot = {"lot": made.lot, "serials": made.serials, "expires": made.expires}
         if command is BUILD:
-            info = work_orders.post_assembly_build(uow, number, quantity)
+            info = work_orders.post_assembly_build(uow, number, quantity, **lot)
         else:
-            info = work_orders.complete_work_order(uow, number, quantity, backflush=True)
-        self.order = info
+            info = work_orders.complete_work_order(uow, number, quantity, backflush=True, **lot)
+        self._posted_on(uow, info)
         backflush = " with backflush" if command is COMPLETE else ""
-        done = f"{_DONE[command.code]} {fmt(quantity)} {info.item}"
+        done = f"{_DONE[command.code]} {fmt(quantity)} {info.item}{_as(made)}"
         return Posted(
             command.verb,
             info.number,
@@ -203,10 +240,22 @@ class WorkOrderSession(ScanSession[StationDetail]):
 
     def ask_quantity(self, command: Command) -> str:
         order = self._order()
+        made = ""
+        if self.made().numbers:
+            made = f" as {self.made().numbers[0]}"
+        elif self.tracking.tracked:
+            made = f" (first its {self.tracking.noun} made, or the pattern numbers it)"
         return (
-            f"How many {order.item} to {command.verb} on {order.number}? Scan the quantity "
-            f"({fmt(order.left_to_build)} to go)"
+            f"How many {order.item} to {command.verb} on {order.number}{made}? Scan the "
+            f"quantity ({fmt(order.left_to_build)} to go)"
         )
+
+    def makes(self) -> ItemCode | None:
+        """The current order's assembly, when it is tracked by lot or serial."""
+        order = self.order
+        if order is None or not self.tracking.tracked:
+            return None
+        return ItemCode(order.item, order.item, self.tracking)
 
     def reload(self, uow: UnitOfWork) -> None:
         self._set(read_station_order(uow, self._order().number))
@@ -214,6 +263,8 @@ class WorkOrderSession(ScanSession[StationDetail]):
     def forget(self) -> None:
         self.order = None
         self.bins = {}
+        self.lots = {}
+        self.tracking = Tracking.NONE
 
     def detail(self) -> StationDetail:
         order = self.order
@@ -244,6 +295,7 @@ class WorkOrderSession(ScanSession[StationDetail]):
                 staged=self.staged_of(ln.sku),
                 location=order.location,
                 bin=self.bins.get(ln.sku),
+                lots=self.lots.get(ln.sku, ()),
             )
             for ln in order.lines
         ]
@@ -256,6 +308,22 @@ class WorkOrderSession(ScanSession[StationDetail]):
         assert self.order is not None  # the base session opens a document before using it
         return self.order
 
+    def _posted_on(self, uow: UnitOfWork, info: WorkOrderInfo) -> None:
+        """The order as a posting left it, with the lots to take for what is left now."""
+        self.order = info
+        self.lots = lots_to_take(uow, *_left_to_issue(info))
+
     def _set(self, read: _OrderRead) -> None:
         self.order = read.info
         self.bins = dict(read.bins)
+        self.lots = dict(read.lots)
+        self.tracking = read.tracking
+
+
+def _as(made: LotGiven) -> str:
+    """ " as lot G-7", " as serials S-1, S-2": what a build was told it makes."""
+    if made.lot is not None:
+        return f" as lot {made.lot}"
+    if made.serials:
+        return f" as serial{'s' if len(made.serials) > 1 else ''} {', '.join(made.serials)}"
+    return ""

@@ -14,11 +14,18 @@ and waiting, a command waiting for a quantity, and a badge waiting for its PIN.
                     a time)
     a GS1 code      the item it names, with its lot or serial when it carries one; one
                     carrying only a lot or serial is the lot of the item scanned before it
+    what is made    at a session whose commands make a tracked item (`makes`: the station's
+                    assembly), that item scanned waits for the lot or serial it is made as
+                    (or a GS1 code carries both); while a command waits for its quantity, a
+                    scan that is no code is that lot or serial. One lot, or serials one by
+                    one; the command that makes it takes them
     a quantity      waits for the next item, or completes a command waiting for a quantity
     a command       one that posts what is staged (#ISSUE, #PICK, #RECEIVE ...): one posting,
                     after which nothing of it is staged, so a repeated command posts nothing;
-                    one that takes a quantity (#BUILD): asks for it unless it came first
-    #CLEAR          drop what is staged, the pending quantity and command, a half-done sign-in
+                    one that takes a quantity (#BUILD): asks for it unless it came first; with
+                    serials made scanned, their count is its quantity (another is refused)
+    #CLEAR          drop what is staged, the pending quantity and command, a half-done
+                    sign-in, the lot or serials made
 
 Every posting goes to the services, which decide and refuse; a refusal is an answer in
 words ("refused") and leaves the session as it was, except that a command given its quantity
@@ -47,6 +54,8 @@ from app.services.auth import SignedIn
 from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.parsing import COMMAND_PREFIX, parse_lot_number
 from app.services.engine.uow import Transaction, UnitOfWork, query
+from app.services.lots.incoming import NOTHING as NO_LOT
+from app.services.lots.incoming import LotGiven
 from app.services.scanning.codes import (
     BadgeCode,
     Code,
@@ -126,6 +135,7 @@ class ScanState(Generic[V]):
     detail: V
     lots: tuple[tuple[str, str, Decimal], ...] = ()  # staging key, lot or serial, quantity
     lot_wanted: str | None = None  # "the lot of 3 RESIN": a tracked item waits for it
+    made: tuple[str, ...] = ()  # the lot or serials scanned for what a command makes
 
     @property
     def staged_total(self) -> Decimal:
@@ -159,6 +169,7 @@ class LotWanted:
     sku: str
     tracking: Tracking
     quantity: Decimal
+    made: bool = False  # the lot or serial a command makes, not one staged to take
 
     @property
     def noun(self) -> str:
@@ -166,7 +177,9 @@ class LotWanted:
 
     @property
     def words(self) -> str:
-        """What is waited for: "the lot of 3 RESIN"."""
+        """What is waited for: "the lot of 3 RESIN", "the lot of the GADGET made"."""
+        if self.made:
+            return f"the {self.noun} of the {self.sku} made"
         return f"the {self.noun} of {fmt(self.quantity)} {self.sku}"
 
 
@@ -225,6 +238,8 @@ class ScanSession(ABC, Generic[V]):
         self._lots: dict[str, dict[str, Decimal]] = {}  # key -> lot -> quantity staged
         self._expiry: dict[tuple[str, str], date] = {}  # (key, lot) -> expiry scanned
         self._serials: set[str] = set()  # keys whose lots are serials
+        self._made: dict[str, date | None] = {}  # lot or serials made -> expiry scanned
+        self._made_for: LotWanted | None = None  # what they are of
 
     # --- entry points --------------------------------------------------------------------
 
@@ -321,6 +336,17 @@ class ScanSession(ABC, Generic[V]):
     def awaiting_lot(self) -> LotWanted | None:
         return self._lot_for
 
+    def made(self) -> LotGiven:
+        """The lot or serials scanned for what the next command makes (nothing scanned: the
+        plant's pattern numbers them), with the expiry a GS1 code carried."""
+        wanted = self._made_for
+        if wanted is None or not self._made:
+            return NO_LOT
+        expires = next((e for e in self._made.values() if e is not None), None)
+        if wanted.tracking is Tracking.SERIAL:
+            return LotGiven(serials=tuple(self._made), expires=expires)
+        return LotGiven(lot=next(iter(self._made)), expires=expires)
+
     def state(self) -> ScanState[V]:
         with self._lock:
             return ScanState(
@@ -337,6 +363,7 @@ class ScanSession(ABC, Generic[V]):
                     (key, lot, q) for key, lots in self._lots.items() for lot, q in lots.items()
                 ),
                 lot_wanted=self._lot_for.words if self._lot_for is not None else None,
+                made=tuple(self._made),
             )
 
     # --- what a session declares -----------------------------------------------------------
@@ -389,6 +416,11 @@ class ScanSession(ABC, Generic[V]):
     def forget(self) -> None:
         """Drop the current document."""
 
+    def makes(self) -> ItemCode | None:
+        """The item this session's QUANTITY commands make when it is tracked by lot or
+        serial (the station's assembly): scanned, it waits for the lot or serial made."""
+        return None
+
     def check_lot(self, uow: UnitOfWork, wanted: LotWanted, number: str) -> None:
         """Refuse a lot or serial scanned for an item that cannot be posted with it: by
         default one the item does not have (a receipt brings new ones in)."""
@@ -407,7 +439,13 @@ class ScanSession(ABC, Generic[V]):
         wanted = self._lot_for
         if wanted is not None and not text.startswith(COMMAND_PREFIX) and not looks_gs1(text):
             return self._stage_lot(uow, wanted, text, None)
-        code = read_code(uow, text)
+        try:
+            code = read_code(uow, text)
+        except NotFound:
+            made = self._made_by_command()
+            if made is None or text.startswith(COMMAND_PREFIX) or looks_gs1(text):
+                raise
+            return self._stage_lot(uow, made, text, None)  # no code: the lot or serial made
         if isinstance(code, BadgeCode):
             self._pin_for = code.name
             return self.answer("ask", f"Badge {code.name}: type your PIN and Enter", code.shown)
@@ -448,6 +486,7 @@ class ScanSession(ABC, Generic[V]):
         opened = self.open(self.acting(uow), code)
         if opened.number != self.current:
             self._unstage()
+            self._forget_made()
             self.last_posted = None
         self.current = opened.number
         self.pending_quantity = None
@@ -456,7 +495,15 @@ class ScanSession(ABC, Generic[V]):
 
     def on_item(self, uow: UnitOfWork, code: ItemCode) -> ScanOutcome[V]:
         """Stage the pending quantity (1 when none) of an item on the current document; a
-        tracked item's, once its lot is scanned."""
+        tracked item's, once its lot is scanned; what a command makes waits for its lot."""
+        made = self._made_wanted(code)
+        if made is not None:
+            self._lot_for = made
+            return self.answer(
+                "ask",
+                f"{code.sku} is made on {self.current} by {made.noun}: scan {made.words}",
+                code.sku,
+            )
         wanted = self._wanted(code)
         if wanted is not None:
             self._lot_for = wanted
@@ -478,6 +525,7 @@ class ScanSession(ABC, Generic[V]):
         before it."""
         wanted = self._lot_for
         if code.sku is None:
+            wanted = wanted or self._made_by_command()
             if wanted is None:
                 code.item()  # refused: it names no item
             assert wanted is not None
@@ -487,6 +535,9 @@ class ScanSession(ABC, Generic[V]):
         if wanted is not None:
             raise ValidationError(self._waiting_for_lot())
         item = code.item()
+        made = self._made_wanted(item)
+        if made is not None and code.lot is not None:
+            return self._stage_lot(uow, made, code.lot, code.element.expires, code.shown)
         if code.lot is None or not self.takes_lots or not item.tracking.tracked:
             return self.on_item(uow, item)
         whole = self._wanted(item)
@@ -520,6 +571,8 @@ class ScanSession(ABC, Generic[V]):
     ) -> ScanOutcome[V]:
         """Stage the item waiting (or scanned with it) as of this lot or serial."""
         number = parse_lot_number(text, field=wanted.noun)
+        if wanted.made:
+            return self._stage_made(wanted, number, expires, shown if shown else number)
         lots = self._lots.get(wanted.key, {})
         if wanted.tracking is Tracking.SERIAL and number in lots:
             raise ValidationError(f"serial {number} of {wanted.sku} is staged already")
@@ -558,6 +611,9 @@ class ScanSession(ABC, Generic[V]):
                     f"first, or drop it with {CLEAR.code}"
                 )
             self.pending_command = command
+            serials = self.made().serials
+            if self.pending_quantity is None and serials:
+                self.pending_quantity = Decimal(len(serials))  # as many as are scanned
             if self.pending_quantity is not None:
                 return self._produce(uow, command.code)
             return self.answer("ask", self.ask_quantity(command), command.code)
@@ -611,9 +667,13 @@ class ScanSession(ABC, Generic[V]):
         if self.user is None:
             return "Scan your badge to sign in"
         if self.pending_command is not None:
-            return f"Scan the quantity to {self.pending_command.verb}"
+            return self._quantity_prompt(self.pending_command)
         if self._lot_for is not None:
+            if self._lot_for.made:
+                return f"Scan {self._lot_for.words}  ·  {CLEAR.code} drops it"
             return f"Scan the {self._lot_for.noun} of {self._lot_for.sku}  ·  {CLEAR.code} drops it"
+        if self._made and self.current is not None:
+            return f"{self._made_words()}: {self._made_next()}  ·  {CLEAR.code} drops it"
         if self.current is None:
             return f"Scan {self.wanted()}"
         if self._staged:
@@ -674,7 +734,17 @@ class ScanSession(ABC, Generic[V]):
         assert command is not None and quantity is not None
         self.pending_command = None
         self.pending_quantity = None
-        return self._posted(self.produce(self.acting(uow), command, quantity), shown)
+        serials = self.made().serials
+        if serials and quantity != len(serials):
+            assert self._made_for is not None
+            raise ValidationError(
+                f"{len(serials)} serial{'s' if len(serials) != 1 else ''} of "
+                f"{self._made_for.sku} {'are' if len(serials) != 1 else 'is'} scanned: "
+                f"{command.verb} {len(serials)}, not {fmt(quantity)} (or {CLEAR.code})"
+            )
+        posted = self.produce(self.acting(uow), command, quantity)
+        self._forget_made()
+        return self._posted(posted, shown)
 
     def _posted(self, posted: Posted, shown: str) -> ScanOutcome[V]:
         self.last_posted = posted.summary
@@ -691,8 +761,12 @@ class ScanSession(ABC, Generic[V]):
             parts.append(f"quantity {fmt(self.pending_quantity)}")
         if self.pending_command is not None:
             parts.append(self.pending_command.code)
-        if self._lot_for is not None:
+        if self._lot_for is not None and not self._lot_for.made:
             parts.append(f"{fmt(self._lot_for.quantity)} {self._lot_for.sku} waiting for its lot")
+        elif self._lot_for is not None:
+            parts.append(f"the {self._lot_for.sku} made waiting for its {self._lot_for.noun}")
+        if self._made:
+            parts.append(self._made_words()[:1].lower() + self._made_words()[1:])
         self._drop_pending()
         if not parts:
             return self.answer("info", "Nothing to clear", code.command)
@@ -700,8 +774,13 @@ class ScanSession(ABC, Generic[V]):
 
     def _drop_pending(self) -> None:
         self._unstage()
+        self._forget_made()
         self.pending_quantity = None
         self.pending_command = None
+
+    def _forget_made(self) -> None:
+        self._made.clear()
+        self._made_for = None
 
     def _unstage(self) -> None:
         """Nothing staged, no lot waited for."""
@@ -737,3 +816,78 @@ class ScanSession(ABC, Generic[V]):
     def _waiting_for_quantity(self) -> str:
         assert self.pending_command is not None
         return f"{self.pending_command.code} is waiting for a quantity: scan it, or {CLEAR.code}"
+
+    # --- what a command makes ----------------------------------------------------------------
+
+    def _made_wanted(self, code: ItemCode) -> LotWanted | None:
+        """Where the lot or serial of what the session makes goes, when `code` is that item
+        (None: it is not)."""
+        makes = self.makes() if self.current is not None else None
+        if makes is None or code.sku != makes.sku:
+            return None
+        return LotWanted("", makes.sku, makes.tracking, Decimal(1), made=True)
+
+    def _made_by_command(self) -> LotWanted | None:
+        """The lot or serial made, while a command that makes a tracked item waits for its
+        quantity (a scan that is no code names it)."""
+        makes = self.makes() if self.current is not None else None
+        if makes is None or self.pending_command is None or self.pending_command.takes != QUANTITY:
+            return None
+        return self._made_wanted(makes)
+
+    def _stage_made(
+        self, wanted: LotWanted, number: str, expires: date | None, shown: str
+    ) -> ScanOutcome[V]:
+        """The lot (one) or a serial (one by one) of what the next command makes; a second
+        lot, a serial twice or another expiry is refused and changes nothing."""
+        made = self._made
+        first = next(iter(made), None)
+        if wanted.tracking is Tracking.SERIAL and number in made:
+            raise ValidationError(f"serial {number} of {wanted.sku} is scanned already")
+        if wanted.tracking is Tracking.LOT and first is not None and number != first:
+            raise ValidationError(
+                f"{wanted.sku} is made as lot {first} here: one lot per build ({CLEAR.code} "
+                f"drops it)"
+            )
+        had = next((e for e in made.values() if e is not None), None)
+        if expires is not None and had is not None and expires != had:
+            raise ValidationError(
+                f"{wanted.noun} {number} of {wanted.sku} expires on {expires}, what is scanned "
+                f"before it on {had}: make them apart"
+            )
+        made[number] = expires if expires is not None else made.get(number)
+        self._made_for = wanted
+        self._lot_for = None
+        return self.answer("info", f"{self._made_words()}: {self._made_next()}", shown)
+
+    def _made_words(self) -> str:
+        """ "Lot L-7 of GADGET made", "Serials S-1, S-2 of ROBOT made"."""
+        wanted = self._made_for
+        assert wanted is not None
+        noun = wanted.noun.capitalize() + ("s" if len(self._made) > 1 else "")
+        return f"{noun} {', '.join(self._made)} of {wanted.sku} made"
+
+    def _made_next(self) -> str:
+        """What to scan once a lot or serial made is scanned."""
+        assert self._made_for is not None
+        serial = self._made_for.tracking is Tracking.SERIAL
+        codes = _listed((c.code for c in self.commands if c.takes == QUANTITY), "or")
+        command = self.pending_command
+        if command is not None:
+            if serial:
+                return f"scan the next serial, or {command.code} again to {command.verb} them"
+            return f"scan the quantity to {command.verb}"
+        if serial:
+            return f"scan the next, or {codes} to make them"
+        if self.pending_quantity is not None:
+            return f"scan {codes} to make {fmt(self.pending_quantity)}"
+        return f"scan the quantity and {codes}"
+
+    def _quantity_prompt(self, command: Command) -> str:
+        """What a command waiting for its quantity asks, with what it makes."""
+        if self._made:
+            return f"{self._made_words()}: {self._made_next()}"
+        makes = self.makes() if self.current is not None else None
+        if makes is not None:
+            return f"Scan the quantity to {command.verb} (first the {makes.tracking.noun} made)"
+        return f"Scan the quantity to {command.verb}"

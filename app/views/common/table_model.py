@@ -61,6 +61,7 @@ class Column(Generic[T]):
     status: Callable[[T], str] | None = None  # a status key: the cell is drawn as a chip
     tooltip: Callable[[T], str] | None = None
     width: int | None = None  # a starting width in pixels
+    style: Callable[[T], Chip | None] | None = None  # the cell's own colour, over the row's
 
 
 def qty_column(
@@ -148,7 +149,9 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
             return col.tooltip(row)
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
-            style = self.row_style(row) if self.row_style is not None else None
+            style = col.style(row) if col.style is not None else None
+            if style is None and self.row_style is not None:
+                style = self.row_style(row)
             if style is None:
                 return None
             if role == Qt.ItemDataRole.BackgroundRole:

@@ -5,7 +5,8 @@ The keystrokes are read whichever widget has the focus. The codes and what they 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHeaderView, QLabel, QWidget
 
 from app.services.scanning.picking import (
     PACK,
@@ -18,6 +19,7 @@ from app.services.scanning.picking import (
 )
 from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
+from app.views.common.lots import lots_column
 from app.views.common.runner import AppContext
 from app.views.common.status import MESSAGE_COLOURS, OK, Chip, font
 from app.views.common.table_model import Column, RowTableModel, qty_column
@@ -25,11 +27,15 @@ from app.views.common.widgets import fitted_table
 from app.views.orders.scan_page import ScanPage
 
 PART = MESSAGE_COLOURS["info"]
+NAME_COLUMN = 3
+LOT_COLUMN = 4
+NARROW_PAGE = 1150  # pixels: below it the lines leave the name out (the item's tooltip has it)
 PICK_COLUMNS: list[Column[PickLine]] = [
     Column("Line", lambda r: r.line, width=52),
     Column("Bin", lambda r: r.bin or "", width=86),
     Column("Item", lambda r: r.sku, width=150, tooltip=lambda r: r.name),
     Column("Name", lambda r: r.name, width=200, tooltip=lambda r: r.name),
+    lots_column("Lot to take, expiry", lambda r: r.lots, width=220),
     qty_column("To pick", lambda r: r.still_to_pick, width=88),
     qty_column("Committed", lambda r: r.ready_to_pick, width=110),
     qty_column("Scanned", lambda r: r.staged or None, width=96),
@@ -66,7 +72,7 @@ class PickStationPage(ScanPage):
         self.customer.setObjectName("pick_customer")
         self.customer.setFont(font(14))
         self.lines = RowTableModel(PICK_COLUMNS, self, row_style=scanned_style)
-        self.table = fitted_table(self.lines, "pick_lines", 3)
+        self.table = fitted_table(self.lines, "pick_lines", NAME_COLUMN)
         self.fulfillment_lines = RowTableModel(FULFILLMENT_COLUMNS, self)
         self.fulfillment_table = fitted_table(self.fulfillment_lines, "pick_fulfillment_lines", 3)
         self.fulfillment_table.hide()
@@ -78,6 +84,14 @@ class PickStationPage(ScanPage):
             "for several of one item scan the quantity first. #SHIP posts it all at once.",
         )
         self.build(body, self.session)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # A floor PC's screen: the lot to take matters more than the name, and takes its room.
+        narrow = self.width() < NARROW_PAGE
+        self.table.setColumnHidden(NAME_COLUMN, narrow)
+        fill = QHeaderView.ResizeMode.Stretch if narrow else QHeaderView.ResizeMode.ResizeToContents
+        self.table.horizontalHeader().setSectionResizeMode(LOT_COLUMN, fill)
 
     def show_state(self, state: ScanState[PickDetail]) -> None:
         self.state = state

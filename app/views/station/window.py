@@ -5,7 +5,8 @@ scan reader (app/views/common/scanner.py) until Enter (a USB scanner types its c
 Enter; a keyboard works the same), and the scan goes to the station's session
 (`WorkOrderSession.scan`) through the runner. The answer shows as large coloured words (green
 done, red refused with the service's reason, amber asking, blue noted), with the current
-order's pick list and the last scans beside it. While a scan is being answered the next one
+order's pick list (with the lot to take of a tracked component, amber when it expires soon,
+red when expired) and the last scans beside it. While a scan is being answered the next one
 is refused, so nothing is posted twice. Escape drops what is typed and staged; Ctrl+Q closes
 the station.
 """
@@ -34,6 +35,8 @@ from app.services.auth import BADGE_PREFIX
 from app.services.engine.changes import Changes
 from app.services.production.work_orders import WORK_ORDER
 from app.services.scanning.production import (
+    BUILD,
+    COMPLETE,
     StationDetail,
     StationLine,
     StationOutcome,
@@ -42,6 +45,7 @@ from app.services.scanning.production import (
 from app.services.scanning.session import CLEAR, ScanState
 from app.views.common import format as fmt
 from app.views.common.idle import IdleWatch
+from app.views.common.lots import lots_column
 from app.views.common.runner import AppContext, run_op
 from app.views.common.scanner import ScanReader, level_chip, level_mark
 from app.views.common.status import (
@@ -59,7 +63,10 @@ SETTINGS_LOCATION = "station/location"
 RECENT_SCANS = 14
 CLOCK_MS = 15_000
 NAME_COLUMN = 2
+LOT_COLUMN = 3
 NARROW_WINDOW = 1500  # pixels: below it the pick list leaves the component's name out
+WIDE_SPLIT = (5, 3)  # the pick list beside the last scans
+NARROW_SPLIT = (3, 1)  # on a small screen the pick list's lot to take needs the room
 
 STAGED = MESSAGE_COLOURS["info"]
 
@@ -78,11 +85,12 @@ def sentence(text: str) -> str:
 
 
 PICK_COLUMNS: list[Column[StationLine]] = [
-    Column("Bin", lambda p: p.bin or "—", width=150),
-    Column("Component", lambda p: p.sku, width=280),
+    Column("Bin", lambda p: p.bin or "—", width=110),
+    Column("Component", lambda p: p.sku, width=210),
     Column("Name", lambda p: p.name),
-    qty_column("To issue", lambda p: p.left_to_issue, width=170),
-    qty_column("Staged", lambda p: p.staged if p.staged else None, width=140),
+    lots_column("Lot to take, expiry", lambda p: p.lots, width=360),
+    qty_column("To issue", lambda p: p.left_to_issue, width=130),
+    qty_column("Staged", lambda p: p.staged if p.staged else None, width=115),
 ]
 
 
@@ -250,7 +258,7 @@ class StationWindow(QWidget):
                 self.pick_table.setColumnWidth(n, col.width)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         left.addWidget(self.pick_table, 1)
-        columns.addLayout(left, 5)
+        columns.addLayout(left, WIDE_SPLIT[0])
 
         right = QVBoxLayout()
         right.setSpacing(8)
@@ -266,10 +274,12 @@ class StationWindow(QWidget):
         self.recent.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right.addWidget(self.recent, 1)
-        columns.addLayout(right, 3)
+        columns.addLayout(right, WIDE_SPLIT[1])
+        self.columns = columns
 
         codes = [f"{c.code}{' / Esc' if c is CLEAR else ''}  {c.words}" for c in self.session.codes]
-        help_bar = QLabel("    ".join([*codes, f"{BADGE_PREFIX}name  sign in"]))
+        made = f"the assembly, then its lot or serials  what {BUILD.code} or {COMPLETE.code} makes"
+        help_bar = QLabel("    ".join([*codes, made, f"{BADGE_PREFIX}name  sign in"]))
         help_bar.setObjectName("station_help")
         help_bar.setFont(font(15, bold=True))
         help_bar.setWordWrap(True)
@@ -464,10 +474,18 @@ class StationWindow(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        # A small floor screen: the sku, bin and quantities matter more than the name.
+        # A small floor screen: the sku, bin, lot and quantities matter more than the name.
         narrow = self.width() < NARROW_WINDOW
+        for n, stretch in enumerate(NARROW_SPLIT if narrow else WIDE_SPLIT):
+            self.columns.setStretch(n, stretch)
         self.pick_table.setColumnHidden(NAME_COLUMN, narrow)
-        self.pick_table.horizontalHeader().setStretchLastSection(narrow)
+        header = self.pick_table.horizontalHeader()
+        fill = QHeaderView.ResizeMode.Stretch
+        header.setSectionResizeMode(
+            LOT_COLUMN, fill if narrow else QHeaderView.ResizeMode.Interactive
+        )
+        if not narrow:
+            self.pick_table.setColumnWidth(LOT_COLUMN, PICK_COLUMNS[LOT_COLUMN].width or 0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.reader.stop()
