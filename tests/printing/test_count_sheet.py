@@ -102,7 +102,9 @@ def test_300_lines_paginate_with_the_header_on_every_page_and_lose_none(
     for n, text in enumerate(texts, start=1):
         assert f"Page {n} of {pages}" in text and doc.number in text
         if n < pages:
-            assert re.search(r"Line\s+Bin\s+Item\s+Description\s+UoM\s+Counted", text)
+            assert re.search(
+                r"Line\s+Bin\s+Item\s+Description\s+Lot / serial\s+UoM\s+Counted", text
+            )
     assert pdfcheck.scan_pages(pdf) == expected_codes(doc, texts)
     pdfcheck.assert_inside_margins(pdf, page_size(setup), MARGIN)
 

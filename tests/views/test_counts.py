@@ -71,7 +71,7 @@ def test_a_count_started_counted_blind_and_posted_without_what_nobody_counted(
     click(qtbot, dialog.ok)
     idle(qtbot, ctx)
     assert not dialog.isVisible()
-    assert "Counted 2 items on CC-000001: 2 of 11 lines counted" in window.message_bar.text
+    assert "Counted 2 lines on CC-000001: 2 of 11 lines counted" in window.message_bar.text
     rows = {r.sku: r for r in detail.lines.rows}
     assert rows["SPOKE-SS"].counted == Decimal(2000)
     # Blind: the operator sees what was counted, not what the ledger had.
