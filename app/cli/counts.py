@@ -107,7 +107,7 @@ def count_key(text: str) -> CountKey:
 
 
 def cmd_count_enter(ctx: Context) -> Result:
-    entered = quantities(ctx.args.line, what="QTY")
+    entered = quantities(ctx.args.line)
     if entered is None:
         raise UsageError(
             "shopfloor count enter: give --line SKU=QTY for each item counted "
