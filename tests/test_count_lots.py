@@ -203,17 +203,20 @@ def test_approval_and_reversal_work_per_lot_line(shop: LotPlant) -> None:
     assert check_database(uow).ok
 
 
-def test_a_picked_lot_is_not_counted_away(shop: LotPlant) -> None:
-    """A lot line whose write-off would take what is picked for a shipment refuses the
-    count, naming the line."""
+def test_a_lot_line_that_would_take_its_lot_below_zero_refuses_the_count(
+    shop: LotPlant,
+) -> None:
+    """The item has enough on hand, but the lot the line counted does not any more: the
+    count is refused, naming the line, and nothing moves."""
     uow = shop.uow
     number = counts.start_count(uow, "MAIN", items=["RESIN"]).count.number
     counts.enter_counts(uow, number, {("RESIN", "R-A"): "0", ("RESIN", "R-B"): "4"})
     inventory.adjust_stock(uow, "RESIN", "-5", lot="R-A")
+    inventory.adjust_stock(uow, "RESIN", "10", lot="R-B")
     with pytest.raises(InsufficientStock, match=r"line 1 \(RESIN lot R-A\), counted 0 when 6"):
         counts.post_count(uow, number)
     assert counts.get_count(uow, number).status == "open"
-    assert shop.lots_of("RESIN", "MAIN") == {"R-A": 1, "R-B": 4}
+    assert shop.lots_of("RESIN", "MAIN") == {"R-A": 1, "R-B": 14}
 
 
 def test_a_count_is_counted_by_lot_scan_and_by_gs1_scan(shop: LotPlant) -> None:
