@@ -503,7 +503,7 @@ class EnterCountsDialog(PostingDialog):
         self.found: list[FoundLotRow] = []
         self.found_grid = QGridLayout()
         self.found_grid.setHorizontalSpacing(8)
-        self.add_found_button = button("Add a &lot found…", self.add_found, name="add_found_lot")
+        self.add_found_button = button("Another &lot found", self.add_found, name="add_found_lot")
         if self.tracked:
             self.body.addWidget(
                 caption_label(
