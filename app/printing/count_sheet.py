@@ -121,7 +121,7 @@ def _found_row(ln: CountSheetLine) -> list[CellSpec]:
         _bin(ln),
         Text(ln.sku, styles.CELL_NOTE, max_lines=NOTE_LINES),
         Text(f"{noun} found, not listed: its number and expiry", styles.CELL_NOTE),
-        [Text(f"{noun}:", styles.CELL_NOTE, fit=True), Box(80, 16, "left")],
+        [Text(f"{noun}:", styles.CELL_NOTE, fit=True), Box(72, 16, "left")],
         Text(ln.uom, fit=True),
         Box(60, 22),
     ]
