@@ -3,6 +3,7 @@ a count of aisle B from start to posting, and refusals that exit 2 and change no
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.cli_helpers import (
     copy_database,
     parallel,
     snapshot,
+    write_csv,
 )
 from tests.printing import pdfcheck
 
@@ -115,3 +117,49 @@ def test_refusals_exit_2_and_change_nothing(demo: Shopfloor) -> None:
     for (argv, words), reason in zip(refusals, reasons, strict=True):
         assert words in reason, (argv, reason)
     assert snapshot(demo.db_path) == before
+
+
+def test_a_tracked_item_is_counted_lot_by_lot_on_the_command_line(
+    demo: Shopfloor, tmp_path: Path
+) -> None:
+    """GONG, a new item tracked by lot: the count shows a line per lot in text and JSON, takes
+    SKU@LOT=QTY (a lot found with --expires), and refuses SKU=QTY naming the lots."""
+    gong = write_csv(tmp_path / "items.csv", "sku,name,type,tracking", "GONG,Gong,inventory,lot")
+    demo.ok("import", "items", str(gong))
+    for lot in ("B-1", "B-2"):
+        demo.ok("adjust", "GONG", "3", "--location", "MAIN", "--lot", lot)
+    count = demo.ok("count", "start", "--location", "MAIN", "--item", "GONG")["count"]
+    number = count["number"]
+    assert [(ln["sku"], ln["lot"]) for ln in count["lines"]] == [("GONG", "B-1"), ("GONG", "B-2")]
+    reason = demo.refused("count", "enter", number, "--line", "GONG=5")
+    assert reason == (
+        f"GONG is tracked by lot: say which lot was counted on {number} "
+        "(GONG@B-1 or GONG@B-2, or GONG@LOT for a lot found)"
+    )
+    entered = demo.ok(
+        "count",
+        "enter",
+        number,
+        "--line",
+        "GONG@B-1=2",
+        "--line",
+        "GONG@B-2=3",
+        "--line",
+        "GONG@B-9=1",
+        "--expires",
+        "GONG@B-9=2030-06-30",
+    )
+    assert [(ln["lot"], ln["expires"], ln["counted"]) for ln in entered["lines"]] == [
+        ("B-1", None, "2"),
+        ("B-2", None, "3"),
+        ("B-9", "2030-06-30", "1"),
+    ]
+    text = demo.run("count", "show", number, json=False)
+    assert text.returncode == 0
+    assert re.search(r"line\s+bin\s+sku\s+lot\s+expires", text.stdout)
+    assert re.search(r"GONG\s+B-9\s+2030-06-30", text.stdout)
+    demo.ok("count", "post", number)
+    assert on_hand(demo, "GONG") == "6"
+    lots = {x["lot"]: x["on_hand"] for x in demo.ok("stock", "GONG", "--location", "MAIN")["lots"]}
+    assert lots == {"B-1": "2", "B-2": "3", "B-9": "1"}
+    assert demo.ok("check")["ok"] is True

@@ -824,17 +824,17 @@ def test_lots_without_an_expiry_come_last_first_expiry_first_out(
     assert [lot for _r, q, lot in shop.rows("CAP") if q < 0] == taken
 
 
-def test_counts_leave_tracked_items_to_adjustments_by_lot(shop: LotPlant) -> None:
-    """A count does not count lots: a tracked item named on one is refused in words, and a
-    count of everything in stock leaves it out."""
+def test_counts_count_tracked_items_lot_by_lot(shop: LotPlant) -> None:
+    """A count counts lots: a tracked item named on one, or found by a count of everything in
+    stock, is a line per lot on hand (tests/test_count_lots.py counts them)."""
     from app.services.counts import counts
 
     inventory.adjust_stock(shop.uow, "RESIN", "6", lot="R-A")
-    with pytest.raises(ValidationError, match="RESIN is tracked by lot: a count does not count"):
-        counts.start_count(shop.uow, None, items=["RESIN", "SCREW"])
+    chosen = counts.start_count(shop.uow, None, items=["RESIN", "SCREW"])
+    assert [(ln.sku, ln.lot) for ln in chosen.count.lines] == [("RESIN", "R-A"), ("SCREW", None)]
+    counts.cancel_count(shop.uow, chosen.count.number)
     started = counts.start_count(shop.uow, None, not_counted_for=0)
-    assert [ln.sku for ln in started.count.lines] == ["SCREW"]
-    assert started.tracked == ["RESIN"]
+    assert [(ln.sku, ln.lot) for ln in started.count.lines] == [("RESIN", "R-A"), ("SCREW", None)]
     assert shop.lots_of("RESIN") == {"R-A": 6}
 
 

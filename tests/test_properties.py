@@ -84,6 +84,7 @@ from app.services import admin, inventory, reasons
 from app.services.catalog import items
 from app.services.check import check_database
 from app.services.counts import counts
+from app.services.counts.counts import CountKey
 from app.services.engine import commitment
 from app.services.engine.uow import UnitOfWork
 from app.services.lots import tracking
@@ -740,25 +741,31 @@ class ModelVRA:
         return part.quantity if self.is_open else part.shipped
 
 
+CountLine = tuple[str, str | None]  # a count's line: sku, and the lot a tracked item's counts
+
+
 @dataclass
 class ModelCount:
-    """A cycle count: its items, and per counted item (what was counted, on hand then)."""
+    """A cycle count: its items, its lines in line order (a tracked item's lot by lot, or
+    one without a lot when it had none there), and per counted line (what was counted, on
+    hand then)."""
 
     number: str
     location: str
     skus: list[str]
-    counted: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    lines: list[CountLine] = field(default_factory=list)
+    counted: dict[CountLine, tuple[Decimal, Decimal]] = field(default_factory=dict)
     status: str = "open"
 
-    def difference(self, sku: str) -> Decimal:
-        counted, then = self.counted[sku]
+    def difference(self, line: CountLine) -> Decimal:
+        counted, then = self.counted[line]
         return counted - then
 
-    def over(self, threshold: Decimal) -> list[str]:
-        """The counted items whose difference is worth more than the threshold (0: none)."""
+    def over(self, threshold: Decimal) -> list[CountLine]:
+        """The counted lines whose difference is worth more than the threshold (0: none)."""
         if threshold <= 0:
             return []
-        return [s for s in self.counted if abs(self.difference(s)) * COSTS[s] > threshold]
+        return [ln for ln in self.counted if abs(self.difference(ln)) * COSTS[ln[0]] > threshold]
 
 
 @dataclass
@@ -2687,13 +2694,21 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def has_counts(self) -> bool:
         return bool(self.cycle_counts)
 
-    def count_state(self) -> dict[str, tuple[str, dict[str, Decimal | None]]]:
+    def count_state(self) -> dict[str, tuple[str, dict[CountLine, Decimal | None]]]:
         """Every count's status and what each of its lines counted, as the service reads it."""
         out = {}
         for number in self.cycle_counts:
             info = counts.get_count(self.uow, number)
-            out[number] = (info.status, {ln.sku: ln.counted for ln in info.lines})
+            out[number] = (info.status, {(ln.sku, ln.lot): ln.counted for ln in info.lines})
         return out
+
+    def count_lines(self, sku: str, location: str) -> list[CountLine]:
+        """A count's lines of an item: a tracked one's lots on hand, first in first, or one
+        line without a lot when it has none there."""
+        if sku not in TRACKED:
+            return [(sku, None)]
+        lots = [n for n in self.lot_order[sku] if self.lot_stock[(sku, location, n)] > 0]
+        return [(sku, n) for n in lots] or [(sku, None)]
 
     def attempt_count(self, label: str, call: Callable[[], T], expected: Refusal) -> T | None:
         """`attempt`, and a refused count posting leaves every count as it was too."""
@@ -2728,10 +2743,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
         expected: Refusal = None
         if chosen is not None:
             skus = list(chosen)
-            if any(s in held or s in TRACKED for s in skus):  # a count counts no lots
+            if any(s in held for s in skus):
                 expected = ValidationError
         else:
-            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0 and s not in TRACKED]
+            found = [s for s in STOCKED if self.on_hand[(s, location)] > 0]
             skus = [s for s in found if s not in held]
             if not skus:
                 expected = ValidationError
@@ -2747,19 +2762,36 @@ class ShopfloorMachine(RuleBasedStateMachine):
         )
         if done is None:
             return None
-        assert sorted(ln.sku for ln in done.count.lines) == sorted(skus)
+        lines = [ln for s in skus for ln in self.count_lines(s, location)]
+        got = sorted(done.count.lines, key=lambda ln: ln.line_no)
+        assert sorted((ln.sku, ln.lot) for ln in got) == sorted(lines, key=str)
+        for s in skus:  # a tracked item's lots in the consumption order
+            assert [ln.lot for ln in got if ln.sku == s] == [n for _s, n in lines if _s == s]
         if chosen is None:
             assert done.left_out == {s: held[s] for s in found if s in held}
-        self.cycle_counts[done.count.number] = ModelCount(done.count.number, location, skus)
+        self.cycle_counts[done.count.number] = ModelCount(
+            done.count.number, location, skus, [(ln.sku, ln.lot) for ln in got]
+        )
         self.check_commitments(take_snapshot(self.uow))
         return done.count.number
 
     @precondition(has_counts)
-    @rule(pick=picks, line=st.integers(0, 3), amount=count_amounts)
-    def enter_count(self, pick: Pick, line: int, amount: str) -> None:
+    @rule(
+        pick=picks,
+        line=st.integers(0, 5),
+        amount=count_amounts,
+        found=st.sampled_from(LOTS),
+    )
+    def enter_count(self, pick: Pick, line: int, amount: str, found: str) -> None:
+        """A line of the count, an item not on it, a tracked item's lot found (or one it
+        lists), or a tracked item without its lot."""
         number = self.choose_from(pick, self.cycle_counts, COUNT_OPEN)
         count = self.cycle_counts[number]
-        self.enter_counted(number, [*count.skus, "C1"][line % (len(count.skus) + 1)], amount)
+        tracked = [s for s in count.skus if s in TRACKED]
+        targets: list[CountLine] = [*count.lines, ("C1", None)]
+        if tracked:
+            targets += [(tracked[0], found), (tracked[0], None)]
+        self.enter_counted(number, targets[line % len(targets)], amount)
 
     @rule(
         location=st.sampled_from(LOCATIONS),
@@ -2773,36 +2805,52 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if number is None:
             return
         count = self.cycle_counts[number]
-        for sku, amount in zip(count.skus, amounts, strict=False):
-            self.enter_counted(number, sku, amount)
+        for k, line in enumerate(list(count.lines)):
+            self.enter_counted(number, line, amounts[k % len(amounts)])
         if count.over(D(self.prefs[COUNT_THRESHOLD])):
             self.approve_counted(number)
         self.post_counted(number, skip=False)
 
-    def enter_counted(self, number: str, sku: str, amount: str) -> None:
+    def enter_counted(self, number: str, line: CountLine, amount: str) -> None:
         count = self.cycle_counts[number]
-        on_hand = self.on_hand[(sku, count.location)]
+        sku, lot = line
+        pair = (sku, count.location)
+        on_hand = self.on_hand[pair] if lot is None else self.lot_stock[(*pair, lot)]
         qty = {
             "same": on_hand,
             "one more": on_hand + 1,
             "one less": max(ZERO, on_hand - 1),
         }.get(amount, D(amount) if amount[0].isdigit() else ZERO)
         self.observe()
+        listed = line in count.lines
+        empty = (sku, None) in count.lines and (sku, None) not in count.counted
         expected: Refusal = None
         if count.status not in COUNT_OPEN:
             expected = IllegalTransition
         elif sku not in count.skus:
             expected = NotFound
+        elif sku in TRACKED and lot is None and (not listed or qty != 0):
+            expected = ValidationError  # say which lot: only an empty shelf counts without
+        elif not listed and qty == 0:
+            expected = ValidationError  # a lot found is found: more than 0
+        key: CountKey = sku if lot is None else (sku, lot)
         done = self.attempt_count(
             "count enter",
-            lambda: counts.enter_counts(self.uow, number, {sku: str(qty)}),
+            lambda: counts.enter_counts(self.uow, number, {key: str(qty)}),
             expected,
         )
         if done is None:
             return
-        count.counted[sku] = (qty, on_hand)
+        if not listed:  # a lot found: the empty shelf's line takes it, or a line of its own
+            if lot not in self.lot_order[sku]:
+                self.lot_order[sku].append(lot)  # made now: first in first out from here
+            if empty:
+                count.lines[count.lines.index((sku, None))] = line
+            else:
+                count.lines.append(line)
+        count.counted[line] = (qty, on_hand)
         count.status = "open"  # counting again withdraws an approval
-        got = next(ln for ln in done.lines if ln.sku == sku)
+        got = next(ln for ln in done.lines if (ln.sku, ln.lot) == line)
         assert (got.counted, got.on_hand_when_counted) == (qty, on_hand)
         self.check_commitments(take_snapshot(self.uow))
 
@@ -2833,23 +2881,25 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def post_counted(self, number: str, skip: bool) -> None:
         count = self.cycle_counts[number]
         self.observe()
-        moving = {s: count.difference(s) for s in count.counted if count.difference(s) != 0}
-        picked = {
-            pair: sum((ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO)
-            for pair in ((s, count.location) for s in moving)
-        }
+        moving = [
+            (ln, count.difference(ln))
+            for ln in count.lines
+            if ln in count.counted and count.difference(ln) != 0
+        ]
         expected: Refusal = None
         if count.status not in COUNT_OPEN:
             expected = IllegalTransition
-        elif not count.counted or (len(count.counted) < len(count.skus) and not skip):
+        elif not count.counted or (len(count.counted) < len(count.lines) and not skip):
             expected = ValidationError
         elif count.over(D(self.prefs[COUNT_THRESHOLD])) and count.status != "approved":
             expected = IllegalTransition
-        elif any(
-            self.on_hand[(s, count.location)] + d < max(ZERO, picked[(s, count.location)])
-            for s, d in moving.items()
-        ):
-            expected = InsufficientStock  # below zero, or below what is picked to ship
+        rows: list[PostedRow] = []
+        if expected is None:
+            rows_or_none = self.count_rows(count.location, moving)
+            if rows_or_none is None:
+                expected = InsufficientStock  # below zero, or below what is picked to ship
+            else:
+                rows = rows_or_none
         done = self.attempt_count(
             "count post",
             lambda: counts.post_count(self.uow, number, skip_uncounted=skip),
@@ -2858,22 +2908,54 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if done is None:
             return
         count.status = "posted"
-        for sku, difference in moving.items():
-            self.on_hand[(sku, count.location)] += difference
-        self.postings.append(
-            ModelPosting(
-                done.changes.event_id,
-                "count",
-                [((sku, count.location), d, None) for sku, d in moving.items()],
-            )
-        )
+        for pair, qty, lot in rows:
+            self.on_hand[pair] += qty
+            if lot is not None:
+                self.lots_in(*pair, lot, qty)
+        self.postings.append(ModelPosting(done.changes.event_id, "count", rows))
         after = take_snapshot(self.uow)
-        assert after.ledger_rows == self.before.ledger_rows + len(moving)
+        assert after.ledger_rows == self.before.ledger_rows + len(rows)
         self.check_commitments(
             after,
-            consumed=frozenset((s, count.location) for s, d in moving.items() if d < 0),
-            supply=frozenset((s, count.location) for s, d in moving.items() if d > 0),
+            consumed=frozenset(p for p, q, _lot in rows if q < 0),
+            supply=frozenset(p for p, q, _lot in rows if q > 0),
         )
+
+    def count_rows(
+        self, location: str, moving: list[tuple[CountLine, Decimal]]
+    ) -> list[PostedRow] | None:
+        """The ledger rows a count's differences post, line after line: a lot line's in its
+        lot; a write-off never below zero, below what is picked to ship, or below its lot's
+        free stock (without a lot: the lots first in first out). None: refused."""
+        on_hand = {(ln[0], location): self.on_hand[(ln[0], location)] for ln, _d in moving}
+        lots: dict[LotKey, Decimal] = defaultdict(lambda: ZERO)
+        rows: list[PostedRow] = []
+        for (sku, lot), d in moving:
+            pair = (sku, location)
+            picked = sum(
+                (ln.firm for p, ln in self.before.open_lines().values() if p == pair), ZERO
+            )
+            on_hand[pair] += d
+            if d < 0 and on_hand[pair] < max(ZERO, picked):
+                return None
+            if sku not in TRACKED:
+                rows.append((pair, d, None))
+                continue
+            if lot is not None:
+                key = (sku, location, lot)
+                free = self.lot_stock[key] + lots[key] - self.lot_held[key]
+                if d < 0 and -d > free:
+                    return None
+                lots[key] += d
+                rows.append((pair, d, lot))
+                continue
+            parts = self.lots_out(sku, location, -d)  # an empty shelf the lots left since
+            if parts is None:
+                return None
+            for n, part in parts:
+                lots[(sku, location, n)] -= part
+                rows.append((pair, -part, n))
+        return rows
 
     @precondition(has_counts)
     @rule(pick=picks)
@@ -2892,7 +2974,10 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def counts_agree(self) -> None:
         """Every count's status and counted quantities are the model's."""
         assert self.count_state() == {
-            number: (c.status, {s: c.counted[s][0] if s in c.counted else None for s in c.skus})
+            number: (
+                c.status,
+                {ln: c.counted[ln][0] if ln in c.counted else None for ln in c.lines},
+            )
             for number, c in self.cycle_counts.items()
         }
 

@@ -17,7 +17,7 @@ from app.cli.base import (
 from app.cli.output import cell, paged_note, table
 from app.models.quantity import fmt
 from app.services.counts import counts
-from app.services.counts.counts import CycleCountInfo
+from app.services.counts.counts import CountKey, CycleCountInfo
 
 
 def count_text(info: CycleCountInfo) -> str:
@@ -41,6 +41,8 @@ def count_text(info: CycleCountInfo) -> str:
             ln.line_no,
             ln.bin or "",
             ln.sku,
+            ln.lot or ("(none on hand)" if ln.tracking != "none" else ""),
+            ln.expires,
             ln.uom,
             ln.counted,
             ln.on_hand_when_counted,
@@ -56,6 +58,8 @@ def count_text(info: CycleCountInfo) -> str:
             "line",
             "bin",
             "sku",
+            "lot",
+            "expires",
             "uom",
             "counted",
             "on hand then",
@@ -89,18 +93,36 @@ def cmd_count_start(ctx: Context) -> Result:
         text += "\nleft out, on other open counts: " + ", ".join(
             f"{sku} ({number})" for sku, number in started.left_out.items()
         )
-    if started.tracked:
-        text += "\nleft out, tracked by lot or serial (adjust them by lot): " + ", ".join(
-            started.tracked
-        )
     return started, text
+
+
+def count_key(text: str) -> CountKey:
+    """SKU, or SKU@LOT for a lot (or serial) of a tracked item."""
+    sku, at, lot = text.partition("@")
+    if not at:
+        return sku
+    if not sku.strip() or not lot.strip():
+        raise UsageError(f"{text!r}: give SKU@LOT, the item and its lot or serial")
+    return (sku.strip(), lot.strip())
 
 
 def cmd_count_enter(ctx: Context) -> Result:
     entered = quantities(ctx.args.line)
     if entered is None:
-        raise UsageError("shopfloor count enter: give --line SKU=QTY for each item counted")
-    info = counts.enter_counts(ctx.uow, ctx.args.count, entered)
+        raise UsageError(
+            "shopfloor count enter: give --line SKU=QTY for each item counted "
+            "(SKU@LOT=QTY for each lot or serial of a tracked item)"
+        )
+    keyed: dict[CountKey, str] = {}
+    for key, qty in entered.items():
+        keyed[count_key(key)] = qty
+    expires: dict[tuple[str, str], str] = {}
+    for key, day in (quantities(ctx.args.expires, "--expires", "YYYY-MM-DD") or {}).items():
+        lot = count_key(key)
+        if not isinstance(lot, tuple):
+            raise UsageError(f"--expires {key}: give SKU@LOT=YYYY-MM-DD for a lot found")
+        expires[lot] = day
+    info = counts.enter_counts(ctx.uow, ctx.args.count, keyed, expires=expires)
     return info, count_text(info)
 
 
@@ -165,7 +187,17 @@ def register(cmd: Commands) -> None:
     sp = cmd.add("enter", cmd_count_enter, "what was counted (a line counted again is replaced)", g)
     sp.add_argument("count", metavar="CC")
     sp.add_argument(
-        "--line", action="append", metavar="SKU=QTY", help="an item and how many were counted"
+        "--line",
+        action="append",
+        metavar="SKU[@LOT]=QTY",
+        help="an item (a tracked item's lot or serial: SKU@LOT) and how many were counted; a "
+        "lot the count does not list is a lot found",
+    )
+    sp.add_argument(
+        "--expires",
+        action="append",
+        metavar="SKU@LOT=YYYY-MM-DD",
+        help="the expiry of a lot found that is new to the plant",
     )
     for name, handler, text in (
         ("show", cmd_count_show, "a count and its lines"),

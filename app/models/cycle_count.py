@@ -4,6 +4,13 @@ machine of a count; its postings are adjustments with the reason `count`.
 A line records what was counted and the on hand of its item at its location at the moment it
 was counted (`on_hand_at_count`): posting adjusts by the difference between the two, so
 whatever moved between counting and posting is neither lost nor counted twice.
+
+An item tracked by lot or serial is counted lot by lot: one line per lot (`lot_id`), and its
+on hand is that lot's at the location. A lot found on the shelf that the ledger does not know
+there becomes a line of its own when it is entered; a lot number new to the item is created
+then (its origin the count), so every lot line names a lot in `lot` from the moment it is
+counted. A tracked item with no lot on hand when the count starts has one line without a lot:
+it counts an empty shelf (0), and takes the first lot found of the item.
 """
 
 from __future__ import annotations
@@ -12,10 +19,18 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, BigId, UTCDateTime, utcnow
 from app.models.item import _in
 from app.models.kinds import DocumentKind, register_kind, register_reasons, register_source_kinds
 from app.models.lifecycle import Lifecycle, StatusRules
@@ -106,14 +121,26 @@ class CycleCount(CycleCountRules, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+NO_LOT = "lot_id IS NULL"
+
+
 class CycleCountLine(Base):
-    """One item to count. Until it is counted `counted` and `on_hand_at_count` are empty;
-    counting it again replaces both."""
+    """One item (or one lot of a tracked item) to count. Until it is counted `counted` and
+    `on_hand_at_count` are empty; counting it again replaces both."""
 
     __tablename__ = "cycle_count_line"
     __table_args__ = (
         UniqueConstraint("cycle_count_id", "line_no", name="uq_cycle_count_line_number"),
-        UniqueConstraint("cycle_count_id", "item_id", name="uq_cycle_count_line_item"),
+        UniqueConstraint("cycle_count_id", "item_id", "lot_id", name="uq_cycle_count_line_lot"),
+        # An item without a lot (untracked, or tracked with none on hand) is one line.
+        Index(
+            "uq_cycle_count_line_item",
+            "cycle_count_id",
+            "item_id",
+            unique=True,
+            sqlite_where=text(NO_LOT),
+            postgresql_where=text(NO_LOT),
+        ),
         CheckConstraint("counted IS NULL OR counted >= 0", name="counted"),
         CheckConstraint("(counted IS NULL) = (on_hand_at_count IS NULL)", name="on_hand_at_count"),
         CheckConstraint("(counted IS NULL) = (counted_at IS NULL)", name="counted_at"),
@@ -124,6 +151,9 @@ class CycleCountLine(Base):
     cycle_count_id: Mapped[int] = mapped_column(ForeignKey("cycle_count.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    # The lot (or serial) counted on this line: None for an untracked item, and for a
+    # tracked item's empty shelf until a lot is found there.
+    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("lot.id"))
     counted: Mapped[Decimal | None] = mapped_column(Fixed)
     on_hand_at_count: Mapped[Decimal | None] = mapped_column(Fixed)
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

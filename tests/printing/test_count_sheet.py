@@ -7,17 +7,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from app.printing import count_sheet
 from app.printing.count_sheet import CountSheet, CountSheetLine
 from app.printing.templates import MARGIN, PageSetup, page_size
+from app.services import inventory
 from app.services.catalog import items
 from app.services.counts import counts, sheet
 from app.services.documents import NothingToPrint
 from app.services.engine.uow import UnitOfWork
+from app.services.lots import tracking
 from app.services.shelf import walk_order
 from tests.plant import Plant
 from tests.printing import pdfcheck, samples
@@ -102,7 +105,9 @@ def test_300_lines_paginate_with_the_header_on_every_page_and_lose_none(
     for n, text in enumerate(texts, start=1):
         assert f"Page {n} of {pages}" in text and doc.number in text
         if n < pages:
-            assert re.search(r"Line\s+Bin\s+Item\s+Description\s+UoM\s+Counted", text)
+            assert re.search(
+                r"Line\s+Bin\s+Item\s+Description\s+Lot / serial\s+UoM\s+Counted", text
+            )
     assert pdfcheck.scan_pages(pdf) == expected_codes(doc, texts)
     pdfcheck.assert_inside_margins(pdf, page_size(setup), MARGIN)
 
@@ -164,3 +169,38 @@ def test_a_posted_or_cancelled_count_has_no_sheet(stocked: Plant) -> None:
     counts.cancel_count(uow, number)
     with pytest.raises(NothingToPrint, match=f"{number} is Cancelled: nothing is left to count"):
         sheet.count_sheet_pdf(uow, number)
+
+
+def test_a_tracked_item_prints_a_row_per_lot_and_a_blank_row_for_one_found(
+    stocked: Plant, tmp_path: Path
+) -> None:
+    """RESIN in two lots: a row per lot with its number and expiry, in the consumption order,
+    then a blank row to write a lot found; still no quantity of the ledger's."""
+    uow = stocked.uow
+    stocked.item("RESIN")
+    tracking.set_item_tracking(uow, "RESIN", "lot")
+    items.set_bin(uow, "RESIN", "A-5")
+    inventory.adjust_stock(uow, "RESIN", "31.5", lot="R-LATE", expires="2031-09-30")
+    inventory.adjust_stock(uow, "RESIN", "12.25", lot="R-SOON", expires="2030-01-15")
+    number = counts.start_count(uow, None, items=["NUT", "RESIN", "BOLT"]).count.number
+    doc = sheet.count_sheet(uow, number)
+    assert [(ln.sku, ln.lot, ln.expires) for ln in doc.lines] == [
+        ("NUT", None, None),
+        ("RESIN", "R-SOON", date(2030, 1, 15)),
+        ("RESIN", "R-LATE", date(2031, 9, 30)),
+        ("BOLT", None, None),
+    ]
+    rendered = sheet.count_sheet_pdf(uow, number)
+    assert set(pdfcheck.scan_pages(rendered.pdf)[0]) == {number, "NUT", "RESIN", "BOLT"}
+    words = pdfcheck.words(" ".join(pdfcheck.texts(rendered.pdf)))
+    table = words[words.index("Counted") :]
+    lots = [w for w in table if w.startswith(("R-", "exp.")) or re.fullmatch(r"20\d\d-.*", w)]
+    # The lots and their expiry, then only the day the sheet was printed, in its footer.
+    assert lots[:6] == ["R-SOON", "exp.", "2030-01-15", "R-LATE", "exp.", "2031-09-30"]
+    assert not [w for w in lots[6:] if not w.startswith(str(date.today().year))]
+    found = " ".join(table[table.index("2031-09-30") :])
+    assert "lot found, not listed: its number and expiry" in found
+    assert found.index("lot found") < found.index("BOLT")  # right under RESIN's lots
+    for figure in ("31.5", "31.50", "12.25", "43.75", "919"):
+        assert figure not in words, f"{figure} is printed"
+    pdfcheck.images(rendered.pdf, dpi=100)[0].save(tmp_path / "count-sheet-lots.png")

@@ -4,14 +4,17 @@ posting without the lines nobody counted, the count sheet's preview, and cancell
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.services import admin, auth, inventory
+from app.services.catalog import items
 from app.services.counts import counts
 from app.services.engine.uow import Actor, UnitOfWork
+from app.services.lots import tracking
 from tests.printing import pdfcheck
 from tests.views.conftest import idle
 
@@ -71,7 +74,7 @@ def test_a_count_started_counted_blind_and_posted_without_what_nobody_counted(
     click(qtbot, dialog.ok)
     idle(qtbot, ctx)
     assert not dialog.isVisible()
-    assert "Counted 2 items on CC-000001: 2 of 11 lines counted" in window.message_bar.text
+    assert "Counted 2 lines on CC-000001: 2 of 11 lines counted" in window.message_bar.text
     rows = {r.sku: r for r in detail.lines.rows}
     assert rows["SPOKE-SS"].counted == Decimal(2000)
     # Blind: the operator sees what was counted, not what the ledger had.
@@ -171,3 +174,53 @@ def test_a_shelf_counted_by_scan_from_the_count_page(ctx, window, qtbot) -> None
     assert "Counted on" in page.answer.text() and "every line counted" in page.answer.text()
     info = counts.get_count(uow, number)
     assert {ln.sku: ln.counted for ln in info.lines} == {"AXLE-R": 3, "SPOKE-SS": 0}
+
+
+def test_a_tracked_item_is_counted_lot_by_lot_and_a_lot_found_is_added(
+    ctx, window, qtbot, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """GONG tracked by lot: the count's page shows its lots with their expiry, the counts
+    are entered per lot line and a lot found on the shelf is added in the same dialog."""
+    uow = service(ctx)
+    items.save_item(uow, items.item_spec(sku="GONG", name="Gong", item_type="inventory"))
+    tracking.set_item_tracking(uow, "GONG", "lot")
+    items.set_bin(uow, "GONG", "F-09-1")
+    inventory.adjust_stock(uow, "GONG", "5", lot="G-1", expires="2031-01-31")
+    inventory.adjust_stock(uow, "GONG", "2", lot="G-2")
+    number = counts.start_count(uow, "MAIN", items=["GONG", "BELL"]).count.number
+    window.resize(1366, 768)
+    detail = window.show_page("cycle_count", number=number)
+    qtbot.waitUntil(lambda: detail.info is not None and detail.info.number == number)
+    column = [c.title for c in detail.lines.columns].index("Lot / serial")
+    lots = [
+        detail.lines.data(detail.lines.index(r, column)) for r in range(detail.lines.rowCount())
+    ]
+    assert lots == ["", "G-1", "G-2"]  # BELL in F-01-…, then GONG's lots first to expire first
+    click(qtbot, detail.action_buttons["enter"])
+    dialog = detail.dialog
+    assert set(dialog.quantities) == {"BELL", ("GONG", "G-1"), ("GONG", "G-2")}
+    qtbot.keyClicks(dialog.quantities[("GONG", "G-1")], "4")
+    qtbot.keyClicks(dialog.quantities[("GONG", "G-2")], "2")
+    found = dialog.found[0]
+    assert [found.item.itemText(i) for i in range(found.item.count())] == ["GONG"]
+    qtbot.keyClicks(found.lot, "G-7")
+    qtbot.keyClicks(found.expires, "2032-02-29")
+    qtbot.keyClicks(found.quantity, "1")
+    dialog.grab().save(str(tmp_path / "enter-counts.png"))
+    click(qtbot, dialog.ok)
+    idle(qtbot, ctx)
+    assert not dialog.isVisible(), dialog.error.text()
+    rows = [(r.sku, r.lot, r.counted, r.expires) for r in detail.lines.rows]
+    assert rows[1:] == [
+        ("GONG", "G-1", 4, date(2031, 1, 31)),
+        ("GONG", "G-2", 2, None),
+        ("GONG", "G-7", 1, date(2032, 2, 29)),
+    ]
+    window.grab().save(str(tmp_path / "count-lots.png"))
+    click(qtbot, detail.action_buttons["post"])
+    detail.dialog.skip.setChecked(True)
+    click(qtbot, detail.dialog.ok)
+    idle(qtbot, ctx)
+    assert detail.chip.text() == "Posted"
+    position = inventory.stock_position(service(ctx), "GONG", "MAIN")
+    assert {x.lot: x.on_hand for x in position.lots} == {"G-1": 4, "G-2": 2, "G-7": 1}

@@ -1,6 +1,6 @@
 """The invariants of cycle counts for `shopfloor check`: what each count line posted against
-the ledger (a posted count's adjustments are its differences, anything else posted nothing),
-and one open count per item and location."""
+the ledger (a posted count's adjustments are its differences, in the line's lot, anything else
+posted nothing), and one open count per item and location."""
 
 from __future__ import annotations
 
@@ -77,22 +77,39 @@ def adjustments_are_the_differences(f: Facts, report: CheckReport) -> None:
     )
     for r in strays:
         report.problem(f"ledger row {r.id} ({r.source_ref}) names no line of a cycle count")
+    other_lots = f.session.execute(
+        select(le.id, le.source_ref, line.line_no)
+        .join(line, (line.id == le.source_line_id) & (line.cycle_count_id == le.source_id))
+        .where(
+            le.source_kind == _KIND,
+            le.reason == CountReason.COUNT.value,
+            line.lot_id.is_not(None),
+            le.lot_id.is_distinct_from(line.lot_id),
+        )
+        .order_by(le.id)
+    )
+    for r in other_lots:
+        report.problem(
+            f"ledger row {r.id} ({r.source_ref}) is not in the lot its count line {r.line_no} "
+            "counted"
+        )
 
 
 @invariant("an item is on one open count at a location")
 def one_open_count_per_item(f: Facts, report: CheckReport) -> None:
-    """Two open counts of one item at one location would post its difference twice."""
+    """Two open counts of one item at one location would post its difference twice (one
+    count may have a line per lot of it)."""
     line, count = CycleCountLine, CycleCount
     rows = f.session.execute(
         select(
             line.item_id,
             count.location_id,
-            func.count().label("counts"),
+            func.count(func.distinct(count.id)).label("counts"),
         )
         .join(count, count.id == line.cycle_count_id)
         .where(count.status.in_([s.value for s in COUNT_OPEN]))
         .group_by(line.item_id, count.location_id)
-        .having(func.count() > 1)
+        .having(func.count(func.distinct(count.id)) > 1)
     )
     for r in rows:
         report.problem(

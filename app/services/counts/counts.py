@@ -7,6 +7,10 @@ count). Posting adjusts on hand by exactly that difference, so whatever moved be
 counting and posting (a receipt, a pick, an issue) is neither lost nor counted twice. A line
 counted again replaces its count and that on hand.
 
+An item tracked by lot or serial is counted lot by lot: a line per lot on hand when the count
+starts, in the consumption order, and a line for each lot found on the shelf that the ledger
+does not have there. Each lot line's difference posts as an adjustment of that lot.
+
 Counting is work for the floor (`Permission.COUNT`: operators and pickers too); a count with a
 line whose difference is worth more than `count_approval_threshold` posts only once someone
 who may adjust stock has approved it. Until a count is posted (or cancelled), what the ledger
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
@@ -43,18 +47,27 @@ from app.services.engine.changes import NO_CHANGES, Changes
 from app.services.engine.ledger import Source, StockBook, require_stocked
 from app.services.engine.lookup import (
     SKU_LENGTH,
+    ItemRef,
     LocationRef,
     item_refs_by_sku,
     location_ref,
 )
+from app.services.engine.lots import LotBook, LotRecord
 from app.services.engine.numbering import next_number
 from app.services.engine.paging import Listing, Page, PageRequest, text_search
-from app.services.engine.parsing import lookup_key, parse_int, parse_text
+from app.services.engine.parsing import (
+    lookup_key,
+    lookup_lot,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from app.services.engine.permissions import Permission, allowed
 from app.services.engine.reversal import Posted, ReversalRule, register_reversal, reverse_rows
 from app.services.engine.uow import Transaction, posting, query
 from app.services.inventory import LedgerRow, ledger_page
-from app.services.shelf import Shelves, bin_order, walk_order
+from app.services.lots.incoming import LotGiven, lot_for
+from app.services.shelf import Shelves, bin_order
 
 MEMO_LENGTH = 200
 SELECTION_LENGTH = 200
@@ -63,6 +76,8 @@ MAX_DAYS = 36_500  # a hundred years: "every item" is 0 days
 _STOCKED = tuple(t.value for t in ItemType if t.stocked)
 _OPEN = [s.value for s in COUNT_OPEN]
 _NAMED = 5  # lines a refusal names before it says how many more
+# What a count enters a quantity for: an item by sku, or a lot of it by (sku, lot number).
+CountKey = str | tuple[str, str]
 
 
 # --- read models --------------------------------------------------------------------------
@@ -75,6 +90,9 @@ class CountLineInfo:
     name: str
     uom: str
     bin: str | None  # its bin at the count's location now
+    tracking: str  # none, lot or serial: a tracked item is counted lot by lot
+    lot: str | None  # the lot or serial this line counts (None: untracked, or none on hand)
+    expires: date | None  # the lot's expiry
     counted: Decimal | None  # None: not counted yet
     counted_by: str | None
     counted_at: datetime | None
@@ -131,9 +149,6 @@ class CountStarted:
     # sku -> that count's number. They are left out (counting them twice would post their
     # difference twice).
     left_out: dict[str, str] = field(default_factory=dict)
-    # Items tracked by lot or serial the selection found: a count does not count lots, so
-    # they are left out (their stock is corrected by lot with an adjustment).
-    tracked: list[str] = field(default_factory=list)
     changes: Changes = NO_CHANGES
 
 
@@ -201,7 +216,7 @@ def count_info(tx: Transaction, count: CycleCountRecord) -> CycleCountInfo:
     shown = _shows_expected(tx, count)
     bins = Shelves.of(tx).bins(count.location_code, (ln.sku for ln in count.lines))
     lines = []
-    for ln in sorted(count.lines, key=lambda ln: walk_order(bins.get(ln.sku), ln.line_no)):
+    for ln in count.walked(bins):
         told = shown and ln.is_counted
         lines.append(
             CountLineInfo(
@@ -210,6 +225,9 @@ def count_info(tx: Transaction, count: CycleCountRecord) -> CycleCountInfo:
                 name=ln.item.name,
                 uom=ln.item.uom,
                 bin=bins.get(ln.sku),
+                tracking=ln.item.tracking,
+                lot=ln.lot_number,
+                expires=ln.lot.expires if ln.lot is not None else None,
                 counted=ln.counted,
                 counted_by=ln.counted_by,
                 counted_at=ln.counted_at,
@@ -247,7 +265,7 @@ def count_info(tx: Transaction, count: CycleCountRecord) -> CycleCountInfo:
 
 def _named(lines: Sequence[CountLineRecord]) -> str:
     """Lines in words: "line 3 (CHAIN-8S), line 7 (GREASE) and 4 more"."""
-    shown = ", ".join(f"line {ln.line_no} ({ln.sku})" for ln in lines[:_NAMED])
+    shown = ", ".join(f"line {ln.line_no} ({ln.words})" for ln in lines[:_NAMED])
     more = len(lines) - _NAMED
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -353,14 +371,6 @@ def start_count(
         for ref in refs.values():
             require_stocked(ref)
     candidates = [ref for ref in refs.values() if ref.item_type in _STOCKED]
-    tracked = sorted(ref.sku for ref in candidates if ref.tracking != Tracking.NONE.value)
-    if chosen and tracked:
-        raise ValidationError(
-            "; ".join(f"{sku} is tracked by {refs[sku].tracking}" for sku in tracked)
-            + ": a count does not count lots or serials, correct its stock by lot with an "
-            "adjustment"
-        )
-    candidates = [ref for ref in candidates if ref.tracking == Tracking.NONE.value]
     if prefix is not None:
         binned = Shelves.of(tx).binned(loc.code, prefix)
         candidates = [ref for ref in candidates if ref.sku in binned]
@@ -370,10 +380,7 @@ def start_count(
         candidates = [ref for ref in candidates if ref.id not in last or last[ref.id] < since]
     what = _selection_words(chosen, prefix, days)
     if not candidates:
-        raise ValidationError(
-            f"nothing to count at {loc.code}: no item matches {what}"
-            + (f" but {', '.join(tracked)}, tracked by lot or serial" if tracked else "")
-        )
+        raise ValidationError(f"nothing to count at {loc.code}: no item matches {what}")
     StockBook.of(tx).lock((ref.id, loc.id) for ref in candidates)
     held = _on_open_counts(tx, loc.id, [ref.id for ref in candidates])
     if held and chosen:
@@ -408,11 +415,28 @@ def start_count(
             created_at=utcnow(),
             created_by=tx.actor.user,
         ),
-        ordered,
+        _lines_at(tx, loc.id, ordered),
     )
     tx.set_document(count.number)
-    tx.note(location=loc.code, selection=what, lines=len(ordered), left_out=left_out)
-    return CountStarted(count_info(tx, count), left_out, tracked)
+    tx.note(location=loc.code, selection=what, lines=len(count.lines), left_out=left_out)
+    return CountStarted(count_info(tx, count), left_out)
+
+
+def _lines_at(
+    tx: Transaction, location_id: int, items: list[ItemRef]
+) -> list[tuple[ItemRef, LotRecord | None]]:
+    """A count's lines: an untracked item is one line; a tracked one a line per lot on hand
+    at the location, in the consumption order (read under its balance's lock), or one line
+    without a lot when it has none there."""
+    book = LotBook.of(tx)
+    out: list[tuple[ItemRef, LotRecord | None]] = []
+    for ref in items:
+        if ref.tracking == Tracking.NONE.value:
+            out.append((ref, None))
+            continue
+        lots = book.order(book.at(ref.id, location_id, every=True).values())
+        out += [(ref, s.lot) for s in lots if s.on_hand > 0] or [(ref, None)]
+    return out
 
 
 # --- counting, approving, posting ---------------------------------------------------------
@@ -422,29 +446,137 @@ def _load(tx: Transaction, number: str) -> CycleCountRecord:
     return CycleCountBook.of(tx).load(number)
 
 
+@dataclass
+class _Entry:
+    """One quantity entered: the item's line (or its lot's), and what was counted."""
+
+    line: CountLineRecord
+    quantity: Decimal
+
+
+def _key(key: CountKey) -> tuple[str, str | None]:
+    """(sku, lot number or None) of a quantity entered."""
+    if isinstance(key, tuple):
+        sku, lot = key
+        return lookup_key(sku, noun="sku", max_length=SKU_LENGTH), lookup_lot(lot)
+    return lookup_key(key, noun="sku", max_length=SKU_LENGTH), None
+
+
+def _choose_lot(count: CycleCountRecord, lines: list[CountLineRecord]) -> ValidationError:
+    """A tracked item entered without its lot: the lots to choose from, in words."""
+    item = lines[0].item
+    noun = Tracking(item.tracking).noun
+    lots = [f"{item.sku}@{ln.lot_number}" for ln in lines if ln.lot is not None]
+    choose = (
+        f"{' or '.join(lots)}, or {item.sku}@{noun.upper()} for a {noun} found"
+        if lots
+        else f"none is on hand here: {item.sku}@{noun.upper()} for a {noun} found, "
+        f"or {item.sku}=0 for an empty shelf"
+    )
+    return ValidationError(
+        f"{item.sku} is tracked by {noun}: say which {noun} was counted on {count.number} "
+        f"({choose})"
+    )
+
+
+def _line_entered(
+    tx: Transaction,
+    count: CycleCountRecord,
+    sku: str,
+    number: str | None,
+    quantity: Decimal,
+    expires: object,
+) -> CountLineRecord:
+    """The line a quantity is entered on: the item's, or its lot's; a lot found that the
+    count does not have becomes a line of its own (a lot new to the item is made, expiring
+    as given; a known one keeps its expiry)."""
+    lines = count.lines_of(sku)
+    if not lines:
+        raise NotFound(f"{sku!r} is not on {count.number}; start a count for it")
+    item = lines[0].item
+    tracking = Tracking(item.tracking)
+    if number is None:
+        line = count.line_of(sku)
+        if not tracking.tracked and line is not None:
+            return line
+        if line is None or quantity != 0:
+            raise _choose_lot(count, lines)
+        return line  # a tracked item's empty shelf, with no lot on hand here
+    if not tracking.tracked:
+        raise ValidationError(
+            f"{sku} is not tracked by lot or serial: count it without a lot ({sku}=QTY)"
+        )
+    if tracking is Tracking.SERIAL and quantity not in (0, 1):
+        raise ValidationError(
+            f"serial {number} of {sku} is one unit: count it 0 or 1, not {fmt(quantity)}"
+        )
+    line = count.line_of(sku, number)
+    if line is not None and (expires is None or expires == ""):
+        return line
+    if line is None and quantity == 0:
+        raise ValidationError(
+            f"{tracking.noun} {number} of {sku} is not on {count.number}: "
+            f"a {tracking.noun} found on the shelf is counted 1 or more"
+        )
+    given = LotGiven(lot=number, expires=parse_date(expires, field=f"expiry of {number}"))
+    source = Source(CountSource.CYCLE_COUNT, count.number, count.id)
+    lot = lot_for(tx, item, number, given, source)
+    if line is not None:
+        return line
+    empty = count.line_of(sku)
+    if empty is not None and not empty.is_counted:
+        empty.lot = lot  # the empty shelf's line counts the first lot found there
+        return empty
+    return CycleCountBook.of(tx).add_line(count, item, lot)
+
+
 @posting("count.enter", Permission.COUNT)
-def enter_counts(tx: Transaction, number: str, counts: Mapping[str, object]) -> CycleCountInfo:
-    """Record what was counted, by sku: each line gets its count and the on hand of its item
-    at this moment (a line counted again replaces both). Counting an approved count again
+def enter_counts(
+    tx: Transaction,
+    number: str,
+    counts: Mapping[CountKey, object],
+    *,
+    expires: Mapping[tuple[str, str], object] | None = None,
+) -> CycleCountInfo:
+    """Record what was counted, by sku, or by (sku, lot) for an item tracked by lot or
+    serial: each line gets its count and the on hand of its item (or lot) at this moment (a
+    line counted again replaces both). A lot found that the count does not have is added
+    as a line (`expires` gives a new lot's expiry); a serial counts 0 or 1, and a serial
+    found here that is on hand elsewhere is refused. Counting an approved count again
     withdraws its approval: its differences have changed."""
     count = _load(tx, number)
     count.require(CountAction.ENTER)
     if not counts:
         raise ValidationError(f"say what was counted on {count.number}: each item and how many")
-    plan: list[tuple[CountLineRecord, Decimal]] = []
+    keyed: list[tuple[str, str | None, Decimal, object]] = []
     for key, value in counts.items():
-        sku = lookup_key(key, noun="sku", max_length=SKU_LENGTH)
-        line = count.line_of(sku)
-        if line is None:
-            raise NotFound(f"{sku!r} is not on {count.number}; start a count for it")
-        if any(ln is line for ln, _q in plan):
-            raise ValidationError(f"{sku} is given twice")
-        plan.append((line, parse_decimal(value, field=f"count of {sku}", non_negative=True)))
-    balances = StockBook.of(tx).lock(count.pairs([ln for ln, _q in plan]))
+        sku, lot = _key(key)
+        words = sku if lot is None else f"{sku}@{lot}"
+        if any((s, n) == (sku, lot) for s, n, _q, _e in keyed):
+            raise ValidationError(f"{words} is given twice")
+        qty = parse_decimal(value, field=f"count of {words}", non_negative=True)
+        keyed.append((sku, lot, qty, (expires or {}).get((sku, lot)) if lot else None))
+    known = {ln.sku: ln.item for ln in count.lines}
+    stock = StockBook.of(tx)
+    stock.lock(sorted({(known[s].id, count.location_id) for s, *_ in keyed if s in known}))
+    plan: list[_Entry] = []
+    for sku, lot, qty, expiry in keyed:
+        line = _line_entered(tx, count, sku, lot, qty, expiry)
+        if any(e.line is line for e in plan):
+            raise ValidationError(f"{line.words} is given twice")
+        plan.append(_Entry(line, qty))
+    lots = LotBook.of(tx)
     now = utcnow()
-    for line, qty in plan:
+    for entry in plan:
+        line, qty = entry.line, entry.quantity
+        if line.lot is None:
+            on_hand = stock.balance(line.item.id, count.location_id).on_hand
+        else:
+            on_hand = lots.stock_of(line.lot, count.location_id).on_hand
+            if line.lot.serial and qty > on_hand:  # found here: it comes in by the count
+                lots.serial_coming_in(line.item, line.lot, qty - on_hand)
         line.counted = qty
-        line.on_hand_at_count = balances[(line.item.id, count.location_id)].on_hand
+        line.on_hand_at_count = on_hand
         line.counted_at = now
         line.counted_by = tx.actor.user
     if count.state == CountStatus.APPROVED:
@@ -452,7 +584,7 @@ def enter_counts(tx: Transaction, number: str, counts: Mapping[str, object]) -> 
         count.approved_at = None
         count.approved_by = None
         tx.note(approval_withdrawn=True)
-    tx.note(counted={ln.sku: qty for ln, qty in plan})
+    tx.note(counted={e.line.words: e.quantity for e in plan})
     return count_info(tx, count)
 
 
@@ -484,7 +616,7 @@ def approve_count(tx: Transaction, number: str) -> CycleCountInfo:
 
 def _refusal(count: CycleCountRecord, line: CountLineRecord, why: str) -> InsufficientStock:
     return InsufficientStock(
-        f"{count.number} line {line.line_no} ({line.sku}), counted {fmt(line.counted)} when "
+        f"{count.number} line {line.line_no} ({line.words}), counted {fmt(line.counted)} when "
         f"{fmt(line.on_hand_at_count)} were on hand: {why}; count it again"
     )
 
@@ -492,11 +624,11 @@ def _refusal(count: CycleCountRecord, line: CountLineRecord, why: str) -> Insuff
 @posting("count.post", Permission.COUNT)
 def post_count(tx: Transaction, number: str, *, skip_uncounted: bool = False) -> CycleCountInfo:
     """Post the count: one adjustment (reason `count`) per counted line with a difference,
-    all in this one posting. Lines never counted are refused unless `skip_uncounted`: then
-    they post nothing and their items keep their last count date. A write-off gives up
-    commitments the least urgent order first, as any write-off does; a line whose
-    adjustment would take on hand below zero, or below what is picked for orders waiting to
-    ship, refuses the whole count."""
+    a lot line's in its lot, all in this one posting. Lines never counted are refused unless
+    `skip_uncounted`: then they post nothing and their items keep their last count date. A
+    write-off gives up commitments the least urgent order first, as any write-off does; a
+    line whose adjustment would take on hand below zero, or below what is picked for orders
+    waiting to ship, refuses the whole count."""
     count = _load(tx, number)
     count.require(CountAction.POST)
     if not count.counted:
@@ -516,12 +648,15 @@ def post_count(tx: Transaction, number: str, *, skip_uncounted: bool = False) ->
     moving = [ln for ln in count.counted if ln.difference != 0]
     stock = StockBook.of(tx)
     balances = stock.lock(count.pairs(moving))
+    lots = LotBook.of(tx)
     source_of = {
         ln.id: Source(CountSource.CYCLE_COUNT, count.number, count.id, ln.id) for ln in moving
     }
     for ln in moving:
         quantity = ln.difference
         on_hand = balances[(ln.item.id, count.location_id)].on_hand
+        if ln.lot is not None:
+            on_hand = lots.stock_of(ln.lot, count.location_id).on_hand
         if on_hand + quantity < 0:
             raise _refusal(
                 count,
@@ -531,15 +666,22 @@ def post_count(tx: Transaction, number: str, *, skip_uncounted: bool = False) ->
         try:
             if quantity < 0:
                 commitment.make_room(tx, ln.item, count.location_id, -quantity)
-            stock.post(ln.item, count.location_id, quantity, CountReason.COUNT, source_of[ln.id])
-        except InsufficientStock as exc:
+            stock.post(
+                ln.item,
+                count.location_id,
+                quantity,
+                CountReason.COUNT,
+                source_of[ln.id],
+                lot=ln.lot,
+            )
+        except (InsufficientStock, ValidationError) as exc:
             raise _refusal(count, ln, exc.message) from None
     count.move_to(CountStatus.POSTED)
     count.posted_at = utcnow()
     count.posted_by = tx.actor.user
     tx.note(
-        adjusted={ln.sku: ln.difference for ln in moving},
-        skipped=[ln.sku for ln in count.uncounted],
+        adjusted={ln.words: ln.difference for ln in moving},
+        skipped=[ln.words for ln in count.uncounted],
     )
     return count_info(tx, count)
 

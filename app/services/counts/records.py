@@ -8,6 +8,7 @@ read and write them are derived from those fields by name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -18,10 +19,13 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from app.errors import NotFound
 from app.models import Item, Location
 from app.models.cycle_count import CYCLE_COUNT, CycleCount, CycleCountLine, CycleCountRules
+from app.models.lots import Tracking
 from app.models.quantity import ZERO
 from app.services.engine.ledger import Pair
 from app.services.engine.lookup import ItemRef, item_columns, item_ref
+from app.services.engine.lots import LotBook, LotRecord
 from app.services.engine.numbering import normalize_number
+from app.services.shelf import walk_order
 
 if TYPE_CHECKING:
     from app.services.engine.uow import Transaction
@@ -34,12 +38,13 @@ _LOC = cast(Table, Location.__table__)
 
 @dataclass(eq=False, kw_only=True)
 class CountLineRecord:
-    """One item of a count: what was counted and the on hand when it was (both empty until it
-    is counted)."""
+    """One item of a count, or one lot of a tracked item: what was counted and the on hand
+    (of the item, or of its lot) when it was (both empty until it is counted)."""
 
     id: int
     line_no: int
     item: ItemRef
+    lot: LotRecord | None = None
     counted: Decimal | None = None
     on_hand_at_count: Decimal | None = None
     counted_at: datetime | None = None
@@ -47,6 +52,7 @@ class CountLineRecord:
     saved: tuple[Any, ...] | None = field(default=None, repr=False)
 
     CHANGING: ClassVar[tuple[str, ...]] = (
+        "lot_id",
         "counted",
         "on_hand_at_count",
         "counted_at",
@@ -55,6 +61,23 @@ class CountLineRecord:
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.CHANGING)
+
+    @property
+    def lot_id(self) -> int | None:
+        return self.lot.id if self.lot is not None else None
+
+    @property
+    def lot_number(self) -> str | None:
+        return self.lot.number if self.lot is not None else None
+
+    @property
+    def tracked(self) -> bool:
+        return self.item.tracking != Tracking.NONE.value
+
+    @property
+    def words(self) -> str:
+        """The line as a refusal names it: "RESIN lot R-A", "CHAIN"."""
+        return self.sku if self.lot is None else f"{self.sku} {self.lot.noun} {self.lot.number}"
 
     @property
     def is_counted(self) -> bool:
@@ -112,8 +135,25 @@ class CycleCountRecord(CycleCountRules):
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.CHANGING)
 
-    def line_of(self, sku: str) -> CountLineRecord | None:
-        return next((ln for ln in self.lines if ln.sku == sku), None)
+    def line_of(self, sku: str, lot: str | None = None) -> CountLineRecord | None:
+        """The line of the item (and lot) given."""
+        return next((ln for ln in self.lines if ln.sku == sku and ln.lot_number == lot), None)
+
+    def lines_of(self, sku: str) -> list[CountLineRecord]:
+        """The item's lines: one, or one per lot of a tracked item."""
+        return [ln for ln in self.lines if ln.sku == sku]
+
+    def walked(self, bins: Mapping[str, str]) -> list[CountLineRecord]:
+        """The lines in the order a counter walks them: by their item's bin (lines without a
+        bin last), an item's lines together, its lots in the order the count took them and
+        lots found after them."""
+        first: dict[str, int] = {}
+        for ln in sorted(self.lines, key=lambda ln: ln.line_no):
+            first.setdefault(ln.sku, ln.line_no)
+        return sorted(
+            self.lines,
+            key=lambda ln: (walk_order(bins.get(ln.sku), first[ln.sku]), ln.line_no),
+        )
 
     def pairs(self, lines: list[CountLineRecord]) -> list[Pair]:
         return [(ln.item.id, self.location_id) for ln in lines]
@@ -130,7 +170,7 @@ class CycleCountRecord(CycleCountRules):
 _HEADER_FIELDS = tuple(
     f.name for f in fields(CycleCountRecord) if f.name in _COUNT.c and f.name != "saved"
 )
-_LINE_FIELDS = ("id", "line_no", *CountLineRecord.CHANGING)
+_LINE_FIELDS = ("id", "line_no", *CountLineRecord.CHANGING[1:])
 _SELECT_COUNT = (
     select(
         *(_COUNT.c[name] for name in _HEADER_FIELDS),
@@ -142,7 +182,7 @@ _SELECT_COUNT = (
 )
 _SELECT_COUNT_FOR_UPDATE = _SELECT_COUNT.with_for_update(of=_COUNT)
 _SELECT_LINES = (
-    select(*(_LINE.c[name] for name in _LINE_FIELDS), *item_columns("item"))
+    select(*(_LINE.c[name] for name in _LINE_FIELDS), _LINE.c.lot_id, *item_columns("item"))
     .join(_ITEM, _ITEM.c.id == _LINE.c.item_id)
     .where(_LINE.c.cycle_count_id == bindparam("count_id"))
     .order_by(_LINE.c.line_no)
@@ -200,10 +240,14 @@ class CycleCountBook:
             location_name=m["location_name"],
         )
         count.saved = count.values()
-        for r in self.tx.session.execute(_SELECT_LINES, {"count_id": count.id}):
+        rows = self.tx.session.execute(_SELECT_LINES, {"count_id": count.id}).all()
+        lots = LotBook.of(self.tx).lots(r.lot_id for r in rows if r.lot_id is not None)
+        for r in rows:
             lm = r._mapping
             line = CountLineRecord(
-                **{name: lm[name] for name in _LINE_FIELDS}, item=item_ref(r, "item")
+                **{name: lm[name] for name in _LINE_FIELDS},
+                item=item_ref(r, "item"),
+                lot=lots[r.lot_id] if r.lot_id is not None else None,
             )
             line.saved = line.values()
             count.lines.append(line)
@@ -212,31 +256,55 @@ class CycleCountBook:
             self.tx.set_document(count.number)
         return count
 
-    def start(self, header: CycleCountRecord, items: list[ItemRef]) -> CycleCountRecord:
-        """Insert a new count and its lines, numbered from 1 in the order given."""
+    def start(
+        self, header: CycleCountRecord, lines: list[tuple[ItemRef, LotRecord | None]]
+    ) -> CycleCountRecord:
+        """Insert a new count and its lines (an item, or a lot of one), numbered from 1 in the
+        order given."""
         values = {name: getattr(header, name) for name in _HEADER_FIELDS if name != "id"}
         header.id = self.tx.session.execute(_INSERT_COUNT, values).scalar_one()
         header.saved = header.values()
+        self.counts[header.id] = header
+        self._insert(header, lines)
+        self.tx.changed.add(CYCLE_COUNT, header.number)
+        return header
+
+    def add_line(self, count: CycleCountRecord, item: ItemRef, lot: LotRecord) -> CountLineRecord:
+        """A lot found on the shelf: a new line of the count, numbered after the last."""
+        return self._insert(count, [(item, lot)])[0]
+
+    def _insert(
+        self, count: CycleCountRecord, lines: list[tuple[ItemRef, LotRecord | None]]
+    ) -> list[CountLineRecord]:
+        first = max((ln.line_no for ln in count.lines), default=0) + 1
+        numbered = list(enumerate(lines, start=first))
         session = self.tx.session
         session.execute(
             _INSERT_LINES,
             [
-                {"cycle_count_id": header.id, "line_no": n, "item_id": item.id}
-                for n, item in enumerate(items, start=1)
+                {
+                    "cycle_count_id": count.id,
+                    "line_no": n,
+                    "item_id": item.id,
+                    "lot_id": lot.id if lot is not None else None,
+                }
+                for n, (item, lot) in numbered
             ],
         )
         ids = dict(
             session.execute(
-                select(_LINE.c.line_no, _LINE.c.id).where(_LINE.c.cycle_count_id == header.id)
+                select(_LINE.c.line_no, _LINE.c.id).where(
+                    _LINE.c.cycle_count_id == count.id, _LINE.c.line_no >= first
+                )
             ).all()
         )
-        header.lines = [
-            CountLineRecord(id=ids[n], line_no=n, item=item, saved=(None, None, None, None))
-            for n, item in enumerate(items, start=1)
-        ]
-        self.counts[header.id] = header
-        self.tx.changed.add(CYCLE_COUNT, header.number)
-        return header
+        added = []
+        for n, (item, lot) in numbered:
+            line = CountLineRecord(id=ids[n], line_no=n, item=item, lot=lot)
+            line.saved = line.values()
+            added.append(line)
+        count.lines += added
+        return added
 
     def write(self, event_id: int) -> None:
         session = self.tx.session

@@ -445,7 +445,7 @@ class LotBook:
                     f"{item.sku} is tracked by {tracking.noun}: say which {tracking.noun} comes in"
                 )
             if tracking is Tracking.SERIAL:
-                self._serial_coming_in(item, lot, quantity)
+                self.serial_coming_in(item, lot, quantity)
             return [(self.stock_of(lot, location_id), quantity)]
         if lot is not None:
             self.usable(item, lot, use)
@@ -576,7 +576,7 @@ class LotBook:
             f"from its {noun}s{why}"
         )
 
-    def _serial_coming_in(self, item: StockItem, lot: LotRecord, quantity: Decimal) -> None:
+    def serial_coming_in(self, item: StockItem, lot: LotRecord, quantity: Decimal) -> None:
         """A serial comes in one unit at a time, and only while it is on hand nowhere."""
         if quantity != 1:
             raise ValidationError(

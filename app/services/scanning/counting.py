@@ -6,6 +6,9 @@ shelf its bin, each item on it and what was counted.
     CHAIN-8S       +1 of that item counted (count the units one scan each) ...
     12, CHAIN-8S   ... or the quantity first: 12 counted
     0, CHAIN-8S    an empty shelf: counted zero
+    RESIN, R-A     a tracked item, then its lot or serial: counted into that lot's line (a
+                   lot the count does not list is a lot found: a line of its own) ...
+    (01)..(10)R-A  ... or a GS1 code carrying the item and its lot, in one scan
     #COUNT         record what is scanned as the lines' counts (`count.enter`)
 
 A count is what was found, not a movement: the items scanned since the last #COUNT add up to
@@ -25,17 +28,24 @@ from app.models.cycle_count import CYCLE_COUNT
 from app.models.quantity import fmt, parse_decimal
 from app.services.auth import SignedIn
 from app.services.counts import counts
-from app.services.counts.counts import CountLineInfo, CycleCountInfo
+from app.services.counts.counts import CountKey, CountLineInfo, CycleCountInfo
 from app.services.engine.uow import UnitOfWork
 from app.services.scanning.codes import BinCode, Code, DocumentCode, QuantityCode
-from app.services.scanning.session import Command, Opened, Posted, ScanOutcome, ScanSession
+from app.services.scanning.session import (
+    Command,
+    LotWanted,
+    Opened,
+    Posted,
+    ScanOutcome,
+    ScanSession,
+)
 
 COUNT = Command("#COUNT", "record what is scanned as counted")
 
 
 @dataclass(frozen=True)
 class CountScanLine:
-    line_no: int
+    line_no: int | None  # None: a lot found, not on the count until #COUNT records it
     sku: str
     name: str
     uom: str
@@ -43,6 +53,7 @@ class CountScanLine:
     counted: Decimal | None  # recorded on the count (None: not counted yet)
     scanned: Decimal | None  # scanned since the last #COUNT (None: not scanned)
     here: bool  # in the bin scanned last
+    lot: str | None = None  # the lot or serial the line counts
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class CountSession(ScanSession[CountScanDetail]):
     commands = (COUNT,)
     screen = "the counting screen"
     purpose = "this screen counts shelves for a cycle count"
+    takes_lots = True
 
     def __init__(self, *, user: SignedIn | None = None) -> None:
         super().__init__(user=user)
@@ -128,16 +140,36 @@ class CountSession(ScanSession[CountScanDetail]):
 
     def staged_message(self, key: str, sku: str, quantity: Decimal, total: Decimal) -> str:
         line = self._line(sku)
-        again = f" (counted {fmt(line.counted)} before)" if line.counted is not None else ""
         where = f" in {line.bin}" if line.bin else ""
+        lots = self.staged_lots(key)
+        if lots:
+            each = ", ".join(f"{fmt(q)} of {number}" for number, q in lots)
+            return f"{sku}{where}: {each} {line.uom} counted so far"
+        again = f" (counted {fmt(line.counted)} before)" if line.counted is not None else ""
         return f"{sku}{where}: {fmt(total)} {line.uom} counted so far{again}"
 
+    def check_lot(self, uow: UnitOfWork, wanted: LotWanted, number: str) -> None:
+        """A count takes any lot or serial scanned: one it does not list is a lot found
+        (the count's rules decide at #COUNT, a serial on hand elsewhere refused there)."""
+
     def post(self, uow: UnitOfWork, command: Command, staged: Mapping[str, Decimal]) -> Posted:
-        """#COUNT: the scanned totals become the lines' counts, in one posting."""
+        """#COUNT: the scanned totals become the lines' counts (a tracked item's per lot,
+        with the expiry a GS1 code carried for a lot found), in one posting."""
         count = self._count()
-        info = counts.enter_counts(uow, count.number, dict(staged))
+        entered: dict[CountKey, Decimal] = {}
+        expires: dict[tuple[str, str], object] = {}
+        for sku, q in staged.items():
+            lots = self.staged_lots(sku)
+            for number, lot_q in lots:
+                entered[(sku, number)] = lot_q
+                expiry = self.scanned_expiry(sku, number)
+                if expiry is not None:
+                    expires[(sku, number)] = expiry.isoformat()
+            if not lots:
+                entered[sku] = q
+        info = counts.enter_counts(uow, count.number, entered, expires=expires)
         self.count = info
-        words = ", ".join(f"{fmt(q)} {sku}" for sku, q in staged.items())
+        words = ", ".join(f"{fmt(q)} {sku}{self.lots_words(sku)}" for sku, q in staged.items())
         left = f"; {info.uncounted} still to count" if info.uncounted else "; every line counted"
         return Posted(
             "count",
@@ -152,19 +184,21 @@ class CountSession(ScanSession[CountScanDetail]):
         if count is None:
             return CountScanDetail()
         staged = self.staged
-        rows = [
-            CountScanLine(
-                ln.line_no,
-                ln.sku,
-                ln.name,
-                ln.uom,
-                ln.bin,
-                ln.counted,
-                staged.get(ln.sku),
-                self.bin is not None and ln.bin == self.bin,
-            )
-            for ln in count.lines
-        ]
+        rows: list[CountScanLine] = []
+        for ln in count.lines:
+            lots = dict(self.staged_lots(ln.sku))
+            if ln.lot is not None:
+                scanned = lots.get(ln.lot)
+            else:
+                scanned = None if lots else staged.get(ln.sku)
+            rows.append(self._row(ln, ln.line_no, ln.lot, ln.counted, scanned))
+            if ln is self._last_of(ln.sku):
+                listed = {other.lot for other in count.lines if other.sku == ln.sku}
+                rows += [
+                    self._row(ln, None, number, None, q)
+                    for number, q in lots.items()
+                    if number not in listed
+                ]
         rows.sort(key=lambda r: not r.here)  # the bin scanned last first; walk order kept
         return CountScanDetail(
             count.number,
@@ -177,8 +211,23 @@ class CountSession(ScanSession[CountScanDetail]):
             tuple(rows),
         )
 
+    def _row(
+        self,
+        ln: CountLineInfo,
+        line_no: int | None,
+        lot: str | None,
+        counted: Decimal | None,
+        scanned: Decimal | None,
+    ) -> CountScanLine:
+        here = self.bin is not None and ln.bin == self.bin
+        return CountScanLine(line_no, ln.sku, ln.name, ln.uom, ln.bin, counted, scanned, here, lot)
+
     def _line(self, sku: str) -> CountLineInfo:
         return next(ln for ln in self._count().lines if ln.sku == sku)
+
+    def _last_of(self, sku: str) -> CountLineInfo:
+        """The item's last line in walk order: the lots found are shown after it."""
+        return [ln for ln in self._count().lines if ln.sku == sku][-1]
 
     def _count(self) -> CycleCountInfo:
         assert self.count is not None  # the base session opens a document before using it

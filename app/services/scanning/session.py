@@ -554,7 +554,7 @@ class ScanSession(ABC, Generic[V]):
         if not (self.takes_lots and code.tracking.tracked):
             return None
         quantity = self.pending_quantity if self.pending_quantity is not None else Decimal(1)
-        if code.tracking is Tracking.SERIAL and quantity != 1:
+        if code.tracking is Tracking.SERIAL and quantity not in (ZERO, 1):
             raise ValidationError(
                 f"{code.sku} is tracked by serial: scan it and its serial once per unit, not "
                 f"{fmt(quantity)} at a time"

@@ -1,6 +1,7 @@
 """Cycle counts: the list (filters in the database) with a new count, and one count with its
-lines in the order a counter walks the shelves and the actions its status allows: enter
-counts, approve, post, cancel, and its count sheet."""
+lines in the order a counter walks the shelves (a tracked item's lot by lot) and the actions
+its status allows: enter counts (and the lots found), approve, post, cancel, and its count
+sheet."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -22,6 +25,7 @@ from app.services.catalog import items
 from app.services.catalog.items import LocationInfo
 from app.services.counts import counts, sheet
 from app.services.counts.counts import (
+    CountKey,
     CountLineInfo,
     CountStarted,
     CycleCountInfo,
@@ -78,6 +82,12 @@ LINE_COLUMNS: list[Column[CountLineInfo]] = [
     Column("Item", lambda r: r.sku, width=140),
     Column("Name", lambda r: r.name, width=200),
     Column(
+        "Lot / serial",
+        lambda r: lot_words(r),
+        tooltip=lambda r: f"expires {r.expires.isoformat()}" if r.expires else "",
+        width=130,
+    ),
+    Column(
         "Counted",
         lambda r: "" if r.counted is None else f"{fmt.qty(r.counted)} {r.uom}",
         align=RIGHT,
@@ -104,6 +114,13 @@ BLIND = (
     "the count is posted, or to those who may approve it. Orange lines differ by more than "
     "the approval threshold."
 )
+
+
+def lot_words(row: CountLineInfo) -> str:
+    """The lot a line counts; a tracked item with none on hand says so."""
+    if row.lot is not None:
+        return row.lot
+    return f"no {row.tracking} on hand" if row.tracking != "none" else ""
 
 
 def over_threshold(row: CountLineInfo) -> Chip | None:
@@ -242,11 +259,12 @@ class StartCountDialog(PostingDialog):
 
 def started_words(started: CountStarted) -> str:
     info = started.count
-    words = f"Started {info.number} at {info.location}: {len(info.lines)} items to count"
+    items = len({ln.sku for ln in info.lines})
+    words = f"Started {info.number} at {info.location}: {items} items to count"
+    if len(info.lines) != items:
+        words += f" in {len(info.lines)} lines (a line per lot)"
     if started.left_out:
         words += f"; {len(started.left_out)} left out, on other open counts"
-    if started.tracked:
-        words += f"; {len(started.tracked)} tracked by lot or serial left out"
     return words
 
 
@@ -405,9 +423,37 @@ def approval_words(info: CycleCountInfo) -> str:
     return f"not needed (below {fmt.money(info.threshold)})"
 
 
+def count_key(row: CountLineInfo) -> CountKey:
+    """What a line's count is entered as: its sku, or (sku, lot) for a lot's line."""
+    return row.sku if row.lot is None else (row.sku, row.lot)
+
+
+class FoundLotRow:
+    """A lot found on the shelf that the count does not list: its item (one of the count's
+    tracked items), its number, its expiry when it is new, and what was counted."""
+
+    def __init__(self, skus: list[str], n: int) -> None:
+        self.item = QComboBox()
+        self.item.setObjectName(f"found_item_{n}")
+        self.item.addItems(skus)
+        self.lot = QLineEdit()
+        self.lot.setObjectName(f"found_lot_{n}")
+        self.lot.setPlaceholderText("lot or serial number")
+        self.expires = QLineEdit()
+        self.expires.setObjectName(f"found_expires_{n}")
+        self.expires.setPlaceholderText("expires YYYY-MM-DD (a new lot)")
+        self.quantity = QLineEdit()
+        self.quantity.setObjectName(f"found_quantity_{n}")
+        self.quantity.setPlaceholderText("counted")
+
+    def widgets(self) -> list[QWidget]:
+        return [self.item, self.lot, self.expires, self.quantity]
+
+
 class EnterCountsDialog(PostingDialog):
-    """What was counted, line by line in walk order; a line left blank is not changed, a line
-    counted before is replaced."""
+    """What was counted, line by line in walk order (a tracked item lot by lot), and the
+    lots found on the shelf that the count does not list; a line left blank is not changed,
+    a line counted before is replaced."""
 
     def __init__(self, ctx: AppContext, info: CycleCountInfo, parent: QWidget | None = None):
         super().__init__(ctx, f"Enter counts: {info.number} at {info.location}", parent)
@@ -416,26 +462,31 @@ class EnterCountsDialog(PostingDialog):
         self.setMinimumWidth(760)
         self.body.addWidget(
             caption_label(
-                "Write what is on each shelf, in the item's unit (0 for none). Blank lines are "
-                "left as they are; a line counted again replaces its count."
+                "Write what is on each shelf, in the item's unit (0 for none); a tracked item "
+                "lot by lot (a serial 1 or 0). Blank lines are left as they are; a line "
+                "counted again replaces its count."
             )
         )
         inner = QWidget()
         form = QFormLayout(inner)
         form.setVerticalSpacing(8)
-        self.quantities: dict[str, QLineEdit] = {}
+        self.quantities: dict[CountKey, QLineEdit] = {}
         for ln in info.lines:
+            key = count_key(ln)
             edit = QLineEdit()
-            edit.setObjectName(f"count_{ln.sku}")
+            edit.setObjectName(f"count_{ln.sku}" + (f"@{ln.lot}" if ln.lot else ""))
             edit.setFixedWidth(230)
             edit.setPlaceholderText(
                 f"counted {fmt.qty(ln.counted)} by {ln.counted_by}"
                 if ln.counted is not None
                 else f"not counted yet ({ln.uom})"
             )
-            self.quantities[ln.sku] = edit
+            self.quantities[key] = edit
+            lot = lot_words(ln)
+            expiry = f" (exp. {ln.expires.isoformat()})" if ln.expires else ""
             label = QLabel(
                 f"<b>{ln.bin or 'no bin'}</b>&nbsp;&nbsp; {ln.sku} &nbsp;·&nbsp; {ln.name}"
+                + (f" &nbsp;·&nbsp; <b>{lot}</b>{expiry}" if lot else "")
             )
             label.setWordWrap(True)
             label.setMinimumWidth(420)
@@ -448,10 +499,50 @@ class EnterCountsDialog(PostingDialog):
         scroll.setWidget(inner)
         scroll.setMinimumHeight(min(420, 44 * len(info.lines) + 16))
         self.body.addWidget(scroll, 1)
+        self.tracked = list(dict.fromkeys(ln.sku for ln in info.lines if ln.tracking != "none"))
+        self.found: list[FoundLotRow] = []
+        self.found_grid = QGridLayout()
+        self.found_grid.setHorizontalSpacing(8)
+        self.add_found_button = button("Another &lot found", self.add_found, name="add_found_lot")
+        if self.tracked:
+            self.body.addWidget(
+                caption_label(
+                    "Lots found on the shelf that are not listed: the item, the lot or serial "
+                    "number (and its expiry when it is new to the plant) and what was counted."
+                )
+            )
+            self.body.addLayout(self.found_grid)
+            self.body.addLayout(hbox(self.add_found_button, None))
+            self.add_found()
+        else:
+            self.add_found_button.hide()
         self.finish_layout("&Save counts")
 
+    def add_found(self) -> None:
+        """One more row for a lot found."""
+        row = FoundLotRow(self.tracked, len(self.found) + 1)
+        for column, widget in enumerate(row.widgets()):
+            self.found_grid.addWidget(widget, len(self.found), column)
+        self.found.append(row)
+
     def submit(self) -> None:
-        wanted = {sku: e.text().strip() for sku, e in self.quantities.items() if e.text().strip()}
+        wanted: dict[CountKey, str] = {
+            key: e.text().strip() for key, e in self.quantities.items() if e.text().strip()
+        }
+        expires: dict[tuple[str, str], str] = {}
+        for row in self.found:
+            number, qty = row.lot.text().strip(), row.quantity.text().strip()
+            if not number and not qty:
+                continue
+            if not number or not qty:
+                self.refused(
+                    ShopfloorError("a lot found needs its number and what was counted of it")
+                )
+                return
+            key = (row.item.currentText(), number)
+            wanted[key] = qty
+            if row.expires.text().strip():
+                expires[key] = row.expires.text().strip()
         if not wanted:
             self.refused(ShopfloorError("write at least one count"))
             return
@@ -459,9 +550,10 @@ class EnterCountsDialog(PostingDialog):
             counts.enter_counts,
             self.info.number,
             wanted,
+            expires=expires,
             progress="Saving the counts…",
             done=lambda i: (
-                f"Counted {len(wanted)} items on {i.number}: "
+                f"Counted {len(wanted)} lines on {i.number}: "
                 f"{i.counted} of {i.counted + i.uncounted} lines counted"
             ),
         )
@@ -503,6 +595,8 @@ class PostCountDialog(PostingDialog):
 
 def posted_words(info: CycleCountInfo) -> str:
     moved = [ln for ln in info.lines if ln.difference]
-    listed = ", ".join(f"{ln.sku} {fmt.qty(ln.difference)}" for ln in moved[:6])
+    listed = ", ".join(
+        f"{ln.sku}{f' {ln.lot}' if ln.lot else ''} {fmt.qty(ln.difference)}" for ln in moved[:6]
+    )
     more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
     return f"Posted {info.number}: " + (f"{listed}{more}" if moved else "no differences")

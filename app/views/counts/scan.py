@@ -1,7 +1,7 @@
 """Counting by scan: scan the count, then walk the shelves: a bin label (optional), each item
-(one scan per unit, or the quantity first; 0 for an empty shelf), then #COUNT records what was
-scanned as the lines' counts. The codes and what they do are in
-`app.services.scanning.counting`."""
+(one scan per unit, or the quantity first; 0 for an empty shelf; a tracked item then its lot,
+or both in one GS1 code), then #COUNT records what was scanned as the lines' counts. The codes
+and what they do are in `app.services.scanning.counting`."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ from app.views.common.widgets import fitted_table
 from app.views.orders.scan_page import ScanPage
 
 COLUMNS: list[Column[CountScanLine]] = [
-    Column("Line", lambda r: r.line_no, width=52),
+    Column(
+        "Line",
+        lambda r: r.line_no if r.line_no is not None else "found",
+        tooltip=lambda r: "" if r.line_no else "a lot found: #COUNT adds it to the count",
+        width=52,
+    ),
     Column("Bin", lambda r: r.bin or "", width=90),
     Column("Item", lambda r: r.sku, width=140, tooltip=lambda r: r.name),
+    Column("Lot / serial", lambda r: r.lot or "", width=110),
     Column("Name", lambda r: r.name, width=180, tooltip=lambda r: r.name),
     qty_column("Counted", lambda r: r.counted, width=96),
     qty_column("Scanned", lambda r: r.scanned, width=96),
