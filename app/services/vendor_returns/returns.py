@@ -298,27 +298,17 @@ def for_customer_return(tx: Transaction, rma: ReturnRecord) -> list[str]:
     """The vendor returns an approved RMA's drop-shipped lines go back on, one per drop-ship
     purchase order, made now; each is pending approval or approved at once as
     `default_vendor_return_authorization_status` says. Their numbers."""
-    made = []
-    for number, lines in _customer_plan(tx, rma).items():
-        po = PurchaseOrderBook.of(tx).load(number)
-        vra = VendorReturnBook.of(tx).create(
-            purchase_order_id=po.id,
-            purchase_order=po.number,
-            customer_po=po.customer_po,
-            vendor_id=po.vendor_id,
-            vendor=po.vendor,
-            location_id=po.location_id,
-            location_code=po.location_code,
+    return [
+        _make(
+            tx,
+            PurchaseOrderBook.of(tx).load(number),
+            lines,
             reason_code=rma.reason_code,
             memo=f"customer return {rma.number}",
-            lines=lines,
             return_authorization=(rma.id, rma.number),
-        )
-        tx.changed.add(PURCHASE_ORDER, po.number)
-        if tx.prefs.default_vendor_return_authorization_status == VRAStatus.PENDING_RETURN.value:
-            _approve(tx, vra)
-        made.append(vra.number)
-    return made
+        ).number
+        for number, lines in _customer_plan(tx, rma).items()
+    ]
 
 
 def of_customer_return(tx: Transaction, rma: ReturnRecord) -> list[str]:
@@ -394,6 +384,34 @@ def return_to_vendor(
     po.require(POAction.RETURN)
     code = reasons.require_reason_code(tx, reason, "return") if reason else None
     plan = _plan(tx, po, lines, _named_receipt(tx, po, receipt))
+    vra = _make(
+        tx,
+        po,
+        plan,
+        reason_code=code,
+        memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
+    )
+    tx.set_document(vra.number)
+    tx.note(
+        purchase_order=po.number,
+        lines={f"{ln.sku} from {ln.receipt}": ln.quantity for ln in vra.lines},
+        reason=code,
+        status=vra.status,
+    )
+    return vendor_return_info(tx, vra)
+
+
+def _make(
+    tx: Transaction,
+    po: PurchaseOrderRecord,
+    lines: list[NewReturnLine],
+    *,
+    reason_code: str | None,
+    memo: str | None,
+    return_authorization: tuple[int, str] | None = None,
+) -> VendorReturnRecord:
+    """A new vendor return of a purchase order's goods, made pending approval or approved at
+    once as `default_vendor_return_authorization_status` says."""
     vra = VendorReturnBook.of(tx).create(
         purchase_order_id=po.id,
         purchase_order=po.number,
@@ -402,21 +420,15 @@ def return_to_vendor(
         vendor=po.vendor,
         location_id=po.location_id,
         location_code=po.location_code,
-        reason_code=code,
-        memo=parse_text(memo, field="memo", max_length=MEMO_LENGTH) or None,
-        lines=plan,
+        reason_code=reason_code,
+        memo=memo,
+        lines=lines,
+        return_authorization=return_authorization,
     )
-    tx.set_document(vra.number)
     tx.changed.add(PURCHASE_ORDER, po.number)
     if tx.prefs.default_vendor_return_authorization_status == VRAStatus.PENDING_RETURN.value:
         _approve(tx, vra)
-    tx.note(
-        purchase_order=po.number,
-        lines={f"{ln.sku} from {ln.receipt}": ln.quantity for ln in vra.lines},
-        reason=code,
-        status=vra.status,
-    )
-    return vendor_return_info(tx, vra)
+    return vra
 
 
 def _approve(tx: Transaction, vra: VendorReturnRecord) -> None:
