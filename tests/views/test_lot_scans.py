@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from app.services import admin, inventory
 from app.services.engine.uow import Actor, UnitOfWork
@@ -135,6 +136,7 @@ def test_the_station_shows_the_lot_to_take_in_its_colour(ctx, wax, station, qtbo
     )
     assert not station.pick_table.isColumnHidden(lot)
     if SHOTS:
+        QApplication.processEvents()  # the layout the new lines asked for
         station.grab().save(os.path.join(SHOTS, "station-lots.png"))
     # Where the plant takes expired lots into builds, the one suggested shows red.
     past = date.today() - timedelta(days=2)

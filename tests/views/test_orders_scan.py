@@ -47,6 +47,12 @@ def test_pick_by_scan_order_items_quantity_and_ship(ctx, window, qtbot) -> None:
         ("1", "F-01-2", "LOCK-U", Decimal("4")),
         ("2", "F-02-2", "LIGHT-SET", Decimal("4")),
     ]  # by bin, as the shelves are walked
+    # Nothing on the order is tracked by lot: no lot column, the names keep their room.
+    headers = [
+        page.lines.headerData(c, Qt.Orientation.Horizontal) for c in range(page.lines.columnCount())
+    ]
+    assert page.table.isColumnHidden(headers.index("Lot to take, expiry"))
+    assert not page.table.isColumnHidden(headers.index("Name"))
     on_hand = inventory.stock_position(service(ctx), "LOCK-U").on_hand
 
     # The scanner types into whatever has the focus: here the lines table.

@@ -128,6 +128,11 @@ def test_scan_components_then_issue_posts_one_issue(ctx, station, qtbot) -> None
     assert station.order_label.text().startswith("WO-000001")
     assert station.chip.text() == "Released"
     assert station.pick.rowCount() == 4  # calipers, levers, cables, bolts
+    headers = [
+        station.pick.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(station.pick.columnCount())
+    ]
+    assert station.pick_table.isColumnHidden(headers.index("Lot to take, expiry"))  # untracked
     scan(qtbot, station, "BRAKE-CALIPER")
     scan(qtbot, station, "BRAKE-CALIPER")
     out = scan(qtbot, station, "BRAKE-LEVER")

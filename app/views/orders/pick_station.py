@@ -87,8 +87,14 @@ class PickStationPage(ScanPage):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        # A floor PC's screen: the lot to take matters more than the name, and takes its room.
-        narrow = self.width() < NARROW_PAGE
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The lot to take shows while a line is tracked; on a floor PC's screen it matters
+        more than the name, and takes its room."""
+        lots = any(ln.lots for ln in self.lines.rows)
+        narrow = lots and self.width() < NARROW_PAGE
+        self.table.setColumnHidden(LOT_COLUMN, not lots)
         self.table.setColumnHidden(NAME_COLUMN, narrow)
         fill = QHeaderView.ResizeMode.Stretch if narrow else QHeaderView.ResizeMode.ResizeToContents
         self.table.horizontalHeader().setSectionResizeMode(LOT_COLUMN, fill)
@@ -112,6 +118,7 @@ class PickStationPage(ScanPage):
         self.table.setVisible(not on_fulfillment)
         self.fulfillment_table.setVisible(on_fulfillment)
         self.lines.set_rows(list(d.lines))
+        self._fit_columns()
         self.fulfillment_lines.set_rows(list(d.shipment))
         staged = state.staged_total
         if d.kind == "sales_order":

@@ -456,6 +456,7 @@ class StationWindow(QWidget):
             self.chip.set_status(order.status, order.status_label)
             self.chip.show()
         self.pick.set_rows(list(state.detail.lines))
+        self._fit_columns()
         self._typed(self.reader.buffer if hasattr(self, "reader") else "")
 
     def _typed(self, text: str) -> None:
@@ -474,10 +475,16 @@ class StationWindow(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        # A small floor screen: the sku, bin, lot and quantities matter more than the name.
-        narrow = self.width() < NARROW_WINDOW
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The lot to take shows while a component is tracked; on a small floor screen the
+        sku, bin, lot and quantities matter more than the name."""
+        lots = any(p.lots for p in self.pick.rows)
+        narrow = lots and self.width() < NARROW_WINDOW
         for n, stretch in enumerate(NARROW_SPLIT if narrow else WIDE_SPLIT):
             self.columns.setStretch(n, stretch)
+        self.pick_table.setColumnHidden(LOT_COLUMN, not lots)
         self.pick_table.setColumnHidden(NAME_COLUMN, narrow)
         header = self.pick_table.horizontalHeader()
         fill = QHeaderView.ResizeMode.Stretch
