@@ -376,7 +376,7 @@ class PlantGenerator:
         self.lot_id = 0
         self.lots_of_item: dict[int, int] = {}
         self.lot_expiry: dict[int, str | None] = {}
-        self.lot_split = 1
+        self.lot_split = 1.0
         self.extra_rows = 0
 
     # --- events and ledger rows -----------------------------------------------------------
@@ -546,18 +546,26 @@ class PlantGenerator:
         self.tracked.update(c for c, _q, _b in asm.active.lines)
 
     def _lot_split(self, plans: list[PlannedOrder], room: float) -> None:
-        """How many lots a receipt of a tracked item brings, for about lots_per_tracked_item
-        lots per tracked item over the history: receipts follow consumption, and the
-        receipts fill about 80 % of the room the consumption leaves."""
+        """How many lots a receipt of a tracked item brings on average, for about
+        lots_per_tracked_item lots per tracked item over the history: receipts follow
+        consumption; on the full plant the receipts of tracked items come to about 52 % of the
+        room the consumption leaves in proportion to their lines (measured: 26,800 against
+        51,200)."""
         if not self.tracked:
             return
         moving = [p for p in plans if p.rows]
         lines = sum(len(p.rev.lines) for p in moving) or 1
         tracked_lines = sum(1 for p in moving for c, _q, _b in p.rev.lines if c in self.tracked)
         made = sum(1 for p in moving if p.built and p.assembly.item in self.tracked)
-        receipts = 0.8 * room * tracked_lines / lines
+        receipts = 0.52 * room * tracked_lines / lines
         target = self.spec.lots_per_tracked_item * len(self.tracked)
-        self.lot_split = max(1, min(50, round((target - made) / max(1.0, receipts))))
+        self.lot_split = max(1.0, min(50.0, (target - made) / max(1.0, receipts)))
+
+    def _lots_in(self) -> int:
+        """The lots one receipt of a tracked item brings: the average split, rounded up or
+        down at random in proportion."""
+        whole = int(self.lot_split)
+        return whole + (self.lot_rng.random() < self.lot_split - whole)
 
     def _receive_for(self, needs: Sequence[tuple[int, int]], at: datetime) -> None:
         """Purchase receipts (or transfers in, for subassemblies) ahead of a posting that
@@ -577,7 +585,7 @@ class PlantGenerator:
                 when, "receiving", "stock.adjust", self.sku[item], f'{{"receipt": "{source}"}}'
             )
             self._move(
-                ev, when, "receiving", item, receipt, "adjustment", source, lots_in=self.lot_split
+                ev, when, "receiving", item, receipt, "adjustment", source, lots_in=self._lots_in()
             )
             self.receipts += 1
 
@@ -1020,7 +1028,7 @@ class PlantGenerator:
                     rng.randint(1, 50) * UNIT,
                     "adjustment",
                     source,
-                    lots_in=self.lot_split,
+                    lots_in=self._lots_in(),
                 )
                 if len(self.ledger) >= 50_000:
                     self.rows.flush(conn)
@@ -1187,7 +1195,7 @@ class PlantGenerator:
             "tracked_items": len(self.tracked),
             "lots": self.rows.inserted["lot"],
             "lot_links": self.rows.inserted["lot_link"],
-            "lots_per_tracked_receipt": self.lot_split,
+            "lots_per_tracked_receipt": round(self.lot_split, 2),
             "ledger_rows_splitting_over_lots": self.extra_rows,
             **finish,
         }
