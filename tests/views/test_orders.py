@@ -365,3 +365,29 @@ def test_trace_by_customer_po_opens_each_record(ctx, window, qtbot) -> None:  # 
     qtbot.keyClick(page.reference, Qt.Key.Key_Return)
     idle(qtbot, ctx)
     assert page.model.rowCount() == 0 and "Nothing carries 'NOPE-1'" in page.summary.text()
+
+
+def test_return_in_a_quantity_goes_to_the_next_line_and_saves_nothing(ctx, window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard first: Return after a line's quantity opens the next line; only the save
+    button (or its Ctrl+Return) enters the order."""
+    page = window.show_page("sales_orders")
+    idle(qtbot, ctx)
+    before = sales.list_sales_orders(service(ctx)).total
+    click(qtbot, page.new_button)
+    dialog = page.dialog
+    idle(qtbot, ctx)
+    qtbot.keyClicks(dialog.customer, "Harbor Cycles")
+    first = dialog.lines[0]
+    qtbot.keyClicks(first.sku, "LOCK-U")
+    qtbot.keyClicks(first.quantity, "1")
+    qtbot.keyClicks(first.rate, "24.00")
+    first.quantity.setFocus()
+    qtbot.keyClick(first.quantity, Qt.Key.Key_Return)
+    idle(qtbot, ctx)
+    assert dialog.isVisible() and len(dialog.lines) == 2
+    assert dialog.lines[1].sku.hasFocus()
+    assert sales.list_sales_orders(service(ctx)).total == before
+    click(qtbot, dialog.save_button)
+    idle(qtbot, ctx)
+    assert not dialog.isVisible()
+    assert sales.list_sales_orders(service(ctx)).total == before + 1

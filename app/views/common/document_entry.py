@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QToolButton,
     QVBoxLayout,
@@ -274,6 +275,15 @@ class DocumentEntryDialog(QDialog, Generic[L]):
             save_text, self.submit, primary=True, name=f"{self.prefix}_save", shortcut="Ctrl+Return"
         )
         self.outer.addLayout(hbox(None, button("Cancel", self.reject), self.save_button))
+        self._no_default_buttons()
+
+    def _no_default_buttons(self) -> None:
+        """Return after a line's quantity opens the next line: no button of the dialog takes
+        Return, so only the save button itself or Ctrl+Return enters the order, never the
+        last Return of a line."""
+        for b in self.findChildren(QPushButton):
+            b.setDefault(False)
+            b.setAutoDefault(False)
 
     @staticmethod
     def _heading_row(columns: Sequence[LineColumn]) -> QWidget:
@@ -321,6 +331,7 @@ class DocumentEntryDialog(QDialog, Generic[L]):
         line.changed.connect(lambda: self.check_line(line))
         line.removed.connect(self._remove)
         line.quantity.returnPressed.connect(self._next_line)
+        self._no_default_buttons()
         if not line.is_new:
             self.check_line(line)
         return line
