@@ -3,9 +3,12 @@
 A hypothesis state machine drives random sequences of work order postings (and the floor's
 exceptions: changes of quantity and urgency, holds, unrelease, returns, unbuilds, scrap),
 sales orders and their fulfillments (pick, pack, ship, cancel), purchase orders and
-receipts, transfer orders between the two locations (approve, ship into transit, receive,
-close, cancel), stock adjustments, cycle counts (start, count, approve, post, cancel),
-customer returns (authorize, approve, receive restocked or scrapped, close, cancel),
+receipts, drop-ship orders (approved into a purchase order its vendor ships straight to the
+customer, in part or in full), transfer orders between the two locations (approve, ship into
+transit, receive, close, cancel), stock adjustments, cycle counts (start, count, approve, post,
+cancel), customer returns (authorize, approve, receive restocked or scrapped, close, cancel; a
+drop-shipped line goes back to its vendor on a vendor return made at approval, counted as
+received when that return ships, and is never received here),
 reversals of any posting (taken back, or refused in words), commitment re-runs and
 preference changes against a real SQLite file, and after every step proves the database
 against the ledger and against an independent model of on hand (in transit too), issued,
@@ -179,6 +182,9 @@ PREF_DEFAULTS = {
     TO_STATUS: "pending_fulfillment",
 }
 CUSTOMER, VENDOR = "Customer A", "Vendor A"
+# A rack the vendor ships straight to the customer: never stocked here, so no balance of it
+# ever moves (and its order lines, demand that never commits, hold nothing).
+DROP = "R"
 SCRAP_REASON = "LOST"
 # The statuses a vendor return's approve, cancel and close start from.
 VRA_FROM = {
@@ -281,6 +287,8 @@ def populate(plant: Plant) -> None:
         )
     for sku in TRACKED:
         tracking.set_item_tracking(plant.uow, sku, "lot")
+    plant.item(DROP, cost="40")
+    partners.set_purchasing(plant.uow, DROP, vendor=VENDOR, price="25")
 
 
 @pytest.fixture(scope="module")
@@ -776,6 +784,7 @@ class ModelReturnLine:
     received: Decimal = ZERO
     restocked: Decimal = ZERO
     scrapped: Decimal = ZERO
+    to_vendor: bool = False  # drop-shipped: it goes back to the vendor, never comes here
 
     @property
     def to_receive(self) -> Decimal:
@@ -789,11 +798,33 @@ class ModelReturn:
     location: str
     line: ModelReturnLine
     status: str
+    in_advance: bool = False  # refunded in advance of the return (decided at approval)
+    vras: list[str] = field(default_factory=list)  # its drop-shipped line goes back on these
 
     def status_after_receipt(self) -> str:
         if self.line.received >= self.line.quantity:
             return "received"
         return "partially_received" if self.line.received > 0 else "pending_receipt"
+
+    @property
+    def credited(self) -> Decimal:
+        """What finance has credited: all authorized while refunded in advance and approved
+        and not finished, else what came back."""
+        if self.in_advance and self.status in RMA_EXPECTING | {"received"}:
+            return self.line.quantity
+        return self.line.received
+
+
+@dataclass
+class ModelDropReturn:
+    """A vendor return made from a customer return: the RMA line's goods, which the customer
+    sends straight to the vendor who drop-shipped them (one line, no receipt)."""
+
+    number: str
+    rma: str
+    quantity: Decimal
+    status: str
+    shipped: Decimal = ZERO
 
 
 @dataclass
@@ -883,6 +914,12 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.transfers: dict[str, ModelTO] = {}
         self.cycle_counts: dict[str, ModelCount] = {}
         self.returns: dict[str, ModelReturn] = {}
+        # Drop-ship orders, the purchase orders they are bought on (-> their sales order),
+        # and the vendor returns customer returns of them make.
+        self.drop_sales: dict[str, ModelSO] = {}
+        self.drop_pos: dict[str, ModelPO] = {}
+        self.bought_for: dict[str, str] = {}
+        self.drop_returns: dict[str, ModelDropReturn] = {}
         self.postings: list[ModelPosting] = []
         # Per sales order line (order, line): the lots it shipped in, in the order shipped,
         # and what came back of each lot on customer returns.
@@ -970,8 +1007,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         return self.seq
 
     def key_of(self, number: str) -> tuple[object, ...]:
-        if number in self.sales:
-            so = self.sales[number]
+        if number in self.sales or number in self.drop_sales:
+            so = self.order_of(number)
             return order_key(self.prefs[ORDERING], so.ship, so.priority, so.seq)
         if number in self.transfers:
             to = self.transfers[number]
@@ -2215,6 +2252,253 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 self.settle_return(vra, "approve")
             self.ship_return(vra, shipped)
 
+    # --- drop ship: the vendor ships straight to the customer ---------------------------------
+
+    def has_drop_ships(self) -> bool:
+        return bool(self.drop_pos)
+
+    def has_drop_sales(self) -> bool:
+        return bool(self.drop_sales)
+
+    def has_drop_shipped(self) -> bool:
+        return any(so.lines[0].fulfilled > 0 for so in self.drop_sales.values())
+
+    def has_drop_returns(self) -> bool:
+        return bool(self.drop_returns)
+
+    @rule(
+        qty=so_quantities,
+        location=st.sampled_from(LOCATIONS),
+        ship=due_dates,
+        status=st.sampled_from([None, "pending_approval", "pending_fulfillment"]),
+    )
+    def enter_drop_ship_order(
+        self, qty: Decimal, location: str, ship: date | None, status: str | None
+    ) -> None:
+        self.drop_ship_order(qty, location, ship, status)
+
+    def drop_ship_order(
+        self, qty: Decimal, location: str, ship: date | None, status: str | None
+    ) -> str:
+        """An order of the rack on a drop-ship line: bought at approval (at once when entered
+        approved), committing nothing."""
+        self.observe()
+        info = self.attempt(
+            "so create drop ship",
+            lambda: sales.create_sales_order(
+                self.uow,
+                CUSTOMER,
+                [sales.LineEntry(DROP, str(qty), "drop_ship")],
+                ship_date=ship,
+                priority=2,
+                location=location,
+                status=status,
+            ),
+            None,
+        )
+        assert info is not None
+        so = ModelSO(
+            number=info.number,
+            location=location,
+            ship=ship,
+            priority=2,
+            seq=self.next_seq(),
+            status=status or self.prefs[SO_STATUS],
+            lines=[ModelSOLine("1", DROP, qty)],
+        )
+        self.drop_sales[so.number] = so
+        assert info.status == so.status
+        if so.status in SO_OPEN:
+            self.bought(so)
+        else:
+            self.check_commitments(take_snapshot(self.uow))
+        return so.number
+
+    def bought(self, so: ModelSO) -> None:
+        """Approval buys the drop-ship line on a purchase order of the item's preferred
+        vendor at the order's location, for the line's quantity; the line commits nothing."""
+        (line,) = sales.get_sales_order(self.uow, so.number).lines
+        (number,) = line.created
+        po = purchasing.get_purchase_order(self.uow, number)
+        assert (po.drop_ship, po.vendor, po.location) == (True, VENDOR, so.location)
+        self.drop_pos[number] = ModelPO(number, so.location, [ModelPOLine(1, DROP, line.quantity)])
+        self.bought_for[number] = so.number
+        self.check_commitments(take_snapshot(self.uow), acting={(so.number, "1"): ZERO})
+
+    @precondition(has_drop_sales)
+    @rule(pick=picks)
+    def approve_drop_ship_order(self, pick: Pick) -> None:
+        number = self.choose_from(pick, self.drop_sales, frozenset({"pending_approval"}))
+        so = self.drop_sales[number]
+        self.observe()
+        ok = so.status == "pending_approval"
+        done = self.attempt(
+            "so approve drop ship",
+            lambda: sales.approve_sales_order(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        so.status = "pending_fulfillment"
+        self.bought(so)
+
+    @precondition(has_drop_ships)
+    @rule(pick=picks, amount=st.sampled_from([None, "1", REST, OVER]))
+    def vendor_ships(self, pick: Pick, amount: str | None) -> None:
+        number = self.choose_from(pick, self.drop_pos, frozenset({"open", "partially_received"}))
+        self.mark_shipped(number, amount)
+
+    def mark_shipped(self, number: str, amount: str | None) -> None:
+        """The vendor ships all that is left (None), or part, or more (both overage
+        preferences on: the customer's and the vendor's) straight to the customer: a shipped
+        fulfillment fulfills the order line, and nothing moves through our stock."""
+        po = self.drop_pos[number]
+        so = self.drop_sales[self.bought_for[number]]
+        ln, sl = po.lines[0], so.lines[0]
+        qty = ln.remaining if amount is None else resolve(amount, ln.remaining)
+        expected: Refusal = None
+        if po.status not in ("open", "partially_received"):
+            expected = IllegalTransition
+        elif qty > ln.remaining and not (
+            self.pref_on(RECEIPT_OVERAGE) and self.pref_on(FULFILL_OVERAGE)
+        ):
+            expected = OverageNotAllowed
+        self.observe()
+        done = self.attempt(
+            "drop ship shipped",
+            lambda: purchasing.mark_drop_ship_shipped(
+                self.uow, number, None if amount is None else {"1": str(qty)}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        ln.received += qty
+        po.settle_status()
+        sl.fulfilled += qty
+        so.status = "fulfilled" if sl.fulfilled >= sl.quantity else "partially_fulfilled"
+        assert done.status == po.status
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows  # no stock of ours moved
+        (shipped,) = set(after.fulfillments) - set(self.before.fulfillments)
+        self.shipments[shipped] = ModelShipment(shipped, so.number, [("1", qty)], "shipped")
+        self.check_commitments(after)
+
+    @precondition(has_drop_shipped)
+    @rule(pick=picks, amount=return_amounts)
+    def return_drop_shipped(self, pick: Pick, amount: str) -> None:
+        """A customer sends back some of what a vendor drop-shipped to them."""
+        shipped = [n for n, so in self.drop_sales.items() if so.lines[0].fulfilled > 0]
+        self.authorize_return(shipped[pick[0] % len(shipped)], 0, amount)
+
+    @precondition(has_drop_returns)
+    @rule(pick=picks, action=st.sampled_from(["approve", "approve", "cancel", "close"]))
+    def settle_drop_return(self, pick: Pick, action: str) -> None:
+        number = self.choose_from(pick, self.drop_returns, VRA_FROM[action])
+        self.settle_drop_returned(number, action)
+
+    def settle_drop_returned(self, number: str, action: str) -> None:
+        """A vendor return of a customer's goods is approved as any other; it is closed or
+        cancelled with its RMA, never on its own."""
+        vra = self.drop_returns[number]
+        call = {
+            "approve": vendor_returns.approve_vendor_return,
+            "cancel": vendor_returns.cancel_vendor_return,
+            "close": vendor_returns.close_vendor_return,
+        }[action]
+        ok = action == "approve" and vra.status == "pending_approval"
+        self.observe()
+        done = self.attempt(
+            f"drop vra {action}",
+            lambda: call(self.uow, number),
+            None if ok else IllegalTransition,
+        )
+        if done is None:
+            return
+        vra.status = "pending_return"
+        assert done.status == vra.status
+        self.check_commitments(take_snapshot(self.uow))
+
+    @precondition(has_drop_returns)
+    @rule(pick=picks, amount=st.sampled_from([None, "1", REST, OVER]))
+    def ship_drop_return(self, pick: Pick, amount: str | None) -> None:
+        shippable = frozenset({"pending_return", "partially_returned"})
+        self.ship_drop_returned(self.choose_from(pick, self.drop_returns, shippable), amount)
+
+    def ship_drop_returned(self, number: str, amount: str | None) -> None:
+        """The vendor has the customer's goods (all still to go, or part): nothing moves
+        through our stock, and the RMA's line counts them as received, its status and the
+        customer's credit following."""
+        vra = self.drop_returns[number]
+        rma = self.returns[vra.rma]
+        left = vra.quantity - vra.shipped
+        qty = left if amount is None else resolve(amount, left)
+        expected: Refusal = None
+        if vra.status not in ("pending_return", "partially_returned"):
+            expected = IllegalTransition
+        elif qty > left:
+            expected = ValidationError
+        self.observe()
+        done = self.attempt(
+            "drop vra ship",
+            lambda: vendor_returns.ship_vendor_return(
+                self.uow, number, None if amount is None else {"1": str(qty)}
+            ),
+            expected,
+        )
+        if done is None:
+            return
+        vra.shipped += qty
+        vra.status = "returned" if vra.shipped >= vra.quantity else "partially_returned"
+        assert done.status == vra.status
+        rma.line.received += qty
+        rma.status = rma.status_after_receipt()
+        after = take_snapshot(self.uow)
+        assert after.ledger_rows == self.before.ledger_rows  # no stock of ours moved
+        self.check_commitments(after)
+
+    @rule(
+        qty=so_quantities,
+        location=st.sampled_from(LOCATIONS),
+        amounts=st.tuples(
+            st.sampled_from([None, "1"]), return_amounts, st.sampled_from([None, "1", OVER])
+        ),
+        alone=st.sampled_from([None, "cancel", "close"]),
+        finish=st.booleans(),
+    )
+    def drop_ship_and_take_back(
+        self,
+        qty: Decimal,
+        location: str,
+        amounts: tuple[str | None, str, str | None],
+        alone: str | None,
+        finish: bool,
+    ) -> None:
+        """The whole path in one step: a drop-ship order approved at once and shipped by its
+        vendor (in full or in part), part of it sent back by the customer to that vendor
+        (authorized, approved when it waits), its vendor return approved when it waits (and
+        refused if cancelled or closed on its own) and shipped (in full or in part), and the
+        return perhaps finished (closed or cancelled as it stands), finishing its vendor
+        return."""
+        shipped, back, sent = amounts
+        order = self.drop_ship_order(qty, location, None, "pending_fulfillment")
+        (po,) = [n for n, so in self.bought_for.items() if so == order]
+        self.mark_shipped(po, shipped)
+        number = self.authorize_return(order, 0, back)
+        if number is None:
+            return
+        rma = self.returns[number]
+        if rma.status == "pending_approval":
+            self.approve_returned(number)
+        for vra in rma.vras:
+            if self.drop_returns[vra].status == "pending_approval":
+                self.settle_drop_returned(vra, "approve")
+            if alone is not None:
+                self.settle_drop_returned(vra, alone)
+            self.ship_drop_returned(vra, sent)
+        if finish:
+            self.finish_returned(number, rma.status in self.finishing(True))
+
     # --- changing sales order lines ---------------------------------------------------------
 
     @precondition(has_sales)
@@ -3016,14 +3300,23 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def has_returns(self) -> bool:
         return bool(self.returns)
 
-    def returns_state(self) -> dict[str, tuple[str, tuple[Decimal, ...]]]:
-        """Every return's status and its line's figures, as the service reads them."""
+    def returns_state(self) -> dict[str, tuple[str, tuple[Decimal, ...], list[str]]]:
+        """Every return's status, its line's figures (what finance credited too) and its
+        vendor returns, as the service reads them."""
         out = {}
         for number in self.returns:
             info = returns.get_return(self.uow, number)
             (ln,) = info.lines
-            out[number] = (info.status, (ln.quantity, ln.received, ln.restocked, ln.scrapped))
+            out[number] = (
+                info.status,
+                (ln.quantity, ln.received, ln.restocked, ln.scrapped, ln.credited),
+                info.vendor_returns,
+            )
         return out
+
+    def order_of(self, number: str) -> ModelSO:
+        """A sales order shipped from stock or drop-shipped by its vendor."""
+        return self.sales[number] if number in self.sales else self.drop_sales[number]
 
     @precondition(has_shipped)
     @rule(pick=picks, line=st.integers(0, 2), amount=return_amounts)
@@ -3063,7 +3356,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.receive_returned(number, amounts[1], restock)
 
     def authorize_return(self, number: str, line: int, amount: str) -> str | None:
-        so = self.sales[number]
+        so = self.order_of(number)
         ln = so.lines[line % len(so.lines)]
         returnable = ln.fulfilled - self.returned(number, ln.label)
         qty = resolve(amount, returnable)
@@ -3081,11 +3374,39 @@ class ShopfloorMachine(RuleBasedStateMachine):
             status,
             status == "pending_receipt" and self.pref_on(REFUND_IN_ADVANCE),
         )
-        self.returns[done.number] = ModelReturn(
-            done.number, number, so.location, ModelReturnLine(ln.label, ln.sku, qty), status
+        rma = ModelReturn(
+            done.number,
+            number,
+            so.location,
+            ModelReturnLine(ln.label, ln.sku, qty, to_vendor=number in self.drop_sales),
+            status,
+            in_advance=done.credit_in_advance,
         )
+        self.returns[rma.number] = rma
+        self.sent_back_on(rma, done.vendor_returns)
         self.check_commitments(take_snapshot(self.uow))
         return done.number
+
+    def sent_back_on(self, rma: ModelReturn, made: list[str]) -> None:
+        """An approved RMA of a drop-shipped line makes one vendor return (its order is bought
+        on one drop-ship purchase order) of the line's quantity and no receipt, pending
+        approval or approved at once as the plant says; any other RMA makes none."""
+        if not rma.line.to_vendor or rma.status == "pending_approval":
+            assert made == [], made
+            return
+        (number,) = made
+        vra = ModelDropReturn(number, rma.number, rma.line.quantity, self.prefs[VRA_STATUS])
+        self.drop_returns[number] = vra
+        rma.vras.append(number)
+        info = vendor_returns.get_vendor_return(self.uow, number)
+        assert (info.purchase_order, info.return_authorization, info.status) == (
+            next(po for po, so in self.bought_for.items() if so == rma.order),
+            rma.number,
+            vra.status,
+        )
+        assert [(ln.sku, ln.quantity, ln.receipt) for ln in info.lines] == [
+            (DROP, vra.quantity, None)
+        ]
 
     @precondition(has_returns)
     @rule(pick=picks)
@@ -3104,6 +3425,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
         if done is not None:
             rma.status = "pending_receipt"
             assert done.credit_in_advance == self.pref_on(REFUND_IN_ADVANCE)
+            rma.in_advance = done.credit_in_advance
+            self.sent_back_on(rma, done.vendor_returns)
 
     @precondition(has_returns)
     @rule(
@@ -3122,10 +3445,12 @@ class ShopfloorMachine(RuleBasedStateMachine):
         expected: Refusal = None
         if rma.status not in RMA_EXPECTING:
             expected = IllegalTransition
+        elif ln.to_vendor:  # it goes back to the vendor who drop-shipped it
+            expected = ValidationError
         elif qty > ln.to_receive:
             expected = OverageNotAllowed
         done = self.attempt(
-            "rma receive",
+            "rma receive" + (" drop-shipped" if ln.to_vendor else ""),
             lambda: returns.receive_return(self.uow, number, {ln.label: str(qty)}, restock=restock),
             expected,
         )
@@ -3175,13 +3500,19 @@ class ShopfloorMachine(RuleBasedStateMachine):
     @precondition(has_returns)
     @rule(pick=picks, close=st.booleans())
     def finish_return(self, pick: Pick, close: bool) -> None:
-        """Close a return something came back on, or cancel one nothing came back on."""
-        allowed = (
-            frozenset({"partially_received", "received"})
-            if close
-            else frozenset({"pending_approval", "pending_receipt"})
-        )
-        number = self.choose_from(pick, self.returns, allowed)
+        number = self.choose_from(pick, self.returns, self.finishing(close))
+        self.finish_returned(number, close)
+
+    def finishing(self, close: bool) -> frozenset[str]:
+        """The statuses a return is closed from (something came back) or cancelled from."""
+        if close:
+            return frozenset({"partially_received", "received"})
+        return frozenset({"pending_approval", "pending_receipt"})
+
+    def finish_returned(self, number: str, close: bool) -> None:
+        """Close a return something came back on, or cancel one nothing came back on; its
+        vendor returns finish with it."""
+        allowed = self.finishing(close)
         rma = self.returns[number]
         self.observe()
         call = returns.close_return if close else returns.cancel_return
@@ -3190,20 +3521,50 @@ class ShopfloorMachine(RuleBasedStateMachine):
             lambda: call(self.uow, number),
             None if rma.status in allowed else IllegalTransition,
         )
-        if done is not None:
-            rma.status = "closed" if close else "cancelled"
-            self.check_commitments(take_snapshot(self.uow))
+        if done is None:
+            return
+        rma.status = "closed" if close else "cancelled"
+        for vra_number in rma.vras:  # closed if part of it went back, else cancelled
+            vra = self.drop_returns[vra_number]
+            if vra.status == "partially_returned":
+                vra.status = "closed"
+            elif vra.status in ("pending_approval", "pending_return"):
+                vra.status = "cancelled"
+        self.check_commitments(take_snapshot(self.uow))
 
     @invariant()
     def returns_agree(self) -> None:
-        """Every return's status and line are the model's."""
+        """Every return's status, line, credit and vendor returns are the model's; a
+        drop-shipped line received exactly what its vendor returns sent back."""
         assert self.returns_state() == {
             number: (
                 r.status,
-                (r.line.quantity, r.line.received, r.line.restocked, r.line.scrapped),
+                (
+                    r.line.quantity,
+                    r.line.received,
+                    r.line.restocked,
+                    r.line.scrapped,
+                    r.credited,
+                ),
+                r.vras,
             )
             for number, r in self.returns.items()
         }
+        for r in self.returns.values():
+            if r.line.to_vendor:
+                went_back = sum(
+                    (
+                        ln.shipped
+                        for number in r.vras
+                        for ln in vendor_returns.get_vendor_return(self.uow, number).lines
+                    ),
+                    ZERO,
+                )
+                assert (r.line.received, r.line.restocked, r.line.scrapped) == (
+                    went_back,
+                    ZERO,
+                    ZERO,
+                ), r.number
 
     # --- reversing any posting --------------------------------------------------------------
 
@@ -3637,8 +3998,8 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 assert ZERO <= ln.committed <= ln.need, (number, ln)
                 if not ml.overage_allowed:
                     assert ln.committed + ln.issued <= ln.required, (number, ln)
-        assert set(snap.sales_orders) == set(self.sales)
-        for number, so in self.sales.items():
+        assert set(snap.sales_orders) == set(self.sales) | set(self.drop_sales)
+        for number, so in (self.sales | self.drop_sales).items():
             got = snap.sales_orders[number]
             assert got.status == so.status, number
             for ml in so.lines:
@@ -3678,7 +4039,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
                 po.status,
                 {ln.line_no: (ln.sku, ln.quantity, ln.received, ln.cancelled) for ln in po.lines},
             )
-            for n, po in self.purchases.items()
+            for n, po in (self.purchases | self.drop_pos).items()
         }
         assert {
             n: (status, [(q, shipped) for _line, q, shipped in lines])
@@ -3686,7 +4047,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         } == {
             n: (v.status, [(part.quantity, part.shipped) for part in v.parts])
             for n, v in self.vendor_returns.items()
-        }
+        } | {n: (v.status, [(v.quantity, v.shipped)]) for n, v in self.drop_returns.items()}
         assert set(snap.transfer_orders) == set(self.transfers)
         for number, to in self.transfers.items():
             got = snap.transfer_orders[number]
