@@ -2100,7 +2100,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
 
     # --- vendor returns ---------------------------------------------------------------------
 
-    def has_returns(self) -> bool:
+    def has_vendor_returns(self) -> bool:
         return bool(self.vendor_returns)
 
     def returns_hold(self, receipt: ModelReceipt) -> Decimal:
@@ -2156,7 +2156,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         assert done.status == vra.status
         self.check_commitments(take_snapshot(self.uow))
 
-    @precondition(has_returns)
+    @precondition(has_vendor_returns)
     @rule(pick=picks, action=st.sampled_from(["approve", "cancel", "close"]))
     def settle_vendor_return(self, pick: Pick, action: str) -> None:
         allowed = VRA_FROM[action]
@@ -2181,7 +2181,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         vra.status = {"approve": "pending_return", "cancel": "cancelled", "close": "closed"}[action]
         self.check_commitments(take_snapshot(self.uow))
 
-    @precondition(has_returns)
+    @precondition(has_vendor_returns)
     @rule(pick=picks, amount=st.sampled_from(["1", REST, REST, OVER]))
     def ship_vendor_return(self, pick: Pick, amount: str) -> None:
         """The goods leave: like a write-off, never below zero nor below what is picked for
@@ -3297,7 +3297,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
     def has_shipped(self) -> bool:
         return any(ln.fulfilled > 0 for so in self.sales.values() for ln in so.lines)
 
-    def has_returns(self) -> bool:
+    def has_customer_returns(self) -> bool:
         return bool(self.returns)
 
     def returns_state(self) -> dict[str, tuple[str, tuple[Decimal, ...], list[str]]]:
@@ -3408,7 +3408,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
             (DROP, vra.quantity, None)
         ]
 
-    @precondition(has_returns)
+    @precondition(has_customer_returns)
     @rule(pick=picks)
     def approve_return(self, pick: Pick) -> None:
         self.approve_returned(self.choose_from(pick, self.returns, frozenset({"pending_approval"})))
@@ -3428,7 +3428,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
             rma.in_advance = done.credit_in_advance
             self.sent_back_on(rma, done.vendor_returns)
 
-    @precondition(has_returns)
+    @precondition(has_customer_returns)
     @rule(
         pick=picks,
         amount=return_amounts,
@@ -3497,7 +3497,7 @@ class ShopfloorMachine(RuleBasedStateMachine):
         self.postings.append(ModelPosting(done.changes.event_id, "return", rows, undo))
         self.check_commitments(after, supply=frozenset({pair}))
 
-    @precondition(has_returns)
+    @precondition(has_customer_returns)
     @rule(pick=picks, close=st.booleans())
     def finish_return(self, pick: Pick, close: bool) -> None:
         number = self.choose_from(pick, self.returns, self.finishing(close))
