@@ -78,6 +78,7 @@ _LOT_AT = select(_BAL.c.on_hand, _BAL.c.reserved).where(
 # order, from an index of the lots on hand, and all of them only when those do not cover what
 # it takes.
 FIRST_LOTS = 3
+_NO_ITEM = 0  # an item id no item has: a statement's spare places read nothing
 _FEFO = LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value
 _BRANCH_COLUMNS = (_BAL.c.item_id, _BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved)
 _ON_HAND = text(ON_HAND)
@@ -99,7 +100,20 @@ def _branch(k: int, order_by: tuple[Any, ...], *where: Any) -> Any:
     )
 
 
-@lru_cache(maxsize=256)
+_READ_CHUNK = 100  # items read by one statement
+
+
+def _statement_size(items: int) -> int:
+    """How many items the statement that reads `items` items' first lots is made for: the
+    next power of two (at most a chunk), the places beyond `items` given no item. A
+    process then builds and compiles a handful of these statements, not one per count."""
+    size = 1
+    while size < items:
+        size *= 2
+    return min(size, _READ_CHUNK)
+
+
+@lru_cache(maxsize=32)
 def _first_on_hand(order: str, items: int) -> Any:
     """The first FIRST_LOTS lots on hand of each of `items` items (`item_0`, ...): first to
     expire first (those with an expiry, then those without), or first in. Each branch reads
@@ -330,11 +344,13 @@ class LotBook:
             wanted.setdefault(location_id, []).append(item_id)
         order = self.tx.prefs.lot_consumption_order
         for location_id, item_ids in wanted.items():
-            for start in range(0, len(item_ids), 100):
-                chunk = item_ids[start : start + 100]
+            for start in range(0, len(item_ids), _READ_CHUNK):
+                chunk = item_ids[start : start + _READ_CHUNK]
                 if first:
-                    stmt = _first_on_hand(order, len(chunk))
-                    params: dict[str, Any] = {f"item_{k}": i for k, i in enumerate(chunk)}
+                    size = _statement_size(len(chunk))
+                    stmt = _first_on_hand(order, size)
+                    params: dict[str, Any] = {f"item_{k}": _NO_ITEM for k in range(size)}
+                    params.update({f"item_{k}": i for k, i in enumerate(chunk)})
                 else:
                     stmt, params = _ON_HAND_AT, {"items": chunk}
                 params["location"] = location_id
