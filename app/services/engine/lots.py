@@ -74,10 +74,14 @@ _LOT_AT = select(_BAL.c.on_hand, _BAL.c.reserved).where(
     _BAL.c.location_id == bindparam("location"),
     _BAL.c.lot_id == bindparam("lot"),
 )
+_LOTS_AT = select(_BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved).where(
+    _BAL.c.location_id == bindparam("location"),
+    _BAL.c.lot_id.in_(bindparam("lots", expanding=True)),
+)
 # A posting usually takes one lot or two: it reads each item's first lots in the consumption
 # order, from an index of the lots on hand, and all of them only when those do not cover what
 # it takes.
-FIRST_LOTS = 3
+FIRST_LOTS = 2
 _NO_ITEM = 0  # an item id no item has: a statement's spare places read nothing
 _FEFO = LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value
 _BRANCH_COLUMNS = (_BAL.c.item_id, _BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved)
@@ -111,6 +115,14 @@ def _statement_size(items: int) -> int:
     while size < items:
         size *= 2
     return min(size, _READ_CHUNK)
+
+
+def _lot_stock(lot: LotRecord, location_id: int, row: Any | None) -> LotStock:
+    """A lot's stock at a location as read (`row`: on hand and reserved; None: no row yet)."""
+    if row is None:
+        return LotStock(lot, lot.item_id, location_id)
+    values = (row.on_hand, row.reserved)
+    return LotStock(lot, lot.item_id, location_id, *values, saved=values)
 
 
 @lru_cache(maxsize=32)
@@ -407,13 +419,33 @@ class LotBook:
                 row = self.tx.session.execute(
                     _LOT_AT, {"item": lot.item_id, "location": location_id, "lot": lot.id}
                 ).first()
-            if row is not None:
-                values = (row.on_hand, row.reserved)
-                found = LotStock(lot, lot.item_id, location_id, *values, saved=values)
-            else:
-                found = LotStock(lot, lot.item_id, location_id)
-            lots[lot.id] = found
+            found = lots[lot.id] = _lot_stock(lot, location_id, row)
         return found
+
+    def read_at(self, lots: Iterable[LotRecord], location_id: int) -> None:
+        """Read the stock of these lots at a location (their balances' locks held) in two
+        statements: their items' first lots, then those of them beyond; `stock_of` then
+        finds each without a query of its own (a posting that puts goods back into the lots
+        they left: an unbuild, a return of components)."""
+        wanted = list(lots)
+        self.prefetch({(lot.item_id, location_id) for lot in wanted})
+        beyond = {
+            lot.id: lot
+            for lot in wanted
+            if lot.id not in self._stock[(lot.item_id, location_id)]
+            and (lot.item_id, location_id) in self._boundary
+        }
+        if not beyond:
+            return
+        rows = {
+            r.lot_id: r
+            for r in self.tx.session.execute(
+                _LOTS_AT, {"location": location_id, "lots": sorted(beyond)}
+            )
+        }
+        for lot in beyond.values():
+            pair = (lot.item_id, location_id)
+            self._stock[pair][lot.id] = _lot_stock(lot, location_id, rows.get(lot.id))
 
     def where_on_hand(self, lot: LotRecord) -> list[tuple[str, Decimal]]:
         """(location code, on hand) wherever the lot is on hand, as this posting sees it (its

@@ -107,7 +107,7 @@ def _read_lots(tx: Transaction, wo: WorkOrderRecord, rows: Iterable[_Posted]) ->
     if not ids:
         return
     book = LotBook.of(tx)
-    book.prefetch({(lot.item_id, wo.location_id) for lot in book.lots(ids).values()})
+    book.read_at(book.lots(ids).values(), wo.location_id)
 
 
 def _load(tx: Transaction, number: str, action: WOAction) -> WorkOrderRecord:
