@@ -82,6 +82,9 @@ _LOTS_AT = select(_BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved).where(
 # order, from an index of the lots on hand, and all of them only when those do not cover what
 # it takes.
 FIRST_LOTS = 2
+# The boundary of a balance none of whose lots is known to come first: every lot's key is
+# after it, so what takes from the balance reads its lots in order first.
+_BEFORE_EVERY_LOT: tuple[Any, ...] = ()
 _NO_ITEM = 0  # an item id no item has: a statement's spare places read nothing
 _FEFO = LotConsumptionOrder.FIRST_EXPIRY_FIRST_OUT.value
 _BRANCH_COLUMNS = (_BAL.c.item_id, _BAL.c.lot_id, _BAL.c.on_hand, _BAL.c.reserved)
@@ -423,12 +426,15 @@ class LotBook:
         return found
 
     def read_at(self, lots: Iterable[LotRecord], location_id: int) -> None:
-        """Read the stock of these lots at a location (their balances' locks held) in two
-        statements: their items' first lots, then those of them beyond; `stock_of` then
-        finds each without a query of its own (a posting that puts goods back into the lots
-        they left: an unbuild, a return of components)."""
+        """Read the stock of these lots at a location (their balances' locks held) in one
+        statement, so that `stock_of` finds each without a query of its own (a posting that
+        puts goods back into the lots they left: an unbuild, a return of components). A
+        balance not read before is then known only by these lots: none of them counts as
+        first in order, so taking from it reads its lots as usual."""
         wanted = list(lots)
-        self.prefetch({(lot.item_id, location_id) for lot in wanted})
+        for pair in {(lot.item_id, location_id) for lot in wanted} - self._stock.keys():
+            self._stock[pair] = {}
+            self._boundary[pair] = _BEFORE_EVERY_LOT
         beyond = {
             lot.id: lot
             for lot in wanted
