@@ -18,6 +18,9 @@ from app.models import LedgerEntry, Lot, LotLink
 from app.services import inventory, overview
 from app.services.catalog import imports, items
 from app.services.check import check_database
+from app.services.engine.ledger import StockBook
+from app.services.engine.lookup import item_ref_by_sku, location_ref
+from app.services.engine.lots import LotBook, LotUse
 from app.services.lots import stock, tracking
 from app.services.lots.incoming import lot_given
 from app.services.orders import fulfillment, partners, purchasing
@@ -889,3 +892,30 @@ def test_returns_and_unbuilds_put_back_the_lots_a_work_order_took(shop: LotPlant
     assert shop.lots_of("RESIN") == {"R-B": 4}  # the oldest lot went first
     report = check_database(shop.uow)
     assert report.ok, report.problems
+
+
+class _Undo(Exception):
+    """Raised to leave a transaction without writing anything."""
+
+
+def test_a_balance_read_by_some_of_its_lots_still_gives_the_first_to_what_takes(
+    shop: LotPlant,
+) -> None:
+    """An unbuild or a return reads only the lots it puts goods back into; what then takes
+    from the same balance in that posting still takes the first lots in the consumption
+    order, not the ones that happen to be read."""
+    shop.pref("lot_consumption_order", "first_in_first_out")
+    for lot in ("L1", "L2", "L3", "L4"):
+        inventory.adjust_stock(shop.uow, "RESIN", "1", lot=lot, expires=LATER.isoformat())
+    with pytest.raises(_Undo), shop.uow.transaction("test") as tx:
+        item = item_ref_by_sku(tx.session, "RESIN")
+        main = location_ref(tx.session, "MAIN").id
+        StockBook.of(tx).lock([(item.id, main)])
+        book = LotBook.of(tx)
+        last = book.find(item, "L4")
+        book.read_at([last], main)
+        assert book.stock_of(last, main).on_hand == 1
+        taken = book.take(item, main, Decimal(2), LotUse.BUILD)
+        assert [(s.lot.number, q) for s, q in taken] == [("L1", 1), ("L2", 1)]
+        raise _Undo
+    assert shop.lots_of("RESIN") == {"L1": 1, "L2": 1, "L3": 1, "L4": 1}
