@@ -38,13 +38,15 @@ def lots_tooltip(lots: Sequence[SuggestedLot]) -> str:
     return "\n".join(lines)
 
 
+def expiry_style(expired: bool, expiring: bool) -> Chip | None:
+    """A lot's colour: red once expired, amber while it expires within
+    `expiry_warning_days` (the services say which)."""
+    return LATE if expired else (SHORT if expiring else None)
+
+
 def lots_style(lots: Sequence[SuggestedLot]) -> Chip | None:
     """Red when a lot to take has expired, amber when one expires soon."""
-    if any(lot.expired for lot in lots):
-        return LATE
-    if any(lot.expiring for lot in lots):
-        return SHORT
-    return None
+    return expiry_style(any(lot.expired for lot in lots), any(lot.expiring for lot in lots))
 
 
 def lots_column(

@@ -26,9 +26,10 @@ from app.services.inventory import Holder, ItemStock, LedgerRow
 from app.services.lots.stock import LotOnHand
 from app.views.common import format as fmt
 from app.views.common.dialogs import PostingDialog
+from app.views.common.lots import expiry_style
 from app.views.common.page import Page
 from app.views.common.runner import AppContext, run_op
-from app.views.common.status import LATE, SHORT, Chip
+from app.views.common.status import SHORT, Chip
 from app.views.common.table_model import (
     Column,
     PagedTableModel,
@@ -72,7 +73,7 @@ LOT_COLUMNS: list[Column[LotOnHand]] = [
 
 def lot_style(row: LotOnHand) -> Chip | None:
     """An expired lot in red, one expiring within expiry_warning_days in amber."""
-    return LATE if row.expired else (SHORT if row.expiring else None)
+    return expiry_style(row.expired, row.expiring)
 
 
 LEDGER_COLUMNS: list[Column[LedgerRow]] = [
