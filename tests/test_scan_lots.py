@@ -259,6 +259,16 @@ def test_the_station_builds_into_the_lot_scanned_after_the_assembly(shop: LotPla
     assert session.scan(shop.uow, "1").level == "done"
     assert len(made_lots(shop, "GADGET")) == 4
     assert session.state().made == ()
+    # A lot number that starts like a number, but is none, while #BUILD waits; a number
+    # is the quantity (the assembly scanned first makes it the lot).
+    other = shop.wo("GADGET", 2)
+    session.scan(shop.uow, other)
+    answers = scans(session, shop, "#BUILD", "2026-12A", "1")
+    assert answers[1] == "info: Lot 2026-12A of GADGET made: scan the quantity to build"
+    assert answers[2] == f"done: Built 1 GADGET as lot 2026-12A on {other} (1 of 2 built)"
+    answers = scans(session, shop, "#BUILD", "GADGET", "4711", "1")
+    assert answers[2] == "info: Lot 4711 of GADGET made: scan the quantity to build"
+    assert answers[3] == f"done: Built 1 GADGET as lot 4711 on {other} (2 of 2 built)"
 
 
 def test_bad_scans_for_the_lot_made_change_nothing(shop: LotPlant) -> None:

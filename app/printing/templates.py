@@ -623,22 +623,27 @@ def barcode_column_width(
 @dataclass(frozen=True)
 class LotToTake:
     """A lot (or serial) suggested for a line by the consumption order: how much of it, its
-    expiry, and whether it expires within the plant's warning days."""
+    expiry, and whether it has expired (suggested only where the plant allows expired lots)
+    or expires within the plant's warning days."""
 
     lot: str
     quantity: Decimal
     expires: date | None
     expiring: bool = False
+    expired: bool = False
 
 
 def lot_notes(lots: Sequence[LotToTake], uom: str, indent: float = 0.0) -> list[Text]:
     """A line's lots to take, one note each ("Lot R-A: 3 ea, expires 2026-04-01"); one
-    expiring soon in bold, saying so."""
+    expired ("EXPIRED 2026-03-01") or expiring soon in bold, saying so."""
     notes = []
     for lot in lots:
         expiry = f", expires {day(lot.expires)}" if lot.expires is not None else ""
         words = f"Lot {lot.lot}: {fmt(lot.quantity)} {uom}{expiry}"
-        if lot.expiring:
+        if lot.expired:
+            words = f"Lot {lot.lot}: {fmt(lot.quantity)} {uom}, EXPIRED {day(lot.expires)}"
+            notes.append(Text(words, styles.CELL_NOTE_BOLD, indent))
+        elif lot.expiring:
             notes.append(Text(f"{words} (EXPIRING SOON)", styles.CELL_NOTE_BOLD, indent))
         else:
             notes.append(Text(words, styles.CELL_NOTE, indent))

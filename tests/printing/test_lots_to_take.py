@@ -69,3 +69,29 @@ def test_a_picking_ticket_suggests_lots_not_picked_for_others(shop: LotPlant) ->
     shop.pref("expiry_warning_days", "5")
     later = documents.picking_ticket(shop.uow, second.number)
     assert [lot.expiring for lot in later.lines[0].lots] == [False, False]
+
+
+def test_papers_say_a_lot_suggested_has_expired_where_the_plant_allows_it(
+    shop: LotPlant,
+) -> None:
+    """Where expired lots may go into builds and sales, the papers suggest them in the
+    consumption order and say on the line that they have expired."""
+    past = TODAY - timedelta(days=3)
+    inventory.adjust_stock(shop.uow, "RESIN", "1", lot="R-PAST", expires=past.isoformat())
+    inventory.adjust_stock(shop.uow, "GADGET", "1", lot="G-PAST", expires=past.isoformat())
+    inventory.adjust_stock(shop.uow, "GADGET", "4", lot="G-B", expires=LATER.isoformat())
+    wo = shop.wo("GADGET", 3)  # 6 RESIN
+    so = shop.so("Harbor Cycles", ("GADGET", 2)).number
+    resin = {ln.sku: ln for ln in documents.traveler(shop.uow, wo).lines}["RESIN"]
+    assert [lot.lot for lot in resin.lots] == ["R-OLD", "R-NEW"]  # expired passed over
+    shop.pref("allow_expired_lots_in_builds", "true")
+    shop.pref("allow_expired_lots_in_sales", "true")
+    resin = {ln.sku: ln for ln in documents.traveler(shop.uow, wo).lines}["RESIN"]
+    assert resin.lots[0] == LotToTake("R-PAST", D(1), past, expiring=False, expired=True)
+    traveler = text_of(documents.traveler_pdf(shop.uow, wo).pdf)
+    assert f"Lot R-PAST: 1 ea, EXPIRED {past.isoformat()}" in traveler
+    assert f"Lot R-OLD: 4 ea, expires {SOON.isoformat()} (EXPIRING SOON)" in traveler
+    ticket = text_of(documents.picking_ticket_pdf(shop.uow, so).pdf)
+    assert f"Lot G-PAST: 1 ea, EXPIRED {past.isoformat()}" in ticket
+    assert f"Lot G-B: 1 ea, expires {LATER.isoformat()}" in ticket
+    assert "EXPIRING SOON" not in ticket

@@ -190,8 +190,9 @@ def lots_to_take(
     tx: Transaction, sku: str, location: str, quantity: Decimal, use: LotUse
 ) -> tuple[LotToTake, ...]:
     """The lots a line's paper names to take: the consumption order's suggestion, each
-    flagged when it expires within `expiry_warning_days`."""
+    flagged when it has expired (where the plant allows expired lots) or expires within
+    `expiry_warning_days`."""
     return tuple(
-        LotToTake(lot.lot, lot.quantity, lot.expires, lot.expiring)
+        LotToTake(lot.lot, lot.quantity, lot.expires, lot.expiring, lot.expired)
         for lot in suggested_lots(tx, sku, location, quantity, use)
     )

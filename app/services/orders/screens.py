@@ -1,4 +1,4 @@
-"""What the order entry screen offers, in one read (one transaction)."""
+"""What the sales and transfer order entry screens offer, each in one read (one transaction)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from app.services.orders.partners import CustomerInfo
 
 @dataclass(frozen=True)
 class EntryChoices:
-    """Active customers and items, the locations, and the default location."""
+    """Active customers (none for a transfer) and items, the locations, and the default
+    location."""
 
     customers: list[CustomerInfo]
     skus: list[str]
@@ -20,12 +21,21 @@ class EntryChoices:
     default_location: str | None
 
 
-@query()
-def order_entry_choices(tx: Transaction) -> EntryChoices:
+def _choices(tx: Transaction, customers: list[CustomerInfo]) -> EntryChoices:
     known = items.list_locations.within(tx)
     return EntryChoices(
-        [c for c in partners.list_customers.within(tx).rows if c.active],
+        customers,
         [i.sku for i in items.list_items.within(tx, active=True).rows],
         [loc.code for loc in known],
         next((loc.code for loc in known if loc.is_default), None),
     )
+
+
+@query()
+def order_entry_choices(tx: Transaction) -> EntryChoices:
+    return _choices(tx, [c for c in partners.list_customers.within(tx).rows if c.active])
+
+
+@query()
+def transfer_entry_choices(tx: Transaction) -> EntryChoices:
+    return _choices(tx, [])

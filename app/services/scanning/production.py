@@ -12,7 +12,8 @@ builds, with a scanner alone.
     #COMPLETE        a completion with backflush, likewise
     GADGET, G-7      the assembly tracked by lot, then the lot it is made as (or a GS1 code
                      carrying both), before #BUILD or #COMPLETE or while it waits for its
-                     quantity; the lot alone while it waits. Not scanned: the plant's
+                     quantity; the lot alone while it waits (one numbered like a
+                     quantity, 4711, after the assembly). Not scanned: the plant's
                      lot_number_pattern numbers it
     ROBOT, S-1, ...  an assembly tracked by serial: each serial made, one by one (the
                      assembly before each, or GS1 codes, or the serials alone while #BUILD

@@ -441,11 +441,13 @@ class ScanSession(ABC, Generic[V]):
             return self._stage_lot(uow, wanted, text, None)
         try:
             code = read_code(uow, text)
-        except NotFound:
+        except (NotFound, ValidationError):
+            # No code (or text like a number that is no quantity, "24A-7"): while a command
+            # making a tracked item waits for its quantity, the lot or serial made.
             made = self._made_by_command()
             if made is None or text.startswith(COMMAND_PREFIX) or looks_gs1(text):
                 raise
-            return self._stage_lot(uow, made, text, None)  # no code: the lot or serial made
+            return self._stage_lot(uow, made, text, None)
         if isinstance(code, BadgeCode):
             self._pin_for = code.name
             return self.answer("ask", f"Badge {code.name}: type your PIN and Enter", code.shown)

@@ -5,13 +5,10 @@ order is saved and refuses in words."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from app.services.catalog import items
-from app.services.engine.uow import UnitOfWork
+from app.services.orders.screens import EntryChoices, transfer_entry_choices
 from app.services.transfers import transfer_orders
 from app.services.transfers.transfer_orders import TransferLineEntry
 from app.views.common.document_entry import (
@@ -32,22 +29,6 @@ COLUMNS = (
     LineColumn("committed", "Committed", 110, right=True),
     LineColumn("available", "Available", 160, right=True),
 )
-
-
-@dataclass(frozen=True)
-class EntryChoices:
-    skus: list[str]
-    locations: list[str]
-    default_location: str | None
-
-
-def entry_choices(uow: UnitOfWork) -> EntryChoices:
-    known = items.list_locations(uow)
-    return EntryChoices(
-        [i.sku for i in items.list_items(uow, active=True).rows],
-        [loc.code for loc in known],
-        next((loc.code for loc in known if loc.is_default), None),
-    )
 
 
 class TransferLineEditor(EntryLine):
@@ -122,7 +103,7 @@ class TransferOrderDialog(DocumentEntryDialog[TransferLineEditor]):
         )
         self.add_line()
         self.source.currentIndexChanged.connect(lambda _i: self.where_changed())
-        run_op(self, entry_choices).success(self._fill).run()
+        run_op(self, transfer_entry_choices).success(self._fill).run()
 
     def new_line(self, number: int) -> TransferLineEditor:
         return TransferLineEditor(number, self.skus)
