@@ -23,6 +23,7 @@ from app.services.check import check_database
 from app.services.engine.database import Database
 from app.services.engine.uow import Actor, UnitOfWork
 from tests import pgserver
+from tests.cups import cups_server  # noqa: F401  (the session's private CUPS scheduler)
 from tests.plant import Plant
 
 REQUIRE_PG = os.environ.get("SHOPFLOOR_REQUIRE_PG") == "1"

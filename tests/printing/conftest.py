@@ -1,4 +1,4 @@
-"""Fixtures for the printed documents: page setups with a generated logo, the CUPS queue."""
+"""Fixtures for the printed documents: page setups with a generated logo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from app.printing.templates import PageSetup
-from tests.cups import cups_server  # noqa: F401  (the session's private CUPS scheduler)
 from tests.printing import samples
 
 

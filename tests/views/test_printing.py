@@ -18,7 +18,7 @@ from app.services import admin, documents
 from app.services.engine.uow import Actor, UnitOfWork
 from app.services.production import work_orders
 from app.views.printing.preview import PrintPreviewDialog
-from tests.cups import CupsServer, cups_server  # noqa: F401  (the private CUPS queue)
+from tests.cups import CupsServer
 from tests.printing import pdfcheck
 from tests.views.conftest import idle
 
@@ -59,7 +59,7 @@ def ticket(ctx, title: str) -> documents.RenderedDocument:  # type: ignore[no-un
 
 
 def test_print_through_qprinter_to_the_cups_queue(
-    cups_server: CupsServer,  # noqa: F811
+    cups_server: CupsServer,
     ctx,
     qtbot,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +79,7 @@ def test_print_through_qprinter_to_the_cups_queue(
     assert codes(printed) >= TICKET_CODES
 
 
-def test_print_to_the_preferred_printer(cups_server: CupsServer, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_print_to_the_preferred_printer(cups_server: CupsServer, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
     admin.set_preference(service(ctx), "default_printer", cups_server.queue)
     title = cups_server.new_title("preferred")
     dialog = PrintPreviewDialog(ctx, ticket(ctx, title))
