@@ -67,7 +67,7 @@ class AuditPage(ListPage):
         layout.addLayout(hbox(self.text, self.user, self.action, None))
         self.model = PagedTableModel(
             COLUMNS,
-            self._fetch,
+            self.fetch,
             self,
             sort="at",
             descending=True,
@@ -90,7 +90,7 @@ class AuditPage(ListPage):
             "action": self.action.text().strip() or None,
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return audit.list_audit(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

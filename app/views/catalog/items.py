@@ -98,7 +98,7 @@ class ItemsPage(ListPage):
             "items_type", [(None, "Every type"), *((t, fmt.words(t)) for t in ITEM_TYPES)]
         )
         left_layout.addLayout(hbox(self.text, self.kind))
-        self.model = PagedTableModel(ITEM_COLUMNS, self._fetch, self, context=ctx, autoload=False)
+        self.model = PagedTableModel(ITEM_COLUMNS, self.fetch, self, context=ctx, autoload=False)
         self.model.loaded.connect(lambda _n: self.count.setText(f"{self.model.total:,} items"))
         self.table = DataTable(self.model, settings_key="items", stretch=1)
         self.table.setObjectName("items_table")
@@ -153,7 +153,7 @@ class ItemsPage(ListPage):
     def current_filters(self) -> dict[str, Any]:
         return {"text": self.text.text().strip() or None, "item_type": self.kind.currentData()}
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return items.list_items(uow, **self.filters, page=page)
 
     def refresh(self) -> None:

@@ -3,7 +3,7 @@ time with its filters; the page of one document with its actions."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Protocol
@@ -21,15 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.engine.changes import Changes
+from app.services.engine.paging import PageRequest
+from app.services.engine.uow import UnitOfWork
 from app.views.common.runner import AppContext
 from app.views.common.status import StatusChip, font
-from app.views.common.table_model import PagedTableModel
+from app.views.common.table_model import Column, PagedTableModel, RowStyle
 from app.views.common.widgets import (
     DataTable,
     button,
     caption_label,
     hbox,
     page_layout,
+    shortcut,
     title_label,
 )
 
@@ -106,10 +109,11 @@ class Page(QWidget):
 class ListPage(Page):
     """A list the service reads a page at a time, filtering and sorting it.
 
-    A subclass makes `self.model`, a `PagedTableModel` whose fetch hands `self.filters` to the
-    service, and `self.table`; reads its filter widgets in `current_filters()` and names them
-    to `watch()`. Connected to the model's `loaded`, `_loaded` counts the rows in `self.count`
-    (so many `noun`s) and selects the first row."""
+    A subclass reads a page of its service in `fetch`, handing it `self.filters`; makes
+    `self.model`, a `PagedTableModel` over `fetch`, and `self.table` (a list of documents by
+    `documents_table()`); reads its filter widgets in `current_filters()` and names them to
+    `watch()` (or `watch_filters()`). Connected to the model's `loaded`, `_loaded` counts the
+    rows in `self.count` (so many `noun`s) and selects the first row."""
 
     noun = ""
     model: PagedTableModel
@@ -123,6 +127,55 @@ class ListPage(Page):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(FILTER_PAUSE_MS)
         self._debounce.timeout.connect(self.apply_filters)
+
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+        """A page of the list from its service, with `self.filters`."""
+        raise NotImplementedError
+
+    def documents_table(
+        self,
+        layout: QVBoxLayout,
+        columns: Sequence[Column[Any]],
+        *,
+        name: str,
+        settings_key: str,
+        opens: str | Callable[[Any], object],
+        stretch: int | None = None,
+        row_style: RowStyle | None = None,
+    ) -> None:
+        """The list's table of documents (`self.model`, `self.table`, named `name`): read a
+        page at a time by `fetch`, sorted by number, counted in `self.count`; a row activated
+        opens its document (`opens`: the page shown with its number, or what is called with
+        the row)."""
+        self.model = PagedTableModel(
+            columns,
+            self.fetch,
+            self,
+            sort="number",
+            row_style=row_style,
+            context=self.ctx,
+            autoload=False,
+        )
+        self.model.loaded.connect(self._loaded)
+        self.table = DataTable(
+            self.model,
+            settings_key=settings_key,
+            stretch=len(columns) - 1 if stretch is None else stretch,
+        )
+        self.table.setObjectName(name)
+        if isinstance(opens, str):
+            page = opens
+            self.table.activated_row.connect(
+                lambda r: self.ctx.navigate.emit(page, {"number": r.number})
+            )
+        else:
+            self.table.activated_row.connect(opens)
+        layout.addWidget(self.table, 1)
+
+    def watch_filters(self, search: QLineEdit, *others: QLineEdit | QComboBox | QCheckBox) -> None:
+        """`watch` the search box and the other filters; Ctrl+F goes to the search box."""
+        self.watch(search, *others)
+        shortcut(self, "Ctrl+F", search.setFocus)
 
     def watch(self, *widgets: QLineEdit | QComboBox | QCheckBox) -> None:
         """Filter again when one of `widgets` changes: a text once the typing pauses (or on

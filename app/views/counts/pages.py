@@ -41,10 +41,9 @@ from app.views.common.dialogs import ConfirmDialog, PostingDialog, ask_before
 from app.views.common.page import DocumentPage, ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import SHORT, Chip
-from app.views.common.table_model import Column, PagedTableModel, RowTableModel, money_column
+from app.views.common.table_model import Column, RowTableModel, money_column
 from app.views.common.table_model import qty_column as quantity
 from app.views.common.widgets import (
-    DataTable,
     button,
     caption_label,
     choice_box,
@@ -53,7 +52,6 @@ from app.views.common.widgets import (
     page_layout,
     search_box,
     section,
-    shortcut,
     title_label,
 )
 from app.views.orders.common import fields_grid
@@ -146,18 +144,14 @@ class CycleCountListPage(ListPage):
         )
         self.location = choice_box("count_filter_location", [(None, "All locations")])
         layout.addLayout(hbox(self.text, self.status, self.location, None))
-        self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, sort="number", context=ctx, autoload=False
+        self.documents_table(
+            layout,
+            COLUMNS,
+            name="cycle_count_table",
+            settings_key="cycle_counts",
+            opens="cycle_count",
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="cycle_counts", stretch=len(COLUMNS) - 1)
-        self.table.setObjectName("cycle_count_table")
-        self.table.activated_row.connect(
-            lambda r: self.ctx.navigate.emit("cycle_count", {"number": r.number})
-        )
-        layout.addWidget(self.table, 1)
-        self.watch(self.text, self.status, self.location)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status, self.location)
         self.dialog: Any = None
         self.locations: list[LocationInfo] = []
         run_op(self, items.list_locations).success(self._locations).run()
@@ -178,7 +172,7 @@ class CycleCountListPage(ListPage):
             "text": self.text.text().strip() or None,
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return counts.list_counts(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

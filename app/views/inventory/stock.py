@@ -61,7 +61,7 @@ class InventoryPage(ListPage):
         self.short = QCheckBox("&Backordered only")
         layout.addLayout(hbox(self.text, self.location, self.short, None))
         self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, row_style=row_style, context=ctx, autoload=False
+            COLUMNS, self.fetch, self, row_style=row_style, context=ctx, autoload=False
         )
         self.model.loaded.connect(
             lambda _n: self.count.setText(f"{self.model.total:,} stocked items")
@@ -95,7 +95,7 @@ class InventoryPage(ListPage):
             "short_only": self.short.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return inventory.stock_summary(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

@@ -30,13 +30,11 @@ from app.views.common.runner import AppContext, run_op
 from app.views.common.status import Chip
 from app.views.common.table_model import (
     Column,
-    PagedTableModel,
     RowTableModel,
     money_column,
     qty_column,
 )
 from app.views.common.widgets import (
-    DataTable,
     button,
     caption_label,
     choice_box,
@@ -45,7 +43,6 @@ from app.views.common.widgets import (
     page_layout,
     search_box,
     section,
-    shortcut,
     title_label,
 )
 from app.views.orders.common import LinkLabel, fields_grid
@@ -124,18 +121,15 @@ class PurchaseOrderListPage(ListPage):
         self.open_only = QCheckBox("&Open only")
         self.open_only.setObjectName("po_filter_open")
         layout.addLayout(hbox(self.text, self.status, self.open_only, None))
-        self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, sort="number", context=ctx, autoload=False
+        self.documents_table(
+            layout,
+            COLUMNS,
+            name="purchase_order_table",
+            settings_key="purchase_orders",
+            opens="purchase_order",
+            stretch=7,
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="purchase_orders", stretch=7)
-        self.table.setObjectName("purchase_order_table")
-        self.table.activated_row.connect(
-            lambda r: self.ctx.navigate.emit("purchase_order", {"number": r.number})
-        )
-        layout.addWidget(self.table, 1)
-        self.watch(self.text, self.status, self.open_only)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status, self.open_only)
 
     def current_filters(self) -> dict[str, Any]:
         return {
@@ -144,7 +138,7 @@ class PurchaseOrderListPage(ListPage):
             "open_only": self.open_only.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return purchasing.list_purchase_orders(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

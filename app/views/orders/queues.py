@@ -86,7 +86,7 @@ class PickingQueuePage(ListPage):
         )
         self.model = PagedTableModel(
             PICK_COLUMNS,
-            self._fetch,
+            self.fetch,
             self,
             sort="ship_date",
             row_style=lambda r: LATE if r.late else None,
@@ -103,7 +103,7 @@ class PickingQueuePage(ListPage):
         self.preview: Any = None
         self.user_changed()
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return sales.list_sales_orders(uow, ready_to_pick=True, page=page)
 
     def affected_by(self, changes: Changes) -> bool:
@@ -169,7 +169,7 @@ class PackingQueuePage(ListPage):
         self.explain.setStyleSheet("color: #5F6B73;")
         layout.addWidget(self.explain)
         self.model = PagedTableModel(
-            PACK_COLUMNS, self._fetch, self, sort="created", context=ctx, autoload=False
+            PACK_COLUMNS, self.fetch, self, sort="created", context=ctx, autoload=False
         )
         self.model.loaded.connect(self._loaded)
         self.table = DataTable(self.model, settings_key="packing_queue", stretch=2)
@@ -181,7 +181,7 @@ class PackingQueuePage(ListPage):
         self.preview: Any = None
         self.user_changed()
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return fulfillment.list_fulfillments(uow, packing_queue=True, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

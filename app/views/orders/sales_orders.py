@@ -17,15 +17,13 @@ from app.views.common import format as fmt
 from app.views.common.page import ListPage
 from app.views.common.runner import AppContext
 from app.views.common.status import LATE, OK, Chip
-from app.views.common.table_model import Column, PagedTableModel
+from app.views.common.table_model import Column
 from app.views.common.widgets import (
-    DataTable,
     button,
     choice_box,
     hbox,
     page_layout,
     search_box,
-    shortcut,
     title_label,
 )
 
@@ -91,24 +89,17 @@ class SalesOrderListPage(ListPage):
         self.ready.setObjectName("so_filter_ready")
         layout.addLayout(hbox(self.text, self.status, self.late, self.ready, None))
 
-        self.model = PagedTableModel(
+        self.documents_table(
+            layout,
             COLUMNS,
-            self._fetch,
-            self,
-            sort="number",
+            name="sales_order_table",
+            settings_key="sales_orders",
+            opens=self.open_order,
             row_style=row_style,
-            context=ctx,
-            autoload=False,
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="sales_orders", stretch=len(COLUMNS) - 1)
-        self.table.setObjectName("sales_order_table")
-        self.table.activated_row.connect(self.open_order)
-        layout.addWidget(self.table, 1)
         layout.addWidget(QLabel(LEGEND))
 
-        self.watch(self.text, self.status, self.late, self.ready)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status, self.late, self.ready)
         self.dialog: Any = None
         self.user_changed()
 
@@ -121,7 +112,7 @@ class SalesOrderListPage(ListPage):
             "ready_to_pick": self.ready.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return sales.list_sales_orders(uow, **self.filters, page=page)
 
     def open_target(self, **target: Any) -> None:

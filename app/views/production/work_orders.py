@@ -138,7 +138,7 @@ class WorkOrderListPage(ListPage):
         )
 
         self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, row_style=row_style, context=ctx, autoload=False
+            COLUMNS, self.fetch, self, row_style=row_style, context=ctx, autoload=False
         )
         self.model.loaded.connect(self._loaded)
         self.table = DataTable(self.model, settings_key="work_orders", stretch=2)
@@ -177,7 +177,7 @@ class WorkOrderListPage(ListPage):
             "changed": self.changed.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return work_orders.list_work_orders(uow, **self.filters, page=page)
 
     def open_target(self, **target: Any) -> None:

@@ -33,10 +33,9 @@ from app.views.common.dialogs import ConfirmDialog, PostingDialog, ask_before
 from app.views.common.page import DocumentPage, ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.status import MUTED, OK, Chip
-from app.views.common.table_model import Column, PagedTableModel, RowTableModel, money_column
+from app.views.common.table_model import Column, RowTableModel, money_column
 from app.views.common.table_model import qty_column as quantity
 from app.views.common.widgets import (
-    DataTable,
     button,
     caption_label,
     choice_box,
@@ -45,7 +44,6 @@ from app.views.common.widgets import (
     page_layout,
     search_box,
     section,
-    shortcut,
     title_label,
 )
 from app.views.orders.common import LinkLabel, fields_grid, links_html
@@ -153,31 +151,27 @@ class ReturnListPage(ListPage):
             "rma_filter_status", [(None, "Any status"), *returns.return_statuses()]
         )
         layout.addLayout(hbox(self.text, self.status, None))
-        self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, sort="number", context=ctx, autoload=False
+        self.documents_table(
+            layout,
+            COLUMNS,
+            name="return_table",
+            settings_key="returns",
+            opens="return_authorization",
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="returns", stretch=len(COLUMNS) - 1)
-        self.table.setObjectName("return_table")
-        self.table.activated_row.connect(
-            lambda r: self.ctx.navigate.emit("return_authorization", {"number": r.number})
-        )
-        layout.addWidget(self.table, 1)
         layout.addWidget(
             caption_label(
                 "A return is entered from its sales order (Return… on the order's page): what "
                 "shipped and is not returned yet may come back."
             )
         )
-        self.watch(self.text, self.status)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status)
         self.user_changed()
 
     def current_filters(self) -> dict[str, Any]:
         status = self.status.currentData()
         return {"status": [status] if status else None, "text": self.text.text().strip() or None}
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return returns.list_returns(uow, **self.filters, page=page)
 
     def open_target(self, **target: Any) -> None:

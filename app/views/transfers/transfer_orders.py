@@ -30,13 +30,11 @@ from app.views.common.runner import AppContext, run_op
 from app.views.common.status import LATE, SHORT, Chip
 from app.views.common.table_model import (
     Column,
-    PagedTableModel,
     RowTableModel,
     money_column,
     qty_column,
 )
 from app.views.common.widgets import (
-    DataTable,
     button,
     caption_label,
     choice_box,
@@ -45,7 +43,6 @@ from app.views.common.widgets import (
     page_layout,
     search_box,
     section,
-    shortcut,
     title_label,
 )
 from app.views.orders.common import fields_grid
@@ -124,30 +121,21 @@ class TransferOrderListPage(ListPage):
         self.open_only = QCheckBox("&Open only")
         self.open_only.setObjectName("to_filter_open")
         layout.addLayout(hbox(self.text, self.status, self.location, self.open_only, None))
-        self.model = PagedTableModel(
+        self.documents_table(
+            layout,
             COLUMNS,
-            self._fetch,
-            self,
-            sort="number",
+            name="transfer_order_table",
+            settings_key="transfer_orders",
+            opens="transfer_order",
             row_style=row_style,
-            context=ctx,
-            autoload=False,
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="transfer_orders", stretch=len(COLUMNS) - 1)
-        self.table.setObjectName("transfer_order_table")
-        self.table.activated_row.connect(
-            lambda r: self.ctx.navigate.emit("transfer_order", {"number": r.number})
-        )
-        layout.addWidget(self.table, 1)
         layout.addWidget(
             caption_label(
                 "Late (red): expected at its destination before today and not all received. "
                 "Shipped stock waits at the in-transit location until it is received."
             )
         )
-        self.watch(self.text, self.status, self.location, self.open_only)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status, self.location, self.open_only)
         self.dialog: Any = None
         run_op(self, items.list_locations).success(self._locations).run()
         self.user_changed()
@@ -166,7 +154,7 @@ class TransferOrderListPage(ListPage):
             "open_only": self.open_only.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return transfer_orders.list_transfer_orders(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:

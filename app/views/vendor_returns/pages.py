@@ -24,13 +24,11 @@ from app.views.common.page import DocumentPage, ListPage
 from app.views.common.runner import AppContext, run_op
 from app.views.common.table_model import (
     Column,
-    PagedTableModel,
     RowTableModel,
     money_column,
     qty_column,
 )
 from app.views.common.widgets import (
-    DataTable,
     caption_label,
     choice_box,
     fitted_table,
@@ -38,7 +36,6 @@ from app.views.common.widgets import (
     page_layout,
     search_box,
     section,
-    shortcut,
     title_label,
 )
 from app.views.orders.common import LinkLabel, fields_grid, open_record
@@ -90,18 +87,14 @@ class VendorReturnListPage(ListPage):
         self.open_only = QCheckBox("&Still to go back")
         self.open_only.setObjectName("vra_filter_open")
         layout.addLayout(hbox(self.text, self.status, self.open_only, None))
-        self.model = PagedTableModel(
-            COLUMNS, self._fetch, self, sort="number", context=ctx, autoload=False
+        self.documents_table(
+            layout,
+            COLUMNS,
+            name="vendor_return_table",
+            settings_key="vendor_returns",
+            opens="vendor_return",
         )
-        self.model.loaded.connect(self._loaded)
-        self.table = DataTable(self.model, settings_key="vendor_returns", stretch=len(COLUMNS) - 1)
-        self.table.setObjectName("vendor_return_table")
-        self.table.activated_row.connect(
-            lambda r: self.ctx.navigate.emit("vendor_return", {"number": r.number})
-        )
-        layout.addWidget(self.table, 1)
-        self.watch(self.text, self.status, self.open_only)
-        shortcut(self, "Ctrl+F", self.text.setFocus)
+        self.watch_filters(self.text, self.status, self.open_only)
 
     def current_filters(self) -> dict[str, Any]:
         return {
@@ -110,7 +103,7 @@ class VendorReturnListPage(ListPage):
             "open_only": self.open_only.isChecked(),
         }
 
-    def _fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
+    def fetch(self, uow: UnitOfWork, page: PageRequest) -> Any:
         return returns.list_vendor_returns(uow, **self.filters, page=page)
 
     def affected_by(self, changes: Changes) -> bool:
