@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.errors import SchemaError
 from app.models import Base
+from app.services.engine import database as database_module
 from app.services.engine.database import SCHEMA_REVISIONS, Database, backup_sqlite
 from tests.plant import Plant
 
@@ -91,6 +92,28 @@ def test_sqlite_connection_settings(sqlite_database: Database) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_a_sqlite_too_old_for_the_postings_is_refused_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite without RETURNING, or without the JSON functions a posting reads lots
+    through, is named when the database is opened, not deep in a posting."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    with pytest.raises(SchemaError, match=r"SQLite is 3\.34\.1; Shopfloor needs 3\.35\.0"):
+        db.upgrade()
+    monkeypatch.undo()
+
+    class NoJson:
+        def execute(self, sql: str) -> None:
+            raise sqlite3.OperationalError("no such function: json_valid")
+
+    with pytest.raises(SchemaError, match="has no JSON functions"):
+        database_module._require_sqlite_features(NoJson())
+    with sqlite3.connect(tmp_path / "new.db") as conn:  # this machine's SQLite has both
+        database_module._require_sqlite_features(conn.cursor())
 
 
 def test_missing_file_is_not_created(tmp_path: Path) -> None:

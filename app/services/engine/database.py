@@ -317,6 +317,25 @@ def replace_sqlite_file(made: Path, path: Path) -> None:
         made.with_name(made.name + suffix).unlink(missing_ok=True)
 
 
+# What the postings use of SQLite: RETURNING (3.35) and the JSON functions (built in since
+# 3.38; a posting reads its items' first lots through json_each).
+SQLITE_MINIMUM = (3, 35, 0)
+
+
+def _require_sqlite_features(cur: Any) -> None:
+    """Refuse in words a SQLite library too old for the postings, before anything posts."""
+    have = sqlite3.sqlite_version
+    if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+        wanted = ".".join(map(str, SQLITE_MINIMUM))
+        raise SchemaError(f"this Python's SQLite is {have}; Shopfloor needs {wanted} or newer")
+    try:
+        cur.execute("SELECT json_valid('[]')")
+    except sqlite3.OperationalError:
+        raise SchemaError(
+            f"this Python's SQLite ({have}) has no JSON functions; Shopfloor needs them"
+        ) from None
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -328,7 +347,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        cur.close()
+        try:
+            _require_sqlite_features(cur)
+        finally:
+            cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
