@@ -266,6 +266,13 @@ def test_the_station_builds_into_the_lot_scanned_after_the_assembly(shop: LotPla
     answers = scans(session, shop, "#BUILD", "2026-12A", "1")
     assert answers[1] == "info: Lot 2026-12A of GADGET made: scan the quantity to build"
     assert answers[2] == f"done: Built 1 GADGET as lot 2026-12A on {other} (1 of 2 built)"
+    # A quantity the grammar refuses is no lot number either.
+    before = made_lots(shop, "GADGET")
+    refused = scans(session, shop, "#BUILD", "1.1234567", "-2")
+    assert refused[1].startswith("refused: ") and "1.1234567" in refused[1]
+    assert refused[2].startswith("refused: ")
+    assert session.state().made == () and made_lots(shop, "GADGET") == before
+    session.scan(shop.uow, "#CLEAR")
     answers = scans(session, shop, "#BUILD", "GADGET", "4711", "1")
     assert answers[2] == "info: Lot 4711 of GADGET made: scan the quantity to build"
     assert answers[3] == f"done: Built 1 GADGET as lot 4711 on {other} (2 of 2 built)"

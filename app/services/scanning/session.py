@@ -35,6 +35,7 @@ answer, `ScanOutcome`, the same way whatever the session.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -76,6 +77,10 @@ STAGED = "staged"  # a command that posts what is staged
 QUANTITY = "quantity"  # a command that waits for a quantity
 NOTHING = "nothing"  # a command that needs neither
 MAX_STAGED_NAMED = 3  # items named in words before "and N more"
+
+# Text a quantity scan is made of: refused as a quantity, it is no lot number either.
+_LIKE_A_QUANTITY = re.compile(r"[-+.,\d\s]+")
+
 
 V = TypeVar("V")
 
@@ -441,11 +446,17 @@ class ScanSession(ABC, Generic[V]):
             return self._stage_lot(uow, wanted, text, None)
         try:
             code = read_code(uow, text)
-        except (NotFound, ValidationError):
-            # No code (or text like a number that is no quantity, "24A-7"): while a command
-            # making a tracked item waits for its quantity, the lot or serial made.
+        except (NotFound, ValidationError) as exc:
+            # No code (or text that starts like a number but is none, "24A-7"): while a
+            # command making a tracked item waits for its quantity, the lot or serial made.
+            # A quantity refused ("1.1234567", "-2") stays refused.
             made = self._made_by_command()
-            if made is None or text.startswith(COMMAND_PREFIX) or looks_gs1(text):
+            if (
+                made is None
+                or text.startswith(COMMAND_PREFIX)
+                or looks_gs1(text)
+                or (isinstance(exc, ValidationError) and _LIKE_A_QUANTITY.fullmatch(text))
+            ):
                 raise
             return self._stage_lot(uow, made, text, None)
         if isinstance(code, BadgeCode):
