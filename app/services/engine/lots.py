@@ -237,7 +237,8 @@ class LotBook:
         # Balances of which only the first lots were read: the consumption key of the last
         # lot that is surely in order (lots after it may be missing).
         self._boundary: dict[Pair, tuple[Any, ...]] = {}
-        self._depth: dict[Pair, int] = {}  # how many lots per way were last read (0: all)
+        # Balances read by their first lots: how many per way of the index the last read read.
+        self._depth: dict[Pair, int] = {}
         self._reserved: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._released: list[dict[str, Any]] = []
         self._given_back: dict[tuple[str, int], list[LotPart]] = {}
@@ -370,7 +371,10 @@ class LotBook:
                     pair = (item_id, location_id)
                     self._stock.setdefault(pair, {})
                     self._boundary.pop(pair, None)
-                    self._depth[pair] = limit or 0
+                    if limit is None:
+                        self._depth.pop(pair, None)
+                    else:
+                        self._depth[pair] = limit
                 for r in self.tx.session.execute(stmt, params):
                     lots = self._stock[(r.item_id, location_id)]
                     found = lots.get(r.id)  # what this posting changed stays as it changed it

@@ -323,6 +323,15 @@ def looks_gs1(text: str) -> bool:
     )
 
 
+_QUANTITY_LOOK = re.compile(r"[-+.,\d\s]+", re.ASCII)
+
+
+def looks_quantity(text: str) -> bool:
+    """Whether a scan is made only of what a quantity is written with (digits, sign, point,
+    comma, space): meant as a quantity, so one the grammar refuses is no other code."""
+    return _QUANTITY_LOOK.fullmatch(scanned_text(text)) is not None
+
+
 @register_reader(5, "a GS1 code")
 def read_gs1(text: str, lookup: Lookup) -> Code | None:
     """A GS1 element string, read before anything else it might look like (a long

@@ -35,7 +35,6 @@ answer, `ScanOutcome`, the same way whatever the session.
 
 from __future__ import annotations
 
-import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -67,6 +66,7 @@ from app.services.scanning.codes import (
     QuantityCode,
     a,
     looks_gs1,
+    looks_quantity,
     read_code,
     shown_code,
 )
@@ -77,10 +77,6 @@ STAGED = "staged"  # a command that posts what is staged
 QUANTITY = "quantity"  # a command that waits for a quantity
 NOTHING = "nothing"  # a command that needs neither
 MAX_STAGED_NAMED = 3  # items named in words before "and N more"
-
-# Text a quantity scan is made of: refused as a quantity, it is no lot number either.
-_LIKE_A_QUANTITY = re.compile(r"[-+.,\d\s]+")
-
 
 V = TypeVar("V")
 
@@ -455,7 +451,7 @@ class ScanSession(ABC, Generic[V]):
                 made is None
                 or text.startswith(COMMAND_PREFIX)
                 or looks_gs1(text)
-                or (isinstance(exc, ValidationError) and _LIKE_A_QUANTITY.fullmatch(text))
+                or (isinstance(exc, ValidationError) and looks_quantity(text))
             ):
                 raise
             return self._stage_lot(uow, made, text, None)
