@@ -130,12 +130,16 @@ def main() -> int:
             save(detail.dialog, out, "close-variance")
             detail.dialog.reject()
 
-        order_side(window, ctx, out, page, settle)
-        order_changes(window, ctx, out, page, settle)
-        cycle_counts(window, ctx, out, page, settle)
-        transfers(window, ctx, out, page, settle)
-        customer_returns(window, ctx, out, page, settle)
-        exceptions(window, ctx, out, page, settle)
+        for section in (
+            order_side,
+            order_changes,
+            cycle_counts,
+            transfers,
+            customer_returns,
+            exceptions,
+        ):
+            window.message_bar.hide()  # the last section's message is not this one's
+            section(window, ctx, out, page, settle)
 
         # Users, then the sign-in screen they get.
         uow = UnitOfWork(database, Actor("anna", "office"))
